@@ -1,0 +1,132 @@
+import CNumericLibs
+
+/// A dense, row-major `rows × cols` matrix of Float64 values.
+///
+/// Element `(i, j)` lives at `data[i * cols + j]`. Products go through OpenBLAS (`cblas_dgemm`,
+/// `cblas_dgemv`); decompositions live in `LinearAlgebra.swift`.
+public struct Matrix: Sendable, Equatable, CustomStringConvertible {
+    public let rows: Int
+    public let cols: Int
+    public var data: [Double]
+
+    /// A `rows × cols` matrix filled with `value`.
+    public init(rows: Int, cols: Int, repeating value: Double = 0) {
+        precondition(rows >= 0 && cols >= 0, "Matrix: negative dimension \(rows)×\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.data = [Double](repeating: value, count: rows * cols)
+    }
+
+    /// A matrix over existing row-major storage; `data.count` must equal `rows * cols`.
+    public init(rows: Int, cols: Int, data: [Double]) {
+        precondition(data.count == rows * cols, "Matrix: \(data.count) values for a \(rows)×\(cols) matrix")
+        self.rows = rows
+        self.cols = cols
+        self.data = data
+    }
+
+    /// A matrix from nested rows (all rows must have the same length).
+    public init(_ nested: [[Double]]) {
+        let r = nested.count
+        let c = nested.first?.count ?? 0
+        precondition(nested.allSatisfy { $0.count == c }, "Matrix: ragged rows")
+        self.init(rows: r, cols: c, data: nested.flatMap { $0 })
+    }
+
+    /// The `n × n` identity.
+    public static func identity(_ n: Int) -> Matrix {
+        var m = Matrix(rows: n, cols: n)
+        for i in 0..<n { m.data[i * n + i] = 1 }
+        return m
+    }
+
+    @inlinable
+    public subscript(i: Int, j: Int) -> Double {
+        get { data[i * cols + j] }
+        set { data[i * cols + j] = newValue }
+    }
+
+    /// Row `i` as an array.
+    public func row(_ i: Int) -> [Double] { Array(data[(i * cols)..<((i + 1) * cols)]) }
+
+    /// The transpose.
+    public var transposed: Matrix {
+        var t = Matrix(rows: cols, cols: rows)
+        for i in 0..<rows { for j in 0..<cols { t.data[j * rows + i] = data[i * cols + j] } }
+        return t
+    }
+
+    public var description: String {
+        (0..<rows).map { i in row(i).map { String($0) }.joined(separator: " ") }.joined(separator: "\n")
+    }
+
+    /// Frobenius norm √(Σ_ij A_ij²).
+    public var frobeniusNorm: Double {
+        data.withUnsafeBufferPointer { cblas_dnrm2(Int32($0.count), $0.baseAddress, 1) }
+    }
+
+    /// C = α·op(A)·op(B) with op = identity or transpose, through `cblas_dgemm`.
+    public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
+                                alpha: Double = 1) -> Matrix {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let kb = transposeB ? b.cols : b.rows
+        let n = transposeB ? b.rows : b.cols
+        precondition(k == kb, "Matrix.multiply: inner dimensions \(k) and \(kb) differ")
+        var c = Matrix(rows: m, cols: n)
+        if m == 0 || n == 0 { return c }
+        if k == 0 { return c }
+        a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                c.data.withUnsafeMutableBufferPointer { pc in
+                    cblas_dgemm(CblasRowMajor,
+                                transposeA ? CblasTrans : CblasNoTrans,
+                                transposeB ? CblasTrans : CblasNoTrans,
+                                Int32(m), Int32(n), Int32(k), alpha,
+                                pa.baseAddress, Int32(a.cols),
+                                pb.baseAddress, Int32(b.cols),
+                                0, pc.baseAddress, Int32(n))
+                }
+            }
+        }
+        return c
+    }
+
+    /// y = A·x through `cblas_dgemv`.
+    public static func * (a: Matrix, x: [Double]) -> [Double] {
+        precondition(x.count == a.cols, "Matrix*vector: \(a.cols) columns, vector of \(x.count)")
+        var y = [Double](repeating: 0, count: a.rows)
+        if a.rows == 0 || a.cols == 0 { return y }
+        a.data.withUnsafeBufferPointer { pa in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(a.rows), Int32(a.cols), 1,
+                                pa.baseAddress, Int32(a.cols), px.baseAddress, 1, 0, py.baseAddress, 1)
+                }
+            }
+        }
+        return y
+    }
+
+    public static func * (a: Matrix, b: Matrix) -> Matrix { multiply(a, b) }
+
+    public static func + (a: Matrix, b: Matrix) -> Matrix {
+        precondition(a.rows == b.rows && a.cols == b.cols, "Matrix+: shapes differ")
+        var c = a
+        for i in 0..<c.data.count { c.data[i] += b.data[i] }
+        return c
+    }
+
+    public static func - (a: Matrix, b: Matrix) -> Matrix {
+        precondition(a.rows == b.rows && a.cols == b.cols, "Matrix-: shapes differ")
+        var c = a
+        for i in 0..<c.data.count { c.data[i] -= b.data[i] }
+        return c
+    }
+
+    public static func * (s: Double, a: Matrix) -> Matrix {
+        var c = a
+        for i in 0..<c.data.count { c.data[i] *= s }
+        return c
+    }
+}

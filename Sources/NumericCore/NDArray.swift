@@ -1,0 +1,73 @@
+import Numerics
+
+/// Element types an `NDArray` can hold and `.npy` can store.
+public protocol NPYScalar: Sendable, Equatable {
+    /// numpy's dtype descriptor, little-endian (`<f8`, `<c16`, `<i8`).
+    static var npyDescr: String { get }
+    static var zero: Self { get }
+}
+
+extension Double: NPYScalar {
+    public static var npyDescr: String { "<f8" }
+}
+extension Complex: NPYScalar where RealType == Double {
+    public static var npyDescr: String { "<c16" }
+}
+extension Int64: NPYScalar {
+    public static var npyDescr: String { "<i8" }
+}
+
+/// A dense n-dimensional array in C (row-major) order: element `(i₀, …, i_{r−1})` lives at
+/// `Σ_k i_k · stride_k` with `stride_{r−1} = 1`, `stride_k = stride_{k+1} · shape_{k+1}`.
+/// A rank-0 array holds one scalar.
+public struct NDArray<Scalar: NPYScalar>: Sendable, Equatable {
+    public var shape: [Int]
+    public var data: [Scalar]
+
+    public init(shape: [Int], data: [Scalar]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "NDArray: negative extent in shape \(shape)")
+        precondition(data.count == shape.reduce(1, *), "NDArray: \(data.count) values for shape \(shape)")
+        self.shape = shape
+        self.data = data
+    }
+
+    public init(shape: [Int], repeating value: Scalar = .zero) {
+        self.init(shape: shape, data: [Scalar](repeating: value, count: shape.reduce(1, *)))
+    }
+
+    public var rank: Int { shape.count }
+    public var count: Int { data.count }
+
+    /// Row-major strides in elements.
+    public var strides: [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        if shape.count > 1 { for k in stride(from: shape.count - 2, through: 0, by: -1) { s[k] = s[k + 1] * shape[k + 1] } }
+        return s
+    }
+
+    public subscript(index: [Int]) -> Scalar {
+        get { data[offset(index)] }
+        set { data[offset(index)] = newValue }
+    }
+
+    private func offset(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "NDArray: index of rank \(index.count) into rank \(shape.count)")
+        var o = 0
+        for (k, i) in index.enumerated() {
+            precondition(i >= 0 && i < shape[k], "NDArray: index \(i) out of range 0..<\(shape[k]) on axis \(k)")
+            o = o * shape[k] + i
+        }
+        return o
+    }
+}
+
+extension NDArray where Scalar == Double {
+    /// A rank-2 array viewing a `Matrix`.
+    public init(_ m: Matrix) { self.init(shape: [m.rows, m.cols], data: m.data) }
+
+    /// The rank-2 array as a `Matrix` (precondition: rank 2).
+    public var matrix: Matrix {
+        precondition(rank == 2, "NDArray.matrix: rank \(rank), expected 2")
+        return Matrix(rows: shape[0], cols: shape[1], data: data)
+    }
+}

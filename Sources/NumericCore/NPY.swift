@@ -1,0 +1,207 @@
+import Numerics
+import Foundation
+
+/// Errors of the `.npy` reader and writer; each description is one line naming the file and the problem.
+public struct NPYError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// An array read from a `.npy` file, typed by its dtype.
+public enum NPYArray: Sendable {
+    case float64(NDArray<Double>)
+    case complex128(NDArray<Complex<Double>>)
+    case int64(NDArray<Int64>)
+
+    public var shape: [Int] {
+        switch self {
+        case .float64(let a): return a.shape
+        case .complex128(let a): return a.shape
+        case .int64(let a): return a.shape
+        }
+    }
+}
+
+/// Reading and writing numpy's `.npy` format (version 1.0 written; 1.0, 2.0 and 3.0 read).
+///
+/// Supported dtypes: float64 (`<f8`), complex128 (`<c16`), int64 (`<i8`), any rank, C order. When
+/// reading, `>` (big-endian) variants, float32 and int32 are converted, and Fortran-ordered arrays are
+/// reordered to C order. Writes are atomic: the file appears complete or not at all.
+public enum NPY {
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // \x93NUMPY
+
+    /// Encodes an array as `.npy` bytes.
+    public static func encode<S: NPYScalar>(_ array: NDArray<S>) -> Data {
+        let shapeText: String
+        switch array.shape.count {
+        case 0: shapeText = "()"
+        case 1: shapeText = "(\(array.shape[0]),)"
+        default: shapeText = "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
+        }
+        var header = "{'descr': '\(S.npyDescr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // magic(6) + version(2) + header length(2) + header + '\n', padded to a multiple of 64.
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var out = Data(magic)
+        out.append(contentsOf: [1, 0])
+        let hlen = UInt16(header.utf8.count)
+        out.append(contentsOf: [UInt8(hlen & 0xFF), UInt8(hlen >> 8)])
+        out.append(contentsOf: Array(header.utf8))
+        array.data.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * MemoryLayout<S>.stride)) }
+        return out
+    }
+
+    /// Writes `array` to `url` atomically (temporary file, then rename).
+    public static func write<S: NPYScalar>(_ array: NDArray<S>, to url: URL) throws {
+        do {
+            try encode(array).write(to: url, options: .atomic)
+        } catch {
+            throw NPYError("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes a vector as a rank-1 float64 array.
+    public static func write(_ vector: [Double], to url: URL) throws {
+        try write(NDArray(shape: [vector.count], data: vector), to: url)
+    }
+
+    /// Writes a matrix as a rank-2 float64 array.
+    public static func write(_ matrix: Matrix, to url: URL) throws {
+        try write(NDArray(matrix), to: url)
+    }
+
+    /// Reads a `.npy` file.
+    public static func read(_ url: URL) throws -> NPYArray {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            if !FileManager.default.fileExists(atPath: url.path) { throw NPYError("no such file: \(url.path)") }
+            throw NPYError("cannot read \(url.path)")
+        }
+        return try decode(data, name: url.path)
+    }
+
+    /// Reads a `.npy` file as float64 (float32, int32 and int64 arrays are converted).
+    public static func readDoubles(_ url: URL) throws -> NDArray<Double> {
+        switch try read(url) {
+        case .float64(let a): return a
+        case .int64(let a): return NDArray(shape: a.shape, data: a.data.map(Double.init))
+        case .complex128: throw NPYError("\(url.path): complex128 array where a real (float64) array was expected")
+        }
+    }
+
+    /// Decodes `.npy` bytes; `name` is used in error messages.
+    public static func decode(_ data: Data, name: String = "<data>") throws -> NPYArray {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+            throw NPYError("\(name) is not a .npy file (missing \\x93NUMPY magic)")
+        }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | (Int(bytes[9]) << 8); headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw NPYError("\(name): truncated .npy header") }
+            headerLength = Int(bytes[8]) | (Int(bytes[9]) << 8) | (Int(bytes[10]) << 16) | (Int(bytes[11]) << 24)
+            headerStart = 12
+        default:
+            throw NPYError("\(name): unsupported .npy version \(major), expected 1, 2 or 3")
+        }
+        guard bytes.count >= headerStart + headerLength,
+              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1)
+        else { throw NPYError("\(name): truncated .npy header") }
+        let descr = try field("descr", in: header, name: name)
+        let fortran = try field("fortran_order", in: header, name: name) == "True"
+        let shapeText = try field("shape", in: header, name: name)
+        let shape = try shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { (s: String) -> Int in
+                guard let v = Int(s), v >= 0 else { throw NPYError("\(name): bad shape \(shapeText)") }
+                return v
+            }
+        let count = shape.reduce(1, *)
+        let body = headerStart + headerLength
+        let descrClean = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+        guard descrClean.count >= 3 else { throw NPYError("\(name): bad dtype \(descr)") }
+        let order = descrClean.first!
+        let kind = String(descrClean.dropFirst())
+        let bigEndian = order == ">"
+        guard order == "<" || order == ">" || order == "|" || order == "=" else {
+            throw NPYError("\(name): bad dtype \(descrClean)")
+        }
+        func need(_ itemSize: Int) throws {
+            guard bytes.count - body >= count * itemSize else {
+                throw NPYError("\(name): file holds \(bytes.count - body) data bytes, shape \(shape) of \(descrClean) needs \(count * itemSize)")
+            }
+        }
+        func word64(_ i: Int) -> UInt64 {
+            var v: UInt64 = 0
+            let o = body + 8 * i
+            for b in 0..<8 { v |= UInt64(bytes[o + b]) << (8 * UInt64(b)) }
+            return bigEndian ? v.byteSwapped : v
+        }
+        func word32(_ i: Int) -> UInt32 {
+            var v: UInt32 = 0
+            let o = body + 4 * i
+            for b in 0..<4 { v |= UInt32(bytes[o + b]) << (8 * UInt32(b)) }
+            return bigEndian ? v.byteSwapped : v
+        }
+        let result: NPYArray
+        switch kind {
+        case "f8":
+            try need(8)
+            result = .float64(NDArray(shape: shape, data: (0..<count).map { Double(bitPattern: word64($0)) }))
+        case "f4":
+            try need(4)
+            result = .float64(NDArray(shape: shape, data: (0..<count).map { Double(Float(bitPattern: word32($0))) }))
+        case "c16":
+            try need(16)
+            result = .complex128(NDArray(shape: shape, data: (0..<count).map {
+                Complex(Double(bitPattern: word64(2 * $0)), Double(bitPattern: word64(2 * $0 + 1)))
+            }))
+        case "i8":
+            try need(8)
+            result = .int64(NDArray(shape: shape, data: (0..<count).map { Int64(bitPattern: word64($0)) }))
+        case "i4":
+            try need(4)
+            result = .int64(NDArray(shape: shape, data: (0..<count).map { Int64(Int32(bitPattern: word32($0))) }))
+        default:
+            throw NPYError("\(name): unsupported dtype \(descrClean), expected float64, complex128 or int64")
+        }
+        return fortran && shape.count > 1 ? reorderFortran(result) : result
+    }
+
+    private static func field(_ key: String, in header: String, name: String) throws -> String {
+        guard let r = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else {
+            throw NPYError("\(name): .npy header lacks '\(key)'")
+        }
+        var rest = header[r.upperBound...].drop { $0 == " " || $0 == ":" }
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { throw NPYError("\(name): bad shape in .npy header") }
+            return String(rest[rest.startIndex...close])
+        }
+        rest = rest.prefix { $0 != "," && $0 != "}" }
+        return rest.trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func reorderFortran(_ a: NPYArray) -> NPYArray {
+        func perm<S: NPYScalar>(_ x: NDArray<S>) -> NDArray<S> {
+            let shape = x.shape
+            var out = NDArray<S>(shape: shape)
+            let cStrides = out.strides
+            var fStrides = [Int](repeating: 1, count: shape.count)
+            for k in 1..<shape.count { fStrides[k] = fStrides[k - 1] * shape[k - 1] }
+            for c in 0..<x.count {
+                var rem = c, f = 0
+                for k in 0..<shape.count { let i = rem / cStrides[k]; rem %= cStrides[k]; f += i * fStrides[k] }
+                out.data[c] = x.data[f]
+            }
+            return out
+        }
+        switch a {
+        case .float64(let x): return .float64(perm(x))
+        case .complex128(let x): return .complex128(perm(x))
+        case .int64(let x): return .int64(perm(x))
+        }
+    }
+}

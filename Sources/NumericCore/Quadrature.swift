@@ -1,0 +1,109 @@
+import Foundation
+
+/// Gaussian quadrature rules (nodes and weights), computed by Newton iteration on the orthogonal
+/// polynomials' three-term recurrences.
+public struct QuadratureRule: Sendable {
+    public let nodes: [Double]
+    public let weights: [Double]
+
+    /// Gauss–Legendre rule on [−1, 1]: ∫_{−1}^{1} f(x) dx ≈ Σ_i w_i f(x_i), exact for polynomials of degree ≤ 2n−1.
+    public static func gaussLegendre(_ n: Int) -> QuadratureRule {
+        precondition(n >= 1)
+        var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)
+        let m = (n + 1) / 2
+        for i in 0..<m {
+            var z = cos(Double.pi * (Double(i) + 0.75) / (Double(n) + 0.5))
+            var pp = 0.0
+            for _ in 0..<100 {
+                var p1 = 1.0, p2 = 0.0
+                for j in 1...n { let p3 = p2; p2 = p1; p1 = ((2 * Double(j) - 1) * z * p2 - (Double(j) - 1) * p3) / Double(j) }
+                pp = Double(n) * (z * p1 - p2) / (z * z - 1)
+                let z1 = z
+                z = z1 - p1 / pp
+                if abs(z - z1) < 1e-15 { break }
+            }
+            x[i] = -z; x[n - 1 - i] = z
+            w[i] = 2 / ((1 - z * z) * pp * pp); w[n - 1 - i] = w[i]
+        }
+        return QuadratureRule(nodes: x, weights: w)
+    }
+
+    /// Gauss–Legendre rule mapped to [a, b].
+    public static func gaussLegendre(_ n: Int, on a: Double, _ b: Double) -> QuadratureRule {
+        let r = gaussLegendre(n)
+        let h = (b - a) / 2, c = (a + b) / 2
+        return QuadratureRule(nodes: r.nodes.map { c + h * $0 }, weights: r.weights.map { h * $0 })
+    }
+
+    /// Gauss–Hermite rule for the standard normal measure: E[f(Z)] ≈ Σ_i w_i f(x_i), Z ~ N(0, 1)
+    /// (the physicists' rule for e^{−t²} rescaled by x = √2 t, w = w_t/√π; the weights sum to 1).
+    public static func gaussHermiteNormal(_ n: Int) -> QuadratureRule {
+        precondition(n >= 1)
+        var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)
+        let m = (n + 1) / 2
+        let pim4 = 0.7511255444649425   // π^{−1/4}
+        var z = 0.0
+        for i in 0..<m {
+            switch i {
+            case 0: z = (2 * Double(n) + 1).squareRoot() - 1.85575 * pow(2 * Double(n) + 1, -0.16667)
+            case 1: z -= 1.14 * pow(Double(n), 0.426) / z
+            case 2: z = 1.86 * z - 0.86 * x[0]
+            case 3: z = 1.91 * z - 0.91 * x[1]
+            default: z = 2 * z - x[i - 2]
+            }
+            var pp = 0.0
+            for _ in 0..<200 {
+                var p1 = pim4, p2 = 0.0
+                for j in 1...n {
+                    let p3 = p2; p2 = p1
+                    p1 = z * (2 / Double(j)).squareRoot() * p2 - ((Double(j) - 1) / Double(j)).squareRoot() * p3
+                }
+                pp = (2 * Double(n)).squareRoot() * p2
+                let z1 = z
+                z = z1 - p1 / pp
+                if abs(z - z1) <= 1e-14 * max(1, abs(z)) { break }
+            }
+            x[i] = z; x[n - 1 - i] = -z
+            w[i] = 2 / (pp * pp); w[n - 1 - i] = w[i]
+        }
+        // Physicists' nodes t with weights for e^{−t²}; map to the standard normal.
+        let s = 1 / Double.pi.squareRoot()
+        let nodes = x.map { $0 * 2.0.squareRoot() }.reversed()
+        let weights = w.map { $0 * s }.reversed()
+        return QuadratureRule(nodes: Array(nodes), weights: Array(weights))
+    }
+
+    /// Σ_i w_i f(x_i).
+    @inlinable
+    public func integrate(_ f: (Double) -> Double) -> Double {
+        var s = 0.0
+        for i in 0..<nodes.count { s += weights[i] * f(nodes[i]) }
+        return s
+    }
+}
+
+/// Composite Gauss–Legendre integration of f over [a, b] split at `breaks` (sorted, inside (a, b)) and
+/// into panels no longer than `maxPanel`, with `order` nodes per panel.
+public func integrateComposite(_ a: Double, _ b: Double, breaks: [Double] = [], maxPanel: Double = .infinity,
+                               order: Int = 16, _ f: (Double) -> Double) -> Double {
+    let rule = QuadratureRule.gaussLegendre(order)
+    var edges = [a] + breaks.filter { $0 > a && $0 < b }.sorted() + [b]
+    if maxPanel.isFinite {
+        var refined: [Double] = [edges[0]]
+        for k in 1..<edges.count {
+            let lo = edges[k - 1], hi = edges[k]
+            let n = max(1, Int(((hi - lo) / maxPanel).rounded(.up)))
+            for j in 1...n { refined.append(lo + (hi - lo) * Double(j) / Double(n)) }
+        }
+        edges = refined
+    }
+    var total = 0.0
+    for k in 1..<edges.count {
+        let lo = edges[k - 1], hi = edges[k]
+        let h = (hi - lo) / 2, c = (hi + lo) / 2
+        var s = 0.0
+        for i in 0..<rule.nodes.count { s += rule.weights[i] * f(c + h * rule.nodes[i]) }
+        total += h * s
+    }
+    return total
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Numerics
+import Testing
+@testable import NumericCore
+
+@Suite struct NPYTests {
+    static func tempDir() throws -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("nnt-npy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
+    static func python(_ script: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+    }
+
+    @Test func roundTripInMemory() throws {
+        let a = NDArray<Double>(shape: [2, 3, 4], data: (0..<24).map { Double($0) * 0.37 - 1 })
+        guard case .float64(let b) = try NPY.decode(NPY.encode(a)) else { Issue.record("wrong dtype"); return }
+        #expect(a == b)
+        let s = NDArray<Double>(shape: [], data: [3.5])
+        guard case .float64(let s2) = try NPY.decode(NPY.encode(s)) else { Issue.record("wrong dtype"); return }
+        #expect(s2 == s)
+        let e = NDArray<Double>(shape: [0, 3], data: [])
+        guard case .float64(let e2) = try NPY.decode(NPY.encode(e)) else { Issue.record("wrong dtype"); return }
+        #expect(e2 == e)
+    }
+
+    /// Swift writes, numpy checks values and writes its own arrays (C and Fortran order), Swift reads them back.
+    @Test func roundTripThroughNumpy() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let f = NDArray<Double>(shape: [3, 2, 2], data: (0..<12).map { Double($0) / 7 - 0.5 })
+        let c = NDArray<Complex<Double>>(shape: [2, 3], data: (0..<6).map { Complex(Double($0), -2 * Double($0) + 0.25) })
+        let i = NDArray<Int64>(shape: [5], data: [-3, 0, 7, Int64.max, Int64.min])
+        let s = NDArray<Double>(shape: [], data: [2.75])
+        try NPY.write(f, to: dir.appendingPathComponent("f.npy"))
+        try NPY.write(c, to: dir.appendingPathComponent("c.npy"))
+        try NPY.write(i, to: dir.appendingPathComponent("i.npy"))
+        try NPY.write(s, to: dir.appendingPathComponent("s.npy"))
+        let script = """
+        import numpy as np, os
+        d = '\(dir.path)'
+        f = np.load(os.path.join(d, 'f.npy')); c = np.load(os.path.join(d, 'c.npy'))
+        i = np.load(os.path.join(d, 'i.npy')); s = np.load(os.path.join(d, 's.npy'))
+        assert f.dtype == np.float64 and f.shape == (3, 2, 2), (f.dtype, f.shape)
+        assert np.array_equal(f.ravel(), np.arange(12) / 7 - 0.5)
+        assert c.dtype == np.complex128 and c.shape == (2, 3)
+        assert np.array_equal(c.ravel(), np.arange(6) + 1j * (-2 * np.arange(6) + 0.25))
+        assert i.dtype == np.int64 and list(i) == [-3, 0, 7, 2**63 - 1, -2**63]
+        assert s.shape == () and s == 2.75
+        np.save(os.path.join(d, 'g.npy'), (f * 3).astype(np.float64))
+        np.save(os.path.join(d, 'h.npy'), np.asfortranarray(np.arange(24, dtype=np.float64).reshape(2, 3, 4)))
+        np.save(os.path.join(d, 'k.npy'), c.conj())
+        np.save(os.path.join(d, 'j.npy'), np.arange(4, dtype=np.int32))
+        print('ok')
+        """
+        let (status, out) = try Self.python(script)
+        #expect(status == 0, "numpy side failed: \(out)")
+        guard case .float64(let g) = try NPY.read(dir.appendingPathComponent("g.npy")) else { Issue.record("g dtype"); return }
+        #expect(g.shape == [3, 2, 2] && g.data == f.data.map { $0 * 3 })
+        guard case .float64(let h) = try NPY.read(dir.appendingPathComponent("h.npy")) else { Issue.record("h dtype"); return }
+        #expect(h.shape == [2, 3, 4] && h.data == (0..<24).map(Double.init))
+        guard case .complex128(let k) = try NPY.read(dir.appendingPathComponent("k.npy")) else { Issue.record("k dtype"); return }
+        #expect(k.data == c.data.map { $0.conjugate })
+        let j = try NPY.readDoubles(dir.appendingPathComponent("j.npy"))
+        #expect(j.data == [0, 1, 2, 3])
+    }
+
+    @Test func badFilesGiveOneLineErrors() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("missing.npy")
+        #expect(throws: NPYError.self) { try NPY.read(missing) }
+        let junk = dir.appendingPathComponent("junk.npy")
+        try Data("hello world, not numpy".utf8).write(to: junk)
+        do { _ = try NPY.read(junk); Issue.record("junk accepted") } catch let e as NPYError {
+            #expect(e.description.contains("not a .npy file") && !e.description.contains("\n"))
+        }
+        var truncated = NPY.encode(NDArray<Double>(shape: [10], repeating: 1))
+        truncated.removeLast(8)
+        #expect(throws: NPYError.self) { try NPY.decode(truncated) }
+    }
+}
