@@ -1,0 +1,175 @@
+import Foundation
+import NumericCore
+
+/// The hidden-layer activations of the single-layer networks of Halverson, Maiti & Stoner (2008.08601).
+public enum SingleLayerActivation: String, Sendable, CaseIterable {
+    /// σ(z) = erf(z).
+    case erf
+    /// σ(z) = max(z, 0).
+    case relu
+    /// Gauss-net: σ(z) = e^{z} / e^{σ_b² + σ_w²|x|²/d_in}, the exponential normalised by √E[e^{2z}] so that
+    /// the GP kernel is σ_b² + σ_w² exp(−σ_w²|x−x'|²/(2 d_in)).
+    case gauss
+}
+
+/// Parameters θ = (W0, b0, W1, b1) of a single-hidden-layer network of width N.
+public struct SingleLayerParameters: Sendable, Equatable {
+    /// [N, d_in] input weights.
+    public var w0: Matrix
+    /// [N] hidden biases.
+    public var b0: [Double]
+    /// [N] output weights.
+    public var w1: [Double]
+    /// Output bias.
+    public var b1: Double
+}
+
+/// The parameter density of 2008.08601: W0 ~ N(0, σ_w²/d_in), b0 ~ N(0, σ_b²), W1 ~ N(0, σ_w²/N),
+/// b1 ~ N(0, σ_b²), all independent.
+///
+/// Draw order (the reproducibility contract): for each neuron i = 0..<N, the d_in entries of W0_i,
+/// then b0_i, then W1_i, each as one standard normal scaled by its standard deviation; finally b1.
+public struct SingleLayerDensity: ParameterDensity {
+    public let width: Int
+    public let inputDimension: Int
+    public let sigmaW: Double
+    public let sigmaB: Double
+
+    public init(width: Int, inputDimension: Int, sigmaW: Double, sigmaB: Double) {
+        self.width = width
+        self.inputDimension = inputDimension
+        self.sigmaW = sigmaW
+        self.sigmaB = sigmaB
+    }
+
+    var sdW0: Double { sigmaW / Double(inputDimension).squareRoot() }
+    var sdW1: Double { sigmaW / Double(width).squareRoot() }
+
+    public func sample(using rng: inout RandomStream) -> SingleLayerParameters {
+        var w0 = Matrix(rows: width, cols: inputDimension)
+        var b0 = [Double](repeating: 0, count: width), w1 = b0
+        for i in 0..<width {
+            for j in 0..<inputDimension { w0[i, j] = sdW0 * rng.normal() }
+            b0[i] = sigmaB * rng.normal()
+            w1[i] = sdW1 * rng.normal()
+        }
+        let b1 = sigmaB * rng.normal()
+        return SingleLayerParameters(w0: w0, b0: b0, w1: w1, b1: b1)
+    }
+
+    public func logDensity(_ θ: SingleLayerParameters) -> Double {
+        func gauss(_ x: Double, _ sd: Double) -> Double { sd > 0 ? -0.5 * x * x / (sd * sd) : (x == 0 ? 0 : -.infinity) }
+        var s = gauss(θ.b1, sigmaB)
+        for i in 0..<width {
+            for j in 0..<inputDimension { s += gauss(θ.w0[i, j], sdW0) }
+            s += gauss(θ.b0[i], sigmaB) + gauss(θ.w1[i], sdW1)
+        }
+        return s
+    }
+}
+
+/// f(x) = Σ_{i=1}^N W1_i σ(W0_i·x + b0_i) + b1 (2008.08601), d_out = 1.
+public struct SingleLayerNetwork: NeuralNetwork {
+    public let activation: SingleLayerActivation
+    public let width: Int
+    public let inputDimension: Int
+    /// σ_w and σ_b enter the Gauss-net activation's normaliser e^{σ_b² + σ_w²|x|²/d_in}.
+    public let sigmaW: Double
+    public let sigmaB: Double
+
+    /// The per-point normaliser log: σ_b² + σ_w²|x|²/d_in (used by the Gauss-net only).
+    @inlinable
+    func gaussLogNormaliser(_ x: UnsafeBufferPointer<Double>) -> Double {
+        var r2 = 0.0
+        for v in x { r2 += v * v }
+        return sigmaB * sigmaB + sigmaW * sigmaW * r2 / Double(inputDimension)
+    }
+
+    public func evaluate(_ θ: SingleLayerParameters, at points: Matrix, into out: UnsafeMutableBufferPointer<Double>) {
+        let d = inputDimension
+        points.data.withUnsafeBufferPointer { xs in
+            for p in 0..<points.rows {
+                let x = UnsafeBufferPointer(rebasing: xs[(p * d)..<((p + 1) * d)])
+                let c = gaussLogNormaliser(x)
+                var f = θ.b1
+                for i in 0..<width {
+                    var z = θ.b0[i]
+                    for j in 0..<d { z += θ.w0[i, j] * x[j] }
+                    f += θ.w1[i] * hidden(z, logNormaliser: c)
+                }
+                out[p] = f
+            }
+        }
+    }
+
+    @inlinable @inline(__always)
+    func hidden(_ z: Double, logNormaliser c: Double) -> Double {
+        switch activation {
+        case .erf: return Foundation.erf(z)
+        case .relu: return z > 0 ? z : 0
+        case .gauss: return Foundation.exp(z - c)
+        }
+    }
+}
+
+/// The Gauss-, Erf- and ReLU-net ensembles of 2008.08601: a `SingleLayerNetwork` with its `SingleLayerDensity`.
+///
+/// `sampleField` is fused: it draws one neuron's parameters and adds its contribution at every point,
+/// without storing θ (memory O(P + d_in)); it consumes the generator exactly as `density.sample`.
+public struct SingleLayerEnsemble: NetworkEnsemble {
+    public let network: SingleLayerNetwork
+    public let density: SingleLayerDensity
+
+    public init(activation: SingleLayerActivation, width: Int, inputDimension: Int, sigmaW: Double, sigmaB: Double) {
+        network = SingleLayerNetwork(activation: activation, width: width, inputDimension: inputDimension,
+                                     sigmaW: sigmaW, sigmaB: sigmaB)
+        density = SingleLayerDensity(width: width, inputDimension: inputDimension, sigmaW: sigmaW, sigmaB: sigmaB)
+    }
+
+    public var activation: SingleLayerActivation { network.activation }
+    public var width: Int { network.width }
+    public var sigmaW: Double { density.sigmaW }
+    public var sigmaB: Double { density.sigmaB }
+
+    public func sampleField(using rng: inout RandomStream, at points: Matrix, into out: UnsafeMutableBufferPointer<Double>) {
+        let d = network.inputDimension, P = points.rows
+        let sdW0 = density.sdW0, sdW1 = density.sdW1, sb = density.sigmaB
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: d + P) { scratch in
+            let w = UnsafeMutableBufferPointer(rebasing: scratch[0..<d])
+            let c = UnsafeMutableBufferPointer(rebasing: scratch[d..<(d + P)])
+            points.data.withUnsafeBufferPointer { xs in
+                for p in 0..<P {
+                    c[p] = network.gaussLogNormaliser(UnsafeBufferPointer(rebasing: xs[(p * d)..<((p + 1) * d)]))
+                    out[p] = 0
+                }
+                for _ in 0..<network.width {
+                    for j in 0..<d { w[j] = sdW0 * rng.normal() }
+                    let b = sb * rng.normal()
+                    let a = sdW1 * rng.normal()
+                    switch network.activation {
+                    case .erf:
+                        for p in 0..<P {
+                            var z = b
+                            for j in 0..<d { z += w[j] * xs[p * d + j] }
+                            out[p] += a * Foundation.erf(z)
+                        }
+                    case .relu:
+                        for p in 0..<P {
+                            var z = b
+                            for j in 0..<d { z += w[j] * xs[p * d + j] }
+                            out[p] += z > 0 ? a * z : 0
+                        }
+                    case .gauss:
+                        for p in 0..<P {
+                            var z = b
+                            for j in 0..<d { z += w[j] * xs[p * d + j] }
+                            out[p] += a * Foundation.exp(z - c[p])
+                        }
+                    }
+                }
+                let b1 = sb * rng.normal()
+                for p in 0..<P { out[p] += b1 }
+            }
+        }
+    }
+}

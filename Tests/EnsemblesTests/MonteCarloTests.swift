@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import Ensembles
+@testable import NumericCore
+
+@Suite struct MonteCarloTests {
+    static let pts = Matrix(rows: 3, cols: 1, data: [-0.6, 0.2, 1.0])
+
+    /// Every multiset of orders 2, 4, 6: |G_MC − G_exact| within 5 standard errors (from 20 chunk means).
+    /// 5σ per entry keeps the false-alarm rate over the 609 entries below 4·10⁻⁴.
+    static func checkAgainstExact<E: NetworkEnsemble>(_ e: E, exact: ExactCorrelators, points: Matrix, networks: Int,
+                                                      label: String) {
+        let plan = EnsemblePlan(networks: networks, chunks: 20, seed: 2024)
+        let acc = EnsembleRunner.accumulate(e, points: points, maxOrder: 6, plan: plan, threads: 2)
+        let est = acc.estimates()
+        #expect(est.networkCount == networks)
+        var worst = 0.0
+        for n in [2, 4, 6] {
+            let ms = Multisets(pointCount: points.rows, order: n)
+            for (k, idx) in ms.indices.enumerated() {
+                let z = abs(est.mean[n]![k] - exact.correlator(idx)) / est.standardError[n]![k]
+                worst = max(worst, z)
+                #expect(z < 5, "\(label) G\(n)\(idx): MC \(est.mean[n]![k]) ± \(est.standardError[n]![k]) vs exact \(exact.correlator(idx))")
+            }
+        }
+        // Odd orders vanish by the symmetry W1 → −W1, b1 → −b1 (a → −a for the cos-net).
+        for (k, v) in est.mean[3]!.enumerated() { #expect(abs(v) < 5 * est.standardError[3]![k]) }
+        // The test must have power: for some entry the exact finite-N shift from the GP value exceeds 5 error bars.
+        let gpWorst = [4, 6].flatMap { n in
+            Multisets(pointCount: points.rows, order: n).indices.enumerated().map { k, idx in
+                abs(exact.correlator(idx) - exact.gpCorrelator(idx)) / est.standardError[n]![k]
+            }
+        }.max()!
+        #expect(gpWorst > 5, "\(label): the error bars are too wide to resolve finite-N effects (max z \(gpWorst))")
+    }
+
+    @Test(arguments: SingleLayerActivation.allCases) func singleLayerNetsAgreeWithExactFiniteN(a: SingleLayerActivation) throws {
+        // The Gauss-net's exp(z) is log-normal: its 6th moments are heavy-tailed unless Var z is small, so
+        // that net is tested at σ_b = 0.1 and |x| ≤ 0.25 (Var z ≤ 0.073; the paper scales its inputs by 0.01) where chunk errors are trustworthy.
+        let sb = [SingleLayerActivation.relu: 0.0, .gauss: 0.1, .erf: 1.0][a]!
+        let e = SingleLayerEnsemble(activation: a, width: 2, inputDimension: 1, sigmaW: 1, sigmaB: sb)
+        let pts = a == .gauss ? Matrix(rows: 3, cols: 1, data: Self.pts.data.map { $0 * 0.25 }) : Self.pts
+        Self.checkAgainstExact(e, exact: try e.exactCorrelators(points: pts), points: pts, networks: a == .relu ? 60_000 : 200_000, label: a.rawValue)
+    }
+
+    @Test func reluWithBiasIn2D() throws {
+        let e = SingleLayerEnsemble(activation: .relu, width: 2, inputDimension: 2, sigmaW: 1, sigmaB: 0.5)
+        let pts = Matrix(rows: 3, cols: 2, data: [0.5, 1, 1, -0.5, -0.3, 0.8])
+        Self.checkAgainstExact(e, exact: try e.exactCorrelators(points: pts), points: pts, networks: 60_000, label: "relu-2d")
+    }
+
+    @Test func cosNetAgreesWithExactFiniteN() {
+        let e = CosNetEnsemble(width: 2, dimension: 1, mass: 1, cutoff: 3)
+        let pts = Matrix(rows: 3, cols: 1, data: [0, 0.4, 1.1])
+        Self.checkAgainstExact(e, exact: e.exactCorrelators(points: pts), points: pts, networks: 60_000, label: "cos")
+    }
+
+    /// A deep ReLU net at large width against its NNGP kernel (2-point function; finite-width bias of the
+    /// 2-point function of a 2-hidden-layer net is O(1/N), far below the error bar here).
+    @Test func deepNetTwoPointFunctionMatchesNNGP() {
+        let net = DeepNetwork(inputDimension: 2, hiddenWidths: [64, 64], activation: .relu, sigmaW: 1.4, sigmaB: 0.3)
+        let e = DeepNetEnsemble(network: net)
+        let pts = Matrix(rows: 2, cols: 2, data: [1, 0, 0.6, 0.8])
+        let acc = EnsembleRunner.accumulate(e, points: pts, maxOrder: 2, plan: EnsemblePlan(networks: 20_000, chunks: 10, seed: 1))
+        let est = acc.estimates()
+        for (k, idx) in Multisets(pointCount: 2, order: 2).indices.enumerated() {
+            let exact = net.gpKernel(pts.row(idx[0]), pts.row(idx[1]))
+            #expect(abs(est.mean[2]![k] - exact) < 5 * est.standardError[2]![k] + 0.02 * exact)
+        }
+    }
+
+    @Test func fusedSamplingMatchesSampleThenEvaluate() {
+        let pts = Matrix(rows: 4, cols: 2, data: [0.1, 0.2, -1, 0.5, 0.3, 0.3, 2, -1])
+        for a in SingleLayerActivation.allCases {
+            let e = SingleLayerEnsemble(activation: a, width: 7, inputDimension: 2, sigmaW: 1.2, sigmaB: 0.4)
+            var r1 = RandomStream(seed: 3, stream: 11), r2 = r1
+            let fused = e.sampleField(using: &r1, at: pts)
+            let θ = e.density.sample(using: &r2)
+            var plain = [Double](repeating: 0, count: 4)
+            plain.withUnsafeMutableBufferPointer { e.network.evaluate(θ, at: pts, into: $0) }
+            for p in 0..<4 { #expect(abs(fused[p] - plain[p]) < 1e-12 * max(1, abs(plain[p]))) }
+            #expect(r1.position == r2.position)
+        }
+        let c = CosNetEnsemble(width: 9, dimension: 2, mass: 0.5, cutoff: 4)
+        var r1 = RandomStream(seed: 3, stream: 12), r2 = r1
+        let fused = c.sampleField(using: &r1, at: pts)
+        let θ = c.density.sample(using: &r2)
+        var plain = [Double](repeating: 0, count: 4)
+        plain.withUnsafeMutableBufferPointer { c.network.evaluate(θ, at: pts, into: $0) }
+        for p in 0..<4 { #expect(abs(fused[p] - plain[p]) < 1e-12 * max(1, abs(plain[p]))) }
+    }
+}
+
+@Suite struct DeterminismTests {
+    static let e = SingleLayerEnsemble(activation: .erf, width: 3, inputDimension: 1, sigmaW: 1, sigmaB: 1)
+    static let pts = Matrix(rows: 4, cols: 1, data: [-1, -0.2, 0.6, 1])
+    static let plan = EnsemblePlan(networks: 5_003, chunks: 7, blockSize: 64, seed: 99)
+
+    @Test func sameNumbersWithOneOrTwoThreads() {
+        let a = EnsembleRunner.accumulate(Self.e, points: Self.pts, maxOrder: 6, plan: Self.plan, threads: 1)
+        let b = EnsembleRunner.accumulate(Self.e, points: Self.pts, maxOrder: 6, plan: Self.plan, threads: 2)
+        #expect(a.chunkTotals().map(\.sums) == b.chunkTotals().map(\.sums))
+        #expect(a.estimates().mean == b.estimates().mean)
+    }
+
+    @Test func sameNumbersWithOneOrThreeShards() throws {
+        let whole = EnsembleRunner.accumulate(Self.e, points: Self.pts, maxOrder: 6, plan: Self.plan, threads: 2)
+        var merged: CorrelatorAccumulator?
+        for s in [2, 0, 1] {   // shards merged out of order
+            let part = EnsembleRunner.accumulate(Self.e, points: Self.pts, maxOrder: 6, plan: Self.plan,
+                                                 items: Self.plan.workItems(shard: s, of: 3), threads: 2)
+            // through JSON, as shards written to disk would be
+            let decoded = try JSONDecoder().decode(CorrelatorAccumulator.self, from: JSONEncoder().encode(part))
+            if merged == nil { merged = decoded } else { merged!.merge(decoded) }
+        }
+        #expect(merged!.chunkTotals().map(\.sums) == whole.chunkTotals().map(\.sums))
+        #expect(merged!.estimates().mean == whole.estimates().mean)
+        // A different seed gives different numbers.
+        let other = EnsembleRunner.accumulate(Self.e, points: Self.pts, maxOrder: 6,
+                                              plan: EnsemblePlan(networks: 5_003, chunks: 7, blockSize: 64, seed: 100))
+        #expect(other.estimates().mean != whole.estimates().mean)
+    }
+
+    @Test func blockSumsMatchDirectProducts() {
+        let sums = EnsembleRunner.blockSums(Self.e, points: Self.pts, maxOrder: 4, seed: 5, start: 10, count: 3,
+                                            valueCount: CorrelatorAccumulator(pointCount: 4, maxOrder: 4, chunkCount: 1).valueCount)
+        var fields: [[Double]] = []
+        for t in 0..<3 { var r = RandomStream(seed: 5, stream: UInt64(10 + t)); fields.append(Self.e.sampleField(using: &r, at: Self.pts)) }
+        var offset = 0
+        for n in 1...4 {
+            let ms = Multisets(pointCount: 4, order: n)
+            for (k, idx) in ms.indices.enumerated() {
+                let direct = fields.reduce(0) { acc, f in acc + idx.reduce(1) { $0 * f[$1] } }
+                #expect(abs(sums[offset + k] - direct) < 1e-13 * max(1, abs(direct)))
+            }
+            offset += ms.count
+        }
+    }
+}
