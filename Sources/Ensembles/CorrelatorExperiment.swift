@@ -1,0 +1,160 @@
+import Foundation
+import NumericCore
+
+/// The architectures `CorrelatorExperiment` can scan.
+public enum NetKind: String, Sendable, CaseIterable, Codable {
+    case gauss, erf, relu, cos, mlp
+}
+
+/// The NN–field-theory scaling experiment of 2008.08601 as a value: for each width N, Monte Carlo
+/// correlators G⁽ⁿ⁾ over M networks in K chunks, their exact finite-N values and GP limits, connected
+/// 4- and 6-point functions, the deviation m_n(N), the chunk background, power-law fits of m_n against N
+/// and the quartic coupling λ_m against the cutoff Λ (d_in = 1).
+public struct CorrelatorExperiment: Sendable {
+    public var net: NetKind
+    public var widths: [Int]
+    public var networks: Int
+    public var chunks: Int
+    public var points: Matrix
+    public var sigmaW: Double = 1
+    public var sigmaB: Double = 1
+    public var orders: [Int] = [2, 4, 6]
+    public var seed: UInt64 = 0
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var blockSize: Int = 256
+    // cos-net
+    public var mass: Double = 1
+    public var cutoff: Double = 10
+    public var sigmaA: Double = 1
+    // deep nets
+    public var depth: Int = 2
+    public var activation: Activation = .relu
+    public var parameterization: Parameterization = .ntk
+    // quartic coupling
+    public var lambdaCutoffs: [Double] = ScalingAnalysis.paperCutoffs
+    public var ngpWidth: Int? = nil
+
+    public init(net: NetKind, widths: [Int], networks: Int, chunks: Int, points: Matrix) {
+        self.net = net
+        self.widths = widths
+        self.networks = networks
+        self.chunks = chunks
+        self.points = points
+    }
+
+    public var maxOrder: Int { orders.max() ?? 2 }
+    /// Orders whose values are computed: the requested ones plus those connected functions need.
+    var computedOrders: [Int] { Array(Set(orders + (maxOrder >= 4 ? [2] : []) + (maxOrder >= 6 ? [4] : []))).sorted() }
+
+    /// The paper's "NGP width" at which λ_m is measured: ReLU 20, Gauss 100, Erf 5.
+    public var effectiveNGPWidth: Int { ngpWidth ?? [NetKind.relu: 20, .gauss: 100, .erf: 5][net] ?? 5 }
+
+    /// Checks the configuration; throws a one-line `InputError` naming the bad value.
+    public func validate() throws {
+        if widths.isEmpty { throw InputError("--widths: empty, expected a list of positive integers") }
+        if let w = widths.first(where: { $0 < 1 }) { throw InputError("--widths: width \(w), expected a positive integer") }
+        if networks < 0 { throw InputError("--networks \(networks), expected ≥ 0") }
+        if chunks < 1 { throw InputError("--chunks \(chunks), expected ≥ 1") }
+        if networks > 0 && chunks > networks { throw InputError("--chunks \(chunks) exceeds --networks \(networks)") }
+        if let o = orders.first(where: { ![2, 4, 6].contains($0) }) { throw InputError("--orders: order \(o), expected 2, 4 or 6") }
+        for (name, v) in [("--sigma-w", sigmaW), ("--sigma-b", sigmaB), ("--sigma-a", sigmaA)] where !(v.isFinite && v >= 0) {
+            throw InputError("\(name) \(v), expected a finite number ≥ 0")
+        }
+        if net == .cos {
+            if !(mass.isFinite && mass > 0) { throw InputError("--mass \(mass), expected a finite number > 0") }
+            if !(cutoff.isFinite && cutoff > 0) { throw InputError("--cutoff \(cutoff), expected a finite number > 0") }
+            if !(sigmaA > 0) { throw InputError("--sigma-a \(sigmaA), expected > 0") }
+            if !(1...3).contains(points.cols) { throw InputError("points: dimension \(points.cols), the cos-net needs d = 1, 2 or 3") }
+        }
+        if net == .mlp && depth < 1 { throw InputError("--depth \(depth), expected ≥ 1 hidden layer") }
+        if threads < 1 { throw InputError("--threads \(threads), expected ≥ 1") }
+        if let l = lambdaCutoffs.first(where: { !($0 > 0 && $0.isFinite) }) { throw InputError("--lambda-cutoffs: \(l), expected positive numbers") }
+    }
+
+    /// The ensemble at width N.
+    public func ensemble(width: Int) -> any NetworkEnsemble {
+        switch net {
+        case .gauss, .erf, .relu:
+            return SingleLayerEnsemble(activation: SingleLayerActivation(rawValue: net.rawValue)!, width: width,
+                                       inputDimension: points.cols, sigmaW: sigmaW, sigmaB: sigmaB)
+        case .cos:
+            return CosNetEnsemble(width: width, dimension: points.cols, mass: mass, cutoff: cutoff, sigmaA: sigmaA)
+        case .mlp:
+            return DeepNetEnsemble(network: deepNetwork(width: width))
+        }
+    }
+
+    func deepNetwork(width: Int) -> DeepNetwork {
+        DeepNetwork(inputDimension: points.cols, hiddenWidths: Array(repeating: width, count: depth), activation: activation,
+                    sigmaW: sigmaW, sigmaB: sigmaB, parameterization: parameterization)
+    }
+
+    /// Exact finite-N correlators (nil for deep nets, which have none in closed form); `reason` says why not.
+    public func exactModel() -> (model: ExactCorrelators?, reason: String?) {
+        do {
+            switch net {
+            case .gauss, .erf, .relu:
+                return (try (ensemble(width: 1) as! SingleLayerEnsemble).exactCorrelators(points: points), nil)
+            case .cos:
+                return ((ensemble(width: 1) as! CosNetEnsemble).exactCorrelators(points: points), nil)
+            case .mlp:
+                return (nil, "deep networks have no closed-form finite-N correlators; GP values use the NNGP recursion")
+            }
+        } catch {
+            return (nil, "\(error)")
+        }
+    }
+
+    /// The GP kernel matrix K(x_i, x_j) (closed forms; NNGP recursion for deep nets).
+    public func gpKernelMatrix() -> Matrix {
+        let P = points.rows
+        var K = Matrix(rows: P, cols: P)
+        for i in 0..<P {
+            for j in i..<P {
+                let xi = points.row(i), xj = points.row(j)
+                let v: Double
+                switch net {
+                case .gauss, .erf, .relu: v = (ensemble(width: 1) as! SingleLayerEnsemble).gpKernel(xi, xj)
+                case .cos: v = (ensemble(width: 1) as! CosNetEnsemble).gpKernel(xi, xj)
+                case .mlp: v = deepNetwork(width: 1).gpKernel(xi, xj)
+                }
+                K[i, j] = v; K[j, i] = v
+            }
+        }
+        return K
+    }
+
+    /// The generator seed of width N's ensemble (independent across widths).
+    public func seed(width: Int) -> UInt64 { deriveSeed(seed, UInt64(width)) }
+
+    public func plan(width: Int) -> EnsemblePlan {
+        EnsemblePlan(networks: networks, chunks: chunks, blockSize: blockSize, seed: seed(width: width))
+    }
+
+    /// A string that identifies everything the Monte Carlo sums of width N depend on (for checkpoints).
+    public func fingerprint(width: Int) -> String {
+        var parts = ["net=\(net.rawValue)", "width=\(width)", "sw=\(sigmaW)", "sb=\(sigmaB)", "maxOrder=\(maxOrder)",
+                     "seed=\(seed)", "networks=\(networks)", "chunks=\(chunks)", "block=\(blockSize)",
+                     "points=\(points.rows)x\(points.cols):" + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")]
+        if net == .cos { parts += ["m=\(mass)", "L=\(cutoff)", "sa=\(sigmaA)"] }
+        if net == .mlp { parts += ["depth=\(depth)", "act=\(activation.rawValue)", "param=\(parameterization.rawValue)"] }
+        return parts.joined(separator: ";")
+    }
+}
+
+/// Results of one width.
+public struct WidthResult: Sendable {
+    public let width: Int
+    /// Monte Carlo mean, standard error and chunk means per order (empty without networks).
+    public let estimates: CorrelatorEstimates?
+    /// Exact finite-N values per order (nil when unavailable).
+    public let exact: [Int: [Double]]?
+    /// GP values per order.
+    public let gp: [Int: [Double]]
+    public let deviation: [Int: Double]
+    public let exactDeviation: [Int: Double]
+    public let background: [Int: Double]
+    /// Connected functions (orders 4, 6), Monte Carlo and exact.
+    public let connected: [Int: [Double]]
+    public let connectedExact: [Int: [Double]]
+}

@@ -1,0 +1,348 @@
+import Foundation
+import NumericCore
+
+extension CorrelatorExperiment {
+    /// Exact, GP and Monte Carlo values at one width, and the derived measures.
+    public func analyse(width: Int, accumulator: CorrelatorAccumulator?, exactModel: ExactCorrelators?, gpKernel K: Matrix) -> WidthResult {
+        let P = points.rows
+        let est = accumulator?.estimates()
+        let exact: ExactCorrelators? = exactModel.map {
+            ExactCorrelators(width: Double(width), outputWeightVariance: $0.outputWeightVariance,
+                             outputBiasVariance: $0.outputBiasVariance, moment: $0.moment)
+        }
+        var gp: [Int: [Double]] = [:], ex: [Int: [Double]] = [:]
+        var dev: [Int: Double] = [:], exDev: [Int: Double] = [:], bg: [Int: Double] = [:]
+        for n in computedOrders {
+            let ms = Multisets(pointCount: P, order: n).indices
+            gp[n] = ms.map { Wick.gaussianCorrelator($0) { K[$0, $1] } }
+            if let e = exact { ex[n] = ms.map { e.correlator($0) } }
+        }
+        for n in orders {
+            if let e = est {
+                dev[n] = ScalingAnalysis.deviation(e.mean[n]!, gp: gp[n]!)
+                bg[n] = ScalingAnalysis.background(chunkMeans: e.chunkMeans.map { $0[n]! }, gp: gp[n]!)
+            }
+            if let x = ex[n] { exDev[n] = ScalingAnalysis.deviation(x, gp: gp[n]!) }
+        }
+        // Connected functions from the multiset tables.
+        func connected(_ table: [Int: [Double]]) -> [Int: [Double]] {
+            var out: [Int: [Double]] = [:]
+            guard let g2 = table[2] else { return out }
+            let m2 = Multisets(pointCount: P, order: 2)
+            let G2: (Int, Int) -> Double = { g2[m2.position(of: [min($0, $1), max($0, $1)])] }
+            if maxOrder >= 4, let g4 = table[4] {
+                let m4 = Multisets(pointCount: P, order: 4)
+                out[4] = m4.indices.enumerated().map { k, idx in Wick.connected4(idx, g4: g4[k], g2: G2) }
+                if maxOrder >= 6, let g6 = table[6] {
+                    let m6 = Multisets(pointCount: P, order: 6)
+                    out[6] = m6.indices.enumerated().map { k, idx in
+                        Wick.connected6(idx, g6: g6[k], g4: { g4[m4.position(of: $0.sorted())] }, g2: G2)
+                    }
+                }
+            }
+            return out
+        }
+        return WidthResult(width: width, estimates: est, exact: exact == nil ? nil : ex, gp: gp, deviation: dev,
+                           exactDeviation: exDev, background: bg,
+                           connected: est.map { connected($0.mean) } ?? [:], connectedExact: connected(ex))
+    }
+}
+
+/// The JSON summary of a correlator run (`summary.json`). Values that do not exist are null.
+public struct CorrelatorSummary: Codable, Sendable {
+    public struct PerWidth: Codable, Sendable {
+        public var width: Int
+        public var networks: Int
+        public var deviation: [String: Double?]
+        public var exact_deviation: [String: Double?]
+        public var background: [String: Double?]
+    }
+    public struct Fit: Codable, Sendable {
+        public var slope: Double
+        public var intercept: Double
+        public var r_squared: Double
+        public var points: Int
+        init(_ f: ScalingAnalysis.LinearFit) { slope = f.slope; intercept = f.intercept; r_squared = f.rSquared; points = f.count }
+    }
+    public struct Lambda: Codable, Sendable {
+        public var ngp_width: Int
+        public var cutoffs: [Double]
+        public var lambda_exact: [Double]?
+        public var lambda_mc: [Double]?
+        public var fit_exact: Fit?
+        public var fit_mc: Fit?
+    }
+    public var net: String
+    public var points: [[Double]]
+    public var sigma_w: Double
+    public var sigma_b: Double
+    public var orders: [Int]
+    public var networks: Int
+    public var chunks: Int
+    public var seed: UInt64
+    public var widths: [PerWidth]
+    /// log m_n = a + slope·log N over widths whose Monte Carlo deviation exceeds three times its noise floor
+    /// (background/√K, the spread of the mean over all K chunks).
+    public var slopes: [String: Fit?]
+    /// The same fit for the exact deviations over all widths.
+    public var exact_slopes: [String: Fit?]
+    public var exact_values: String
+    public var lambda: Lambda?
+    public var cos_net: [String: Double]?
+    public var mlp: [String: String]?
+}
+
+/// Drives a `CorrelatorExperiment` into an output directory: checkpointed Monte Carlo per width,
+/// `.npy` tensors, `summary.json` and `scaling.svg`, with progress on stderr.
+public struct CorrelatorRunner {
+    public var experiment: CorrelatorExperiment
+    public var output: URL
+    public var resume = false
+    /// Run only shard i of S (1-based i on the command line, 0-based here); writes checkpoints only.
+    public var shard: (index: Int, count: Int)? = nil
+    public var checkpointInterval: TimeInterval = 30
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(experiment: CorrelatorExperiment, output: URL) {
+        self.experiment = experiment
+        self.output = output
+    }
+
+    struct Checkpoint: Codable {
+        var fingerprint: String
+        var accumulator: CorrelatorAccumulator
+    }
+
+    var checkpointDirectory: URL { output.appendingPathComponent("checkpoints") }
+
+    func checkpointURL(width: Int) -> URL {
+        let name = shard.map { "width-\(width).shard-\($0.index + 1)-of-\($0.count).json" } ?? "width-\(width).json"
+        return checkpointDirectory.appendingPathComponent(name)
+    }
+
+    /// Loads and merges every checkpoint of this width in the checkpoint directory (shards included).
+    func loadCheckpoints(width: Int) throws -> CorrelatorAccumulator? {
+        let fm = FileManager.default
+        guard let files = try? fm.contentsOfDirectory(atPath: checkpointDirectory.path) else { return nil }
+        var merged: CorrelatorAccumulator?
+        let fp = experiment.fingerprint(width: width)
+        for f in files.sorted() where f.hasPrefix("width-\(width).") && f.hasSuffix(".json") {
+            let url = checkpointDirectory.appendingPathComponent(f)
+            guard let data = fm.contents(atPath: url.path),
+                  let c = try? JSONDecoder().decode(Checkpoint.self, from: data) else {
+                throw InputError("checkpoint \(url.path) is unreadable, expected a checkpoint written by nntheory correlators")
+            }
+            guard c.fingerprint == fp else {
+                throw InputError("checkpoint \(url.path) belongs to a different configuration; remove it or change --out")
+            }
+            if merged == nil { merged = c.accumulator } else {
+                for k in 0..<c.accumulator.chunkCount where !merged!.blocksDone[k].isDisjoint(with: c.accumulator.blocksDone[k]) {
+                    throw InputError("checkpoint \(url.path) overlaps another checkpoint of width \(width)")
+                }
+                merged!.merge(c.accumulator)
+            }
+        }
+        return merged
+    }
+
+    func saveCheckpoint(_ a: CorrelatorAccumulator, width: Int) throws {
+        try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: true)
+        let data = try JSONEncoder().encode(Checkpoint(fingerprint: experiment.fingerprint(width: width), accumulator: a))
+        try data.write(to: checkpointURL(width: width), options: .atomic)
+    }
+
+    /// Monte Carlo sums of one width, resumed from checkpoints when asked, checkpointed as it goes.
+    func monteCarlo(width: Int) throws -> CorrelatorAccumulator {
+        let e = experiment
+        let plan = e.plan(width: width)
+        var acc = resume ? try loadCheckpoints(width: width) : nil
+        let items = shard.map { plan.workItems(shard: $0.index, of: $0.count) } ?? plan.workItems[...]
+        let remaining = items.filter { acc?.blocksDone[$0.chunk].contains($0.block) != true }
+        if remaining.isEmpty, let a = acc { return a }
+        if let a = acc { log("correlators: \(e.net.rawValue) N=\(width): resuming, \(a.blocksDone.reduce(0) { $0 + $1.count }) blocks done") }
+        let start = Date()
+        let batch = max(e.threads * 8, Int(Double(remaining.count) / 50) + 1)
+        var lastSave = Date(), lastLog = Date.distantPast
+        var done = 0
+        for lo in stride(from: 0, to: remaining.count, by: batch) {
+            let slice = remaining[lo..<min(lo + batch, remaining.count)]
+            acc = EnsembleRunner.accumulate(e.ensemble(width: width), points: e.points, maxOrder: e.maxOrder, plan: plan,
+                                            items: slice[...], into: acc, threads: e.threads)
+            done += slice.count
+            let now = Date()
+            if now.timeIntervalSince(lastLog) > 1 || done == remaining.count {
+                let t = now.timeIntervalSince(start)
+                let eta = t / Double(done) * Double(remaining.count - done)
+                if t > 2 || done == remaining.count && t > 1 {
+                    log("correlators: \(e.net.rawValue) N=\(width): \(done)/\(remaining.count) blocks ("
+                        + String(format: "%.0f%%), %.1f s elapsed, ETA %.1f s", 100 * Double(done) / Double(remaining.count), t, eta))
+                }
+                lastLog = now
+            }
+            if now.timeIntervalSince(lastSave) > checkpointInterval && done < remaining.count {
+                try saveCheckpoint(acc!, width: width)
+                lastSave = now
+            }
+        }
+        try saveCheckpoint(acc!, width: width)
+        return acc!
+    }
+
+    /// Runs every width and writes the results. Returns nil for a shard run (checkpoints only).
+    @discardableResult
+    public func run() throws -> CorrelatorSummary? {
+        let e = experiment
+        try e.validate()
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        if let s = shard {
+            guard e.networks > 0 else { throw InputError("--shard needs --networks > 0") }
+            for w in e.widths { _ = try monteCarlo(width: w) }
+            log("correlators: shard \(s.index + 1)/\(s.count) done; checkpoints in \(checkpointDirectory.path); run again with --resume and no --shard in a directory holding all shards' checkpoints to combine them")
+            return nil
+        }
+        let P = e.points.rows
+        let (exactModel, reason) = e.exactModel()
+        let K = e.gpKernelMatrix()
+        try NPY.write(e.points, to: output.appendingPathComponent("points.npy"))
+        try NPY.write(K, to: output.appendingPathComponent("gp_kernel.npy"))
+        for n in e.computedOrders {
+            let ms = Multisets(pointCount: P, order: n)
+            try NPY.write(NDArray<Int64>(shape: [ms.count, n], data: ms.indices.flatMap { $0.map(Int64.init) }),
+                          to: output.appendingPathComponent("multisets\(n).npy"))
+        }
+        var results: [WidthResult] = []
+        for w in e.widths {
+            let acc = e.networks > 0 ? try monteCarlo(width: w) : nil
+            let r = e.analyse(width: w, accumulator: acc, exactModel: exactModel, gpKernel: K)
+            try write(r)
+            results.append(r)
+        }
+        let summary = makeSummary(results, exactModel: exactModel, reason: reason, K: K)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try enc.encode(summary).write(to: output.appendingPathComponent("summary.json"), options: .atomic)
+        try scalingPlot(results).write(to: output.appendingPathComponent("scaling.svg"))
+        if let l = summary.lambda { try lambdaPlot(l).write(to: output.appendingPathComponent("lambda.svg")) }
+        return summary
+    }
+
+    /// Per-width `.npy` files: full symmetric tensors `G{n}.npy` ([P]*n) for Monte Carlo, `_err`, `_exact`,
+    /// `_gp`, and connected `G4c`, `G6c` (+ `_exact`); per-multiset vectors `G{n}_multisets*.npy` when the
+    /// full tensor would exceed 2²⁴ entries.
+    func write(_ r: WidthResult) throws {
+        let dir = output.appendingPathComponent("width_\(r.width)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let P = experiment.points.rows
+        func save(_ name: String, _ n: Int, _ values: [Double]?) throws {
+            guard let v = values else { return }
+            let ms = Multisets(pointCount: P, order: n)
+            if pow(Double(P), Double(n)) <= Double(1 << 24) {
+                try NPY.write(NDArray(shape: Array(repeating: P, count: n), data: ms.fullTensor(v)), to: dir.appendingPathComponent("\(name).npy"))
+            } else {
+                try NPY.write(v, to: dir.appendingPathComponent("\(name)_multisets.npy"))
+            }
+        }
+        for n in experiment.computedOrders {
+            try save("G\(n)", n, r.estimates?.mean[n])
+            try save("G\(n)_err", n, r.estimates?.standardError[n])
+            try save("G\(n)_exact", n, r.exact?[n])
+            try save("G\(n)_gp", n, r.gp[n])
+        }
+        for n in [4, 6] {
+            try save("G\(n)c", n, r.connected[n])
+            try save("G\(n)c_exact", n, r.connectedExact[n])
+        }
+    }
+
+    func makeSummary(_ results: [WidthResult], exactModel: ExactCorrelators?, reason: String?, K: Matrix) -> CorrelatorSummary {
+        let e = experiment
+        func opt(_ v: Double?) -> Double? { v.flatMap { $0.isFinite ? $0 : nil } }
+        let per = results.map { r in
+            CorrelatorSummary.PerWidth(
+                width: r.width, networks: r.estimates?.networkCount ?? 0,
+                deviation: Dictionary(uniqueKeysWithValues: e.orders.map { ("\($0)", opt(r.deviation[$0])) }),
+                exact_deviation: Dictionary(uniqueKeysWithValues: e.orders.map { ("\($0)", opt(r.exactDeviation[$0])) }),
+                background: Dictionary(uniqueKeysWithValues: e.orders.map { ("\($0)", opt(r.background[$0])) }))
+        }
+        var slopes: [String: CorrelatorSummary.Fit?] = [:], exactSlopes: [String: CorrelatorSummary.Fit?] = [:]
+        for n in e.orders {
+            let ws = results.map { Double($0.width) }
+            if e.networks > 0 {
+                // Noise floor of m_n for the mean over all K chunks: background/√K per width.
+                let floor = { (r: WidthResult) in (r.background[n] ?? .infinity) / Double(e.chunks).squareRoot() }
+                let keep = results.filter { ($0.deviation[n] ?? 0) > 3 * floor($0) }
+                slopes["\(n)"] = ScalingAnalysis.powerLawFit(widths: keep.map { Double($0.width) }, values: keep.map { $0.deviation[n]! })
+                    .map(CorrelatorSummary.Fit.init)
+            }
+            if exactModel != nil {
+                exactSlopes["\(n)"] = ScalingAnalysis.powerLawFit(widths: ws, values: results.map { $0.exactDeviation[n] ?? .nan })
+                    .map(CorrelatorSummary.Fit.init)
+            }
+        }
+        return CorrelatorSummary(
+            net: e.net.rawValue, points: (0..<e.points.rows).map { e.points.row($0) }, sigma_w: e.sigmaW, sigma_b: e.sigmaB,
+            orders: e.orders, networks: e.networks, chunks: e.chunks, seed: e.seed, widths: per, slopes: slopes,
+            exact_slopes: exactSlopes, exact_values: reason ?? "available", lambda: lambdaAnalysis(results, exactModel: exactModel, K: K),
+            cos_net: e.net == .cos ? ["mass": e.mass, "cutoff": e.cutoff, "sigma_a": e.sigmaA] : nil,
+            mlp: e.net == .mlp ? ["depth": "\(e.depth)", "activation": e.activation.rawValue, "parameterization": e.parameterization.rawValue] : nil)
+    }
+
+    /// λ_m(Λ) for single-layer nets with d_in = 1 and 4-point functions: mean over multisets of the
+    /// coupling at the NGP width, from the exact ΔG⁽⁴⁾ and (if that width was sampled) from Monte Carlo.
+    func lambdaAnalysis(_ results: [WidthResult], exactModel: ExactCorrelators?, K: Matrix) -> CorrelatorSummary.Lambda? {
+        let e = experiment
+        guard [.gauss, .erf, .relu].contains(e.net), e.points.cols == 1, e.orders.contains(4), !e.lambdaCutoffs.isEmpty else { return nil }
+        let ens = e.ensemble(width: 1) as! SingleLayerEnsemble
+        let ms = Multisets(pointCount: e.points.rows, order: 4).indices
+        let xs = e.points.data
+        let gp4 = ms.map { Wick.gaussianCorrelator($0) { K[$0, $1] } }
+        let ngp = e.effectiveNGPWidth
+        var dgExact: [Double]?
+        if let m = exactModel {
+            let x = ExactCorrelators(width: Double(ngp), outputWeightVariance: m.outputWeightVariance,
+                                     outputBiasVariance: m.outputBiasVariance, moment: m.moment)
+            dgExact = zip(ms, gp4).map { x.correlator($0) - $1 }
+        }
+        let dgMC = results.first { $0.width == ngp }?.estimates.map { est in zip(est.mean[4]!, gp4).map { $0 - $1 } }
+        func curve(_ dg: [Double]?) -> [Double]? {
+            guard let dg else { return nil }
+            return e.lambdaCutoffs.map { L in
+                let l = ScalingAnalysis.quarticCouplings(multisets: ms, deltaG4: dg, points: xs, cutoff: L) { ens.gpKernel([$0], [$1]) }
+                return l.reduce(0, +) / Double(l.count)
+            }
+        }
+        let le = curve(dgExact), lm = curve(dgMC)
+        func fit(_ l: [Double]?) -> CorrelatorSummary.Fit? {
+            guard let l else { return nil }
+            return ScalingAnalysis.linearFit(e.lambdaCutoffs.map { log10($0) }, l.map { log10(abs($0)) }).map(CorrelatorSummary.Fit.init)
+        }
+        return .init(ngp_width: ngp, cutoffs: e.lambdaCutoffs, lambda_exact: le, lambda_mc: lm, fit_exact: fit(le), fit_mc: fit(lm))
+    }
+
+    func scalingPlot(_ results: [WidthResult]) -> SVGPlot {
+        let e = experiment
+        var plot = SVGPlot(title: "\(e.net.rawValue)-net: deviation from the GP, m_n(N)", xLabel: "width N",
+                           yLabel: "m_n = <|G_exp − G_GP| / G_GP>", logX: true, logY: true)
+        let ws = results.map { Double($0.width) }
+        for (k, n) in e.orders.enumerated() {
+            let c = SVGPlot.palette[k % SVGPlot.palette.count]
+            if e.networks > 0 {
+                plot.series.append(.init(label: "n=\(n) Monte Carlo", x: ws, y: results.map { $0.deviation[n] ?? .nan }, color: c, lines: false))
+                let bg = results.compactMap { $0.background[n] }.reduce(0, +) / Double(max(results.count, 1))
+                plot.series.append(.init(label: "n=\(n) background", x: [ws.min()!, ws.max()!], y: [bg, bg], color: c, dashed: true, markers: false))
+            }
+            if results.first?.exact != nil {
+                plot.series.append(.init(label: "n=\(n) exact", x: ws, y: results.map { $0.exactDeviation[n] ?? .nan }, color: c, markers: false))
+            }
+        }
+        return plot
+    }
+
+    func lambdaPlot(_ l: CorrelatorSummary.Lambda) -> SVGPlot {
+        var plot = SVGPlot(title: "\(experiment.net.rawValue)-net: quartic coupling at N = \(l.ngp_width)", xLabel: "cutoff Λ",
+                           yLabel: "|λ_m|", logX: true, logY: true)
+        if let v = l.lambda_exact { plot.series.append(.init(label: "exact ΔG4", x: l.cutoffs, y: v.map(abs), color: SVGPlot.palette[0])) }
+        if let v = l.lambda_mc { plot.series.append(.init(label: "Monte Carlo ΔG4", x: l.cutoffs, y: v.map(abs), color: SVGPlot.palette[1], lines: false)) }
+        return plot
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// An input error with a one-line description naming the offending value and what was expected.
+public struct InputError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Input points x_p ∈ ℝ^d given on the command line: a `.npy` file of shape [P, d] (or [P] for d = 1),
+/// or an inline list — `0.2,0.4,0.6` for d = 1, rows separated by `;` otherwise (`1,1;-1,1`).
+public enum PointSet {
+    /// Parses `spec` into a [P, d] matrix. With `inlineDimension` given, a flat inline list of d·P numbers
+    /// without `;` is read as P rows of d values only when d == 1 (the list is a column). Rejects NaN/Inf,
+    /// ragged rows, an empty set and, when `dimension` is given, points of another dimension.
+    public static func parse(_ spec: String, dimension: Int? = nil) throws -> Matrix {
+        let trimmed = spec.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw InputError("points: empty specification, expected a .npy file or a list like 0.2,0.4") }
+        var m: Matrix
+        if trimmed.hasSuffix(".npy") {
+            let a = try NPY.readDoubles(URL(fileURLWithPath: trimmed))
+            switch a.rank {
+            case 1: m = Matrix(rows: a.shape[0], cols: 1, data: a.data)
+            case 2: m = Matrix(rows: a.shape[0], cols: a.shape[1], data: a.data)
+            default: throw InputError("points file \(trimmed) has shape \(a.shape), expected [P, d] or [P]")
+            }
+        } else {
+            let rows = trimmed.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            var values: [[Double]] = []
+            for r in rows {
+                let items = r.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                values.append(try items.map { s in
+                    guard let v = Double(s) else { throw InputError("points: '\(s)' in '\(spec)' is not a number") }
+                    return v
+                })
+            }
+            if rows.count == 1 {
+                // A single row is a list of 1-D points unless a higher dimension was asked for.
+                if let d = dimension, d > 1 {
+                    m = Matrix(rows: 1, cols: values[0].count, data: values[0])
+                } else {
+                    m = Matrix(rows: values[0].count, cols: 1, data: values[0])
+                }
+            } else {
+                let d = values[0].count
+                if let bad = values.firstIndex(where: { $0.count != d }) {
+                    throw InputError("points: row \(bad) '\(rows[bad])' has \(values[bad].count) coordinates, expected \(d) like row 0")
+                }
+                m = Matrix(rows: values.count, cols: d, data: values.flatMap { $0 })
+            }
+        }
+        guard m.rows > 0 && m.cols > 0 else { throw InputError("points: '\(spec)' holds no points") }
+        if let k = m.data.firstIndex(where: { !$0.isFinite }) {
+            throw InputError("points: coordinate \(k % m.cols) of point \(k / m.cols) is \(m.data[k]), expected a finite number")
+        }
+        if let d = dimension, m.cols != d {
+            throw InputError("points: dimension \(m.cols), expected \(d)")
+        }
+        return m
+    }
+}

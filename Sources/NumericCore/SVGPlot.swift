@@ -1,0 +1,94 @@
+import Foundation
+
+/// A minimal SVG line/scatter plot with linear or logarithmic axes, for result figures.
+public struct SVGPlot {
+    public struct Series {
+        public var label: String
+        public var x: [Double]
+        public var y: [Double]
+        public var color: String
+        public var dashed: Bool
+        public var markers: Bool
+        public var lines: Bool
+        public init(label: String, x: [Double], y: [Double], color: String, dashed: Bool = false, markers: Bool = true, lines: Bool = true) {
+            self.label = label; self.x = x; self.y = y; self.color = color
+            self.dashed = dashed; self.markers = markers; self.lines = lines
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var logX: Bool
+    public var logY: Bool
+    public var series: [Series] = []
+    public var width = 720.0
+    public var height = 480.0
+
+    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY
+    }
+
+    public static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+    func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// The SVG document.
+    public func render() -> String {
+        let ml = 80.0, mr = 180.0, mt = 40.0, mb = 60.0
+        let pw = width - ml - mr, ph = height - mt - mb
+        func tx(_ v: Double) -> Double? { logX ? (v > 0 ? log10(v) : nil) : (v.isFinite ? v : nil) }
+        func ty(_ v: Double) -> Double? { logY ? (v > 0 && v.isFinite ? log10(v) : nil) : (v.isFinite ? v : nil) }
+        let xs = series.flatMap { $0.x.compactMap(tx) }, ys = series.flatMap { $0.y.compactMap(ty) }
+        var x0 = xs.min() ?? 0, x1 = xs.max() ?? 1, y0 = ys.min() ?? 0, y1 = ys.max() ?? 1
+        if x1 - x0 < 1e-12 { x0 -= 0.5; x1 += 0.5 }
+        if y1 - y0 < 1e-12 { y0 -= 0.5; y1 += 0.5 }
+        let padY = 0.05 * (y1 - y0); y0 -= padY; y1 += padY
+        if logX { x0 = floor(x0); x1 = ceil(x1) }
+        if logY { y0 = floor(y0); y1 = ceil(y1) }
+        func px(_ v: Double) -> Double { ml + (v - x0) / (x1 - x0) * pw }
+        func py(_ v: Double) -> Double { mt + ph - (v - y0) / (y1 - y0) * ph }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        s += "<text x=\"\(ml + pw / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(escape(title))</text>\n"
+        s += "<rect x=\"\(ml)\" y=\"\(mt)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"black\"/>\n"
+        func ticks(_ a: Double, _ b: Double, log: Bool) -> [Double] {
+            if log { return stride(from: a, through: b, by: max(1, ((b - a) / 8).rounded(.up))).map { $0 } }
+            let raw = (b - a) / 6, mag = pow(10, floor(log10(raw)))
+            let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? raw
+            return stride(from: ceil(a / step) * step, through: b, by: step).map { $0 }
+        }
+        func label(_ v: Double, log: Bool) -> String { log ? "1e\(Int(v.rounded()))" : String(format: "%.3g", v) }
+        for t in ticks(x0, x1, log: logX) {
+            s += "<line x1=\"\(px(t))\" y1=\"\(mt + ph)\" x2=\"\(px(t))\" y2=\"\(mt + ph + 5)\" stroke=\"black\"/>"
+            s += "<text x=\"\(px(t))\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(label(t, log: logX))</text>\n"
+        }
+        for t in ticks(y0, y1, log: logY) {
+            s += "<line x1=\"\(ml - 5)\" y1=\"\(py(t))\" x2=\"\(ml)\" y2=\"\(py(t))\" stroke=\"black\"/>"
+            s += "<text x=\"\(ml - 8)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(label(t, log: logY))</text>\n"
+        }
+        s += "<text x=\"\(ml + pw / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        s += "<text x=\"18\" y=\"\(mt + ph / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(mt + ph / 2))\">\(escape(yLabel))</text>\n"
+        for (k, ser) in series.enumerated() {
+            let pts = zip(ser.x, ser.y).compactMap { a, b -> (Double, Double)? in
+                guard let u = tx(a), let v = ty(b) else { return nil }
+                return (px(u), py(v))
+            }
+            let dash = ser.dashed ? " stroke-dasharray=\"6,4\"" : ""
+            if ser.lines && pts.count > 1 {
+                s += "<polyline fill=\"none\" stroke=\"\(ser.color)\" stroke-width=\"1.6\"\(dash) points=\""
+                s += pts.map { String(format: "%.2f,%.2f", $0.0, $0.1) }.joined(separator: " ") + "\"/>\n"
+            }
+            if ser.markers { for p in pts { s += "<circle cx=\"" + String(format: "%.2f", p.0) + "\" cy=\"" + String(format: "%.2f", p.1) + "\" r=\"3.5\" fill=\"\(ser.color)\"/>" } ; s += "\n" }
+            let ly = mt + 14 + Double(k) * 18
+            s += "<line x1=\"\(ml + pw + 12)\" y1=\"\(ly - 4)\" x2=\"\(ml + pw + 36)\" y2=\"\(ly - 4)\" stroke=\"\(ser.color)\" stroke-width=\"2\"\(dash)/>"
+            s += "<text x=\"\(ml + pw + 42)\" y=\"\(ly)\">\(escape(ser.label))</text>\n"
+        }
+        return s + "</svg>\n"
+    }
+
+    /// Writes the SVG atomically.
+    public func write(to url: URL) throws { try Data(render().utf8).write(to: url, options: .atomic) }
+}

@@ -1,0 +1,168 @@
+import ArgumentParser
+import Ensembles
+import Foundation
+import NumericCore
+
+struct CorrelatorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "correlators",
+        abstract: "n-point correlators of neural-network ensembles against exact and GP values, and their 1/N scaling.",
+        discussion: """
+        For each width N, samples M networks θ ~ P(θ) (network m uses generator stream m, so results do not
+        depend on --threads or sharding), estimates G(n)(x_i1..x_in) = E[f(x_i1)...f(x_in)] for every index
+        multiset i1 ≤ ... ≤ in, with errors from K chunks, and sets them beside the exact finite-N values
+        and the Gaussian-process (N → ∞) values. Conventions of Halverson–Maiti–Stoner (2008.08601):
+        W0 ~ N(0, σw²/d_in), W1 ~ N(0, σw²/N), b ~ N(0, σb²).
+
+        Writes to DIR: summary.json (per width: deviation, exact_deviation, background keyed by order;
+        fitted slopes of log m_n vs log N; λ_m vs Λ for d_in = 1), scaling.svg, lambda.svg, points.npy,
+        gp_kernel.npy, multisets{n}.npy, and width_N/G{n}.npy, G{n}_err.npy, G{n}_exact.npy, G{n}_gp.npy,
+        G4c.npy, G6c.npy (+ _exact) as full symmetric tensors [P]*n.
+
+        Examples:
+          nntheory correlators --net erf --widths 2,5,10,100 --networks 100000 --x -1,-0.6,-0.2,0.2,0.6,1 --out erf
+          nntheory correlators --net relu --sigma-b 0 --widths 2,3,4,5,10,20,50,100,500,1000 --networks 1000000 \\
+              --x 0.2,0.4,0.6,0.8,1.0,1.2 --out relu-paper
+          nntheory correlators --net gauss --widths 2,10,100 --networks 0 --x "0.01,0.01;-0.01,0.01" --out exact-only
+          nntheory correlators --net cos --mass 1 --cutoff 10 --widths 4,40 --networks 50000 --x 0,0.5,1 --out cos
+          nntheory correlators --net mlp --depth 3 --activation tanh --widths 16,64 --networks 20000 --x "1,0;0,1" --out deep
+        Sharded: run `--shard 1/3` … `--shard 3/3` (same --out, or copy all DIR/checkpoints/ together),
+        then `--resume` without --shard to combine them; --resume also continues an interrupted run.
+        """
+    )
+
+    @Option(help: "Architecture: gauss | erf | relu | cos | mlp.")
+    var net: String
+
+    @Option(help: "Comma-separated widths N, e.g. 2,5,10.")
+    var widths: String
+
+    @Option(help: "Networks M per width (0: exact and GP values only).")
+    var networks: Int = 100_000
+
+    @Option(help: "Independent chunks K for error bars and the background.")
+    var chunks: Int = 10
+
+    @Option(name: .customLong("x"), help: "Input points: a .npy file [P, d_in], or inline: 0.2,0.4,0.6 (d_in = 1); rows separated by ';' otherwise.")
+    var points: String
+
+    @Option(help: "Input dimension d_in, checked against the points (default: taken from the points).")
+    var dIn: Int?
+
+    @Option(help: "σ_w: weight standard deviation scale.")
+    var sigmaW: Double = 1
+
+    @Option(help: "σ_b: bias standard deviation (the paper's ReLU runs use 0).")
+    var sigmaB: Double = 1
+
+    @Option(help: "Correlator orders among 2,4,6.")
+    var orders: String = "2,4,6"
+
+    @Option(help: "Random seed (64-bit).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "cos-net: mass m.")
+    var mass: Double = 1
+
+    @Option(help: "cos-net: momentum cutoff Λ.")
+    var cutoff: Double = 10
+
+    @Option(help: "cos-net: amplitude scale σ_a.")
+    var sigmaA: Double = 1
+
+    @Option(help: "mlp: number of hidden layers, each of width N.")
+    var depth: Int = 2
+
+    @Option(help: "mlp: activation (relu, erf, tanh, gelu, sin, cos, identity, softplus, sigmoid).")
+    var activation: String = "relu"
+
+    @Option(help: "mlp: ntk | standard parameterisation (same function-space distribution).")
+    var parameterization: String = "ntk"
+
+    @Option(help: "Cutoffs Λ for λ_m (d_in = 1 single-layer nets); default: the paper's 7 … 1e5.")
+    var lambdaCutoffs: String?
+
+    @Option(help: "Width at which λ_m is measured (default: relu 20, gauss 100, erf 5).")
+    var ngpWidth: Int?
+
+    @Option(help: "Run only shard i of S (e.g. 2/3): writes checkpoints, no summary.")
+    var shard: String?
+
+    @Flag(help: "Continue from (and merge) checkpoints in DIR/checkpoints.")
+    var resume = false
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    func run() throws {
+        try reportingErrors {
+            guard let kind = NetKind(rawValue: net) else {
+                throw InputError("--net '\(net)' is unknown, expected gauss, erf, relu, cos or mlp")
+            }
+            let ws = try parseList(widths, option: "--widths", expected: "an integer") { Int($0) }
+            let pts = try PointSet.parse(points, dimension: dIn)
+            var e = CorrelatorExperiment(net: kind, widths: ws, networks: networks, chunks: chunks, points: pts)
+            e.sigmaW = sigmaW
+            e.sigmaB = sigmaB
+            e.orders = try parseList(orders, option: "--orders", expected: "an integer") { Int($0) }
+            e.seed = seed
+            e.threads = threads
+            e.mass = mass
+            e.cutoff = cutoff
+            e.sigmaA = sigmaA
+            e.depth = depth
+            guard let act = Activation(rawValue: activation) else {
+                throw InputError("--activation '\(activation)' is unknown, expected one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            e.activation = act
+            guard let par = Parameterization(rawValue: parameterization) else {
+                throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
+            }
+            e.parameterization = par
+            if let l = lambdaCutoffs { e.lambdaCutoffs = try parseList(l, option: "--lambda-cutoffs", expected: "a number") { Double($0) } }
+            e.ngpWidth = ngpWidth
+            if let n = ngpWidth, n < 1 { throw InputError("--ngp-width \(n), expected a positive integer") }
+            try e.validate()
+            var runner = CorrelatorRunner(experiment: e, output: URL(fileURLWithPath: out))
+            runner.resume = resume
+            if let s = shard {
+                let parts = s.split(separator: "/").compactMap { Int($0) }
+                guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+                    throw InputError("--shard '\(s)', expected i/S with 1 ≤ i ≤ S")
+                }
+                runner.shard = (parts[0] - 1, parts[1])
+            }
+            if let summary = try runner.run() {
+                printSummary(summary)
+            }
+        }
+    }
+
+    func printSummary(_ s: CorrelatorSummary) {
+        var lines = ["\(s.net)-net, \(s.points.count) points, M = \(s.networks) networks per width → \(out)"]
+        let header = "     N" + s.orders.map { "   m\($0) (MC)   m\($0) exact" }.joined()
+        lines.append(header)
+        for w in s.widths {
+            var row = String(format: "%6d", w.width)
+            for n in s.orders {
+                let mc = w.deviation["\(n)"].flatMap { $0 }, ex = w.exact_deviation["\(n)"].flatMap { $0 }
+                row += "  " + (mc.map { String(format: "%10.3e", $0) } ?? "         -") + "  " + (ex.map { String(format: "%10.3e", $0) } ?? "         -")
+            }
+            lines.append(row)
+        }
+        for n in s.orders {
+            let mc = s.slopes["\(n)"].flatMap { $0 }, ex = s.exact_slopes["\(n)"].flatMap { $0 }
+            var t = "slope of log m\(n) vs log N:"
+            if let mc { t += String(format: " Monte Carlo %.3f (%d widths above background)", mc.slope, mc.points) }
+            if let ex { t += String(format: " exact %.3f", ex.slope) }
+            lines.append(t)
+        }
+        if let l = s.lambda, let f = l.fit_exact ?? l.fit_mc {
+            lines.append(String(format: "λ_m at N = %d: log10|λ| vs log10 Λ slope %.3f (R² %.3f)", l.ngp_width, f.slope, f.r_squared))
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}
