@@ -34,46 +34,46 @@ struct CorrelatorsCommand: ParsableCommand {
     @Option(help: "Architecture: gauss | erf | relu | cos | mlp.")
     var net: String
 
-    @Option(help: "Comma-separated widths N, e.g. 2,5,10.")
+    @Option(parsing: .unconditional, help: "Comma-separated widths N, e.g. 2,5,10.")
     var widths: String
 
-    @Option(help: "Networks M per width (0: exact and GP values only).")
+    @Option(parsing: .unconditional, help: "Networks M per width (0: exact and GP values only).")
     var networks: Int = 100_000
 
-    @Option(help: "Independent chunks K for error bars and the background.")
+    @Option(parsing: .unconditional, help: "Independent chunks K for error bars and the background.")
     var chunks: Int = 10
 
-    @Option(name: .customLong("x"), help: "Input points: a .npy file [P, d_in], or inline: 0.2,0.4,0.6 (d_in = 1); rows separated by ';' otherwise.")
+    @Option(name: .customLong("x"), parsing: .unconditional, help: "Input points: a .npy file [P, d_in], or inline: 0.2,0.4,0.6 (d_in = 1); rows separated by ';' otherwise.")
     var points: String
 
-    @Option(help: "Input dimension d_in, checked against the points (default: taken from the points).")
+    @Option(parsing: .unconditional, help: "Input dimension d_in, checked against the points (default: taken from the points).")
     var dIn: Int?
 
-    @Option(help: "σ_w: weight standard deviation scale.")
+    @Option(parsing: .unconditional, help: "σ_w: weight standard deviation scale.")
     var sigmaW: Double = 1
 
-    @Option(help: "σ_b: bias standard deviation (the paper's ReLU runs use 0).")
+    @Option(parsing: .unconditional, help: "σ_b: bias standard deviation (the paper's ReLU runs use 0).")
     var sigmaB: Double = 1
 
-    @Option(help: "Correlator orders among 2,4,6.")
+    @Option(parsing: .unconditional, help: "Correlator orders among 2,4,6.")
     var orders: String = "2,4,6"
 
-    @Option(help: "Random seed (64-bit).")
+    @Option(parsing: .unconditional, help: "Random seed (64-bit).")
     var seed: UInt64 = 0
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "cos-net: mass m.")
+    @Option(parsing: .unconditional, help: "cos-net: mass m.")
     var mass: Double = 1
 
-    @Option(help: "cos-net: momentum cutoff Λ.")
+    @Option(parsing: .unconditional, help: "cos-net: momentum cutoff Λ.")
     var cutoff: Double = 10
 
-    @Option(help: "cos-net: amplitude scale σ_a.")
+    @Option(parsing: .unconditional, help: "cos-net: amplitude scale σ_a.")
     var sigmaA: Double = 1
 
-    @Option(help: "mlp: number of hidden layers, each of width N.")
+    @Option(parsing: .unconditional, help: "mlp: number of hidden layers, each of width N.")
     var depth: Int = 2
 
     @Option(help: "mlp: activation (relu, erf, tanh, gelu, sin, cos, identity, softplus, sigmoid).")
@@ -82,10 +82,10 @@ struct CorrelatorsCommand: ParsableCommand {
     @Option(help: "mlp: ntk | standard parameterisation (same function-space distribution).")
     var parameterization: String = "ntk"
 
-    @Option(help: "Cutoffs Λ for λ_m (d_in = 1 single-layer nets); default: the paper's 7 … 1e5.")
+    @Option(parsing: .unconditional, help: "Cutoffs Λ for λ_m (d_in = 1 single-layer nets); default: the paper's 7 … 1e5.")
     var lambdaCutoffs: String?
 
-    @Option(help: "Width at which λ_m is measured (default: relu 20, gauss 100, erf 5).")
+    @Option(parsing: .unconditional, help: "Width at which λ_m is measured (default: relu 20, gauss 100, erf 5).")
     var ngpWidth: Int?
 
     @Option(help: "Run only shard i of S (e.g. 2/3): writes checkpoints, no summary.")

@@ -18,13 +18,13 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Output directory.")
     var out: String = "results"
 
-    @Option(help: "Networks per width.")
+    @Option(parsing: .unconditional, help: "Networks per width.")
     var networks: Int = 100_000
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {

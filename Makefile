@@ -1,0 +1,36 @@
+# nntheory — set-up, build, demo, tests and benchmarks on a fresh Debian machine.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev
+OUT ?= results
+
+.PHONY: deps build demo test bench clean
+
+## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3) and numpy when missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
+
+## build: release build of the nntheory command.
+build: deps
+	swift build -c release --product nntheory
+
+## demo: the toolkit's tour on built-in defaults, written to $(OUT)/.
+demo: build
+	.build/release/nntheory demo --out $(OUT)
+
+## test: the test suite (unit, Monte Carlo against exact values, CLI).
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+## bench: ensemble throughput against the numpy reference (see BENCHMARKS.md).
+bench: build
+	bash Benchmarks/ensemble_throughput.sh
+
+clean:
+	rm -rf .build $(OUT)

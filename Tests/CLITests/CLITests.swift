@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// Runs the built `nntheory` executable (a dependency of this test target, so it sits beside the test bundle).
+enum CLI {
+    static var executable: URL {
+        let candidates = [Bundle.main.executableURL?.deletingLastPathComponent(),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+                          Bundle.main.bundleURL.deletingLastPathComponent()].compactMap { $0 }
+        for dir in candidates {
+            let u = dir.appendingPathComponent("nntheory")
+            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/nntheory")
+    }
+
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+
+    static func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempDir() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("nnt-cli-\(UUID().uuidString)").path
+    }
+}
+
+@Suite struct CLIErrorTests {
+    /// Each bad input: non-zero exit, exactly one line on stderr naming the value, no crash trace.
+    @Test(arguments: [
+        (["--net", "tanhnet", "--widths", "2", "--x", "0.1"], "tanhnet"),
+        (["--net", "erf", "--widths", "2,0", "--x", "0.1"], "width 0"),
+        (["--net", "erf", "--widths", "2,x", "--x", "0.1"], "'x'"),
+        (["--net", "erf", "--widths", "2", "--x", "1,2;3"], "row 1"),
+        (["--net", "erf", "--widths", "2", "--d-in", "3", "--x", "1,2;3,4"], "dimension 2, expected 3"),
+        (["--net", "erf", "--widths", "2", "--x", "0.1,nan"], "nan"),
+        (["--net", "erf", "--widths", "2", "--x", "/nonexistent/points.npy"], "/nonexistent/points.npy"),
+        (["--net", "erf", "--widths", "2", "--x", "0.1", "--orders", "2,5"], "order 5"),
+        (["--net", "erf", "--widths", "2", "--x", "0.1", "--networks", "-3"], "-3"),
+        (["--net", "cos", "--widths", "2", "--x", "0.1", "--mass", "-1"], "--mass -1"),
+        (["--net", "erf", "--widths", "2", "--x", "0.1", "--shard", "4/3"], "4/3"),
+    ] as [([String], String)])
+    func badInputGivesOneLineError(args: [String], needle: String) throws {
+        let r = try CLI.run(["correlators"] + args + ["--networks", args.contains("--networks") ? "-3" : "0", "--out", CLI.tempDir()])
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.lowercased().contains(needle.lowercased()), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
+    }
+
+    @Test(arguments: [["--help"], ["correlators", "--help"], ["demo", "--help"]])
+    func helpIsAvailable(args: [String]) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("USAGE"))
+    }
+}
+
+@Suite struct CLIRunTests {
+    static let common = ["correlators", "--net", "relu", "--sigma-b", "0", "--widths", "2,5", "--networks", "3000",
+                         "--chunks", "6", "--x", "0.2,0.6,1.0", "--lambda-cutoffs", "10,100", "--seed", "7"]
+
+    static func summary(_ dir: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent("summary.json"))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    @Test func runWritesSummaryTensorsAndPlot() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(Self.common + ["--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try Self.summary(dir)
+        let widths = s["widths"] as! [[String: Any]]
+        #expect(widths.map { $0["width"] as! Int } == [2, 5])
+        for w in widths {
+            for key in ["deviation", "exact_deviation", "background"] {
+                let d = w[key] as! [String: Any]
+                #expect(Set(d.keys) == ["2", "4", "6"])
+            }
+            // ReLU, d_in = 1, σ_b = 0: exact m4 = 5/N for every multiset (nn-theory.md §2.2).
+            let ex4 = (w["exact_deviation"] as! [String: Any])["4"] as! Double
+            #expect(abs(ex4 - 5.0 / Double(w["width"] as! Int)) < 1e-12)
+        }
+        for f in ["scaling.svg", "lambda.svg", "points.npy", "gp_kernel.npy", "width_2/G4.npy", "width_5/G6c_exact.npy"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + f), "\(f) missing")
+        }
+        let svg = try String(contentsOfFile: dir + "/scaling.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("polyline"))
+    }
+
+    /// An interrupted run resumed, and a run split into two shards and combined, give the same numbers
+    /// as one uninterrupted run.
+    @Test func shardsAndResumeReproduceOneRun() throws {
+        let whole = CLI.tempDir(), sharded = CLI.tempDir()
+        #expect(try CLI.run(Self.common + ["--out", whole]).status == 0)
+        for s in ["1/2", "2/2"] {
+            let r = try CLI.run(Self.common + ["--out", sharded, "--shard", s])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: sharded + "/summary.json"))
+        #expect(try CLI.run(Self.common + ["--out", sharded, "--resume"]).status == 0)
+        for n in [2, 4, 6] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: "\(whole)/width_5/G\(n).npy"))
+            let b = try Data(contentsOf: URL(fileURLWithPath: "\(sharded)/width_5/G\(n).npy"))
+            #expect(a == b, "G\(n) differs between sharded and whole runs")
+        }
+        // A checkpoint from another configuration is refused with one line.
+        let r = try CLI.run(Self.common.map { $0 == "7" ? "8" : $0 } + ["--out", sharded, "--resume"])
+        #expect(r.status != 0 && r.stderr.contains("different configuration"))
+    }
+}
