@@ -3,7 +3,7 @@ import NumericCore
 
 /// The hidden-layer activations of the single-layer networks of Halverson, Maiti & Stoner (2008.08601).
 public enum SingleLayerActivation: String, Sendable, CaseIterable {
-    /// σ(z) = erf(z).
+    /// σ(z) = erf(z) (evaluated by `FastErf`, within 5·10⁻¹⁶ of the C library).
     case erf
     /// σ(z) = max(z, 0).
     case relu
@@ -105,7 +105,7 @@ public struct SingleLayerNetwork: NeuralNetwork {
     @inlinable @inline(__always)
     func hidden(_ z: Double, logNormaliser c: Double) -> Double {
         switch activation {
-        case .erf: return Foundation.erf(z)
+        case .erf: return FastErf.erf(z)
         case .relu: return z > 0 ? z : 0
         case .gauss: return Foundation.exp(z - c)
         }
@@ -119,6 +119,7 @@ public struct SingleLayerNetwork: NeuralNetwork {
 public struct SingleLayerEnsemble: NetworkEnsemble {
     public let network: SingleLayerNetwork
     public let density: SingleLayerDensity
+    let erfEvaluator = FastErf.Evaluator()
 
     public init(activation: SingleLayerActivation, width: Int, inputDimension: Int, sigmaW: Double, sigmaB: Double) {
         network = SingleLayerNetwork(activation: activation, width: width, inputDimension: inputDimension,
@@ -148,10 +149,11 @@ public struct SingleLayerEnsemble: NetworkEnsemble {
                     let a = sdW1 * rng.normal()
                     switch network.activation {
                     case .erf:
+                        let erf = erfEvaluator
                         for p in 0..<P {
                             var z = b
                             for j in 0..<d { z += w[j] * xs[p * d + j] }
-                            out[p] += a * Foundation.erf(z)
+                            out[p] += a * erf(z)
                         }
                     case .relu:
                         for p in 0..<P {

@@ -11,15 +11,13 @@ import Foundation
 /// jumps to any point in O(1).
 ///
 /// Conventions: `uniform()` is `k · 2⁻⁵³` with `k` the top 53 bits of one 64-bit word, in [0, 1);
-/// `normal()` is Box–Muller on two uniforms (the pair is used in order; the second value is cached).
+/// `normal()` is the ziggurat method (`Ziggurat.swift`), usually one 64-bit word per draw.
 public struct RandomStream: Sendable {
     public let seed: UInt64
     public let stream: UInt64
     @usableFromInline var blockIndex: UInt64
     @usableFromInline var buffer: (UInt64, UInt64) = (0, 0)
     @usableFromInline var used: Int = 2          // 64-bit words of `buffer` already consumed
-    @usableFromInline var cachedNormal: Double = 0
-    @usableFromInline var hasCachedNormal = false
 
     /// A stream positioned at its start.
     public init(seed: UInt64, stream: UInt64) {
@@ -35,7 +33,7 @@ public struct RandomStream: Sendable {
         if position % 2 == 1 { refill(); used = 1 }
     }
 
-    /// Number of 64-bit words consumed so far (a cached second normal is not counted separately).
+    /// Number of 64-bit words consumed so far.
     public var position: UInt64 { blockIndex * 2 - UInt64(2 - used) }
 
     @inlinable @inline(__always)
@@ -72,19 +70,6 @@ public struct RandomStream: Sendable {
     /// Uniform on [a, b).
     @inlinable
     public mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
-
-    /// A standard normal N(0, 1) by the Box–Muller transform.
-    @inlinable @inline(__always)
-    public mutating func normal() -> Double {
-        if hasCachedNormal { hasCachedNormal = false; return cachedNormal }
-        let u1 = uniformPositive()
-        let u2 = uniform()
-        let r = (-2 * Foundation.log(u1)).squareRoot()
-        let t = 2 * Double.pi * u2
-        cachedNormal = r * Foundation.sin(t)
-        hasCachedNormal = true
-        return r * Foundation.cos(t)
-    }
 
     /// N(mean, sd²).
     @inlinable

@@ -67,4 +67,26 @@ import Testing
         #expect(abs(r2 / N - mean) < 5 * sd / N.squareRoot())
         if d > 1 { #expect(abs(w0 / N - 1 / Double(d)) < 0.01) } else { #expect(w0 / N == 1) }
     }
+
+    /// The ziggurat normals against Φ: Kolmogorov–Smirnov distance of 10⁶ draws below the 0.1% critical
+    /// value 1.95/√n, and the frequency of the tail |z| > r (layer 0's exponential sampler) within 5σ
+    /// of its binomial expectation.
+    @Test func normalsFollowTheGaussianLaw() {
+        let n = 1_000_000
+        var s = RandomStream(seed: 11, stream: 3)
+        var z = (0..<n).map { _ in s.normal() }
+        z.sort()
+        var d = 0.0
+        for (i, v) in z.enumerated() {
+            let cdf = 0.5 * erfc(-v / 2.0.squareRoot())
+            d = max(d, abs(cdf - Double(i) / Double(n)), abs(cdf - Double(i + 1) / Double(n)))
+        }
+        #expect(d < 1.95 / Double(n).squareRoot(), "KS distance \(d)")
+        let p = erfc(Ziggurat.r / 2.0.squareRoot())
+        let tail = Double(z.filter { abs($0) > Ziggurat.r }.count)
+        #expect(abs(tail - p * Double(n)) < 5 * (p * Double(n)).squareRoot(), "tail count \(tail), expected \(p * Double(n))")
+        // Far tail: |z| > 4.5 has probability 6.8·10⁻⁶.
+        let far = Double(z.filter { abs($0) > 4.5 }.count), pf = erfc(4.5 / 2.0.squareRoot())
+        #expect(abs(far - pf * Double(n)) < 5 * (pf * Double(n)).squareRoot() + 1)
+    }
 }
