@@ -133,41 +133,55 @@ public struct SingleLayerEnsemble: NetworkEnsemble {
     public var sigmaB: Double { density.sigmaB }
 
     public func sampleField(using rng: inout RandomStream, at points: Matrix, into out: UnsafeMutableBufferPointer<Double>) {
-        let d = network.inputDimension, P = points.rows
+        let d = network.inputDimension, P = points.rows, N = network.width
         let sdW0 = density.sdW0, sdW1 = density.sdW1, sb = density.sigmaB
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: d + P) { scratch in
-            let w = UnsafeMutableBufferPointer(rebasing: scratch[0..<d])
-            let c = UnsafeMutableBufferPointer(rebasing: scratch[d..<(d + P)])
+        let act = network.activation, table = erfEvaluator.table
+        // Neurons are processed four at a time in SIMD lanes (draws still neuron by neuron, in the
+        // density's order); the lanes are summed per point at the end, then the scalar remainder.
+        withUnsafeTemporaryAllocation(of: SIMD4<Double>.self, capacity: d + 2 * P) { v in
+            let w = UnsafeMutableBufferPointer(rebasing: v[0..<d])
+            let acc = UnsafeMutableBufferPointer(rebasing: v[d..<(d + P)])
+            let logNorm = UnsafeMutableBufferPointer(rebasing: v[(d + P)..<(d + 2 * P)])
             points.data.withUnsafeBufferPointer { xs in
                 for p in 0..<P {
-                    c[p] = network.gaussLogNormaliser(UnsafeBufferPointer(rebasing: xs[(p * d)..<((p + 1) * d)]))
-                    out[p] = 0
+                    logNorm[p] = SIMD4(repeating: network.gaussLogNormaliser(UnsafeBufferPointer(rebasing: xs[(p * d)..<((p + 1) * d)])))
+                    acc[p] = .zero
                 }
-                for _ in 0..<network.width {
-                    for j in 0..<d { w[j] = sdW0 * rng.normal() }
+                var i = 0
+                while i + 4 <= N {
+                    var b = SIMD4<Double>.zero, a = SIMD4<Double>.zero
+                    for lane in 0..<4 {
+                        for j in 0..<d { w[j][lane] = sdW0 * rng.normal() }
+                        b[lane] = sb * rng.normal()
+                        a[lane] = sdW1 * rng.normal()
+                    }
+                    for p in 0..<P {
+                        var z = b
+                        for j in 0..<d { z += w[j] * xs[p * d + j] }
+                        let h: SIMD4<Double>
+                        switch act {
+                        case .erf: h = FastErf.erf(z, table: table)
+                        case .relu: h = z.replacing(with: 0, where: z .< 0)
+                        case .gauss:
+                            let e = z - logNorm[p]
+                            h = SIMD4(Foundation.exp(e[0]), Foundation.exp(e[1]), Foundation.exp(e[2]), Foundation.exp(e[3]))
+                        }
+                        acc[p] += a * h
+                    }
+                    i += 4
+                }
+                for p in 0..<P { out[p] = acc[p].sum() }
+                // Scalar remainder: the last N mod 4 neurons (lane 0 of `w` holds the weights).
+                while i < N {
+                    for j in 0..<d { w[j][0] = sdW0 * rng.normal() }
                     let b = sb * rng.normal()
                     let a = sdW1 * rng.normal()
-                    switch network.activation {
-                    case .erf:
-                        let erf = erfEvaluator
-                        for p in 0..<P {
-                            var z = b
-                            for j in 0..<d { z += w[j] * xs[p * d + j] }
-                            out[p] += a * erf(z)
-                        }
-                    case .relu:
-                        for p in 0..<P {
-                            var z = b
-                            for j in 0..<d { z += w[j] * xs[p * d + j] }
-                            out[p] += z > 0 ? a * z : 0
-                        }
-                    case .gauss:
-                        for p in 0..<P {
-                            var z = b
-                            for j in 0..<d { z += w[j] * xs[p * d + j] }
-                            out[p] += a * Foundation.exp(z - c[p])
-                        }
+                    for p in 0..<P {
+                        var z = b
+                        for j in 0..<d { z += w[j][0] * xs[p * d + j] }
+                        out[p] += a * network.hidden(z, logNormaliser: logNorm[p][0])
                     }
+                    i += 1
                 }
                 let b1 = sb * rng.normal()
                 for p in 0..<P { out[p] += b1 }

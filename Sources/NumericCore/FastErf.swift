@@ -12,6 +12,9 @@ import Foundation
 public enum FastErf {
     @usableFromInline static let intervalsPerUnit = 32.0
     @usableFromInline static let degree = 7
+    /// erf(x)·√π/(2x) = Σ (−1)ⁿ x^{2n}/(n!(2n+1)) in powers of z = x², highest first (8 terms).
+    @usableFromInline static let seriesCoefficients: [Double] = [-1.0 / 75600, 1.0 / 9360, -1.0 / 1320, 1.0 / 216,
+                                                                 -1.0 / 42, 1.0 / 10, -1.0 / 3, 1]
     @usableFromInline static let upper = 6.0
     /// coefficients[(k * (degree+1)) + j]: t^j coefficient on interval k.
     @usableFromInline static let coefficients: [Double] = {
@@ -67,14 +70,8 @@ public enum FastErf {
         if ax < 0.125 {
             // Maclaurin series (2/√π) Σ (−1)ⁿ x^{2n+1}/(n!(2n+1)), 8 terms: relative error < 10⁻¹⁷.
             let z = x * x
-            var p = -1.0 / 75600
-            p = p * z + 1.0 / 9360
-            p = p * z - 1.0 / 1320
-            p = p * z + 1.0 / 216
-            p = p * z - 1.0 / 42
-            p = p * z + 1.0 / 10
-            p = p * z - 1.0 / 3
-            p = p * z + 1
+            var p = seriesCoefficients[0]
+            for k in 1..<seriesCoefficients.count { p = p * z + seriesCoefficients[k] }
             return 1.1283791670955126 * x * p
         }
         let s = ax * intervalsPerUnit
@@ -93,9 +90,38 @@ public enum FastErf {
 
     /// A handle holding the table, for loops that evaluate erf many times (avoids the lazy-global check).
     public struct Evaluator: Sendable {
-        @usableFromInline let table: [Double]
+        public let table: [Double]
         public init() { table = FastErf.coefficients }
         @inlinable @inline(__always)
         public func callAsFunction(_ x: Double) -> Double { FastErf.evaluate(x, table) }
+    }
+
+    /// erf of four values at once (the same polynomials, branch-free: both the series and the table
+    /// are evaluated and the lanes selected).
+    @inlinable
+    public static func erf(_ x: SIMD4<Double>, table: [Double]) -> SIMD4<Double> {
+        let ax = x.replacing(with: -x, where: x .< 0)
+        let big = ax .>= SIMD4(repeating: upper)
+        let s = ax.replacing(with: 0, where: big .| (ax .!= ax)) * intervalsPerUnit
+        let kf = s.rounded(FloatingPointRoundingRule.towardZero)
+        let t = 2 * (s - kf) - SIMD4<Double>(repeating: 1)
+        let t2 = t * t, t4 = t2 * t2
+        var p = SIMD4<Double>.zero
+        table.withUnsafeBufferPointer { tb in
+            let b0 = Int(kf[0]) &* 8, b1 = Int(kf[1]) &* 8, b2 = Int(kf[2]) &* 8, b3 = Int(kf[3]) &* 8
+            @inline(__always) func coef(_ j: Int) -> SIMD4<Double> { SIMD4(tb[b0 + j], tb[b1 + j], tb[b2 + j], tb[b3 + j]) }
+            let p01 = coef(0) + coef(1) * t, p23 = coef(2) + coef(3) * t
+            let p45 = coef(4) + coef(5) * t, p67 = coef(6) + coef(7) * t
+            p = (p01 + p23 * t2) + (p45 + p67 * t2) * t4
+        }
+        // Series for |x| < 1/8.
+        let z = x * x
+        var q = SIMD4<Double>(repeating: seriesCoefficients[0])
+        for k in 1..<seriesCoefficients.count { q = q * z + seriesCoefficients[k] }
+        let series = 1.1283791670955126 * x * q
+        var r = p.replacing(with: 1, where: big)
+        r = r.replacing(with: -r, where: x .< 0)
+        r = r.replacing(with: series, where: ax .< 0.125)
+        return r.replacing(with: x, where: x .!= x)
     }
 }

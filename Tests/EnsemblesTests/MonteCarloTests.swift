@@ -69,25 +69,26 @@ import Testing
         }
     }
 
+    /// The fused sampler consumes the generator exactly as density.sample and gives the same field.
+    static func checkFused<E: NetworkEnsemble>(_ e: E, points: Matrix, stream: UInt64) {
+        var r1 = RandomStream(seed: 3, stream: stream), r2 = r1
+        let fused = e.sampleField(using: &r1, at: points)
+        let θ = e.density.sample(using: &r2)
+        var plain = [Double](repeating: 0, count: points.rows)
+        plain.withUnsafeMutableBufferPointer { e.network.evaluate(θ, at: points, into: $0) }
+        for p in 0..<points.rows { #expect(abs(fused[p] - plain[p]) < 1e-12 * max(1, abs(plain[p]))) }
+        #expect(r1.position == r2.position)
+    }
+
     @Test func fusedSamplingMatchesSampleThenEvaluate() {
         let pts = Matrix(rows: 4, cols: 2, data: [0.1, 0.2, -1, 0.5, 0.3, 0.3, 2, -1])
         for a in SingleLayerActivation.allCases {
-            let e = SingleLayerEnsemble(activation: a, width: 7, inputDimension: 2, sigmaW: 1.2, sigmaB: 0.4)
-            var r1 = RandomStream(seed: 3, stream: 11), r2 = r1
-            let fused = e.sampleField(using: &r1, at: pts)
-            let θ = e.density.sample(using: &r2)
-            var plain = [Double](repeating: 0, count: 4)
-            plain.withUnsafeMutableBufferPointer { e.network.evaluate(θ, at: pts, into: $0) }
-            for p in 0..<4 { #expect(abs(fused[p] - plain[p]) < 1e-12 * max(1, abs(plain[p]))) }
-            #expect(r1.position == r2.position)
+            for width in [3, 7, 8] {   // the SIMD groups of four and the scalar remainder
+                Self.checkFused(SingleLayerEnsemble(activation: a, width: width, inputDimension: 2, sigmaW: 1.2, sigmaB: 0.4),
+                                points: pts, stream: 11)
+            }
         }
-        let c = CosNetEnsemble(width: 9, dimension: 2, mass: 0.5, cutoff: 4)
-        var r1 = RandomStream(seed: 3, stream: 12), r2 = r1
-        let fused = c.sampleField(using: &r1, at: pts)
-        let θ = c.density.sample(using: &r2)
-        var plain = [Double](repeating: 0, count: 4)
-        plain.withUnsafeMutableBufferPointer { c.network.evaluate(θ, at: pts, into: $0) }
-        for p in 0..<4 { #expect(abs(fused[p] - plain[p]) < 1e-12 * max(1, abs(plain[p]))) }
+        Self.checkFused(CosNetEnsemble(width: 9, dimension: 2, mass: 0.5, cutoff: 4), points: pts, stream: 12)
     }
 }
 
