@@ -17,7 +17,7 @@ public enum FastErf {
                                                                  -1.0 / 42, 1.0 / 10, -1.0 / 3, 1]
     @usableFromInline static let upper = 6.0
     /// coefficients[(k * (degree+1)) + j]: t^j coefficient on interval k.
-    @usableFromInline static let coefficients: [Double] = {
+    @usableFromInline static let coefficientArray: [Double] = {
         let n = Int(upper * intervalsPerUnit), m = degree + 1
         var out = [Double](repeating: 0, count: n * m)
         let nodes = (0..<m).map { cos(Double.pi * (Double($0) + 0.5) / Double(m)) }
@@ -57,6 +57,14 @@ public enum FastErf {
         return out
     }()
 
+    /// The coefficient table in immortal storage: hot loops index it without reference counting (a shared
+    /// array's retain/release would bounce its cache line between threads).
+    @usableFromInline nonisolated(unsafe) static let coefficients: UnsafePointer<Double> = {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: coefficientArray.count)
+        p.initialize(from: coefficientArray, count: coefficientArray.count)
+        return UnsafePointer(p)
+    }()
+
     /// erf(x). NaN gives NaN.
     @inlinable
     public static func erf(_ x: Double) -> Double {
@@ -64,7 +72,7 @@ public enum FastErf {
     }
 
     @inlinable @inline(__always)
-    @usableFromInline static func evaluate(_ x: Double, _ table: [Double]) -> Double {
+    @usableFromInline static func evaluate(_ x: Double, _ c: UnsafePointer<Double>) -> Double {
         let ax = abs(x)
         guard ax < upper else { return x.isNaN ? x : (x > 0 ? 1 : -1) }
         if ax < 0.125 {
@@ -77,7 +85,7 @@ public enum FastErf {
         let s = ax * intervalsPerUnit
         let k = Int(s)
         let t = 2 * (s - Double(k)) - 1
-        return table.withUnsafeBufferPointer { c in
+        do {
             // Estrin's scheme: depth 3 instead of Horner's 7 dependent multiply-adds.
             let b = k &* 8
             let t2 = t * t, t4 = t2 * t2
@@ -89,8 +97,8 @@ public enum FastErf {
     }
 
     /// A handle holding the table, for loops that evaluate erf many times (avoids the lazy-global check).
-    public struct Evaluator: Sendable {
-        public let table: [Double]
+    public struct Evaluator: @unchecked Sendable {
+        public let table: UnsafePointer<Double>
         public init() { table = FastErf.coefficients }
         @inlinable @inline(__always)
         public func callAsFunction(_ x: Double) -> Double { FastErf.evaluate(x, table) }
@@ -98,17 +106,19 @@ public enum FastErf {
 
     /// erf of four values at once (the same polynomials, branch-free: both the series and the table
     /// are evaluated and the lanes selected).
-    @inlinable
-    public static func erf(_ x: SIMD4<Double>, table: [Double]) -> SIMD4<Double> {
+    @inlinable @inline(__always)
+    public static func erf(_ x: SIMD4<Double>, table tb: UnsafePointer<Double>) -> SIMD4<Double> {
         let ax = x.replacing(with: -x, where: x .< 0)
         let big = ax .>= SIMD4(repeating: upper)
         let s = ax.replacing(with: 0, where: big .| (ax .!= ax)) * intervalsPerUnit
-        let kf = s.rounded(FloatingPointRoundingRule.towardZero)
+        // Truncation lane by lane (cvttsd2si; a SIMD `rounded` would call trunc() per lane without SSE4.1).
+        let k0 = Int(s[0]), k1 = Int(s[1]), k2 = Int(s[2]), k3 = Int(s[3])
+        let kf = SIMD4(Double(k0), Double(k1), Double(k2), Double(k3))
         let t = 2 * (s - kf) - SIMD4<Double>(repeating: 1)
         let t2 = t * t, t4 = t2 * t2
-        var p = SIMD4<Double>.zero
-        table.withUnsafeBufferPointer { tb in
-            let b0 = Int(kf[0]) &* 8, b1 = Int(kf[1]) &* 8, b2 = Int(kf[2]) &* 8, b3 = Int(kf[3]) &* 8
+        let p: SIMD4<Double>
+        do {
+            let b0 = k0 &* 8, b1 = k1 &* 8, b2 = k2 &* 8, b3 = k3 &* 8
             @inline(__always) func coef(_ j: Int) -> SIMD4<Double> { SIMD4(tb[b0 + j], tb[b1 + j], tb[b2 + j], tb[b3 + j]) }
             let p01 = coef(0) + coef(1) * t, p23 = coef(2) + coef(3) * t
             let p45 = coef(4) + coef(5) * t, p67 = coef(6) + coef(7) * t

@@ -24,6 +24,15 @@ public enum Ziggurat {
     }()
 
     @usableFromInline static let ratio: [Double] = (0..<layers).map { x[$0 + 1] / x[$0] }
+
+    /// x[0…256] followed by ratio[0…255] in immortal storage, so that draws index it without reference
+    /// counting (a shared array's retain/release would bounce its cache line between threads).
+    @usableFromInline nonisolated(unsafe) static let table: UnsafePointer<Double> = {
+        let p = UnsafeMutablePointer<Double>.allocate(capacity: 2 * layers + 1)
+        p.initialize(from: x, count: layers + 1)
+        (p + layers + 1).initialize(from: ratio, count: layers)
+        return UnsafePointer(p)
+    }()
 }
 
 extension RandomStream {
@@ -35,8 +44,9 @@ extension RandomStream {
             let bits = nextUInt64()
             let i = Int(bits & 0xFF)
             let u = 2 * (Double(bits >> 11) + 0.5) * 0x1.0p-53 - 1
-            let ratio = Ziggurat.ratio.withUnsafeBufferPointer { $0[i] }
-            let xi = Ziggurat.x.withUnsafeBufferPointer { $0[i] }
+            let t = Ziggurat.table
+            let ratio = t[Ziggurat.layers + 1 + i]
+            let xi = t[i]
             if abs(u) < ratio { return u * xi }
             if i == 0 {
                 // Tail beyond r.
@@ -48,7 +58,7 @@ extension RandomStream {
                 return u < 0 ? a - Ziggurat.r : Ziggurat.r - a
             }
             let z = u * xi
-            let xn = Ziggurat.x[i + 1]
+            let xn = t[i + 1]
             let f0 = Foundation.exp(-0.5 * (xi * xi - z * z)), f1 = Foundation.exp(-0.5 * (xn * xn - z * z))
             if f1 + uniform() * (f0 - f1) < 1 { return z }
         }
