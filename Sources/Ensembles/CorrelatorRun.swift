@@ -332,7 +332,11 @@ public struct CorrelatorRunner {
                 plot.series.append(.init(label: "n=\(n) background", x: [ws.min()!, ws.max()!], y: [bg, bg], color: c, dashed: true, markers: false))
             }
             if results.first?.exact != nil {
-                plot.series.append(.init(label: "n=\(n) exact", x: ws, y: results.map { $0.exactDeviation[n] ?? .nan }, color: c, markers: false))
+                // Exact deviations at round-off level (the 2-point function is N-independent) are left out.
+                let ex = results.map { $0.exactDeviation[n].flatMap { $0 > 1e-12 ? $0 : nil } ?? .nan }
+                if ex.contains(where: { $0.isFinite }) {
+                    plot.series.append(.init(label: "n=\(n) exact", x: ws, y: ex, color: c, markers: false))
+                }
             }
         }
         return plot

@@ -12,12 +12,14 @@ import Foundation
 ///
 /// Conventions: `uniform()` is `k · 2⁻⁵³` with `k` the top 53 bits of one 64-bit word, in [0, 1);
 /// `normal()` is the ziggurat method (`Ziggurat.swift`), usually one 64-bit word per draw.
-public struct RandomStream: Sendable {
+public struct RandomStream: @unchecked Sendable {
     public let seed: UInt64
     public let stream: UInt64
     @usableFromInline var blockIndex: UInt64
     @usableFromInline var buffer: (UInt64, UInt64) = (0, 0)
     @usableFromInline var used: Int = 2          // 64-bit words of `buffer` already consumed
+    /// The ziggurat tables (immortal, read-only; held here so draws skip the global's lazy-init check).
+    @usableFromInline let zigguratTable: UnsafePointer<Double> = Ziggurat.table
 
     /// A stream positioned at its start.
     public init(seed: UInt64, stream: UInt64) {

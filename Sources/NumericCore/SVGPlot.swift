@@ -83,7 +83,11 @@ public struct SVGPlot {
             }
             if ser.markers { for p in pts { s += "<circle cx=\"" + String(format: "%.2f", p.0) + "\" cy=\"" + String(format: "%.2f", p.1) + "\" r=\"3.5\" fill=\"\(ser.color)\"/>" } ; s += "\n" }
             let ly = mt + 14 + Double(k) * 18
-            s += "<line x1=\"\(ml + pw + 12)\" y1=\"\(ly - 4)\" x2=\"\(ml + pw + 36)\" y2=\"\(ly - 4)\" stroke=\"\(ser.color)\" stroke-width=\"2\"\(dash)/>"
+            if ser.lines {
+                s += "<line x1=\"\(ml + pw + 12)\" y1=\"\(ly - 4)\" x2=\"\(ml + pw + 36)\" y2=\"\(ly - 4)\" stroke=\"\(ser.color)\" stroke-width=\"2\"\(dash)/>"
+            } else {
+                s += "<circle cx=\"\(ml + pw + 24)\" cy=\"\(ly - 4)\" r=\"3.5\" fill=\"\(ser.color)\"/>"
+            }
             s += "<text x=\"\(ml + pw + 42)\" y=\"\(ly)\">\(escape(ser.label))</text>\n"
         }
         return s + "</svg>\n"

@@ -44,7 +44,7 @@ extension RandomStream {
             let bits = nextUInt64()
             let i = Int(bits & 0xFF)
             let u = 2 * (Double(bits >> 11) + 0.5) * 0x1.0p-53 - 1
-            let t = Ziggurat.table
+            let t = zigguratTable
             let ratio = t[Ziggurat.layers + 1 + i]
             let xi = t[i]
             if abs(u) < ratio { return u * xi }
