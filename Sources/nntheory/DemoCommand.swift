@@ -47,7 +47,7 @@ struct DemoCommand: ParsableCommand {
                 let dir = root.appendingPathComponent("ensembles").appendingPathComponent(kind.rawValue)
                 guard let s = try CorrelatorRunner(experiment: e, output: dir).run() else { continue }
                 for n in [4, 6] {
-                    let mc = s.slopes["\(n)"].flatMap { $0 }.map { String(format: "%.2f", $0.slope) } ?? "-"
+                    let mc = s.slopes["\(n)"].flatMap { $0 }.map { String(format: "%.2f", $0.slope) } ?? "n/a (within noise at fewer than 2 widths)"
                     let ex = s.exact_slopes["\(n)"].flatMap { $0 }.map { String(format: "%.2f", $0.slope) } ?? "-"
                     report.append("\(kind.rawValue)-net: slope of log m\(n) vs log N: Monte Carlo \(mc), exact \(ex)")
                 }
