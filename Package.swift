@@ -39,6 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "NumericCore"]),
+        .testTarget(name: "NTKTests", dependencies: ["NTK", "NumericCore"]),
         .testTarget(name: "CLITests", dependencies: ["nntheory"]),
     ]
 )

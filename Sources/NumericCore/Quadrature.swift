@@ -107,3 +107,19 @@ public func integrateComposite(_ a: Double, _ b: Double, breaks: [Double] = [], 
     }
     return total
 }
+
+/// E[f(u, v)] for (u, v) ~ N(0, [[k11, k12], [k12, k22]]) by a tensor Gauss–Hermite rule of `degree`
+/// nodes per axis: u = √k11·s, v = (k12/√k11)·s + √(k22 − k12²/k11)·t, s, t ~ N(0, 1).
+public func gaussHermite2D(k11: Double, k12: Double, k22: Double, degree: Int, _ f: (Double, Double) -> Double) -> Double {
+    let r = QuadratureRule.gaussHermiteNormal(degree)
+    let a = k11.squareRoot()
+    let c = a > 0 ? k12 / a : 0
+    let e = max(0, k22 - c * c).squareRoot()
+    var s = 0.0
+    for i in 0..<degree {
+        var inner = 0.0
+        for j in 0..<degree { inner += r.weights[j] * f(a * r.nodes[i], c * r.nodes[i] + e * r.nodes[j]) }
+        s += r.weights[i] * inner
+    }
+    return s
+}

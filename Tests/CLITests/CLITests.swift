@@ -120,3 +120,34 @@ enum CLI {
         #expect(r.status != 0 && r.stderr.contains("different configuration"))
     }
 }
+
+@Suite struct KernelCLITests {
+    @Test func kernelWritesNNGPAndNTK() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["kernel", "--net", "Dense(512, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)",
+                             "--x", "1,0;0,1;0.6,0.8", "--x2", "-1,0", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let script = """
+        import numpy as np
+        k = np.load('\(dir)/nngp.npy'); t = np.load('\(dir)/ntk.npy')
+        assert k.shape == (3, 1) and t.shape == (3, 1), (k.shape, t.shape)
+        # x = (1,0) against (−1,0): ρ = −1 after the first layer except for the bias: check K directly.
+        k1 = 2.25 * 0.5 + 0.0025; k12 = -2.25 * 0.5 + 0.0025
+        th = np.arccos(k12 / k1); T = k1 / (2 * np.pi) * (np.sin(th) + (np.pi - th) * np.cos(th))
+        assert abs(k[0, 0] - 2.25 * T) < 1e-14, k[0, 0]
+        print('ok')
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script]
+        let pipe = Pipe()
+        p.standardOutput = pipe; p.standardError = pipe
+        try p.run(); p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+    }
+
+    @Test func kernelBadSpecIsOneLine() throws {
+        let r = try CLI.run(["kernel", "--net", "Dense(8) Tanhh Dense(1)", "--x", "1,0", "--out", CLI.tempDir()])
+        #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("Tanhh"))
+    }
+}

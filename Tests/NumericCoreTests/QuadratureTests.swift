@@ -13,7 +13,7 @@ import Testing
     }
 
     /// E[Z^{2k}] = (2k−1)!! for the standard normal; E[cos(aZ)] = e^{−a²/2}.
-    @Test(arguments: [20, 60, 120]) func gaussHermiteMoments(n: Int) {
+    @Test(arguments: [20, 60, 120, 150]) func gaussHermiteMoments(n: Int) {
         let r = QuadratureRule.gaussHermiteNormal(n)
         #expect(abs(r.weights.reduce(0, +) - 1) < 1e-13)
         var dfact = 1.0

@@ -1,0 +1,75 @@
+import Foundation
+import NumericCore
+
+/// A fully connected layer with neural-tangents' conventions.
+///
+/// NTK parameterisation (default): W, b ~ N(0, 1), z = (σ_w/√n_in)·h·W + σ_b·b; kernel map
+/// K ← σ_w² K + σ_b², Θ ← K_new + σ_w² Θ.
+/// Standard parameterisation: W ~ N(0, σ_w²/n_in), b ~ N(0, σ_b²), z = h·W + b; the same K map and
+/// Θ ← n_in·K + σ_w² Θ (+1 with a bias), which depends on the finite width n_in.
+/// `bStd = nil` removes the bias (NT's `b_std=None`).
+public struct Dense: Layer {
+    public let width: Int
+    public let wStd: Double
+    public let bStd: Double?
+    public let parameterization: Parameterization
+
+    public enum Parameterization: String, Sendable, CaseIterable { case ntk, standard }
+
+    public init(_ width: Int, wStd: Double = 1, bStd: Double? = 0, parameterization: Parameterization = .ntk) {
+        self.width = width
+        self.wStd = wStd
+        self.bStd = bStd
+        self.parameterization = parameterization
+    }
+
+    public var name: String {
+        "Dense(\(width), W_std=\(wStd), b_std=\(bStd.map { "\($0)" } ?? "None")\(parameterization == .standard ? ", parameterization=standard" : ""))"
+    }
+
+    public func outputWidth(inputWidth: Int) -> Int { width }
+
+    /// W [n_in, width] then b [width], one standard normal each (times σ_w/√n_in, σ_b under standard
+    /// parameterisation). Under NTK parameterisation the raw N(0, 1) draws are stored.
+    public func initialize(inputWidth: Int, using rng: inout RandomStream) -> LayerParameters {
+        let (sw, sb) = parameterization == .ntk ? (1.0, 1.0) : (wStd / Double(inputWidth).squareRoot(), bStd ?? 0)
+        var w = Matrix(rows: inputWidth, cols: width)
+        for k in 0..<w.data.count { w.data[k] = sw * rng.normal() }
+        var b: [Double]? = nil
+        if bStd != nil { b = (0..<width).map { _ in sb * rng.normal() } }
+        return LayerParameters(weight: w, bias: b)
+    }
+
+    /// Multipliers of the stored W and b in the forward map.
+    public func scales(inputWidth: Int) -> (w: Double, b: Double) {
+        parameterization == .ntk ? (wStd / Double(inputWidth).squareRoot(), bStd ?? 0) : (1, 1)
+    }
+
+    public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
+        let (sw, sb) = scales(inputWidth: h.cols)
+        var z = Matrix.multiply(h, p.weight!, alpha: sw)
+        if let b = p.bias {
+            for i in 0..<z.rows { for j in 0..<z.cols { z.data[i * z.cols + j] += sb * b[j] } }
+        }
+        return z
+    }
+
+    public func kernel(_ k: KernelState) throws -> KernelState {
+        var out = k
+        let w2 = wStd * wStd, b2 = (bStd ?? 0) * (bStd ?? 0)
+        let nIn = Double(k.width)
+        for e in 0..<k.nngp.count {
+            let kNew = w2 * k.nngp[e] + b2
+            switch parameterization {
+            case .ntk: out.ntk[e] = kNew + w2 * k.ntk[e]
+            case .standard: out.ntk[e] = nIn * k.nngp[e] + w2 * k.ntk[e] + (bStd == nil ? 0 : 1)
+            }
+            out.nngp[e] = kNew
+        }
+        out.diagonal1 = k.diagonal1.map { w2 * $0 + b2 }
+        out.diagonal2 = k.diagonal2.map { w2 * $0 + b2 }
+        out.width = width
+        out.isGaussian = true
+        return out
+    }
+}

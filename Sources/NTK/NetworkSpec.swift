@@ -1,0 +1,120 @@
+import Foundation
+
+/// Parses a network description in neural-tangents' vocabulary, layers separated by spaces,
+/// names case-insensitive:
+///
+///     Dense(512, W_std=1.5, b_std=0.05) Relu Dense(512, W_std=1.5, b_std=0.05) Erf Dense(1, W_std=1.5)
+///
+/// Layers: `Dense(width, W_std=1, b_std=0 | None, parameterization=ntk|standard)`, `Relu`, `LeakyRelu(alpha)`,
+/// `ABRelu(a, b)`, `Abs`, `Erf(a=1, b=1, c=0)`, `Sigmoid_like`, `Sin(a, b, c)`, `Cos(a, b, c)`,
+/// `Gaussian(a=1, b=-1)`, `Exp(a=1, b=1)`, `Rbf(gamma=1)`, `Gelu`, `Sign`, `Identity`, and by quadrature
+/// (`deg=` nodes per axis, default 64; tanh-like functions reach ~10⁻⁹ by 100): `Tanh`, `Sigmoid` (logistic), `Softplus`, `Swish`, `Elu(alpha=1)`.
+/// `defaultParameterization` applies to Dense layers that do not name one.
+public enum NetworkSpec {
+    public static func parse(_ text: String, defaultParameterization: Dense.Parameterization = .ntk) throws -> Serial {
+        var tokens: [String] = [], cur = "", depth = 0
+        for ch in text {
+            if ch == "(" { depth += 1 }
+            if ch == ")" { depth -= 1; if depth < 0 { throw LayerError("network spec: unbalanced ')' in '\(text)'") } }
+            if (ch == " " || ch == "\t" || ch == "\n") && depth == 0 {
+                if !cur.isEmpty { tokens.append(cur); cur = "" }
+            } else { cur.append(ch) }
+        }
+        if depth != 0 { throw LayerError("network spec: unbalanced '(' in '\(text)'") }
+        if !cur.isEmpty { tokens.append(cur) }
+        guard !tokens.isEmpty else { throw LayerError("network spec is empty, expected layers like 'Dense(512) Relu Dense(1)'") }
+        return Serial(try tokens.map { try layer($0, defaultParameterization) })
+    }
+
+    static func layer(_ token: String, _ defaultParameterization: Dense.Parameterization) throws -> any Layer {
+        let name: String, argText: String
+        if let open = token.firstIndex(of: "(") {
+            guard token.hasSuffix(")") else { throw LayerError("network spec: '\(token)' has text after ')'") }
+            name = String(token[..<open])
+            argText = String(token[token.index(after: open)..<token.index(before: token.endIndex)])
+        } else {
+            name = token; argText = ""
+        }
+        var positional: [String] = [], named: [String: String] = [:]
+        for part in argText.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+            if let eq = part.firstIndex(of: "=") {
+                named[part[..<eq].trimmingCharacters(in: .whitespaces).lowercased()] = part[part.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            } else { positional.append(part) }
+        }
+        var used = Set<String>()
+        var positionalAccepted = 0
+        func number(_ key: String, _ index: Int?, _ def: Double?) throws -> Double {
+            used.insert(key)
+            if let i = index { positionalAccepted = max(positionalAccepted, i + 1) }
+            let raw = named[key] ?? index.flatMap { $0 < positional.count ? positional[$0] : nil }
+            guard let r = raw else {
+                if let d = def { return d }
+                throw LayerError("\(name): missing parameter '\(key)'")
+            }
+            guard let v = Double(r), v.isFinite else { throw LayerError("\(name): \(key)=\(r) is not a finite number") }
+            return v
+        }
+        let lower = name.lowercased()
+        let l: any Layer
+        switch lower {
+        case "dense":
+            let w = try number("out_dim", 0, nil)
+            guard w >= 1, w == w.rounded() else { throw LayerError("Dense: width \(positional.first ?? "?"), expected a positive integer") }
+            let ws = try number("w_std", 1, 1)
+            used.insert("b_std")
+            var bs: Double? = 0
+            if let b = named["b_std"] ?? (positional.count > 2 ? positional[2] : nil) {
+                if b.lowercased() == "none" { bs = nil } else {
+                    guard let v = Double(b), v.isFinite else { throw LayerError("Dense: b_std=\(b) is not a number or None") }
+                    bs = v
+                }
+            }
+            used.insert("parameterization")
+            var par = defaultParameterization
+            if let p = named["parameterization"] {
+                guard let q = Dense.Parameterization(rawValue: p.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "'\""))) else {
+                    throw LayerError("Dense: parameterization=\(p), expected ntk or standard")
+                }
+                par = q
+            }
+            positionalAccepted = 3
+            l = Dense(Int(w), wStd: ws, bStd: bs, parameterization: par)
+        case "relu": l = Relu()
+        case "leakyrelu": l = LeakyRelu(try number("alpha", 0, 0.01))
+        case "abrelu": l = ABRelu(try number("a", 0, nil), try number("b", 1, nil))
+        case "abs": l = Abs()
+        case "erf": l = Erf(a: try number("a", 0, 1), b: try number("b", 1, 1), c: try number("c", 2, 0))
+        case "sigmoid_like": l = SigmoidLike()
+        case "sin": l = Sin(a: try number("a", 0, 1), b: try number("b", 1, 1), c: try number("c", 2, 0))
+        case "cos": l = Cos(a: try number("a", 0, 1), b: try number("b", 1, 1), c: try number("c", 2, 0))
+        case "gaussian": l = Gaussian(a: try number("a", 0, 1), b: try number("b", 1, -1))
+        case "exp": l = Exp(a: try number("a", 0, 1), b: try number("b", 1, 1))
+        case "rbf": l = Rbf(gamma: try number("gamma", 0, 1))
+        case "gelu": l = Gelu()
+        case "sign": l = Sign()
+        case "identity": l = Identity()
+        case "tanh", "sigmoid", "softplus", "swish", "elu":
+            let deg = Int(try number("deg", nil, 64))
+            guard deg >= 2 && deg <= 150 else { throw LayerError("\(name): deg=\(deg), expected 2…150") }
+            let alpha = lower == "elu" ? try number("alpha", 0, 1) : 1
+            let (f, df): (@Sendable (Double) -> Double, @Sendable (Double) -> Double)
+            switch lower {
+            case "tanh": (f, df) = ({ Foundation.tanh($0) }, { let t = Foundation.tanh($0); return 1 - t * t })
+            case "sigmoid": (f, df) = ({ 1 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s * (1 - s) })
+            case "softplus": (f, df) = ({ $0 > 30 ? $0 : Foundation.log1p(Foundation.exp($0)) }, { 1 / (1 + Foundation.exp(-$0)) })
+            case "swish": (f, df) = ({ $0 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s + $0 * s * (1 - s) })
+            default: (f, df) = ({ $0 > 0 ? $0 : alpha * Foundation.expm1($0) }, { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
+            }
+            l = ElementwiseNumerical(name: name, degree: deg, f, derivative: df)
+        default:
+            throw LayerError("network spec: unknown layer '\(name)', expected Dense, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Tanh, Sigmoid, Softplus, Swish or Elu")
+        }
+        if positional.count > positionalAccepted {
+            throw LayerError("\(name): \(positional.count) positional parameters, expected at most \(positionalAccepted)")
+        }
+        if let bad = named.keys.sorted().first(where: { !used.contains($0) }) {
+            throw LayerError("\(name): unknown parameter '\(bad)'")
+        }
+        return l
+    }
+}
