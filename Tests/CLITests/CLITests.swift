@@ -151,3 +151,19 @@ enum CLI {
         #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("Tanhh"))
     }
 }
+
+@Suite struct NTKCLITests {
+    /// --seed saves the parameters; --params on them reproduces the kernel byte for byte.
+    @Test func seedAndParamsGiveTheSameKernel() throws {
+        let a = CLI.tempDir(), b = CLI.tempDir()
+        let spec = "Dense(16, W_std=1.5, b_std=0.05) Relu Dense(2, W_std=1.5)"
+        let r1 = try CLI.run(["ntk", "--net", spec, "--seed", "4", "--x", "1,0;0,1;-0.5,0.5", "--out", a])
+        #expect(r1.status == 0, "\(r1.stderr)")
+        let r2 = try CLI.run(["ntk", "--net", spec, "--params", a + "/params", "--x", "1,0;0,1;-0.5,0.5", "--out", b])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        let k1 = try Data(contentsOf: URL(fileURLWithPath: a + "/ntk.npy")), k2 = try Data(contentsOf: URL(fileURLWithPath: b + "/ntk.npy"))
+        #expect(k1 == k2 && k1.count == 128 + 3 * 3 * 2 * 2 * 8)
+        let r3 = try CLI.run(["ntk", "--net", spec, "--x", "1,0", "--out", CLI.tempDir()])
+        #expect(r3.status != 0 && r3.stderr.contains("--seed"))
+    }
+}

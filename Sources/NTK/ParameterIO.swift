@@ -1,0 +1,48 @@
+import Foundation
+import NumericCore
+
+/// Network parameters as a directory of `.npy` files in neural-tangents' `stax` layout: for the layer at
+/// position i of the SPEC (nonlinearities count, so Dense layers are usually 0, 2, 4, …), `p{i}_W.npy`
+/// holds the raw W [fan_in, fan_out] and `p{i}_b.npy` the raw b [1, fan_out] (absent without a bias). Under
+/// NTK parameterisation these are the unscaled N(0, 1) draws: z = (W_std/√fan_in)·h·W + b_std·b, so a
+/// network initialised in JAX loads unchanged.
+public enum ParameterIO {
+    public static func save(_ parameters: [LayerParameters], to dir: URL) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (i, p) in parameters.enumerated() {
+            if let w = p.weight { try NPY.write(w, to: dir.appendingPathComponent("p\(i)_W.npy")) }
+            if let b = p.bias { try NPY.write(NDArray(shape: [1, b.count], data: b), to: dir.appendingPathComponent("p\(i)_b.npy")) }
+        }
+    }
+
+    /// Loads the parameters of `network` with input width `inputWidth`, checking every shape.
+    public static func load(for network: Serial, inputWidth: Int, from dir: URL) throws -> [LayerParameters] {
+        guard FileManager.default.fileExists(atPath: dir.path) else { throw LayerError("parameter directory \(dir.path) does not exist") }
+        var w = inputWidth
+        var out: [LayerParameters] = []
+        for (i, l) in network.layers.enumerated() {
+            defer { w = l.outputWidth(inputWidth: w) }
+            guard let d = l as? Dense else { out.append(.none); continue }
+            let wURL = dir.appendingPathComponent("p\(i)_W.npy"), bURL = dir.appendingPathComponent("p\(i)_b.npy")
+            guard FileManager.default.fileExists(atPath: wURL.path) else {
+                throw LayerError("layer \(i) \(d.name): missing \(wURL.path)")
+            }
+            let W = try NPY.readDoubles(wURL)
+            guard W.shape == [w, d.width] else { throw LayerError("\(wURL.path) has shape \(W.shape), expected [\(w), \(d.width)]") }
+            var b: [Double]? = nil
+            if d.bStd != nil {
+                guard FileManager.default.fileExists(atPath: bURL.path) else { throw LayerError("layer \(i) \(d.name): missing \(bURL.path)") }
+                let B = try NPY.readDoubles(bURL)
+                guard B.shape == [1, d.width] || B.shape == [d.width] else {
+                    throw LayerError("\(bURL.path) has shape \(B.shape), expected [1, \(d.width)]")
+                }
+                b = B.data
+            }
+            if let bad = W.data.first(where: { !$0.isFinite }) ?? b?.first(where: { !$0.isFinite }) {
+                throw LayerError("layer \(i): parameter value \(bad), expected finite numbers")
+            }
+            out.append(LayerParameters(weight: W.matrix, bias: b))
+        }
+        return out
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import NTK
+import NumericCore
+
+struct NTKCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ntk",
+        abstract: "Empirical NTK Θ_ab(x, x') = Σ_I ∂f_a(x)/∂θ_I ∂f_b(x')/∂θ_I of a finite network.",
+        discussion: """
+        The full tensor-valued kernel [P1, P2, O, O] is written as ntk.npy; --trace writes the output-averaged
+        [P1, P2] kernel (1/O) Σ_a Θ_aa instead (neural-tangents' default). Gradients are taken with respect to
+        the stored parameters (raw N(0,1) draws under NTK parameterisation, as in neural-tangents). Parameters come
+        from --seed (and are saved to DIR/params) or from --params DIR in neural-tangents' layout
+        (p{i}_W.npy [fan_in, fan_out], p{i}_b.npy [1, fan_out], i = position in the SPEC). Also writes f_x1.npy.
+
+        Examples:
+          nntheory ntk --net "Dense(512, W_std=1.5, b_std=0.05) Relu Dense(3, W_std=1.5)" --seed 1 --x x.npy --out e
+          nntheory ntk --net "Dense(512) Erf Dense(1)" --params jax_params --x x.npy --x2 y.npy --trace --out e2
+        """
+    )
+
+    @Option(help: "Network SPEC (see `nntheory kernel --help`).")
+    var net: String
+
+    @Option(parsing: .unconditional, help: "Seed for the parameters (Philox stream 0).")
+    var seed: UInt64?
+
+    @Option(help: "Directory of parameters in neural-tangents' layout.")
+    var params: String?
+
+    @Option(name: .customLong("x"), parsing: .unconditional, help: "First point set: .npy [P1, d] or inline rows.")
+    var x1: String
+
+    @Option(name: .customLong("x2"), parsing: .unconditional, help: "Second point set (default: the first).")
+    var x2: String?
+
+    @Option(help: "Default parameterisation of Dense layers: ntk | standard.")
+    var parameterization: String = "ntk"
+
+    @Flag(help: "Average over outputs: write (1/O) Σ_a Θ_aa [P1, P2].")
+    var trace = false
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    func run() throws {
+        try reportingErrors {
+            guard let par = Dense.Parameterization(rawValue: parameterization) else {
+                throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
+            }
+            let serial = try NetworkSpec.parse(net, defaultParameterization: par)
+            let a = try PointSet.parse(x1)
+            let b = try x2.map { try PointSet.parse($0, dimension: a.cols) }
+            let dir = URL(fileURLWithPath: out)
+            let parameters: [LayerParameters]
+            switch (seed, params) {
+            case (let s?, nil):
+                var rng = RandomStream(seed: s, stream: 0)
+                parameters = serial.initialize(inputWidth: a.cols, using: &rng)
+                try ParameterIO.save(parameters, to: dir.appendingPathComponent("params"))
+            case (nil, let p?):
+                parameters = try ParameterIO.load(for: serial, inputWidth: a.cols, from: URL(fileURLWithPath: p))
+            default:
+                throw InputError("give exactly one of --seed and --params")
+            }
+            let e = try EmpiricalNTK(network: serial, parameters: parameters, inputWidth: a.cols)
+            let k = try e.kernel(a, b, trace: trace)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))
+            try NPY.write(e.outputs(a), to: dir.appendingPathComponent("f_x1.npy"))
+            print("\(serial.description): empirical NTK \(k.shape.map(String.init).joined(separator: "×")) → \(out)")
+        }
+    }
+}
