@@ -20,17 +20,8 @@ struct KernelCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Network SPEC in neural-tangents' vocabulary, layers separated by spaces.")
-    var net: String
+    @OptionGroup var input: NetworkInputOptions
 
-    @Option(name: .customLong("x"), parsing: .unconditional, help: "First point set: .npy [P1, d] or inline rows '1,0;0,1'.")
-    var x1: String
-
-    @Option(name: .customLong("x2"), parsing: .unconditional, help: "Second point set (default: the first).")
-    var x2: String?
-
-    @Option(help: "Default parameterisation of Dense layers: ntk | standard.")
-    var parameterization: String = "ntk"
 
     @Flag(help: "Only the diagonal K(x, x), Θ(x, x).")
     var diagonal = false
@@ -40,12 +31,7 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard let par = Dense.Parameterization(rawValue: parameterization) else {
-                throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
-            }
-            let serial = try NetworkSpec.parse(net, defaultParameterization: par)
-            let a = try PointSet.parse(x1)
-            let b = try x2.map { try PointSet.parse($0, dimension: a.cols) }
+            let (serial, a, b) = try input.resolve()
             if diagonal && b != nil { throw InputError("--diagonal takes one point set; drop --x2") }
             let k = try serial.kernels(a, b, diagonalOnly: diagonal)
             let dir = URL(fileURLWithPath: out)

@@ -20,8 +20,7 @@ struct NTKCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Network SPEC (see `nntheory kernel --help`).")
-    var net: String
+    @OptionGroup var input: NetworkInputOptions
 
     @Option(parsing: .unconditional, help: "Seed for the parameters (Philox stream 0).")
     var seed: UInt64?
@@ -29,14 +28,6 @@ struct NTKCommand: ParsableCommand {
     @Option(help: "Directory of parameters in neural-tangents' layout.")
     var params: String?
 
-    @Option(name: .customLong("x"), parsing: .unconditional, help: "First point set: .npy [P1, d] or inline rows.")
-    var x1: String
-
-    @Option(name: .customLong("x2"), parsing: .unconditional, help: "Second point set (default: the first).")
-    var x2: String?
-
-    @Option(help: "Default parameterisation of Dense layers: ntk | standard.")
-    var parameterization: String = "ntk"
 
     @Flag(help: "Average over outputs: write (1/O) Σ_a Θ_aa [P1, P2].")
     var trace = false
@@ -46,12 +37,7 @@ struct NTKCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard let par = Dense.Parameterization(rawValue: parameterization) else {
-                throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
-            }
-            let serial = try NetworkSpec.parse(net, defaultParameterization: par)
-            let a = try PointSet.parse(x1)
-            let b = try x2.map { try PointSet.parse($0, dimension: a.cols) }
+            let (serial, a, b) = try input.resolve()
             let dir = URL(fileURLWithPath: out)
             let parameters: [LayerParameters]
             switch (seed, params) {
