@@ -72,7 +72,7 @@ public enum FastErf {
     }
 
     @inlinable @inline(__always)
-    @usableFromInline static func evaluate(_ x: Double, _ c: UnsafePointer<Double>) -> Double {
+    static func evaluate(_ x: Double, _ c: UnsafePointer<Double>) -> Double {
         let ax = abs(x)
         guard ax < upper else { return x.isNaN ? x : (x > 0 ? 1 : -1) }
         if ax < 0.125 {
