@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NTK", targets: ["NTK"]),
         .library(name: "FieldTheory", targets: ["FieldTheory"]),
         .library(name: "CYBridge", targets: ["CYBridge"]),
+        .library(name: "Training", targets: ["Training"]),
         .library(name: "MetricFlow", targets: ["MetricFlow"]),
     ],
     dependencies: [
@@ -29,17 +30,23 @@ let package = Package(
         .target(name: "NTK", dependencies: ["NumericCore", "Ensembles"]),
         .target(name: "FieldTheory", dependencies: ["NumericCore", "Ensembles"]),
         .target(name: "CYBridge", dependencies: ["NumericCore"]),
-        .target(name: "MetricFlow", dependencies: ["NumericCore", "CYBridge", "NTK"]),
+        // Differentiation through input derivatives (jets), parameter gradients, optimisers, checkpoints.
+        .target(name: "Training", dependencies: ["NumericCore"]),
+        .target(name: "MetricFlow", dependencies: ["NumericCore", "CYBridge", "NTK", "Training"]),
         .executableTarget(
             name: "nntheory",
             dependencies: [
-                "NumericCore", "Ensembles", "NTK", "FieldTheory", "CYBridge", "MetricFlow",
+                "NumericCore", "Ensembles", "NTK", "FieldTheory", "CYBridge", "Training", "MetricFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "NumericCore"]),
         .testTarget(name: "NTKTests", dependencies: ["NTK", "NumericCore"]),
+        .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Ensembles", "NumericCore"]),
+        .testTarget(name: "CYBridgeTests", dependencies: ["CYBridge", "NumericCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NumericCore"]),
+        .testTarget(name: "MetricFlowTests", dependencies: ["MetricFlow", "Training", "NumericCore"]),
         .testTarget(name: "CLITests", dependencies: ["nntheory"]),
     ]
 )

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Ensembles
 import Foundation
 import NumericCore
 
@@ -8,17 +7,28 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "A tour of the toolkit on built-in defaults, written to a results folder.",
         discussion: """
-        Ensembles: the 4- and 6-point scaling experiment of 2008.08601 for the Gauss-, Erf- and ReLU-nets on the
-        paper's d_in = 1 inputs, at widths 2 … 500 with 10^5 networks per width (the paper uses 10^6:
-        see README for the full protocol), with exact finite-N values beside the Monte Carlo.
-        Results go to DIR/ensembles/<net>/ (summary.json, scaling.svg, lambda.svg, .npy tensors).
+        Sections (select with --sections, default all), each writing to DIR/<section>/:
+          ensembles    the 4- and 6-point scaling experiment of 2008.08601 for the Gauss-, Erf- and ReLU-nets
+                       on the paper's d_in = 1 inputs, widths 2 … 500, --networks per width (the paper uses
+                       10^6: see README for the full protocol), exact finite-N values beside the Monte Carlo.
+          ntk          the empirical NTK converging to the analytic one as the width grows.
+          fieldtheory  the cos-net propagator against G_Λ, and G_c(4) of φ⁴ against λ.
+          cy           σ of the Fubini–Study and Donaldson k = 1..4 metrics on the Fermat quintic.
+          training     a bumpy torus metric trained flat, with its curvature decay.
         """
     )
+
+    static let sections: [any DemoSection.Type] = [
+        EnsemblesDemo.self, NTKDemo.self, FieldTheoryDemo.self, CYDemo.self, TrainingDemo.self,
+    ]
 
     @Option(help: "Output directory.")
     var out: String = "results"
 
-    @Option(parsing: .unconditional, help: "Networks per width.")
+    @Option(help: "Comma-separated sections to run (ensembles, ntk, fieldtheory, cy, training); default all.")
+    var sections: String?
+
+    @Option(parsing: .unconditional, help: "Networks per width in the ensembles section.")
     var networks: Int = 100_000
 
     @Option(parsing: .unconditional, help: "Random seed.")
@@ -29,28 +39,21 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let known = Self.sections.map { $0.name }
+            let chosen = try sections.map {
+                try parseList($0, option: "--sections", expected: "one of \(known.joined(separator: ", "))") { known.contains($0) ? $0 : nil }
+            } ?? known
+            guard networks > 0 else { throw InputError("--networks \(networks), expected a positive count") }
+            guard threads > 0 else { throw InputError("--threads \(threads), expected a positive count") }
+            EnsemblesDemo.networks = networks
             let root = URL(fileURLWithPath: out)
             let start = Date()
-            let paper: [(NetKind, [Double], Double)] = [
-                (.gauss, [-1, -0.6, -0.2, 0.2, 0.6, 1].map { 0.01 * $0 }, 1),
-                (.erf, [-1, -0.6, -0.2, 0.2, 0.6, 1], 1),
-                (.relu, [0.2, 0.4, 0.6, 0.8, 1.0, 1.2], 0),
-            ]
             var report: [String] = []
-            for (kind, xs, sb) in paper {
-                var e = CorrelatorExperiment(net: kind, widths: [2, 3, 4, 5, 10, 20, 50, 100, 500], networks: networks,
-                                             chunks: 10, points: Matrix(rows: xs.count, cols: 1, data: xs))
-                e.sigmaB = sb
-                e.seed = seed
-                e.threads = threads
-                FileHandle.standardError.write(Data("demo: \(kind.rawValue)-net, 9 widths × \(networks) networks\n".utf8))
-                let dir = root.appendingPathComponent("ensembles").appendingPathComponent(kind.rawValue)
-                guard let s = try CorrelatorRunner(experiment: e, output: dir).run() else { continue }
-                for n in [4, 6] {
-                    let mc = s.slopes["\(n)"].flatMap { $0 }.map { String(format: "%.2f", $0.slope) } ?? "n/a (within noise at fewer than 2 widths)"
-                    let ex = s.exact_slopes["\(n)"].flatMap { $0 }.map { String(format: "%.2f", $0.slope) } ?? "-"
-                    report.append("\(kind.rawValue)-net: slope of log m\(n) vs log N: Monte Carlo \(mc), exact \(ex)")
-                }
+            for section in Self.sections where chosen.contains(section.name) {
+                let t0 = Date()
+                let lines = try section.run(root: root, seed: seed, threads: threads)
+                report.append(contentsOf: lines)
+                report.append(String(format: "[%@ section: %.1f s]", section.name, Date().timeIntervalSince(t0)))
             }
             report.append(String(format: "demo finished in %.1f s", Date().timeIntervalSince(start)) + "; results in \(root.path)")
             print(report.joined(separator: "\n"))

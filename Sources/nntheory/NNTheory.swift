@@ -12,7 +12,10 @@ struct NNTheory: ParsableCommand {
         Randomness is seeded and counter-based: the same --seed gives the same numbers on any thread count.
         """,
         version: "0.1.0",
-        subcommands: [CorrelatorsCommand.self, KernelCommand.self, NTKCommand.self, DemoCommand.self]
+        subcommands: [
+            CorrelatorsCommand.self, KernelCommand.self, NTKCommand.self, FreeFieldCommand.self, Phi4Command.self,
+            CYCommand.self, TrainCommand.self, DemoCommand.self,
+        ]
     )
 }
 

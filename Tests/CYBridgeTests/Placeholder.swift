@@ -1,0 +1,2 @@
+// Tests of the CYBridge module land here (this placeholder goes when the first test file arrives).
+import CYBridge
