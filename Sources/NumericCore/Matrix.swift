@@ -110,6 +110,15 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
 
     public static func * (a: Matrix, b: Matrix) -> Matrix { multiply(a, b) }
 
+    /// self ← self + α·other in place (BLAS daxpy); shapes must agree.
+    public mutating func addScaled(_ other: Matrix, alpha: Double) {
+        precondition(rows == other.rows && cols == other.cols, "Matrix.addScaled: shapes differ")
+        let n = Int32(data.count)
+        data.withUnsafeMutableBufferPointer { y in
+            other.data.withUnsafeBufferPointer { x in cblas_daxpy(n, alpha, x.baseAddress, 1, y.baseAddress, 1) }
+        }
+    }
+
     public static func + (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.rows == b.rows && a.cols == b.cols, "Matrix+: shapes differ")
         var c = a

@@ -1,0 +1,173 @@
+import Foundation
+import NumericCore
+
+/// Kernel drift during gradient-descent training, and actual training against the linearised prediction.
+///
+/// For each width N and network m, the network is trained by full-batch gradient descent on
+/// L = (1/2n)‖f(X) − Y‖² (`MSEGradientDescent`) with step η; at the recorded steps k (time t = η k):
+/// - drift(t) = ‖Θ_t − Θ_0‖_F / ‖Θ_0‖_F, the full tensor empirical NTK on the training points;
+/// - gap(t) = ‖f_k(X) − f^lin_k(X)‖_F / ‖f₀(X) − Y‖_F, against the linearised network trained by the same
+///   k discrete steps, f^lin_k = Y + (I − ηΘ₀/n)^k (f₀ − Y) (exact for the linear model); the same on test
+///   points when given, through Θ₀(x*, X);
+/// - gapFlow(t): the same against neural-tangents' continuous-time `gradient_descent_mse` at t = ηk, which
+///   differs from discrete steps by O(η).
+/// In the NTK parameterisation both drift and gap vanish like N^{-1/2} at fixed t (Jacot et al.
+/// 1806.07572; Lee et al. 1902.06720): the fitted exponents of their final values are reported.
+public struct NTKDrift: Sendable {
+    public let network: Serial
+    public let trainX: Matrix
+    public let trainY: Matrix
+    public let testX: Matrix?
+    public let widths: [Int]
+    public let networks: Int
+    public let steps: Int
+    public let recordEvery: Int
+    public let seed: UInt64
+    /// Step size η; nil: η = n/λ_max(Θ_∞), half the largest stable step of the infinite-width linear model.
+    public let learningRate: Double?
+
+    public init(network: Serial, trainX: Matrix, trainY: Matrix, testX: Matrix? = nil, widths: [Int], networks: Int = 1,
+                steps: Int, recordEvery: Int, learningRate: Double? = nil, seed: UInt64) throws {
+        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw LayerError("widths \(widths), expected positive integers") }
+        guard networks >= 1 else { throw LayerError("networks per width \(networks), expected at least 1") }
+        guard steps >= 1 else { throw LayerError("steps \(steps), expected at least 1") }
+        guard recordEvery >= 1 else { throw LayerError("record interval \(recordEvery), expected at least 1") }
+        if let η = learningRate, !(η > 0 && η.isFinite) { throw LayerError("learning rate \(η), expected a positive number") }
+        guard trainY.rows == trainX.rows else { throw LayerError("\(trainY.rows) targets for \(trainX.rows) training points") }
+        let O = network.outputWidth(inputWidth: trainX.cols)
+        guard trainY.cols == O else { throw LayerError("targets with \(trainY.cols) columns, the network has \(O) outputs") }
+        if let t = testX, t.cols != trainX.cols { throw LayerError("test points of dimension \(t.cols), expected \(trainX.cols)") }
+        self.network = network
+        self.trainX = trainX
+        self.trainY = trainY
+        self.testX = testX
+        self.widths = widths
+        self.networks = networks
+        self.steps = steps
+        self.recordEvery = recordEvery
+        self.learningRate = learningRate
+        self.seed = seed
+    }
+
+    /// Curves for one width: means over the networks (standard errors where networks ≥ 2).
+    public struct WidthResult: Sendable {
+        public let width: Int
+        public let steps: [Int]
+        public let time: [Double]
+        public let loss: [Double]
+        public let drift: [Double]
+        public let driftError: [Double]?
+        public let gap: [Double]
+        public let gapError: [Double]?
+        public let gapFlow: [Double]
+        public let testGap: [Double]?
+        /// Network 0's outputs on the training points at the recorded steps, actual and linearised: [T, P, O].
+        public let trainOutputs: NDArray<Double>
+        public let linearTrainOutputs: NDArray<Double>
+    }
+
+    public struct Result: Sendable {
+        public let learningRate: Double
+        public let widths: [WidthResult]
+        /// Final drift and final gap against width.
+        public let driftFit: PowerLawFit?
+        public let gapFit: PowerLawFit?
+    }
+
+    /// The recorded steps 0, r, 2r, …, and the last step.
+    public var recordedSteps: [Int] {
+        var s = Array(stride(from: 0, through: steps, by: recordEvery))
+        if s.last != steps { s.append(steps) }
+        return s
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+        let O = trainY.cols, P = trainX.rows
+        let n = Double(P * O)
+        let η: Double
+        if let lr = learningRate {
+            η = lr
+        } else {
+            let ntk = try network.kernels(trainX).ntkMatrix
+            let λmax = try LinearAlgebra.symmetricEigen(ntk).values.max() ?? 0
+            guard λmax > 0 else { throw LayerError("the analytic NTK vanishes on the training points; give --lr") }
+            η = n / λmax
+        }
+        let record = recordedSteps
+        var results: [WidthResult] = []
+        for N in widths {
+            let member = network.withHiddenWidth(N)
+            var loss = [[Double]](), drift = [[Double]](), gap = [[Double]](), flow = [[Double]](), test = [[Double]]()
+            var actual0: [Double] = [], linear0: [Double] = []
+            for m in 0..<networks {
+                let params = network.initializeMember(width: N, index: m, inputWidth: trainX.cols, seed: seed)
+                var gd = try MSEGradientDescent(network: member, parameters: params, inputWidth: trainX.cols)
+                let e0 = gd.ntk
+                let k0 = try e0.kernel(trainX)
+                let norm0 = LinearizedTraining.flatten(k0).frobeniusNorm
+                let lin = try LinearizedTraining(tensorKernel: k0)
+                let f0 = e0.outputs(trainX)
+                let r0 = Matrix(rows: P, cols: O, data: zip(f0.data, trainY.data).map { $0 - $1 }).frobeniusNorm
+                let kst = try testX.map { try e0.kernel($0, trainX) }
+                let f0s = testX.map { e0.outputs($0) }
+                var l = [Double](), d = [Double](), g = [Double](), gf = [Double](), gt = [Double]()
+                var k = 0
+                for target in record {
+                    while k < target {
+                        try gd.step(trainX, trainY, learningRate: η)
+                        k += 1
+                    }
+                    let e = gd.ntk
+                    let f = e.outputs(trainX)
+                    guard f.data.allSatisfy(\.isFinite) else {
+                        throw LayerError("outputs became non-finite at step \(k) (width \(N)); lower the learning rate (\(η))")
+                    }
+                    let kt = LinearizedTraining.flatten(try e.kernel(trainX))
+                    d.append((kt - LinearizedTraining.flatten(k0)).frobeniusNorm / norm0)
+                    l.append(zip(f.data, trainY.data).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / (2 * n))
+                    let fl = try lin.trainOutputs(.steps(k, learningRate: η), initial: f0, targets: trainY)
+                    let ff = try lin.trainOutputs(.time(η * Double(k)), initial: f0, targets: trainY)
+                    g.append((f - fl).frobeniusNorm / r0)
+                    gf.append((f - ff).frobeniusNorm / r0)
+                    if let xs = testX, let kst, let f0s {
+                        let fs = e.outputs(xs)
+                        let fsl = try lin.testOutputs(.steps(k, learningRate: η), testTrain: kst, initialTrain: f0,
+                                                      initialTest: f0s, targets: trainY)
+                        gt.append((fs - fsl).frobeniusNorm / r0)
+                    }
+                    if m == 0 { actual0 += f.data; linear0 += fl.data }
+                }
+                loss.append(l); drift.append(d); gap.append(g); flow.append(gf)
+                if testX != nil { test.append(gt) }
+            }
+            let (dm, de) = NTKDrift.meanAndError(drift), (gm, ge) = NTKDrift.meanAndError(gap)
+            let T = record.count
+            results.append(WidthResult(
+                width: N, steps: record, time: record.map { η * Double($0) }, loss: NTKDrift.meanAndError(loss).0,
+                drift: dm, driftError: de, gap: gm, gapError: ge, gapFlow: NTKDrift.meanAndError(flow).0,
+                testGap: testX == nil ? nil : NTKDrift.meanAndError(test).0,
+                trainOutputs: NDArray(shape: [T, P, O], data: actual0), linearTrainOutputs: NDArray(shape: [T, P, O], data: linear0)))
+            progress(String(format: "width %d: final loss %.3g, kernel drift %.3g, gap to linearised %.3g",
+                            N, results.last!.loss.last!, dm.last!, gm.last!))
+        }
+        let x = results.map { Double($0.width) }
+        let driftErrors = results.compactMap { $0.driftError?.last }
+        let gapErrors = results.compactMap { $0.gapError?.last }
+        return Result(
+            learningRate: η, widths: results,
+            driftFit: PowerLawFit(x: x, y: results.map { $0.drift.last! }, errors: driftErrors.count == x.count ? driftErrors : nil),
+            gapFit: PowerLawFit(x: x, y: results.map { $0.gap.last! }, errors: gapErrors.count == x.count ? gapErrors : nil))
+    }
+
+    /// Elementwise mean over rows and its standard error (nil for a single row).
+    static func meanAndError(_ rows: [[Double]]) -> ([Double], [Double]?) {
+        guard let first = rows.first else { return ([], nil) }
+        let m = Double(rows.count)
+        let mean = first.indices.map { i in rows.reduce(0) { $0 + $1[i] } / m }
+        guard rows.count > 1 else { return (mean, nil) }
+        let se = first.indices.map { i in
+            (rows.reduce(0) { $0 + ($1[i] - mean[i]) * ($1[i] - mean[i]) } / (m - 1) / m).squareRoot()
+        }
+        return (mean, se)
+    }
+}
