@@ -34,6 +34,7 @@ public struct NTKConvergence: Sendable {
         public let errors: [Double]
         public let mean: Double
         public let standardError: Double?
+        enum CodingKeys: String, CodingKey { case width, errors, mean, standardError = "standard_error" }
     }
 
     public struct Result: Sendable {

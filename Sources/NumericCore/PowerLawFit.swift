@@ -18,6 +18,10 @@ public struct PowerLawFit: Sendable, Codable, Equatable {
     /// Points used (positive, finite x and y).
     public let count: Int
 
+    enum CodingKeys: String, CodingKey {
+        case exponent, prefactor, count, exponentError = "exponent_error", reducedChiSquare = "reduced_chi_square"
+    }
+
     /// Fits y = A x^b; nil with fewer than two usable points or a single distinct x.
     public init?(x: [Double], y: [Double], errors: [Double]? = nil) {
         var rows: [(Double, Double, Double)] = []

@@ -71,7 +71,8 @@ public struct SVGPlot {
         }
         s += "<text x=\"\(ml + pw / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         s += "<text x=\"18\" y=\"\(mt + ph / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(mt + ph / 2))\">\(escape(yLabel))</text>\n"
-        for (k, ser) in series.enumerated() {
+        var legendRow = 0
+        for ser in series {
             let pts = zip(ser.x, ser.y).compactMap { a, b -> (Double, Double)? in
                 guard let u = tx(a), let v = ty(b) else { return nil }
                 return (px(u), py(v))
@@ -82,7 +83,10 @@ public struct SVGPlot {
                 s += pts.map { String(format: "%.2f,%.2f", $0.0, $0.1) }.joined(separator: " ") + "\"/>\n"
             }
             if ser.markers { for p in pts { s += "<circle cx=\"" + String(format: "%.2f", p.0) + "\" cy=\"" + String(format: "%.2f", p.1) + "\" r=\"3.5\" fill=\"\(ser.color)\"/>" } ; s += "\n" }
-            let ly = mt + 14 + Double(k) * 18
+            // Series with an empty label stay out of the legend.
+            guard !ser.label.isEmpty else { continue }
+            let ly = mt + 14 + Double(legendRow) * 18
+            legendRow += 1
             if ser.lines {
                 s += "<line x1=\"\(ml + pw + 12)\" y1=\"\(ly - 4)\" x2=\"\(ml + pw + 36)\" y2=\"\(ly - 4)\" stroke=\"\(ser.color)\" stroke-width=\"2\"\(dash)/>"
             } else {

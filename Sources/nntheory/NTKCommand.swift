@@ -3,10 +3,21 @@ import Foundation
 import NTK
 import NumericCore
 
+/// `nntheory ntk`: the empirical NTK (default subcommand `compute`), its convergence with width, its drift
+/// during training, and the metric-NTK.
 struct NTKCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ntk",
-        abstract: "Empirical NTK Θ_ab(x, x') = Σ_I ∂f_a(x)/∂θ_I ∂f_b(x')/∂θ_I of a finite network.",
+        abstract: "Empirical NTKs of finite networks: the kernel, its convergence with width, its drift in training, metric-NTKs.",
+        subcommands: [NTKComputeCommand.self, NTKConvergenceCommand.self, NTKDriftCommand.self, NTKMetricCommand.self],
+        defaultSubcommand: NTKComputeCommand.self
+    )
+}
+
+struct NTKComputeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compute",
+        abstract: "Empirical NTK Θ_ab(x, x') = Σ_I ∂f_a(x)/∂θ_I ∂f_b(x')/∂θ_I of a finite network (the default of `ntk`).",
         discussion: """
         The full tensor-valued kernel [P1, P2, O, O] is written as ntk.npy; --trace writes the output-averaged
         [P1, P2] kernel (1/O) Σ_a Θ_aa instead (neural-tangents' default). Gradients are taken with respect to
@@ -21,13 +32,7 @@ struct NTKCommand: ParsableCommand {
     )
 
     @OptionGroup var input: NetworkInputOptions
-
-    @Option(parsing: .unconditional, help: "Seed for the parameters (Philox stream 0).")
-    var seed: UInt64?
-
-    @Option(help: "Directory of parameters in neural-tangents' layout.")
-    var params: String?
-
+    @OptionGroup var source: ParameterSourceOptions
 
     @Flag(help: "Average over outputs: write (1/O) Σ_a Θ_aa [P1, P2].")
     var trace = false
@@ -39,17 +44,7 @@ struct NTKCommand: ParsableCommand {
         try reportingErrors {
             let (serial, a, b) = try input.resolve()
             let dir = URL(fileURLWithPath: out)
-            let parameters: [LayerParameters]
-            switch (seed, params) {
-            case (let s?, nil):
-                var rng = RandomStream(seed: s, stream: 0)
-                parameters = serial.initialize(inputWidth: a.cols, using: &rng)
-                try ParameterIO.save(parameters, to: dir.appendingPathComponent("params"))
-            case (nil, let p?):
-                parameters = try ParameterIO.load(for: serial, inputWidth: a.cols, from: URL(fileURLWithPath: p))
-            default:
-                throw InputError("give exactly one of --seed and --params")
-            }
+            let parameters = try source.resolve(serial, inputWidth: a.cols, saveTo: dir)
             let e = try EmpiricalNTK(network: serial, parameters: parameters, inputWidth: a.cols)
             let k = try e.kernel(a, b, trace: trace)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -3,10 +3,26 @@ import Foundation
 import NTK
 import NumericCore
 
-/// Options shared by the kernel commands: the network SPEC, its default parameterisation and the point sets.
-struct NetworkInputOptions: ParsableArguments {
+/// The network SPEC and its default parameterisation, shared by the kernel and ntk commands.
+struct NetworkOptions: ParsableArguments {
     @Option(help: "Network SPEC in neural-tangents' vocabulary, layers separated by spaces (see `nntheory kernel --help`).")
     var net: String
+
+    @Option(help: "Default parameterisation of Dense layers: ntk | standard.")
+    var parameterization: String = "ntk"
+
+    /// The parsed network; a one-line error for a bad SPEC or parameterisation.
+    func resolve() throws -> Serial {
+        guard let par = Dense.Parameterization(rawValue: parameterization) else {
+            throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
+        }
+        return try NetworkSpec.parse(net, defaultParameterization: par)
+    }
+}
+
+/// Options shared by the kernel commands: the network and the two point sets.
+struct NetworkInputOptions: ParsableArguments {
+    @OptionGroup var network: NetworkOptions
 
     @Option(name: .customLong("x"), parsing: .unconditional, help: "First point set: .npy [P1, d] or inline rows '1,0;0,1'.")
     var x1: String
@@ -14,17 +30,42 @@ struct NetworkInputOptions: ParsableArguments {
     @Option(name: .customLong("x2"), parsing: .unconditional, help: "Second point set (default: the first).")
     var x2: String?
 
-    @Option(help: "Default parameterisation of Dense layers: ntk | standard.")
-    var parameterization: String = "ntk"
-
     /// The parsed network and point sets; one-line errors for each bad value.
     func resolve() throws -> (network: Serial, x1: Matrix, x2: Matrix?) {
-        guard let par = Dense.Parameterization(rawValue: parameterization) else {
-            throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
-        }
-        let serial = try NetworkSpec.parse(net, defaultParameterization: par)
+        let serial = try network.resolve()
         let a = try PointSet.parse(x1)
         let b = try x2.map { try PointSet.parse($0, dimension: a.cols) }
         return (serial, a, b)
     }
+}
+
+/// Parameters of a network: drawn from --seed (saved to DIR/params) or loaded from --params in
+/// neural-tangents' layout.
+struct ParameterSourceOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Seed for the parameters (Philox stream 0).")
+    var seed: UInt64?
+
+    @Option(help: "Directory of parameters in neural-tangents' layout (p{i}_W.npy [fan_in, fan_out], p{i}_b.npy [1, fan_out]).")
+    var params: String?
+
+    func resolve(_ serial: Serial, inputWidth: Int, saveTo dir: URL) throws -> [LayerParameters] {
+        switch (seed, params) {
+        case (let s?, nil):
+            var rng = RandomStream(seed: s, stream: 0)
+            let p = serial.initialize(inputWidth: inputWidth, using: &rng)
+            try ParameterIO.save(p, to: dir.appendingPathComponent("params"))
+            return p
+        case (nil, let p?):
+            return try ParameterIO.load(for: serial, inputWidth: inputWidth, from: URL(fileURLWithPath: p))
+        default:
+            throw InputError("give exactly one of --seed and --params")
+        }
+    }
+}
+
+/// Parses a comma-separated list of positive widths.
+func parseWidths(_ text: String, option: String = "--widths") throws -> [Int] {
+    let w = try parseList(text, option: option, expected: "a positive integer") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+    guard !w.isEmpty else { throw InputError("\(option) is empty, expected widths such as 64,256,1024") }
+    return w
 }

@@ -30,6 +30,19 @@ enum CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs a Python script (numpy available); returns its exit status and combined output.
+    static func python(_ script: String) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script]
+        let pipe = Pipe()
+        p.standardOutput = pipe; p.standardError = pipe
+        try p.run()
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+    }
+
     static func tempDir() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("nnt-cli-\(UUID().uuidString)").path
     }
@@ -137,13 +150,8 @@ enum CLI {
         assert abs(k[0, 0] - 2.25 * T) < 1e-14, k[0, 0]
         print('ok')
         """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
-        let pipe = Pipe()
-        p.standardOutput = pipe; p.standardError = pipe
-        try p.run(); p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+        let py = try CLI.python(script)
+        #expect(py.status == 0, "\(py.output)")
     }
 
     @Test func kernelBadSpecIsOneLine() throws {
