@@ -73,3 +73,22 @@ public struct Dense: Layer {
         return out
     }
 }
+
+extension Dense: EntrywiseKernelMap {
+    var isSymmetric: Bool { true }
+
+    /// `kernel`'s map on a block of entries, in place (same arithmetic).
+    func map(_ t: KernelTile) {
+        let w2 = wStd * wStd, b2 = (bStd ?? 0) * (bStd ?? 0)
+        let nIn = Double(t.width), one: Double = bStd == nil ? 0 : 1
+        for r in 0..<t.rows {
+            let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride
+            switch parameterization {
+            case .ntk:
+                for c in 0..<t.cols { let kNew = w2 * k[c] + b2; th[c] = kNew + w2 * th[c]; k[c] = kNew }
+            case .standard:
+                for c in 0..<t.cols { let kNew = w2 * k[c] + b2; th[c] = nIn * k[c] + w2 * th[c] + one; k[c] = kNew }
+            }
+        }
+    }
+}

@@ -49,6 +49,24 @@ public struct KernelState: Sendable {
         isGaussian = false
     }
 
+    /// P₁ × P₂ entries left uninitialised (the diagonals empty) for the fused path of `Serial.kernels`, which
+    /// writes every entry (so the pages are first touched by the workers, not zeroed beforehand).
+    init(uninitializedRows rows: Int, cols: Int, width: Int) {
+        self.rows = rows
+        self.cols = cols
+        diagonalOnly = false
+        self.width = width
+        isGaussian = false
+        diagonal1 = []
+        diagonal2 = []
+        nngp = Self.uninitializedArray(rows * cols)
+        ntk = Self.uninitializedArray(rows * cols)
+    }
+
+    static func uninitializedArray(_ n: Int) -> [Double] {
+        [Double](unsafeUninitializedCapacity: n) { _, count in count = n }
+    }
+
     /// (K₁₁, K₂₂) of entry `e`.
     @inlinable
     public func diagonals(of e: Int) -> (Double, Double) {
@@ -59,4 +77,28 @@ public struct KernelState: Sendable {
     public var nngpMatrix: Matrix { Matrix(rows: rows, cols: cols, data: nngp) }
     /// NTK as a [P₁, P₂] matrix (or [P, 1] when diagonal only).
     public var ntkMatrix: Matrix { Matrix(rows: rows, cols: cols, data: ntk) }
+}
+
+/// A rectangular block of a `KernelState`'s entries that a layer maps in place (the fused path of
+/// `Serial.kernels`): entry (r, c) of the block is `nngp[r·stride + c]`, `ntk[r·stride + c]`; `diagonal1[r]`,
+/// `diagonal2[c]` are K(x₁, x₁), K(x₂, x₂) of its rows and columns at the layer's input, `width` the layer's
+/// input width.
+struct KernelTile {
+    let nngp: UnsafeMutablePointer<Double>
+    let ntk: UnsafeMutablePointer<Double>
+    let stride: Int
+    let rows: Int
+    let cols: Int
+    var diagonal1: UnsafePointer<Double>
+    var diagonal2: UnsafePointer<Double>
+    var width: Int
+}
+
+/// Layers whose kernel map acts entry by entry (given the diagonals), so that a network of them can be
+/// evaluated block by block, all layers at once, with the same arithmetic as `Layer.kernel`.
+protocol EntrywiseKernelMap: Sendable {
+    func map(_ tile: KernelTile)
+    /// Whether the map of entry (K₁₁, K₁₂, K₂₂) equals that of (K₂₂, K₁₂, K₁₁) bit for bit (closed forms), so
+    /// that a kernel of x against itself may be mirrored.
+    var isSymmetric: Bool { get }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+import CNumericLibs
 import NumericCore
 
 /// Errors in building or applying a network description; one line naming the layer and the problem.
@@ -48,11 +50,100 @@ public struct Serial: Sendable {
     public init(@NetworkBuilder _ build: () -> [any Layer]) { self.layers = build() }
 
     /// The NNGP and NTK of x₁ against x₂ (x₁ against itself when x₂ is nil).
+    ///
+    /// When every layer acts entry by entry (Dense and elementwise nonlinearities), the entries are computed in
+    /// blocks of `fusedBlock`² on both cores, all layers at once while a block is in cache, with the same
+    /// arithmetic as the layer-by-layer maps; for x₁ against itself with closed-form nonlinearities only the
+    /// blocks on and above the diagonal are computed and the others mirrored (K and Θ are symmetric).
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
-        var k = KernelState(x1: x1, x2: x2, diagonalOnly: diagonalOnly)
-        for l in layers { k = try l.kernel(k) }
+        let maps = layers.compactMap { $0 as? any EntrywiseKernelMap }
+        guard !diagonalOnly, maps.count == layers.count, !layers.isEmpty else {
+            var k = KernelState(x1: x1, x2: x2, diagonalOnly: diagonalOnly)
+            for l in layers { k = try l.kernel(k) }
+            return k
+        }
+        // The diagonals entering each layer (and the errors of an invalid network), from the diagonal-only states.
+        var s1 = KernelState(x1: x1, diagonalOnly: true)
+        var s2 = x2.map { KernelState(x1: $0, diagonalOnly: true) }
+        var diagonals1: [[Double]] = [], diagonals2: [[Double]] = [], widths: [Int] = []
+        for l in layers {
+            diagonals1.append(s1.diagonal1)
+            diagonals2.append(s2?.diagonal1 ?? s1.diagonal1)
+            widths.append(s1.width)
+            s1 = try l.kernel(s1)
+            if let t = s2 { s2 = try l.kernel(t) }
+        }
+        let y = x2 ?? x1
+        precondition(x1.cols == y.cols, "Serial.kernels: inputs of dimension \(x1.cols) and \(y.cols)")
+        let P1 = x1.rows, P2 = y.rows, d = x1.cols, same = x2 == nil, T = Self.fusedBlock
+        let mirror = same && maps.allSatisfy(\.isSymmetric)
+        // Input kernel x·x'/d_in: for small d_in one BLAS product per block in the worker (below OpenBLAS's
+        // threading threshold of m·n·k = 2¹⁸, so it runs in the calling thread), otherwise one product beforehand.
+        let direct = T * T * d <= 1 << 18
+        var k = direct ? KernelState(uninitializedRows: P1, cols: P2, width: d) : KernelState(x1: x1, x2: x2)
+                let nb1 = (P1 + T - 1) / T, nb2 = (P2 + T - 1) / T
+        var blocks: [(Int, Int)] = []
+        for I in 0..<nb1 { for J in (mirror ? I : 0)..<nb2 { blocks.append((I, J)) } }
+        var nngp = k.nngp, ntk = k.ntk
+        k.nngp = []; k.ntk = []
+        let d1 = diagonals1.flatMap { $0 }, d2 = diagonals2.flatMap { $0 }
+        let (tasks, layerWidths) = (blocks, widths)
+        let invD = 1 / Double(d)
+        nngp.withUnsafeMutableBufferPointer { kb in
+            ntk.withUnsafeMutableBufferPointer { tb in
+                d1.withUnsafeBufferPointer { d1b in
+                    d2.withUnsafeBufferPointer { d2b in
+                        x1.data.withUnsafeBufferPointer { x1b in
+                            y.data.withUnsafeBufferPointer { xTb in
+                                nonisolated(unsafe) let (kp, tp) = (kb.baseAddress!, tb.baseAddress!)
+                                nonisolated(unsafe) let (d1p, d2p) = (d1b.baseAddress!, d2b.baseAddress!)
+                                nonisolated(unsafe) let (x1p, yp) = (x1b.baseAddress!, xTb.baseAddress!)
+                                DispatchQueue.concurrentPerform(iterations: tasks.count) { n in
+                                    let (I, J) = tasks[n]
+                                    let r0 = I * T, c0 = J * T, rows = min(T, P1 - r0), cols = min(T, P2 - c0)
+                                    // Row by row, all layers: a row of the block stays in L1.
+                                    for r in r0..<(r0 + rows) {
+                                        let kr = kp + r * P2 + c0, tr = tp + r * P2 + c0
+                                        if direct {
+                                            for c in 0..<cols { tr[c] = 0 }
+                                            if r == r0 {
+                                                // The block's input kernel, one BLAS product in this thread.
+                                                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d),
+                                                            invD, x1p + r0 * d, Int32(d), yp + c0 * d, Int32(d), 0, kp + r0 * P2 + c0, Int32(P2))
+                                            }
+                                            // Same points: K(x, x) bit-identical to the diagonal, so that ρ = 1 exactly.
+                                            if same && r >= c0 && r < c0 + cols { kr[r - c0] = d1p[r] }
+                                        }
+                                        for (l, m) in maps.enumerated() {
+                                            m.map(KernelTile(nngp: kr, ntk: tr, stride: P2, rows: 1, cols: cols,
+                                                             diagonal1: d1p + l * P1 + r, diagonal2: d2p + l * P2 + c0, width: layerWidths[l]))
+                                        }
+                                    }
+                                    if mirror && J > I {
+                                        for r in 0..<rows {
+                                            for c in 0..<cols {
+                                                kp[(c0 + c) * P2 + r0 + r] = kp[(r0 + r) * P2 + c0 + c]
+                                                tp[(c0 + c) * P2 + r0 + r] = tp[(r0 + r) * P2 + c0 + c]
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        k.nngp = nngp; k.ntk = ntk
+        k.diagonal1 = s1.diagonal1
+        k.diagonal2 = s2?.diagonal1 ?? s1.diagonal1
+        k.width = s1.width
+        k.isGaussian = s1.isGaussian
         return k
     }
+
+    /// Side of the blocks of the fused kernel evaluation (2 · 128² doubles = 256 KiB stay in L2).
+    static let fusedBlock = 128
 
     /// Parameters of every layer, drawn in layer order from one stream.
     public func initialize(inputWidth: Int, using rng: inout RandomStream) -> [LayerParameters] {
