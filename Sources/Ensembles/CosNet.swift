@@ -12,6 +12,12 @@ public struct CosNetParameters: Sendable, Equatable {
     /// [N, d] momenta.
     public var b: Matrix
     public var c: [Double]
+
+    public init(a: [Double], b: Matrix, c: [Double]) {
+        self.a = a
+        self.b = b
+        self.c = c
+    }
 }
 
 /// The cos-net parameter density (seeds 004 eq. 12; 2112.04527): a_i ~ N(0, σ_a²/N), b_i uniform in the
