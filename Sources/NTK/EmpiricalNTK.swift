@@ -1,3 +1,4 @@
+import CNumericLibs
 import Foundation
 import NumericCore
 
@@ -103,43 +104,97 @@ public struct EmpiricalNTK {
 
     /// Θ of x₁ against x₂ as [P₁, P₂, O, O] (Θ[p, q, a, b] = Θ_ab(x₁ₚ, x₂_q)); with `trace`, [P₁, P₂] holding
     /// (1/O) Σ_a Θ_aa (neural-tangents' default averaging). Rows of x₁ are processed in blocks of `blockSize`
-    /// so that temporaries stay O(blockSize·P₂·O²).
+    /// so that temporaries stay O(blockSize·P₂·O²). For x₁ against itself the forward/backward pass is done
+    /// once, only the entries with q ≥ p are computed (Θ[q, p, a, b] = Θ[p, q, b, a] fills the rest), and the
+    /// Gram products of a block are BLAS products on row ranges of that pass (no copies).
     public func kernel(_ x1: Matrix, _ x2: Matrix? = nil, trace: Bool = false, blockSize: Int = 512) throws -> NDArray<Double> {
         let y = x2 ?? x1
         guard x1.cols == inputWidth, y.cols == inputWidth else {
             throw LayerError("points of dimension \(x1.cols) and \(y.cols), the network takes \(inputWidth)")
         }
-        let O = outputWidth, P1 = x1.rows, P2 = y.rows
+        let O = outputWidth, P1 = x1.rows, P2 = y.rows, same = x2 == nil
+        let E = trace ? 1 : O * O
         let right = pass(y)
-        var out = [Double](repeating: 0, count: trace ? P1 * P2 : P1 * P2 * O * O)
+        var out = [Double](repeating: 0, count: P1 * P2 * E)
+        let B = max(1, blockSize)
         var start = 0
         while start < P1 {
-            let B = min(blockSize, P1 - start)
-            let xb = Matrix(rows: B, cols: x1.cols, data: Array(x1.data[(start * x1.cols)..<((start + B) * x1.cols)]))
-            let left = pass(xb)
+            let rows = min(B, P1 - start)
+            // The block's rows: a row range of the same pass, or a pass of its own.
+            let left = same ? right : pass(Matrix(rows: rows, cols: x1.cols, data: Array(x1.data[(start * x1.cols)..<((start + rows) * x1.cols)])))
+            let r0 = same ? start : 0          // first row of the block in `left`
+            let c0 = same ? start : 0          // first column computed (q ≥ p for the same points)
+            let cols = P2 - c0
+            var g = [Double](repeating: 0, count: rows * cols)
+            var d = [Double](repeating: 0, count: rows * O * cols * O)
             for l in 0..<left.inputs.count {
                 let s = left.scales[l]
-                let g = Matrix.multiply(left.inputs[l], right.inputs[l], transposeB: true, alpha: s.w * s.w)   // [B, P2]
-                let d = Matrix.multiply(left.deltas[l], right.deltas[l], transposeB: true)                    // [B·O, P2·O]
+                let hl = left.inputs[l], hr = right.inputs[l], dl = left.deltas[l], dr = right.deltas[l]
+                let nIn = hl.cols, nOut = dl.cols
+                // g = s_w² h(x₁ block)·h(x₂[c0...])ᵀ [rows, cols]; d = δ(x₁ block)·δ(x₂[c0...])ᵀ [rows·O, cols·O].
+                hl.data.withUnsafeBufferPointer { a in hr.data.withUnsafeBufferPointer { b in g.withUnsafeMutableBufferPointer { c in
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(nIn), s.w * s.w,
+                                a.baseAddress! + r0 * nIn, Int32(nIn), b.baseAddress! + c0 * nIn, Int32(nIn), 0, c.baseAddress!, Int32(cols))
+                } } }
+                dl.data.withUnsafeBufferPointer { a in dr.data.withUnsafeBufferPointer { b in d.withUnsafeMutableBufferPointer { c in
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows * O), Int32(cols * O), Int32(nOut), 1,
+                                a.baseAddress! + r0 * O * nOut, Int32(nOut), b.baseAddress! + c0 * O * nOut, Int32(nOut), 0, c.baseAddress!, Int32(cols * O))
+                } } }
                 let bias = s.hasBias ? s.b * s.b : 0
-                out.withUnsafeMutableBufferPointer { o in
-                    for p in 0..<B {
-                        for q in 0..<P2 {
-                            let gpq = g[p, q] + bias
-                            if trace {
-                                var t = 0.0
-                                for a in 0..<O { t += d[p * O + a, q * O + a] }
-                                o[(start + p) * P2 + q] += gpq * t / Double(O)
+                g.withUnsafeBufferPointer { gb in d.withUnsafeBufferPointer { db in out.withUnsafeMutableBufferPointer { ob in
+                    nonisolated(unsafe) let (gp, dp, op) = (gb.baseAddress!, db.baseAddress!, ob.baseAddress!)
+                    let chunk = 16, first = start
+                    DispatchQueue.concurrentPerform(iterations: (rows + chunk - 1) / chunk) { t in
+                        for p in (t * chunk)..<min(rows, (t + 1) * chunk) {
+                            let grow = gp + p * cols
+                            let orow = op + ((first + p) * P2 + c0) * E
+                            if O == 1 {
+                                let drow = dp + p * cols
+                                if trace {
+                                    for q in 0..<cols { orow[q] += (grow[q] + bias) * drow[q] / 1 }  // as (g + b)·Σ_a d_aa / O with O = 1
+                                } else {
+                                    for q in 0..<cols { orow[q] += (grow[q] + bias) * drow[q] }
+                                }
                             } else {
-                                for a in 0..<O {
-                                    for b in 0..<O { o[(((start + p) * P2 + q) * O + a) * O + b] += gpq * d[p * O + a, q * O + b] }
+                                for q in 0..<cols {
+                                    let gpq = grow[q] + bias
+                                    if trace {
+                                        var t = 0.0
+                                        for a in 0..<O { t += dp[(p * O + a) * cols * O + q * O + a] }
+                                        orow[q] += gpq * t / Double(O)
+                                    } else {
+                                        for a in 0..<O {
+                                            let drow = dp + (p * O + a) * cols * O + q * O
+                                            let o = orow + (q * O + a) * O
+                                            for b in 0..<O { o[b] += gpq * drow[b] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } } }
+            }
+            start += rows
+        }
+        if same {
+            // Θ[q, p, a, b] = Θ[p, q, b, a] for q < p, in 32 × 32 tiles.
+            out.withUnsafeMutableBufferPointer { ob in
+                nonisolated(unsafe) let op = ob.baseAddress!
+                let T = 32
+                DispatchQueue.concurrentPerform(iterations: (P1 + T - 1) / T) { J in
+                    for I in 0...J {
+                        for p in (J * T)..<min(P1, (J + 1) * T) {
+                            for q in (I * T)..<min(p, (I + 1) * T) {
+                                let dst = op + (p * P2 + q) * E, src = op + (q * P2 + p) * E
+                                if E == 1 { dst[0] = src[0] } else {
+                                    for a in 0..<O { for b in 0..<O { dst[a * O + b] = src[b * O + a] } }
                                 }
                             }
                         }
                     }
                 }
             }
-            start += B
         }
         return NDArray(shape: trace ? [P1, P2] : [P1, P2, O, O], data: out)
     }
