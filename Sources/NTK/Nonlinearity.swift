@@ -134,9 +134,10 @@ public struct Nonlinearity: Layer {
     static func erfDual(_ a: Double, _ b: Double, _ c: Double, _ k11: Double, _ k12: Double, _ k22: Double) -> (t: Double, tDot: Double) {
         let (p11, p12, p22) = (b * b * k11, b * b * k12, b * b * k22)
         let den = (1 + 2 * p11) * (1 + 2 * p22)
-        let r = (den - 4 * p12 * p12).squareRoot()
-        // arcsin w = atan2(w, √(1 − w²)) for w = 2p₁₂/√den, angle in [−π/2, π/2].
-        let asinW = Double(signOf: p12, magnitudeOf: polarAngle(abs(2 * p12), max(0, den - 4 * p12 * p12).squareRoot()))
+        let q = den - 4 * p12 * p12
+        let r = q.squareRoot()
+        // arcsin w = atan2(w, √(1 − w²)) for w = 2p₁₂/√den, angle in [−π/2, π/2]; √max(0, q) = (q < 0 ? 0 : r).
+        let asinW = Double(signOf: p12, magnitudeOf: polarAngle(abs(2 * p12), q < 0 ? 0 : r))
         let t = a * a * 2 / Double.pi * asinW + c * c
         let tDot = a * a * 4 / Double.pi / r * b * b
         return (t, tDot)
@@ -205,10 +206,11 @@ extension Nonlinearity: EntrywiseKernelMap {
                     let p12 = b2 * load4(k + c), p22 = b2 * load4(d2 + c)
                     let den = (1 + 2 * p11) * (1 + 2 * p22)
                     let q = den - 4 * p12 * p12
-                    let angle = polarAngle4((2 * p12).replacing(with: -2 * p12, where: p12 .< 0), q.replacing(with: 0, where: q .< 0).squareRoot())
+                    let r = q.squareRoot()
+                    let angle = polarAngle4((2 * p12).replacing(with: -2 * p12, where: p12 .< 0), r.replacing(with: 0, where: q .< 0))
                     let asinW = angle.replacing(with: -angle, where: p12 .< 0)
                     store4(tScale * asinW + c2, k + c)
-                    store4(dScale / q.squareRoot() * b * b * load4(th + c), th + c)
+                    store4(dScale / r * b * b * load4(th + c), th + c)
                     c += 4
                 }
                 for c in c..<n {
