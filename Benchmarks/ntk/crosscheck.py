@@ -75,8 +75,8 @@ def ns(**kw):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=".build-bench/release/nntheory")
-    ap.add_argument("--P1", type=int, default=64)
-    ap.add_argument("--P2", type=int, default=48)
+    ap.add_argument("--P1", type=int, default=300)
+    ap.add_argument("--P2", type=int, default=200)
     ap.add_argument("--d", type=int, default=10)
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
