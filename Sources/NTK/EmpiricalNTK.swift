@@ -131,32 +131,46 @@ public struct EmpiricalNTK {
                 let s = left.scales[l]
                 let hl = left.inputs[l], hr = right.inputs[l], dl = left.deltas[l], dr = right.deltas[l]
                 let nIn = hl.cols, nOut = dl.cols
-                // g = s_w² h(x₁ block)·h(x₂[c0...])ᵀ [rows, cols]; d = δ(x₁ block)·δ(x₂[c0...])ᵀ [rows·O, cols·O].
-                hl.data.withUnsafeBufferPointer { a in hr.data.withUnsafeBufferPointer { b in g.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(nIn), s.w * s.w,
-                                a.baseAddress! + r0 * nIn, Int32(nIn), b.baseAddress! + c0 * nIn, Int32(nIn), 0, c.baseAddress!, Int32(cols))
-                } } }
-                dl.data.withUnsafeBufferPointer { a in dr.data.withUnsafeBufferPointer { b in d.withUnsafeMutableBufferPointer { c in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows * O), Int32(cols * O), Int32(nOut), 1,
-                                a.baseAddress! + r0 * O * nOut, Int32(nOut), b.baseAddress! + c0 * O * nOut, Int32(nOut), 0, c.baseAddress!, Int32(cols * O))
-                } } }
+                // g = s_w² h(x₁ block)·h(x₂[c0...])ᵀ [rows, cols]; d = δ(x₁ block)·δ(x₂[c0...])ᵀ [rows·O, cols·O]; for the
+                // same points only q ≥ p is needed: the square on the diagonal goes in row strips of `strip` points,
+                // each from its own diagonal on, the rest in one product.
+                func products(_ rowFrom: Int, _ rowCount: Int, _ colFrom: Int, _ colCount: Int) {
+                    hl.data.withUnsafeBufferPointer { a in hr.data.withUnsafeBufferPointer { b in g.withUnsafeMutableBufferPointer { c in
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount), Int32(colCount), Int32(nIn), s.w * s.w,
+                                    a.baseAddress! + (r0 + rowFrom) * nIn, Int32(nIn), b.baseAddress! + (c0 + colFrom) * nIn, Int32(nIn),
+                                    0, c.baseAddress! + rowFrom * cols + colFrom, Int32(cols))
+                    } } }
+                    dl.data.withUnsafeBufferPointer { a in dr.data.withUnsafeBufferPointer { b in d.withUnsafeMutableBufferPointer { c in
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount * O), Int32(colCount * O), Int32(nOut), 1,
+                                    a.baseAddress! + (r0 + rowFrom) * O * nOut, Int32(nOut), b.baseAddress! + (c0 + colFrom) * O * nOut, Int32(nOut),
+                                    0, c.baseAddress! + (rowFrom * O) * (cols * O) + colFrom * O, Int32(cols * O))
+                    } } }
+                }
+                if same {
+                    let strip = 128
+                    for i in stride(from: 0, to: rows, by: strip) { products(i, min(strip, rows - i), i, rows - i) }
+                    if cols > rows { products(0, rows, rows, cols - rows) }
+                } else {
+                    products(0, rows, 0, cols)
+                }
                 let bias = s.hasBias ? s.b * s.b : 0
                 g.withUnsafeBufferPointer { gb in d.withUnsafeBufferPointer { db in out.withUnsafeMutableBufferPointer { ob in
                     nonisolated(unsafe) let (gp, dp, op) = (gb.baseAddress!, db.baseAddress!, ob.baseAddress!)
                     let chunk = 16, first = start
                     DispatchQueue.concurrentPerform(iterations: (rows + chunk - 1) / chunk) { t in
                         for p in (t * chunk)..<min(rows, (t + 1) * chunk) {
+                            let q0 = same ? p : 0          // the same points: q ≥ p only (the rest is mirrored)
                             let grow = gp + p * cols
                             let orow = op + ((first + p) * P2 + c0) * E
                             if O == 1 {
                                 let drow = dp + p * cols
                                 if trace {
-                                    for q in 0..<cols { orow[q] += (grow[q] + bias) * drow[q] / 1 }  // as (g + b)·Σ_a d_aa / O with O = 1
+                                    for q in q0..<cols { orow[q] += (grow[q] + bias) * drow[q] / 1 }  // as (g + b)·Σ_a d_aa / O with O = 1
                                 } else {
-                                    for q in 0..<cols { orow[q] += (grow[q] + bias) * drow[q] }
+                                    for q in q0..<cols { orow[q] += (grow[q] + bias) * drow[q] }
                                 }
                             } else {
-                                for q in 0..<cols {
+                                for q in q0..<cols {
                                     let gpq = grow[q] + bias
                                     if trace {
                                         var t = 0.0
