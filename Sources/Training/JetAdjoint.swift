@@ -1,0 +1,100 @@
+import Foundation
+import NumericCore
+
+extension MLP {
+    /// Reverse pass over the parameters through a jet: given the tape of `forward(…, keepTape: true)` and the
+    /// adjoint Ō = ∂L/∂(output jet) [B·P, outputWidth] of a scalar L, returns ∂L/∂θ in θ's layout.
+    ///
+    /// Adjoints, layer by layer from the top: Dense z = h·W + b ⇒ W̄ = hᵀ·z̄ and h̄ = z̄·Wᵀ over all B·P jet rows
+    /// (two dgemms), b̄ = Σ over the value rows of z̄; activation ∂_α a = Σ c·σ^{(k)}(z₀)·Π_f ∂_f z ⇒
+    /// z̄₀ += ā_α·c·σ^{(k+1)}(z₀)·Π_f ∂_f z and z̄_f += ā_α·c·σ^{(k)}(z₀)·Π_{f'≠f} ∂_{f'} z. Needs σ up to order
+    /// K + 1, hence jets up to order 3.
+    public func parameterGradient(tape: JetTape, outputAdjoint: [Double]) -> [Double] {
+        let ix = tape.indexSet, P = tape.points, B = ix.count, rows = B * P
+        precondition(ix.order + 1 <= MLPActivation.maxOrder, "parameterGradient: jet order \(ix.order) > 3")
+        precondition(outputAdjoint.count == rows * outputWidth)
+        var grad = [Double](repeating: 0, count: parameters.count)
+        var hbar = outputAdjoint
+        let ws = widths
+        for l in stride(from: spec.layers.count - 1, through: 0, by: -1) {
+            let w = ws[l + 1], fan = ws[l]
+            let act = spec.layers[l].activation
+            let zbar = act == .identity ? hbar : Self.activationAdjoint(tape.preactivations[l], hbar, act, ix, elements: P * w)
+            grad.withUnsafeMutableBufferPointer { g in
+                tape.inputs[l].withUnsafeBufferPointer { hp in
+                    zbar.withUnsafeBufferPointer { zb in
+                        gemm(true, false, fan, w, rows, 1, hp.baseAddress!, fan, zb.baseAddress!, w, 0, g.baseAddress! + weightOffsets[l], w)
+                        let gb = g.baseAddress! + biasOffsets[l]
+                        for p in 0..<P { for u in 0..<w { gb[u] += zb[p * w + u] } }
+                    }
+                }
+            }
+            if l > 0 {
+                var next = [Double](repeating: 0, count: rows * fan)
+                parameters.withUnsafeBufferPointer { th in
+                    zbar.withUnsafeBufferPointer { zb in
+                        next.withUnsafeMutableBufferPointer { nb in
+                            gemm(false, true, rows, fan, w, 1, zb.baseAddress!, w, th.baseAddress! + weightOffsets[l], w, 0, nb.baseAddress!, fan)
+                        }
+                    }
+                }
+                hbar = next
+            }
+        }
+        return grad
+    }
+
+    static func activationAdjoint(_ z: [Double], _ abar: [Double], _ act: MLPActivation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
+        let K = ix.order, B = ix.count
+        var zbar = [Double](repeating: 0, count: z.count)
+        z.withUnsafeBufferPointer { zb in
+            abar.withUnsafeBufferPointer { ab in
+                zbar.withUnsafeMutableBufferPointer { ob in
+                    let zp = zb.baseAddress!, ap = ab.baseAddress!, op = ob.baseAddress!
+                    parallelChunks(N, minimum: 2048) { r in
+                        let len = r.count, lo = r.lowerBound
+                        let ds = UnsafeMutablePointer<Double>.allocate(capacity: (K + 2) * len)
+                        let tmp = UnsafeMutablePointer<Double>.allocate(capacity: len)
+                        let tmp2 = UnsafeMutablePointer<Double>.allocate(capacity: len)
+                        defer { ds.deallocate(); tmp.deallocate(); tmp2.deallocate() }
+                        var buf = (0.0, 0.0, 0.0, 0.0, 0.0)
+                        withUnsafeMutablePointer(to: &buf) { bp in
+                            bp.withMemoryRebound(to: Double.self, capacity: 5) { d in
+                                for e in 0..<len {
+                                    act.derivatives(zp[lo + e], upTo: K + 1, into: d)
+                                    for k in 0...(K + 1) { ds[k * len + e] = d[k] }
+                                }
+                            }
+                        }
+                        for alpha in 0..<B {
+                            let abarA = ap + alpha * N + lo
+                            for t in ix.terms[alpha] {
+                                let k = t.factors.count
+                                // value adjoint: c·ā·σ^{(k+1)}·Π z_f
+                                for e in 0..<len { tmp[e] = t.coefficient * abarA[e] }
+                                for e in 0..<len { tmp2[e] = tmp[e] * ds[(k + 1) * len + e] }
+                                for f in t.factors {
+                                    let zf = zp + f * N + lo
+                                    for e in 0..<len { tmp2[e] *= zf[e] }
+                                }
+                                let o0 = op + lo
+                                for e in 0..<len { o0[e] += tmp2[e] }
+                                // factor adjoints: c·ā·σ^{(k)}·Π_{f'≠f} z_{f'}
+                                for (q, f) in t.factors.enumerated() {
+                                    for e in 0..<len { tmp2[e] = tmp[e] * ds[k * len + e] }
+                                    for (q2, f2) in t.factors.enumerated() where q2 != q {
+                                        let zf = zp + f2 * N + lo
+                                        for e in 0..<len { tmp2[e] *= zf[e] }
+                                    }
+                                    let of = op + f * N + lo
+                                    for e in 0..<len { of[e] += tmp2[e] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return zbar
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import NumericCore
+
+/// A batch of Taylor jets: for P points and a layer of width w, every partial derivative ∂_α h (α in a
+/// `JetIndexSet`) of the layer's activations h with respect to the inputs x, stored block-major as a
+/// row-major matrix [B·P, w]: block b (multi-index `indexSet.indices[b]`) occupies rows b·P ..< (b+1)·P.
+/// Block 0 is the value, the first-order blocks the gradient, the second-order blocks the Hessian's upper
+/// triangle (i ≤ j), and so on.
+public struct TaylorJet: Sendable {
+    public let indexSet: JetIndexSet
+    public let points: Int
+    public let width: Int
+    public var data: [Double]
+
+    public init(indexSet: JetIndexSet, points: Int, width: Int, data: [Double]) {
+        precondition(data.count == indexSet.count * points * width, "TaylorJet: \(data.count) values for \(indexSet.count)×\(points)×\(width)")
+        self.indexSet = indexSet; self.points = points; self.width = width; self.data = data
+    }
+
+    /// The jet of the identity map x ↦ x at the rows of x [P, n]: value x, ∂_i x_j = δ_ij, higher orders 0.
+    public init(inputs x: Matrix, order: Int) {
+        let ix = JetIndexSet(dimension: x.cols, order: order)
+        var d = [Double](repeating: 0, count: ix.count * x.rows * x.cols)
+        for k in 0..<(x.rows * x.cols) { d[k] = x.data[k] }
+        if order >= 1 {
+            for i in 0..<x.cols {
+                let b = ix.index([i])
+                for p in 0..<x.rows { d[(b * x.rows + p) * x.cols + i] = 1 }
+            }
+        }
+        self.init(indexSet: ix, points: x.rows, width: x.cols, data: d)
+    }
+
+    /// ∂_α h for point p and unit u.
+    public subscript(alpha: [Int], point p: Int, unit u: Int) -> Double {
+        data[(indexSet.index(alpha) * points + p) * width + u]
+    }
+
+    /// Block b as a matrix [P, w].
+    public func block(_ b: Int) -> Matrix {
+        Matrix(rows: points, cols: width, data: Array(data[(b * points * width)..<((b + 1) * points * width)]))
+    }
+}
+
+/// What the reverse pass needs from a forward jet pass: the input jet of every Dense layer and its
+/// pre-activation jet.
+public struct JetTape: Sendable {
+    public let indexSet: JetIndexSet
+    public let points: Int
+    /// Input jets of the Dense layers (layer 0: the network's input jet), [B·P, fan_in].
+    var inputs: [[Double]]
+    /// Pre-activation jets z_l = D_l(h_{l−1}), [B·P, width_l].
+    var preactivations: [[Double]]
+}
+
+extension MLP {
+    /// Forward pass of a jet batch: returns the output jet [B·P, outputWidth] (and the tape when `keepTape`).
+    /// Dense layers are one dgemm over all B·P rows (the bias enters the value block only); activations are
+    /// composed with the jet by Faà di Bruno's formula (`JetIndexSet.terms`).
+    public func forward(inputJet: [Double], indexSet: JetIndexSet, points P: Int, keepTape: Bool) -> (output: [Double], tape: JetTape?) {
+        let B = indexSet.count
+        precondition(inputJet.count == B * P * inputWidth, "MLP.forward: input jet of \(inputJet.count) values, expected \(B * P * inputWidth)")
+        precondition(indexSet.order <= MLPActivation.maxOrder, "MLP.forward: jet order \(indexSet.order) > \(MLPActivation.maxOrder)")
+        var h = inputJet
+        var inputs: [[Double]] = [], pre: [[Double]] = []
+        var fan = inputWidth
+        let rows = B * P
+        for (l, layer) in spec.layers.enumerated() {
+            let w = layer.width
+            var z = [Double](repeating: 0, count: rows * w)
+            parameters.withUnsafeBufferPointer { th in
+                h.withUnsafeBufferPointer { hp in
+                    z.withUnsafeMutableBufferPointer { zp in
+                        gemm(false, false, rows, w, fan, 1, hp.baseAddress!, fan, th.baseAddress! + weightOffsets[l], w, 0, zp.baseAddress!, w)
+                        let b = th.baseAddress! + biasOffsets[l]
+                        for p in 0..<P { for u in 0..<w { zp[p * w + u] += b[u] } }
+                    }
+                }
+            }
+            if keepTape { inputs.append(h) }
+            if layer.activation == .identity {
+                h = z
+            } else {
+                h = Self.activate(z, layer.activation, indexSet, elements: P * w)
+            }
+            if keepTape { pre.append(z) }
+            fan = w
+        }
+        return (h, keepTape ? JetTape(indexSet: indexSet, points: P, inputs: inputs, preactivations: pre) : nil)
+    }
+
+    /// The output jet of the network at the rows of x [P, n] up to order K, [B·P, outputWidth].
+    public func jet(_ x: Matrix, order K: Int) -> TaylorJet {
+        let input = TaylorJet(inputs: x, order: K)
+        let out = forward(inputJet: input.data, indexSet: input.indexSet, points: x.rows, keepTape: false).output
+        return TaylorJet(indexSet: input.indexSet, points: x.rows, width: outputWidth, data: out)
+    }
+
+    /// a = σ(z) on a jet: ∂_α a = Σ_terms c·σ^{(k)}(z₀)·Π ∂_β z, elementwise, in parallel chunks.
+    static func activate(_ z: [Double], _ act: MLPActivation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
+        let K = ix.order, B = ix.count
+        var a = [Double](repeating: 0, count: z.count)
+        z.withUnsafeBufferPointer { zb in
+            a.withUnsafeMutableBufferPointer { ab in
+                let zp = zb.baseAddress!, ap = ab.baseAddress!
+                parallelChunks(N, minimum: 2048) { r in
+                    let len = r.count
+                    let ds = UnsafeMutablePointer<Double>.allocate(capacity: (K + 1) * len)
+                    let tmp = UnsafeMutablePointer<Double>.allocate(capacity: len)
+                    defer { ds.deallocate(); tmp.deallocate() }
+                    var buf = (0.0, 0.0, 0.0, 0.0, 0.0)
+                    withUnsafeMutablePointer(to: &buf) { bp in
+                        bp.withMemoryRebound(to: Double.self, capacity: 5) { d in
+                            for e in 0..<len {
+                                act.derivatives(zp[r.lowerBound + e], upTo: K, into: d)
+                                for k in 0...K { ds[k * len + e] = d[k] }
+                            }
+                        }
+                    }
+                    for alpha in 0..<B {
+                        let out = ap + alpha * N + r.lowerBound
+                        for t in ix.terms[alpha] {
+                            let k = t.factors.count
+                            for e in 0..<len { tmp[e] = t.coefficient * ds[k * len + e] }
+                            for f in t.factors {
+                                let zf = zp + f * N + r.lowerBound
+                                for e in 0..<len { tmp[e] *= zf[e] }
+                            }
+                            for e in 0..<len { out[e] += tmp[e] }
+                        }
+                    }
+                }
+            }
+        }
+        return a
+    }
+}

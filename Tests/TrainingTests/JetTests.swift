@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import NumericCore
+@testable import Training
+
+/// Taylor jets through MLPs and the parameter gradient through them, against finite differences.
+@Suite struct JetTests {
+    static let activations: [MLPActivation] = [.tanh, .gelu, .sin, .softplus]
+
+    static func net(_ act: MLPActivation, depth: Int, inputs: Int = 2, outputs: Int = 2, seed: UInt64 = 7) throws -> MLP {
+        let hidden = (0..<depth).map { "Dense(\(4 + $0), W_std=1.3, b_std=0.4) \(act.rawValue)" }.joined(separator: " ")
+        return try MLP(spec: MLPSpec.parse(hidden + " Dense(\(outputs), W_std=1.1, b_std=0.2)"), inputWidth: inputs, seed: seed)
+    }
+
+    static func points(_ P: Int, _ n: Int, seed: UInt64 = 3) -> Matrix {
+        var r = RandomStream(seed: seed, stream: 0)
+        return Matrix(rows: P, cols: n, data: (0..<(P * n)).map { _ in r.uniform(-1.5, 1.5) })
+    }
+
+    /// σ^{(k)} against the central difference of σ^{(k−1)} (h = 10⁻⁵: truncation h²/6·|σ^{(k+2)}| ≲ 10⁻¹⁰).
+    @Test(arguments: MLPActivation.allCases) func activationDerivatives(act: MLPActivation) {
+        let h = 1e-5
+        for z in stride(from: -3.0, through: 3.0, by: 0.37) {
+            let d = act.derivatives(z), p = act.derivatives(z + h), m = act.derivatives(z - h)
+            for k in 1...4 {
+                let fd = (p[k - 1] - m[k - 1]) / (2 * h)
+                #expect(abs(fd - d[k]) < 1e-8, "\(act) σ^(\(k))(\(z)) = \(d[k]), FD \(fd)")
+            }
+        }
+    }
+
+    /// Every block of order k ≤ 4 of the jet against the fourth-order central difference
+    /// [8(J(x+h) − J(x−h)) − (J(x+2h) − J(x−2h))]/(12h) of the block of order k − 1 along the last index
+    /// (h = 10⁻³: truncation h⁴/30·|∂^{k+4}f| ≈ 3·10⁻¹⁴·C with C ≲ 10³ for these nets, round-off ≈ 10⁻¹³);
+    /// inputs n = 2 and 3.
+    @Test(arguments: [0, 1, 2, 3], [1, 2, 3]) func jetMatchesFiniteDifferences(a: Int, depth: Int) throws {
+        let act = Self.activations[a]
+        for n in [2, 3] {
+            let f = try Self.net(act, depth: depth, inputs: n)
+            let x = Self.points(3, n)
+            let J = f.jet(x, order: 4)
+            let h = 1e-3
+            var shifted: [[TaylorJet]] = []   // [i][+h, −h, +2h, −2h]
+            for i in 0..<n {
+                shifted.append([h, -h, 2 * h, -2 * h].map { s in
+                    var xs = x
+                    for p in 0..<x.rows { xs[p, i] += s }
+                    return f.jet(xs, order: 3)
+                })
+            }
+            var worst = 0.0
+            for alpha in J.indexSet.indices where !alpha.isEmpty {
+                let i = alpha.last!, lower = Array(alpha.dropLast())
+                for p in 0..<x.rows { for u in 0..<f.outputWidth {
+                    let s = shifted[i].map { $0[lower, point: p, unit: u] }
+                    let fd = (8 * (s[0] - s[1]) - (s[2] - s[3])) / (12 * h)
+                    let err = abs(fd - J[alpha, point: p, unit: u]) / (1 + abs(fd))
+                    worst = max(worst, err)
+                } }
+            }
+            #expect(worst < 1e-9, "\(act) depth \(depth) n \(n): worst relative error \(worst)")
+        }
+    }
+
+    /// A nonlinear functional of the jet, L = Σ c·J + ½Σ J² over all blocks up to order K = 2 and 3; ∂L/∂θ from
+    /// the reverse pass against central differences in every parameter (h = 10⁻⁶; truncation ≈ 10⁻¹²·C).
+    @Test(arguments: [0, 1, 2, 3], [1, 2, 3]) func parameterGradientMatchesFiniteDifferences(a: Int, depth: Int) throws {
+        let act = Self.activations[a]
+        let n = 2
+        var f = try Self.net(act, depth: depth, inputs: n)
+        let x = Self.points(4, n)
+        for K in [2, 3] {
+            let input = TaylorJet(inputs: x, order: K)
+            var r = RandomStream(seed: 11, stream: UInt64(K))
+            let c = (0..<(input.indexSet.count * x.rows * f.outputWidth)).map { _ in r.normal() }
+            func loss(_ m: MLP) -> Double {
+                let o = m.forward(inputJet: input.data, indexSet: input.indexSet, points: x.rows, keepTape: false).output
+                return zip(o, c).reduce(0) { $0 + $1.0 * $1.1 + 0.5 * $1.0 * $1.0 }
+            }
+            let (o, tape) = f.forward(inputJet: input.data, indexSet: input.indexSet, points: x.rows, keepTape: true)
+            let adj = zip(o, c).map { $0 + $1 }
+            let g = f.parameterGradient(tape: tape!, outputAdjoint: adj)
+            let scale = g.map(abs).max()!
+            var worst = 0.0
+            let h = 1e-6
+            for k in 0..<f.parameterCount {
+                let t = f.parameters[k]
+                f.parameters[k] = t + h; let lp = loss(f)
+                f.parameters[k] = t - h; let lm = loss(f)
+                f.parameters[k] = t
+                worst = max(worst, abs((lp - lm) / (2 * h) - g[k]) / scale)
+            }
+            #expect(worst < 1e-7, "\(act) depth \(depth) K \(K): worst relative error \(worst)")
+        }
+    }
+
+    /// The Faà di Bruno table has Bell-number many partitions per multi-index: 1, 1, 2, 5, 15 for orders 0…4.
+    @Test func faaDiBrunoTableCountsPartitions() {
+        let ix = JetIndexSet(dimension: 3, order: 4)
+        let bell = [1.0, 1, 2, 5, 15]
+        for (a, terms) in zip(ix.indices, ix.terms) {
+            #expect(terms.reduce(0) { $0 + $1.coefficient } == bell[a.count])
+        }
+        #expect(ix.count == 1 + 3 + 6 + 10 + 15)
+    }
+
+    @Test func specErrorsNameTheToken() {
+        for (spec, needle) in [("Dense(0) Tanh Dense(1)", "width 0"), ("Tanh Dense(1)", "Tanh"), ("Dense(4) Relu Dense(1)", "Relu"),
+                               ("Dense(4) Tanh Tanh Dense(1)", "Tanh"), ("Dense(4, q=1)", "'q'"), ("Dense(4", "unbalanced")] {
+            do { _ = try MLPSpec.parse(spec); Issue.record("'\(spec)' parsed") } catch {
+                #expect("\(error)".contains(needle), "\(error)")
+            }
+        }
+    }
+}
