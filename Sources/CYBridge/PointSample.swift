@@ -1,0 +1,89 @@
+import NumericCore
+import Numerics
+
+/// Counts of sampled roots that were not kept (cy-geometry.md §2.1; the "dropped and counted").
+public struct DroppedPoints: Sendable, Codable, Equatable {
+    /// |Q_a| ≥ `PointSampler.residualTolerance` after Newton polishing.
+    public var residual = 0
+    /// Too close to the singular locus: |det B| / ∏_a (deg_a Σ|c|) below `PointSampler.singularTolerance`
+    /// (hypersurface: the largest |∂Q/∂z_j| relative to the polynomial's scale).
+    public var nearSingular = 0
+    /// Non-finite coordinates, |Ω|², ρ or weight (e.g. roots at infinity).
+    public var nonFinite = 0
+    /// Roots lost because the reduced polynomial of a draw dropped degree (leading coefficient ≈ 0).
+    public var missingRoots = 0
+
+    public init() {}
+    public var total: Int { residual + nearSingular + nonFinite + missingRoots }
+    static func + (a: DroppedPoints, b: DroppedPoints) -> DroppedPoints {
+        var c = a
+        c.residual += b.residual; c.nearSingular += b.nearSingular; c.nonFinite += b.nonFinite; c.missingRoots += b.missingRoots
+        return c
+    }
+}
+
+/// A Shiffman–Zelditch sample of points on a variety with everything cymetric's `prepare_dataset` computes.
+///
+/// Layout (row-major, N = `count`, D = coordinates, F = factors, K = equations, n = dimension):
+/// * `points` [N, D]: homogeneous coordinates, patch-normalised (the largest coordinate of each factor is 1 + 0i);
+/// * `patch` [N, F]: index of that coordinate per factor; `dependent` [N, K]: the eliminated coordinates
+///   (`Patch`); local coordinates are the remaining n indices in increasing order;
+/// * `omegaSquared` [N]: |Ω|² = 1/|det B|²; `rawWeights` [N]: |Ω|²/ρ; `weights` [N]: normalised weights
+///   (`IntegrationWeights`): mean(w det g_FS(1)/|Ω|²) = Vol_K(1);
+/// * `detFubiniStudy` [N]: det of the pulled-back FS metric at t = 1 (all factors).
+/// Points are ordered by draw (line) index, so a sample is a pure function of (variety, seed, count).
+public struct PointSample: Sendable {
+    public let variety: Variety
+    public let seed: UInt64
+    public let count: Int
+    public let points: [CDouble]
+    public let patch: [Int]
+    public let dependent: [Int]
+    public let omegaSquared: [Double]
+    public let rawWeights: [Double]
+    public let weights: [Double]
+    public let detFubiniStudy: [Double]
+    /// Number of lines (linear spaces) drawn to obtain the points.
+    public let draws: Int
+    public let dropped: DroppedPoints
+    /// max_i max_a |Q_a(z_i)| over the kept points.
+    public let maxResidual: Double
+    /// The factor w/w_raw applied to the raw weights.
+    public let normalisation: Double
+
+    init(variety: Variety, seed: UInt64, points: [CDouble], patch: [Int], dependent: [Int], omegaSquared: [Double],
+         rawWeights: [Double], detFubiniStudy: [Double], draws: Int, dropped: DroppedPoints, maxResidual: Double) {
+        self.variety = variety; self.seed = seed; self.count = omegaSquared.count
+        self.points = points; self.patch = patch; self.dependent = dependent
+        self.omegaSquared = omegaSquared; self.rawWeights = rawWeights; self.detFubiniStudy = detFubiniStudy
+        self.draws = draws; self.dropped = dropped; self.maxResidual = maxResidual
+        // cymetric: w ← w · V(1)/mean(w det g_FS(1)/|Ω|²)
+        var m = 0.0
+        for i in 0..<omegaSquared.count { m += rawWeights[i] * detFubiniStudy[i] / omegaSquared[i] }
+        m /= Double(max(1, omegaSquared.count))
+        let v1 = variety.kahlerVolume([Double](repeating: 1, count: variety.ambient.factorCount))
+        normalisation = v1 / m
+        weights = rawWeights.map { $0 * v1 / m }
+    }
+
+    /// Coordinates of point i (length D).
+    public func point(_ i: Int) -> [CDouble] { Array(points[(i * variety.coordinateCount)..<((i + 1) * variety.coordinateCount)]) }
+
+    /// Vol_CY = mean(w).
+    public var calabiYauVolume: Double { IntegrationWeights.calabiYauVolume(weights: weights) }
+
+    /// Vol_K = mean(w det g/|Ω|²) for a metric given by its determinants `det` at the points.
+    public func kahlerVolume(determinants det: [Double]) -> Double {
+        IntegrationWeights.kahlerVolume(weights: weights, omegaSquared: omegaSquared, determinants: det)
+    }
+
+    /// Monte Carlo Vol_K of the FS metric with Kähler moduli t (equals the intersection volume: exactly for a
+    /// single P^n, to MC precision on products).
+    public func kahlerVolumeFubiniStudy(kahler t: [Double]) -> Double {
+        if t.allSatisfy({ $0 == 1 }) { return kahlerVolume(determinants: detFubiniStudy) }
+        return kahlerVolume(determinants: FubiniStudy.determinants(of: self, kahler: t))
+    }
+
+    /// κ = Vol_K/Vol_CY with Vol_K from the FS metric at t (cymetric `compute_kappa`).
+    public func kappa(kahler t: [Double]) -> Double { kahlerVolumeFubiniStudy(kahler: t) / calabiYauVolume }
+}

@@ -1,0 +1,491 @@
+import CNumericLibs
+import Foundation
+import Numerics
+import NumericCore
+
+/// Shiffman–Zelditch sampling of a complete intersection with ALL intersection points kept
+/// (cy-geometry.md §2.1; DKLR hep-th/0612075).
+///
+/// Draw r-th factor points p_0^{(r)}, …, p_{d_r}^{(r)} uniformly on S^{2n_r+1} (FS-distributed in P^{n_r}),
+/// d = `Variety.samplingDegrees`, and intersect X with the linear space
+/// z^{(r)} = p_0^{(r)} + Σ_{j=1}^{d_r} t_{rj} p_j^{(r)}. Every solution is kept, so the points follow the mixed FS
+/// measure ∧_r J_r^{n_r − d_r}|_X exactly (cymetric's CICY generator keeps one root per draw and is biased).
+/// The reduced system is solved by a plan fixed per variety: an equation univariate in one remaining
+/// parameter is solved by companion-matrix eigenvalues (LAPACK zgeev; coefficients from a DFT of the
+/// equation on the unit circle), all branches followed; an equation linear in the remaining parameters
+/// eliminates one of them. (Hypersurfaces: one univariate step of degree deg Q — 5 roots per line on the
+/// quintic; bicubic: 3; Tian–Yau: cubic × (linear, cubic) = 9.) Systems that need neither step are
+/// rejected with an `InputError`.
+///
+/// Every root is polished by Newton steps in the ambient patch (minimum-norm step), patch-normalised
+/// (`Patch`), and kept only if max_a |Q_a| < `residualTolerance` (1e-10) and it is not too close to the
+/// singular locus; the others are counted in `DroppedPoints`.
+///
+/// Randomness: draw (line) number i uses `RandomStream(seed: seed, stream: i)`; points are emitted in draw
+/// order and the sample is truncated to N, so the result does not depend on the number of threads.
+public struct PointSampler: Sendable {
+    public let variety: Variety
+    /// Newton-polished points must satisfy max_a |Q_a| < this (patch-normalised coordinates).
+    public var residualTolerance = 1e-10
+    /// Points with |det B|/∏_a(deg_a Σ_m|c_am|) below this are dropped as too close to the singular locus.
+    public var singularTolerance = 1e-9
+    /// Roots per draw (product of the univariate degrees), = ∫_X ∧_r J_r^{n_r−d_r}.
+    public let rootsPerDraw: Int
+    let plan: [Step]
+    let unknownFactor: [Int]
+    let sampling: [Int]
+
+    enum Step: Sendable {
+        case univariate(equation: Int, unknown: Int, degree: Int)
+        case linear(equation: Int, unknowns: [Int])
+    }
+
+    public init(variety v: Variety) throws {
+        self.variety = v
+        let f = v.ambient.factorCount, k = v.equationCount
+        sampling = v.samplingDegrees
+        var uf: [Int] = []
+        for r in 0..<f { for _ in 0..<sampling[r] { uf.append(r) } }
+        unknownFactor = uf
+        // structural plan
+        var dep = (0..<f).map { r in (0..<k).map { uf[$0] == r } }
+        var free = Set(0..<k), eqs = Array(0..<k)
+        var steps: [Step] = []
+        var roots = 1
+        while !eqs.isEmpty {
+            func unknowns(_ a: Int) -> [Int] {
+                free.filter { u in (0..<f).contains { r in v.multidegrees[a][r] > 0 && dep[r][u] } }.sorted()
+            }
+            var chosen: Step? = nil
+            var bestDeg = Int.max
+            for a in eqs {
+                let us = unknowns(a)
+                if us.count == 1 {
+                    let u = us[0]
+                    let deg = (0..<f).reduce(0) { $0 + (dep[$1][u] ? v.multidegrees[a][$1] : 0) }
+                    if deg < bestDeg { bestDeg = deg; chosen = .univariate(equation: a, unknown: u, degree: deg) }
+                }
+            }
+            if chosen == nil {
+                for a in eqs {
+                    let us = unknowns(a)
+                    guard !us.isEmpty else { continue }
+                    let factors = (0..<f).filter { r in v.multidegrees[a][r] > 0 && us.contains { dep[r][$0] } }
+                    let total = factors.reduce(0) { $0 + v.multidegrees[a][$1] }
+                    // all factors touched by these unknowns must depend on exactly the same set
+                    let touched = (0..<f).filter { r in us.contains { dep[r][$0] } }
+                    let sameSet = touched.allSatisfy { r in free.filter { dep[r][$0] }.sorted() == us }
+                    if total == 1 && sameSet { chosen = .linear(equation: a, unknowns: us); break }
+                }
+            }
+            guard let step = chosen else {
+                throw InputError("variety \(v.name): the reduced Shiffman–Zelditch system (sampling degrees \(sampling)) has no univariate or linear equation; a general polynomial-system solver is not implemented")
+            }
+            switch step {
+            case let .univariate(a, u, deg):
+                roots *= deg
+                free.remove(u); eqs.removeAll { $0 == a }
+                for r in 0..<f { dep[r][u] = false }
+            case let .linear(a, us):
+                // the pivot is chosen per draw; structurally one unknown of `us` disappears
+                let pivot = us.last!
+                free.remove(pivot); eqs.removeAll { $0 == a }
+                for r in 0..<f { dep[r][pivot] = false }
+            }
+            steps.append(step)
+        }
+        guard roots > 0 else { throw InputError("variety \(v.name): the sampling system has no roots") }
+        plan = steps
+        rootsPerDraw = roots
+    }
+
+    /// Samples `count` points (ordered by draw index) from `seed` on `threads` workers (default: all cores).
+    /// `progress` (if given) receives the number of points found so far after each batch.
+    public func sample(count: Int, seed: UInt64, threads: Int? = nil, progress: ((Int) -> Void)? = nil) throws -> PointSample {
+        guard count >= 1 else { throw InputError("points: \(count), expected a positive number of points") }
+        let v = variety
+        let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        var results: [DrawBlock] = []
+        var found = 0
+        var nextDraw = 0
+        let blockDraws = 512
+        while found < count {
+            let deficit = count - found
+            let draws = max(workers, Int((Double(deficit) / Double(rootsPerDraw) * 1.02).rounded(.up)) + 2)
+            let nBlocks = (draws + blockDraws - 1) / blockDraws
+            let batch = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: nBlocks)
+            batch.initialize(repeating: nil)
+            defer { batch.deallocate() }
+            let slots = SendableBox(batch)
+            let start = nextDraw
+            let sampler = self
+            DispatchQueue.concurrentPerform(iterations: min(workers, nBlocks)) { w in
+                let solver = DrawSolver(sampler)
+                var b = w
+                while b < nBlocks {
+                    let lo = start + b * blockDraws, hi = start + min(draws, (b + 1) * blockDraws)
+                    slots.value[b] = solver.run(draws: lo..<hi, seed: seed)
+                    b += min(workers, nBlocks)
+                }
+            }
+            for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
+            nextDraw += nBlocks * blockDraws > draws ? draws : nBlocks * blockDraws
+            nextDraw = start + draws
+            progress?(min(found, count))
+            if nextDraw > 1000 * count + 10_000 {
+                throw InputError("variety \(v.name): only \(found) of \(count) points kept after \(nextDraw) draws (dropped: \(results.reduce(into: 0) { $0 += $1.drawDropped.reduce(0) { $0 + $1.total } }))")
+            }
+        }
+        // concatenate in draw order and truncate to `count` (drops counted over the draws used)
+        let d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
+        var pts: [CDouble] = [], pat: [Int] = [], dep: [Int] = [], om: [Double] = [], rw: [Double] = [], det: [Double] = []
+        pts.reserveCapacity(count * d); pat.reserveCapacity(count * f); dep.reserveCapacity(count * k)
+        om.reserveCapacity(count); rw.reserveCapacity(count); det.reserveCapacity(count)
+        var dropped = DroppedPoints(), usedDraws = 0, maxRes = 0.0
+        outer: for blk in results {
+            for (j, drawIndex) in blk.draws.enumerated() {
+                let lo = blk.drawOffsets[j], hi = blk.drawOffsets[j + 1]
+                dropped = dropped + blk.drawDropped[j]
+                usedDraws = drawIndex + 1
+                for p in lo..<hi {
+                    if om.count == count { break outer }
+                    pts += blk.points[(p * d)..<((p + 1) * d)]
+                    pat += blk.patch[(p * f)..<((p + 1) * f)]
+                    dep += blk.dependent[(p * k)..<((p + 1) * k)]
+                    om.append(blk.omegaSquared[p]); rw.append(blk.rawWeights[p]); det.append(blk.detFS[p])
+                    maxRes = max(maxRes, blk.residual[p])
+                }
+                if om.count == count { break outer }
+            }
+        }
+        return PointSample(variety: v, seed: seed, points: pts, patch: pat, dependent: dep, omegaSquared: om,
+                           rawWeights: rw, detFubiniStudy: det, draws: usedDraws, dropped: dropped, maxResidual: maxRes)
+    }
+}
+
+struct SendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ v: T) { value = v }
+}
+
+/// Output of one block of consecutive draws.
+struct DrawBlock {
+    var draws: [Int] = []
+    var drawOffsets: [Int] = [0]
+    var drawDropped: [DroppedPoints] = []
+    var points: [CDouble] = []
+    var patch: [Int] = []
+    var dependent: [Int] = []
+    var omegaSquared: [Double] = []
+    var rawWeights: [Double] = []
+    var detFS: [Double] = []
+    var residual: [Double] = []
+    var kept: Int { omegaSquared.count }
+}
+
+/// Per-thread solver with all scratch buffers preallocated.
+final class DrawSolver {
+    let s: PointSampler
+    let v: Variety
+    let d: Int, k: Int, f: Int, n: Int
+    let depth: Int
+    // state stacks: base [depth+1][D], coef [depth+1][K][D]
+    let base: UnsafeMutablePointer<CDouble>
+    let coef: UnsafeMutablePointer<CDouble>
+    let z: UnsafeMutablePointer<CDouble>
+    let sphere: UnsafeMutablePointer<Double>
+    let values: UnsafeMutablePointer<CDouble>
+    let coeffs: UnsafeMutablePointer<CDouble>
+    let roots: UnsafeMutablePointer<CDouble>   // [depth][maxDeg]
+    let companion: UnsafeMutablePointer<CDouble>
+    let work: UnsafeMutablePointer<CDouble>
+    let rwork: UnsafeMutablePointer<Double>
+    let lwork: Int
+    let maxDeg: Int
+    let patch: UnsafeMutablePointer<Int>
+    let dependent: UnsafeMutablePointer<Int>
+    let jac: UnsafeMutablePointer<CDouble>
+    let factorMetrics: UnsafeMutablePointer<CDouble>
+    let mScratch: UnsafeMutablePointer<CDouble>
+    let qvals: UnsafeMutablePointer<CDouble>
+    let ws: GeometryWorkspace
+    let mExponents: [Int]
+    let scales: [Double]
+    var block = DrawBlock()
+    var drawDrop = DroppedPoints()
+
+    init(_ sampler: PointSampler) {
+        s = sampler; v = sampler.variety
+        d = v.coordinateCount; k = v.equationCount; f = v.ambient.factorCount; n = v.dimension
+        depth = sampler.plan.count
+        var md = 1
+        for st in sampler.plan { if case let .univariate(_, _, deg) = st { md = max(md, deg) } }
+        maxDeg = md
+        base = .allocate(capacity: (depth + 1) * d)
+        coef = .allocate(capacity: (depth + 1) * max(k, 1) * d)
+        z = .allocate(capacity: d)
+        sphere = .allocate(capacity: 2 * d)
+        values = .allocate(capacity: md + 1)
+        coeffs = .allocate(capacity: md + 1)
+        roots = .allocate(capacity: (depth + 1) * md)
+        companion = .allocate(capacity: md * md)
+        lwork = max(64, 4 * md)
+        work = .allocate(capacity: lwork)
+        rwork = .allocate(capacity: 2 * md + 2)
+        patch = .allocate(capacity: f)
+        dependent = .allocate(capacity: k)
+        jac = .allocate(capacity: n * d)
+        factorMetrics = .allocate(capacity: f * n * n)
+        let grid = Int(pow(Double(n + 1), Double(f - 1)))
+        mScratch = .allocate(capacity: 2 * n * n + 2 * grid + 16 + n)
+        qvals = .allocate(capacity: k)
+        ws = GeometryWorkspace(v)
+        let vv = sampler.variety
+        mExponents = (0..<vv.ambient.factorCount).map { vv.ambient.dimensions[$0] - sampler.sampling[$0] }
+        scales = (0..<vv.equationCount).map { a in Double(vv.multidegrees[a].reduce(0, +)) * vv.equations[a].coefficientNorm }
+    }
+
+    deinit {
+        base.deallocate(); coef.deallocate(); z.deallocate(); sphere.deallocate(); values.deallocate()
+        coeffs.deallocate(); roots.deallocate(); companion.deallocate(); work.deallocate(); rwork.deallocate()
+        patch.deallocate(); dependent.deallocate(); jac.deallocate(); factorMetrics.deallocate()
+        mScratch.deallocate(); qvals.deallocate()
+    }
+
+    func run(draws: Range<Int>, seed: UInt64) -> DrawBlock {
+        block = DrawBlock()
+        for i in draws {
+            drawDrop = DroppedPoints()
+            var rng = RandomStream(seed: seed, stream: UInt64(i))
+            // linear space: base = p_0 per factor, coef[u] = p_j in u's factor
+            for e in 0..<(k * d) { coef[e] = .zero }
+            var u = 0
+            for r in 0..<f {
+                let range = v.ambient.range(ofFactor: r)
+                for slot in 0...s.sampling[r] {
+                    let m = 2 * range.count
+                    rng.onSphere(UnsafeMutableBufferPointer(start: sphere, count: m))
+                    let dst = slot == 0 ? base : coef + u * d
+                    for (c, j) in range.enumerated() { dst[j] = CDouble(sphere[2 * c], sphere[2 * c + 1]) }
+                    if slot > 0 { u += 1 }
+                }
+            }
+            solve(step: 0)
+            block.draws.append(i)
+            block.drawDropped.append(drawDrop)
+            block.drawOffsets.append(block.kept)
+        }
+        return block
+    }
+
+    @inline(__always) func evalAlong(_ a: Int, level: Int, unknown u: Int, _ t: CDouble) -> CDouble {
+        let b = base + level * d, c = coef + level * k * d + u * d
+        for j in 0..<d { z[j] = b[j] + t * c[j] }
+        return v.equations[a].value(at: z)
+    }
+
+    func solve(step: Int) {
+        let b = base + step * d, c = coef + step * k * d
+        if step == s.plan.count {
+            finish(point: b)
+            return
+        }
+        let nb = base + (step + 1) * d, nc = coef + (step + 1) * k * d
+        switch s.plan[step] {
+        case let .univariate(a, u, deg):
+            // coefficients of p(t) = Q_a(b + t c_u) by a DFT over the (deg+1)-th roots of unity
+            let m = deg + 1
+            for j in 0..<m {
+                let ang = 2 * Double.pi * Double(j) / Double(m)
+                values[j] = evalAlong(a, level: step, unknown: u, CDouble(cos(ang), sin(ang)))
+            }
+            var cmax = 0.0
+            for kk in 0..<m {
+                var acc = CDouble.zero
+                for j in 0..<m {
+                    let ang = -2 * Double.pi * Double(j * kk % m) / Double(m)
+                    acc = acc + values[j] * CDouble(cos(ang), sin(ang))
+                }
+                coeffs[kk] = acc / CDouble(Double(m), 0)
+                cmax = max(cmax, coeffs[kk].length)
+            }
+            var eff = deg
+            while eff > 0 && coeffs[eff].length <= 1e-13 * cmax { eff -= 1 }
+            drawDrop.missingRoots += (deg - eff) * rootsBelow(step)
+            guard eff > 0 else { return }
+            let rts = roots + step * maxDeg
+            if eff == 1 {
+                rts[0] = -coeffs[0] / coeffs[1]
+            } else if !companionRoots(eff, rts) {
+                drawDrop.nonFinite += eff * rootsBelow(step); return
+            }
+            // polish every root before branching (deeper steps reuse `coeffs`)
+            for r in 0..<eff {
+                var t = rts[r]
+                // Newton polish on the univariate polynomial (Horner)
+                for _ in 0..<3 {
+                    var p = coeffs[eff], dp = CDouble.zero
+                    for kk in stride(from: eff - 1, through: 0, by: -1) { dp = dp * t + p; p = p * t + coeffs[kk] }
+                    guard dp != .zero else { break }
+                    let step = p / dp
+                    if !(step.real.isFinite && step.imaginary.isFinite) { break }
+                    t = t - step
+                    if step.length <= 1e-16 * max(1, t.length) { break }
+                }
+                rts[r] = t
+            }
+            for r in 0..<eff {
+                let t = rts[r]
+                guard t.real.isFinite && t.imaginary.isFinite else { drawDrop.nonFinite += rootsBelow(step); continue }
+                // substitute: per factor touched by u, z_r = b_r + t c_r (or b_r/t + c_r when |t| > 1)
+                for e in 0..<(k * d) { nc[e] = c[e] }
+                let cu = c + u * d
+                let big = t.length > 1
+                let inv = big ? CDouble(1, 0) / t : .zero
+                for rr in 0..<f {
+                    let range = v.ambient.range(ofFactor: rr)
+                    var touched = false
+                    for j in range where cu[j] != .zero { touched = true }
+                    for j in range {
+                        if !touched { nb[j] = b[j] } else { nb[j] = big ? b[j] * inv + cu[j] : b[j] + t * cu[j] }
+                    }
+                }
+                for j in 0..<d { nc[u * d + j] = .zero }
+                solve(step: step + 1)
+            }
+        case let .linear(a, us):
+            // Q_a(b + Σ s_v c_v) = c0 + Σ_v l_v s_v; eliminate the unknown with the largest |l_v|
+            for j in 0..<d { z[j] = b[j] }
+            let c0 = v.equations[a].value(at: z)
+            var pivot = us[0], best = -1.0
+            var lin = [CDouble](repeating: .zero, count: us.count)
+            for (idx, uu) in us.enumerated() {
+                lin[idx] = evalAlong(a, level: step, unknown: uu, CDouble(1, 0)) - c0
+                if lin[idx].length > best { best = lin[idx].length; pivot = uu }
+            }
+            let pidx = us.firstIndex(of: pivot)!
+            guard best > 0 else { drawDrop.missingRoots += rootsBelow(step); return }
+            let lp = lin[pidx]
+            let cp = c + pivot * d
+            let shift = -c0 / lp
+            for j in 0..<d { nb[j] = b[j] + shift * cp[j] }
+            for e in 0..<(k * d) { nc[e] = c[e] }
+            for (idx, uu) in us.enumerated() where uu != pivot {
+                let fac = -lin[idx] / lp
+                for j in 0..<d { nc[uu * d + j] = c[uu * d + j] + fac * cp[j] }
+            }
+            for j in 0..<d { nc[pivot * d + j] = .zero }
+            // the plan removed `us.last`; relabel so the surviving unknown sits where the plan expects it
+            let planned = us.last!
+            if pivot != planned {
+                for j in 0..<d { nc[pivot * d + j] = nc[planned * d + j]; nc[planned * d + j] = .zero }
+            }
+            solve(step: step + 1)
+        }
+    }
+
+    /// Number of final roots that one root at `step` branches into.
+    func rootsBelow(_ step: Int) -> Int {
+        var r = 1
+        for st in s.plan[(step + 1)...] { if case let .univariate(_, _, deg) = st { r *= deg } }
+        return r
+    }
+
+    /// Eigenvalues of the companion matrix of the (monic-normalised) polynomial in `coeffs` of degree m.
+    func companionRoots(_ m: Int, _ out: UnsafeMutablePointer<CDouble>) -> Bool {
+        for e in 0..<(m * m) { companion[e] = .zero }
+        let lead = coeffs[m]
+        for j in 0..<m { companion[j] = -coeffs[m - 1 - j] / lead }
+        for i in 1..<m { companion[i * m + i - 1] = CDouble(1, 0) }
+        let info = companion.withMemoryRebound(to: nnt_complex_double.self, capacity: m * m) { pa in
+            out.withMemoryRebound(to: nnt_complex_double.self, capacity: m) { pw in
+                work.withMemoryRebound(to: nnt_complex_double.self, capacity: lwork) { pwork in
+                    LAPACKE_zgeev_work(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
+                                       Int32(m), pa, Int32(m), pw, nil, 1, nil, 1,
+                                       pwork, Int32(lwork), rwork)
+                }
+            }
+        }
+        return info == 0
+    }
+
+    /// Polishes, patch-normalises and checks one root; appends it with its weight data.
+    func finish(point b: UnsafeMutablePointer<CDouble>) {
+        for j in 0..<d { z[j] = b[j] }
+        for j in 0..<d where !(z[j].real.isFinite && z[j].imaginary.isFinite) { drawDrop.nonFinite += 1; return }
+        Patch.normalise(z, ambient: v.ambient, patch: patch)
+        let g = ws.gradients
+        var res = residualAndGradients()
+        var iter = 0
+        while res > 1e-14 && iter < 4 {
+            newtonStep()
+            Patch.normalise(z, ambient: v.ambient, patch: patch)
+            res = residualAndGradients()
+            iter += 1
+        }
+        guard res.isFinite else { drawDrop.nonFinite += 1; return }
+        guard res < s.residualTolerance else { drawDrop.residual += 1; return }
+        Patch.chooseDependent(gradients: g, equations: k, coordinates: d, patch: patch, factors: f, dependent: dependent)
+        let detB = PullbackJacobian.compute(variety: v, point: z, patch: patch, dependent: dependent, jacobian: jac,
+                                            workspace: ws, gradientsReady: true)
+        var cond = detB.length
+        for a in 0..<k { cond /= scales[a] }
+        guard cond >= s.singularTolerance else { drawDrop.nearSingular += 1; return }
+        let omega2 = HolomorphicVolumeForm.squaredNorm(detB: detB)
+        FubiniStudy.pullbackFactorMetrics(point: z, jacobian: jac, variety: v, out: factorMetrics, scratch: mScratch)
+        let rho = IntegrationWeights.mixedDensity(factorMetrics: factorMetrics, exponents: mExponents, order: n, scratch: mScratch)
+        // det of the full FS pullback at t = 1
+        for e in 0..<(n * n) {
+            var acc = CDouble.zero
+            for r in 0..<f { acc = acc + factorMetrics[r * n * n + e] }
+            mScratch[e] = acc
+        }
+        let detFS = SmallComplexLinearAlgebra.determinant(mScratch, n).real
+        let w = omega2 / rho
+        guard omega2.isFinite, rho > 0, rho.isFinite, w.isFinite, detFS > 0 else { drawDrop.nonFinite += 1; return }
+        for j in 0..<d { block.points.append(z[j]) }
+        for r in 0..<f { block.patch.append(patch[r]) }
+        for a in 0..<k { block.dependent.append(dependent[a]) }
+        block.omegaSquared.append(omega2)
+        block.rawWeights.append(w)
+        block.detFS.append(detFS)
+        block.residual.append(res)
+    }
+
+    /// max_a |Q_a(z)|, with ∇Q_a in ws.gradients and Q_a in qvals.
+    func residualAndGradients() -> Double {
+        var res = 0.0
+        for a in 0..<k {
+            qvals[a] = v.equations[a].valueAndGradient(at: z, gradient: ws.gradients + a * d)
+            res = max(res, qvals[a].length)
+        }
+        return res
+    }
+
+    /// Minimum-norm Newton step on the non-patch coordinates: δ = −Gᴴ (G Gᴴ)⁻¹ Q.
+    func newtonStep() {
+        let g = ws.gradients
+        // zero the patch columns
+        let gram = ws.bMatrix, rhs = ws.rhs
+        for a in 0..<k {
+            for b in 0..<k {
+                var s = CDouble.zero
+                for j in 0..<d where !isPatch(j) { s = s + g[a * d + j] * g[b * d + j].conjugate }
+                gram[a * k + b] = s
+            }
+            rhs[a] = qvals[a]
+        }
+        let det = SmallComplexLinearAlgebra.solve(gram, k, rhs, 1)
+        guard det != .zero else { return }
+        for j in 0..<d where !isPatch(j) {
+            var s = CDouble.zero
+            for a in 0..<k { s = s + g[a * d + j].conjugate * rhs[a] }
+            z[j] = z[j] - s
+        }
+    }
+
+    @inline(__always) func isPatch(_ j: Int) -> Bool {
+        for r in 0..<f where patch[r] == j { return true }
+        return false
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Numerics
+import NumericCore
+
+/// A complete intersection X = {Q_1 = … = Q_K = 0} in a product of projective spaces (`ProjectiveAmbient`),
+/// each Q_a multi-homogeneous of degree q_{ar} in factor r. Complex dimension n = Σ_r n_r − K.
+/// Calabi–Yau (c₁ = 0) iff Σ_a q_{ar} = n_r + 1 for every factor r (`isCalabiYau`).
+///
+/// Built-ins (cy-geometry.md §4.1): `cubicTorus` [P²|3], `quarticK3` [P³|4], `dworkQuintic(psi:)`
+/// Q = Σ z_i⁵ − 5ψ Π z_i in P⁴ (ψ = 0 Fermat; ψ⁵ = 1 singular), `bicubic` [P²×P²|3 3]
+/// Q = (Σ x_i³)(Σ y_j³) + Σ x_i³ y_i³ (smooth: Q = Σ C_ij x_i³y_j³ with C = 1 + I, all minors of C nonzero),
+/// `tianYau` [P³×P³|3 0 1; 0 3 1]: Σ x_i³ = 0, Σ y_i³ = 0, Σ x_i y_i = 0, and `fermat(dimension:)`.
+public struct Variety: Sendable, Equatable {
+    /// Human-readable name (used in summaries).
+    public let name: String
+    public let ambient: ProjectiveAmbient
+    /// Defining equations Q_a in the D homogeneous coordinates.
+    public let equations: [Polynomial]
+    /// Degrees q_{ar}: `multidegrees[a][r]`.
+    public let multidegrees: [[Int]]
+
+    public init(name: String, ambient: ProjectiveAmbient, equations: [Polynomial]) throws {
+        guard !equations.isEmpty else { throw InputError("variety \(name): no equations") }
+        var degs: [[Int]] = []
+        for (a, q) in equations.enumerated() {
+            guard q.variableCount == ambient.coordinateCount else {
+                throw InputError("variety \(name): equation \(a + 1) has \(q.variableCount) variables, the ambient \(ambient) has \(ambient.coordinateCount) coordinates")
+            }
+            var row: [Int] = []
+            for r in 0..<ambient.factorCount {
+                let d0 = q.degree(ofMonomial: 0, in: ambient.range(ofFactor: r))
+                for m in 1..<max(1, q.monomialCount) where q.degree(ofMonomial: m, in: ambient.range(ofFactor: r)) != d0 {
+                    throw InputError("variety \(name): equation \(a + 1) is not homogeneous in factor \(r + 1) (monomials of degree \(d0) and \(q.degree(ofMonomial: m, in: ambient.range(ofFactor: r))))")
+                }
+                row.append(d0)
+            }
+            guard row.reduce(0, +) > 0 else { throw InputError("variety \(name): equation \(a + 1) is constant") }
+            degs.append(row)
+        }
+        guard ambient.dimension - equations.count >= 1 else {
+            throw InputError("variety \(name): \(equations.count) equations in \(ambient) leave dimension \(ambient.dimension - equations.count), expected ≥ 1")
+        }
+        self.name = name
+        self.ambient = ambient
+        self.equations = equations
+        self.multidegrees = degs
+    }
+
+    /// Complex dimension n = Σ n_r − K.
+    public var dimension: Int { ambient.dimension - equations.count }
+    /// Number of equations K.
+    public var equationCount: Int { equations.count }
+    /// Number of homogeneous coordinates D.
+    public var coordinateCount: Int { ambient.coordinateCount }
+    /// Σ_a q_{ar} = n_r + 1 for all r.
+    public var isCalabiYau: Bool {
+        (0..<ambient.factorCount).allSatisfy { r in multidegrees.reduce(0) { $0 + $1[r] } == ambient.dimensions[r] + 1 }
+    }
+
+    /// Shiffman–Zelditch sampling parameters d_r (Σ d_r = K): for each equation in order, +1 to the factor in
+    /// which it has the largest degree among factors with d_r < n_r (cymetric's `_find_degrees`; for a
+    /// hypersurface in P^n: d = (1)). The sampled measure is ∧_r J_r^{n_r − d_r}|_X.
+    public var samplingDegrees: [Int] {
+        var d = [Int](repeating: 0, count: ambient.factorCount)
+        for q in multidegrees {
+            var best = -1
+            for r in 0..<ambient.factorCount where d[r] < ambient.dimensions[r] && q[r] > 0 {
+                if best < 0 || q[r] > q[best] { best = r }
+            }
+            if best < 0 { best = (0..<ambient.factorCount).first { d[$0] < ambient.dimensions[$0] } ?? 0 }
+            d[best] += 1
+        }
+        return d
+    }
+
+    /// Vol_K(t) = ∫_X J^n (`IntersectionNumbers.volume`).
+    public func kahlerVolume(_ t: [Double]) -> Double { IntersectionNumbers.volume(of: self, kahler: t) }
+
+    // MARK: built-ins
+
+    static func monomialRows(_ d: Int, _ power: Int) -> [[Int]] {
+        (0..<d).map { i in var e = [Int](repeating: 0, count: d); e[i] = power; return e }
+    }
+
+    /// Fermat hypersurface Σ_{i=0}^{n+1} z_i^{n+2} = 0 in P^{n+1} (Calabi–Yau n-fold).
+    public static func fermat(dimension n: Int) -> Variety {
+        let d = n + 2
+        let q = try! Polynomial(variableCount: d, exponents: monomialRows(d, d), coefficients: .init(repeating: CDouble(1, 0), count: d))
+        return try! Variety(name: n == 3 ? "fermat-quintic" : "fermat-\(n)", ambient: try! ProjectiveAmbient([n + 1]), equations: [q])
+    }
+
+    /// Cubic torus z0³ + z1³ + z2³ = 0 in P².
+    public static var cubicTorus: Variety {
+        let v = fermat(dimension: 1)
+        return try! Variety(name: "cubic-torus", ambient: v.ambient, equations: v.equations)
+    }
+
+    /// Quartic K3 Σ z_i⁴ = 0 in P³.
+    public static var quarticK3: Variety {
+        let v = fermat(dimension: 2)
+        return try! Variety(name: "quartic-k3", ambient: v.ambient, equations: v.equations)
+    }
+
+    /// Fermat quintic Σ z_i⁵ = 0 in P⁴.
+    public static var fermatQuintic: Variety { fermat(dimension: 3) }
+
+    /// Dwork quintic Q = Σ z_i⁵ − 5ψ Π z_i (cyjax/cymetric convention; ψ = 1 is the conifold).
+    public static func dworkQuintic(psi: CDouble) -> Variety {
+        var rows = monomialRows(5, 5), cs = [CDouble](repeating: CDouble(1, 0), count: 5)
+        rows.append([1, 1, 1, 1, 1]); cs.append(CDouble(-5, 0) * psi)
+        let q = try! Polynomial(variableCount: 5, exponents: rows, coefficients: cs)
+        return try! Variety(name: "dwork-quintic", ambient: try! ProjectiveAmbient([4]), equations: [q])
+    }
+
+    /// Bicubic in P²×P²: Q = (Σ x_i³)(Σ y_j³) + Σ x_i³ y_i³ (coordinates x = z0..z2, y = z3..z5).
+    public static var bicubic: Variety {
+        var rows: [[Int]] = [], cs: [CDouble] = []
+        for i in 0..<3 { for j in 0..<3 {
+            var e = [Int](repeating: 0, count: 6); e[i] = 3; e[3 + j] = 3
+            rows.append(e); cs.append(CDouble(i == j ? 2 : 1, 0))
+        } }
+        let q = try! Polynomial(variableCount: 6, exponents: rows, coefficients: cs)
+        return try! Variety(name: "bicubic", ambient: try! ProjectiveAmbient([2, 2]), equations: [q])
+    }
+
+    /// Tian–Yau cover in P³×P³ (x = z0..z3, y = z4..z7): Σ x_i³ = 0, Σ y_i³ = 0, Σ x_i y_i = 0.
+    public static var tianYau: Variety {
+        let one = CDouble(1, 0)
+        let cubeX = (0..<4).map { i -> [Int] in var e = [Int](repeating: 0, count: 8); e[i] = 3; return e }
+        let cubeY = (0..<4).map { i -> [Int] in var e = [Int](repeating: 0, count: 8); e[4 + i] = 3; return e }
+        let bilinear = (0..<4).map { i -> [Int] in var e = [Int](repeating: 0, count: 8); e[i] = 1; e[4 + i] = 1; return e }
+        let eqs = try! [cubeX, cubeY, bilinear].map { try Polynomial(variableCount: 8, exponents: $0, coefficients: .init(repeating: one, count: 4)) }
+        return try! Variety(name: "tian-yau", ambient: try! ProjectiveAmbient([3, 3]), equations: eqs)
+    }
+
+    /// A built-in by name (`fermat-quintic`, `dwork-quintic`, `quartic-k3`, `cubic-torus`, `bicubic`, `tian-yau`),
+    /// or nil. `psi` is used by `dwork-quintic`.
+    public static func builtIn(_ name: String, psi: CDouble = .zero) -> Variety? {
+        switch name.lowercased() {
+        case "fermat-quintic", "fermat": return .fermatQuintic
+        case "dwork-quintic", "dwork": return .dworkQuintic(psi: psi)
+        case "quartic-k3", "k3": return .quarticK3
+        case "cubic-torus", "torus": return .cubicTorus
+        case "bicubic": return .bicubic
+        case "tian-yau", "tianyau": return .tianYau
+        default: return nil
+        }
+    }
+
+    /// Names accepted by `builtIn`.
+    public static let builtInNames = ["fermat-quintic", "dwork-quintic", "quartic-k3", "cubic-torus", "bicubic", "tian-yau"]
+}
