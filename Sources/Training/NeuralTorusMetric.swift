@@ -1,0 +1,101 @@
+import Foundation
+import NumericCore
+
+/// A Riemannian metric on Tⁿ (n = 2, 3) given by a network: g(x) = G(h(φ(x))) with φ the periodic
+/// embedding (`TorusEmbedding`), h an `MLP` and G a `MetricParametrization`. With `dilaton` the network has one
+/// more output, a scalar f(x) (Perelman's F). Curvature comes from the network's second-order jets in x.
+public struct NeuralTorusMetric: Sendable {
+    public let dimension: Int
+    public let parametrization: MetricParametrization
+    public let embedding: TorusEmbedding
+    public let dilaton: Bool
+    public var network: MLP
+
+    /// Outputs that build the metric (the dilaton, if any, is the next one).
+    public var metricOutputs: Int { parametrization.outputCount(dimension: dimension) }
+
+    public init(dimension n: Int, parametrization: MetricParametrization, spec: MLPSpec, harmonics: Int,
+                dilaton: Bool = false, seed: UInt64) throws {
+        guard n == 2 || n == 3 else { throw InputError("--dim \(n), expected 2 or 3") }
+        let emb = try TorusEmbedding(dimension: n, harmonics: harmonics)
+        let need = parametrization.outputCount(dimension: n) + (dilaton ? 1 : 0)
+        guard spec.outputWidth == need else {
+            throw InputError("network '\(spec)' has \(spec.outputWidth) outputs; a \(parametrization.rawValue) metric on T^\(n)\(dilaton ? " with a dilaton" : "") needs \(need)")
+        }
+        dimension = n; self.parametrization = parametrization; embedding = emb; self.dilaton = dilaton
+        network = try MLP(spec: spec, inputWidth: emb.width, seed: seed)
+    }
+
+    /// Geometry at the rows of x [P, n]: g [P, n, n], Γ^k_ij [P, n, n, n] (k first), R_abcd [P, n⁴], Ric [P, n, n],
+    /// R [P], √det g [P], dilaton f [P] (zeros without one). Non-positive det g gives NaN curvature at that point.
+    public struct Evaluation: Sendable {
+        public var metric, christoffel, riemann, ricci: NDArray<Double>
+        public var scalar, volumeForm, dilaton: [Double]
+    }
+
+    /// Output jet of the network at x (order 2), [B·P, O].
+    func outputJet(_ x: Matrix, keepTape: Bool) -> (TaylorJet, JetTape?) {
+        let e = embedding.jet(x, order: 2)
+        let (o, tape) = network.forward(inputJet: e.data, indexSet: e.indexSet, points: x.rows, keepTape: keepTape)
+        return (TaylorJet(indexSet: e.indexSet, points: x.rows, width: network.outputWidth, data: o), tape)
+    }
+
+    /// Loads the O output jets of point p (full symmetric Hessians) from an order-2 output jet.
+    @inline(__always)
+    static func loadOutputs(_ out: UnsafePointer<Double>, P: Int, O: Int, n: Int, p: Int, into h: UnsafeMutablePointer<PointJet>) {
+        for a in 0..<O {
+            var J = PointJet()
+            J.v = out[p * O + a]
+            for k in 0..<n {
+                J.setD(k, out[((1 + k) * P + p) * O + a])
+                for l in k..<n {
+                    let v = out[((1 + n + MetricParametrization.upperIndex(k, l, n)) * P + p) * O + a]
+                    J.setH(k, l, v); J.setH(l, k, v)
+                }
+            }
+            h[a] = J
+        }
+    }
+
+    /// Writes the adjoints of the O output jets of point p into an order-2 jet adjoint (symmetric blocks get
+    /// H̄_kl + H̄_lk).
+    @inline(__always)
+    static func storeOutputAdjoints(_ hbar: UnsafePointer<PointJet>, P: Int, O: Int, n: Int, p: Int, into out: UnsafeMutablePointer<Double>) {
+        for a in 0..<O {
+            let J = hbar[a]
+            out[p * O + a] = J.v
+            for k in 0..<n {
+                out[((1 + k) * P + p) * O + a] = J.d(k)
+                for l in k..<n {
+                    out[((1 + n + MetricParametrization.upperIndex(k, l, n)) * P + p) * O + a] = k == l ? J.h(k, k) : J.h(k, l) + J.h(l, k)
+                }
+            }
+        }
+    }
+
+    public func evaluate(_ x: Matrix) -> Evaluation {
+        let n = dimension, P = x.rows, O = network.outputWidth, n2 = n * n
+        let (jet, _) = outputJet(x, keepTape: false)
+        var ev = Evaluation(metric: NDArray(shape: [P, n, n]), christoffel: NDArray(shape: [P, n, n, n]),
+                            riemann: NDArray(shape: [P, n, n, n, n]), ricci: NDArray(shape: [P, n, n]),
+                            scalar: [Double](repeating: 0, count: P), volumeForm: [Double](repeating: 0, count: P),
+                            dilaton: [Double](repeating: 0, count: P))
+        let ws = PointCurvature(dimension: n)
+        let h = UnsafeMutablePointer<PointJet>.allocate(capacity: O), g = UnsafeMutablePointer<PointJet>.allocate(capacity: n2)
+        defer { h.deallocate(); g.deallocate() }
+        jet.data.withUnsafeBufferPointer { ob in
+            for p in 0..<P {
+                Self.loadOutputs(ob.baseAddress!, P: P, O: O, n: n, p: p, into: h)
+                parametrization.metric(h, n: n, into: g)
+                ws.load(g)
+                ws.compute()
+                for k in 0..<n2 { ev.metric.data[p * n2 + k] = ws.g[k]; ev.ricci.data[p * n2 + k] = ws.ricci[k] }
+                for k in 0..<(n2 * n) { ev.christoffel.data[p * n2 * n + k] = ws.gamma2[k] }
+                for k in 0..<(n2 * n2) { ev.riemann.data[p * n2 * n2 + k] = ws.riemann[k] }
+                ev.scalar[p] = ws.scalar; ev.volumeForm[p] = ws.sqrtDet
+                if dilaton { ev.dilaton[p] = h[metricOutputs].v }
+            }
+        }
+        return ev
+    }
+}
