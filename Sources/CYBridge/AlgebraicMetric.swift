@@ -1,0 +1,250 @@
+import CNumericLibs
+import Dispatch
+import Foundation
+import NumericCore
+import Numerics
+
+/// The algebraic (Donaldson) metric of a hermitian form h on the sections s_α of O(k), in cymetric's normalisation
+/// (cy-geometry.md §3.1; cyjax `AlgebraicMetric`):
+///
+///   K_h(z) = (kπ)⁻¹ log ψ(z),   ψ = sᵀ h s̄ = Σ_{αβ} s_α h_{αβ} conj(s_β),
+///   g_ij̄ = ∂_i∂̄_j K_h = (kπ)⁻¹ [ψ_ij̄/ψ − ψ_i ψ_j̄/ψ²],   ψ_ij̄ = (∂_i s)ᵀ h conj(∂_j s),  ψ_i = (∂_i s)ᵀ h s̄,
+///
+/// with i, j ambient homogeneous coordinates (the ambient g is degenerate along z; only its pullback
+/// g_ab̄ = J_a^i g_ij̄ conj(J_b^j) with the pullback Jacobian J [n, D] is a metric). The Kähler class is that of
+/// J_FS(t = 1) (k = 1, h = I gives exactly cymetric's FS metric (1/π)∂∂̄ log|z|²), so ∫_X det g_pb = Vol_K(1) for every
+/// positive-definite h.
+///
+/// All mixed derivatives ∂_I ∂̄_J ψ = (∂_I s)ᵀ h conj(∂_J s) are entries of one Gram matrix per point between the jet rows
+/// of `SectionBasis`; they are formed as one ZGEMM Y = X·h per block of points (X the stacked jet rows), then
+/// G_IJ = Σ_α X_Iα conj(Y_Jα) per point.
+public struct AlgebraicMetric: Sendable {
+    public let basis: SectionBasis
+    /// Hermitian N_k × N_k, positive definite.
+    public let h: ComplexMatrix
+    /// k (the 1/(kπ) normalisation).
+    public let degree: Int
+    /// Points per ZGEMM block.
+    public var blockSize = 2048
+
+    public init(basis: SectionBasis, h: ComplexMatrix, degree: Int) throws {
+        guard h.rows == basis.count && h.cols == basis.count else {
+            throw InputError("algebraic metric: h is \(h.rows)×\(h.cols), expected \(basis.count)×\(basis.count) (N_k)")
+        }
+        guard degree >= 1 else { throw InputError("algebraic metric: degree k = \(degree), expected ≥ 1") }
+        if let i = h.data.firstIndex(where: { !($0.real.isFinite && $0.imaginary.isFinite) }) {
+            throw InputError("algebraic metric: h entry (\(i / h.cols), \(i % h.cols)) is not finite, expected finite")
+        }
+        self.basis = basis
+        self.h = h
+        self.degree = degree
+    }
+
+    /// (kπ)⁻¹.
+    public var prefactor: Double { 1 / (Double(degree) * Double.pi) }
+
+    /// K_h = (kπ)⁻¹ log ψ at each point of `points` ([P, D] row-major).
+    public func kahlerPotential(points: [Complex<Double>]) -> [Double] {
+        let d = basis.variables, pc = points.count / d
+        var out = [Double](repeating: 0, count: pc)
+        let c = prefactor
+        out.withUnsafeMutableBufferPointer { po in
+            let base = po.baseAddress!
+            forEachPoint(points: points, order: .values) { p, gram, _ in base[p] = c * log(gram[0].real) }
+        }
+        return out
+    }
+
+    /// ∂K/∂z_i = (kπ)⁻¹ ψ_i/ψ, [P, D].
+    public func potentialGradient(points: [Complex<Double>]) -> [Complex<Double>] {
+        let d = basis.variables, pc = points.count / d
+        var out = [Complex<Double>](repeating: .zero, count: pc * d)
+        let c = prefactor
+        out.withUnsafeMutableBufferPointer { po in
+            let base = po.baseAddress!
+            forEachPoint(points: points, order: .first) { p, gram, r in
+                let psi = gram[0].real
+                for i in 0..<d { base[p * d + i] = cydScaled(gram[(1 + i) * r], c / psi) }
+            }
+        }
+        return out
+    }
+
+    /// The ambient g_ij̄ = ∂_i∂̄_j K_h, [P, D, D] (row i, column j̄).
+    public func ambientMetric(points: [Complex<Double>]) -> [Complex<Double>] {
+        let d = basis.variables, pc = points.count / d
+        var out = [Complex<Double>](repeating: .zero, count: pc * d * d)
+        out.withUnsafeMutableBufferPointer { po in
+            let base = po.baseAddress!
+            forEachPoint(points: points, order: .first) { p, gram, r in
+                AlgebraicMetric.metric(gram: gram, rows: r, d: d, c: prefactor, into: base + p * d * d)
+            }
+        }
+        return out
+    }
+
+    /// The pulled-back metric g_ab̄ = J_a^i g_ij̄ conj(J_b^j), [P, n, n], from the Jacobians [P, n, D].
+    public func pullbackMetric(points: [Complex<Double>], jacobians: [Complex<Double>], dimension n: Int) throws -> [Complex<Double>] {
+        let d = basis.variables, pc = points.count / d
+        try checkJacobians(points: points, jacobians: jacobians, dimension: n)
+        var out = [Complex<Double>](repeating: .zero, count: pc * n * n)
+        out.withUnsafeMutableBufferPointer { po in
+            let base = po.baseAddress!
+            jacobians.withUnsafeBufferPointer { pj in
+                let jb = pj.baseAddress!
+                forEachPoint(points: points, order: .first) { p, gram, r in
+                    var g = [Complex<Double>](repeating: .zero, count: d * d)
+                    g.withUnsafeMutableBufferPointer { AlgebraicMetric.metric(gram: gram, rows: r, d: d, c: prefactor, into: $0.baseAddress!) }
+                    AlgebraicMetric.pullback(g, jb + p * n * d, n: n, d: d, into: base + p * n * n)
+                }
+            }
+        }
+        return out
+    }
+
+    /// det g_pb at each point (real; > 0 for a positive-definite h).
+    public func pullbackDeterminants(points: [Complex<Double>], jacobians: [Complex<Double>], dimension n: Int) throws -> [Double] {
+        let g = try pullbackMetric(points: points, jacobians: jacobians, dimension: n)
+        return (0..<(g.count / (n * n))).map { p in
+            g.withUnsafeBufferPointer { AlgebraicMetric.hermitianDeterminant($0.baseAddress! + p * n * n, n) }
+        }
+    }
+
+    // MARK: - Internals
+
+    func checkJacobians(points: [Complex<Double>], jacobians: [Complex<Double>], dimension n: Int) throws {
+        let d = basis.variables
+        guard points.count % d == 0 else { throw InputError("algebraic metric: \(points.count) coordinates, expected a multiple of D = \(d)") }
+        let pc = points.count / d
+        guard n >= 1 && jacobians.count == pc * n * d else {
+            throw InputError("algebraic metric: \(jacobians.count) Jacobian entries for \(pc) points, expected \(pc)·\(n)·\(d)")
+        }
+    }
+
+    /// g_ij̄ = c[G_ij/ψ − G_i0 G_0j/ψ²] from the Gram matrix of the first-order jet rows (row 0 = s, 1 + i = ∂_i s).
+    @inline(__always)
+    static func metric(gram: UnsafePointer<Complex<Double>>, rows r: Int, d: Int, c: Double, into g: UnsafeMutablePointer<Complex<Double>>) {
+        let psi = gram[0].real, ip = 1 / psi
+        for i in 0..<d {
+            let ai = cydScaled(gram[(1 + i) * r], ip)
+            for j in 0..<d {
+                let aj = cydScaled(gram[1 + j], ip)
+                g[i * d + j] = cydScaled(cydScaled(gram[(1 + i) * r + 1 + j], ip) - ai * aj, c)
+            }
+        }
+    }
+
+    /// out = J g J† (J [n, D], g [D, D]).
+    @inline(__always)
+    static func pullback(_ g: [Complex<Double>], _ j: UnsafePointer<Complex<Double>>, n: Int, d: Int, into out: UnsafeMutablePointer<Complex<Double>>) {
+        for a in 0..<n {
+            for b in 0..<n {
+                var acc = Complex<Double>.zero
+                for i in 0..<d {
+                    let ja = j[a * d + i]
+                    if ja == .zero { continue }
+                    var row = Complex<Double>.zero
+                    for l in 0..<d { row = row + g[i * d + l] * j[b * d + l].conjugate }
+                    acc = acc + ja * row
+                }
+                out[a * n + b] = acc
+            }
+        }
+    }
+
+    /// Determinant of a small n×n complex matrix (Gaussian elimination with partial pivoting), real part.
+    static func hermitianDeterminant(_ m: UnsafePointer<Complex<Double>>, _ n: Int) -> Double {
+        var a = [Complex<Double>](UnsafeBufferPointer(start: m, count: n * n))
+        var det = Complex<Double>(1, 0)
+        for c in 0..<n {
+            var piv = c
+            for r in (c + 1)..<max(c + 1, n) where a[r * n + c].lengthSquared > a[piv * n + c].lengthSquared { piv = r }
+            if a[piv * n + c] == .zero { return 0 }
+            if piv != c {
+                for k in 0..<n { a.swapAt(c * n + k, piv * n + k) }
+                det = -det
+            }
+            let p = a[c * n + c]
+            det = det * p
+            for r in (c + 1)..<max(c + 1, n) {
+                let f = a[r * n + c] / p
+                for k in c..<n { a[r * n + k] = a[r * n + k] - f * a[c * n + k] }
+            }
+        }
+        return det.real
+    }
+
+    /// Calls `body(p, G, R)` for every point p with the R×R Gram matrix G_IJ = (∂_I s)ᵀ h conj(∂_J s) of its jet rows
+    /// at `order` (row-major). Blocks are processed in order; within a block, points run on all cores.
+    func forEachPoint(points: [Complex<Double>], order: SectionBasis.JetOrder,
+                      _ body: (Int, UnsafePointer<Complex<Double>>, Int) -> Void) {
+        let d = basis.variables, n = basis.count, r = basis.jetRows(order)
+        let pc = points.count / d
+        if pc == 0 { return }
+        let bs = min(blockSize, pc)
+        var x = [Complex<Double>](repeating: .zero, count: bs * r * n)
+        var y = x
+        var gram = [Complex<Double>](repeating: .zero, count: bs * r * r)
+        var hd = h.data
+        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let basis = self.basis
+        points.withUnsafeBufferPointer { pz in
+            x.withUnsafeMutableBufferPointer { px in
+                y.withUnsafeMutableBufferPointer { py in
+                    gram.withUnsafeMutableBufferPointer { pg in
+                        hd.withUnsafeMutableBufferPointer { ph in
+                            let xb = CYDPointer(px.baseAddress!), yb = CYDPointer(py.baseAddress!)
+                            let zb = CYDPointer(UnsafeMutablePointer(mutating: pz.baseAddress!)), gb = CYDPointer(pg.baseAddress!)
+                            var start = 0
+                            while start < pc {
+                                let b = min(bs, pc - start), s0 = start
+                                let per = (b + threads - 1) / threads
+                                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                                    let lo = t * per, hi = min(b, lo + per)
+                                    if lo >= hi { return }
+                                    basis.evaluate(points: UnsafeBufferPointer(start: zb.p + (s0 + lo) * d, count: (hi - lo) * d),
+                                                   pointCount: hi - lo, order: order,
+                                                   into: UnsafeMutableBufferPointer(start: xb.p + lo * r * n, count: (hi - lo) * r * n))
+                                }
+                                var one = Complex<Double>(1, 0), zero = Complex<Double>.zero
+                                cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b * r), Int32(n), Int32(n),
+                                            &one, xb.p, Int32(n), ph.baseAddress, Int32(n), &zero, yb.p, Int32(n))
+                                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                                    let lo = t * per, hi = min(b, lo + per)
+                                    if lo >= hi { return }
+                                    for i in lo..<hi {
+                                        let xi = xb.p + i * r * n, yi = yb.p + i * r * n, gi = gb.p + i * r * r
+                                        for a in 0..<r {
+                                            for c in 0..<r {
+                                                var re = 0.0, im = 0.0
+                                                let xa = xi + a * n, yc = yi + c * n
+                                                for al in 0..<n {
+                                                    let u = xa[al], v = yc[al]   // u · conj(v)
+                                                    re += u.real * v.real + u.imaginary * v.imaginary
+                                                    im += u.imaginary * v.real - u.real * v.imaginary
+                                                }
+                                                gi[a * r + c] = Complex(re, im)
+                                            }
+                                        }
+                                    }
+                                }
+                                for i in 0..<b { body(s0 + i, UnsafePointer(gb.p + i * r * r), r) }
+                                start += b
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An unsafe pointer handed to `DispatchQueue.concurrentPerform` workers that write disjoint ranges.
+struct CYDPointer<T>: @unchecked Sendable {
+    let p: UnsafeMutablePointer<T>
+    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+/// z·c for real c.
+@inline(__always)
+func cydScaled(_ z: Complex<Double>, _ c: Double) -> Complex<Double> { Complex(z.real * c, z.imaginary * c) }
