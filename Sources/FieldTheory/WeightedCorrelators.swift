@@ -27,7 +27,8 @@ public struct WeightedCorrelators: Sendable {
     ///   - fields: φ_k(x_p) row-major [M, P].
     ///   - logWeights: log w_k (nil: all equal); shifted by their maximum before exponentiation.
     ///   - blocks: jackknife blocks (≥ 2, ≤ M).
-    public init(fields: [Double], pointCount P: Int, logWeights: [Double]? = nil, blocks: Int = 32) {
+    ///   - fourPoint: false skips G₄c (its tensors are then empty) — for many points, where P⁴ is too large.
+    public init(fields: [Double], pointCount P: Int, logWeights: [Double]? = nil, blocks: Int = 32, fourPoint: Bool = true) {
         let M = fields.count / P
         precondition(M * P == fields.count && M >= 2, "fields must be [M, P] with M ≥ 2")
         let B = max(2, min(blocks, M))
@@ -40,7 +41,7 @@ public struct WeightedCorrelators: Sendable {
         }
         let sw = w.reduce(0, +), sw2 = w.reduce(0) { $0 + $1 * $1 }
         effectiveSampleSize = sw * sw / sw2
-        let P2 = P * P, P4 = P2 * P2
+        let P2 = P * P, P4 = fourPoint ? P2 * P2 : 0
         // Per-block weighted sums of 1, φφ and φφφφ.
         var W = [Double](repeating: 0, count: B)
         var S2 = [Double](repeating: 0, count: B * P2), S4 = [Double](repeating: 0, count: B * P4)
@@ -56,7 +57,7 @@ public struct WeightedCorrelators: Sendable {
                 for ij in 0..<P2 {
                     let v = wk * pair[ij]
                     s2[o2 + ij] += v
-                    for kl in 0..<P2 { s4[o4 + ij * P2 + kl] += v * pair[kl] }
+                    if fourPoint { for kl in 0..<P2 { s4[o4 + ij * P2 + kl] += v * pair[kl] } }
                 }
             }
         } } }
@@ -70,10 +71,10 @@ public struct WeightedCorrelators: Sendable {
             }
             for i in 0..<P2 { t2[i] /= w0 }
             for i in 0..<P4 { t4[i] /= w0 }
-            for i in 0..<P { for j in 0..<P { for k in 0..<P { for l in 0..<P {
+            if fourPoint { for i in 0..<P { for j in 0..<P { for k in 0..<P { for l in 0..<P {
                 let idx = ((i * P + j) * P + k) * P + l
                 t4[idx] -= t2[i * P + j] * t2[k * P + l] + t2[i * P + k] * t2[j * P + l] + t2[i * P + l] * t2[j * P + k]
-            } } } }
+            } } } } }
             return (t2, t4)
         }
         let full = estimate(excluding: nil)
@@ -89,8 +90,9 @@ public struct WeightedCorrelators: Sendable {
         let scale = Double(B - 1) / Double(B)
         g2 = NDArray(shape: [P, P], data: full.g2)
         g2Error = NDArray(shape: [P, P], data: e2.map { ($0 * scale).squareRoot() })
-        g4c = NDArray(shape: [P, P, P, P], data: full.g4c)
-        g4cError = NDArray(shape: [P, P, P, P], data: e4.map { ($0 * scale).squareRoot() })
+        let shape4 = fourPoint ? [P, P, P, P] : [0]
+        g4c = NDArray(shape: shape4, data: full.g4c)
+        g4cError = NDArray(shape: shape4, data: e4.map { ($0 * scale).squareRoot() })
         g4cReplicates = reps.map { $0.1 }
     }
 

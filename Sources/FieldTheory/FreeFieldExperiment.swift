@@ -1,0 +1,82 @@
+import Ensembles
+import Foundation
+import NumericCore
+
+/// The free-scalar check behind `nntheory freefield`: M cos-nets of width N (network k on Philox stream k, so
+/// the numbers do not depend on the thread count) give G₂ and G₄c at the points with jackknife errors, beside the
+/// exact values — G_Λ(x_i − x_j) and the exact finite-N connected four-point function (nn-theory.md §3.1–3.2).
+public struct FreeFieldExperiment: Sendable {
+    public let ensemble: FreeScalarEnsemble
+    public let exact: FreeScalarExact
+    public let points: Matrix
+
+    /// Four-point tensors have P⁴ entries: computed for P ≤ `maxFourPointPoints`.
+    public static let maxFourPointPoints = 8
+
+    public init(dimension d: Int, mass m: Double, cutoff Λ: Double, width N: Int, sampling: MomentumSampling, points: Matrix) throws {
+        exact = try FreeScalarExact(dimension: d, mass: m, cutoff: Λ, sampling: sampling)
+        guard N >= 1 else { throw InputError("width N = \(N), expected N ≥ 1") }
+        guard points.cols == d else { throw InputError("points have dimension \(points.cols), expected d = \(d)") }
+        ensemble = FreeScalarEnsemble(width: N, dimension: d, mass: m, cutoff: Λ, sampling: sampling)
+        self.points = points
+    }
+
+    public var hasFourPoint: Bool { points.rows <= Self.maxFourPointPoints }
+
+    /// G_Λ(x_i − x_j), [P, P].
+    public func exactTwoPoint() -> NDArray<Double> {
+        let P = points.rows, d = points.cols
+        var out = [Double](repeating: 0, count: P * P)
+        for i in 0..<P { for j in i..<P {
+            var r2 = 0.0
+            for k in 0..<d { r2 += (points[i, k] - points[j, k]) * (points[i, k] - points[j, k]) }
+            out[i * P + j] = exact.propagator(r2.squareRoot()); out[j * P + i] = out[i * P + j]
+        } }
+        return NDArray(shape: [P, P], data: out)
+    }
+
+    /// The exact G₄c = (1/N)·[N·G₄c] for every quadruple, [P, P, P, P].
+    public func exactConnectedFourPoint() -> NDArray<Double> {
+        let P = points.rows
+        let x = (0..<P).map { i in (0..<points.cols).map { points[i, $0] } }
+        var out = [Double](repeating: 0, count: P * P * P * P)
+        let N = Double(ensemble.network.width)
+        for i in 0..<P { for j in 0..<P { for k in 0..<P { for l in 0..<P {
+            out[((i * P + j) * P + k) * P + l] = exact.connectedFourPointTimesWidth([x[i], x[j], x[k], x[l]]) / N
+        } } } }
+        return NDArray(shape: [P, P, P, P], data: out)
+    }
+
+    /// φ_k(x_p) for networks `range`, [M, P], on all cores.
+    public func sampleFields(networks range: Range<Int>, seed: UInt64) -> [Double] {
+        let M = range.count, P = points.rows
+        var fields = [Double](repeating: 0, count: M * P)
+        let ens = ensemble, pts = points
+        fields.withUnsafeMutableBufferPointer { fb in
+            let f = UnsafeMutableSendablePointer(fb.baseAddress!)
+            let chunk = 256
+            DispatchQueue.concurrentPerform(iterations: (M + chunk - 1) / chunk) { t in
+                for k in (t * chunk)..<min(M, (t + 1) * chunk) {
+                    var rng = RandomStream(seed: seed, stream: UInt64(range.lowerBound + k))
+                    ens.sampleField(using: &rng, at: pts, into: UnsafeMutableBufferPointer(start: f.pointer + k * P, count: P))
+                }
+            }
+        }
+        return fields
+    }
+
+    /// Monte Carlo correlators of `networks` cos-nets (G₄c only when `hasFourPoint`; otherwise its tensors are empty).
+    public func measure(networks M: Int, seed: UInt64, blocks: Int = 32, progress: ((String) -> Void)? = nil) -> WeightedCorrelators {
+        // In slices, so long runs report progress; the stream index keeps the draws identical.
+        let slices = max(1, min(10, M / 10_000))
+        var fields: [Double] = []
+        fields.reserveCapacity(M * points.rows)
+        for s in 0..<slices {
+            let r = (s * M / slices)..<((s + 1) * M / slices)
+            fields += sampleFields(networks: r, seed: seed)
+            progress?("freefield: \(r.upperBound)/\(M) networks")
+        }
+        if hasFourPoint { return WeightedCorrelators(fields: fields, pointCount: points.rows, blocks: blocks) }
+        return WeightedCorrelators(fields: fields, pointCount: points.rows, blocks: blocks, fourPoint: false)
+    }
+}

@@ -1,0 +1,204 @@
+import Ensembles
+import Foundation
+import NumericCore
+
+/// How the φ⁴ density P(θ)e^{−S_int} is sampled.
+public enum Phi4SamplerKind: String, Sendable, CaseIterable, Codable {
+    case reweight, metropolis, hmc
+}
+
+/// The φ⁴ measurement behind `nntheory phi4`: for every width N and coupling λ, G₂ and G₄c of the deformed
+/// ensemble at the points, separated as
+///   G₄c(λ, N) = G₄c(0, N) [the free theory's exact 1/N part] + Δ(λ, N) [the λ-part],
+/// with Δ → −λV (V the leading-order vertex integral over the box) as N → ∞ and λ → 0. The λ-part is measured
+/// against the same draws at λ = 0 for reweighting (paired jackknife: the free fluctuations cancel) and against
+/// the exact free 1/N term for Markov chains. With several widths, Δ(λ, N) = Δ_∞(λ) + c(λ)/N is fitted per entry
+/// (weighted least squares in 1/N) — the extrapolation N → ∞ at fixed λ.
+public struct Phi4Experiment: Sendable {
+    public struct Settings: Sendable {
+        public var dimension: Int
+        public var mass: Double
+        public var cutoff: Double
+        public var box: Box
+        public var couplings: [Double]
+        public var widths: [Int]
+        public var sampler: Phi4SamplerKind
+        public var sampling: MomentumSampling = .ball
+        /// Free networks (reweighting) or recorded sweeps/trajectories in all chains together (Markov chains).
+        public var networks: Int
+        public var thermalization = 200
+        public var chains = 2
+        public var stepSize = 0.1
+        public var leapfrogSteps = 16
+        public var seed: UInt64 = 0
+        public var blocks = 32
+
+        public init(dimension: Int, mass: Double, cutoff: Double, box: Box, couplings: [Double], widths: [Int],
+                    sampler: Phi4SamplerKind, networks: Int) {
+            self.dimension = dimension; self.mass = mass; self.cutoff = cutoff; self.box = box
+            self.couplings = couplings; self.widths = widths; self.sampler = sampler; self.networks = networks
+        }
+    }
+
+    /// One (N, λ) cell.
+    public struct Cell: Sendable {
+        public let width: Int
+        public let coupling: Double
+        public let correlators: WeightedCorrelators
+        /// Δ(λ, N) and its error, [P, P, P, P].
+        public let lambdaPart: NDArray<Double>
+        public let lambdaPartError: NDArray<Double>
+        /// Reweighting: effective sample size; chains: nil.
+        public let effectiveSampleSize: Double?
+        public let acceptance: Double?
+        public let tauInteraction: IntegratedAutocorrelation?
+        public let tauFieldSquared: IntegratedAutocorrelation?
+    }
+
+    public struct Result: Sendable {
+        public let settings: Settings
+        public let points: Matrix
+        /// V(i, j, k, l); the prediction at λ is −λV.
+        public let vertex: NDArray<Double>
+        /// G_Λ(x_i − x_j) and the O(λ) tadpole per unit λ, δG₂/λ, [P, P].
+        public let exactTwoPoint: NDArray<Double>
+        public let tadpolePerCoupling: NDArray<Double>
+        /// The exact free G₄c per width, [P, P, P, P] each.
+        public let freeConnectedFourPoint: [NDArray<Double>]
+        /// cells[w][l] for widths[w], couplings[l].
+        public let cells: [[Cell]]
+        /// Per coupling: the N → ∞ intercept Δ_∞ and its error (nil with one width).
+        public let extrapolated: [(value: NDArray<Double>, error: NDArray<Double>)]?
+
+        public func prediction(coupling λ: Double) -> NDArray<Double> { NDArray(shape: vertex.shape, data: vertex.data.map { -λ * $0 }) }
+    }
+
+    public let settings: Settings
+    public let points: Matrix
+
+    public init(settings s: Settings, points: Matrix) throws {
+        _ = try FreeScalarExact(dimension: s.dimension, mass: s.mass, cutoff: s.cutoff, sampling: s.sampling)
+        guard points.cols == s.dimension else { throw InputError("points have dimension \(points.cols), expected d = \(s.dimension)") }
+        guard points.rows <= FreeFieldExperiment.maxFourPointPoints else {
+            throw InputError("\(points.rows) points; expected at most \(FreeFieldExperiment.maxFourPointPoints) (the four-point tensor has P⁴ entries)")
+        }
+        guard s.box.dimension == s.dimension else { throw InputError("box has dimension \(s.box.dimension), expected d = \(s.dimension)") }
+        for p in 0..<points.rows {
+            let x = (0..<s.dimension).map { points[p, $0] }
+            guard s.box.contains(x) else {
+                throw InputError("point \(x) lies outside the box \(zip(s.box.lower, s.box.upper).map { "[\($0), \($1)]" }.joined(separator: "×")); expected a box that contains every point")
+            }
+        }
+        for λ in s.couplings where !(λ >= 0 && λ.isFinite) { throw InputError("coupling λ = \(λ), expected a finite λ ≥ 0") }
+        for N in s.widths where N < 1 { throw InputError("width N = \(N), expected N ≥ 1") }
+        guard s.networks >= 0 else { throw InputError("networks \(s.networks), expected ≥ 0") }
+        if s.sampler != .reweight && s.networks > 0 && s.networks < 16 * s.chains {
+            throw InputError("networks \(s.networks) for \(s.sampler.rawValue); expected at least \(16 * s.chains) recorded steps")
+        }
+        settings = s
+        self.points = points
+    }
+
+    /// The leading-order predictions alone (what `--networks 0` gives).
+    public func predictions() throws -> (vertex: NDArray<Double>, exactTwoPoint: NDArray<Double>, tadpole: NDArray<Double>) {
+        let s = settings
+        let exact = try FreeScalarExact(dimension: s.dimension, mass: s.mass, cutoff: s.cutoff, sampling: s.sampling)
+        var span = 0.0
+        for j in 0..<s.dimension { span += pow(s.box.upper[j] - s.box.lower[j], 2) }
+        let lo = LeadingOrderPhi4(exact, maxDistance: span.squareRoot() + 1)
+        let vertex = lo.vertexTensor(points: points, box: s.box)
+        let P = points.rows
+        var g2 = [Double](repeating: 0, count: P * P), tad = g2
+        for i in 0..<P { for j in 0..<P {
+            let xi = (0..<s.dimension).map { points[i, $0] }, xj = (0..<s.dimension).map { points[j, $0] }
+            let r = zip(xi, xj).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            g2[i * P + j] = exact.propagator(r)
+            tad[i * P + j] = lo.tadpole(xi, xj, coupling: 1)
+        } }
+        return (vertex, NDArray(shape: [P, P], data: g2), NDArray(shape: [P, P], data: tad))
+    }
+
+    public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> Result {
+        let s = settings
+        let pred = try predictions()
+        let P = points.rows, P4 = P * P * P * P
+        var free: [NDArray<Double>] = []
+        var cells: [[Cell]] = []
+        for N in s.widths {
+            let ffe = try FreeFieldExperiment(dimension: s.dimension, mass: s.mass, cutoff: s.cutoff, width: N, sampling: s.sampling, points: points)
+            let freeG4 = ffe.exactConnectedFourPoint()
+            free.append(freeG4)
+            guard s.networks > 0 else { continue }
+            let theory = try Phi4Theory(ensemble: ffe.ensemble, box: s.box)
+            let seed = deriveSeed(s.seed, UInt64(N))
+            var row: [Cell] = []
+            switch s.sampler {
+            case .reweight:
+                let rw = ImportanceReweighting(theory: theory)
+                var samples = FreeFieldSamples(pointCount: P, fields: [], interactions: [])
+                let slices = max(1, min(10, s.networks / 5_000))
+                for k in 0..<slices {
+                    let r = (k * s.networks / slices)..<((k + 1) * s.networks / slices)
+                    let part = rw.sample(points: points, networks: r, seed: seed)
+                    samples.fields += part.fields
+                    samples.interactions += part.interactions
+                    progress?("phi4: N = \(N): \(r.upperBound)/\(s.networks) free networks with ∫φ⁴")
+                }
+                let base = ImportanceReweighting.estimate(samples, coupling: 0, blocks: s.blocks)
+                for λ in s.couplings {
+                    let c = ImportanceReweighting.estimate(samples, coupling: λ, blocks: s.blocks)
+                    let diff = c.connectedFourPointDifference(from: base)
+                    row.append(Cell(width: N, coupling: λ, correlators: c, lambdaPart: diff.value, lambdaPartError: diff.error,
+                                    effectiveSampleSize: c.effectiveSampleSize, acceptance: nil, tauInteraction: nil, tauFieldSquared: nil))
+                }
+            case .metropolis, .hmc:
+                for λ in s.couplings {
+                    let perChain = s.networks / s.chains
+                    let report: @Sendable (Double) -> Void = { f in progress?(String(format: "phi4: N = \(N), λ = \(λ): %.0f%%", 100 * f)) }
+                    let rec: MarkovChainRecord
+                    if s.sampler == .metropolis {
+                        rec = try MetropolisSampler(theory: theory, coupling: λ).run(points: points, sweeps: perChain, thermalization: s.thermalization,
+                                                                                     chains: s.chains, seed: seed, progress: report)
+                    } else {
+                        rec = try HamiltonianSampler(theory: theory, coupling: λ, stepSize: s.stepSize, steps: s.leapfrogSteps)
+                            .run(points: points, trajectories: perChain, thermalization: s.thermalization, chains: s.chains, seed: seed, progress: report)
+                    }
+                    let c = rec.correlators()
+                    let delta = NDArray(shape: [P, P, P, P], data: (0..<P4).map { c.g4c.data[$0] - freeG4.data[$0] })
+                    row.append(Cell(width: N, coupling: λ, correlators: c, lambdaPart: delta, lambdaPartError: c.g4cError,
+                                    effectiveSampleSize: nil, acceptance: rec.acceptance, tauInteraction: rec.tauInteraction,
+                                    tauFieldSquared: rec.tauFieldSquared))
+                    progress?(String(format: "phi4: N = \(N), λ = \(λ): acceptance %.2f, τ_int(∫φ⁴) = %.1f", rec.acceptance, rec.tauInteraction.tau))
+                }
+            }
+            cells.append(row)
+        }
+        var extrap: [(value: NDArray<Double>, error: NDArray<Double>)]? = nil
+        if s.networks > 0 && s.widths.count >= 2 {
+            extrap = s.couplings.indices.map { l in
+                var v = [Double](repeating: 0, count: P4), e = v
+                for idx in 0..<P4 {
+                    let fit = Self.fitInverseWidth(widths: s.widths, values: cells.map { $0[l].lambdaPart.data[idx] },
+                                                   errors: cells.map { $0[l].lambdaPartError.data[idx] })
+                    v[idx] = fit.intercept; e[idx] = fit.error
+                }
+                return (NDArray(shape: [P, P, P, P], data: v), NDArray(shape: [P, P, P, P], data: e))
+            }
+        }
+        return Result(settings: s, points: points, vertex: pred.vertex, exactTwoPoint: pred.exactTwoPoint, tadpolePerCoupling: pred.tadpole,
+                      freeConnectedFourPoint: free, cells: cells, extrapolated: extrap)
+    }
+
+    /// Weighted least squares y = a + b/N; returns a and its standard error.
+    public static func fitInverseWidth(widths: [Int], values: [Double], errors: [Double]) -> (intercept: Double, slope: Double, error: Double) {
+        var S = 0.0, Sx = 0.0, Sxx = 0.0, Sy = 0.0, Sxy = 0.0
+        for k in widths.indices {
+            let w = errors[k] > 0 ? 1 / (errors[k] * errors[k]) : 1
+            let x = 1 / Double(widths[k])
+            S += w; Sx += w * x; Sxx += w * x * x; Sy += w * values[k]; Sxy += w * x * values[k]
+        }
+        let det = S * Sxx - Sx * Sx
+        guard det > 0 else { return (Sy / S, 0, (1 / S).squareRoot()) }
+        return ((Sxx * Sy - Sx * Sxy) / det, (S * Sxy - Sx * Sy) / det, (Sxx / det).squareRoot())
+    }
+}

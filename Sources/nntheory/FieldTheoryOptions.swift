@@ -1,0 +1,72 @@
+import ArgumentParser
+import FieldTheory
+import Foundation
+import NumericCore
+
+/// The options that define a cos-net scalar field theory, shared by `freefield` and `phi4`.
+struct FieldTheoryOptions: ParsableArguments {
+    @Option(name: .customLong("d"), parsing: .unconditional, help: "Space(-time) dimension d: 1, 2 or 3.")
+    var dimension: Int = 1
+
+    @Option(parsing: .unconditional, help: "Mass m > 0.")
+    var mass: Double = 1
+
+    @Option(parsing: .unconditional, help: "Momentum cutoff Λ > 0.")
+    var cutoff: Double = 10
+
+    @Option(help: "Momentum sampling: ball (seeds 004 eq. 11–12: b uniform in |b| < Λ, amplitude 1/√(b²+m²)) or propagator (b ∝ 1/(b²+m²), constant amplitude).")
+    var sampling: String = "ball"
+
+    @Option(name: .customLong("x"), parsing: .unconditional, help: "Points: .npy [P, d] or inline ('0,0.5,1' in d = 1; rows separated by ';').")
+    var points: String
+
+    @Option(parsing: .unconditional, help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    func validated() throws -> (sampling: MomentumSampling, points: Matrix) {
+        guard (1...3).contains(dimension) else { throw InputError("--d \(dimension), expected 1, 2 or 3") }
+        guard mass > 0, mass.isFinite else { throw InputError("--mass \(mass), expected m > 0") }
+        guard cutoff > 0, cutoff.isFinite else { throw InputError("--cutoff \(cutoff), expected Λ > 0") }
+        guard let s = MomentumSampling(rawValue: sampling.lowercased()) else {
+            throw InputError("--sampling '\(sampling)', expected ball or propagator")
+        }
+        let x = try PointSet.parse(points, dimension: dimension)
+        guard x.cols == dimension else { throw InputError("--x has points of dimension \(x.cols), expected d = \(dimension)") }
+        return (s, x)
+    }
+}
+
+/// A nested JSON array of numbers (tensors in summaries, outermost index first).
+indirect enum NestedArray: Encodable {
+    case number(Double)
+    case list([NestedArray])
+
+    init(_ a: NDArray<Double>) { self = NestedArray.build(a.shape, a.data[...]) }
+
+    static func build(_ shape: [Int], _ data: ArraySlice<Double>) -> NestedArray {
+        guard let n = shape.first else { return .number(data.first ?? .nan) }
+        let inner = shape.dropFirst().reduce(1, *)
+        return .list((0..<n).map { k in build(Array(shape.dropFirst()), data[(data.startIndex + k * inner)..<(data.startIndex + (k + 1) * inner)]) })
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let v): try c.encode(v)
+        case .list(let l): try c.encode(l)
+        }
+    }
+}
+
+/// Writes an NDArray as .npy under `dir`.
+func writeNPY(_ a: NDArray<Double>, _ name: String, in dir: URL) throws {
+    try NPY.write(a, to: dir.appendingPathComponent(name))
+}
+
+/// Stacks equally shaped arrays along a new leading axis.
+func stack(_ arrays: [NDArray<Double>]) -> NDArray<Double> {
+    NDArray(shape: [arrays.count] + (arrays.first?.shape ?? []), data: arrays.flatMap(\.data))
+}
