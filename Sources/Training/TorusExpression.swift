@@ -1,0 +1,167 @@
+import Foundation
+import NumericCore
+
+/// A scalar function on Tⁿ written as a formula, e.g. `u = 0.5*cos(x) + 0.2*sin(2*y)`.
+///
+/// Grammar: numbers, the coordinates x, y, z (x₀, x₁, x₂), `pi`, + − * / ^ (right-associative, binds tighter than
+/// unary minus: −x^2 = −(x²)), parentheses and the functions sin, cos, tan, exp, log, sqrt, tanh. An optional
+/// leading `NAME =` is dropped. Parse errors are one line naming the offending token and its position.
+public struct TorusExpression: Sendable, CustomStringConvertible {
+    indirect enum Node: Sendable {
+        case number(Double), variable(Int)
+        case unary(Character, Node), binary(Character, Node, Node), call(String, Node)
+    }
+    let root: Node
+    public let text: String
+    public let dimension: Int
+    public var description: String { text }
+
+    static let functions = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh"]
+
+    public init(_ text: String, dimension n: Int) throws {
+        self.text = text; dimension = n
+        var body = Substring(text)
+        if let eq = body.firstIndex(of: "="),
+           body[..<eq].trimmingCharacters(in: .whitespaces).allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+           !body[..<eq].trimmingCharacters(in: .whitespaces).isEmpty {
+            body = body[body.index(after: eq)...]
+        }
+        var p = Parser(chars: Array(body), offset: text.count - body.count, text: text, dimension: n)
+        let r = try p.expression()
+        p.skip()
+        if p.i < p.chars.count { throw p.error("unexpected '\(p.tokenText())'", "an operator or the end") }
+        root = r
+    }
+
+    struct Parser {
+        let chars: [Character]
+        let offset: Int
+        let text: String
+        let dimension: Int
+        var i = 0
+
+        mutating func skip() { while i < chars.count && chars[i].isWhitespace { i += 1 } }
+        func tokenText() -> String {
+            guard i < chars.count else { return "end of input" }
+            var j = i
+            if chars[j].isLetter || chars[j].isNumber || chars[j] == "." { while j < chars.count && (chars[j].isLetter || chars[j].isNumber || chars[j] == "." || chars[j] == "_") { j += 1 } } else { j += 1 }
+            return String(chars[i..<j])
+        }
+        func error(_ what: String, _ expected: String) -> InputError {
+            InputError("--init: \(what) at position \(offset + i + 1) in '\(text)', expected \(expected)")
+        }
+        mutating func expression() throws -> Node {
+            var l = try term()
+            while true {
+                skip()
+                guard i < chars.count, chars[i] == "+" || chars[i] == "-" else { return l }
+                let op = chars[i]; i += 1
+                l = .binary(op, l, try term())
+            }
+        }
+        mutating func term() throws -> Node {
+            var l = try unary()
+            while true {
+                skip()
+                guard i < chars.count, chars[i] == "*" || chars[i] == "/" else { return l }
+                let op = chars[i]; i += 1
+                l = .binary(op, l, try unary())
+            }
+        }
+        mutating func unary() throws -> Node {
+            skip()
+            if i < chars.count, chars[i] == "-" || chars[i] == "+" {
+                let op = chars[i]; i += 1
+                return .unary(op, try unary())
+            }
+            return try power()
+        }
+        mutating func power() throws -> Node {
+            let base = try primary()
+            skip()
+            if i < chars.count, chars[i] == "^" { i += 1; return .binary("^", base, try unary()) }
+            return base
+        }
+        mutating func primary() throws -> Node {
+            skip()
+            let expected = "a number, x, y\(dimension == 3 ? ", z" : ""), pi, (, or one of \(TorusExpression.functions.joined(separator: ", "))"
+            guard i < chars.count else { throw error("unexpected end of input", expected) }
+            let c = chars[i]
+            if c == "(" {
+                i += 1
+                let e = try expression()
+                skip()
+                guard i < chars.count, chars[i] == ")" else { throw error("'\(tokenText())' where ')' belongs", "')'") }
+                i += 1
+                return e
+            }
+            if c.isNumber || c == "." {
+                let start = i
+                while i < chars.count && (chars[i].isNumber || chars[i] == ".") { i += 1 }
+                if i < chars.count && (chars[i] == "e" || chars[i] == "E") {
+                    var j = i + 1
+                    if j < chars.count && (chars[j] == "+" || chars[j] == "-") { j += 1 }
+                    if j < chars.count && chars[j].isNumber { i = j; while i < chars.count && chars[i].isNumber { i += 1 } }
+                }
+                let s = String(chars[start..<i])
+                guard let v = Double(s) else { i = start; throw error("bad number '\(s)'", expected) }
+                return .number(v)
+            }
+            if c.isLetter {
+                let start = i
+                let name = tokenText()
+                i += name.count
+                switch name.lowercased() {
+                case "x": return .variable(0)
+                case "y": return .variable(1)
+                case "z":
+                    if dimension < 3 { i = start; throw error("'z' is not a coordinate of T^\(dimension)", expected) }
+                    return .variable(2)
+                case "pi": return .number(.pi)
+                default:
+                    guard TorusExpression.functions.contains(name.lowercased()) else { i = start; throw error("unknown name '\(name)'", expected) }
+                    skip()
+                    guard i < chars.count, chars[i] == "(" else { throw error("'\(tokenText())' after \(name)", "'('") }
+                    i += 1
+                    let arg = try expression()
+                    skip()
+                    guard i < chars.count, chars[i] == ")" else { throw error("'\(tokenText())' where ')' belongs", "')'") }
+                    i += 1
+                    return .call(name.lowercased(), arg)
+                }
+            }
+            throw error("unexpected '\(tokenText())'", expected)
+        }
+    }
+
+    /// The value at the point x (n coordinates).
+    public func callAsFunction(_ x: [Double]) -> Double { Self.eval(root, x) }
+
+    static func eval(_ node: Node, _ x: [Double]) -> Double {
+        switch node {
+        case .number(let v): return v
+        case .variable(let j): return x[j]
+        case .unary(let op, let a): return op == "-" ? -eval(a, x) : eval(a, x)
+        case .binary(let op, let a, let b):
+            let u = eval(a, x), v = eval(b, x)
+            switch op {
+            case "+": return u + v
+            case "-": return u - v
+            case "*": return u * v
+            case "/": return u / v
+            default: return Foundation.pow(u, v)
+            }
+        case .call(let f, let a):
+            let u = eval(a, x)
+            switch f {
+            case "sin": return Foundation.sin(u)
+            case "cos": return Foundation.cos(u)
+            case "tan": return Foundation.tan(u)
+            case "exp": return Foundation.exp(u)
+            case "log": return Foundation.log(u)
+            case "sqrt": return u.squareRoot()
+            default: return Foundation.tanh(u)
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+import Foundation
+import NumericCore
+
+/// Everything that defines a torus-metric training run (`nntheory train torus`).
+public struct TorusTrainingConfig: Codable, Sendable, Equatable {
+    public var dimension = 2
+    public var metric: MetricParametrization = .conformal
+    public var net = "Dense(32) Tanh Dense(32) Tanh Dense(1)"
+    public var harmonics = 2
+    public var loss: CurvatureLoss = .scalar2
+    /// Defining function of the starting metric g* = e^{u}δ (`u = …`), fitted first by the MSE loss.
+    public var initExpression: String? = nil
+    public var initSteps = 300
+    public var initRate = 0.01
+    /// Training points per step: a uniform grid when this is a perfect n-th power, else fresh uniform random
+    /// points every step (Monte Carlo).
+    public var points = 1024
+    /// Minibatch size drawn from the grid each step (0: the full grid).
+    public var batch = 0
+    public var steps = 1000
+    public var rate = 1e-3
+    public var optimizer: OptimizerKind = .adam
+    public var schedule = "constant"
+    public var seed: UInt64 = 0
+    public var checkpointEvery = 100
+    /// Side of the evaluation grid of the snapshots.
+    public var evalSide = 32
+    /// Snapshot every this many steps (0: first and last only).
+    public var snapshotEvery = 100
+    /// Volume normalisation of curvature losses (Vol fixed at its value when the main phase starts).
+    public var volumeConstraint = true
+
+    public init() {}
+
+    /// Checks ranges; errors are one line naming the option and value.
+    public func validate() throws {
+        guard dimension == 2 || dimension == 3 else { throw InputError("--dim \(dimension), expected 2 or 3") }
+        guard rate.isFinite && rate > 0 else { throw InputError("--lr \(rate), expected a positive number") }
+        guard initRate.isFinite && initRate > 0 else { throw InputError("--init-lr \(initRate), expected a positive number") }
+        guard points >= 1 else { throw InputError("--points \(points), expected a positive count") }
+        guard batch >= 0 else { throw InputError("--batch \(batch), expected ≥ 0 (0: full batch)") }
+        guard steps >= 0 else { throw InputError("--steps \(steps), expected ≥ 0") }
+        guard initSteps >= 0 else { throw InputError("--init-steps \(initSteps), expected ≥ 0") }
+        guard checkpointEvery >= 1 else { throw InputError("--checkpoint-every \(checkpointEvery), expected a positive count") }
+        guard evalSide >= 2 else { throw InputError("--eval-grid \(evalSide), expected ≥ 2") }
+        guard snapshotEvery >= 0 else { throw InputError("--snapshot-every \(snapshotEvery), expected ≥ 0") }
+        guard harmonics >= 1 && harmonics <= 64 else { throw InputError("--harmonics \(harmonics), expected 1…64") }
+        _ = try LearningRateSchedule.parse(schedule)
+        _ = try MLPSpec.parse(net)
+        if let e = initExpression { _ = try TorusExpression(e, dimension: dimension) }
+        if loss == .mse && initExpression == nil { throw InputError("--loss mse needs a target: give --init \"u = …\"") }
+        if optimizer == .lbfgs && batch > 0 { throw InputError("--optimizer lbfgs needs full batches, got --batch \(batch)") }
+    }
+}
+
+/// A snapshot of g on the evaluation grid.
+public struct SnapshotRecord: Codable, Sendable, Equatable {
+    public var step: Int
+    /// t = η·step (constant schedule) or Σ_{i<step} η_i.
+    public var t: Double
+    public var file: String
+    /// ∫R² dV and Vol of the (normalised) metric on the evaluation grid.
+    public var scalar2: Double
+    public var volume: Double
+}
+
+/// The result of a run.
+public struct TorusTrainingSummary: Codable, Sendable {
+    public var config: TorusTrainingConfig
+    public var parameterCount: Int
+    public var trainingPoints: Int
+    public var quadrature: String
+    public var initialLoss: Double?
+    public var finalLoss: Double?
+    public var lossReduction: Double?
+    public var initFitLoss: Double?
+    public var volumeTarget: Double?
+    public var snapshots: [SnapshotRecord]
+    public var scalar2Reduction: Double?
+    public var volumeRelativeChange: Double?
+    public var resumedFrom: Int?
+    public var seconds: Double
+}
+
+/// Errors that stop a run (non-finite values), one line naming the step and the quantity.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// Runs torus-metric training: an optional MSE fit of the network to the starting metric e^{u}δ (`initSteps`
+/// Adam steps at `initRate`), then `steps` steps of the chosen loss and optimiser. Step s (global, init phase
+/// first) draws its minibatch or Monte Carlo points from Philox stream s, so every step is a pure function of
+/// (parameters, optimiser state, s) and a resumed run is bit-identical to an uninterrupted one.
+public final class TorusTrainer {
+    public let config: TorusTrainingConfig
+    public private(set) var model: NeuralTorusMetric
+    public let spec: MLPSpec
+    public let schedule: LearningRateSchedule
+    public let initTarget: TorusExpression?
+    public let grid: TorusQuadrature?
+    public let evalGrid: TorusQuadrature
+    public private(set) var losses: [Double] = []
+    public private(set) var initLosses: [Double] = []
+    public private(set) var snapshots: [SnapshotRecord] = []
+    public private(set) var volumeTarget: Double?
+    var optimizer: OptimizerState
+    var step = 0
+
+    public init(config: TorusTrainingConfig) throws {
+        try config.validate()
+        self.config = config
+        spec = try MLPSpec.parse(config.net)
+        schedule = try LearningRateSchedule.parse(config.schedule)
+        initTarget = try config.initExpression.map { try TorusExpression($0, dimension: config.dimension) }
+        model = try NeuralTorusMetric(dimension: config.dimension, parametrization: config.metric, spec: spec,
+                                      harmonics: config.harmonics, dilaton: config.loss == .perelman, seed: config.seed)
+        grid = TorusQuadrature.gridSide(points: config.points, dimension: config.dimension)
+            .map { TorusQuadrature.grid(dimension: config.dimension, side: $0) }
+        evalGrid = TorusQuadrature.grid(dimension: config.dimension, side: config.evalSide)
+        optimizer = OptimizerState(kind: initTarget != nil && config.initSteps > 0 ? .adam : config.optimizer, parameters: model.network.parameterCount)
+    }
+
+    var totalSteps: Int { (initTarget != nil ? config.initSteps : 0) + config.steps }
+    var initSteps: Int { initTarget != nil ? config.initSteps : 0 }
+
+    /// The quadrature of global step s: the grid (or a minibatch of it), or fresh random points.
+    func quadrature(step s: Int) -> TorusQuadrature {
+        let n = config.dimension
+        guard let g = grid else {
+            return TorusQuadrature.random(dimension: n, points: config.points, seed: deriveSeed(config.seed, 2), stream: UInt64(s))
+        }
+        let P = g.points.rows
+        guard config.batch > 0 && config.batch < P else { return g }
+        var rng = RandomStream(seed: deriveSeed(config.seed, 1), stream: UInt64(s))
+        var idx = Array(0..<P)
+        for i in 0..<config.batch { let j = i + Int(rng.nextUInt64() % UInt64(P - i)); idx.swapAt(i, j) }
+        var x = Matrix(rows: config.batch, cols: n)
+        for i in 0..<config.batch { for j in 0..<n { x[i, j] = g.points[idx[i], j] } }
+        return TorusQuadrature(points: x, weight: pow(2 * .pi, Double(n)) / Double(config.batch), isGrid: false)
+    }
+
+    /// Target metric e^{u(x)}δ at the points, [P, n²].
+    func target(_ x: Matrix) -> Matrix {
+        let n = config.dimension
+        var t = Matrix(rows: x.rows, cols: n * n)
+        for p in 0..<x.rows { let e = exp(initTarget!(x.row(p))); for i in 0..<n { t[p, i * n + i] = e } }
+        return t
+    }
+
+    /// Loss and gradient at global step s for parameters θ.
+    func evaluate(_ theta: [Double], step s: Int) -> LossEvaluation {
+        var m = model
+        m.network.parameters = theta
+        let q = quadrature(step: s)
+        if s < initSteps { return m.lossAndGradient(.mse, quadrature: q, target: target(q.points)) }
+        return m.lossAndGradient(config.loss, quadrature: q, target: config.loss == .mse ? target(q.points) : nil,
+                                 volumeTarget: config.volumeConstraint ? volumeTarget : nil)
+    }
+
+    /// Stops with a one-line error if the evaluation is not finite.
+    func guardFinite(_ e: LossEvaluation, step s: Int, phase: String) throws {
+        let q = quadrature(step: s)
+        if let p = e.badPoint {
+            let x = q.points.row(p).map { String(format: "%.4g", $0) }.joined(separator: ", ")
+            throw TrainingError("step \(s) (\(phase)): the metric is degenerate or not finite at x = (\(x)) (det g ≤ 0, NaN or Inf); lower --lr")
+        }
+        guard e.loss.isFinite else { throw TrainingError("step \(s) (\(phase)): loss is \(e.loss); lower --lr") }
+        if let k = e.gradient.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError("step \(s) (\(phase)): gradient entry \(k) of the parameters is \(e.gradient[k]); lower --lr")
+        }
+    }
+
+    /// Time t of main step k.
+    func time(_ k: Int) -> Double {
+        if schedule == .constant { return config.rate * Double(k) }
+        var t = 0.0
+        for i in 0..<k { t += schedule.rate(config.rate, step: i) }
+        return t
+    }
+
+    /// Snapshot of the normalised metric on the evaluation grid at main step k.
+    func snapshot(_ k: Int, root: URL?) throws {
+        let ev = model.evaluate(evalGrid.points)
+        let n = Double(config.dimension)
+        var s = 1.0
+        if config.volumeConstraint, let V0 = volumeTarget, config.loss != .mse {
+            let V = grid != nil ? model.lossAndGradient(.scalar2, quadrature: grid!, gradient: false).volume : evalGrid.integrate(ev.volumeForm)
+            s = pow(V0 / V, 2 / n)
+        }
+        let r2 = zip(ev.scalar, ev.volumeForm).map { $0 * $0 * $1 }
+        let rec = SnapshotRecord(step: k, t: time(k), file: String(format: "g_%08d.npy", k),
+                                 scalar2: pow(s, n / 2 - 2) * evalGrid.integrate(r2), volume: pow(s, n / 2) * evalGrid.integrate(ev.volumeForm))
+        if let root = root {
+            var g = ev.metric
+            for i in 0..<g.data.count { g.data[i] *= s }
+            try NPY.write(g, to: root.appendingPathComponent("snapshots").appendingPathComponent(rec.file))
+        }
+        snapshots.removeAll { $0.step == k }
+        snapshots.append(rec)
+    }
+
+    func checkpoint(root: URL) throws {
+        let st = TrainingCheckpoint.State(step: step, optimizer: optimizer.kind, optimizerUpdates: optimizer.t, volumeTarget: volumeTarget,
+                                          seed: config.seed, nextRandomCounter: step, snapshots: snapshots, config: config)
+        try TrainingCheckpoint(state: st, parameters: model.network.parameters, optimizer: optimizer, losses: losses, initLosses: initLosses).write(root: root)
+    }
+
+    /// Runs to the end (`initSteps + steps` global steps). With `root`, writes checkpoints, snapshots and the
+    /// final outputs there; with `resume`, continues from the newest checkpoint in `root`.
+    @discardableResult
+    public func run(root: URL?, resume: Bool = false, progress: (String) -> Void = { _ in }) throws -> TorusTrainingSummary {
+        let start = Date()
+        var resumedFrom: Int? = nil
+        if let root = root {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("snapshots"), withIntermediateDirectories: true)
+            if resume {
+                guard let c = try TrainingCheckpoint.newest(in: root) else { throw InputError("--resume: no checkpoint in \(root.path)/checkpoints") }
+                var a = c.state.config, b = config
+                a.steps = 0; b.steps = 0; a.checkpointEvery = 1; b.checkpointEvery = 1
+                guard a == b else { throw InputError("--resume: the checkpoint in \(root.path) was made with other options (only --steps and --checkpoint-every may change)") }
+                guard c.parameters.count == model.network.parameterCount else { throw InputError("--resume: checkpoint has \(c.parameters.count) parameters, expected \(model.network.parameterCount)") }
+                model.network.parameters = c.parameters
+                optimizer = c.optimizer
+                losses = c.losses; initLosses = c.initLosses
+                snapshots = c.state.snapshots; volumeTarget = c.state.volumeTarget
+                step = c.state.step
+                resumedFrom = step
+                progress("resuming from step \(step) (checkpoint \(root.path)/checkpoints)")
+                if step > totalSteps { throw InputError("--resume: the checkpoint is at step \(step), beyond --steps (\(totalSteps) in all)") }
+            }
+        }
+        let total = totalSteps
+        let every = max(1, total / 20)
+        var lastReport = Date()
+        while step < total {
+            let s = step
+            let inInit = s < initSteps
+            let k = s - initSteps          // main-phase step
+            if !inInit && k == 0 {
+                // Phase start: fresh optimiser, volume target, first snapshot.
+                if initSteps > 0 { optimizer = OptimizerState(kind: config.optimizer, parameters: model.network.parameterCount) }
+                if config.volumeConstraint && config.loss != .mse {
+                    let q = grid ?? evalGrid
+                    volumeTarget = model.lossAndGradient(.scalar2, quadrature: q, gradient: false).volume
+                }
+                try snapshot(0, root: root)
+            }
+            let e = evaluate(model.network.parameters, step: s)
+            try guardFinite(e, step: s, phase: inInit ? "init fit" : config.loss.rawValue)
+            if inInit { initLosses.append(e.loss) } else { losses.append(e.loss) }
+            let eta = inInit ? config.initRate : schedule.rate(config.rate, step: k)
+            if !inInit && config.optimizer == .lbfgs {
+                let r = try LBFGS.step(model.network.parameters, loss: e.loss, gradient: e.gradient, rate: eta, state: &optimizer) { th in
+                    let t = evaluate(th, step: s)
+                    return (t.badPoint == nil ? t.loss : .nan, t.gradient)
+                }
+                model.network.parameters = r.theta
+            } else {
+                optimizer.update(&model.network.parameters, gradient: e.gradient, rate: eta)
+            }
+            step += 1
+            if !inInit, config.snapshotEvery > 0, (k + 1) % config.snapshotEvery == 0, step < total { try snapshot(k + 1, root: root) }
+            if let root = root, step % config.checkpointEvery == 0 || step == total { try checkpoint(root: root) }
+            if step % every == 0 || step == total || Date().timeIntervalSince(lastReport) > 5 {
+                lastReport = Date()
+                progress(String(format: "step %d/%d  %@ loss %.6e", step, total, inInit ? "init-fit" : config.loss.rawValue, e.loss))
+            }
+        }
+        if config.steps > 0 && snapshots.last?.step != config.steps {
+            try snapshot(config.steps, root: root)
+            if let root = root { try checkpoint(root: root) }
+        }
+        let first = snapshots.first, last = snapshots.last
+        var summary = TorusTrainingSummary(
+            config: config, parameterCount: model.network.parameterCount, trainingPoints: config.points,
+            quadrature: grid != nil ? (config.batch > 0 ? "grid minibatch" : "grid") : "monte carlo",
+            initialLoss: losses.first, finalLoss: losses.last, lossReduction: nil, initFitLoss: initLosses.last,
+            volumeTarget: volumeTarget, snapshots: snapshots, scalar2Reduction: nil, volumeRelativeChange: nil,
+            resumedFrom: resumedFrom, seconds: Date().timeIntervalSince(start))
+        if let a = losses.first, let b = losses.last { summary.lossReduction = a / b }
+        if let a = first, let b = last { summary.scalar2Reduction = a.scalar2 / b.scalar2; summary.volumeRelativeChange = b.volume / a.volume - 1 }
+        if let root = root { try writeOutputs(root: root, summary: summary) }
+        return summary
+    }
+
+    func writeOutputs(root: URL, summary: TorusTrainingSummary) throws {
+        try NPY.write(losses, to: root.appendingPathComponent("loss.npy"))
+        if !initLosses.isEmpty { try NPY.write(initLosses, to: root.appendingPathComponent("init_loss.npy")) }
+        let pdir = root.appendingPathComponent("params")
+        try FileManager.default.createDirectory(at: pdir, withIntermediateDirectories: true)
+        let th = model.network.parameters
+        try NPY.write(th, to: pdir.appendingPathComponent("theta.npy"))
+        let ws = model.network.widths
+        for l in 0..<spec.layers.count {
+            let w = model.network.weightOffsets[l], b = model.network.biasOffsets[l]
+            try NPY.write(Matrix(rows: ws[l], cols: ws[l + 1], data: Array(th[w..<(w + ws[l] * ws[l + 1])])), to: pdir.appendingPathComponent("p\(l)_W.npy"))
+            try NPY.write(Array(th[b..<(b + ws[l + 1])]), to: pdir.appendingPathComponent("p\(l)_b.npy"))
+        }
+        try NPY.write(NDArray(evalGrid.points), to: root.appendingPathComponent("snapshots").appendingPathComponent("grid.npy"))
+        try JSONOutput.write(snapshots, to: root.appendingPathComponent("snapshots").appendingPathComponent("index.json"))
+        var plot = SVGPlot(title: "\(config.loss.rawValue) loss, \(config.metric.rawValue) metric on T^\(config.dimension)", xLabel: "step", yLabel: "loss", logY: true)
+        if !initLosses.isEmpty {
+            plot.series.append(.init(label: "init fit (MSE)", x: (0..<initLosses.count).map { Double($0 - initLosses.count) }, y: initLosses, color: SVGPlot.palette[1], markers: false))
+        }
+        plot.series.append(.init(label: config.loss.rawValue, x: (0..<losses.count).map(Double.init), y: losses, color: SVGPlot.palette[0], markers: false))
+        if config.loss != .scalar2 {
+            plot.series.append(.init(label: "∫R² dV (eval grid)", x: snapshots.map { Double($0.step) }, y: snapshots.map(\.scalar2), color: SVGPlot.palette[2], lines: false))
+        }
+        try plot.write(to: root.appendingPathComponent("loss.svg"))
+        try JSONOutput.write(summary, to: root.appendingPathComponent("summary.json"))
+    }
+}

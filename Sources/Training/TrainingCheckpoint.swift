@@ -1,0 +1,93 @@
+import Foundation
+import NumericCore
+
+/// A training checkpoint: everything a run needs to continue bit-identically — parameters, optimiser state,
+/// the step counter (which is also the counter of every random stream the run draws from: minibatch and Monte
+/// Carlo point draws use stream = step), loss histories, the volume target and the snapshot records.
+///
+/// Layout: `DIR/checkpoints/step_SSSSSSSS/` with `params.npy`, `opt_m.npy`, `opt_v.npy`, `lbfgs_s.npy`,
+/// `lbfgs_y.npy` (as present), `loss.npy`, `init_loss.npy` and `state.json`. The folder is written under a
+/// temporary name and renamed into place, so a checkpoint is complete or absent.
+public struct TrainingCheckpoint: Sendable {
+    public struct State: Codable, Sendable, Equatable {
+        public var step: Int
+        public var optimizer: OptimizerKind
+        public var optimizerUpdates: Int
+        public var volumeTarget: Double?
+        public var seed: UInt64
+        public var nextRandomCounter: Int
+        public var snapshots: [SnapshotRecord]
+        public var config: TorusTrainingConfig
+    }
+
+    public var state: State
+    public var parameters: [Double]
+    public var optimizer: OptimizerState
+    public var losses: [Double]
+    public var initLosses: [Double]
+
+    static func folderName(_ step: Int) -> String { String(format: "step_%08d", step) }
+
+    /// Writes the checkpoint under `root/checkpoints/`, keeping the newest `keep` checkpoints.
+    public func write(root: URL, keep: Int = 3) throws {
+        let base = root.appendingPathComponent("checkpoints")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        let tmp = base.appendingPathComponent(".tmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try NPY.write(parameters, to: tmp.appendingPathComponent("params.npy"))
+        if !optimizer.m.isEmpty { try NPY.write(optimizer.m, to: tmp.appendingPathComponent("opt_m.npy")) }
+        if !optimizer.v.isEmpty { try NPY.write(optimizer.v, to: tmp.appendingPathComponent("opt_v.npy")) }
+        if !optimizer.s.isEmpty {
+            let k = optimizer.s.count, N = parameters.count
+            try NPY.write(Matrix(rows: k, cols: N, data: optimizer.s.flatMap { $0 }), to: tmp.appendingPathComponent("lbfgs_s.npy"))
+            try NPY.write(Matrix(rows: k, cols: N, data: optimizer.y.flatMap { $0 }), to: tmp.appendingPathComponent("lbfgs_y.npy"))
+        }
+        try NPY.write(losses, to: tmp.appendingPathComponent("loss.npy"))
+        try NPY.write(initLosses, to: tmp.appendingPathComponent("init_loss.npy"))
+        try JSONOutput.write(state, to: tmp.appendingPathComponent("state.json"))
+        let dest = base.appendingPathComponent(Self.folderName(state.step))
+        if FileManager.default.fileExists(atPath: dest.path) { try FileManager.default.removeItem(at: dest) }
+        try FileManager.default.moveItem(at: tmp, to: dest)
+        let all = Self.steps(in: root)
+        for s in all.dropLast(keep) { try? FileManager.default.removeItem(at: base.appendingPathComponent(Self.folderName(s))) }
+    }
+
+    /// Steps of the complete checkpoints under `root/checkpoints/`, ascending.
+    public static func steps(in root: URL) -> [Int] {
+        let base = root.appendingPathComponent("checkpoints")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("step_"), let s = Int(name.dropFirst(5)),
+                  FileManager.default.fileExists(atPath: base.appendingPathComponent(name).appendingPathComponent("state.json").path) else { return nil }
+            return s
+        }.sorted()
+    }
+
+    /// The newest complete checkpoint under `root`, or nil.
+    public static func newest(in root: URL) throws -> TrainingCheckpoint? {
+        guard let s = steps(in: root).last else { return nil }
+        let dir = root.appendingPathComponent("checkpoints").appendingPathComponent(folderName(s))
+        func arr(_ name: String) throws -> [Double]? {
+            let u = dir.appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: u.path) ? try NPY.readDoubles(u).data : nil
+        }
+        let state: State
+        do {
+            state = try JSONDecoder().decode(State.self, from: Data(contentsOf: dir.appendingPathComponent("state.json")))
+        } catch {
+            throw InputError("--resume: \(dir.path)/state.json is unreadable (\(error))")
+        }
+        guard let params = try arr("params.npy") else { throw InputError("--resume: \(dir.path)/params.npy is missing") }
+        var opt = OptimizerState(kind: state.optimizer, parameters: params.count)
+        opt.t = state.optimizerUpdates
+        if let m = try arr("opt_m.npy") { opt.m = m }
+        if let v = try arr("opt_v.npy") { opt.v = v }
+        if let s = try arr("lbfgs_s.npy"), let y = try arr("lbfgs_y.npy") {
+            let N = params.count
+            opt.s = stride(from: 0, to: s.count, by: N).map { Array(s[$0..<($0 + N)]) }
+            opt.y = stride(from: 0, to: y.count, by: N).map { Array(y[$0..<($0 + N)]) }
+        }
+        return TrainingCheckpoint(state: state, parameters: params, optimizer: opt,
+                                  losses: try arr("loss.npy") ?? [], initLosses: try arr("init_loss.npy") ?? [])
+    }
+}
