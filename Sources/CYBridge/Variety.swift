@@ -150,3 +150,112 @@ public struct Variety: Sendable, Equatable {
     /// Names accepted by `builtIn`.
     public static let builtInNames = ["fermat-quintic", "dwork-quintic", "quartic-k3", "cubic-torus", "bicubic", "tian-yau"]
 }
+
+// MARK: singular points
+
+/// A point of the singular locus found by `Variety.findSingularPoint`.
+public struct SingularPoint: Sendable {
+    /// Patch-normalised homogeneous coordinates.
+    public let point: [CDouble]
+    /// Residual ‖(Q, Σ_a λ_a ∇Q_a)‖ relative to the equations' scale.
+    public let residual: Double
+}
+
+extension Variety {
+    /// Searches for a singular point of X: z with Q_a(z) = 0 and rank(∂Q_a/∂z_j) < K, i.e. Σ_a λ_a ∇Q_a(z) = 0
+    /// for some λ ≠ 0 (hypersurface: Q = dQ = 0). Damped Gauss–Newton on (Q_a, Σ_a λ_a ∂Q_a/∂z_j, c·λ − 1) in the
+    /// affine patch of the start point, from `starts` random FS-distributed starts (`RandomStream(seed:, stream: s)`).
+    /// Returns the first point whose relative residual is below 1e-11, or nil (no proof of smoothness).
+    /// E.g. the Dwork quintic at ψ = 1 has the 125 singular points (α^{k_0}, …, α^{k_4}), α⁵ = 1, Σk ≡ 0 mod 5.
+    public func findSingularPoint(seed: UInt64 = 0, starts: Int = 64, iterations: Int = 60) -> SingularPoint? {
+        let d = coordinateCount, k = equationCount, f = ambient.factorCount
+        let nz = d - f, nu = nz + k, ne = k + d + 1
+        let scale = (0..<k).map { a in Double(multidegrees[a].reduce(0, +)) * equations[a].coefficientNorm }
+        var z = [CDouble](repeating: .zero, count: d), lam = [CDouble](repeating: .zero, count: k), c = lam
+        var grads = [CDouble](repeating: .zero, count: k * d), hess = [CDouble](repeating: .zero, count: k * d * d)
+        var fval = [CDouble](repeating: .zero, count: ne), jac = [CDouble](repeating: .zero, count: ne * nu)
+        var patch = [Int](repeating: 0, count: f)
+        func residual() -> Double {
+            // F = (Q_a/s_a, Σ λ_a ∂_j Q_a / s_a, c·λ − 1), J = ∂F/∂(z_free, λ)
+            for a in 0..<k {
+                z.withUnsafeBufferPointer { pz in
+                    grads.withUnsafeMutableBufferPointer { pg in fval[a] = equations[a].valueAndGradient(at: pz.baseAddress!, gradient: pg.baseAddress! + a * d) }
+                    hess.withUnsafeMutableBufferPointer { ph in equations[a].hessian(at: pz.baseAddress!, into: ph.baseAddress! + a * d * d) }
+                }
+                fval[a] = fval[a] / CDouble(scale[a], 0)
+            }
+            var free: [Int] = []
+            for j in 0..<d where !patch.contains(j) { free.append(j) }
+            for i in 0..<(ne * nu) { jac[i] = .zero }
+            for a in 0..<k { for (col, j) in free.enumerated() { jac[a * nu + col] = grads[a * d + j] / CDouble(scale[a], 0) } }
+            for j in 0..<d {
+                var s = CDouble.zero
+                for a in 0..<k { s = s + lam[a] * grads[a * d + j] / CDouble(scale[a], 0) }
+                fval[k + j] = s
+                for (col, l) in free.enumerated() {
+                    var h = CDouble.zero
+                    for a in 0..<k { h = h + lam[a] * hess[a * d * d + j * d + l] / CDouble(scale[a], 0) }
+                    jac[(k + j) * nu + col] = h
+                }
+                for a in 0..<k { jac[(k + j) * nu + nz + a] = grads[a * d + j] / CDouble(scale[a], 0) }
+            }
+            var s = CDouble(-1, 0)
+            for a in 0..<k { s = s + c[a] * lam[a]; jac[(k + d) * nu + nz + a] = c[a] }
+            fval[k + d] = s
+            return fval.reduce(0) { $0 + $1.lengthSquared }.squareRoot()
+        }
+        for st in 0..<starts {
+            var rng = RandomStream(seed: seed, stream: UInt64(st))
+            let raw = rng.onSphere(dimension: 2 * d + 4 * k)
+            for j in 0..<d { z[j] = CDouble(raw[2 * j], raw[2 * j + 1]) }
+            for a in 0..<k { c[a] = CDouble(raw[2 * d + 2 * a], raw[2 * d + 2 * a + 1]); lam[a] = CDouble(raw[2 * d + 2 * k + 2 * a], raw[2 * d + 2 * k + 2 * a + 1]) }
+            var cl = CDouble.zero
+            for a in 0..<k { cl = cl + c[a] * lam[a] }
+            for a in 0..<k { lam[a] = lam[a] / cl }
+            z.withUnsafeMutableBufferPointer { pz in patch.withUnsafeMutableBufferPointer { Patch.normalise(pz.baseAddress!, ambient: ambient, patch: $0.baseAddress!) } }
+            var res = residual()
+            var mu = 1e-3
+            for _ in 0..<iterations {
+                if res < 1e-13 { break }
+                // (JᴴJ + μ diag) δ = −Jᴴ F
+                var a = [CDouble](repeating: .zero, count: nu * nu), b = [CDouble](repeating: .zero, count: nu)
+                for p in 0..<nu {
+                    for q in 0..<nu {
+                        var s = CDouble.zero
+                        for e in 0..<ne { s = s + jac[e * nu + p].conjugate * jac[e * nu + q] }
+                        a[p * nu + q] = s
+                    }
+                    var s = CDouble.zero
+                    for e in 0..<ne { s = s + jac[e * nu + p].conjugate * fval[e] }
+                    b[p] = -s
+                    a[p * nu + p] = a[p * nu + p] + CDouble(mu * (1 + a[p * nu + p].real), 0)
+                }
+                let det = a.withUnsafeMutableBufferPointer { pa in b.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.solve(pa.baseAddress!, nu, $0.baseAddress!, 1) } }
+                if det == .zero { break }
+                let (z0, l0) = (z, lam)
+                var free: [Int] = []
+                for j in 0..<d where !patch.contains(j) { free.append(j) }
+                for (col, j) in free.enumerated() { z[j] = z[j] + b[col] }
+                for a2 in 0..<k { lam[a2] = lam[a2] + b[nz + a2] }
+                let newRes = residual()
+                if newRes < res && newRes.isFinite {
+                    res = newRes; mu = max(mu / 10, 1e-12)
+                    // move to the patch of the largest coordinate when it changes
+                    if z.contains(where: { $0.length > 1.5 }) {
+                        z.withUnsafeMutableBufferPointer { pz in patch.withUnsafeMutableBufferPointer { Patch.normalise(pz.baseAddress!, ambient: ambient, patch: $0.baseAddress!) } }
+                        res = residual()
+                    }
+                } else {
+                    z = z0; lam = l0; mu *= 10
+                    res = residual()
+                    if mu > 1e8 { break }
+                }
+            }
+            if res < 1e-11 {
+                z.withUnsafeMutableBufferPointer { pz in patch.withUnsafeMutableBufferPointer { Patch.normalise(pz.baseAddress!, ambient: ambient, patch: $0.baseAddress!) } }
+                return SingularPoint(point: z, residual: res)
+            }
+        }
+        return nil
+    }
+}

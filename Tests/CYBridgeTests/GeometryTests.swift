@@ -1,0 +1,138 @@
+import Foundation
+import Numerics
+import NumericCore
+import Testing
+@testable import CYBridge
+
+/// Pullback Jacobian, Ω, FS metric, σ and the Ricci scalar against independent routes.
+@Suite struct GeometryTests {
+    @Test(arguments: [Variety.fermatQuintic, .bicubic, .tianYau])
+    func pullbackJacobianMatchesFiniteDifferencesOfTheChart(_ v: Variety) throws {
+        let s = try PointSampler(variety: v).sample(count: 20, seed: 3)
+        let jac = PullbackJacobian.jacobians(of: s)
+        let n = v.dimension, d = v.coordinateCount
+        for i in 0..<s.count {
+            let chart = LocalChart(sample: s, index: i)
+            let x0 = chart.centerCoordinates
+            for a in 0..<n {
+                let h = 1e-5
+                var xp = x0, xm = x0
+                xp[a] = xp[a] + CDouble(h, 0); xm[a] = xm[a] - CDouble(h, 0)
+                let zp = try #require(chart.point(at: xp)), zm = try #require(chart.point(at: xm))
+                for j in 0..<d {
+                    let fd = (zp[j] - zm[j]) / CDouble(2 * h, 0)
+                    let an = jac[(i * n + a) * d + j]
+                    #expect((fd - an).length < 1e-6 * max(1, an.length), "\(v.name) point \(i) J[\(a),\(j)]")
+                }
+            }
+        }
+    }
+
+    /// |Ω|²/det g is chart-independent: recompute with another choice of dependent coordinate(s) and compare.
+    @Test(arguments: [Variety.quarticK3, .fermatQuintic, .bicubic, .tianYau])
+    func omegaOverDetIsChartIndependent(_ v: Variety) throws {
+        let s = try PointSampler(variety: v).sample(count: 50, seed: 4)
+        let n = v.dimension, f = v.ambient.factorCount, k = v.equationCount
+        for i in 0..<s.count {
+            let z = s.point(i)
+            let patch = Array(s.patch[(i * f)..<((i + 1) * f)])
+            let dep = Array(s.dependent[(i * k)..<((i + 1) * k)])
+            let t = [Double](repeating: 1, count: f)
+            func ratio(_ dependent: [Int]) -> Double {
+                let (jac, detB) = PullbackJacobian.jacobian(variety: v, point: z, patch: patch, dependent: dependent)
+                var g = RicciMeasure.fubiniStudyMetric(variety: v, kahler: t)(z, jac)
+                let det = g.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.determinant($0.baseAddress!, n) }.real
+                return HolomorphicVolumeForm.squaredNorm(detB: detB) / det
+            }
+            let r0 = ratio(dep)
+            #expect(abs(r0 - s.omegaSquared[i] / s.detFubiniStudy[i]) < 1e-10 * r0)
+            // alternative: replace the first dependent coordinate by another admissible one
+            let others = (0..<v.coordinateCount).filter { !patch.contains($0) && !dep.contains($0) }
+            for alt in others {
+                var d2 = dep; d2[0] = alt
+                let (_, detB) = PullbackJacobian.jacobian(variety: v, point: z, patch: patch, dependent: d2)
+                if detB.length < 1e-3 { continue }   // ill-conditioned choice
+                let r1 = ratio(d2)
+                #expect(abs(r1 - r0) < 1e-8 * r0, "\(v.name) point \(i): \(r0) vs \(r1)")
+            }
+        }
+    }
+
+    @Test func fubiniStudyPullbackAgreesWithTheAmbientFormula() throws {
+        let v = Variety.bicubic
+        let s = try PointSampler(variety: v).sample(count: 10, seed: 8)
+        let t = [0.7, 1.9]
+        let g = FubiniStudy.pullbackMetrics(of: s, kahler: t)
+        let jac = PullbackJacobian.jacobians(of: s)
+        let n = v.dimension, d = v.coordinateCount
+        for i in 0..<s.count {
+            let amb = FubiniStudy.ambientMetric(point: s.point(i), ambient: v.ambient, kahler: t)
+            for a in 0..<n { for b in 0..<n {
+                var acc = CDouble.zero
+                for p in 0..<d { for q in 0..<d { acc = acc + jac[(i * n + a) * d + p] * amb[p * d + q] * jac[(i * n + b) * d + q].conjugate } }
+                #expect((acc - g[(i * n + a) * n + b]).length < 1e-12 * max(1, acc.length))
+            } }
+        }
+        // FS on P¹ has ∫J = t: ∫_C (t/π) d²x/(1+|x|²)² — the metric at x is (t/π)/(1+|x|²)²
+        let p1 = FubiniStudy.ambientMetric(point: [CDouble(1, 0), CDouble(0.3, 0.4)], ambient: try ProjectiveAmbient([1]), kahler: [2])
+        // tangent direction (0,1) in the patch z0 = 1: g_11̄ = (t/π)/(1+|x|²)²
+        #expect(abs(p1[3].real - 2 / Double.pi / pow(1.25, 2)) < 1e-14)
+    }
+
+    /// Cubic torus: the flat metric g = κ|Ω|² (n = 1) is the Ricci-flat metric — σ = 0, and its Ricci scalar by
+    /// finite differences of log|Ω|² (Ω holomorphic) vanishes; FS has σ > 0 and ∫R dVol = 0 (χ = 0, within MC error).
+    @Test func cubicTorusFlatMetricHasZeroSigmaAndZeroCurvature() throws {
+        let v = Variety.cubicTorus
+        let s = try PointSampler(variety: v).sample(count: 4000, seed: 12)
+        let kappa = s.kappa(kahler: [1])
+        let flat = s.omegaSquared.map { kappa * $0 }
+        #expect(SigmaMeasure.sigma(s, determinants: flat) < 1e-12)
+        let sigmaFS = SigmaMeasure.fubiniStudy(s)
+        #expect(sigmaFS > 0.05)
+        // Ricci of the flat metric by finite differences: g(z, J) = κ|Ω|² with Ω from the chart's dependent coordinate
+        let flatMetric: RicciMeasure.MetricFunction = { z, jac in
+            // |Ω|² = 1/|∂Q/∂z_dep|² in the chart; dependent = the coordinate with J[0, dep] ≠ 0, ≠ 1
+            let q = v.equations[0]
+            let grad = q.gradient(at: z)
+            var dep = 0
+            for j in 0..<3 where jac[j] != .zero && jac[j] != CDouble(1, 0) { dep = j }
+            return [CDouble(kappa / grad[dep].lengthSquared, 0)]
+        }
+        // finite differences leave an O(h²) truncation error: require max|R_flat| ≪ the typical |R_FS| at the same
+        // points and step (the FS curvature is O(1) here)
+        let fsMetric = RicciMeasure.fubiniStudyMetric(variety: v, kahler: [1])
+        var flatR: [Double] = [], fsR: [Double] = []
+        for i in 0..<20 {
+            let chart = LocalChart(sample: s, index: i)
+            flatR.append(abs(try #require(RicciMeasure.ricciScalar(chart, metric: flatMetric))))
+            fsR.append(abs(try #require(RicciMeasure.ricciScalar(chart, metric: fsMetric))))
+        }
+        let typical = fsR.sorted()[fsR.count / 2]
+        #expect(typical > 0.1)
+        #expect(flatR.max()! < 1e-3 * typical, "flat |R| up to \(flatR.max()!), FS median |R| \(typical)")
+        // FS: R ≠ 0 pointwise, but ∫ R dVol_FS = 0 on a torus
+        let m = 1200
+        let fs = RicciMeasure.fubiniStudyMetric(variety: v, kahler: [1])
+        let r = RicciMeasure.ricciScalars(s, metric: fs, count: m)
+        let terms = (0..<m).map { s.weights[$0] * s.detFubiniStudy[$0] / s.omegaSquared[$0] * r[$0] }
+        let mean = terms.reduce(0, +) / Double(m), se = IntegrationWeights.standardError(terms)
+        let absMean = (0..<m).map { s.weights[$0] * s.detFubiniStudy[$0] / s.omegaSquared[$0] * abs(r[$0]) }.reduce(0, +) / Double(m)
+        #expect(absMean > 0.1)
+        #expect(abs(mean) < 4 * se, "∫R dVol = \(mean) ± \(se)")
+        // R scales as 1/t under g → t g
+        let fs2 = RicciMeasure.fubiniStudyMetric(variety: v, kahler: [2.5])
+        let r2 = try #require(RicciMeasure.ricciScalar(LocalChart(sample: s, index: 0), metric: fs2))
+        #expect(abs(r2 * 2.5 - r[0]) < 1e-5 * abs(r[0]))
+    }
+
+    /// σ of FS on the Fermat quintic: 0.375 (AHO 1910.08605 σ₁, quoted; cymetric's notebook ≈ 0.369 at 100k points).
+    @Test func fubiniStudySigmaOnTheFermatQuintic() throws {
+        let s = try PointSampler(variety: .fermatQuintic).sample(count: 20000, seed: 13)
+        let det = s.detFubiniStudy
+        let sigma = SigmaMeasure.sigma(s, determinants: det)
+        let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
+        #expect(abs(sigma - 0.375) < 4 * err + 0.005, "σ_FS = \(sigma) ± \(err)")
+        // σ is invariant under g → c g
+        #expect(abs(SigmaMeasure.sigma(s, determinants: det.map { 7 * $0 }) - sigma) < 1e-12)
+    }
+}

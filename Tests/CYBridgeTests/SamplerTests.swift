@@ -1,0 +1,117 @@
+import Foundation
+import Numerics
+import NumericCore
+import Testing
+@testable import CYBridge
+
+/// Shiffman–Zelditch sampler: equations, patches, the sampled measure (volumes), reproducibility.
+@Suite struct SamplerTests {
+    static let builtIns: [Variety] = [.cubicTorus, .quarticK3, .fermatQuintic, .dworkQuintic(psi: CDouble(0.5, 0.1)), .bicubic, .tianYau]
+
+    @Test(arguments: builtIns)
+    func pointsSatisfyTheEquationsAndSitInTheirPatch(_ v: Variety) throws {
+        let s = try PointSampler(variety: v).sample(count: 500, seed: 11)
+        #expect(s.count == 500)
+        let d = v.coordinateCount, f = v.ambient.factorCount
+        for i in 0..<s.count {
+            let z = s.point(i)
+            for q in v.equations { #expect(q.value(at: z).length < 1e-10) }
+            for r in 0..<f {
+                let p = s.patch[i * f + r]
+                #expect(v.ambient.range(ofFactor: r).contains(p))
+                #expect(z[p] == CDouble(1, 0))
+                #expect(v.ambient.range(ofFactor: r).allSatisfy { z[$0].length <= 1 + 1e-12 })
+            }
+            #expect(s.detFubiniStudy[i] > 0 && s.weights[i] > 0 && s.omegaSquared[i] > 0)
+            _ = d
+        }
+        #expect(s.dropped.total == 0)
+        // all roots of every draw are kept: N points from N/roots draws
+        let roots = try PointSampler(variety: v).rootsPerDraw
+        #expect(roots == Int(IntersectionNumbers.mixedDegree(of: v, sampling: v.samplingDegrees)))
+        #expect(s.draws == (500 + roots - 1) / roots)
+    }
+
+    /// Vol_K(t) = mean(w det g_FS(t)/|Ω|²) with weights normalised at t = 1 must equal the intersection volume at
+    /// every t. On products this only holds if the points follow the mixed FS measure (all roots kept).
+    /// Error bar: delta-method standard error of the ratio estimator V(1)·mean(a)/mean(b).
+    @Test(arguments: [(Variety.bicubic, [[1.0, 2.0], [3.0, 0.5], [0.2, 1.0]]), (Variety.tianYau, [[1.0, 2.0], [2.5, 1.0]]),
+                      (Variety.fermatQuintic, [[1.7]])])
+    func kahlerVolumeFromTheSampleMatchesIntersectionNumbers(_ v: Variety, _ ts: [[Double]]) throws {
+        let s = try PointSampler(variety: v).sample(count: 6000, seed: 5)
+        let v1 = v.kahlerVolume([Double](repeating: 1, count: v.ambient.factorCount))
+        for t in ts {
+            let det = FubiniStudy.determinants(of: s, kahler: t)
+            let a = (0..<s.count).map { i in det[i] * s.rawWeights[i] / s.omegaSquared[i] }
+            let b = (0..<s.count).map { i in s.detFubiniStudy[i] * s.rawWeights[i] / s.omegaSquared[i] }
+            let ma = a.reduce(0, +) / Double(s.count), mb = b.reduce(0, +) / Double(s.count)
+            let r = ma / mb
+            let se = v1 * IntegrationWeights.standardError((0..<s.count).map { a[$0] - r * b[$0] }) / mb
+            let estimate = s.kahlerVolume(determinants: det), exact = v.kahlerVolume(t)
+            #expect(abs(estimate - exact) < 4 * se + 1e-9 * exact, "\(v.name) t=\(t): \(estimate) vs \(exact) ± \(se)")
+        }
+    }
+
+    /// A sampler that keeps one root per line (cymetric's CICY behaviour) is biased: the test above has power.
+    @Test func keepingOneRootPerLineFailsTheVolumeCheck() throws {
+        let v = Variety.bicubic
+        let s = try PointSampler(variety: v).sample(count: 9000, seed: 6)
+        // keep only the root of each line with the largest |z| in factor 2 patch… i.e. a deterministic non-uniform choice
+        let f = v.ambient.factorCount
+        var keep: [Int] = []
+        for line in 0..<(s.count / 3) {
+            let idx = (0..<3).map { line * 3 + $0 }
+            keep.append(idx.max { s.rawWeights[$0] < s.rawWeights[$1] }!)
+        }
+        _ = f
+        let t = [1.0, 3.0]
+        let det = FubiniStudy.determinants(of: s, kahler: t)
+        let ratio = { (ids: [Int]) -> Double in
+            let a = ids.reduce(0.0) { $0 + det[$1] * s.rawWeights[$1] / s.omegaSquared[$1] }
+            let b = ids.reduce(0.0) { $0 + s.detFubiniStudy[$1] * s.rawWeights[$1] / s.omegaSquared[$1] }
+            return v.kahlerVolume([1, 1]) * a / b
+        }
+        let all = ratio(Array(0..<s.count)), biased = ratio(keep)
+        #expect(abs(all - v.kahlerVolume(t)) < 0.05 * v.kahlerVolume(t))
+        #expect(abs(biased - v.kahlerVolume(t)) > 0.05 * v.kahlerVolume(t))
+    }
+
+    /// cy-geometry.md §4.2: Vol_CY = n!·π^n γ(1/d)^{n+2}/d^{n+1}, γ(s) = Γ(s)/Γ(1−s), for Σ z_i^d = 0, d = n + 2.
+    @Test(arguments: [1, 2, 3])
+    func calabiYauVolumeMatchesTheFermatClosedForm(_ n: Int) throws {
+        let v = Variety.fermat(dimension: n)
+        let s = try PointSampler(variety: v).sample(count: 12000, seed: 7)
+        let d = Double(n + 2)
+        let gamma = tgamma(1 / d) / tgamma(1 - 1 / d)
+        var fact = 1.0
+        for k in 1...max(1, n) { fact *= Double(k) }
+        let exact = fact * pow(Double.pi, Double(n)) * pow(gamma, Double(n + 2)) / pow(d, Double(n + 1))
+        let se = IntegrationWeights.standardError(s.weights)
+        #expect(abs(s.calabiYauVolume - exact) < 4 * se, "n=\(n): \(s.calabiYauVolume) vs \(exact) ± \(se)")
+        // κ = d tⁿ / Vol_CY
+        #expect(abs(s.kappa(kahler: [1]) - d / exact) < 4 * se / exact * (d / exact))
+        // Vol_K of FS is exact on a single P^n (det g(t) = tⁿ det g(1))
+        #expect(abs(s.kahlerVolumeFubiniStudy(kahler: [1.3]) - d * pow(1.3, Double(n))) < 1e-9)
+    }
+
+    @Test func resultsDoNotDependOnTheThreadCount() throws {
+        let sampler = try PointSampler(variety: .tianYau)
+        let a = try sampler.sample(count: 1500, seed: 9, threads: 1)
+        let b = try sampler.sample(count: 1500, seed: 9, threads: 2)
+        let c = try sampler.sample(count: 1500, seed: 9, threads: 3)
+        #expect(a.points == b.points && a.points == c.points)
+        #expect(a.weights == b.weights && a.weights == c.weights)
+        #expect(a.dependent == c.dependent && a.patch == c.patch)
+        let q = try PointSampler(variety: .fermatQuintic)
+        #expect(try q.sample(count: 3001, seed: 1, threads: 1).omegaSquared == q.sample(count: 3001, seed: 1, threads: 2).omegaSquared)
+        // a prefix property: more points extend the sample
+        let short = try q.sample(count: 1000, seed: 1)
+        let long = try q.sample(count: 3001, seed: 1)
+        #expect(Array(long.points.prefix(5 * 1000)) == short.points)
+        #expect(try q.sample(count: 1000, seed: 2).points != short.points)
+    }
+}
+
+extension Variety: CustomTestStringConvertible {
+    public var testDescription: String { name }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Numerics
+import NumericCore
+import Testing
+@testable import CYBridge
+
+/// Polynomials, the parser, intersection numbers and the singular-point search.
+@Suite struct VarietyTests {
+    @Test func gradientAndHessianMatchFiniteDifferences() throws {
+        let q = Variety.dworkQuintic(psi: CDouble(0.3, 0.2)).equations[0]
+        var rng = RandomStream(seed: 3, stream: 0)
+        let z = (0..<5).map { _ in CDouble(rng.normal(), rng.normal()) }
+        let g = q.gradient(at: z), h = q.hessian(at: z)
+        let eps = 1e-6
+        for j in 0..<5 {
+            var zp = z, zm = z
+            zp[j] = zp[j] + CDouble(eps, 0); zm[j] = zm[j] - CDouble(eps, 0)
+            let fd = (q.value(at: zp) - q.value(at: zm)) / CDouble(2 * eps, 0)
+            #expect((fd - g[j]).length < 1e-6 * max(1, g[j].length))
+            let gp = q.gradient(at: zp), gm = q.gradient(at: zm)
+            for i in 0..<5 {
+                let fdh = (gp[i] - gm[i]) / CDouble(2 * eps, 0)
+                #expect((fdh - h[j * 5 + i]).length < 1e-6 * max(1, h[j * 5 + i].length))
+            }
+        }
+        // Euler: Σ z_j ∂_j Q = deg·Q
+        var e = CDouble.zero
+        for j in 0..<5 { e = e + z[j] * g[j] }
+        #expect((e - CDouble(5, 0) * q.value(at: z)).length < 1e-10 * q.value(at: z).length)
+    }
+
+    @Test func parserReproducesTheDworkQuintic() throws {
+        let psi = CDouble(0.25, -0.5)
+        let parsed = try Variety.parse("z0^5 + z1^5 + z2^5 + z3^5 + z4^5 - 5*psi*z0*z1*z2*z3*z4", psi: psi)
+        let builtIn = Variety.dworkQuintic(psi: psi)
+        var rng = RandomStream(seed: 4, stream: 0)
+        for _ in 0..<5 {
+            let z = (0..<5).map { _ in CDouble(rng.normal(), rng.normal()) }
+            #expect((parsed.equations[0].value(at: z) - builtIn.equations[0].value(at: z)).length < 1e-12)
+        }
+        // expansion of products and powers, complex coefficients, several equations
+        let ty = try Variety.parse("z0^3+z1^3+z2^3+z3^3; z4^3+z5^3+z6^3+z7^3; z0*z4+z1*z5+z2*z6+z3*z7", ambient: [3, 3])
+        #expect(ty.multidegrees == Variety.tianYau.multidegrees)
+        let e = try PolynomialParser.parse("(z0 + 2*i*z1)^2 - z0*z0")[0]
+        #expect(e.monomialCount == 2)   // 4i z0 z1 − 4 z1²
+        let z: [CDouble] = [CDouble(0.3, 0.1), CDouble(-0.7, 0.4)]
+        let direct = CDouble(0, 4) * z[0] * z[1] - CDouble(4, 0) * z[1] * z[1]
+        #expect((e.value(at: z) - direct).length < 1e-14)
+    }
+
+    @Test func parserErrorsAreOneLineAndNameTheProblem() {
+        for (text, fragment) in [("z0^5 + x1", "unexpected 'x'"), ("z0^5 + ", "unexpected end"), ("z0^5 + z1^4", "not homogeneous"),
+                                 ("z0^5 + (z1", "expected )"), ("z0^a", "integer exponent")] {
+            do {
+                _ = try Variety.parse(text)
+                Issue.record("\(text) parsed")
+            } catch {
+                let msg = "\(error)"
+                #expect(msg.contains(fragment), "\(msg)")
+                #expect(!msg.contains("\n"))
+            }
+        }
+    }
+
+    @Test func intersectionVolumesMatchTheTable() {
+        // cy-geometry.md §4.1
+        for t in [0.5, 1.0, 2.3] {
+            #expect(abs(Variety.cubicTorus.kahlerVolume([t]) - 3 * t) < 1e-12)
+            #expect(abs(Variety.quarticK3.kahlerVolume([t]) - 4 * t * t) < 1e-12)
+            #expect(abs(Variety.fermatQuintic.kahlerVolume([t]) - 5 * t * t * t) < 1e-12)
+        }
+        for (t1, t2) in [(1.0, 1.0), (1.0, 2.0), (0.3, 1.7)] {
+            #expect(abs(Variety.bicubic.kahlerVolume([t1, t2]) - 9 * t1 * t2 * (t1 + t2)) < 1e-12)
+            #expect(abs(Variety.tianYau.kahlerVolume([t1, t2]) - 27 * t1 * t2 * (t1 + t2)) < 1e-12)
+        }
+        let d = Dictionary(uniqueKeysWithValues: IntersectionNumbers.numbers(of: .bicubic).map { ($0.0, $0.1) })
+        #expect(d[[0, 0, 1]] == 3 && d[[0, 1, 1]] == 3 && d[[0, 0, 0]] == 0 && d[[1, 1, 1]] == 0)
+        // roots per Shiffman–Zelditch draw = ∫ ∧ J_r^{n_r − d_r}
+        #expect(IntersectionNumbers.mixedDegree(of: .tianYau, sampling: Variety.tianYau.samplingDegrees) == 9)
+        #expect(IntersectionNumbers.mixedDegree(of: .bicubic, sampling: Variety.bicubic.samplingDegrees) == 3)
+    }
+
+    @Test func singularDworkMemberIsFound() throws {
+        let v = Variety.dworkQuintic(psi: CDouble(1, 0))
+        let sp = try #require(v.findSingularPoint())
+        // independent check: Q = 0 and dQ = 0 there, and z_i⁵ all equal (z_i = α^{k_i})
+        let q = v.equations[0]
+        #expect(q.value(at: sp.point).length < 1e-10)
+        #expect(q.gradient(at: sp.point).allSatisfy { $0.length < 1e-10 })
+        for z in sp.point { #expect(abs(z.length - 1) < 1e-10) }
+        // smooth members: nothing found
+        #expect(Variety.dworkQuintic(psi: CDouble(0.5, 0)).findSingularPoint() == nil)
+        #expect(Variety.fermatQuintic.findSingularPoint() == nil)
+        #expect(Variety.bicubic.findSingularPoint() == nil)
+        // a singular complete intersection: z0 z1 − z2 z3 = 0 ∩ z0² + z1² + z2² + z3² + z4² = 0 ... use a reducible cubic curve
+        let nodal = try Variety.parse("z0*z1*z2")
+        #expect(nodal.findSingularPoint() != nil)
+    }
+}
