@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// `nntheory train torus`: output files numpy loads, bit-identical --resume, one-line errors.
+@Suite struct TrainCLITests {
+    static let base = ["train", "torus", "--dim", "2", "--metric", "conformal", "--net", "Dense(8) Tanh Dense(8) Tanh Dense(1)",
+                       "--loss", "scalar2", "--init", "u = 0.5*cos(x) + 0.2*sin(2*y)", "--init-steps", "10", "--points", "144",
+                       "--lr", "0.01", "--optimizer", "adam", "--seed", "3", "--eval-grid", "16"]
+
+    /// Files and shapes; t = η·step in the snapshot index; the summary's reduction is the ratio of the snapshot values.
+    @Test func writesOutputs() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(Self.base + ["--steps", "20", "--snapshot-every", "5", "--checkpoint-every", "10", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("step 30/30"))
+        let py = try CLI.python("""
+        import numpy as np, json, os
+        d = '\(dir)'
+        L = np.load(d + '/loss.npy'); assert L.shape == (20,) and np.all(np.isfinite(L)), L.shape
+        assert np.load(d + '/init_loss.npy').shape == (10,)
+        idx = json.load(open(d + '/snapshots/index.json'))
+        assert [s['step'] for s in idx] == [0, 5, 10, 15, 20], idx
+        for s in idx:
+            assert abs(s['t'] - 0.01 * s['step']) < 1e-15
+            g = np.load(d + '/snapshots/' + s['file']); assert g.shape == (256, 2, 2)
+            assert np.allclose(g, np.swapaxes(g, 1, 2)) and np.all(g[:, 0, 1] == 0) and np.all(g[:, 0, 0] > 0)
+        assert np.load(d + '/snapshots/grid.npy').shape == (256, 2)
+        th = np.load(d + '/params/theta.npy'); assert th.shape == (8 * 8 + 8 + 8 * 8 + 8 + 8 + 1,), th.shape
+        assert np.load(d + '/params/p0_W.npy').shape == (8, 8) and np.load(d + '/params/p2_b.npy').shape == (1,)
+        s = json.load(open(d + '/summary.json'))
+        assert abs(s['scalar2Reduction'] - idx[0]['scalar2'] / idx[-1]['scalar2']) < 1e-12 * s['scalar2Reduction']
+        assert s['finalLoss'] < s['initialLoss'] and abs(s['volumeRelativeChange']) < 1e-3
+        assert sorted(os.listdir(d + '/checkpoints')) == ['step_00000010', 'step_00000020', 'step_00000030']
+        assert open(d + '/loss.svg').read().startswith('<svg')
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
+    /// A run stopped after its checkpoint at global step 20 (the step-25 checkpoint removed as if it never
+    /// happened) and continued with --resume ends with the parameters, losses and snapshots of the uninterrupted
+    /// run, byte for byte.
+    @Test func resumeIsBitIdentical() throws {
+        let a = CLI.tempDir(), b = CLI.tempDir()
+        let extra = ["--batch", "64", "--checkpoint-every", "10", "--snapshot-every", "10"]
+        let r1 = try CLI.run(Self.base + extra + ["--steps", "30", "--out", a])
+        #expect(r1.status == 0, "\(r1.stderr)")
+        let r2 = try CLI.run(Self.base + extra + ["--steps", "15", "--out", b])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        try FileManager.default.removeItem(atPath: b + "/checkpoints/step_00000025")
+        let r3 = try CLI.run(Self.base + extra + ["--steps", "30", "--out", b, "--resume"])
+        #expect(r3.status == 0, "\(r3.stderr)")
+        #expect(r3.stderr.contains("resuming from step 20"))
+        for f in ["params/theta.npy", "params/p1_W.npy", "loss.npy", "init_loss.npy", "snapshots/g_00000030.npy", "snapshots/index.json"] {
+            let da = try Data(contentsOf: URL(fileURLWithPath: a + "/" + f)), db = try Data(contentsOf: URL(fileURLWithPath: b + "/" + f))
+            #expect(da == db, "\(f) differs")
+        }
+    }
+
+    /// Each bad input: non-zero exit, one line on stderr naming the value, no crash trace.
+    @Test(arguments: [
+        (["--init", "u = 0.5*cos(x) + 0.2*sinh(2*y)"], "'sinh'"),
+        (["--init", "u = 0.5*cos(x"], "')'"),
+        (["--lr", "-0.01"], "--lr -0.01"),
+        (["--net", "Dense(0) Tanh Dense(1)"], "width 0"),
+        (["--net", "Dense(8) Tanh Dense(2)"], "needs 1"),
+        (["--dim", "4"], "--dim 4"),
+        (["--loss", "ricci3"], "ricci3"),
+        (["--points", "0"], "--points 0"),
+        (["--metric", "additive", "--net", "Dense(8) Tanh Dense(3)", "--optimizer", "sgd", "--lr", "1000", "--init-steps", "0"], "step "),
+        (["--resume"], "no checkpoint"),
+    ] as [([String], String)])
+    func badInputGivesOneLineError(args: [String], needle: String) throws {
+        var a = Self.base + ["--steps", "20", "--out", CLI.tempDir()]
+        var i = 0
+        while i < args.count {
+            if args[i].hasPrefix("--"), i + 1 < args.count, !args[i + 1].hasPrefix("--"), let k = a.firstIndex(of: args[i]) {
+                a[k + 1] = args[i + 1]; i += 2
+            } else {
+                if let k = a.firstIndex(of: args[i]), args[i] != "--resume" { a.remove(at: k + 1); a.remove(at: k) }
+                a.append(args[i])
+                if i + 1 < args.count, !args[i + 1].hasPrefix("--") { a.append(args[i + 1]); i += 1 }
+                i += 1
+            }
+        }
+        let r = try CLI.run(a)
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("step ") }
+        #expect(lines.count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains(needle), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
+    }
+
+    @Test func helpHasExamples() throws {
+        let r = try CLI.run(["train", "torus", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("USAGE") && r.stdout.contains("nntheory train torus --dim 2"))
+    }
+}
