@@ -163,6 +163,51 @@ public struct PointSampler: Sendable {
     }
 }
 
+extension PointSampler {
+    /// Computes the sample data (patch, dependent coordinates, |Ω|², weights, det g_FS) for externally given
+    /// points z [N, D] (e.g. loaded from points.npy or produced by another code), assumed distributed by the mixed FS
+    /// measure of this sampler. Points are not moved (no Newton polish); a point with max|Q_a| ≥
+    /// `residualTolerance`, too close to the singular locus, or with non-finite data is an `InputError`.
+    public func evaluate(points: [CDouble], seed: UInt64 = 0, threads: Int? = nil) throws -> PointSample {
+        let v = variety, d = v.coordinateCount
+        guard points.count % d == 0, !points.isEmpty else {
+            throw InputError("points: \(points.count) complex values, expected a non-empty multiple of D = \(d)")
+        }
+        let n = points.count / d
+        let chunks = max(1, min(n, 4 * max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)))
+        let out = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: chunks)
+        out.initialize(repeating: nil)
+        defer { out.deallocate() }
+        let slots = SendableBox(out)
+        let sampler = self
+        points.withUnsafeBufferPointer { pp in
+            let src = SendableBox(pp.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let solver = DrawSolver(sampler)
+                slots.value[c] = solver.evaluate(points: src.value, range: (c * n / chunks)..<((c + 1) * n / chunks))
+            }
+        }
+        let f = v.ambient.factorCount, k = v.equationCount
+        var pts: [CDouble] = [], pat: [Int] = [], dep: [Int] = [], om: [Double] = [], rw: [Double] = [], det: [Double] = []
+        var maxRes = 0.0
+        for c in 0..<chunks {
+            let blk = out[c]!
+            for (j, idx) in blk.draws.enumerated() where blk.drawDropped[j].total > 0 {
+                let z = (0..<d).map { points[idx * d + $0] }
+                var r = 0.0
+                for q in v.equations { r = max(r, q.value(at: z).length) }
+                throw InputError("point \(idx) is not usable on \(v.name): |Q| = \(r) (tolerance \(residualTolerance)), dropped as \(blk.drawDropped[j])")
+            }
+            pts += blk.points; pat += blk.patch; dep += blk.dependent
+            om += blk.omegaSquared; rw += blk.rawWeights; det += blk.detFS
+            maxRes = max(maxRes, blk.residual.max() ?? 0)
+        }
+        _ = (f, k)
+        return PointSample(variety: v, seed: seed, points: pts, patch: pat, dependent: dep, omegaSquared: om,
+                           rawWeights: rw, detFubiniStudy: det, draws: 0, dropped: DroppedPoints(), maxResidual: maxRes)
+    }
+}
+
 struct SendableBox<T>: @unchecked Sendable {
     let value: T
     init(_ v: T) { value = v }
@@ -384,6 +429,20 @@ final class DrawSolver {
         }
     }
 
+    /// Evaluates given points (no polishing): patch, dependent coordinates, |Ω|², ρ, det g_FS for each.
+    func evaluate(points: UnsafePointer<CDouble>, range: Range<Int>) -> DrawBlock {
+        block = DrawBlock()
+        for i in range {
+            drawDrop = DroppedPoints()
+            for j in 0..<d { base[j] = points[i * d + j] }
+            finish(point: base, polish: false)
+            block.draws.append(i)
+            block.drawDropped.append(drawDrop)
+            block.drawOffsets.append(block.kept)
+        }
+        return block
+    }
+
     /// Number of final roots that one root at `step` branches into.
     func rootsBelow(_ step: Int) -> Int {
         var r = 1
@@ -410,14 +469,14 @@ final class DrawSolver {
     }
 
     /// Polishes, patch-normalises and checks one root; appends it with its weight data.
-    func finish(point b: UnsafeMutablePointer<CDouble>) {
+    func finish(point b: UnsafeMutablePointer<CDouble>, polish: Bool = true) {
         for j in 0..<d { z[j] = b[j] }
         for j in 0..<d where !(z[j].real.isFinite && z[j].imaginary.isFinite) { drawDrop.nonFinite += 1; return }
         Patch.normalise(z, ambient: v.ambient, patch: patch)
         let g = ws.gradients
         var res = residualAndGradients()
         var iter = 0
-        while res > 1e-14 && iter < 4 {
+        while polish && res > 1e-14 && iter < 4 {
             newtonStep()
             Patch.normalise(z, ambient: v.ambient, patch: patch)
             res = residualAndGradients()

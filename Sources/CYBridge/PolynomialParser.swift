@@ -177,3 +177,15 @@ extension Variety {
         return try Variety(name: text.trimmingCharacters(in: .whitespaces), ambient: a, equations: eqs)
     }
 }
+
+extension PolynomialParser {
+    /// Parses a complex constant such as `0.5`, `-1e-2`, `0.5+0.1*i` or `(1-2*i)/…` (no variables; `psi` not allowed).
+    public static func parseConstant(_ text: String) throws -> CDouble {
+        var p = Parser(text: text, psi: CDouble(Double.nan, Double.nan))
+        let t = try p.parseAll()
+        guard t.keys.allSatisfy({ $0.isEmpty }) else { throw InputError("'\(text)': expected a complex number like 0.5 or 0.5+0.1*i, not a polynomial") }
+        let c = t[[]] ?? .zero
+        guard c.real.isFinite && c.imaginary.isFinite else { throw InputError("'\(text)': expected a finite complex number like 0.5+0.1*i") }
+        return c
+    }
+}

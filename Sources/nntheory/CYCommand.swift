@@ -1,13 +1,311 @@
 import ArgumentParser
+import CYBridge
 import Foundation
+import NumericCore
+import Numerics
 
+/// `nntheory cy`: numerical Calabi–Yau geometry (CYBridge) — sampling, volumes, σ, Donaldson.
 struct CYCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cy",
-        abstract: "Numerical Calabi–Yau geometry: sampling, σ, Donaldson's algorithm, volumes (planned)."
+        abstract: "Numerical Calabi–Yau geometry: Shiffman–Zelditch samples with weights, volumes, σ, Donaldson.",
+        discussion: """
+        Conventions are cymetric's (docs/cy.md): FS metric (t/π)∂∂̄log|z|², weights normalised so that
+        mean(w det g_FS/|Ω|²) = Vol_K(1) (intersection volume), Vol_CY = mean(w), κ = Vol_K/Vol_CY.
+        """,
+        subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self]
+        // `donaldson` (CYDonaldsonCommand) is registered here once it is in the repository.
+    )
+}
+
+/// The variety options shared by the cy subcommands.
+struct CYVarietyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Variety: fermat-quintic, dwork-quintic, quartic-k3, cubic-torus, bicubic, tian-yau, or equations in z0, z1, … separated by ';' (e.g. \"z0^5 + z1^5 + z2^5 + z3^5 + z4^5 - 5*psi*z0*z1*z2*z3*z4\").", valueName: "NAME|POLYNOMIAL"))
+    var variety: String = "fermat-quintic"
+
+    @Option(help: ArgumentHelp("ψ: the Dwork parameter, and the value of `psi` in a polynomial; complex as 0.5+0.1*i.", valueName: "V"))
+    var psi: String = "0"
+
+    @Option(help: ArgumentHelp("Ambient dimensions n_r of ∏ P^{n_r} for a polynomial (default: P^{D−1}), e.g. 2,2.", valueName: "n1,n2,…"))
+    var ambient: String?
+
+    @Option(help: ArgumentHelp("Kähler moduli t_r, one per ambient factor (default: all 1).", valueName: "t1,t2,…"))
+    var kahler: String?
+
+    func resolve() throws -> (variety: Variety, psi: CDouble, kahler: [Double]) {
+        let p = try PolynomialParser.parseConstant(psi)
+        let v: Variety
+        if let b = Variety.builtIn(variety, psi: p) {
+            guard ambient == nil else { throw InputError("--ambient: only for a polynomial, \(variety) is a built-in") }
+            v = b
+        } else if variety.contains("z") {
+            let dims = try ambient.map { try parseList($0, option: "--ambient", expected: "a positive integer") { Int($0) } }
+            v = try Variety.parse(variety, ambient: dims, psi: p)
+        } else {
+            throw InputError("--variety: '\(variety)', expected one of \(Variety.builtInNames.joined(separator: ", ")) or a polynomial in z0, z1, …")
+        }
+        let f = v.ambient.factorCount
+        var t = [Double](repeating: 1, count: f)
+        if let k = kahler {
+            t = try parseList(k, option: "--kahler", expected: "a number") { Double($0) }
+            guard t.count == f else { throw InputError("--kahler: \(t.count) values '\(k)', expected \(f) (one per factor of \(v.ambient))") }
+            guard t.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw InputError("--kahler: '\(k)', expected positive numbers") }
+        }
+        return (v, p, t)
+    }
+}
+
+/// JSON summary of a sample (summary.json).
+struct CYSampleSummary: Codable {
+    struct Dropped: Codable { let residual, near_singular, non_finite, missing_roots, total: Int }
+    struct Singular: Codable { let point_re, point_im: [Double]; let residual: Double }
+    let variety: String
+    let variety_spec: String
+    let psi: [Double]
+    let ambient: [Int]
+    let dimension: Int
+    let multidegrees: [[Int]]
+    let kahler: [Double]
+    let seed: UInt64
+    let points: Int
+    let draws: Int
+    let roots_per_draw: Int
+    let sampling_degrees: [Int]
+    let dropped: Dropped
+    let max_abs_Q: Double
+    let kappa: Double
+    let vol_k: Double
+    let vol_k_intersection: Double
+    let vol_cy: Double
+    let vol_cy_error: Double
+    let sigma_fs: Double
+    let singular: Singular?
+    let seconds_sampling: Double
+    let seconds_total: Double
+}
+
+struct CYSampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Shiffman–Zelditch points on a Calabi–Yau with weights, |Ω|², FS pullbacks, κ, Vol_K and Vol_CY.",
+        discussion: """
+        Lines (linear spaces for complete intersections) through FS-random points; every intersection point is kept
+        (companion-matrix eigenvalues, Newton-polished to |Q| < 1e-10), so the points follow the mixed FS measure.
+        Points too close to the singular locus are dropped and counted; a singular member is reported on stderr
+        and in summary.json ("singular").
+
+        Writes to DIR:
+          points.npy       complex128 [N, D]  homogeneous coordinates, largest coordinate per factor = 1
+          weights.npy      float64 [N]        normalised weights w (mean(w det g_FS(1)/|Ω|²) = Vol_K(1))
+          omega2.npy       float64 [N]        |Ω|² = 1/|det ∂Q_a/∂z_dep|²
+          pullback_fs.npy  complex128 [N, n, n]  pulled-back FS metric at --kahler (first index holomorphic)
+          patch.npy, dependent.npy  int64 [N, F], [N, K]  patch and eliminated coordinates
+          summary.json     kappa, vol_k, vol_cy (± error), sigma_fs, variety, seed, dropped counts, timings
+
+        Examples:
+          nntheory cy sample --variety fermat-quintic --points 100000 --seed 0 --out quintic
+          nntheory cy sample --variety dwork-quintic --psi 0.5 --points 200000 --out dwork05
+          nntheory cy sample --variety bicubic --kahler 1,2 --points 50000 --out bicubic
+          nntheory cy sample --variety "z0^3 + z1^3 + z2^3 - 3*psi*z0*z1*z2" --psi 0.2 --points 10000 --out torus
+        """
     )
 
+    @OptionGroup var geometry: CYVarietyOptions
+
+    @Option(parsing: .unconditional, help: "Number of points N.")
+    var points: Int = 100_000
+
+    @Option(parsing: .unconditional, help: "Random seed (draw i uses Philox stream i).")
+    var seed: UInt64 = 0
+
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores; results do not depend on it).")
+    var threads: Int?
+
+    @Option(help: "Output directory.")
+    var out: String
+
     func run() throws {
-        try reportingErrors { throw ExitCode(2) }
+        try reportingErrors {
+            let (v, psi, t) = try geometry.resolve()
+            guard points >= 1 else { throw InputError("--points: \(points), expected a positive number") }
+            if let th = threads, th < 1 { throw InputError("--threads: \(th), expected at least 1") }
+            let start = Date()
+            let sampler = try PointSampler(variety: v)
+            let singular = v.findSingularPoint(seed: seed)
+            if let sp = singular {
+                let coords = sp.point.map { String(format: "%.4g%+.4gi", $0.real, $0.imaginary) }.joined(separator: ", ")
+                progress("warning: \(v.name) is singular: Q = dQ = 0 at (\(coords)); points with |det ∂Q/∂z_dep| below \(sampler.singularTolerance) of the scale are dropped")
+            }
+            progress("cy sample: \(v.name) in \(v.ambient), \(sampler.rootsPerDraw) roots per draw, \(points) points")
+            let s = try sampler.sample(count: points, seed: seed, threads: threads) { found in
+                progress("  \(found)/\(points) points")
+            }
+            let tSample = Date().timeIntervalSince(start)
+            let n = v.dimension, d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
+            let pb = FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
+            let det = HermitianDeterminants.compute(pb, count: s.count, order: n, threads: threads)
+            let volK = s.kahlerVolume(determinants: det), volCY = s.calabiYauVolume
+            let sigma = SigmaMeasure.sigma(s, determinants: det)
+            let dir = URL(fileURLWithPath: out)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try NPY.write(NDArray(shape: [s.count, d], data: s.points), to: dir.appendingPathComponent("points.npy"))
+            try NPY.write(NDArray(shape: [s.count], data: s.weights), to: dir.appendingPathComponent("weights.npy"))
+            try NPY.write(NDArray(shape: [s.count], data: s.omegaSquared), to: dir.appendingPathComponent("omega2.npy"))
+            try NPY.write(NDArray(shape: [s.count, n, n], data: pb), to: dir.appendingPathComponent("pullback_fs.npy"))
+            try NPY.write(NDArray(shape: [s.count, f], data: s.patch.map(Int64.init)), to: dir.appendingPathComponent("patch.npy"))
+            try NPY.write(NDArray(shape: [s.count, k], data: s.dependent.map(Int64.init)), to: dir.appendingPathComponent("dependent.npy"))
+            let dr = s.dropped
+            let summary = CYSampleSummary(
+                variety: v.name, variety_spec: geometry.variety, psi: [psi.real, psi.imaginary], ambient: v.ambient.dimensions,
+                dimension: n, multidegrees: v.multidegrees, kahler: t, seed: seed, points: s.count, draws: s.draws,
+                roots_per_draw: sampler.rootsPerDraw, sampling_degrees: v.samplingDegrees,
+                dropped: .init(residual: dr.residual, near_singular: dr.nearSingular, non_finite: dr.nonFinite, missing_roots: dr.missingRoots, total: dr.total),
+                max_abs_Q: s.maxResidual, kappa: volK / volCY, vol_k: volK, vol_k_intersection: v.kahlerVolume(t), vol_cy: volCY,
+                vol_cy_error: IntegrationWeights.standardError(s.weights), sigma_fs: sigma,
+                singular: singular.map { .init(point_re: $0.point.map(\.real), point_im: $0.point.map(\.imaginary), residual: $0.residual) },
+                seconds_sampling: tSample, seconds_total: Date().timeIntervalSince(start))
+            try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
+            print(String(format: "%@: %d points (%d draws, %d dropped)  κ = %.6g  Vol_K = %.6g (intersection %.6g)  Vol_CY = %.6g ± %.2g  σ_FS = %.4f  → %@",
+                         v.name, s.count, s.draws, dr.total, volK / volCY, volK, v.kahlerVolume(t), volCY, summary.vol_cy_error, sigma, out))
+        }
+    }
+}
+
+struct CYVolumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "volume",
+        abstract: "Intersection numbers d_{r…s} and the Kähler volume Vol_K(t) = ∫_X J^n (JSON on stdout).",
+        discussion: """
+        Normalisation ∫_A ∏_r J_r^{n_r} = 1 on the ambient space (cymetric's get_volume_from_intersections).
+        Prints JSON: variety, ambient, dimension, multidegrees, calabi_yau (c₁ = 0), intersection_numbers
+        (sorted factor indices, 1-based, → d), kahler, vol_k, sampling_degrees and roots_per_draw of the sampler.
+
+        Examples:
+          nntheory cy volume --variety quintic-k3
+          nntheory cy volume --variety bicubic --kahler 1,2
+          nntheory cy volume --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3" --ambient 2,2 --kahler 1,3
+        """
+    )
+
+    @OptionGroup var geometry: CYVarietyOptions
+
+    struct Output: Codable {
+        let variety: String
+        let ambient: [Int]
+        let dimension: Int
+        let multidegrees: [[Int]]
+        let calabi_yau: Bool
+        let intersection_numbers: [String: Double]
+        let kahler: [Double]
+        let vol_k: Double
+        let sampling_degrees: [Int]
+        let roots_per_draw: Int
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let (v, _, t) = try geometry.resolve()
+            var numbers: [String: Double] = [:]
+            for (idx, d) in IntersectionNumbers.numbers(of: v) { numbers[idx.map { String($0 + 1) }.joined(separator: ",")] = d }
+            let roots = Int(IntersectionNumbers.mixedDegree(of: v, sampling: v.samplingDegrees))
+            let o = Output(variety: v.name, ambient: v.ambient.dimensions, dimension: v.dimension, multidegrees: v.multidegrees,
+                           calabi_yau: v.isCalabiYau, intersection_numbers: numbers, kahler: t, vol_k: v.kahlerVolume(t),
+                           sampling_degrees: v.samplingDegrees, roots_per_draw: roots)
+            print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
+        }
+    }
+}
+
+struct CYSigmaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sigma",
+        abstract: "σ (and the Ricci measure) of a metric on a sample written by `cy sample` (JSON on stdout).",
+        discussion: """
+        σ = (1/(N Vol_CY)) Σ_i w_i |1 − det g_i/|Ω_i|² · Vol_CY/Vol_K| with Vol_K = mean(w det g/|Ω|²) of the metric
+        under test (cymetric's sigma_measure), and its jackknife error. For --metric fs the Ricci scalar
+        R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R) is computed by finite differences on the
+        first --ricci-points points and the Ricci measure ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|) reported.
+        The variety is read from DIR/summary.json; weights, |Ω|² and the geometry are recomputed from points.npy.
+        --kahler overrides the sample's Kähler moduli.
+
+        Examples:
+          nntheory cy sigma --sample quintic --metric fs
+          nntheory cy sigma --sample bicubic --metric fs --kahler 1,3 --ricci-points 0 --out sigma.json
+        """
+    )
+
+    @Option(help: ArgumentHelp("Directory written by `nntheory cy sample`.", valueName: "DIR"))
+    var sample: String
+
+    @Option(help: ArgumentHelp("Metric: fs (Fubini–Study at the Kähler moduli).", valueName: "fs"))
+    var metric: String = "fs"
+
+    @Option(help: ArgumentHelp("Kähler moduli t_r (default: the sample's).", valueName: "t1,t2,…"))
+    var kahler: String?
+
+    @Option(name: .customLong("ricci-points"), parsing: .unconditional, help: "Points for the Ricci measure (0: skip).")
+    var ricciPoints: Int = 1000
+
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Also write the JSON to this file.")
+    var out: String?
+
+    struct Output: Codable {
+        let metric: String
+        let variety: String
+        let points: Int
+        let kahler: [Double]
+        let sigma: Double
+        let sigma_error: Double
+        let vol_k: Double
+        let vol_cy: Double
+        let kappa: Double
+        let ricci_measure: Double?
+        let ricci_points: Int
+        let ricci_sign_convention: String
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let dir = URL(fileURLWithPath: sample)
+            let summaryURL = dir.appendingPathComponent("summary.json")
+            guard let data = try? Data(contentsOf: summaryURL) else { throw InputError("--sample: cannot read \(summaryURL.path), expected a directory written by `nntheory cy sample`") }
+            guard let summary = try? JSONDecoder().decode(CYSampleSummary.self, from: data) else {
+                throw InputError("--sample: \(summaryURL.path) is not a cy sample summary")
+            }
+            var options = try CYVarietyOptions.parse(["--variety", summary.variety_spec, "--psi", "\(summary.psi[0])+\(summary.psi[1])*i"]
+                                                     + (Variety.builtIn(summary.variety_spec) == nil ? ["--ambient", summary.ambient.map(String.init).joined(separator: ",")] : []))
+            options.kahler = kahler ?? summary.kahler.map { String($0) }.joined(separator: ",")
+            let (v, _, t) = try options.resolve()
+            guard metric.lowercased() == "fs" else {
+                throw InputError("--metric: '\(metric)', expected fs")
+            }
+            guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
+            let arr = try NPY.read(dir.appendingPathComponent("points.npy"))
+            guard case let .complex128(a) = arr, a.rank == 2, a.shape[1] == v.coordinateCount else {
+                throw InputError("--sample: points.npy has shape \(arr.shape), expected complex128 [N, \(v.coordinateCount)]")
+            }
+            let s = try PointSampler(variety: v).evaluate(points: a.data, seed: summary.seed, threads: threads)
+            let det = FubiniStudy.determinants(of: s, kahler: t, threads: threads)
+            let sigma = SigmaMeasure.sigma(s, determinants: det)
+            let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
+            var ricci: Double? = nil
+            let m = min(ricciPoints, s.count)
+            if m > 0 {
+                progress("cy sigma: Ricci scalar by finite differences on \(m) points")
+                let r = RicciMeasure.ricciScalars(s, metric: RicciMeasure.fubiniStudyMetric(variety: v, kahler: t), count: m, threads: threads)
+                ricci = RicciMeasure.measure(weights: Array(s.weights.prefix(m)), omegaSquared: Array(s.omegaSquared.prefix(m)),
+                                             determinants: Array(det.prefix(m)), ricci: r, dimension: v.dimension)
+            }
+            let volK = s.kahlerVolume(determinants: det)
+            let o = Output(metric: "fs", variety: v.name, points: s.count, kahler: t, sigma: sigma, sigma_error: err, vol_k: volK,
+                           vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
+                           ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
+            let json = try JSONOutput.encode(o)
+            if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
+            print(String(decoding: json, as: UTF8.self))
+        }
     }
 }

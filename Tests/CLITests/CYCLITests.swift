@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// `nntheory cy sample | volume | sigma`: outputs load in numpy with the documented shapes, dtypes and relations.
+@Suite struct CYCLITests {
+    @Test func sampleWritesNumpyLoadableArraysConsistentWithTheSummary() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "sample", "--variety", "bicubic", "--kahler", "1,2", "--points", "600", "--seed", "3", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import json, numpy as np
+        d = '\(dir)'
+        z = np.load(d + '/points.npy'); w = np.load(d + '/weights.npy'); o = np.load(d + '/omega2.npy')
+        g = np.load(d + '/pullback_fs.npy'); p = np.load(d + '/patch.npy'); dep = np.load(d + '/dependent.npy')
+        s = json.load(open(d + '/summary.json'))
+        assert z.dtype == np.complex128 and z.shape == (600, 6), (z.dtype, z.shape)
+        assert w.shape == (600,) and o.shape == (600,) and g.dtype == np.complex128 and g.shape == (600, 3, 3)
+        assert p.shape == (600, 2) and dep.shape == (600, 1) and p.dtype == np.int64
+        x, y = z[:, :3], z[:, 3:]
+        Q = (x**3).sum(1) * (y**3).sum(1) + (x**3 * y**3).sum(1)      # the bicubic's definition
+        assert np.abs(Q).max() < 1e-10, np.abs(Q).max()
+        assert np.allclose(z[np.arange(600), p[:, 0]], 1) and np.allclose(z[np.arange(600), p[:, 1]], 1)
+        assert np.allclose(g, np.conj(np.transpose(g, (0, 2, 1))))   # Hermitian
+        det = np.linalg.det(g).real
+        volk = np.mean(w * det / o); volcy = np.mean(w)
+        assert abs(volk - s['vol_k']) < 1e-9 * volk and abs(volcy - s['vol_cy']) < 1e-9 * volcy
+        assert abs(s['kappa'] - volk / volcy) < 1e-12
+        assert s['vol_k_intersection'] == 54 and s['points'] == 600 and s['seed'] == 3 and s['dropped']['total'] == 0
+        assert s['variety'] == 'bicubic' and s['kahler'] == [1, 2] and s.get('singular') is None
+        # |Omega|^2 = 1/|dQ/dz_dep|^2 recomputed in numpy
+        zz = z.copy(); i = np.arange(600); j = dep[:, 0]
+        fx = 3 * x**2 * ((y**3).sum(1)[:, None] + y**3); fy = 3 * y**2 * ((x**3).sum(1)[:, None] + x**3)
+        grad = np.concatenate([fx, fy], axis=1)
+        assert np.allclose(o, 1 / np.abs(grad[i, j])**2, rtol=1e-10)
+        print('ok')
+        """)
+        #expect(py.status == 0 && py.output.contains("ok"), "\(py.output)")
+    }
+
+    @Test func sigmaOfFubiniStudyMatchesTheSampleSummary() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "sample", "--variety", "z0^5 + z1^5 + z2^5 + z3^5 + z4^5 - 5*psi*z0*z1*z2*z3*z4", "--psi", "0.1",
+                             "--points", "800", "--seed", "1", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let sig = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "20", "--out", dir + "/sigma.json"])
+        #expect(sig.status == 0, "\(sig.stderr)")
+        let py = try CLI.python("""
+        import json, numpy as np
+        d = '\(dir)'
+        s = json.load(open(d + '/summary.json')); t = json.load(open(d + '/sigma.json'))
+        assert abs(t['sigma'] - s['sigma_fs']) < 1e-10, (t['sigma'], s['sigma_fs'])
+        w = np.load(d + '/weights.npy'); o = np.load(d + '/omega2.npy'); g = np.load(d + '/pullback_fs.npy')
+        det = np.linalg.det(g).real; vk = np.mean(w * det / o); vc = np.mean(w)
+        sigma = np.mean(w * np.abs(1 - det / o * vc / vk)) / vc
+        assert abs(sigma - t['sigma']) < 1e-10, (sigma, t['sigma'])
+        assert t['ricci_points'] == 20 and t['ricci_measure'] > 0
+        assert 0 < t['sigma_error'] < 0.1
+        print('ok')
+        """)
+        #expect(py.status == 0 && py.output.contains("ok"), "\(py.output)")
+        #expect(sig.stdout.contains("\"sigma\""))
+    }
+
+    @Test func volumePrintsIntersectionNumbers() throws {
+        let r = try CLI.run(["cy", "volume", "--variety", "tian-yau", "--kahler", "1,2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["vol_k"] as? Double == 162)
+        let d = json["intersection_numbers"] as! [String: Double]
+        #expect(d["1,1,2"] == 9 && d["1,2,2"] == 9 && d["1,1,1"] == 0)
+        #expect(json["roots_per_draw"] as? Int == 9)
+    }
+
+    @Test func singularMemberIsReported() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "sample", "--variety", "dwork-quintic", "--psi", "1", "--points", "100", "--out", dir])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("singular"))
+        let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+        #expect(s["singular"] is [String: Any])
+    }
+
+    @Test(arguments: [
+        (["cy", "sample", "--variety", "octic", "--out", "X"], "octic"),
+        (["cy", "sample", "--variety", "z0^5 + x", "--out", "X"], "unexpected 'x'"),
+        (["cy", "sample", "--variety", "bicubic", "--kahler", "1", "--out", "X"], "--kahler"),
+        (["cy", "sample", "--variety", "bicubic", "--kahler", "1,-2", "--out", "X"], "positive"),
+        (["cy", "sample", "--points", "-5", "--out", "X"], "-5"),
+        (["cy", "sample", "--psi", "abc", "--out", "X"], "abc"),
+        (["cy", "sigma", "--sample", "/nonexistent/dir"], "/nonexistent/dir"),
+        (["cy", "volume", "--variety", "z0^5 + z1^4"], "not homogeneous"),
+    ] as [([String], String)])
+    func badInputGivesOneLineError(args: [String], needle: String) throws {
+        let r = try CLI.run(args.map { $0 == "X" ? CLI.tempDir() : $0 })
+        #expect(r.status != 0)
+        #expect(r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains(needle), "stderr: \(r.stderr)")
+    }
+
+    @Test(arguments: [["cy", "--help"], ["cy", "sample", "--help"], ["cy", "sigma", "--help"], ["cy", "volume", "--help"]])
+    func helpHasExamples(args: [String]) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("USAGE"))
+        if args.count > 2 { #expect(r.stdout.contains("Examples")) }
+    }
+}
