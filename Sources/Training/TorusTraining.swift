@@ -107,7 +107,11 @@ public final class TorusTrainer {
     var optimizer: OptimizerState
     var step = 0
 
-    public init(config: TorusTrainingConfig) throws {
+    let fixedVolumeTarget: Double?
+
+    /// A trainer; `parameters` warm-starts the network (instead of the seed's initialisation) and `volumeTarget`
+    /// fixes V₀ (instead of the volume when the main phase starts), e.g. to polish another run's result.
+    public init(config: TorusTrainingConfig, parameters: [Double]? = nil, volumeTarget: Double? = nil) throws {
         try config.validate()
         self.config = config
         spec = try MLPSpec.parse(config.net)
@@ -119,6 +123,11 @@ public final class TorusTrainer {
             .map { TorusQuadrature.grid(dimension: config.dimension, side: $0) }
         evalGrid = TorusQuadrature.grid(dimension: config.dimension, side: config.evalSide)
         optimizer = OptimizerState(kind: initTarget != nil && config.initSteps > 0 ? .adam : config.optimizer, parameters: model.network.parameterCount)
+        fixedVolumeTarget = volumeTarget
+        if let th = parameters {
+            guard th.count == model.network.parameterCount else { throw InputError("\(th.count) starting parameters, expected \(model.network.parameterCount)") }
+            model.network.parameters = th
+        }
     }
 
     var totalSteps: Int { (initTarget != nil ? config.initSteps : 0) + config.steps }
@@ -242,7 +251,7 @@ public final class TorusTrainer {
                 if initSteps > 0 { optimizer = OptimizerState(kind: config.optimizer, parameters: model.network.parameterCount) }
                 if config.volumeConstraint && config.loss != .mse {
                     let q = grid ?? evalGrid
-                    volumeTarget = model.lossAndGradient(.scalar2, quadrature: q, gradient: false).volume
+                    volumeTarget = fixedVolumeTarget ?? model.lossAndGradient(.scalar2, quadrature: q, gradient: false).volume
                 }
                 try snapshot(0, root: root)
             }
