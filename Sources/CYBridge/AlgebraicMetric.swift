@@ -110,6 +110,178 @@ public struct AlgebraicMetric: Sendable {
         }
     }
 
+    // MARK: - Curvature
+
+    /// The ambient metric and its first two derivatives at each point, from the second-order jets:
+    /// g_ij̄ [P, D, D], ∂_m g_ij̄ as [P, D(m), D(i), D(j)], and ∂_m∂̄_n g_ij̄ as [P, D(m), D(n), D(i), D(j)].
+    ///
+    /// With a_IJ = ψ_{IJ̄}/ψ (I, J ∈ {∅, i, im}) and the rules ∂_m a_IJ = a_{(Im)J} − a_IJ a_m∅,
+    /// ∂̄_n a_IJ = a_{I(Jn)} − a_IJ a_∅n:  (kπ) g_ij̄ = a_ij − a_i∅ a_∅j,
+    /// (kπ) ∂_m g_ij̄ = a_{(im)j} − a_ij a_m∅ − a_{(im)∅} a_∅j − a_i∅ a_mj + 2 a_i∅ a_∅j a_m∅, and ∂̄_n of that by the same rules.
+    public func ambientMetricDerivatives(points: [Complex<Double>]) -> (metric: [Complex<Double>], first: [Complex<Double>], second: [Complex<Double>]) {
+        let d = basis.variables, pc = points.count / d
+        var g = [Complex<Double>](repeating: .zero, count: pc * d * d)
+        var g1 = [Complex<Double>](repeating: .zero, count: pc * d * d * d)
+        var g2 = [Complex<Double>](repeating: .zero, count: pc * d * d * d * d)
+        let c = prefactor
+        var a = [Complex<Double>](repeating: .zero, count: basis.jetRows(.second) * basis.jetRows(.second))
+        forEachPoint(points: points, order: .second) { p, gram, r in
+            let ip = 1 / gram[0].real
+            for e in 0..<(r * r) { a[e] = cydScaled(gram[e], ip) }
+            func row2(_ i: Int, _ j: Int) -> Int { basis.secondDerivativeRow(i, j) }
+            for i in 0..<d {
+                let ai0 = a[(1 + i) * r]
+                for j in 0..<d {
+                    let a0j = a[1 + j], aij = a[(1 + i) * r + 1 + j]
+                    g[(p * d + i) * d + j] = cydScaled(aij - ai0 * a0j, c)
+                    for m in 0..<d {
+                        let rim = row2(i, m)
+                        let am0 = a[(1 + m) * r], amj = a[(1 + m) * r + 1 + j]
+                        let aimj = a[rim * r + 1 + j], aim0 = a[rim * r]
+                        let d1 = aimj - aij * am0 - aim0 * a0j - ai0 * amj + Complex(2, 0) * ai0 * a0j * am0
+                        g1[((p * d + m) * d + i) * d + j] = cydScaled(d1, c)
+                        for n in 0..<d {
+                            let rjn = row2(j, n)
+                            let a0n = a[1 + n]
+                            let dA = a[rim * r + rjn] - aimj * a0n
+                            let dB = a[(1 + i) * r + rjn] - aij * a0n
+                            let dC = a[(1 + m) * r + 1 + n] - am0 * a0n
+                            let dE = a[rim * r + 1 + n] - aim0 * a0n
+                            let dF = a[rjn] - a0j * a0n
+                            let dG = a[(1 + i) * r + 1 + n] - ai0 * a0n
+                            let dH = a[(1 + m) * r + rjn] - amj * a0n
+                            var d2 = dA - dB * am0 - aij * dC - dE * a0j - aim0 * dF - dG * amj - ai0 * dH
+                            d2 = d2 + Complex(2, 0) * (dG * a0j * am0 + ai0 * dF * am0 + ai0 * a0j * dC)
+                            g2[(((p * d + m) * d + n) * d + i) * d + j] = cydScaled(d2, c)
+                        }
+                    }
+                }
+            }
+        }
+        return (g, g1, g2)
+    }
+
+    /// The derivatives ∂J_a^i/∂x_b of the pullback Jacobian on a complete intersection, [P, n(b), n(a), D(i)]:
+    /// differentiating Σ_i J_a^i ∂_iQ_β = 0 along x_b gives B·(∂_b J_a^{dep}) = −(J_a^i J_b^j ∂_i∂_jQ_β)_β with
+    /// B_{βα} = ∂Q_β/∂z_{dep_α}; the other components of J are constant (0 or 1).
+    public static func jacobianDerivatives(variety v: Variety, points: [Complex<Double>], jacobians: [Complex<Double>],
+                                           dependent: [Int]) -> [Complex<Double>] {
+        let d = v.coordinateCount, n = v.dimension, k = v.equationCount, pc = points.count / d
+        var out = [Complex<Double>](repeating: .zero, count: pc * n * n * d)
+        for p in 0..<pc {
+            let z = Array(points[(p * d)..<((p + 1) * d)])
+            let dep = Array(dependent[(p * k)..<((p + 1) * k)])
+            let grads = v.equations.map { $0.gradient(at: z) }, hess = v.equations.map { $0.hessian(at: z) }
+            var b = ComplexMatrix(rows: k, cols: k)
+            for be in 0..<k { for al in 0..<k { b[be, al] = grads[be][dep[al]] } }
+            var rhs = ComplexMatrix(rows: k, cols: n * n)
+            for be in 0..<k {
+                for bb in 0..<n { for aa in 0..<n {
+                    var acc = Complex<Double>.zero
+                    for i in 0..<d {
+                        let ja = jacobians[(p * n + aa) * d + i]
+                        if ja == .zero { continue }
+                        for j in 0..<d { acc = acc + ja * jacobians[(p * n + bb) * d + j] * hess[be][i * d + j] }
+                    }
+                    rhs[be, bb * n + aa] = -acc
+                } }
+            }
+            guard let x = try? LinearAlgebra.solve(b, rhs) else { continue }
+            for bb in 0..<n { for aa in 0..<n { for al in 0..<k {
+                out[((p * n + bb) * n + aa) * d + dep[al]] = x[al, bb * n + aa]
+            } } }
+        }
+        return out
+    }
+
+    /// The Ricci scalar R = −g^{ab̄} ∂_a∂̄_b log det g_pb of the pulled-back metric at each point (standard sign;
+    /// cymetric's "Ricci scalar" is −R), analytically:
+    ///   ∂_b G_cd̄ = (∂_bJ_c^i) g_ij̄ J̄_d^j + J_c^i J_b^m ∂_m g_ij̄ J̄_d^j,
+    ///   ∂̄_e∂_b G_cd̄ = (∂_bJ_c^i)(J̄_e^n ∂̄_n g_ij̄)J̄_d^j + (∂_bJ_c^i) g_ij̄ conj(∂_eJ_d^j)
+    ///                  + J_c^i J_b^m J̄_e^n ∂_m∂̄_n g_ij̄ J̄_d^j + J_c^i J_b^m ∂_m g_ij̄ conj(∂_eJ_d^j),
+    ///   ∂_b∂̄_e log det G = tr(G⁻¹ ∂_b∂̄_e G) − tr(G⁻¹ ∂_b G G⁻¹ ∂̄_e G),
+    /// with `jacobianDerivatives` [P, n(b), n(a), D] = ∂J_a^i/∂x_b.
+    public func ricciScalars(points: [Complex<Double>], jacobians: [Complex<Double>], jacobianDerivatives dj: [Complex<Double>],
+                             dimension n: Int) throws -> [Double] {
+        try checkJacobians(points: points, jacobians: jacobians, dimension: n)
+        let d = basis.variables, pc = points.count / d
+        guard dj.count == pc * n * n * d else {
+            throw InputError("Ricci: \(dj.count) Jacobian-derivative entries for \(pc) points, expected \(pc)·\(n)·\(n)·\(d)")
+        }
+        let (g, g1, g2) = ambientMetricDerivatives(points: points)
+        var out = [Double](repeating: .nan, count: pc)
+        let nn = n * n
+        for p in 0..<pc {
+            let J = { (a: Int, i: Int) in jacobians[(p * n + a) * d + i] }
+            let dJ = { (b: Int, a: Int, i: Int) in dj[((p * n + b) * n + a) * d + i] }
+            let gm = { (i: Int, j: Int) in g[(p * d + i) * d + j] }
+            // Db g_ij̄ = J_b^m ∂_m g_ij̄  [n, D, D];  D̄e g_ij̄ = conj(J_e^n) ∂̄_n g_ij̄ = conj(J_e^n) conj(∂_n g_jī)
+            var dbg = [Complex<Double>](repeating: .zero, count: n * d * d), deg = dbg
+            for b in 0..<n { for i in 0..<d { for j in 0..<d {
+                var s1 = Complex<Double>.zero, s2 = Complex<Double>.zero
+                for m in 0..<d {
+                    s1 = s1 + J(b, m) * g1[((p * d + m) * d + i) * d + j]
+                    s2 = s2 + (J(b, m) * g1[((p * d + m) * d + j) * d + i]).conjugate
+                }
+                dbg[(b * d + i) * d + j] = s1; deg[(b * d + i) * d + j] = s2
+            } } }
+            // G, ∂_b G, ∂̄_e∂_b G
+            var G = [Complex<Double>](repeating: .zero, count: nn)
+            var dG = [Complex<Double>](repeating: .zero, count: n * nn), ddG = [Complex<Double>](repeating: .zero, count: nn * nn)
+            func sandwich(_ left: (Int) -> Complex<Double>, _ mid: (Int, Int) -> Complex<Double>, _ right: (Int) -> Complex<Double>) -> Complex<Double> {
+                var acc = Complex<Double>.zero
+                for i in 0..<d {
+                    let l = left(i)
+                    if l == .zero { continue }
+                    var row = Complex<Double>.zero
+                    for j in 0..<d { row = row + mid(i, j) * right(j) }
+                    acc = acc + l * row
+                }
+                return acc
+            }
+            for c in 0..<n { for dd in 0..<n {
+                G[c * n + dd] = sandwich({ J(c, $0) }, gm, { J(dd, $0).conjugate })
+                for b in 0..<n {
+                    dG[(b * n + c) * n + dd] = sandwich({ dJ(b, c, $0) }, gm, { J(dd, $0).conjugate })
+                        + sandwich({ J(c, $0) }, { dbg[(b * d + $0) * d + $1] }, { J(dd, $0).conjugate })
+                    for e in 0..<n {
+                        var v = sandwich({ dJ(b, c, $0) }, { deg[(e * d + $0) * d + $1] }, { J(dd, $0).conjugate })
+                        v = v + sandwich({ dJ(b, c, $0) }, gm, { dJ(e, dd, $0).conjugate })
+                        v = v + sandwich({ J(c, $0) }, { dbg[(b * d + $0) * d + $1] }, { dJ(e, dd, $0).conjugate })
+                        v = v + sandwich({ J(c, $0) }, { i, j in
+                            var acc = Complex<Double>.zero
+                            for m in 0..<d {
+                                let jbm = J(b, m)
+                                if jbm == .zero { continue }
+                                for nn2 in 0..<d { acc = acc + jbm * J(e, nn2).conjugate * g2[(((p * d + m) * d + nn2) * d + i) * d + j] }
+                            }
+                            return acc
+                        }, { J(dd, $0).conjugate })
+                        ddG[((b * n + e) * n + c) * n + dd] = v
+                    }
+                }
+            } }
+            guard let inv = try? DonaldsonBalancing.hermitianInverse(ComplexMatrix(rows: n, cols: n, data: G)) else { continue }
+            // (∂̄_e G)_cd̄ = conj((∂_e G)_dc̄)
+            var ric = [Complex<Double>](repeating: .zero, count: nn)   // ∂_b∂̄_e log det G
+            for b in 0..<n { for e in 0..<n {
+                var t1 = Complex<Double>.zero, t2 = Complex<Double>.zero
+                for c in 0..<n { for dd in 0..<n {
+                    t1 = t1 + inv[dd, c] * ddG[((b * n + e) * n + c) * n + dd]
+                    // tr(A ∂_bG A ∂̄_eG) = Σ A_{dc} (∂_bG)_{c d'} A_{d' c'} (∂̄_eG)_{c' d}
+                    for d2 in 0..<n { for c2 in 0..<n {
+                        t2 = t2 + inv[dd, c] * dG[(b * n + c) * n + d2] * inv[d2, c2] * dG[(e * n + dd) * n + c2].conjugate
+                    } }
+                } }
+                ric[b * n + e] = t1 - t2
+            } }
+            var r = Complex<Double>.zero
+            for b in 0..<n { for e in 0..<n { r = r + inv[e, b] * ric[b * n + e] } }
+            out[p] = -r.real
+        }
+        return out
+    }
+
     // MARK: - Internals
 
     func checkJacobians(points: [Complex<Double>], jacobians: [Complex<Double>], dimension n: Int) throws {

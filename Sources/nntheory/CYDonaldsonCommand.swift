@@ -1,0 +1,257 @@
+import ArgumentParser
+import CYBridge
+import Dispatch
+import Foundation
+import NumericCore
+import Numerics
+
+struct CYDonaldsonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "donaldson",
+        abstract: "Donaldson's balanced metrics on a hypersurface for k = 1…K, with σ on an independent sample.",
+        discussion: """
+        For each k: the sections s_α of O(k) are the monomials of degree k reduced modulo the defining polynomial
+        (N_k = 5, 15, 35, 70, 125, 205 on the quintic), and the T-operator
+          T(h)_{αβ̄} = N_k/(N_p Vol_CY) Σ_p w_p s_α s̄_β/(sᵀ h s̄),   h ← (T(h)⁻¹)ᵀ
+        (cymetric's and cyjax's convention) is iterated from h = diag(multinomial coefficients) on N_p points
+        (default 10·N_k² + 50 000, AHO 1910.08605) until the relative change of h is below --tolerance.
+        The metric g = ∂∂̄ log(sᵀ h s̄)/(kπ), pulled back to X, is then scored on an independent sample of
+        --eval-points points: σ = mean_w|1 − det g/|Ω|² · Vol_CY/Vol_K| (cymetric's σ) with its jackknife error, and
+        Vol_K = mean(w det g/|Ω|²), which must stay at the intersection volume for every k.
+
+        Points: one Shiffman–Zelditch sample from --seed of max_k N_p points (each k uses its first N_p points) and
+        an independent evaluation sample (seed derived from --seed).
+
+        Writes to DIR: h_k{K}.npy (complex128 [N_k, N_k], ψ = sᵀ h s̄, tr h = N_k), sections_k{K}.npy (int64 exponents
+        [N_k, D], the order of h's rows), summary.json (variety, seeds, σ_FS, per k: sections, points, iterations,
+        converged, changes, seconds per iteration, σ and its error, Vol_K and its error), sigma.svg (σ_k against k).
+        Progress goes to stderr.
+
+        Examples:
+          nntheory cy donaldson --variety fermat-quintic --k 1..6 --seed 0 --out donaldson-fermat
+          nntheory cy donaldson --variety dwork-quintic --psi 0.5 --k 1..6 --eval-points 200000 --out dwork05
+          nntheory cy donaldson --variety quartic-k3 --k 1,2,3 --points 20000 --out k3
+        """
+    )
+
+    @Option(help: "Variety: fermat-quintic, dwork-quintic, quartic-k3, cubic-torus, bicubic, or a polynomial in z0, z1, … (hypersurfaces only).")
+    var variety: String = "fermat-quintic"
+
+    @Option(parsing: .unconditional, help: "ψ of the Dwork quintic Σz⁵ − 5ψΠz.")
+    var psi: Double = 0
+
+    @Option(name: .customLong("k"), help: "Degrees k: a range '1..6' or a list '1,2,4'.")
+    var degrees: String = "1..6"
+
+    @Option(parsing: .unconditional, help: "T-operator points per k (default 10·N_k² + 50 000).")
+    var points: Int?
+
+    @Option(name: .customLong("eval-points"), parsing: .unconditional, help: "Points of the independent σ sample.")
+    var evalPoints: Int = 100_000
+
+    @Option(parsing: .unconditional, help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(parsing: .unconditional, help: "Stop when ‖h_{t+1} − h_t‖_F/‖h_t‖_F falls below this.")
+    var tolerance: Double = 1e-5
+
+    @Option(name: .customLong("max-iterations"), parsing: .unconditional, help: "At most this many T-operator steps per k.")
+    var maxIterations: Int = 30
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    func run() throws {
+        try reportingErrors {
+            let ks = try DonaldsonScan.parseDegrees(degrees)
+            guard psi.isFinite else { throw InputError("--psi: \(psi), expected a finite number") }
+            let v: Variety
+            if let b = Variety.builtIn(variety, psi: CDouble(psi, 0)) {
+                v = b
+            } else if variety.contains("z") {
+                v = try Variety.parse(variety, psi: CDouble(psi, 0))
+            } else {
+                throw InputError("--variety: '\(variety)', expected one of \(Variety.builtInNames.joined(separator: ", ")) or a polynomial in z0, z1, …")
+            }
+            if let p = points, p < 1 { throw InputError("--points: \(p), expected a positive number") }
+            guard evalPoints >= 100 else { throw InputError("--eval-points: \(evalPoints), expected at least 100") }
+            guard tolerance > 0 && tolerance.isFinite else { throw InputError("--tolerance: \(tolerance), expected a positive number") }
+            guard maxIterations >= 1 else { throw InputError("--max-iterations: \(maxIterations), expected at least 1") }
+            let scan = try DonaldsonScan(variety: v, degrees: ks, points: points, evalPoints: evalPoints, seed: seed,
+                                         tolerance: tolerance, maxIterations: maxIterations)
+            let result = try scan.run(progress: progress)
+            try scan.write(result, to: URL(fileURLWithPath: out))
+            for r in result.summary.degrees {
+                print(String(format: "k = %d  N_k = %3d  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f  (%d steps, %.2f s/step)",
+                             r.k, r.sections, r.sigma, r.sigmaError, r.volK, r.volKError, r.iterations, r.secondsPerIteration))
+            }
+        }
+    }
+}
+
+/// Donaldson's algorithm for a list of k on one variety, scored on an independent sample (shared by
+/// `nntheory cy donaldson` and the demo).
+struct DonaldsonScan {
+    let variety: Variety
+    let degrees: [Int]
+    let points: Int?
+    let evalPoints: Int
+    let seed: UInt64
+    let tolerance: Double
+    let maxIterations: Int
+    let bases: [SectionBasis]
+
+    struct DegreeResult: Codable {
+        var k: Int
+        var sections: Int
+        var points: Int
+        var iterations: Int
+        var converged: Bool
+        var changes: [Double]
+        var secondsPerIteration: Double
+        var secondsTotal: Double
+        var sigma: Double
+        var sigmaError: Double
+        var volK: Double
+        var volKError: Double
+        var secondsEvaluation: Double
+        enum CodingKeys: String, CodingKey {
+            case k, sections, points, iterations, converged, changes, sigma
+            case secondsPerIteration = "seconds_per_iteration", secondsTotal = "seconds_total", sigmaError = "sigma_error"
+            case volK = "vol_k", volKError = "vol_k_error", secondsEvaluation = "seconds_evaluation"
+        }
+    }
+
+    struct Summary: Codable {
+        var variety: String
+        var psi: Double?
+        var seed: UInt64
+        var evalSeed: UInt64
+        var evalPoints: Int
+        var volKExact: Double
+        var sigmaFS: Double
+        var sigmaFSError: Double
+        var secondsSampling: Double
+        var tolerance: Double
+        var convention: String
+        var degrees: [DegreeResult]
+        enum CodingKeys: String, CodingKey {
+            case variety, psi, seed, tolerance, convention, degrees
+            case evalSeed = "eval_seed", evalPoints = "eval_points", volKExact = "vol_k_exact", sigmaFS = "sigma_fs"
+            case sigmaFSError = "sigma_fs_error", secondsSampling = "seconds_sampling"
+        }
+    }
+
+    /// "1..6" or "1,2,4".
+    static func parseDegrees(_ text: String) throws -> [Int] {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        var ks: [Int]
+        if let r = t.range(of: "..") {
+            guard let a = Int(t[..<r.lowerBound]), let b = Int(t[r.upperBound...]), a <= b else {
+                throw InputError("--k: '\(text)', expected a range like 1..6 or a list like 1,2,4")
+            }
+            ks = Array(a...b)
+        } else {
+            ks = try parseList(t, option: "--k", expected: "an integer") { Int($0) }
+        }
+        guard !ks.isEmpty, ks.allSatisfy({ (1...12).contains($0) }) else {
+            throw InputError("--k: '\(text)', expected degrees between 1 and 12")
+        }
+        return ks
+    }
+
+    init(variety: Variety, degrees: [Int], points: Int?, evalPoints: Int, seed: UInt64, tolerance: Double, maxIterations: Int) throws {
+        guard variety.equationCount == 1 else {
+            throw InputError("--variety: \(variety.name) has \(variety.equationCount) equations, expected a hypersurface (one equation)")
+        }
+        self.variety = variety
+        self.degrees = degrees
+        self.points = points
+        self.evalPoints = evalPoints
+        self.seed = seed
+        self.tolerance = tolerance
+        self.maxIterations = maxIterations
+        let q = variety.equations[0]
+        let rows = (0..<q.monomialCount).map { q.exponents(ofMonomial: $0) }
+        let sizes = variety.ambient.dimensions.map { $0 + 1 }
+        bases = try degrees.map { k in
+            try SectionBasis(factorSizes: sizes, degrees: [Int](repeating: k, count: sizes.count), polynomialExponents: rows)
+        }
+    }
+
+    func pointCount(_ basis: SectionBasis) -> Int { points ?? DonaldsonBalancing.recommendedPointCount(sections: basis.count) }
+
+    func run(progress: @escaping (String) -> Void) throws -> (summary: Summary, forms: [ComplexMatrix]) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) * 1e-9 }
+        let sampler = try PointSampler(variety: variety)
+        let maxNp = bases.map(pointCount).max()!
+        progress("donaldson: sampling \(maxNp) T-operator points and \(evalPoints) evaluation points on \(variety.name)")
+        let tSample = try sampler.sample(count: maxNp, seed: seed)
+        let evalSeed = deriveSeed(seed, 0xD0A1)
+        let eval = try sampler.sample(count: evalPoints, seed: evalSeed)
+        let jac = PullbackJacobian.jacobians(of: eval)
+        let n = variety.dimension, d = variety.coordinateCount
+        let tSampling = seconds(since: t0)
+        let sigmaFS = SigmaMeasure.fubiniStudy(eval)
+        let sigmaFSError = SigmaMeasure.jackknifeError(weights: eval.weights, omegaSquared: eval.omegaSquared, determinants: eval.detFubiniStudy)
+        progress(String(format: "donaldson: sampled in %.1f s; σ_FS = %.4f ± %.4f", tSampling, sigmaFS, sigmaFSError))
+        var results: [DegreeResult] = []
+        var forms: [ComplexMatrix] = []
+        for (k, basis) in zip(degrees, bases) {
+            let np = pointCount(basis)
+            let don = try DonaldsonBalancing(basis: basis, points: Array(tSample.points[0..<(np * d)]), weights: Array(tSample.weights[0..<np]))
+            let tk = DispatchTime.now().uptimeNanoseconds
+            let r = try don.balance(tolerance: tolerance, maxIterations: maxIterations) { it, change in
+                progress(String(format: "donaldson: k = %d (N_k = %d, %d points) step %d: relative change %.2e", k, basis.count, np, it, change))
+            }
+            let tBalance = seconds(since: tk)
+            let te = DispatchTime.now().uptimeNanoseconds
+            let det = try AlgebraicMetric(basis: basis, h: r.h, degree: k).pullbackDeterminants(points: eval.points, jacobians: jac, dimension: n)
+            let sigma = SigmaMeasure.sigma(eval, determinants: det)
+            let sigmaError = SigmaMeasure.jackknifeError(weights: eval.weights, omegaSquared: eval.omegaSquared, determinants: det)
+            let x = (0..<eval.count).map { eval.weights[$0] * det[$0] / eval.omegaSquared[$0] }
+            let volK = x.reduce(0, +) / Double(x.count)
+            let volKError = (x.reduce(0) { $0 + ($1 - volK) * ($1 - volK) } / Double(max(1, x.count - 1)) / Double(x.count)).squareRoot()
+            let tEval = seconds(since: te)
+            progress(String(format: "donaldson: k = %d: σ = %.4f ± %.4f, Vol_K = %.4f ± %.4f (%d steps, %.1f s; evaluation %.1f s)",
+                            k, sigma, sigmaError, volK, volKError, r.iterations, tBalance, tEval))
+            results.append(DegreeResult(k: k, sections: basis.count, points: np, iterations: r.iterations, converged: r.converged,
+                                        changes: r.changes, secondsPerIteration: r.iterationSeconds.reduce(0, +) / Double(max(1, r.iterations)),
+                                        secondsTotal: tBalance, sigma: sigma, sigmaError: sigmaError, volK: volK, volKError: volKError,
+                                        secondsEvaluation: tEval))
+            forms.append(r.h)
+        }
+        let summary = Summary(variety: variety.name, psi: variety.name == "dwork-quintic" ? psiValue : nil, seed: seed, evalSeed: evalSeed,
+                              evalPoints: evalPoints, volKExact: variety.kahlerVolume([Double](repeating: 1, count: variety.ambient.factorCount)),
+                              sigmaFS: sigmaFS, sigmaFSError: sigmaFSError, secondsSampling: tSampling, tolerance: tolerance,
+                              convention: "psi = s^T h conj(s), K = log(psi)/(k pi), T = N_k/(N_p Vol_CY) sum_p w_p s conj(s)^T/psi, h <- (T^-1)^T, tr h = N_k",
+                              degrees: results)
+        return (summary, forms)
+    }
+
+    /// ψ of a Dwork member (the coefficient of Π z_i is −5ψ).
+    var psiValue: Double? {
+        let q = variety.equations[0]
+        for m in 0..<q.monomialCount where q.exponents(ofMonomial: m).allSatisfy({ $0 == 1 }) { return -q.coefficients[m].real / 5 }
+        return 0
+    }
+
+    func write(_ result: (summary: Summary, forms: [ComplexMatrix]), to dir: URL) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for (i, k) in degrees.enumerated() {
+            let h = result.forms[i]
+            try NPY.write(NDArray<Complex<Double>>(shape: [h.rows, h.cols], data: h.data), to: dir.appendingPathComponent("h_k\(k).npy"))
+            let b = bases[i]
+            try NPY.write(NDArray<Int64>(shape: [b.count, b.variables], data: b.exponents.map { Int64($0) }),
+                          to: dir.appendingPathComponent("sections_k\(k).npy"))
+        }
+        try JSONOutput.write(result.summary, to: dir.appendingPathComponent("summary.json"))
+        var plot = SVGPlot(title: "Donaldson balanced metrics on \(variety.name): σ_k", xLabel: "k", yLabel: "σ", logY: true)
+        let s = result.summary
+        plot.series.append(.init(label: "σ_k (balanced)", x: s.degrees.map { Double($0.k) }, y: s.degrees.map(\.sigma), color: SVGPlot.palette[0]))
+        plot.series.append(.init(label: "σ_FS", x: s.degrees.map { Double($0.k) }, y: s.degrees.map { _ in s.sigmaFS },
+                                 color: SVGPlot.palette[1], dashed: true, markers: false))
+        try plot.write(to: dir.appendingPathComponent("sigma.svg"))
+    }
+}
