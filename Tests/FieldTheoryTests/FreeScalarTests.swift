@@ -54,6 +54,19 @@ func freeScalarMoments(_ e: FreeScalarEnsemble, points: Matrix, networks: Int, c
         } }
     }
 
+    /// G₂ = G_Λ at every width, from N = 1 (the most non-Gaussian ensemble) up (d = 2, both samplings).
+    @Test(arguments: [1, 3, 40], MomentumSampling.allCases)
+    func twoPointFunctionIsTheCutoffPropagatorAtEveryWidth(width N: Int, sampling: MomentumSampling) throws {
+        let x = Self.pointsByDimension[2]!
+        let e = FreeScalarEnsemble(width: N, dimension: 2, mass: 1, cutoff: 4, sampling: sampling)
+        let exact = try FreeScalarExact(dimension: 2, mass: 1, cutoff: 4, sampling: sampling)
+        let mc = freeScalarMoments(e, points: x, networks: 20_000, seed: UInt64(100 + N))
+        for a in 0..<3 { for b in a..<3 {
+            let r = zip(x.row(a), x.row(b)).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            #expect(abs(mc.g2[a][b] - exact.propagator(r)) < 4.5 * mc.g2Error[a][b], "N = \(N): G(\(a),\(b)) = \(mc.g2[a][b]) ± \(mc.g2Error[a][b])")
+        } }
+    }
+
     /// The exact finite-N connected four-point function against Monte Carlo at small N, where the 1/N term is large.
     @Test(arguments: [1, 2], MomentumSampling.allCases)
     func connectedFourPointMatchesMonteCarlo(d: Int, sampling: MomentumSampling) throws {
