@@ -210,8 +210,24 @@ public struct AlgebraicMetric: Sendable {
         }
         let (g, g1, g2) = ambientMetricDerivatives(points: points)
         var out = [Double](repeating: .nan, count: pc)
+        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let chunk = (pc + threads - 1) / threads
+        out.withUnsafeMutableBufferPointer { po in
+            let ob = CYDPointer(po.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                for p in (t * chunk)..<min(pc, (t + 1) * chunk) {
+                    ob.p[p] = AlgebraicMetric.ricciScalar(p, g, g1, g2, jacobians, dj, n: n, d: d)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The Ricci scalar at point p from the ambient metric jets (see `ricciScalars`); NaN if g_pb is not positive definite.
+    static func ricciScalar(_ p: Int, _ g: [Complex<Double>], _ g1: [Complex<Double>], _ g2: [Complex<Double>],
+                            _ jacobians: [Complex<Double>], _ dj: [Complex<Double>], n: Int, d: Int) -> Double {
         let nn = n * n
-        for p in 0..<pc {
+        do {
             let J = { (a: Int, i: Int) in jacobians[(p * n + a) * d + i] }
             let dJ = { (b: Int, a: Int, i: Int) in dj[((p * n + b) * n + a) * d + i] }
             let gm = { (i: Int, j: Int) in g[(p * d + i) * d + j] }
@@ -261,7 +277,7 @@ public struct AlgebraicMetric: Sendable {
                     }
                 }
             } }
-            guard let inv = try? DonaldsonBalancing.hermitianInverse(ComplexMatrix(rows: n, cols: n, data: G)) else { continue }
+            guard let inv = try? DonaldsonBalancing.hermitianInverse(ComplexMatrix(rows: n, cols: n, data: G)) else { return .nan }
             // (∂̄_e G)_cd̄ = conj((∂_e G)_dc̄)
             var ric = [Complex<Double>](repeating: .zero, count: nn)   // ∂_b∂̄_e log det G
             for b in 0..<n { for e in 0..<n {
@@ -277,9 +293,8 @@ public struct AlgebraicMetric: Sendable {
             } }
             var r = Complex<Double>.zero
             for b in 0..<n { for e in 0..<n { r = r + inv[e, b] * ric[b * n + e] } }
-            out[p] = -r.real
+            return -r.real
         }
-        return out
     }
 
     // MARK: - Internals

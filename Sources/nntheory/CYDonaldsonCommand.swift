@@ -19,12 +19,16 @@ struct CYDonaldsonCommand: ParsableCommand {
         --eval-points points: σ = mean_w|1 − det g/|Ω|² · Vol_CY/Vol_K| (cymetric's σ) with its jackknife error, and
         Vol_K = mean(w det g/|Ω|²), which must stay at the intersection volume for every k.
 
+        Ricci measure: the Ricci scalar R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R), computed
+        analytically from the section jets and ∂J, on the first --ricci-points evaluation points;
+        ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|) (cymetric's measure); FS (k = 1, h = I) as ricci_measure_fs.
+
         Points: one Shiffman–Zelditch sample from --seed of max_k N_p points (each k uses its first N_p points) and
         an independent evaluation sample (seed derived from --seed).
 
         Writes to DIR: h_k{K}.npy (complex128 [N_k, N_k], ψ = sᵀ h s̄, tr h = N_k), sections_k{K}.npy (int64 exponents
         [N_k, D], the order of h's rows), summary.json (variety, seeds, σ_FS, per k: sections, points, iterations,
-        converged, changes, seconds per iteration, σ and its error, Vol_K and its error), sigma.svg (σ_k against k).
+        converged, changes, seconds per iteration, σ and its error, Vol_K and its error, Ricci measure), sigma.svg (σ_k against k).
         Progress goes to stderr.
 
         Examples:
@@ -58,6 +62,10 @@ struct CYDonaldsonCommand: ParsableCommand {
     @Option(name: .customLong("max-iterations"), parsing: .unconditional, help: "At most this many T-operator steps per k.")
     var maxIterations: Int = 30
 
+    @Option(name: .customLong("ricci-points"), parsing: .unconditional,
+            help: "Ricci scalar (analytic) on the first M evaluation points for the Ricci measure (0: skip).")
+    var ricciPoints: Int = 10_000
+
     @Option(help: "Output directory.")
     var out: String
 
@@ -77,13 +85,15 @@ struct CYDonaldsonCommand: ParsableCommand {
             guard evalPoints >= 100 else { throw InputError("--eval-points: \(evalPoints), expected at least 100") }
             guard tolerance > 0 && tolerance.isFinite else { throw InputError("--tolerance: \(tolerance), expected a positive number") }
             guard maxIterations >= 1 else { throw InputError("--max-iterations: \(maxIterations), expected at least 1") }
+            guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
             let scan = try DonaldsonScan(variety: v, degrees: ks, points: points, evalPoints: evalPoints, seed: seed,
-                                         tolerance: tolerance, maxIterations: maxIterations)
+                                         tolerance: tolerance, maxIterations: maxIterations, ricciPoints: min(ricciPoints, evalPoints))
             let result = try scan.run(progress: progress)
             try scan.write(result, to: URL(fileURLWithPath: out))
             for r in result.summary.degrees {
-                print(String(format: "k = %d  N_k = %3d  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f  (%d steps, %.2f s/step)",
-                             r.k, r.sections, r.sigma, r.sigmaError, r.volK, r.volKError, r.iterations, r.secondsPerIteration))
+                print(String(format: "k = %d  N_k = %3d  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f  ‖R‖ = %.4f  (%d steps, %.2f s/step)",
+                             r.k, r.sections, r.sigma, r.sigmaError, r.volK, r.volKError, r.ricciMeasure ?? .nan,
+                             r.iterations, r.secondsPerIteration))
             }
         }
     }
@@ -99,6 +109,7 @@ struct DonaldsonScan {
     let seed: UInt64
     let tolerance: Double
     let maxIterations: Int
+    let ricciPoints: Int
     let bases: [SectionBasis]
 
     struct DegreeResult: Codable {
@@ -115,8 +126,10 @@ struct DonaldsonScan {
         var volK: Double
         var volKError: Double
         var secondsEvaluation: Double
+        var ricciMeasure: Double?
         enum CodingKeys: String, CodingKey {
             case k, sections, points, iterations, converged, changes, sigma
+            case ricciMeasure = "ricci_measure"
             case secondsPerIteration = "seconds_per_iteration", secondsTotal = "seconds_total", sigmaError = "sigma_error"
             case volK = "vol_k", volKError = "vol_k_error", secondsEvaluation = "seconds_evaluation"
         }
@@ -131,6 +144,8 @@ struct DonaldsonScan {
         var volKExact: Double
         var sigmaFS: Double
         var sigmaFSError: Double
+        var ricciMeasureFS: Double?
+        var ricciPoints: Int
         var secondsSampling: Double
         var tolerance: Double
         var convention: String
@@ -139,6 +154,7 @@ struct DonaldsonScan {
             case variety, psi, seed, tolerance, convention, degrees
             case evalSeed = "eval_seed", evalPoints = "eval_points", volKExact = "vol_k_exact", sigmaFS = "sigma_fs"
             case sigmaFSError = "sigma_fs_error", secondsSampling = "seconds_sampling"
+            case ricciMeasureFS = "ricci_measure_fs", ricciPoints = "ricci_points"
         }
     }
 
@@ -160,7 +176,8 @@ struct DonaldsonScan {
         return ks
     }
 
-    init(variety: Variety, degrees: [Int], points: Int?, evalPoints: Int, seed: UInt64, tolerance: Double, maxIterations: Int) throws {
+    init(variety: Variety, degrees: [Int], points: Int?, evalPoints: Int, seed: UInt64, tolerance: Double, maxIterations: Int,
+         ricciPoints: Int = 0) throws {
         guard variety.equationCount == 1 else {
             throw InputError("--variety: \(variety.name) has \(variety.equationCount) equations, expected a hypersurface (one equation)")
         }
@@ -171,6 +188,7 @@ struct DonaldsonScan {
         self.seed = seed
         self.tolerance = tolerance
         self.maxIterations = maxIterations
+        self.ricciPoints = ricciPoints
         let q = variety.equations[0]
         let rows = (0..<q.monomialCount).map { q.exponents(ofMonomial: $0) }
         let sizes = variety.ambient.dimensions.map { $0 + 1 }
@@ -196,6 +214,24 @@ struct DonaldsonScan {
         let sigmaFS = SigmaMeasure.fubiniStudy(eval)
         let sigmaFSError = SigmaMeasure.jackknifeError(weights: eval.weights, omegaSquared: eval.omegaSquared, determinants: eval.detFubiniStudy)
         progress(String(format: "donaldson: sampled in %.1f s; σ_FS = %.4f ± %.4f", tSampling, sigmaFS, sigmaFSError))
+        // Ricci measure on the first `ricciPoints` evaluation points (cymetric's ‖R‖ = Vol_K^{1/n}/Vol_CY·mean(w det g/|Ω|² |R|))
+        let mr = ricciPoints
+        let rPoints = Array(eval.points[0..<(mr * d)]), rJac = Array(jac[0..<(mr * n * d)])
+        let rW = Array(eval.weights[0..<mr]), rO = Array(eval.omegaSquared[0..<mr])
+        let rDJ = mr > 0 ? AlgebraicMetric.jacobianDerivatives(variety: variety, points: rPoints, jacobians: rJac,
+                                                               dependent: Array(eval.dependent[0..<(mr * variety.equationCount)])) : []
+        func ricciMeasure(_ metric: AlgebraicMetric) throws -> Double? {
+            guard mr > 0 else { return nil }
+            let r = try metric.ricciScalars(points: rPoints, jacobians: rJac, jacobianDerivatives: rDJ, dimension: n)
+            let det = try metric.pullbackDeterminants(points: rPoints, jacobians: rJac, dimension: n)
+            return RicciMeasure.measure(weights: rW, omegaSquared: rO, determinants: det, ricci: r, dimension: n)
+        }
+        let fsBasis = try SectionBasis(factorSizes: variety.ambient.dimensions.map { $0 + 1 },
+                                       degrees: [Int](repeating: 1, count: variety.ambient.factorCount), polynomialExponents: [])
+        var identity = ComplexMatrix(rows: fsBasis.count, cols: fsBasis.count)
+        for a in 0..<fsBasis.count { identity[a, a] = Complex(1, 0) }
+        let ricciFS = try ricciMeasure(AlgebraicMetric(basis: fsBasis, h: identity, degree: 1))
+        if let r = ricciFS { progress(String(format: "donaldson: Ricci measure of FS on %d points: %.4f", mr, r)) }
         var results: [DegreeResult] = []
         var forms: [ComplexMatrix] = []
         for (k, basis) in zip(degrees, bases) {
@@ -213,18 +249,20 @@ struct DonaldsonScan {
             let x = (0..<eval.count).map { eval.weights[$0] * det[$0] / eval.omegaSquared[$0] }
             let volK = x.reduce(0, +) / Double(x.count)
             let volKError = (x.reduce(0) { $0 + ($1 - volK) * ($1 - volK) } / Double(max(1, x.count - 1)) / Double(x.count)).squareRoot()
+            let ricci = try ricciMeasure(AlgebraicMetric(basis: basis, h: r.h, degree: k))
             let tEval = seconds(since: te)
-            progress(String(format: "donaldson: k = %d: σ = %.4f ± %.4f, Vol_K = %.4f ± %.4f (%d steps, %.1f s; evaluation %.1f s)",
-                            k, sigma, sigmaError, volK, volKError, r.iterations, tBalance, tEval))
+            progress(String(format: "donaldson: k = %d: σ = %.4f ± %.4f, Vol_K = %.4f ± %.4f, ‖R‖ = %.4f (%d steps, %.1f s; evaluation %.1f s)",
+                            k, sigma, sigmaError, volK, volKError, ricci ?? .nan, r.iterations, tBalance, tEval))
             results.append(DegreeResult(k: k, sections: basis.count, points: np, iterations: r.iterations, converged: r.converged,
                                         changes: r.changes, secondsPerIteration: r.iterationSeconds.reduce(0, +) / Double(max(1, r.iterations)),
                                         secondsTotal: tBalance, sigma: sigma, sigmaError: sigmaError, volK: volK, volKError: volKError,
-                                        secondsEvaluation: tEval))
+                                        secondsEvaluation: tEval, ricciMeasure: ricci))
             forms.append(r.h)
         }
         let summary = Summary(variety: variety.name, psi: variety.name == "dwork-quintic" ? psiValue : nil, seed: seed, evalSeed: evalSeed,
                               evalPoints: evalPoints, volKExact: variety.kahlerVolume([Double](repeating: 1, count: variety.ambient.factorCount)),
-                              sigmaFS: sigmaFS, sigmaFSError: sigmaFSError, secondsSampling: tSampling, tolerance: tolerance,
+                              sigmaFS: sigmaFS, sigmaFSError: sigmaFSError, ricciMeasureFS: ricciFS, ricciPoints: mr,
+                              secondsSampling: tSampling, tolerance: tolerance,
                               convention: "psi = s^T h conj(s), K = log(psi)/(k pi), T = N_k/(N_p Vol_CY) sum_p w_p s conj(s)^T/psi, h <- (T^-1)^T, tr h = N_k",
                               degrees: results)
         return (summary, forms)
