@@ -514,6 +514,39 @@ extension DonaldsonTests {
     }
 }
 
+extension DonaldsonTests {
+    /// The module's sampler end to end: the analytic Ricci scalar of a balanced k = 2 metric and of FS (k = 1, h = I)
+    /// on `PointSampler` points of the Dwork quintic ψ = 0.5 against `RicciMeasure.ricciScalar` (central differences of
+    /// log det g in `LocalChart`, step 1e-3·max|x|: truncation ~1e-6 relative, hence the 1e-4 tolerance).
+    @Test func ricciScalarMatchesModuleFiniteDifferences() throws {
+        let variety = Variety.dworkQuintic(psi: CDouble(0.5, 0))
+        let sampler = try PointSampler(variety: variety)
+        let eval = try sampler.sample(count: 12, seed: 77)
+        let train = try sampler.sample(count: 8000, seed: 78)
+        let jac = PullbackJacobian.jacobians(of: eval)
+        let dj = AlgebraicMetric.jacobianDerivatives(variety: variety, points: eval.points, jacobians: jac, dependent: eval.dependent)
+        let b1 = try SectionBasis(degree: 1, variables: 5, polynomialExponents: [])
+        var identity = ComplexMatrix(rows: 5, cols: 5)
+        for a in 0..<5 { identity[a, a] = Complex(1, 0) }
+        let b2 = try SectionBasis(degree: 2, variables: 5, polynomialExponents: variety.equations[0].monomialRows)
+        let h2 = try DonaldsonBalancing(basis: b2, points: train.points, weights: train.weights).balance(tolerance: 1e-5).h
+        for metric in [try AlgebraicMetric(basis: b1, h: identity, degree: 1), try AlgebraicMetric(basis: b2, h: h2, degree: 2)] {
+            let r = try metric.ricciScalars(points: eval.points, jacobians: jac, jacobianDerivatives: dj, dimension: 3)
+            let f: RicciMeasure.MetricFunction = { z, j in (try? metric.pullbackMetric(points: z, jacobians: j, dimension: 3)) ?? [] }
+            let fd = RicciMeasure.ricciScalars(eval, metric: f)
+            for p in 0..<eval.count where fd[p].isFinite {
+                #expect(abs(fd[p] - r[p]) < 1e-4 * max(1, abs(r[p])), "k = \(metric.degree) point \(p): analytic \(r[p]), FD \(fd[p])")
+            }
+            #expect(fd.filter(\.isFinite).count >= eval.count - 1)
+        }
+    }
+}
+
+extension Polynomial {
+    /// Exponent vectors of all monomials.
+    var monomialRows: [[Int]] { (0..<monomialCount).map { exponents(ofMonomial: $0) } }
+}
+
 extension ComplexMatrix {
     func conjugated() -> ComplexMatrix { ComplexMatrix(rows: rows, cols: cols, data: data.map { $0.conjugate }) }
 }
