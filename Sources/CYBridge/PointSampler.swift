@@ -254,8 +254,10 @@ final class DrawSolver {
     let mScratch: UnsafeMutablePointer<CDouble>
     let qvals: UnsafeMutablePointer<CDouble>
     let ws: GeometryWorkspace
+    let twiddles: UnsafeMutablePointer<CDouble>   // [maxDeg+1][maxDeg+1]: row δ holds e^{2πij/(δ+1)}
     let mExponents: [Int]
     let scales: [Double]
+    let nFactorial: Double
     var block = DrawBlock()
     var drawDrop = DroppedPoints()
 
@@ -284,8 +286,16 @@ final class DrawSolver {
         let grid = Int(pow(Double(n + 1), Double(f - 1)))
         mScratch = .allocate(capacity: 2 * n * n + 2 * grid + 16 + n)
         qvals = .allocate(capacity: k)
+        twiddles = .allocate(capacity: (md + 1) * (md + 1))
+        for deg in 0...md {
+            for j in 0...deg {
+                let ang = 2 * Double.pi * Double(j) / Double(deg + 1)
+                twiddles[deg * (md + 1) + j] = CDouble(cos(ang), sin(ang))
+            }
+        }
         ws = GeometryWorkspace(v)
         let vv = sampler.variety
+        nFactorial = Double(IntegrationWeights.factorial(vv.dimension))
         mExponents = (0..<vv.ambient.factorCount).map { vv.ambient.dimensions[$0] - sampler.sampling[$0] }
         scales = (0..<vv.equationCount).map { a in Double(vv.multidegrees[a].reduce(0, +)) * vv.equations[a].coefficientNorm }
     }
@@ -294,7 +304,7 @@ final class DrawSolver {
         base.deallocate(); coef.deallocate(); z.deallocate(); sphere.deallocate(); values.deallocate()
         coeffs.deallocate(); roots.deallocate(); companion.deallocate(); work.deallocate(); rwork.deallocate()
         patch.deallocate(); dependent.deallocate(); jac.deallocate(); factorMetrics.deallocate()
-        mScratch.deallocate(); qvals.deallocate()
+        mScratch.deallocate(); qvals.deallocate(); twiddles.deallocate()
     }
 
     func run(draws: Range<Int>, seed: UInt64) -> DrawBlock {
@@ -340,17 +350,12 @@ final class DrawSolver {
         case let .univariate(a, u, deg):
             // coefficients of p(t) = Q_a(b + t c_u) by a DFT over the (deg+1)-th roots of unity
             let m = deg + 1
-            for j in 0..<m {
-                let ang = 2 * Double.pi * Double(j) / Double(m)
-                values[j] = evalAlong(a, level: step, unknown: u, CDouble(cos(ang), sin(ang)))
-            }
+            let tw = twiddles + deg * (maxDeg + 1)     // tw[j] = e^{2πij/m}
+            for j in 0..<m { values[j] = evalAlong(a, level: step, unknown: u, tw[j]) }
             var cmax = 0.0
             for kk in 0..<m {
                 var acc = CDouble.zero
-                for j in 0..<m {
-                    let ang = -2 * Double.pi * Double(j * kk % m) / Double(m)
-                    acc = acc + values[j] * CDouble(cos(ang), sin(ang))
-                }
+                for j in 0..<m { acc = acc + values[j] * tw[(m - (j * kk) % m) % m] }
                 coeffs[kk] = acc / CDouble(Double(m), 0)
                 cmax = max(cmax, coeffs[kk].length)
             }
@@ -452,14 +457,16 @@ final class DrawSolver {
 
     /// Eigenvalues of the companion matrix of the (monic-normalised) polynomial in `coeffs` of degree m.
     func companionRoots(_ m: Int, _ out: UnsafeMutablePointer<CDouble>) -> Bool {
+        // column-major companion matrix (LAPACKE's row-major path would allocate and transpose):
+        // first row −c_{m−1−j}/c_m, ones on the subdiagonal
         for e in 0..<(m * m) { companion[e] = .zero }
-        let lead = coeffs[m]
-        for j in 0..<m { companion[j] = -coeffs[m - 1 - j] / lead }
-        for i in 1..<m { companion[i * m + i - 1] = CDouble(1, 0) }
+        let lead = CDouble(1, 0) / coeffs[m]
+        for j in 0..<m { companion[j * m] = -coeffs[m - 1 - j] * lead }
+        for i in 1..<m { companion[(i - 1) * m + i] = CDouble(1, 0) }
         let info = companion.withMemoryRebound(to: nnt_complex_double.self, capacity: m * m) { pa in
             out.withMemoryRebound(to: nnt_complex_double.self, capacity: m) { pw in
                 work.withMemoryRebound(to: nnt_complex_double.self, capacity: lwork) { pwork in
-                    LAPACKE_zgeev_work(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
+                    LAPACKE_zgeev_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
                                        Int32(m), pa, Int32(m), pw, nil, 1, nil, 1,
                                        pwork, Int32(lwork), rwork)
                 }
@@ -492,7 +499,6 @@ final class DrawSolver {
         guard cond >= s.singularTolerance else { drawDrop.nearSingular += 1; return }
         let omega2 = HolomorphicVolumeForm.squaredNorm(detB: detB)
         FubiniStudy.pullbackFactorMetrics(point: z, jacobian: jac, variety: v, out: factorMetrics, scratch: mScratch)
-        let rho = IntegrationWeights.mixedDensity(factorMetrics: factorMetrics, exponents: mExponents, order: n, scratch: mScratch)
         // det of the full FS pullback at t = 1
         for e in 0..<(n * n) {
             var acc = CDouble.zero
@@ -500,6 +506,8 @@ final class DrawSolver {
             mScratch[e] = acc
         }
         let detFS = SmallComplexLinearAlgebra.determinant(mScratch, n).real
+        let rho = f == 1 ? nFactorial * detFS
+            : IntegrationWeights.mixedDensity(factorMetrics: factorMetrics, exponents: mExponents, order: n, scratch: mScratch)
         let w = omega2 / rho
         guard omega2.isFinite, rho > 0, rho.isFinite, w.isFinite, detFS > 0 else { drawDrop.nonFinite += 1; return }
         for j in 0..<d { block.points.append(z[j]) }

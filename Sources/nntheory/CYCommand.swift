@@ -13,8 +13,7 @@ struct CYCommand: ParsableCommand {
         Conventions are cymetric's (docs/cy.md): FS metric (t/π)∂∂̄log|z|², weights normalised so that
         mean(w det g_FS/|Ω|²) = Vol_K(1) (intersection volume), Vol_CY = mean(w), κ = Vol_K/Vol_CY.
         """,
-        subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self]
-        // `donaldson` (CYDonaldsonCommand) is registered here once it is in the repository.
+        subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self]
     )
 }
 
@@ -81,7 +80,9 @@ struct CYSampleSummary: Codable {
     let sigma_fs: Double
     let singular: Singular?
     let seconds_sampling: Double
+    let seconds_pullbacks: Double
     let seconds_total: Double
+    let threads: Int
 }
 
 struct CYSampleCommand: ParsableCommand {
@@ -101,6 +102,7 @@ struct CYSampleCommand: ParsableCommand {
           pullback_fs.npy  complex128 [N, n, n]  pulled-back FS metric at --kahler (first index holomorphic)
           patch.npy, dependent.npy  int64 [N, F], [N, K]  patch and eliminated coordinates
           summary.json     kappa, vol_k, vol_cy (± error), sigma_fs, variety, seed, dropped counts, timings
+                           (seconds_sampling: points, patches, |Ω|², weights; seconds_pullbacks: J and J g_FS J†)
 
         Examples:
           nntheory cy sample --variety fermat-quintic --points 100000 --seed 0 --out quintic
@@ -137,12 +139,15 @@ struct CYSampleCommand: ParsableCommand {
                 progress("warning: \(v.name) is singular: Q = dQ = 0 at (\(coords)); points with |det ∂Q/∂z_dep| below \(sampler.singularTolerance) of the scale are dropped")
             }
             progress("cy sample: \(v.name) in \(v.ambient), \(sampler.rootsPerDraw) roots per draw, \(points) points")
+            let sampleStart = Date()
             let s = try sampler.sample(count: points, seed: seed, threads: threads) { found in
                 progress("  \(found)/\(points) points")
             }
-            let tSample = Date().timeIntervalSince(start)
+            let tSample = Date().timeIntervalSince(sampleStart)
             let n = v.dimension, d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
+            let t0 = Date()
             let pb = FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
+            let tPullback = Date().timeIntervalSince(t0)
             let det = HermitianDeterminants.compute(pb, count: s.count, order: n, threads: threads)
             let volK = s.kahlerVolume(determinants: det), volCY = s.calabiYauVolume
             let sigma = SigmaMeasure.sigma(s, determinants: det)
@@ -163,7 +168,8 @@ struct CYSampleCommand: ParsableCommand {
                 max_abs_Q: s.maxResidual, kappa: volK / volCY, vol_k: volK, vol_k_intersection: v.kahlerVolume(t), vol_cy: volCY,
                 vol_cy_error: IntegrationWeights.standardError(s.weights), sigma_fs: sigma,
                 singular: singular.map { .init(point_re: $0.point.map(\.real), point_im: $0.point.map(\.imaginary), residual: $0.residual) },
-                seconds_sampling: tSample, seconds_total: Date().timeIntervalSince(start))
+                seconds_sampling: tSample, seconds_pullbacks: tPullback, seconds_total: Date().timeIntervalSince(start),
+                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
             print(String(format: "%@: %d points (%d draws, %d dropped)  κ = %.6g  Vol_K = %.6g (intersection %.6g)  Vol_CY = %.6g ± %.2g  σ_FS = %.4f  → %@",
                          v.name, s.count, s.draws, dr.total, volK / volCY, volK, v.kahlerVolume(t), volCY, summary.vol_cy_error, sigma, out))

@@ -136,3 +136,25 @@ import Testing
         #expect(abs(SigmaMeasure.sigma(s, determinants: det.map { 7 * $0 }) - sigma) < 1e-12)
     }
 }
+
+/// The finite-difference Ricci scalar of FS (`RicciMeasure`) against the analytic one of the algebraic metric with
+/// k = 1, h = I (K = log Σ|z|²/π = FS; `AlgebraicMetric.ricciScalars`) — two independent routes.
+@Suite struct RicciCrossCheckTests {
+    @Test func finiteDifferenceRicciOfFubiniStudyMatchesTheAnalyticAlgebraicMetric() throws {
+        let v = Variety.dworkQuintic(psi: CDouble(0.3, 0.1))
+        let s = try PointSampler(variety: v).sample(count: 30, seed: 21)
+        let basis = try SectionBasis(degree: 1, variables: 5, polynomialExponents: (0..<v.equations[0].monomialCount).map { v.equations[0].exponents(ofMonomial: $0) })
+        var h = ComplexMatrix(rows: 5, cols: 5)
+        for i in 0..<5 { h[i, i] = CDouble(1, 0) }
+        let metric = try AlgebraicMetric(basis: basis, h: h, degree: 1)
+        let jac = PullbackJacobian.jacobians(of: s)
+        let dj = AlgebraicMetric.jacobianDerivatives(variety: v, points: s.points, jacobians: jac, dependent: s.dependent)
+        let analytic = try metric.ricciScalars(points: s.points, jacobians: jac, jacobianDerivatives: dj, dimension: 3)
+        let fd = RicciMeasure.ricciScalars(s, metric: RicciMeasure.fubiniStudyMetric(variety: v, kahler: [1]))
+        let scale = analytic.map(abs).reduce(0, +) / Double(s.count)
+        #expect(scale > 1)
+        for i in 0..<s.count {
+            #expect(abs(fd[i] - analytic[i]) < 1e-6 * scale, "point \(i): FD \(fd[i]) vs analytic \(analytic[i])")
+        }
+    }
+}
