@@ -11,8 +11,9 @@ import NumericCore
 /// z^{(r)} = p_0^{(r)} + Σ_{j=1}^{d_r} t_{rj} p_j^{(r)}. Every solution is kept, so the points follow the mixed FS
 /// measure ∧_r J_r^{n_r − d_r}|_X exactly (cymetric's CICY generator keeps one root per draw and is biased).
 /// The reduced system is solved by a plan fixed per variety: an equation univariate in one remaining
-/// parameter is solved by companion-matrix eigenvalues (LAPACK zgeev; coefficients from a DFT of the
-/// equation on the unit circle), all branches followed; an equation linear in the remaining parameters
+/// parameter is solved for all its roots (coefficients from a DFT of the
+/// equation on the unit circle; Aberth–Ehrlich iteration, with the eigenvalues of the companion matrix by LAPACK's
+/// Hessenberg QR, zhseqr, as the fallback), all branches followed; an equation linear in the remaining parameters
 /// eliminates one of them. (Hypersurfaces: one univariate step of degree deg Q — 5 roots per line on the
 /// quintic; bicubic: 3; Tian–Yau: cubic × (linear, cubic) = 9.) Systems that need neither step are
 /// rejected with an `InputError`.
@@ -357,16 +358,16 @@ final class DrawSolver {
                 var acc = CDouble.zero
                 for j in 0..<m { acc = acc + values[j] * tw[(m - (j * kk) % m) % m] }
                 coeffs[kk] = acc / CDouble(Double(m), 0)
-                cmax = max(cmax, coeffs[kk].length)
+                cmax = max(cmax, coeffs[kk].lengthSquared)
             }
             var eff = deg
-            while eff > 0 && coeffs[eff].length <= 1e-13 * cmax { eff -= 1 }
+            while eff > 0 && coeffs[eff].lengthSquared <= 1e-26 * cmax { eff -= 1 }   // |c| ≤ 1e-13 max|c|
             drawDrop.missingRoots += (deg - eff) * rootsBelow(step)
             guard eff > 0 else { return }
             let rts = roots + step * maxDeg
             if eff == 1 {
                 rts[0] = -coeffs[0] / coeffs[1]
-            } else if !companionRoots(eff, rts) {
+            } else if !aberthRoots(eff, rts), !companionRoots(eff, rts) {
                 drawDrop.nonFinite += eff * rootsBelow(step); return
             }
             // polish every root before branching (deeper steps reuse `coeffs`)
@@ -380,7 +381,7 @@ final class DrawSolver {
                     let step = p / dp
                     if !(step.real.isFinite && step.imaginary.isFinite) { break }
                     t = t - step
-                    if step.length <= 1e-16 * max(1, t.length) { break }
+                    if step.lengthSquared <= 1e-32 * max(1, t.lengthSquared) { break }
                 }
                 rts[r] = t
             }
@@ -390,7 +391,7 @@ final class DrawSolver {
                 // substitute: per factor touched by u, z_r = b_r + t c_r (or b_r/t + c_r when |t| > 1)
                 for e in 0..<(k * d) { nc[e] = c[e] }
                 let cu = c + u * d
-                let big = t.length > 1
+                let big = t.lengthSquared > 1
                 let inv = big ? CDouble(1, 0) / t : .zero
                 for rr in 0..<f {
                     let range = v.ambient.range(ofFactor: rr)
@@ -455,6 +456,41 @@ final class DrawSolver {
         return r
     }
 
+    /// All roots of the polynomial in `coeffs` (degree m) by the Aberth–Ehrlich simultaneous iteration
+    /// z_k ← z_k − w_k/(1 − w_k Σ_{j≠k} 1/(z_k − z_j)), w_k = p(z_k)/p'(z_k), from m points on the circle of radius
+    /// |c_0/c_m|^{1/m}. Returns false (caller falls back to the companion matrix) unless every correction fell
+    /// below 1e-13·max(1, |z_k|) within 60 sweeps with distinct finite roots.
+    func aberthRoots(_ m: Int, _ out: UnsafeMutablePointer<CDouble>) -> Bool {
+        let lead = coeffs[m]
+        let r0 = pow((coeffs[0] / lead).length, 1 / Double(m))
+        let radius = r0.isFinite && r0 > 0 ? r0 : 1
+        for k in 0..<m {
+            let ang = 2 * Double.pi * (Double(k) + 0.4) / Double(m)
+            out[k] = CDouble(radius * cos(ang), radius * sin(ang))
+        }
+        for _ in 0..<60 {
+            var done = true
+            for k in 0..<m {
+                let z = out[k]
+                var p = lead, dp = CDouble.zero
+                for kk in stride(from: m - 1, through: 0, by: -1) { dp = dp * z + p; p = p * z + coeffs[kk] }
+                if p == .zero { continue }
+                let w = p / dp
+                var sum = CDouble.zero
+                for j in 0..<m where j != k { sum = sum + CDouble(1, 0) / (z - out[j]) }
+                let corr = w / (CDouble(1, 0) - w * sum)
+                guard corr.real.isFinite && corr.imaginary.isFinite else { return false }
+                out[k] = z - corr
+                if corr.lengthSquared > 1e-26 * max(1, out[k].lengthSquared) { done = false }
+            }
+            if done {
+                for k in 0..<m { for j in 0..<k where (out[k] - out[j]).lengthSquared < 1e-16 * max(1, out[k].lengthSquared) { return false } }
+                return true
+            }
+        }
+        return false
+    }
+
     /// Eigenvalues of the companion matrix of the (monic-normalised) polynomial in `coeffs` of degree m.
     func companionRoots(_ m: Int, _ out: UnsafeMutablePointer<CDouble>) -> Bool {
         // column-major companion matrix (LAPACKE's row-major path would allocate and transpose):
@@ -463,12 +499,14 @@ final class DrawSolver {
         let lead = CDouble(1, 0) / coeffs[m]
         for j in 0..<m { companion[j * m] = -coeffs[m - 1 - j] * lead }
         for i in 1..<m { companion[(i - 1) * m + i] = CDouble(1, 0) }
+        // The companion matrix is already upper Hessenberg, so the QR algorithm runs on it directly (LAPACK
+        // zhseqr, eigenvalues only — what zgeev does after balancing and Hessenberg reduction); the Newton polish
+        // below restores full accuracy where balancing would have helped.
         let info = companion.withMemoryRebound(to: nnt_complex_double.self, capacity: m * m) { pa in
             out.withMemoryRebound(to: nnt_complex_double.self, capacity: m) { pw in
                 work.withMemoryRebound(to: nnt_complex_double.self, capacity: lwork) { pwork in
-                    LAPACKE_zgeev_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")),
-                                       Int32(m), pa, Int32(m), pw, nil, 1, nil, 1,
-                                       pwork, Int32(lwork), rwork)
+                    LAPACKE_zhseqr_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "E")), CChar(UInt8(ascii: "N")),
+                                        Int32(m), 1, Int32(m), pa, Int32(m), pw, nil, 1, pwork, Int32(lwork))
                 }
             }
         }
@@ -494,7 +532,7 @@ final class DrawSolver {
         Patch.chooseDependent(gradients: g, equations: k, coordinates: d, patch: patch, factors: f, dependent: dependent)
         let detB = PullbackJacobian.compute(variety: v, point: z, patch: patch, dependent: dependent, jacobian: jac,
                                             workspace: ws, gradientsReady: true)
-        var cond = detB.length
+        var cond = detB.lengthSquared.squareRoot()
         for a in 0..<k { cond /= scales[a] }
         guard cond >= s.singularTolerance else { drawDrop.nearSingular += 1; return }
         let omega2 = HolomorphicVolumeForm.squaredNorm(detB: detB)
@@ -524,9 +562,9 @@ final class DrawSolver {
         var res = 0.0
         for a in 0..<k {
             qvals[a] = v.equations[a].valueAndGradient(at: z, gradient: ws.gradients + a * d)
-            res = max(res, qvals[a].length)
+            res = max(res, qvals[a].lengthSquared)
         }
-        return res
+        return res.squareRoot()
     }
 
     /// Minimum-norm Newton step on the non-patch coordinates: δ = −Gᴴ (G Gᴴ)⁻¹ Q.

@@ -115,3 +115,25 @@ import Testing
 extension Variety: CustomTestStringConvertible {
     public var testDescription: String { name }
 }
+
+/// The two root finders of the sampler agree: Aberth–Ehrlich and companion-matrix eigenvalues (LAPACK zhseqr).
+@Suite struct RootFinderTests {
+    @Test func aberthAndCompanionEigenvaluesGiveTheSameRoots() throws {
+        let sampler = try PointSampler(variety: .dworkQuintic(psi: CDouble(0.5, 0)))
+        let solver = DrawSolver(sampler)
+        var rng = RandomStream(seed: 17, stream: 0)
+        for trial in 0..<200 {
+            let m = 5
+            for k in 0...m { solver.coeffs[k] = CDouble(rng.normal(), rng.normal()) * CDouble(trial % 7 == 0 ? 1e3 : 1, 0) }
+            var a = [CDouble](repeating: .zero, count: m), b = a
+            let okA = a.withUnsafeMutableBufferPointer { solver.aberthRoots(m, $0.baseAddress!) }
+            let okB = b.withUnsafeMutableBufferPointer { solver.companionRoots(m, $0.baseAddress!) }
+            #expect(okB)
+            guard okA else { continue }
+            for r in a {
+                let nearest = b.map { ($0 - r).length }.min()!
+                #expect(nearest < 1e-8 * max(1, r.length), "trial \(trial): root \(r) not among \(b)")
+            }
+        }
+    }
+}
