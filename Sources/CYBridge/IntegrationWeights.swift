@@ -63,7 +63,20 @@ public enum IntegrationWeights {
     /// Vol_CY = mean_i w_i.
     public static func calabiYauVolume(weights w: [Double]) -> Double { w.reduce(0, +) / Double(max(1, w.count)) }
 
-    /// Standard error of mean_i(x_i) (sample standard deviation/√N).
+    /// Standard error of mean_i(x_i) from batch means over contiguous blocks of `blockSize` values
+    /// (≈ √N blocks by default). Points of one Shiffman–Zelditch draw (the roots on one line) are correlated,
+    /// so sample errors should use blocks spanning many draws; the plain `standardError` underestimates them.
+    public static func batchMeansError(_ x: [Double], blockSize: Int? = nil) -> Double {
+        let n = x.count
+        let b = max(1, blockSize ?? Int(Double(n).squareRoot()))
+        let blocks = n / b
+        guard blocks >= 2 else { return standardError(x) }
+        var means: [Double] = []
+        for k in 0..<blocks { means.append(x[(k * b)..<((k + 1) * b)].reduce(0, +) / Double(b)) }
+        return standardError(means)
+    }
+
+    /// Standard error of mean_i(x_i) (sample standard deviation/√N), assuming independent values.
     public static func standardError(_ x: [Double]) -> Double {
         let n = Double(x.count)
         guard x.count > 1 else { return .nan }

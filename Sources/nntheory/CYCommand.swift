@@ -166,7 +166,7 @@ struct CYSampleCommand: ParsableCommand {
                 roots_per_draw: sampler.rootsPerDraw, sampling_degrees: v.samplingDegrees,
                 dropped: .init(residual: dr.residual, near_singular: dr.nearSingular, non_finite: dr.nonFinite, missing_roots: dr.missingRoots, total: dr.total),
                 max_abs_Q: s.maxResidual, kappa: volK / volCY, vol_k: volK, vol_k_intersection: v.kahlerVolume(t), vol_cy: volCY,
-                vol_cy_error: IntegrationWeights.standardError(s.weights), sigma_fs: sigma,
+                vol_cy_error: IntegrationWeights.batchMeansError(s.weights), sigma_fs: sigma,
                 singular: singular.map { .init(point_re: $0.point.map(\.real), point_im: $0.point.map(\.imaginary), residual: $0.residual) },
                 seconds_sampling: tSample, seconds_pullbacks: tPullback, seconds_total: Date().timeIntervalSince(start),
                 threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)

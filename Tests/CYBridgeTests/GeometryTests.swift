@@ -115,7 +115,7 @@ import Testing
         let fs = RicciMeasure.fubiniStudyMetric(variety: v, kahler: [1])
         let r = RicciMeasure.ricciScalars(s, metric: fs, count: m)
         let terms = (0..<m).map { s.weights[$0] * s.detFubiniStudy[$0] / s.omegaSquared[$0] * r[$0] }
-        let mean = terms.reduce(0, +) / Double(m), se = IntegrationWeights.standardError(terms)
+        let mean = terms.reduce(0, +) / Double(m), se = IntegrationWeights.batchMeansError(terms)
         let absMean = (0..<m).map { s.weights[$0] * s.detFubiniStudy[$0] / s.omegaSquared[$0] * abs(r[$0]) }.reduce(0, +) / Double(m)
         #expect(absMean > 0.1)
         #expect(abs(mean) < 4 * se, "∫R dVol = \(mean) ± \(se)")

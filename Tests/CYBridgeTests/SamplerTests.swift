@@ -46,7 +46,7 @@ import Testing
             let b = (0..<s.count).map { i in s.detFubiniStudy[i] * s.rawWeights[i] / s.omegaSquared[i] }
             let ma = a.reduce(0, +) / Double(s.count), mb = b.reduce(0, +) / Double(s.count)
             let r = ma / mb
-            let se = v1 * IntegrationWeights.standardError((0..<s.count).map { a[$0] - r * b[$0] }) / mb
+            let se = v1 * IntegrationWeights.batchMeansError((0..<s.count).map { a[$0] - r * b[$0] }) / mb
             let estimate = s.kahlerVolume(determinants: det), exact = v.kahlerVolume(t)
             #expect(abs(estimate - exact) < 4 * se + 1e-9 * exact, "\(v.name) t=\(t): \(estimate) vs \(exact) ± \(se)")
         }
@@ -86,7 +86,7 @@ import Testing
         var fact = 1.0
         for k in 1...max(1, n) { fact *= Double(k) }
         let exact = fact * pow(Double.pi, Double(n)) * pow(gamma, Double(n + 2)) / pow(d, Double(n + 1))
-        let se = IntegrationWeights.standardError(s.weights)
+        let se = IntegrationWeights.batchMeansError(s.weights)
         #expect(abs(s.calabiYauVolume - exact) < 4 * se, "n=\(n): \(s.calabiYauVolume) vs \(exact) ± \(se)")
         // κ = d tⁿ / Vol_CY
         #expect(abs(s.kappa(kahler: [1]) - d / exact) < 4 * se / exact * (d / exact))
