@@ -164,7 +164,7 @@ extension NeuralTorusMetric {
         // d(s^α L) = s^α dL − (2α/n)·s^α·(L/V)·dV
         let cl = q.weight * pow(s, alpha)
         let cv = alpha == 0 ? 0 : -q.weight * (2 * alpha / Double(n)) * pow(s, alpha) * raw / V
-        var adj = [Double](repeating: 0, count: jet.data.count)
+        var adj = JetBufferPool.shared.take(jet.data.count)
         jet.data.withUnsafeBufferPointer { ob in
             tgt.withUnsafeBufferPointer { tb in
                 adj.withUnsafeMutableBufferPointer { ab in
@@ -177,6 +177,7 @@ extension NeuralTorusMetric {
             }
         }
         result.gradient = network.parameterGradient(tape: tape!, outputAdjoint: adj)
+        JetBufferPool.shared.give(Array(tape!.inputs.dropFirst()) + tape!.preactivations)
         return result
     }
 }

@@ -20,6 +20,7 @@ extension MLP {
             let w = ws[l + 1], fan = ws[l]
             let act = spec.layers[l].activation
             let zbar = act == .identity ? hbar : Self.activationAdjoint(tape.preactivations[l], hbar, act, ix, elements: P * w)
+            if act != .identity { JetBufferPool.shared.give(hbar) }
             grad.withUnsafeMutableBufferPointer { g in
                 tape.inputs[l].withUnsafeBufferPointer { hp in
                     zbar.withUnsafeBufferPointer { zb in
@@ -30,66 +31,69 @@ extension MLP {
                 }
             }
             if l > 0 {
-                var next = [Double](repeating: 0, count: rows * fan)
+                hbar = JetBufferPool.shared.take(rows * fan)
                 parameters.withUnsafeBufferPointer { th in
                     zbar.withUnsafeBufferPointer { zb in
-                        next.withUnsafeMutableBufferPointer { nb in
+                        hbar.withUnsafeMutableBufferPointer { nb in
                             gemm(false, true, rows, fan, w, 1, zb.baseAddress!, w, th.baseAddress! + weightOffsets[l], w, 0, nb.baseAddress!, fan)
                         }
                     }
                 }
-                hbar = next
             }
+            JetBufferPool.shared.give(zbar)
         }
         return grad
     }
 
     static func activationAdjoint(_ z: [Double], _ abar: [Double], _ act: MLPActivation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
         let K = ix.order, B = ix.count
-        var zbar = [Double](repeating: 0, count: z.count)
-        z.withUnsafeBufferPointer { zb in
-            abar.withUnsafeBufferPointer { ab in
-                zbar.withUnsafeMutableBufferPointer { ob in
+        var zbar = JetBufferPool.shared.take(z.count)
+        zbar.withUnsafeMutableBufferPointer { ob in
+            z.withUnsafeBufferPointer { zb in
+                abar.withUnsafeBufferPointer { ab in
                     let zp = zb.baseAddress!, ap = ab.baseAddress!, op = ob.baseAddress!
                     parallelChunks(N, minimum: 2048) { r in
-                        let len = r.count, lo = r.lowerBound
-                        let ds = UnsafeMutablePointer<Double>.allocate(capacity: (K + 2) * len)
-                        let tmp = UnsafeMutablePointer<Double>.allocate(capacity: len)
-                        let tmp2 = UnsafeMutablePointer<Double>.allocate(capacity: len)
-                        defer { ds.deallocate(); tmp.deallocate(); tmp2.deallocate() }
-                        var buf = (0.0, 0.0, 0.0, 0.0, 0.0)
-                        withUnsafeMutablePointer(to: &buf) { bp in
-                            bp.withMemoryRebound(to: Double.self, capacity: 5) { d in
-                                for e in 0..<len {
-                                    act.derivatives(zp[lo + e], upTo: K + 1, into: d)
-                                    for k in 0...(K + 1) { ds[k * len + e] = d[k] }
-                                }
+                        let tile = jetTile
+                        let ds = UnsafeMutablePointer<Double>.allocate(capacity: (K + 2) * tile)
+                        let tmp = UnsafeMutablePointer<Double>.allocate(capacity: tile)
+                        let tmp2 = UnsafeMutablePointer<Double>.allocate(capacity: tile)
+                        let d = UnsafeMutablePointer<Double>.allocate(capacity: 5)
+                        defer { ds.deallocate(); tmp.deallocate(); tmp2.deallocate(); d.deallocate() }
+                        var lo = r.lowerBound
+                        while lo < r.upperBound {
+                            let len = min(tile, r.upperBound - lo)
+                            for e in 0..<len {
+                                act.derivatives(zp[lo + e], upTo: K + 1, into: d)
+                                for k in 0...(K + 1) { ds[k * tile + e] = d[k] }
                             }
-                        }
-                        for alpha in 0..<B {
-                            let abarA = ap + alpha * N + lo
-                            for t in ix.terms[alpha] {
-                                let k = t.factors.count
-                                // value adjoint: c·ā·σ^{(k+1)}·Π z_f
-                                for e in 0..<len { tmp[e] = t.coefficient * abarA[e] }
-                                for e in 0..<len { tmp2[e] = tmp[e] * ds[(k + 1) * len + e] }
-                                for f in t.factors {
-                                    let zf = zp + f * N + lo
-                                    for e in 0..<len { tmp2[e] *= zf[e] }
-                                }
-                                let o0 = op + lo
-                                for e in 0..<len { o0[e] += tmp2[e] }
-                                // factor adjoints: c·ā·σ^{(k)}·Π_{f'≠f} z_{f'}
-                                for (q, f) in t.factors.enumerated() {
-                                    for e in 0..<len { tmp2[e] = tmp[e] * ds[k * len + e] }
-                                    for (q2, f2) in t.factors.enumerated() where q2 != q {
-                                        let zf = zp + f2 * N + lo
+                            for b in 0..<B { let o = op + b * N + lo; for e in 0..<len { o[e] = 0 } }
+                            for alpha in 0..<B {
+                                let abarA = ap + alpha * N + lo
+                                for t in ix.terms[alpha] {
+                                    let k = t.factors.count, c = t.coefficient
+                                    // value adjoint: c·ā·σ^{(k+1)}·Π z_f
+                                    for e in 0..<len { tmp[e] = c * abarA[e] }
+                                    let dk1 = ds + (k + 1) * tile, dk = ds + k * tile
+                                    for e in 0..<len { tmp2[e] = tmp[e] * dk1[e] }
+                                    for f in t.factors {
+                                        let zf = zp + f * N + lo
                                         for e in 0..<len { tmp2[e] *= zf[e] }
                                     }
-                                    let of = op + f * N + lo
-                                    for e in 0..<len { of[e] += tmp2[e] }
+                                    let o0 = op + lo
+                                    for e in 0..<len { o0[e] += tmp2[e] }
+                                    // factor adjoints: c·ā·σ^{(k)}·Π_{f'≠f} z_{f'}
+                                    for (q, f) in t.factors.enumerated() {
+                                        for e in 0..<len { tmp2[e] = tmp[e] * dk[e] }
+                                        for (q2, f2) in t.factors.enumerated() where q2 != q {
+                                            let zf = zp + f2 * N + lo
+                                            for e in 0..<len { tmp2[e] *= zf[e] }
+                                        }
+                                        let of = op + f * N + lo
+                                        for e in 0..<len { of[e] += tmp2[e] }
+                                    }
                                 }
                             }
+                            lo += len
                         }
                     }
                 }

@@ -67,7 +67,7 @@ extension MLP {
         let rows = B * P
         for (l, layer) in spec.layers.enumerated() {
             let w = layer.width
-            var z = [Double](repeating: 0, count: rows * w)
+            var z = JetBufferPool.shared.take(rows * w)
             parameters.withUnsafeBufferPointer { th in
                 h.withUnsafeBufferPointer { hp in
                     z.withUnsafeMutableBufferPointer { zp in
@@ -77,13 +77,14 @@ extension MLP {
                     }
                 }
             }
-            if keepTape { inputs.append(h) }
+            if keepTape { inputs.append(h) } else if l > 0 { JetBufferPool.shared.give(h) }
             if layer.activation == .identity {
                 h = z
             } else {
                 h = Self.activate(z, layer.activation, indexSet, elements: P * w)
+                if keepTape { pre.append(z) } else { JetBufferPool.shared.give(z) }
             }
-            if keepTape { pre.append(z) }
+            if keepTape && layer.activation == .identity { pre.append(z) }
             fan = w
         }
         return (h, keepTape ? JetTape(indexSet: indexSet, points: P, inputs: inputs, preactivations: pre) : nil)
@@ -96,38 +97,42 @@ extension MLP {
         return TaylorJet(indexSet: input.indexSet, points: x.rows, width: outputWidth, data: out)
     }
 
-    /// a = σ(z) on a jet: ∂_α a = Σ_terms c·σ^{(k)}(z₀)·Π ∂_β z, elementwise, in parallel chunks.
+    /// a = σ(z) on a jet: ∂_α a = Σ_terms c·σ^{(k)}(z₀)·Π ∂_β z, elementwise, in parallel chunks processed in
+    /// cache-sized tiles.
     static func activate(_ z: [Double], _ act: MLPActivation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
         let K = ix.order, B = ix.count
-        var a = [Double](repeating: 0, count: z.count)
-        z.withUnsafeBufferPointer { zb in
-            a.withUnsafeMutableBufferPointer { ab in
+        var a = JetBufferPool.shared.take(z.count)
+        a.withUnsafeMutableBufferPointer { ab in
+            z.withUnsafeBufferPointer { zb in
                 let zp = zb.baseAddress!, ap = ab.baseAddress!
                 parallelChunks(N, minimum: 2048) { r in
-                    let len = r.count
-                    let ds = UnsafeMutablePointer<Double>.allocate(capacity: (K + 1) * len)
-                    let tmp = UnsafeMutablePointer<Double>.allocate(capacity: len)
-                    defer { ds.deallocate(); tmp.deallocate() }
-                    var buf = (0.0, 0.0, 0.0, 0.0, 0.0)
-                    withUnsafeMutablePointer(to: &buf) { bp in
-                        bp.withMemoryRebound(to: Double.self, capacity: 5) { d in
-                            for e in 0..<len {
-                                act.derivatives(zp[r.lowerBound + e], upTo: K, into: d)
-                                for k in 0...K { ds[k * len + e] = d[k] }
+                    let tile = jetTile
+                    let ds = UnsafeMutablePointer<Double>.allocate(capacity: (K + 1) * tile)
+                    let tmp = UnsafeMutablePointer<Double>.allocate(capacity: tile)
+                    let d = UnsafeMutablePointer<Double>.allocate(capacity: 5)
+                    defer { ds.deallocate(); tmp.deallocate(); d.deallocate() }
+                    var lo = r.lowerBound
+                    while lo < r.upperBound {
+                        let len = min(tile, r.upperBound - lo)
+                        for e in 0..<len {
+                            act.derivatives(zp[lo + e], upTo: K, into: d)
+                            for k in 0...K { ds[k * tile + e] = d[k] }
+                        }
+                        for alpha in 0..<B {
+                            let out = ap + alpha * N + lo
+                            for e in 0..<len { out[e] = 0 }
+                            for t in ix.terms[alpha] {
+                                let k = t.factors.count, c = t.coefficient
+                                let dk = ds + k * tile
+                                for e in 0..<len { tmp[e] = c * dk[e] }
+                                for f in t.factors {
+                                    let zf = zp + f * N + lo
+                                    for e in 0..<len { tmp[e] *= zf[e] }
+                                }
+                                for e in 0..<len { out[e] += tmp[e] }
                             }
                         }
-                    }
-                    for alpha in 0..<B {
-                        let out = ap + alpha * N + r.lowerBound
-                        for t in ix.terms[alpha] {
-                            let k = t.factors.count
-                            for e in 0..<len { tmp[e] = t.coefficient * ds[k * len + e] }
-                            for f in t.factors {
-                                let zf = zp + f * N + r.lowerBound
-                                for e in 0..<len { tmp[e] *= zf[e] }
-                            }
-                            for e in 0..<len { out[e] += tmp[e] }
-                        }
+                        lo += len
                     }
                 }
             }
@@ -135,3 +140,6 @@ extension MLP {
         return a
     }
 }
+
+/// Elements per tile of the elementwise jet loops (keeps a tile's working set in L1/L2).
+let jetTile = 512
