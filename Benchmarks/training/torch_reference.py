@@ -48,21 +48,6 @@ def embed(x):                      # x: (n,)
     return torch.stack([torch.cos(kx), torch.sin(kx)], dim=-1).reshape(-1)
 
 
-def metric(x, ps):
-    h = embed(x)
-    for i in range(0, len(ps), 2):
-        h = h @ ps[i] + ps[i + 1]
-        if i + 2 < len(ps):
-            h = torch.tanh(h)
-    if par == 'conformal':
-        return torch.exp(h[0]) * torch.eye(n)
-    nl = n * (n - 1) // 2
-    L = torch.eye(n)
-    rows, cols = torch.tril_indices(n, n, -1)
-    L = L.index_put((rows, cols), h[:nl])
-    return L @ torch.diag(torch.exp(h[nl:])) @ L.T
-
-
 def net(x, ps):
     h = embed(x)
     for i in range(0, len(ps), 2):
@@ -70,6 +55,17 @@ def net(x, ps):
         if i + 2 < len(ps):
             h = torch.tanh(h)
     return h
+
+
+def metric(x, ps):
+    h = net(x, ps)
+    if par == 'conformal':
+        return torch.exp(h[0]) * torch.eye(n)
+    nl = n * (n - 1) // 2
+    L = torch.eye(n)
+    rows, cols = torch.tril_indices(n, n, -1)
+    L = L.index_put((rows, cols), h[:nl])
+    return L @ torch.diag(torch.exp(h[nl:])) @ L.T
 
 
 def jets_conformal(x, ps):

@@ -5,13 +5,15 @@ import NumericCore
 ///
 /// - `scalar2`: ∫ R² dV
 /// - `ricci2`: ∫ |Ric|² dV = ∫ g^{ac} g^{bd} Ric_ab Ric_cd dV
-/// - `perelman`: F(g, f) = ∫ (R + |∇f|²) e^{−f} dV with the dilaton f the network's extra output
-///   (Perelman math/0211159 §1; nn-theory.md §4.2). Minimised as it stands (see docs/training.md).
+/// - `perelman`: F(g, f) = ∫ (R + |∇f|²) e^{−f} dV with the dilaton f the network's extra output, under
+///   Perelman's normalisation ∫ e^{−f} dV = 1 built in: the loss is F/∫e^{−f}dV (= F at f + ln∫e^{−f}dV), which
+///   for a fixed metric is bounded below by λ(g), the lowest eigenvalue of −4Δ_g + R (math/0211159 §1–2;
+///   nn-theory.md §4.2, §5).
 /// - `mse`: ∫ Σ_ij (g_ij − g*_ij)² dⁿx against a target metric g*.
 ///
 /// dV = √det g dⁿx. Volume constraint (curvature losses): the metric used is ĝ = s·g with
 /// s = (V₀/V[g])^{2/n}, so Vol(ĝ) = V₀ exactly; the loss of ĝ is s^α·L[g] with α = n/2 − 2 (scalar2, ricci2) or
-/// n/2 − 1 (perelman), and its gradient includes the dependence of s on θ.
+/// −1 (normalised perelman), and its gradient includes the dependence of s on θ.
 public enum CurvatureLoss: String, Sendable, CaseIterable, Codable {
     case scalar2, ricci2, perelman, mse
 
@@ -19,7 +21,7 @@ public enum CurvatureLoss: String, Sendable, CaseIterable, Codable {
     public func scalingExponent(dimension n: Int) -> Double {
         switch self {
         case .scalar2, .ricci2: return Double(n) / 2 - 2
-        case .perelman: return Double(n) / 2 - 1
+        case .perelman: return -1
         case .mse: return 0
         }
     }
@@ -48,7 +50,7 @@ extension NeuralTorusMetric {
     func pointPass(_ loss: CurvatureLoss, out: UnsafePointer<Double>, P: Int, p: Int, target: UnsafePointer<Double>?,
                    ws: PointCurvature, h: UnsafeMutablePointer<PointJet>, hbar: UnsafeMutablePointer<PointJet>,
                    g: UnsafeMutablePointer<PointJet>, gbar: UnsafeMutablePointer<PointJet>,
-                   cl: Double, cv: Double, adjoint: UnsafeMutablePointer<Double>?) -> (density: Double, sqrtDet: Double) {
+                   cl: Double, cv: Double, cm: Double = 0, adjoint: UnsafeMutablePointer<Double>?) -> (density: Double, sqrtDet: Double, measure: Double) {
         let n = dimension, O = network.outputWidth, n2 = n * n
         Self.loadOutputs(out, P: P, O: O, n: n, p: p, into: h)
         parametrization.metric(h, n: n, into: g)
@@ -73,7 +75,8 @@ extension NeuralTorusMetric {
         case .mse:
             for k in 0..<n2 { let e = ws.g[k] - target![k]; density += e * e }
         }
-        guard ok, let adj = adjoint else { return (ok ? density : .nan, sg) }
+        let measure = loss == .perelman ? fexp * sg : 0
+        guard ok, let adj = adjoint else { return (ok ? density : .nan, sg, measure) }
         ws.clearAdjoints()
         ws.sqrtDetbar = cv
         var fbar = PointJet()
@@ -97,8 +100,9 @@ extension NeuralTorusMetric {
             let c = cl * fexp * sg
             ws.scalarbar = c
             for i in 0..<n { for j in 0..<n { ws.ginvbar[i * n + j] = c * fj.d(i) * fj.d(j) } }
-            ws.sqrtDetbar += cl * (ws.scalar + q) * fexp
-            fbar.v = -cl * density
+            // density and the measure e^{−f}√det g (adjoint cm)
+            ws.sqrtDetbar += cl * (ws.scalar + q) * fexp + cm * fexp
+            fbar.v = -cl * density - cm * measure
             for k in 0..<n {
                 var s = 0.0
                 for j in 0..<n { s += (ws.ginv[k * n + j] + ws.ginv[j * n + k]) * fj.d(j) }
@@ -113,7 +117,7 @@ extension NeuralTorusMetric {
         parametrization.metricAdjoint(h, n: n, gbar: gbar, into: hbar)
         if dilaton { hbar[metricOutputs] = hbar[metricOutputs] + fbar }
         Self.storeOutputAdjoints(hbar, P: P, O: O, n: n, p: p, into: adj)
-        return (density, sg)
+        return (density, sg, measure)
     }
 
     /// Runs `body(p, workspace…)` over all points in parallel chunks with per-chunk workspaces.
@@ -138,31 +142,36 @@ extension NeuralTorusMetric {
         precondition(loss != .mse || (target?.rows == P && target?.cols == n * n), "mse needs a target [P, n²]")
         precondition(loss != .perelman || dilaton, "perelman needs a dilaton output")
         let (jet, tape) = outputJet(x, keepTape: wantGradient)
-        var dens = [Double](repeating: 0, count: P), sq = [Double](repeating: 0, count: P)
+        var dens = [Double](repeating: 0, count: P), sq = [Double](repeating: 0, count: P), meas = [Double](repeating: 0, count: P)
         let tgt = target?.data ?? []
         jet.data.withUnsafeBufferPointer { ob in
             tgt.withUnsafeBufferPointer { tb in
                 dens.withUnsafeMutableBufferPointer { db in
                     sq.withUnsafeMutableBufferPointer { sb in
-                        nonisolated(unsafe) let (op, tp, dp, sp) = (ob.baseAddress!, tb.baseAddress, db.baseAddress!, sb.baseAddress!)
-                        forEachPoint(P) { p, ws, h, hbar, g, gbar in
-                            let r = pointPass(loss, out: op, P: P, p: p, target: tp.map { $0 + p * n * n }, ws: ws, h: h, hbar: hbar,
-                                              g: g, gbar: gbar, cl: 0, cv: 0, adjoint: nil)
-                            dp[p] = r.density; sp[p] = r.sqrtDet
+                        meas.withUnsafeMutableBufferPointer { mb in
+                            nonisolated(unsafe) let (op, tp, dp, sp, mp) = (ob.baseAddress!, tb.baseAddress, db.baseAddress!, sb.baseAddress!, mb.baseAddress!)
+                            forEachPoint(P) { p, ws, h, hbar, g, gbar in
+                                let r = pointPass(loss, out: op, P: P, p: p, target: tp.map { $0 + p * n * n }, ws: ws, h: h, hbar: hbar,
+                                                  g: g, gbar: gbar, cl: 0, cv: 0, adjoint: nil)
+                                dp[p] = r.density; sp[p] = r.sqrtDet; mp[p] = r.measure
+                            }
                         }
                     }
                 }
             }
         }
         let bad = (0..<P).first { !dens[$0].isFinite || !(sq[$0] > 0) }
-        let raw = q.integrate(dens), V = q.integrate(sq)
+        let N = q.integrate(dens), V = q.integrate(sq)
+        let D = loss == .perelman ? q.integrate(meas) : 1       // ∫ e^{−f} dV
+        let raw = N / D
         var s = 1.0, alpha = 0.0
         if let V0 = volumeTarget, loss != .mse { s = pow(V0 / V, 2 / Double(n)); alpha = loss.scalingExponent(dimension: n) }
         let total = pow(s, alpha) * raw
         var result = LossEvaluation(loss: total, rawLoss: raw, volume: V, scale: s, gradient: [], badPoint: bad)
         guard wantGradient, bad == nil, total.isFinite else { return result }
-        // d(s^α L) = s^α dL − (2α/n)·s^α·(L/V)·dV
-        let cl = q.weight * pow(s, alpha)
+        // d(s^α N/D) = s^α (dN/D − N dD/D²) − (2α/n)·s^α·(N/D)·dV/V
+        let cl = q.weight * pow(s, alpha) / D
+        let cm = loss == .perelman ? -q.weight * pow(s, alpha) * N / (D * D) : 0
         let cv = alpha == 0 ? 0 : -q.weight * (2 * alpha / Double(n)) * pow(s, alpha) * raw / V
         var adj = JetBufferPool.shared.take(jet.data.count)
         jet.data.withUnsafeBufferPointer { ob in
@@ -171,7 +180,7 @@ extension NeuralTorusMetric {
                     nonisolated(unsafe) let (op, tp, ap) = (ob.baseAddress!, tb.baseAddress, ab.baseAddress!)
                     forEachPoint(P) { p, ws, h, hbar, g, gbar in
                         _ = pointPass(loss, out: op, P: P, p: p, target: tp.map { $0 + p * n * n }, ws: ws, h: h, hbar: hbar,
-                                      g: g, gbar: gbar, cl: cl, cv: cv, adjoint: ap)
+                                      g: g, gbar: gbar, cl: cl, cv: cv, cm: cm, adjoint: ap)
                     }
                 }
             }
