@@ -43,6 +43,9 @@ public struct PointSample: Sendable {
     public let rawWeights: [Double]
     public let weights: [Double]
     public let detFubiniStudy: [Double]
+    /// The pulled-back FS metric at `pullbackKahler` [N, n, n], when requested from `PointSampler.sample`.
+    public let pullbackFubiniStudy: [CDouble]?
+    public let pullbackKahler: [Double]?
     /// Number of lines (linear spaces) drawn to obtain the points.
     public let draws: Int
     public let dropped: DroppedPoints
@@ -52,7 +55,9 @@ public struct PointSample: Sendable {
     public let normalisation: Double
 
     init(variety: Variety, seed: UInt64, points: [CDouble], patch: [Int], dependent: [Int], omegaSquared: [Double],
-         rawWeights: [Double], detFubiniStudy: [Double], draws: Int, dropped: DroppedPoints, maxResidual: Double) {
+         rawWeights: [Double], detFubiniStudy: [Double], draws: Int, dropped: DroppedPoints, maxResidual: Double,
+         pullbackFubiniStudy: [CDouble]? = nil, pullbackKahler: [Double]? = nil) {
+        self.pullbackFubiniStudy = pullbackFubiniStudy; self.pullbackKahler = pullbackKahler
         self.variety = variety; self.seed = seed; self.count = omegaSquared.count
         self.points = points; self.patch = patch; self.dependent = dependent
         self.omegaSquared = omegaSquared; self.rawWeights = rawWeights; self.detFubiniStudy = detFubiniStudy

@@ -102,7 +102,13 @@ public struct PointSampler: Sendable {
 
     /// Samples `count` points (ordered by draw index) from `seed` on `threads` workers (default: all cores).
     /// `progress` (if given) receives the number of points found so far after each batch.
-    public func sample(count: Int, seed: UInt64, threads: Int? = nil, progress: ((Int) -> Void)? = nil) throws -> PointSample {
+    /// With `pullbackKahler` = t the pulled-back FS metric g_FS,pb(t) [N, n, n] is stored in the sample
+    /// (`PointSample.pullbackFubiniStudy`), computed from the Jacobian the sampler forms anyway.
+    public func sample(count: Int, seed: UInt64, threads: Int? = nil, pullbackKahler: [Double]? = nil,
+                       progress: ((Int) -> Void)? = nil) throws -> PointSample {
+        if let t = pullbackKahler, t.count != variety.ambient.factorCount {
+            throw InputError("Kähler moduli: \(t.count) values, expected \(variety.ambient.factorCount)")
+        }
         guard count >= 1 else { throw InputError("points: \(count), expected a positive number of points") }
         let v = variety
         let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
@@ -122,6 +128,7 @@ public struct PointSampler: Sendable {
             let sampler = self
             DispatchQueue.concurrentPerform(iterations: min(workers, nBlocks)) { w in
                 let solver = DrawSolver(sampler)
+                solver.pullbackKahler = pullbackKahler
                 var b = w
                 while b < nBlocks {
                     let lo = start + b * blockDraws, hi = start + min(draws, (b + 1) * blockDraws)
@@ -143,6 +150,9 @@ public struct PointSampler: Sendable {
         pts.reserveCapacity(count * d); pat.reserveCapacity(count * f); dep.reserveCapacity(count * k)
         om.reserveCapacity(count); rw.reserveCapacity(count); det.reserveCapacity(count)
         var dropped = DroppedPoints(), usedDraws = 0, maxRes = 0.0
+        let nn = v.dimension * v.dimension
+        var pbs: [CDouble] = []
+        if pullbackKahler != nil { pbs.reserveCapacity(count * nn) }
         outer: for blk in results {
             for (j, drawIndex) in blk.draws.enumerated() {
                 let lo = blk.drawOffsets[j], hi = blk.drawOffsets[j + 1]
@@ -154,13 +164,15 @@ public struct PointSampler: Sendable {
                     pat += blk.patch[(p * f)..<((p + 1) * f)]
                     dep += blk.dependent[(p * k)..<((p + 1) * k)]
                     om.append(blk.omegaSquared[p]); rw.append(blk.rawWeights[p]); det.append(blk.detFS[p])
+                    if pullbackKahler != nil { pbs += blk.pullback[(p * nn)..<((p + 1) * nn)] }
                     maxRes = max(maxRes, blk.residual[p])
                 }
                 if om.count == count { break outer }
             }
         }
         return PointSample(variety: v, seed: seed, points: pts, patch: pat, dependent: dep, omegaSquared: om,
-                           rawWeights: rw, detFubiniStudy: det, draws: usedDraws, dropped: dropped, maxResidual: maxRes)
+                           rawWeights: rw, detFubiniStudy: det, draws: usedDraws, dropped: dropped, maxResidual: maxRes,
+                           pullbackFubiniStudy: pullbackKahler == nil ? nil : pbs, pullbackKahler: pullbackKahler)
     }
 }
 
@@ -209,6 +221,12 @@ extension PointSampler {
     }
 }
 
+/// a/b as a·conj(b)/|b|² (no overflow guards: the sampler's polynomials are O(1)-scaled).
+@inline(__always) func fastDivide(_ a: CDouble, _ b: CDouble) -> CDouble {
+    let inv = 1 / (b.real * b.real + b.imaginary * b.imaginary)
+    return CDouble((a.real * b.real + a.imaginary * b.imaginary) * inv, (a.imaginary * b.real - a.real * b.imaginary) * inv)
+}
+
 struct SendableBox<T>: @unchecked Sendable {
     let value: T
     init(_ v: T) { value = v }
@@ -225,6 +243,7 @@ struct DrawBlock {
     var omegaSquared: [Double] = []
     var rawWeights: [Double] = []
     var detFS: [Double] = []
+    var pullback: [CDouble] = []
     var residual: [Double] = []
     var kept: Int { omegaSquared.count }
 }
@@ -260,6 +279,7 @@ final class DrawSolver {
     let scales: [Double]
     let nFactorial: Double
     var block = DrawBlock()
+    var pullbackKahler: [Double]? = nil
     var drawDrop = DroppedPoints()
 
     init(_ sampler: PointSampler) {
@@ -378,7 +398,7 @@ final class DrawSolver {
                     var p = coeffs[eff], dp = CDouble.zero
                     for kk in stride(from: eff - 1, through: 0, by: -1) { dp = dp * t + p; p = p * t + coeffs[kk] }
                     guard dp != .zero else { break }
-                    let step = p / dp
+                    let step = fastDivide(p, dp)
                     if !(step.real.isFinite && step.imaginary.isFinite) { break }
                     t = t - step
                     if step.lengthSquared <= 1e-32 * max(1, t.lengthSquared) { break }
@@ -475,10 +495,10 @@ final class DrawSolver {
                 var p = lead, dp = CDouble.zero
                 for kk in stride(from: m - 1, through: 0, by: -1) { dp = dp * z + p; p = p * z + coeffs[kk] }
                 if p == .zero { continue }
-                let w = p / dp
+                let w = fastDivide(p, dp)
                 var sum = CDouble.zero
-                for j in 0..<m where j != k { sum = sum + CDouble(1, 0) / (z - out[j]) }
-                let corr = w / (CDouble(1, 0) - w * sum)
+                for j in 0..<m where j != k { sum = sum + fastDivide(CDouble(1, 0), z - out[j]) }
+                let corr = fastDivide(w, CDouble(1, 0) - w * sum)
                 guard corr.real.isFinite && corr.imaginary.isFinite else { return false }
                 out[k] = z - corr
                 if corr.lengthSquared > 1e-26 * max(1, out[k].lengthSquared) { done = false }
@@ -554,6 +574,13 @@ final class DrawSolver {
         block.omegaSquared.append(omega2)
         block.rawWeights.append(w)
         block.detFS.append(detFS)
+        if let t = pullbackKahler {
+            for e in 0..<(n * n) {
+                var acc = CDouble.zero
+                for r in 0..<f { acc = acc + factorMetrics[r * n * n + e] * CDouble(t[r], 0) }
+                block.pullback.append(acc)
+            }
+        }
         block.residual.append(res)
     }
 

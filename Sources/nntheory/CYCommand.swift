@@ -102,7 +102,8 @@ struct CYSampleCommand: ParsableCommand {
           pullback_fs.npy  complex128 [N, n, n]  pulled-back FS metric at --kahler (first index holomorphic)
           patch.npy, dependent.npy  int64 [N, F], [N, K]  patch and eliminated coordinates
           summary.json     kappa, vol_k, vol_cy (± error), sigma_fs, variety, seed, dropped counts, timings
-                           (seconds_sampling: points, patches, |Ω|², weights; seconds_pullbacks: J and J g_FS J†)
+                           (seconds_sampling: points, patches, J, |Ω|², weights and J g_FS J†;
+                            seconds_pullbacks: det g_FS)
 
         Examples:
           nntheory cy sample --variety fermat-quintic --points 100000 --seed 0 --out quintic
@@ -140,15 +141,15 @@ struct CYSampleCommand: ParsableCommand {
             }
             progress("cy sample: \(v.name) in \(v.ambient), \(sampler.rootsPerDraw) roots per draw, \(points) points")
             let sampleStart = Date()
-            let s = try sampler.sample(count: points, seed: seed, threads: threads) { found in
+            let s = try sampler.sample(count: points, seed: seed, threads: threads, pullbackKahler: t) { found in
                 progress("  \(found)/\(points) points")
             }
             let tSample = Date().timeIntervalSince(sampleStart)
             let n = v.dimension, d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
             let t0 = Date()
-            let pb = FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
-            let tPullback = Date().timeIntervalSince(t0)
+            let pb = s.pullbackFubiniStudy ?? FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
             let det = HermitianDeterminants.compute(pb, count: s.count, order: n, threads: threads)
+            let tPullback = Date().timeIntervalSince(t0)
             let volK = s.kahlerVolume(determinants: det), volCY = s.calabiYauVolume
             let sigma = SigmaMeasure.sigma(s, determinants: det)
             let dir = URL(fileURLWithPath: out)

@@ -137,3 +137,15 @@ extension Variety: CustomTestStringConvertible {
         }
     }
 }
+
+@Suite struct StoredPullbackTests {
+    /// The FS pullbacks stored by the sampler equal the ones recomputed from the points.
+    @Test func storedPullbacksMatchRecomputedOnes() throws {
+        let t = [0.6, 2.2]
+        let s = try PointSampler(variety: .tianYau).sample(count: 200, seed: 2, pullbackKahler: t)
+        let stored = try #require(s.pullbackFubiniStudy)
+        let again = FubiniStudy.pullbackMetrics(of: s, kahler: t)
+        #expect(stored.count == again.count)
+        for i in 0..<stored.count { #expect((stored[i] - again[i]).length < 1e-12 * max(1, again[i].length)) }
+    }
+}
