@@ -65,18 +65,27 @@ public struct FreeFieldExperiment: Sendable {
         return fields
     }
 
-    /// Monte Carlo correlators of `networks` cos-nets (G₄c only when `hasFourPoint`; otherwise its tensors are empty).
-    public func measure(networks M: Int, seed: UInt64, blocks: Int = 32, progress: ((String) -> Void)? = nil) -> WeightedCorrelators {
-        // In slices, so long runs report progress; the stream index keeps the draws identical.
-        let slices = max(1, min(10, M / 10_000))
-        var fields: [Double] = []
-        fields.reserveCapacity(M * points.rows)
-        for s in 0..<slices {
-            let r = (s * M / slices)..<((s + 1) * M / slices)
-            fields += sampleFields(networks: r, seed: seed)
+    /// Monte Carlo correlators of `networks` cos-nets (G₄c only when `hasFourPoint`; otherwise its tensors are
+    /// empty). With a `checkpoint` the fields are saved after every slice and a saved prefix is continued.
+    public func measure(networks M: Int, seed: UInt64, blocks: Int = 32, progress: ((String) -> Void)? = nil,
+                        checkpoint: SampleCheckpoint? = nil) throws -> WeightedCorrelators {
+        let P = points.rows, N = ensemble.network.width
+        var samples = try checkpoint?.load(width: N, pointCount: P) ?? FreeFieldSamples(pointCount: P, fields: [], interactions: [])
+        if samples.count > M { samples.fields = Array(samples.fields[0..<(M * P)]) } else if samples.count > 0 {
+            progress?("freefield: resuming after \(samples.count) networks")
+        }
+        let step = max(10_000, M / 10)
+        while samples.count < M {
+            let r = samples.count..<min(M, samples.count + step)
+            samples.fields += sampleFields(networks: r, seed: seed)
+            try checkpoint?.save(samples, width: N, count: samples.count)
             progress?("freefield: \(r.upperBound)/\(M) networks")
         }
-        if hasFourPoint { return WeightedCorrelators(fields: fields, pointCount: points.rows, blocks: blocks) }
-        return WeightedCorrelators(fields: fields, pointCount: points.rows, blocks: blocks, fourPoint: false)
+        return WeightedCorrelators(fields: samples.fields, pointCount: P, blocks: blocks, fourPoint: hasFourPoint)
+    }
+
+    /// The settings the samples depend on (for checkpoints).
+    public var fingerprint: String {
+        "d=\(exact.dimension) m=\(exact.mass) cutoff=\(exact.cutoff) sampling=\(exact.sampling.rawValue) points=\(points.data)"
     }
 }

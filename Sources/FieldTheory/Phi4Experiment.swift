@@ -118,7 +118,15 @@ public struct Phi4Experiment: Sendable {
         return (vertex, NDArray(shape: [P, P], data: g2), NDArray(shape: [P, P], data: tad))
     }
 
-    public func run(progress: (@Sendable (String) -> Void)? = nil) throws -> Result {
+    /// The settings the reweighting samples depend on (for checkpoints).
+    public var fingerprint: String {
+        let s = settings
+        return "d=\(s.dimension) m=\(s.mass) cutoff=\(s.cutoff) sampling=\(s.sampling.rawValue) box=\(s.box.lower)…\(s.box.upper) points=\(points.data) seed=\(s.seed)"
+    }
+
+    /// Runs the measurement; with a `checkpoint`, reweighting samples are saved after every slice and a saved
+    /// prefix is continued (Markov chains always start afresh).
+    public func run(progress: (@Sendable (String) -> Void)? = nil, checkpoint: SampleCheckpoint? = nil) throws -> Result {
         let s = settings
         let pred = try predictions()
         let P = points.rows, P4 = P * P * P * P
@@ -135,13 +143,20 @@ public struct Phi4Experiment: Sendable {
             switch s.sampler {
             case .reweight:
                 let rw = ImportanceReweighting(theory: theory)
-                var samples = FreeFieldSamples(pointCount: P, fields: [], interactions: [])
-                let slices = max(1, min(10, s.networks / 5_000))
-                for k in 0..<slices {
-                    let r = (k * s.networks / slices)..<((k + 1) * s.networks / slices)
+                var samples = try checkpoint?.load(width: N, pointCount: P) ?? FreeFieldSamples(pointCount: P, fields: [], interactions: [])
+                if samples.count > s.networks {
+                    samples = FreeFieldSamples(pointCount: P, fields: Array(samples.fields[0..<(s.networks * P)]),
+                                               interactions: Array(samples.interactions[0..<s.networks]))
+                } else if samples.count > 0 {
+                    progress?("phi4: N = \(N): resuming after \(samples.count) networks")
+                }
+                let step = max(5_000, s.networks / 10)
+                while samples.count < s.networks {
+                    let r = samples.count..<min(s.networks, samples.count + step)
                     let part = rw.sample(points: points, networks: r, seed: seed)
                     samples.fields += part.fields
                     samples.interactions += part.interactions
+                    try checkpoint?.save(samples, width: N, count: samples.count)
                     progress?("phi4: N = \(N): \(r.upperBound)/\(s.networks) free networks with ∫φ⁴")
                 }
                 let base = ImportanceReweighting.estimate(samples, coupling: 0, blocks: s.blocks)

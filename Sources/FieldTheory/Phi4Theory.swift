@@ -41,7 +41,13 @@ public struct FreeFieldSamples: Sendable {
     public var fields: [Double]
     /// I_k = ∫_V φ_k⁴ dᵈx.
     public var interactions: [Double]
-    public var count: Int { interactions.count }
+    public var count: Int { pointCount == 0 ? 0 : fields.count / pointCount }
+
+    public init(pointCount: Int, fields: [Double], interactions: [Double]) {
+        self.pointCount = pointCount
+        self.fields = fields
+        self.interactions = interactions
+    }
 }
 
 /// Importance reweighting of the free ensemble to the φ⁴ density: draw θ_k ~ P(θ) (network k uses

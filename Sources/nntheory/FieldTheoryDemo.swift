@@ -14,7 +14,7 @@ enum FieldTheoryDemo: DemoSection {
         let x = Matrix(rows: 13, cols: 1, data: (0...12).map { 0.25 * Double($0) })
         let free = try FreeFieldExperiment(dimension: 1, mass: 1, cutoff: 10, width: 100, sampling: .ball, points: x)
         progress("demo: free cos-net propagator, d = 1, m = 1, Λ = 10, N = 100, 20 000 networks")
-        let c = free.measure(networks: 20_000, seed: seed, progress: progress)
+        let c = try free.measure(networks: 20_000, seed: seed, progress: progress)
         let exact = free.exactTwoPoint()
         try FreeFieldCommand.plot(free, measured: c).write(to: dir.appendingPathComponent("propagator.svg"))
         try NPY.write(c.g2, to: dir.appendingPathComponent("G2.npy"))

@@ -17,7 +17,8 @@ struct FreeFieldCommand: ParsableCommand {
         Writes to DIR: exact_G2.npy [P, P], exact_G4c.npy [P, P, P, P], G2.npy, G2_error.npy, G4c.npy,
         G4c_error.npy (Monte Carlo; four-point tensors for P ≤ 8 points), propagator.svg (G_Λ against distance,
         with the Λ → ∞ form and the Monte Carlo values) and summary.json (settings, the arrays above as nested
-        lists in the order of the points, and the largest |MC − exact|/error).
+        lists in the order of the points, and the largest |MC − exact|/error). The field samples are checkpointed
+        in DIR/checkpoint after every tenth of the run; --resume continues an interrupted run to the same numbers.
 
         Example:
           nntheory freefield --d 1 --mass 1 --cutoff 10 --width 100 --networks 100000 --x 0,0.25,0.5,1 --seed 0 --out ff
@@ -34,6 +35,9 @@ struct FreeFieldCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Jackknife blocks.")
     var blocks: Int = 32
+
+    @Flag(help: "Continue from the samples checkpointed in DIR/checkpoint by an interrupted run with the same settings (identical results).")
+    var resume = false
 
     struct Summary: Encodable {
         let d: Int, mass: Double, cutoff: Double, width: Int, networks: Int, seed: UInt64, sampling: String
@@ -64,7 +68,9 @@ struct FreeFieldCommand: ParsableCommand {
             var mc: WeightedCorrelators? = nil
             var pull2: Double? = nil, pull4: Double? = nil
             if networks > 0 {
-                let c = exp.measure(networks: networks, seed: theory.seed, blocks: blocks, progress: progress)
+                let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint + " seed=\(theory.seed)")
+                if resume { try store.validate() } else { store.clear() }
+                let c = try exp.measure(networks: networks, seed: theory.seed, blocks: blocks, progress: progress, checkpoint: store)
                 mc = c
                 try writeNPY(c.g2, "G2.npy", in: dir)
                 try writeNPY(c.g2Error, "G2_error.npy", in: dir)

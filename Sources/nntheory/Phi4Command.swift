@@ -18,7 +18,8 @@ struct Phi4Command: ParsableCommand {
         exact 1/N part and the λ-part Δ(λ, N) (reweighting: against the same draws at λ = 0); with several --width
         values Δ = Δ_∞ + c/N is fitted (N → ∞ at fixed λ). For Markov chains --networks is the number of recorded
         sweeps/trajectories over all chains; acceptance and integrated autocorrelation times are reported.
-        --networks 0 writes the prediction alone.
+        --networks 0 writes the prediction alone. Reweighting samples are checkpointed in DIR/checkpoint after
+        every tenth of the run; --resume continues an interrupted run to the same numbers.
 
         Writes to DIR: vertex.npy [P,P,P,P] (V; prediction = −λV), prediction_G4c.npy [λ, P,P,P,P], exact_G2.npy
         [P,P], tadpole_G2.npy [λ, P,P] (G_Λ + O(λ) tadpole), free_G4c.npy [N, P,P,P,P]; with networks: G2.npy,
@@ -66,6 +67,9 @@ struct Phi4Command: ParsableCommand {
     @Option(parsing: .unconditional, help: "Jackknife blocks (reweighting).")
     var blocks: Int = 32
 
+    @Flag(help: "Reweighting: continue from the samples checkpointed in DIR/checkpoint by an interrupted run with the same settings (identical results).")
+    var resume = false
+
     struct Cell: Encodable {
         let width: Int, lambda: Double
         let effective_sample_size: Double?, acceptance: Double?, tau_int_action: Double?, tau_int_phi2: Double?
@@ -111,9 +115,11 @@ struct Phi4Command: ParsableCommand {
             s.sampling = sampling; s.thermalization = thermalization; s.chains = chains; s.stepSize = stepSize
             s.leapfrogSteps = leapfrogSteps; s.seed = theory.seed; s.blocks = blocks
             let exp = try Phi4Experiment(settings: s, points: x)
-            progress("phi4: leading-order vertex integrals over the box")
-            let r = try exp.run(progress: { progress($0) })
             let dir = URL(fileURLWithPath: theory.out)
+            let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint)
+            if resume { try store.validate() } else { store.clear() }
+            progress("phi4: leading-order vertex integrals over the box")
+            let r = try exp.run(progress: { progress($0) }, checkpoint: kind == .reweight ? store : nil)
             try Self.write(r, to: dir)
             print(Self.headline(r) + " → \(theory.out)")
         }
