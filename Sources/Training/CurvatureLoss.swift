@@ -50,10 +50,10 @@ extension NeuralTorusMetric {
     func pointPass(_ loss: CurvatureLoss, out: UnsafePointer<Double>, P: Int, p: Int, target: UnsafePointer<Double>?,
                    ws: PointCurvature, h: UnsafeMutablePointer<PointJet>, hbar: UnsafeMutablePointer<PointJet>,
                    g: UnsafeMutablePointer<PointJet>, gbar: UnsafeMutablePointer<PointJet>,
-                   cl: Double, cv: Double, cm: Double = 0, adjoint: UnsafeMutablePointer<Double>?) -> (density: Double, sqrtDet: Double, measure: Double) {
+                   cl: Double, cv: Double, cm: Double = 0, reference: PointJet? = nil, adjoint: UnsafeMutablePointer<Double>?) -> (density: Double, sqrtDet: Double, measure: Double) {
         let n = dimension, O = network.outputWidth, n2 = n * n
         Self.loadOutputs(out, P: P, O: O, n: n, p: p, into: h)
-        parametrization.metric(h, n: n, into: g)
+        parametrization.metric(h, n: n, into: g, reference: reference)
         ws.load(g)
         let ok = ws.compute()
         let sg = ws.sqrtDet
@@ -144,6 +144,7 @@ extension NeuralTorusMetric {
         let (jet, tape) = outputJet(x, keepTape: wantGradient)
         var dens = [Double](repeating: 0, count: P), sq = [Double](repeating: 0, count: P), meas = [Double](repeating: 0, count: P)
         let tgt = target?.data ?? []
+        let refs = referenceJets(x)
         jet.data.withUnsafeBufferPointer { ob in
             tgt.withUnsafeBufferPointer { tb in
                 dens.withUnsafeMutableBufferPointer { db in
@@ -152,7 +153,7 @@ extension NeuralTorusMetric {
                             nonisolated(unsafe) let (op, tp, dp, sp, mp) = (ob.baseAddress!, tb.baseAddress, db.baseAddress!, sb.baseAddress!, mb.baseAddress!)
                             forEachPoint(P) { p, ws, h, hbar, g, gbar in
                                 let r = pointPass(loss, out: op, P: P, p: p, target: tp.map { $0 + p * n * n }, ws: ws, h: h, hbar: hbar,
-                                                  g: g, gbar: gbar, cl: 0, cv: 0, adjoint: nil)
+                                                  g: g, gbar: gbar, cl: 0, cv: 0, reference: refs?[p], adjoint: nil)
                                 dp[p] = r.density; sp[p] = r.sqrtDet; mp[p] = r.measure
                             }
                         }
@@ -180,7 +181,7 @@ extension NeuralTorusMetric {
                     nonisolated(unsafe) let (op, tp, ap) = (ob.baseAddress!, tb.baseAddress, ab.baseAddress!)
                     forEachPoint(P) { p, ws, h, hbar, g, gbar in
                         _ = pointPass(loss, out: op, P: P, p: p, target: tp.map { $0 + p * n * n }, ws: ws, h: h, hbar: hbar,
-                                      g: g, gbar: gbar, cl: cl, cv: cv, cm: cm, adjoint: ap)
+                                      g: g, gbar: gbar, cl: cl, cv: cv, cm: cm, reference: refs?[p], adjoint: ap)
                     }
                 }
             }

@@ -6,8 +6,9 @@ import Foundation
 /// - `ldl`: g = L D Lᵀ with L unit lower triangular (strict lower entries from the first n(n−1)/2 outputs,
 ///   row-major) and D = diag(e^{d_k}) from the last n outputs: positive definite by construction; O = n(n+1)/2
 ///   (the layout of `nntheory ntk metric --metric ldl`).
-/// - `additive`: g_ij = δ_ij + h_{u(i,j)}, the flat reference plus a symmetric correction from the upper
-///   triangle in row-major order; O = n(n+1)/2. Not positive definite by construction (guarded in training).
+/// - `additive`: g_ij = g^ref_ij + h_{u(i,j)}, a reference metric plus a symmetric correction from the upper
+///   triangle in row-major order; O = n(n+1)/2. The reference is flat (δ) or a given conformal metric
+///   e^{u_ref(x)}δ (`NeuralTorusMetric.reference`). Not positive definite by construction (guarded in training).
 public enum MetricParametrization: String, Sendable, CaseIterable, Codable {
     case conformal, ldl, additive
 
@@ -19,9 +20,10 @@ public enum MetricParametrization: String, Sendable, CaseIterable, Codable {
         return a * n - a * (a - 1) / 2 + (b - a)
     }
 
-    /// g_ij as jets (all n² entries, row-major, written to `g`) from the output jets `h`.
+    /// g_ij as jets (all n² entries, row-major, written to `g`) from the output jets `h`; `reference` is the jet
+    /// of the reference conformal factor e^{u_ref} of `additive` (nil: 1).
     @inline(__always)
-    func metric(_ h: UnsafePointer<PointJet>, n: Int, into g: UnsafeMutablePointer<PointJet>) {
+    func metric(_ h: UnsafePointer<PointJet>, n: Int, into g: UnsafeMutablePointer<PointJet>, reference: PointJet? = nil) {
         switch self {
         case .conformal:
             let e = PointJet.exp(h[0])
@@ -29,7 +31,7 @@ public enum MetricParametrization: String, Sendable, CaseIterable, Codable {
         case .additive:
             for i in 0..<n { for j in 0..<n {
                 var x = h[Self.upperIndex(i, j, n)]
-                if i == j { x.v += 1 }
+                if i == j { if let r = reference { x = x + r } else { x.v += 1 } }
                 g[i * n + j] = x
             } }
         case .ldl:

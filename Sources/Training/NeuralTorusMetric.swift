@@ -10,19 +10,25 @@ public struct NeuralTorusMetric: Sendable {
     public let embedding: TorusEmbedding
     public let dilaton: Bool
     public var network: MLP
+    /// The reference metric e^{u_ref(x)}δ of the `additive` parametrisation (nil: flat δ), with exact jets.
+    public let reference: TorusExpression?
 
     /// Outputs that build the metric (the dilaton, if any, is the next one).
     public var metricOutputs: Int { parametrization.outputCount(dimension: dimension) }
 
     public init(dimension n: Int, parametrization: MetricParametrization, spec: MLPSpec, harmonics: Int,
-                dilaton: Bool = false, seed: UInt64) throws {
+                dilaton: Bool = false, reference: TorusExpression? = nil, seed: UInt64) throws {
         guard n == 2 || n == 3 else { throw InputError("--dim \(n), expected 2 or 3") }
         let emb = try TorusEmbedding(dimension: n, harmonics: harmonics)
         let need = parametrization.outputCount(dimension: n) + (dilaton ? 1 : 0)
         guard spec.outputWidth == need else {
             throw InputError("network '\(spec)' has \(spec.outputWidth) outputs; a \(parametrization.rawValue) metric on T^\(n)\(dilaton ? " with a dilaton" : "") needs \(need)")
         }
-        dimension = n; self.parametrization = parametrization; embedding = emb; self.dilaton = dilaton
+        if reference != nil && parametrization != .additive {
+            throw InputError("a reference metric needs --metric additive, not \(parametrization.rawValue)")
+        }
+        if let r = reference, r.dimension != n { throw InputError("reference '\(r)' is a formula on T^\(r.dimension), expected T^\(n)") }
+        dimension = n; self.parametrization = parametrization; embedding = emb; self.dilaton = dilaton; self.reference = reference
         network = try MLP(spec: spec, inputWidth: emb.width, seed: seed)
     }
 
@@ -31,6 +37,11 @@ public struct NeuralTorusMetric: Sendable {
     public struct Evaluation: Sendable {
         public var metric, christoffel, riemann, ricci: NDArray<Double>
         public var scalar, volumeForm, dilaton: [Double]
+    }
+
+    /// Jets of the reference conformal factor e^{u_ref} at the rows of x (nil without a reference).
+    func referenceJets(_ x: Matrix) -> [PointJet]? {
+        reference.map { r in (0..<x.rows).map { PointJet.exp(r.jet(x.row($0))) } }
     }
 
     /// Output jet of the network at x (order 2), [B·P, O].
@@ -83,10 +94,11 @@ public struct NeuralTorusMetric: Sendable {
         let ws = PointCurvature(dimension: n)
         let h = UnsafeMutablePointer<PointJet>.allocate(capacity: O), g = UnsafeMutablePointer<PointJet>.allocate(capacity: n2)
         defer { h.deallocate(); g.deallocate() }
+        let ref = referenceJets(x)
         jet.data.withUnsafeBufferPointer { ob in
             for p in 0..<P {
                 Self.loadOutputs(ob.baseAddress!, P: P, O: O, n: n, p: p, into: h)
-                parametrization.metric(h, n: n, into: g)
+                parametrization.metric(h, n: n, into: g, reference: ref?[p])
                 ws.load(g)
                 ws.compute()
                 for k in 0..<n2 { ev.metric.data[p * n2 + k] = ws.g[k]; ev.ricci.data[p * n2 + k] = ws.ricci[k] }

@@ -62,4 +62,23 @@ public struct PointJet: Sendable, Equatable {
         } }
         return abar
     }
+
+    @inline(__always) public static func - (a: PointJet, b: PointJet) -> PointJet { var c = a; c.s -= b.s; return c }
+    @inline(__always) public static prefix func - (a: PointJet) -> PointJet { var c = a; c.s = -c.s; return c }
+
+    /// φ(a) for a scalar function with φ(a.v) = f0, φ' = f1, φ'' = f2: value f0, gradient f1·a_k,
+    /// Hessian f2·a_k a_l + f1·a_kl.
+    @inline(__always) public static func compose(_ a: PointJet, _ f0: Double, _ f1: Double, _ f2: Double) -> PointJet {
+        var c = PointJet()
+        c.s = a.s * f1
+        c.s[0] = f0
+        for k in 0..<3 { for l in 0..<3 { c.s[4 + 3 * k + l] += f2 * a.s[1 + k] * a.s[1 + l] } }
+        return c
+    }
+
+    /// a/b = a·(1/b).
+    @inline(__always) public static func / (a: PointJet, b: PointJet) -> PointJet {
+        let v = b.v
+        return a * compose(b, 1 / v, -1 / (v * v), 2 / (v * v * v))
+    }
 }

@@ -164,4 +164,42 @@ public struct TorusExpression: Sendable, CustomStringConvertible {
             }
         }
     }
+
+    /// The second-order jet (value, gradient, Hessian in x) at the point x, exact by jet arithmetic through the
+    /// formula (n ≤ 3).
+    public func jet(_ x: [Double]) -> PointJet { Self.jet(root, x) }
+
+    static func jet(_ node: Node, _ x: [Double]) -> PointJet {
+        switch node {
+        case .number(let v): return PointJet(constant: v)
+        case .variable(let j): var J = PointJet(constant: x[j]); J.setD(j, 1); return J
+        case .unary(let op, let a): return op == "-" ? -jet(a, x) : jet(a, x)
+        case .binary(let op, let a, let b):
+            let u = jet(a, x), v = jet(b, x)
+            switch op {
+            case "+": return u + v
+            case "-": return u - v
+            case "*": return u * v
+            case "/": return u / v
+            default:
+                // u^v: a constant exponent by the power rule (any base sign), else exp(v·ln u).
+                if v.s == PointJet(constant: v.v).s {
+                    let p = v.v, b = u.v
+                    return PointJet.compose(u, Foundation.pow(b, p), p * Foundation.pow(b, p - 1), p * (p - 1) * Foundation.pow(b, p - 2))
+                }
+                return PointJet.exp(v * PointJet.compose(u, Foundation.log(u.v), 1 / u.v, -1 / (u.v * u.v)))
+            }
+        case .call(let f, let a):
+            let u = jet(a, x), z = u.v
+            switch f {
+            case "sin": return PointJet.compose(u, Foundation.sin(z), Foundation.cos(z), -Foundation.sin(z))
+            case "cos": return PointJet.compose(u, Foundation.cos(z), -Foundation.sin(z), -Foundation.cos(z))
+            case "tan": let t = Foundation.tan(z); return PointJet.compose(u, t, 1 + t * t, 2 * t * (1 + t * t))
+            case "exp": return PointJet.exp(u)
+            case "log": return PointJet.compose(u, Foundation.log(z), 1 / z, -1 / (z * z))
+            case "sqrt": let r = z.squareRoot(); return PointJet.compose(u, r, 0.5 / r, -0.25 / (r * z))
+            default: let t = Foundation.tanh(z); return PointJet.compose(u, t, 1 - t * t, -2 * t * (1 - t * t))
+            }
+        }
+    }
 }

@@ -10,6 +10,8 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
     public var loss: CurvatureLoss = .scalar2
     /// Defining function of the starting metric g* = e^{u}δ (`u = …`), fitted first by the MSE loss.
     public var initExpression: String? = nil
+    /// Reference metric e^{u_ref}δ of the additive parametrisation (`u = …`; nil: flat).
+    public var reference: String? = nil
     public var initSteps = 300
     public var initRate = 0.01
     /// Training points per step: a uniform grid when this is a perfect n-th power, else fresh uniform random
@@ -48,6 +50,12 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
         _ = try LearningRateSchedule.parse(schedule)
         _ = try MLPSpec.parse(net)
         if let e = initExpression { _ = try TorusExpression(e, dimension: dimension) }
+        if let r = reference {
+            guard metric == .additive else { throw InputError("--reference needs --metric additive, not \(metric.rawValue)") }
+            do { _ = try TorusExpression(r, dimension: dimension) } catch let e as InputError {
+                throw InputError(e.description.replacingOccurrences(of: "--init:", with: "--reference:"))
+            }
+        }
         if loss == .mse && initExpression == nil { throw InputError("--loss mse needs a target: give --init \"u = …\"") }
         if optimizer == .lbfgs && batch > 0 { throw InputError("--optimizer lbfgs needs full batches, got --batch \(batch)") }
     }
@@ -118,7 +126,8 @@ public final class TorusTrainer {
         schedule = try LearningRateSchedule.parse(config.schedule)
         initTarget = try config.initExpression.map { try TorusExpression($0, dimension: config.dimension) }
         model = try NeuralTorusMetric(dimension: config.dimension, parametrization: config.metric, spec: spec,
-                                      harmonics: config.harmonics, dilaton: config.loss == .perelman, seed: config.seed)
+                                      harmonics: config.harmonics, dilaton: config.loss == .perelman,
+                                      reference: try config.reference.map { try TorusExpression($0, dimension: config.dimension) }, seed: config.seed)
         grid = TorusQuadrature.gridSide(points: config.points, dimension: config.dimension)
             .map { TorusQuadrature.grid(dimension: config.dimension, side: $0) }
         evalGrid = TorusQuadrature.grid(dimension: config.dimension, side: config.evalSide)

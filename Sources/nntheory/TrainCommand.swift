@@ -19,7 +19,8 @@ struct TrainTorusCommand: ParsableCommand {
         discussion: """
         The metric g(x) on T^n = [0, 2π)^n is built from a network of the periodic features cos(k x_j), sin(k x_j),
         k = 1…--harmonics: conformal g = e^u δ (1 output), ldl g = L D Lᵀ with D = e^d (n(n+1)/2 outputs, positive
-        definite), additive g = δ + h (n(n+1)/2 outputs, the upper triangle). Curvature comes from the network's
+        definite), additive g = g_ref + h (n(n+1)/2 outputs, the upper triangle; g_ref = δ or --reference "u = EXPR"
+        for e^u δ, with exact derivatives of the formula). Curvature comes from the network's
         exact second derivatives in x (Taylor jets), the parameter gradient from the reverse pass through them.
 
         Losses: scalar2 ∫R² dV, ricci2 ∫|Ric|² dV, perelman F = ∫(R + |∇f|²) e^{-f} dV (the network gets one more
@@ -48,6 +49,8 @@ struct TrainTorusCommand: ParsableCommand {
               --steps 4000 --out flat2 --resume
           nntheory train torus --dim 3 --metric ldl --loss ricci2 --init "u = 0.3*cos(x)*sin(y+z)" --points 4096 \\
               --steps 500 --lr 0.003 --out ricci3
+          nntheory train torus --dim 2 --metric additive --reference "u = 0.4*sin(x)*cos(y)" \\
+              --net "Dense(32) Tanh Dense(32) Tanh Dense(3, W_std=0.01)" --loss scalar2 --steps 1000 --out corr
         """
     )
 
@@ -65,6 +68,9 @@ struct TrainTorusCommand: ParsableCommand {
 
     @Option(help: "Starting metric e^u δ as 'u = EXPR', fitted first by the MSE loss.")
     var `init`: String?
+
+    @Option(help: "Reference metric e^u δ of --metric additive as 'u = EXPR' (default: flat δ).")
+    var reference: String?
 
     @Option(parsing: .unconditional, help: "MSE fit steps for --init.")
     var initSteps: Int = 300
@@ -133,6 +139,7 @@ struct TrainTorusCommand: ParsableCommand {
             c.net = net ?? "Dense(32) Tanh Dense(32) Tanh Dense(\(outputs))"
             c.harmonics = harmonics
             c.initExpression = `init`
+            c.reference = reference
             c.initSteps = initSteps; c.initRate = initLr
             c.points = points; c.batch = batch; c.steps = steps; c.rate = lr
             c.schedule = schedule; c.seed = seed; c.checkpointEvery = checkpointEvery

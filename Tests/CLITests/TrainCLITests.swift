@@ -69,6 +69,8 @@ import Testing
         (["--points", "0"], "--points 0"),
         (["--metric", "additive", "--net", "Dense(8) Tanh Dense(3)", "--optimizer", "sgd", "--lr", "1000", "--init-steps", "0"], "step "),
         (["--resume"], "no checkpoint"),
+        (["--metric", "additive", "--net", "Dense(8) Tanh Dense(3)", "--reference", "u = sin(x"], "--reference: '"),
+        (["--reference", "u = sin(x)"], "needs --metric additive"),
     ] as [([String], String)])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
         var a = Self.base + ["--steps", "20", "--out", CLI.tempDir()]

@@ -177,3 +177,44 @@ import Testing
         }
     }
 }
+
+/// The reference metric of the additive parametrisation and the exact jets of formulas.
+@Suite struct ReferenceMetricTests {
+    /// Jets of a formula against the fourth-order central difference of its values (gradient) and of its jet's
+    /// gradient (Hessian), h = 10⁻³ (error ≈ h⁴·C ≲ 10⁻¹⁰).
+    @Test func formulaJetsMatchFiniteDifferences() throws {
+        let e = try TorusExpression("0.5*cos(x) + 0.2*sin(2*y)^2 - x*y^3/(1 + z^2) + exp(tanh(z))*sqrt(2 + sin(x)) + log(3 + cos(y))^1.5 + (2 + sin(z))^(cos(x))", dimension: 3)
+        let h = 1e-3
+        for x in [[0.3, 1.2, -0.7], [2.1, -0.4, 1.9]] {
+            let J = e.jet(x)
+            #expect(abs(J.v - e(x)) < 1e-14)
+            for i in 0..<3 {
+                func shifted(_ s: Double) -> [Double] { var y = x; y[i] += s; return y }
+                let fd = (8 * (e(shifted(h)) - e(shifted(-h))) - (e(shifted(2 * h)) - e(shifted(-2 * h)))) / (12 * h)
+                #expect(abs(fd - J.d(i)) < 1e-9, "∂\(i): \(J.d(i)) vs \(fd)")
+                for j in 0..<3 {
+                    let fd2 = (8 * (e.jet(shifted(h)).d(j) - e.jet(shifted(-h)).d(j)) - (e.jet(shifted(2 * h)).d(j) - e.jet(shifted(-2 * h)).d(j))) / (12 * h)
+                    #expect(abs(fd2 - J.h(i, j)) < 1e-8, "∂\(i)∂\(j): \(J.h(i, j)) vs \(fd2)")
+                }
+            }
+        }
+    }
+
+    /// additive metric with the reference e^{u}δ, u = 0.5 cos x + 0.2 sin 2y, and a zero network correction:
+    /// R = −e^{−u}Δu with Δu = −0.5 cos x − 0.8 sin 2y in closed form.
+    @Test func referenceMetricCurvature() throws {
+        let spec = try MLPSpec.parse("Dense(6, W_std=1.2, b_std=0.3) Tanh Dense(3)")
+        let ref = try TorusExpression("u = 0.5*cos(x) + 0.2*sin(2*y)", dimension: 2)
+        var m = try NeuralTorusMetric(dimension: 2, parametrization: .additive, spec: spec, harmonics: 1, reference: ref, seed: 1)
+        for k in m.network.weightOffsets[1]..<m.network.parameterCount { m.network.parameters[k] = 0 }
+        let x = TorusQuadrature.random(dimension: 2, points: 10, seed: 3, stream: 0).points
+        let ev = m.evaluate(x)
+        for p in 0..<x.rows {
+            let (a, b) = (x[p, 0], x[p, 1])
+            let u = 0.5 * cos(a) + 0.2 * sin(2 * b), lap = -0.5 * cos(a) - 0.8 * sin(2 * b)
+            #expect(abs(ev.scalar[p] + exp(-u) * lap) < 1e-13)
+            #expect(abs(ev.metric[[p, 0, 0]] - exp(u)) < 1e-15 * exp(u) && ev.metric[[p, 0, 1]] == 0)
+        }
+        #expect(throws: InputError.self) { try NeuralTorusMetric(dimension: 2, parametrization: .ldl, spec: spec, harmonics: 1, reference: ref, seed: 1) }
+    }
+}
