@@ -235,8 +235,8 @@ public final class TorusTrainer {
             if resume {
                 guard let c = try TrainingCheckpoint.newest(in: root) else { throw InputError("--resume: no checkpoint in \(root.path)/checkpoints") }
                 var a = c.state.config, b = config
-                a.steps = 0; b.steps = 0; a.checkpointEvery = 1; b.checkpointEvery = 1
-                guard a == b else { throw InputError("--resume: the checkpoint in \(root.path) was made with other options (only --steps and --checkpoint-every may change)") }
+                a.steps = 0; b.steps = 0; a.checkpointEvery = 1; b.checkpointEvery = 1; a.snapshotEvery = 0; b.snapshotEvery = 0
+                guard a == b else { throw InputError("--resume: the checkpoint in \(root.path) was made with other options (only --steps, --checkpoint-every and --snapshot-every may change)") }
                 guard c.parameters.count == model.network.parameterCount else { throw InputError("--resume: checkpoint has \(c.parameters.count) parameters, expected \(model.network.parameterCount)") }
                 model.network.parameters = c.parameters
                 optimizer = c.optimizer

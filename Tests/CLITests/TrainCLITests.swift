@@ -55,6 +55,13 @@ import Testing
             let da = try Data(contentsOf: URL(fileURLWithPath: a + "/" + f)), db = try Data(contentsOf: URL(fileURLWithPath: b + "/" + f))
             #expect(da == db, "\(f) differs")
         }
+        // Continuing with another learning rate is refused; a longer run with the default snapshot cadence is not.
+        var other = Self.base + extra + ["--steps", "40", "--out", b, "--resume"]
+        other[other.firstIndex(of: "--lr")! + 1] = "0.02"
+        let r4 = try CLI.run(other)
+        #expect(r4.status != 0 && r4.stderr.contains("other options") && r4.stderr.split(separator: "\n").count == 1, "\(r4.stderr)")
+        let r5 = try CLI.run(Self.base + ["--batch", "64", "--steps", "40", "--out", b, "--resume"])
+        #expect(r5.status == 0, "\(r5.stderr)")
     }
 
     /// Each bad input: non-zero exit, one line on stderr naming the value, no crash trace.
