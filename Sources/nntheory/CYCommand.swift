@@ -232,20 +232,26 @@ struct CYSigmaCommand: ParsableCommand {
         under test (cymetric's sigma_measure), and its jackknife error. For --metric fs the Ricci scalar
         R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R) is computed by finite differences on the
         first --ricci-points points and the Ricci measure ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|) reported.
+        For a balanced metric (--metric DIR_OF_H) g = ∂∂̄ log(sᵀ h s̄)/(kπ) pulled back, and R is analytic
+        (AlgebraicMetric.ricciScalars).
         The variety is read from DIR/summary.json; weights, |Ω|² and the geometry are recomputed from points.npy.
         --kahler overrides the sample's Kähler moduli.
 
         Examples:
           nntheory cy sigma --sample quintic --metric fs
           nntheory cy sigma --sample bicubic --metric fs --kahler 1,3 --ricci-points 0 --out sigma.json
+          nntheory cy sigma --sample quintic --metric donaldson-fermat --k 4
         """
     )
 
     @Option(help: ArgumentHelp("Directory written by `nntheory cy sample`.", valueName: "DIR"))
     var sample: String
 
-    @Option(help: ArgumentHelp("Metric: fs (Fubini–Study at the Kähler moduli).", valueName: "fs"))
+    @Option(help: ArgumentHelp("Metric: fs (Fubini–Study at the Kähler moduli), or a directory written by `cy donaldson` (balanced h_k{K}.npy with sections_k{K}.npy).", valueName: "fs|DIR_OF_H"))
     var metric: String = "fs"
+
+    @Option(name: .customLong("k"), parsing: .unconditional, help: "Degree k of the balanced metric in DIR_OF_H (default: the largest present).")
+    var degree: Int?
 
     @Option(help: ArgumentHelp("Kähler moduli t_r (default: the sample's).", valueName: "t1,t2,…"))
     var kahler: String?
@@ -261,6 +267,7 @@ struct CYSigmaCommand: ParsableCommand {
 
     struct Output: Codable {
         let metric: String
+        let degree: Int?
         let variety: String
         let points: Int
         let kahler: [Double]
@@ -272,6 +279,52 @@ struct CYSigmaCommand: ParsableCommand {
         let ricci_measure: Double?
         let ricci_points: Int
         let ricci_sign_convention: String
+    }
+
+    /// σ and the analytic Ricci measure of a balanced metric from `cy donaldson`.
+    func algebraic(sample s: PointSample, variety v: Variety) throws {
+        let hdir = URL(fileURLWithPath: metric)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: hdir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw InputError("--metric: '\(metric)', expected fs or a directory written by `nntheory cy donaldson`")
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: hdir.path)) ?? []
+        let present = files.compactMap { f -> Int? in
+            guard f.hasPrefix("h_k"), f.hasSuffix(".npy") else { return nil }
+            return Int(f.dropFirst(3).dropLast(4))
+        }.sorted()
+        guard let k = degree ?? present.last else { throw InputError("--metric: no h_k{K}.npy in \(hdir.path)") }
+        guard present.contains(k) else { throw InputError("--k: \(k), but \(hdir.path) has h_k for k = \(present.map(String.init).joined(separator: ","))") }
+        guard case let .complex128(h) = try NPY.read(hdir.appendingPathComponent("h_k\(k).npy")), h.rank == 2, h.shape[0] == h.shape[1] else {
+            throw InputError("--metric: h_k\(k).npy is not a complex128 square matrix")
+        }
+        guard case let .int64(sec) = try NPY.read(hdir.appendingPathComponent("sections_k\(k).npy")), sec.rank == 2,
+              sec.shape[0] == h.shape[0], sec.shape[1] == v.coordinateCount else {
+            throw InputError("--metric: sections_k\(k).npy must be int64 [\(h.shape[0]), \(v.coordinateCount)] for \(v.name)")
+        }
+        let rows = (0..<sec.shape[0]).map { r in (0..<sec.shape[1]).map { Int(sec.data[r * sec.shape[1] + $0]) } }
+        let am = try AlgebraicMetric(basis: try SectionBasis(exponents: rows), h: ComplexMatrix(rows: h.shape[0], cols: h.shape[1], data: h.data), degree: k)
+        let n = v.dimension, d = v.coordinateCount, kk = v.equationCount
+        let jac = PullbackJacobian.jacobians(of: s, threads: threads)
+        let det = try am.pullbackDeterminants(points: s.points, jacobians: jac, dimension: n)
+        let sigma = SigmaMeasure.sigma(s, determinants: det)
+        let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
+        var ricci: Double? = nil
+        let m = min(ricciPoints, s.count)
+        if m > 0 {
+            progress("cy sigma: analytic Ricci scalar of the k = \(k) balanced metric on \(m) points")
+            let pts = Array(s.points.prefix(m * d)), jm = Array(jac.prefix(m * n * d)), dep = Array(s.dependent.prefix(m * kk))
+            let dj = AlgebraicMetric.jacobianDerivatives(variety: v, points: pts, jacobians: jm, dependent: dep)
+            let r = try am.ricciScalars(points: pts, jacobians: jm, jacobianDerivatives: dj, dimension: n)
+            ricci = RicciMeasure.measure(weights: Array(s.weights.prefix(m)), omegaSquared: Array(s.omegaSquared.prefix(m)),
+                                         determinants: Array(det.prefix(m)), ricci: r, dimension: n)
+        }
+        let volK = s.kahlerVolume(determinants: det)
+        let o = Output(metric: hdir.path, degree: k, variety: v.name, points: s.count, kahler: [], sigma: sigma, sigma_error: err,
+                       vol_k: volK, vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
+                       ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
+        if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
+        print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
     }
 
     func run() throws {
@@ -286,15 +339,16 @@ struct CYSigmaCommand: ParsableCommand {
                                                      + (Variety.builtIn(summary.variety_spec) == nil ? ["--ambient", summary.ambient.map(String.init).joined(separator: ",")] : []))
             options.kahler = kahler ?? summary.kahler.map { String($0) }.joined(separator: ",")
             let (v, _, t) = try options.resolve()
-            guard metric.lowercased() == "fs" else {
-                throw InputError("--metric: '\(metric)', expected fs")
-            }
             guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
             let arr = try NPY.read(dir.appendingPathComponent("points.npy"))
             guard case let .complex128(a) = arr, a.rank == 2, a.shape[1] == v.coordinateCount else {
                 throw InputError("--sample: points.npy has shape \(arr.shape), expected complex128 [N, \(v.coordinateCount)]")
             }
             let s = try PointSampler(variety: v).evaluate(points: a.data, seed: summary.seed, threads: threads)
+            if metric.lowercased() != "fs" {
+                try algebraic(sample: s, variety: v)
+                return
+            }
             let det = FubiniStudy.determinants(of: s, kahler: t, threads: threads)
             let sigma = SigmaMeasure.sigma(s, determinants: det)
             let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
@@ -307,7 +361,7 @@ struct CYSigmaCommand: ParsableCommand {
                                              determinants: Array(det.prefix(m)), ricci: r, dimension: v.dimension)
             }
             let volK = s.kahlerVolume(determinants: det)
-            let o = Output(metric: "fs", variety: v.name, points: s.count, kahler: t, sigma: sigma, sigma_error: err, vol_k: volK,
+            let o = Output(metric: "fs", degree: nil, variety: v.name, points: s.count, kahler: t, sigma: sigma, sigma_error: err, vol_k: volK,
                            vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
                            ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
             let json = try JSONOutput.encode(o)

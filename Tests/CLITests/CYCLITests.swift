@@ -61,6 +61,32 @@ import Testing
         #expect(sig.stdout.contains("\"sigma\""))
     }
 
+    /// `--metric DIR_OF_H` with h = I at k = 1 (sections z_i) is the FS metric: σ equals `--metric fs`, and the analytic
+    /// Ricci measure equals the finite-difference one.
+    @Test func sigmaOfAnIdentityBalancedMetricEqualsFubiniStudy() throws {
+        let dir = CLI.tempDir(), hdir = CLI.tempDir()
+        let r = try CLI.run(["cy", "sample", "--variety", "dwork-quintic", "--psi", "0.3", "--points", "500", "--seed", "4", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import os, numpy as np
+        os.makedirs('\(hdir)', exist_ok=True)
+        np.save('\(hdir)/h_k1.npy', np.eye(5, dtype=np.complex128))
+        np.save('\(hdir)/sections_k1.npy', np.eye(5, dtype=np.int64))
+        print('ok')
+        """)
+        #expect(py.status == 0)
+        let a = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", hdir, "--ricci-points", "50"])
+        let b = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "50"])
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        let ja = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as! [String: Any]
+        let jb = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as! [String: Any]
+        let sa = ja["sigma"] as! Double, sb = jb["sigma"] as! Double
+        #expect(abs(sa - sb) < 1e-10, "\(sa) vs \(sb)")
+        let ra = ja["ricci_measure"] as! Double, rb = jb["ricci_measure"] as! Double
+        #expect(abs(ra - rb) < 1e-6 * ra, "\(ra) vs \(rb)")
+        #expect(ja["degree"] as? Int == 1)
+    }
+
     @Test func volumePrintsIntersectionNumbers() throws {
         let r = try CLI.run(["cy", "volume", "--variety", "tian-yau", "--kahler", "1,2"])
         #expect(r.status == 0, "\(r.stderr)")
