@@ -23,16 +23,26 @@ import Testing
     }
 
     /// A bumpy conformal metric e^{u}δ, u ≈ 0.5 cos x + 0.2 sin 2y (MSE fit first), trained by Adam (η = 10⁻²,
-    /// 600 steps) on ∫R² dA with the area fixed: ∫R² dA measured on a finer evaluation grid (24², not the 16²
-    /// training grid) falls by ≥ 10⁴ (measured: 23.1 → 1.3·10⁻³, 1.8·10⁴) and the area stays within 10⁻³.
+    /// 600 steps) on ∫R² dA with the area fixed, then polished by 40 L-BFGS iterations (same area target):
+    /// ∫R² dA measured on a finer evaluation grid (24², not the 16² training grid) falls by ≥ 10⁴ and the area stays
+    /// within 10⁻³. Measured: 23.1 → 1.3·10⁻³ after Adam (÷ 1.8·10⁴) → 3.3·10⁻⁴ after L-BFGS (÷ 6.9·10⁴);
+    /// relative area change 6.6·10⁻⁶.
     @Test func bumpyConformalMetricIsTrainedFlat() throws {
-        let t = try TorusTrainer(config: Self.bumpy())
-        let s = try t.run(root: nil)
-        let first = s.snapshots.first!, last = s.snapshots.last!
-        #expect(s.initFitLoss! < 1e-3 * first.volume)
+        let adam = try TorusTrainer(config: Self.bumpy())
+        let a = try adam.run(root: nil)
+        var c = Self.bumpy(steps: 40)
+        c.initExpression = nil
+        c.optimizer = .lbfgs
+        c.rate = 1
+        c.snapshotEvery = 0
+        let b = try TorusTrainer(config: c, parameters: adam.model.network.parameters, volumeTarget: a.volumeTarget).run(root: nil)
+        let first = a.snapshots.first!, mid = a.snapshots.last!, last = b.snapshots.last!
+        #expect(a.initFitLoss! < 1e-3 * first.volume)
         #expect(first.scalar2 > 1)
-        #expect(s.scalar2Reduction! >= 1e4, "∫R² dA fell from \(first.scalar2) to \(last.scalar2)")
-        #expect(abs(s.volumeRelativeChange!) <= 1e-3, "area \(first.volume) → \(last.volume)")
+        #expect(mid.scalar2 < 1e-2 * first.scalar2, "Adam: ∫R² dA \(first.scalar2) → \(mid.scalar2)")
+        #expect(last.scalar2 <= 1e-4 * first.scalar2, "∫R² dA fell from \(first.scalar2) to \(last.scalar2)")
+        #expect(abs(last.volume / first.volume - 1) <= 1e-3, "area \(first.volume) → \(last.volume)")
+        #expect(abs(mid.volume / first.volume - 1) <= 1e-3, "area \(first.volume) → \(mid.volume)")
     }
 
     /// A run interrupted after its checkpoint at step 20 and resumed gives the parameters, losses and snapshots
