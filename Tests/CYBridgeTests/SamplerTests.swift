@@ -149,3 +149,26 @@ extension Variety: CustomTestStringConvertible {
         for i in 0..<stored.count { #expect((stored[i] - again[i]).length < 1e-12 * max(1, again[i].length)) }
     }
 }
+
+@Suite struct NearSingularDropTests {
+    /// Near the conifold points of the Dwork quintic at ψ = 1, points whose |∂Q/∂z_dep| is below the tolerance are
+    /// dropped and counted: kept + dropped = all roots of the lines drawn, and no kept point violates the bound
+    /// (recomputed independently from the gradient). With a realistic tolerance nothing of a smooth member is dropped.
+    @Test func pointsNearTheSingularLocusAreDroppedAndCounted() throws {
+        let v = Variety.dworkQuintic(psi: CDouble(1, 0))
+        var sampler = try PointSampler(variety: v)
+        sampler.singularTolerance = 0.06   // large enough to catch points at distance ≈ 0.3 from the 125 conifold points
+        let s = try sampler.sample(count: 3000, seed: 8)
+        #expect(s.dropped.nearSingular > 0)
+        #expect(s.dropped.total == s.dropped.nearSingular)
+        #expect(s.count + s.dropped.total >= 5 * (s.draws - 1) && s.count + s.dropped.total <= 5 * s.draws)
+        let scale = 5 * v.equations[0].coefficientNorm
+        for i in 0..<s.count {
+            let g = v.equations[0].gradient(at: s.point(i))
+            #expect(g[s.dependent[i]].length / scale >= 0.06)
+        }
+        // the default tolerance (1e-9) drops nothing on a smooth member
+        let fermat = try PointSampler(variety: .fermatQuintic).sample(count: 3000, seed: 8)
+        #expect(fermat.dropped.total == 0)
+    }
+}
