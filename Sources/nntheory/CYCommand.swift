@@ -101,6 +101,7 @@ struct CYSampleCommand: ParsableCommand {
           omega2.npy       float64 [N]        |Ω|² = 1/|det ∂Q_a/∂z_dep|²
           pullback_fs.npy  complex128 [N, n, n]  pulled-back FS metric at --kahler (first index holomorphic)
           patch.npy, dependent.npy  int64 [N, F], [N, K]  patch and eliminated coordinates
+          jacobians.npy    complex128 [N, n, D]  pullback Jacobians J = ∂z/∂x (with --jacobians)
           summary.json     kappa, vol_k, vol_cy (± error), sigma_fs, variety, seed, dropped counts, timings
                            (seconds_sampling: points, patches, J, |Ω|², weights and J g_FS J†;
                             seconds_pullbacks: det g_FS)
@@ -123,6 +124,9 @@ struct CYSampleCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores; results do not depend on it).")
     var threads: Int?
+
+    @Flag(name: .customLong("jacobians"), help: "Also write jacobians.npy: the pullback Jacobians J = ∂z/∂x, complex128 [N, n, D].")
+    var writeJacobians = false
 
     @Option(help: "Output directory.")
     var out: String
@@ -160,6 +164,10 @@ struct CYSampleCommand: ParsableCommand {
             try NPY.write(NDArray(shape: [s.count, n, n], data: pb), to: dir.appendingPathComponent("pullback_fs.npy"))
             try NPY.write(NDArray(shape: [s.count, f], data: s.patch.map(Int64.init)), to: dir.appendingPathComponent("patch.npy"))
             try NPY.write(NDArray(shape: [s.count, k], data: s.dependent.map(Int64.init)), to: dir.appendingPathComponent("dependent.npy"))
+            if writeJacobians {
+                try NPY.write(NDArray(shape: [s.count, n, d], data: PullbackJacobian.jacobians(of: s, threads: threads)),
+                              to: dir.appendingPathComponent("jacobians.npy"))
+            }
             let dr = s.dropped
             let summary = CYSampleSummary(
                 variety: v.name, variety_spec: geometry.variety, psi: [psi.real, psi.imaginary], ambient: v.ambient.dimensions,

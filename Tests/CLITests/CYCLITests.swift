@@ -5,7 +5,7 @@ import Testing
 @Suite struct CYCLITests {
     @Test func sampleWritesNumpyLoadableArraysConsistentWithTheSummary() throws {
         let dir = CLI.tempDir()
-        let r = try CLI.run(["cy", "sample", "--variety", "bicubic", "--kahler", "1,2", "--points", "600", "--seed", "3", "--out", dir])
+        let r = try CLI.run(["cy", "sample", "--variety", "bicubic", "--kahler", "1,2", "--points", "600", "--seed", "3", "--jacobians", "--out", dir])
         #expect(r.status == 0, "\(r.stderr)")
         let py = try CLI.python("""
         import json, numpy as np
@@ -32,6 +32,15 @@ import Testing
         fx = 3 * x**2 * ((y**3).sum(1)[:, None] + y**3); fy = 3 * y**2 * ((x**3).sum(1)[:, None] + x**3)
         grad = np.concatenate([fx, fy], axis=1)
         assert np.allclose(o, 1 / np.abs(grad[i, j])**2, rtol=1e-10)
+        # pullback of the ambient FS metric (t/pi)(|z|^2 delta - conj(z_i) z_j)/|z|^4 per factor with jacobians.npy
+        J = np.load(d + '/jacobians.npy'); assert J.shape == (600, 3, 6) and J.dtype == np.complex128
+        G = np.zeros((600, 6, 6), dtype=complex)
+        for sl, t in ((slice(0, 3), 1.0), (slice(3, 6), 2.0)):
+            u = z[:, sl]; n2 = (np.abs(u)**2).sum(1)[:, None, None]
+            G[:, sl, sl] = t / np.pi * (n2 * np.eye(3) - np.conj(u)[:, :, None] * u[:, None, :]) / n2**2
+        gp = np.einsum('xai,xij,xbj->xab', J, G, np.conj(J))
+        assert np.allclose(gp, g, rtol=1e-10, atol=1e-13)
+        assert np.allclose((J * grad[:, None, :]).sum(2), 0, atol=1e-9)   # J spans the tangent space: dQ(J_a) = 0
         print('ok')
         """)
         #expect(py.status == 0 && py.output.contains("ok"), "\(py.output)")
