@@ -91,9 +91,9 @@ struct CYDonaldsonCommand: ParsableCommand {
             let result = try scan.run(progress: progress)
             try scan.write(result, to: URL(fileURLWithPath: out))
             for r in result.summary.degrees {
-                print(String(format: "k = %d  N_k = %3d  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f  ‖R‖ = %.4f  (%d steps, %.2f s/step)",
-                             r.k, r.sections, r.sigma, r.sigmaError, r.volK, r.volKError, r.ricciMeasure ?? .nan,
-                             r.iterations, r.secondsPerIteration))
+                let ricci = r.ricciMeasure.map { String(format: "  ‖R‖ = %.4f", $0) } ?? ""
+                print(String(format: "k = %d  N_k = %3d  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f", r.k, r.sections, r.sigma, r.sigmaError,
+                             r.volK, r.volKError) + ricci + String(format: "  (%d steps, %.2f s/step)", r.iterations, r.secondsPerIteration))
             }
         }
     }
@@ -251,8 +251,9 @@ struct DonaldsonScan {
             let volKError = (x.reduce(0) { $0 + ($1 - volK) * ($1 - volK) } / Double(max(1, x.count - 1)) / Double(x.count)).squareRoot()
             let ricci = try ricciMeasure(AlgebraicMetric(basis: basis, h: r.h, degree: k))
             let tEval = seconds(since: te)
-            progress(String(format: "donaldson: k = %d: σ = %.4f ± %.4f, Vol_K = %.4f ± %.4f, ‖R‖ = %.4f (%d steps, %.1f s; evaluation %.1f s)",
-                            k, sigma, sigmaError, volK, volKError, ricci ?? .nan, r.iterations, tBalance, tEval))
+            progress(String(format: "donaldson: k = %d: σ = %.4f ± %.4f, Vol_K = %.4f ± %.4f", k, sigma, sigmaError, volK, volKError)
+                     + (ricci.map { String(format: ", ‖R‖ = %.4f", $0) } ?? "")
+                     + String(format: " (%d steps, %.1f s; evaluation %.1f s)", r.iterations, tBalance, tEval))
             results.append(DegreeResult(k: k, sections: basis.count, points: np, iterations: r.iterations, converged: r.converged,
                                         changes: r.changes, secondsPerIteration: r.iterationSeconds.reduce(0, +) / Double(max(1, r.iterations)),
                                         secondsTotal: tBalance, sigma: sigma, sigmaError: sigmaError, volK: volK, volKError: volKError,
