@@ -35,14 +35,12 @@ struct CYDonaldsonCommand: ParsableCommand {
           nntheory cy donaldson --variety fermat-quintic --k 1..6 --seed 0 --out donaldson-fermat
           nntheory cy donaldson --variety dwork-quintic --psi 0.5 --k 1..6 --eval-points 200000 --out dwork05
           nntheory cy donaldson --variety quartic-k3 --k 1,2,3 --points 20000 --out k3
+          nntheory cy donaldson --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3 + (z0^3+z1^3+z2^3)*(z3^3+z4^3+z5^3)" \\
+              --ambient 2,2 --k 1..3 --out bicubic
         """
     )
 
-    @Option(help: "Variety: fermat-quintic, dwork-quintic, quartic-k3, cubic-torus, bicubic, or a polynomial in z0, z1, … (hypersurfaces only).")
-    var variety: String = "fermat-quintic"
-
-    @Option(parsing: .unconditional, help: "ψ of the Dwork quintic Σz⁵ − 5ψΠz.")
-    var psi: Double = 0
+    @OptionGroup var geometry: CYVarietyOptions
 
     @Option(name: .customLong("k"), help: "Degrees k: a range '1..6' or a list '1,2,4'.")
     var degrees: String = "1..6"
@@ -72,22 +70,18 @@ struct CYDonaldsonCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let ks = try DonaldsonScan.parseDegrees(degrees)
-            guard psi.isFinite else { throw InputError("--psi: \(psi), expected a finite number") }
-            let v: Variety
-            if let b = Variety.builtIn(variety, psi: CDouble(psi, 0)) {
-                v = b
-            } else if variety.contains("z") {
-                v = try Variety.parse(variety, psi: CDouble(psi, 0))
-            } else {
-                throw InputError("--variety: '\(variety)', expected one of \(Variety.builtInNames.joined(separator: ", ")) or a polynomial in z0, z1, …")
+            let (v, _, t) = try geometry.resolve()
+            guard t.allSatisfy({ $0 == 1 }) else {
+                throw InputError("--kahler: \(geometry.kahler ?? ""), expected all 1 (balanced metrics are computed in the class t = 1; scale g by t on a single P^n)")
             }
             if let p = points, p < 1 { throw InputError("--points: \(p), expected a positive number") }
             guard evalPoints >= 100 else { throw InputError("--eval-points: \(evalPoints), expected at least 100") }
             guard tolerance > 0 && tolerance.isFinite else { throw InputError("--tolerance: \(tolerance), expected a positive number") }
             guard maxIterations >= 1 else { throw InputError("--max-iterations: \(maxIterations), expected at least 1") }
             guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
-            let scan = try DonaldsonScan(variety: v, degrees: ks, points: points, evalPoints: evalPoints, seed: seed,
+            var scan = try DonaldsonScan(variety: v, degrees: ks, points: points, evalPoints: evalPoints, seed: seed,
                                          tolerance: tolerance, maxIterations: maxIterations, ricciPoints: min(ricciPoints, evalPoints))
+            scan.psiText = geometry.psi
             let result = try scan.run(progress: progress)
             try scan.write(result, to: URL(fileURLWithPath: out))
             for r in result.summary.degrees {
@@ -111,6 +105,8 @@ struct DonaldsonScan {
     let maxIterations: Int
     let ricciPoints: Int
     let bases: [SectionBasis]
+    /// The ψ text of the command line (recorded in the summary).
+    var psiText: String? = nil
 
     struct DegreeResult: Codable {
         var k: Int
@@ -137,7 +133,7 @@ struct DonaldsonScan {
 
     struct Summary: Codable {
         var variety: String
-        var psi: Double?
+        var psi: String?
         var seed: UInt64
         var evalSeed: UInt64
         var evalPoints: Int
@@ -260,20 +256,13 @@ struct DonaldsonScan {
                                         secondsEvaluation: tEval, ricciMeasure: ricci))
             forms.append(r.h)
         }
-        let summary = Summary(variety: variety.name, psi: variety.name == "dwork-quintic" ? psiValue : nil, seed: seed, evalSeed: evalSeed,
+        let summary = Summary(variety: variety.name, psi: psiText, seed: seed, evalSeed: evalSeed,
                               evalPoints: evalPoints, volKExact: variety.kahlerVolume([Double](repeating: 1, count: variety.ambient.factorCount)),
                               sigmaFS: sigmaFS, sigmaFSError: sigmaFSError, ricciMeasureFS: ricciFS, ricciPoints: mr,
                               secondsSampling: tSampling, tolerance: tolerance,
                               convention: "psi = s^T h conj(s), K = log(psi)/(k pi), T = N_k/(N_p Vol_CY) sum_p w_p s conj(s)^T/psi, h <- (T^-1)^T, tr h = N_k",
                               degrees: results)
         return (summary, forms)
-    }
-
-    /// ψ of a Dwork member (the coefficient of Π z_i is −5ψ).
-    var psiValue: Double? {
-        let q = variety.equations[0]
-        for m in 0..<q.monomialCount where q.exponents(ofMonomial: m).allSatisfy({ $0 == 1 }) { return -q.coefficients[m].real / 5 }
-        return 0
     }
 
     func write(_ result: (summary: Summary, forms: [ComplexMatrix]), to dir: URL) throws {
