@@ -41,6 +41,9 @@ public struct LossEvaluation: Sendable {
     public var gradient: [Double]
     /// A point where det g ≤ 0 or the density is not finite (nil when all are fine).
     public var badPoint: Int?
+    /// Monte Carlo standard error of `loss` for random quadrature points (first order: the error of ∫ℓ scaled like
+    /// the loss); nil on a grid, whose error is spectrally small.
+    public var standardError: Double? = nil
 }
 
 extension NeuralTorusMetric {
@@ -169,6 +172,7 @@ extension NeuralTorusMetric {
         if let V0 = volumeTarget, loss != .mse { s = pow(V0 / V, 2 / Double(n)); alpha = loss.scalingExponent(dimension: n) }
         let total = pow(s, alpha) * raw
         var result = LossEvaluation(loss: total, rawLoss: raw, volume: V, scale: s, gradient: [], badPoint: bad)
+        if !q.isGrid && bad == nil { result.standardError = pow(s, alpha) / D * q.monteCarloError(dens) }
         guard wantGradient, bad == nil, total.isFinite else { return result }
         // d(s^α N/D) = s^α (dN/D − N dD/D²) − (2α/n)·s^α·(N/D)·dV/V
         let cl = q.weight * pow(s, alpha) / D

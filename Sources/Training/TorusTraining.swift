@@ -80,6 +80,8 @@ public struct TorusTrainingSummary: Codable, Sendable {
     public var quadrature: String
     public var initialLoss: Double?
     public var finalLoss: Double?
+    /// Monte Carlo standard error of the final loss (random training points or minibatches only).
+    public var finalLossStandardError: Double?
     public var lossReduction: Double?
     public var initFitLoss: Double?
     public var volumeTarget: Double?
@@ -112,6 +114,7 @@ public final class TorusTrainer {
     public private(set) var initLosses: [Double] = []
     public private(set) var snapshots: [SnapshotRecord] = []
     public private(set) var volumeTarget: Double?
+    var lastStandardError: Double?
     var optimizer: OptimizerState
     var step = 0
 
@@ -266,7 +269,7 @@ public final class TorusTrainer {
             }
             let e = evaluate(model.network.parameters, step: s)
             try guardFinite(e, step: s, phase: inInit ? "init fit" : config.loss.rawValue)
-            if inInit { initLosses.append(e.loss) } else { losses.append(e.loss) }
+            if inInit { initLosses.append(e.loss) } else { losses.append(e.loss); lastStandardError = e.standardError }
             let eta = inInit ? config.initRate : schedule.rate(config.rate, step: k)
             if !inInit && config.optimizer == .lbfgs {
                 let r = try LBFGS.step(model.network.parameters, loss: e.loss, gradient: e.gradient, rate: eta, state: &optimizer) { th in
@@ -293,7 +296,7 @@ public final class TorusTrainer {
         var summary = TorusTrainingSummary(
             config: config, parameterCount: model.network.parameterCount, trainingPoints: config.points,
             quadrature: grid != nil ? (config.batch > 0 ? "grid minibatch" : "grid") : "monte carlo",
-            initialLoss: losses.first, finalLoss: losses.last, lossReduction: nil, initFitLoss: initLosses.last,
+            initialLoss: losses.first, finalLoss: losses.last, finalLossStandardError: lastStandardError, lossReduction: nil, initFitLoss: initLosses.last,
             volumeTarget: volumeTarget, snapshots: snapshots, scalar2Reduction: nil, volumeRelativeChange: nil,
             resumedFrom: resumedFrom, seconds: Date().timeIntervalSince(start))
         if let a = losses.first, let b = losses.last { summary.lossReduction = a / b }

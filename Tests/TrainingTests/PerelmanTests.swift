@@ -71,4 +71,21 @@ import Testing
         let mean = zs.reduce(0, +) / 8
         #expect(mean > 0.3 && mean < 1.5, "mean |z| = \(mean)")
     }
+
+    /// The stated standard error of a Monte Carlo loss (∫R² dV of a conformal network metric on T², 400 points)
+    /// against the 48² grid value, 8 streams: |z| < 4 each, mean |z| in [0.3, 1.5].
+    @Test func monteCarloLossErrorIsStated() throws {
+        let spec = try MLPSpec.parse("Dense(8, W_std=1.2, b_std=0.3) Tanh Dense(1, W_std=0.5)")
+        let m = try NeuralTorusMetric(dimension: 2, parametrization: .conformal, spec: spec, harmonics: 1, seed: 8)
+        let exact = m.lossAndGradient(.scalar2, quadrature: TorusQuadrature.grid(dimension: 2, side: 48), gradient: false).loss
+        var zs: [Double] = []
+        for s in 0..<8 {
+            let e = m.lossAndGradient(.scalar2, quadrature: TorusQuadrature.random(dimension: 2, points: 400, seed: 6, stream: UInt64(s)), gradient: false)
+            let z = (e.loss - exact) / e.standardError!
+            #expect(abs(z) < 4, "stream \(s): z = \(z)")
+            zs.append(abs(z))
+        }
+        let mean = zs.reduce(0, +) / 8
+        #expect(mean > 0.3 && mean < 1.5, "mean |z| = \(mean)")
+    }
 }
