@@ -36,6 +36,17 @@ public struct TaylorJet: Sendable {
         data[(indexSet.index(alpha) * points + p) * width + u]
     }
 
+    /// The Laplacian Δh = Σ_i ∂_i∂_i h of every unit at every point, [P, w] (needs order ≥ 2).
+    public func laplacian() -> Matrix {
+        precondition(indexSet.order >= 2, "laplacian needs a jet of order ≥ 2")
+        var out = Matrix(rows: points, cols: width)
+        for i in 0..<indexSet.dimension {
+            let b = indexSet.index([i, i])
+            for k in 0..<(points * width) { out.data[k] += data[b * points * width + k] }
+        }
+        return out
+    }
+
     /// Block b as a matrix [P, w].
     public func block(_ b: Int) -> Matrix {
         Matrix(rows: points, cols: width, data: Array(data[(b * points * width)..<((b + 1) * points * width)]))

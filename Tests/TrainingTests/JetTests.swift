@@ -94,6 +94,27 @@ import Testing
         }
     }
 
+    /// The Laplacian against the five-point second difference Σ_i [−f(x+2h) + 16f(x+h) − 30f(x) + 16f(x−h) − f(x−2h)]/(12h²)
+    /// of the values (h = 10⁻², error ≈ h⁴/90·|∂⁶f| ≲ 10⁻⁸).
+    @Test func laplacianMatchesFiniteDifferences() throws {
+        let f = try Self.net(.gelu, depth: 2, inputs: 3)
+        let x = Self.points(4, 3)
+        let lap = f.jet(x, order: 2).laplacian()
+        let h = 1e-2
+        var fd = Matrix(rows: x.rows, cols: f.outputWidth)
+        for i in 0..<3 {
+            let v = [2 * h, h, 0, -h, -2 * h].map { s -> Matrix in
+                var xs = x
+                for p in 0..<x.rows { xs[p, i] += s }
+                return f.outputs(xs)
+            }
+            for k in 0..<fd.data.count {
+                fd.data[k] += (-v[0].data[k] + 16 * v[1].data[k] - 30 * v[2].data[k] + 16 * v[3].data[k] - v[4].data[k]) / (12 * h * h)
+            }
+        }
+        for k in 0..<fd.data.count { #expect(abs(fd.data[k] - lap.data[k]) < 1e-7, "\(lap.data[k]) vs \(fd.data[k])") }
+    }
+
     /// The Faà di Bruno table has Bell-number many partitions per multi-index: 1, 1, 2, 5, 15 for orders 0…4.
     @Test func faaDiBrunoTableCountsPartitions() {
         let ix = JetIndexSet(dimension: 3, order: 4)
