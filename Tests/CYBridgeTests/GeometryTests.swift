@@ -161,3 +161,69 @@ import Testing
         }
     }
 }
+
+/// Transition and Kähler measures of chart-wise metric models.
+@Suite struct ModelMeasureTests {
+    @Test(arguments: [Variety.fermatQuintic, .bicubic, .tianYau])
+    func fubiniStudyIsGlobalAndKahler(_ v: Variety) throws {
+        let s = try PointSampler(variety: v).sample(count: 20, seed: 31)
+        let t = [Double](repeating: 1.3, count: v.ambient.factorCount)
+        let fs = TransitionMeasure.fubiniStudy(variety: v, kahler: t)
+        let typical = s.detFubiniStudy.reduce(0, +) / Double(s.count)   // ~ g³
+        #expect(TransitionMeasure.measure(s, metric: fs) < 1e-24 * pow(typical, 2.0 / 3))
+        // Kähler: the antisymmetric part of ∂_c g_ab̄ is pure finite-difference truncation error — small relative to
+        // ∂g, and falling like h⁴ (squared norm of an O(h²) error) when the step halves, down to the rounding floor
+        for i in 0..<s.count {
+            let chart = LocalChart(sample: s, index: i)
+            let h = 1e-4 * max(1, chart.centerCoordinates.map { $0.length }.max()!)
+            let dg = try #require(KahlerMeasure.derivatives(chart, metric: fs, step: h))
+            let scale = dg.reduce(0) { $0 + $1.lengthSquared }
+            let t1 = try #require(KahlerMeasure.torsion(chart, metric: fs, step: h)).reduce(0) { $0 + $1.lengthSquared }
+            let t2 = try #require(KahlerMeasure.torsion(chart, metric: fs, step: h / 2)).reduce(0) { $0 + $1.lengthSquared }
+            #expect(t1 < 1e-8 * scale, "\(v.name) point \(i): \(t1 / scale)")
+            #expect(t2 < t1 / 10 || t1 < 1e-18 * scale, "\(v.name) point \(i): \(t1 / scale) → \(t2 / scale)")
+        }
+    }
+
+    /// A model that is the identity matrix in every chart is not a global tensor (L_transition > 0); T composed with
+    /// the inverse transition is the identity.
+    @Test func chartwiseIdentityFailsTheTransitionCheck() throws {
+        let v = Variety.fermatQuintic
+        let s = try PointSampler(variety: v).sample(count: 10, seed: 32)
+        let identity: ChartMetric = { _, _, _ in [CDouble(1, 0), .zero, .zero, .zero, CDouble(1, 0), .zero, .zero, .zero, CDouble(1, 0)] }
+        #expect(TransitionMeasure.measure(s, metric: identity) > 0.01)
+        for i in 0..<s.count {
+            let z = s.point(i), patch = [s.patch[i]], dep = [s.dependent[i]]
+            let alt = TransitionMeasure.alternativePatches(variety: v, point: z, patch: patch, dependent: dep)
+            #expect(alt.count == 3)   // 5 coordinates − patch − dependent
+            let np = alt[0]
+            var z2 = z
+            for j in 0..<5 { z2[j] = z[j] / z[np[0]] }
+            z2[np[0]] = CDouble(1, 0)
+            let t = TransitionMeasure.transitionMatrix(variety: v, point: z, patch: patch, dependent: dep, newPatch: np)
+            let tBack = TransitionMeasure.transitionMatrix(variety: v, point: z2, patch: np, dependent: dep, newPatch: patch)
+            for a in 0..<3 { for b in 0..<3 {
+                var acc = CDouble.zero
+                for c in 0..<3 { acc = acc + t[a * 3 + c] * tBack[c * 3 + b] }
+                #expect((acc - CDouble(a == b ? 1 : 0, 0)).length < 1e-10)
+            } }
+        }
+    }
+
+    /// g = diag(1 + |x₂|², 1, 1) in every chart: c_{11̄2} = x̄₂, all other c vanish, so Σ|c_{ab̄c} − c_{cb̄a}|² = 2|x₂|².
+    @Test func nonKahlerModelHasTheAnalyticTorsion() throws {
+        let v = Variety.fermatQuintic
+        let s = try PointSampler(variety: v).sample(count: 10, seed: 33)
+        let model: ChartMetric = { z, patch, dep in
+            let good = Patch.goodCoordinates(coordinates: 5, patch: patch, dependent: dep)
+            return [CDouble(1 + z[good[1]].lengthSquared, 0), .zero, .zero, .zero, CDouble(1, 0), .zero, .zero, .zero, CDouble(1, 0)]
+        }
+        for i in 0..<s.count {
+            let chart = LocalChart(sample: s, index: i)
+            let tor = try #require(KahlerMeasure.torsion(chart, metric: model))
+            let l = tor.reduce(0) { $0 + $1.lengthSquared }
+            let x2 = chart.centerCoordinates[1]
+            #expect(abs(l - 2 * x2.lengthSquared) < 1e-7 * max(1, l), "\(l) vs \(2 * x2.lengthSquared)")
+        }
+    }
+}
