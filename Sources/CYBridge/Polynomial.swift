@@ -121,6 +121,40 @@ public struct Polynomial: Sendable, Equatable {
         return g
     }
 
+    /// Q at many points z [N, D] (row-major) → [N], in parallel.
+    public func values(atPoints z: [CDouble], threads: Int? = nil) -> [CDouble] {
+        precondition(z.count % variableCount == 0)
+        let n = z.count / variableCount, d = variableCount
+        var out = [CDouble](repeating: .zero, count: n)
+        out.withUnsafeMutableBufferPointer { po in
+            let box = SendableBox(po.baseAddress!)
+            z.withUnsafeBufferPointer { pz in
+                let src = SendableBox(pz.baseAddress!)
+                parallelChunks(count: n, threads: threads) { range in
+                    for i in range { box.value[i] = value(at: src.value + i * d) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// ∇Q at many points z [N, D] → [N, D], in parallel.
+    public func gradients(atPoints z: [CDouble], threads: Int? = nil) -> [CDouble] {
+        precondition(z.count % variableCount == 0)
+        let n = z.count / variableCount, d = variableCount
+        var out = [CDouble](repeating: .zero, count: z.count)
+        out.withUnsafeMutableBufferPointer { po in
+            let box = SendableBox(po.baseAddress!)
+            z.withUnsafeBufferPointer { pz in
+                let src = SendableBox(pz.baseAddress!)
+                parallelChunks(count: n, threads: threads) { range in
+                    for i in range { _ = valueAndGradient(at: src.value + i * d, gradient: box.value + i * d) }
+                }
+            }
+        }
+        return out
+    }
+
     /// Writes the (symmetric) Hessian ∂²Q/∂z_i∂z_j, row-major [D, D], to `hessian`.
     public func hessian(at z: UnsafePointer<CDouble>, into hessian: UnsafeMutablePointer<CDouble>) {
         let d = variableCount

@@ -23,6 +23,15 @@ import Testing
                 #expect((fdh - h[j * 5 + i]).length < 1e-6 * max(1, h[j * 5 + i].length))
             }
         }
+        // batch forms agree with the single-point ones
+        var zs: [CDouble] = []
+        for _ in 0..<100 { for _ in 0..<5 { zs.append(CDouble(rng.normal(), rng.normal())) } }
+        let vals = q.values(atPoints: zs), grads = q.gradients(atPoints: zs)
+        for i in 0..<100 {
+            let zi = Array(zs[(5 * i)..<(5 * i + 5)])
+            #expect(vals[i] == q.value(at: zi))
+            #expect(Array(grads[(5 * i)..<(5 * i + 5)]) == q.gradient(at: zi))
+        }
         // Euler: Σ z_j ∂_j Q = deg·Q
         var e = CDouble.zero
         for j in 0..<5 { e = e + z[j] * g[j] }
