@@ -118,7 +118,8 @@ public struct PointSampler: Sendable {
         let blockDraws = 512
         while found < count {
             let deficit = count - found
-            let draws = max(workers, Int((Double(deficit) / Double(rootsPerDraw) * 1.02).rounded(.up)) + 2)
+            // batches of at most 40 000 lines, so progress is reported; the result does not depend on the batching
+            let draws = min(40_000, max(workers, Int((Double(deficit) / Double(rootsPerDraw) * 1.02).rounded(.up)) + 2))
             let nBlocks = (draws + blockDraws - 1) / blockDraws
             let batch = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: nBlocks)
             batch.initialize(repeating: nil)
@@ -137,7 +138,6 @@ public struct PointSampler: Sendable {
                 }
             }
             for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
-            nextDraw += nBlocks * blockDraws > draws ? draws : nBlocks * blockDraws
             nextDraw = start + draws
             progress?(min(found, count))
             if nextDraw > 1000 * count + 10_000 {
