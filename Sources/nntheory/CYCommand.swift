@@ -238,8 +238,9 @@ struct CYSigmaCommand: ParsableCommand {
         discussion: """
         σ = (1/(N Vol_CY)) Σ_i w_i |1 − det g_i/|Ω_i|² · Vol_CY/Vol_K| with Vol_K = mean(w det g/|Ω|²) of the metric
         under test (cymetric's sigma_measure), and its jackknife error. For --metric fs the Ricci scalar
-        R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R) is computed by finite differences on the
-        first --ricci-points points and the Ricci measure ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|) reported.
+        R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R) is computed on the first --ricci-points points —
+        analytically on a single P^n (FS = the k = 1, h = I algebraic metric), by Richardson-extrapolated finite
+        differences on products or with --ricci fd and the Ricci measure ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|) reported.
         For a balanced metric (--metric DIR_OF_H) g = ∂∂̄ log(sᵀ h s̄)/(kπ) pulled back, and R is analytic
         (AlgebraicMetric.ricciScalars).
         The variety is read from DIR/summary.json; weights, |Ω|² and the geometry are recomputed from points.npy.
@@ -267,6 +268,9 @@ struct CYSigmaCommand: ParsableCommand {
     @Option(name: .customLong("ricci-points"), parsing: .unconditional, help: "Points for the Ricci measure (0: skip).")
     var ricciPoints: Int = 1000
 
+    @Option(name: .customLong("ricci"), help: "Ricci scalar of FS: analytic (single P^n; products always use finite differences) or fd.")
+    var ricciMethod: String = "analytic"
+
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
@@ -286,6 +290,7 @@ struct CYSigmaCommand: ParsableCommand {
         let kappa: Double
         let ricci_measure: Double?
         let ricci_points: Int
+        let ricci_method: String
         let ricci_sign_convention: String
     }
 
@@ -330,7 +335,7 @@ struct CYSigmaCommand: ParsableCommand {
         let volK = s.kahlerVolume(determinants: det)
         let o = Output(metric: hdir.path, degree: k, variety: v.name, points: s.count, kahler: [], sigma: sigma, sigma_error: err,
                        vol_k: volK, vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
-                       ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
+                       ricci_method: m > 0 ? "analytic" : "none", ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
         if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
         print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
     }
@@ -348,6 +353,7 @@ struct CYSigmaCommand: ParsableCommand {
             options.kahler = kahler ?? summary.kahler.map { String($0) }.joined(separator: ",")
             let (v, _, t) = try options.resolve()
             guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
+            guard ricciMethod == "analytic" || ricciMethod == "fd" else { throw InputError("--ricci: '\(ricciMethod)', expected analytic or fd") }
             let arr = try NPY.read(dir.appendingPathComponent("points.npy"))
             guard case let .complex128(a) = arr, a.rank == 2, a.shape[1] == v.coordinateCount else {
                 throw InputError("--sample: points.npy has shape \(arr.shape), expected complex128 [N, \(v.coordinateCount)]")
@@ -362,16 +368,34 @@ struct CYSigmaCommand: ParsableCommand {
             let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
             var ricci: Double? = nil
             let m = min(ricciPoints, s.count)
+            var method = "none"
             if m > 0 {
-                progress("cy sigma: Ricci scalar by finite differences on \(m) points")
-                let r = RicciMeasure.ricciScalars(s, metric: RicciMeasure.fubiniStudyMetric(variety: v, kahler: t), count: m, threads: threads)
+                let r: [Double]
+                if v.ambient.factorCount == 1 && ricciMethod == "analytic" {
+                    // FS on P^n is the algebraic metric with k = 1, h = I (K = log|z|²/π) at t = 1; R scales as 1/t
+                    method = "analytic"
+                    progress("cy sigma: analytic Ricci scalar of FS on \(m) points")
+                    let d = v.coordinateCount, n = v.dimension, kk = v.equationCount
+                    let basis = try SectionBasis(exponents: (0..<d).map { i in (0..<d).map { $0 == i ? 1 : 0 } })
+                    var h = ComplexMatrix(rows: d, cols: d)
+                    for i in 0..<d { h[i, i] = CDouble(1, 0) }
+                    let am = try AlgebraicMetric(basis: basis, h: h, degree: 1)
+                    let pts = Array(s.points.prefix(m * d)), dep = Array(s.dependent.prefix(m * kk))
+                    let jm = Array(PullbackJacobian.jacobians(of: s, threads: threads).prefix(m * n * d))
+                    let dj = AlgebraicMetric.jacobianDerivatives(variety: v, points: pts, jacobians: jm, dependent: dep)
+                    r = try am.ricciScalars(points: pts, jacobians: jm, jacobianDerivatives: dj, dimension: n).map { $0 / t[0] }
+                } else {
+                    method = "finite differences"
+                    progress("cy sigma: Ricci scalar by finite differences on \(m) points")
+                    r = RicciMeasure.ricciScalars(s, metric: RicciMeasure.fubiniStudyMetric(variety: v, kahler: t), count: m, threads: threads)
+                }
                 ricci = RicciMeasure.measure(weights: Array(s.weights.prefix(m)), omegaSquared: Array(s.omegaSquared.prefix(m)),
                                              determinants: Array(det.prefix(m)), ricci: r, dimension: v.dimension)
             }
             let volK = s.kahlerVolume(determinants: det)
             let o = Output(metric: "fs", degree: nil, variety: v.name, points: s.count, kahler: t, sigma: sigma, sigma_error: err, vol_k: volK,
                            vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
-                           ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
+                           ricci_method: method, ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
             let json = try JSONOutput.encode(o)
             if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
             print(String(decoding: json, as: UTF8.self))

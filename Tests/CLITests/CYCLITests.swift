@@ -85,7 +85,7 @@ import Testing
         """)
         #expect(py.status == 0)
         let a = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", hdir, "--ricci-points", "50"])
-        let b = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "50"])
+        let b = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "50", "--ricci", "fd"])
         #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
         let ja = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as! [String: Any]
         let jb = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as! [String: Any]
@@ -94,6 +94,12 @@ import Testing
         let ra = ja["ricci_measure"] as! Double, rb = jb["ricci_measure"] as! Double
         #expect(abs(ra - rb) < 1e-6 * ra, "\(ra) vs \(rb)")
         #expect(ja["degree"] as? Int == 1)
+        #expect(jb["ricci_method"] as? String == "finite differences")
+        // the default for FS on a single P^n is the analytic route: same number
+        let c = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "50"])
+        let jc = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [String: Any]
+        #expect(jc["ricci_method"] as? String == "analytic")
+        #expect(abs((jc["ricci_measure"] as! Double) - rb) < 1e-6 * rb)
     }
 
     @Test func volumePrintsIntersectionNumbers() throws {
