@@ -17,8 +17,8 @@ import Numerics
 /// ch to c·(image of h); the iteration here rescales each iterate to tr h = N_k, which changes nothing in the metric
 /// (K = (kπ)⁻¹ log s†hs̄ shifts by a constant). Identity tr(T(h)·hᵀ) = N_k holds for every h.
 ///
-/// Implementation: per block of points, S = [s_α(z_p)] (SectionBasis), ψ = rowwise Σ_α S_pα conj((S h)_pα) via one
-/// ZGEMM, rows scaled by √(w_p/ψ_p), then conj(T) accumulated as one ZHERK (A†A) through OpenBLAS; the inverse by
+/// Implementation: per block of points, S = [s_α(z_p)] (SectionBasis), ψ_p = ‖(S L)_p‖² with h = L L† (Cholesky) via one
+/// ZTRMM, rows scaled by √(w_p/ψ_p), then conj(T) accumulated as one ZHERK (A†A) through OpenBLAS; the inverse by
 /// Cholesky (ZPOTRF/ZPOTRI). Blocks are summed in a fixed order, so the result does not depend on the thread count.
 public struct DonaldsonBalancing: Sendable {
     /// The section basis s_α.
