@@ -35,8 +35,11 @@ import Testing
     /// Vol_K(t) = mean(w det g_FS(t)/|Ω|²) with weights normalised at t = 1 must equal the intersection volume at
     /// every t. On products this only holds if the points follow the mixed FS measure (all roots kept).
     /// Error bar: delta-method standard error of the ratio estimator V(1)·mean(a)/mean(b).
+    /// A Schoen manifold [P²P²P¹|3 0;0 3;1 1] given as text: Vol_K = 9t₁t₂(t₁ + t₂ + 6t₃) (cy-geometry.md §4.1).
+    static let schoen = try! Variety.parse("(z0^3+z1^3+z2^3)*z6 + z0*z1*z2*z7; (z3^3+z4^3+z5^3)*z7 + z3*z4*z5*z6", ambient: [2, 2, 1])
+
     @Test(arguments: [(Variety.bicubic, [[1.0, 2.0], [3.0, 0.5], [0.2, 1.0]]), (Variety.tianYau, [[1.0, 2.0], [2.5, 1.0]]),
-                      (Variety.fermatQuintic, [[1.7]])])
+                      (Variety.fermatQuintic, [[1.7]]), (SamplerTests.schoen, [[1.0, 2.0, 0.5], [2.0, 1.0, 3.0]])])
     func kahlerVolumeFromTheSampleMatchesIntersectionNumbers(_ v: Variety, _ ts: [[Double]]) throws {
         let s = try PointSampler(variety: v).sample(count: 6000, seed: 5)
         let v1 = v.kahlerVolume([Double](repeating: 1, count: v.ambient.factorCount))

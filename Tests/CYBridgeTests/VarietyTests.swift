@@ -71,7 +71,7 @@ import Testing
         }
     }
 
-    @Test func intersectionVolumesMatchTheTable() {
+    @Test func intersectionVolumesMatchTheTable() throws {
         // cy-geometry.md §4.1
         for t in [0.5, 1.0, 2.3] {
             #expect(abs(Variety.cubicTorus.kahlerVolume([t]) - 3 * t) < 1e-12)
@@ -82,6 +82,12 @@ import Testing
             #expect(abs(Variety.bicubic.kahlerVolume([t1, t2]) - 9 * t1 * t2 * (t1 + t2)) < 1e-12)
             #expect(abs(Variety.tianYau.kahlerVolume([t1, t2]) - 27 * t1 * t2 * (t1 + t2)) < 1e-12)
         }
+        let schoen = try! Variety.parse("(z0^3+z1^3+z2^3)*z6 + z0*z1*z2*z7; (z3^3+z4^3+z5^3)*z7 + z3*z4*z5*z6", ambient: [2, 2, 1])
+        for t in [[1.0, 1.0, 1.0], [1.0, 2.0, 0.5]] {
+            #expect(abs(schoen.kahlerVolume(t) - 9 * t[0] * t[1] * (t[0] + t[1] + 6 * t[2])) < 1e-12)
+        }
+        let quarticCurve = try Variety.parse("z0^4 + z1^4 + z2^4")
+        #expect(schoen.isCalabiYau && Variety.tianYau.isCalabiYau && !quarticCurve.isCalabiYau)
         let d = Dictionary(uniqueKeysWithValues: IntersectionNumbers.numbers(of: .bicubic).map { ($0.0, $0.1) })
         #expect(d[[0, 0, 1]] == 3 && d[[0, 1, 1]] == 3 && d[[0, 0, 0]] == 0 && d[[1, 1, 1]] == 0)
         // roots per Shiffman–Zelditch draw = ∫ ∧ J_r^{n_r − d_r}
