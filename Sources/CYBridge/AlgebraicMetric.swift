@@ -368,7 +368,7 @@ public struct AlgebraicMetric: Sendable {
         let d = basis.variables, n = basis.count, r = basis.jetRows(order)
         let pc = points.count / d
         if pc == 0 { return }
-        let bs = min(blockSize, pc)
+        let bs = min(blockSize, pc, max(64, 2_000_000 / (r * n)))   // ≤ ~32 MB per jet buffer
         var x = [Complex<Double>](repeating: .zero, count: bs * r * n)
         var y = x
         var gram = [Complex<Double>](repeating: .zero, count: bs * r * r)
