@@ -14,9 +14,11 @@ import NumericCore
 /// parameter is solved for all its roots (coefficients from a DFT of the
 /// equation on the unit circle; Aberth–Ehrlich iteration, with the eigenvalues of the companion matrix by LAPACK's
 /// Hessenberg QR, zhseqr, as the fallback), all branches followed; an equation linear in the remaining parameters
-/// eliminates one of them. (Hypersurfaces: one univariate step of degree deg Q — 5 roots per line on the
-/// quintic; bicubic: 3; Tian–Yau: cubic × (linear, cubic) = 9.) Systems that need neither step are
-/// rejected with an `InputError`.
+/// eliminates one of them; two equations in the same two parameters of one factor are solved through the
+/// Sylvester resultant in one parameter (degree da·db, Bézout) and the matching root of the other, then 2×2 Newton.
+/// (Hypersurfaces: one univariate step of degree deg Q — 5 roots per line on the quintic; bicubic: 3; Tian–Yau:
+/// cubic × (linear, cubic) = 9; Schoen: cubic × cubic = 9; [P⁵|3 3]: resultant of degree 9.) Other systems are
+/// rejected with an `InputError`. The two-unknown step loses ≈ 1e-4 of the roots to the residual check (counted).
 ///
 /// Every root is polished by Newton steps in the ambient patch (minimum-norm step), patch-normalised
 /// (`Patch`), and kept only if max_a |Q_a| < `residualTolerance` (1e-10) and it is not too close to the
@@ -39,6 +41,8 @@ public struct PointSampler: Sendable {
     enum Step: Sendable {
         case univariate(equation: Int, unknown: Int, degree: Int)
         case linear(equation: Int, unknowns: [Int])
+        /// Two equations in the same two unknowns (of one factor), total degrees da, db: Bézout's da·db roots.
+        case bivariate(equations: (Int, Int), unknowns: (Int, Int), degrees: (Int, Int))
     }
 
     public init(variety v: Variety) throws {
@@ -79,8 +83,23 @@ public struct PointSampler: Sendable {
                     if total == 1 && sameSet { chosen = .linear(equation: a, unknowns: us); break }
                 }
             }
+            if chosen == nil {
+                // two equations depending on the same two unknowns, which only one factor carries
+                outer: for (ia, a) in eqs.enumerated() {
+                    let us = unknowns(a)
+                    guard us.count == 2 else { continue }
+                    let touched = (0..<f).filter { r in us.contains { dep[r][$0] } }
+                    guard touched.count == 1, free.filter({ dep[touched[0]][$0] }).sorted() == us else { continue }
+                    for b in eqs[(ia + 1)...] where unknowns(b) == us {
+                        let r = touched[0]
+                        chosen = .bivariate(equations: (a, b), unknowns: (us[0], us[1]),
+                                            degrees: (v.multidegrees[a][r], v.multidegrees[b][r]))
+                        break outer
+                    }
+                }
+            }
             guard let step = chosen else {
-                throw InputError("variety \(v.name): the reduced Shiffman–Zelditch system (sampling degrees \(sampling)) has no univariate or linear equation; a general polynomial-system solver is not implemented")
+                throw InputError("variety \(v.name): the reduced Shiffman–Zelditch system (sampling degrees \(sampling)) has no univariate, linear or two-unknown step; a general polynomial-system solver is not implemented")
             }
             switch step {
             case let .univariate(a, u, deg):
@@ -92,6 +111,10 @@ public struct PointSampler: Sendable {
                 let pivot = us.last!
                 free.remove(pivot); eqs.removeAll { $0 == a }
                 for r in 0..<f { dep[r][pivot] = false }
+            case let .bivariate(ab, uv, degs):
+                roots *= degs.0 * degs.1
+                free.remove(uv.0); free.remove(uv.1); eqs.removeAll { $0 == ab.0 || $0 == ab.1 }
+                for r in 0..<f { dep[r][uv.0] = false; dep[r][uv.1] = false }
             }
             steps.append(step)
         }
@@ -287,7 +310,10 @@ final class DrawSolver {
         d = v.coordinateCount; k = v.equationCount; f = v.ambient.factorCount; n = v.dimension
         depth = sampler.plan.count
         var md = 1
-        for st in sampler.plan { if case let .univariate(_, _, deg) = st { md = max(md, deg) } }
+        for st in sampler.plan {
+            if case let .univariate(_, _, deg) = st { md = max(md, deg) }
+            if case let .bivariate(_, _, degs) = st { md = max(md, degs.0 * degs.1, degs.0, degs.1) }
+        }
         maxDeg = md
         base = .allocate(capacity: (depth + 1) * d)
         coef = .allocate(capacity: (depth + 1) * max(k, 1) * d)
@@ -424,6 +450,8 @@ final class DrawSolver {
                 for j in 0..<d { nc[u * d + j] = .zero }
                 solve(step: step + 1)
             }
+        case let .bivariate(ab, uv, degs):
+            solveBivariate(step: step, equations: ab, unknowns: uv, degrees: degs)
         case let .linear(a, us):
             // Q_a(b + Σ s_v c_v) = c0 + Σ_v l_v s_v; eliminate the unknown with the largest |l_v|
             for j in 0..<d { z[j] = b[j] }
@@ -469,10 +497,133 @@ final class DrawSolver {
         return block
     }
 
+    /// Coefficients C[i·(deg+1) + j] of s^i t^j in Q_a(b + s c_u + t c_v) (total degree ≤ deg) by a 2-D DFT on the
+    /// (deg+1)-th roots of unity.
+    func bivariateCoefficients(_ a: Int, level: Int, _ u: Int, _ w: Int, _ deg: Int) -> [CDouble] {
+        let m = deg + 1
+        let b = base + level * d, cu = coef + level * k * d + u * d, cw = coef + level * k * d + w * d
+        var vals = [CDouble](repeating: .zero, count: m * m)
+        let tw = (0..<m).map { j -> CDouble in let ang = 2 * Double.pi * Double(j) / Double(m); return CDouble(cos(ang), sin(ang)) }
+        for p in 0..<m { for q in 0..<m {
+            for j in 0..<d { z[j] = b[j] + tw[p] * cu[j] + tw[q] * cw[j] }
+            vals[p * m + q] = v.equations[a].value(at: z)
+        } }
+        var out = [CDouble](repeating: .zero, count: m * m)
+        for i in 0..<m { for j in 0..<m where i + j <= deg {
+            var acc = CDouble.zero
+            for p in 0..<m { for q in 0..<m { acc = acc + vals[p * m + q] * tw[(m - (p * i + q * j) % m) % m] } }
+            out[i * m + j] = acc / CDouble(Double(m * m), 0)
+        } }
+        return out
+    }
+
+    /// Value and partial derivatives of Σ C_ij s^i t^j.
+    @inline(__always) func bivariateEval(_ c: [CDouble], _ deg: Int, _ sv: CDouble, _ tv: CDouble) -> (CDouble, CDouble, CDouble) {
+        let m = deg + 1
+        var f = CDouble.zero, fs = CDouble.zero, ft = CDouble.zero
+        var si = CDouble(1, 0)
+        for i in 0...deg {
+            var tj = CDouble(1, 0)
+            for j in 0...(deg - i) {
+                let cij = c[i * m + j]
+                f = f + cij * si * tj
+                if i > 0 { fs = fs + cij * CDouble(Double(i), 0) * Polynomial.power(sv, i - 1) * tj }
+                if j > 0 { ft = ft + cij * CDouble(Double(j), 0) * si * Polynomial.power(tv, j - 1) }
+                tj = tj * tv
+            }
+            si = si * sv
+        }
+        return (f, fs, ft)
+    }
+
+    /// Two equations f, g in two unknowns (s, t): the resultant R(t) = det Sylvester_s(f, g)(t) (degree ≤ da·db) from
+    /// its values on the unit circle, all its roots t_k, for each the root s of f(·, t_k) minimising |g|, then 2×2
+    /// Newton steps; every (s, t) is substituted and the plan continues.
+    func solveBivariate(step: Int, equations ab: (Int, Int), unknowns uv: (Int, Int), degrees degs: (Int, Int)) {
+        let (da, db) = degs
+        let cf = bivariateCoefficients(ab.0, level: step, uv.0, uv.1, da)
+        let cg = bivariateCoefficients(ab.1, level: step, uv.0, uv.1, db)
+        let nsyl = da + db, rdeg = da * db, m = rdeg + 1
+        var syl = [CDouble](repeating: .zero, count: nsyl * nsyl)
+        func polyInT(_ c: [CDouble], _ deg: Int, _ i: Int, _ t: CDouble) -> CDouble {
+            var acc = CDouble.zero, tj = CDouble(1, 0)
+            for j in 0...(deg - i) { acc = acc + c[i * (deg + 1) + j] * tj; tj = tj * t }
+            return acc
+        }
+        func resultant(_ t: CDouble) -> CDouble {
+            for e in 0..<(nsyl * nsyl) { syl[e] = .zero }
+            for r in 0..<db { for i in 0...da { syl[r * nsyl + r + (da - i)] = polyInT(cf, da, i, t) } }
+            for r in 0..<da { for i in 0...db { syl[(db + r) * nsyl + r + (db - i)] = polyInT(cg, db, i, t) } }
+            return syl.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.determinant($0.baseAddress!, nsyl) }
+        }
+        var rv = [CDouble](repeating: .zero, count: m)
+        for l in 0..<m { let ang = 2 * Double.pi * Double(l) / Double(m); rv[l] = resultant(CDouble(cos(ang), sin(ang))) }
+        var cmax = 0.0
+        for kk in 0..<m {
+            var acc = CDouble.zero
+            for l in 0..<m { let ang = -2 * Double.pi * Double((l * kk) % m) / Double(m); acc = acc + rv[l] * CDouble(cos(ang), sin(ang)) }
+            coeffs[kk] = acc / CDouble(Double(m), 0)
+            cmax = max(cmax, coeffs[kk].lengthSquared)
+        }
+        var eff = rdeg
+        while eff > 0 && coeffs[eff].lengthSquared <= 1e-26 * cmax { eff -= 1 }
+        drawDrop.missingRoots += (rdeg - eff) * rootsBelow(step)
+        guard eff > 0 else { return }
+        var tRoots = [CDouble](repeating: .zero, count: eff)
+        let ok = tRoots.withUnsafeMutableBufferPointer { p in eff == 1 ? { p[0] = -coeffs[0] / coeffs[1]; return true }() : (aberthRoots(eff, p.baseAddress!) || companionRoots(eff, p.baseAddress!)) }
+        guard ok else { drawDrop.nonFinite += eff * rootsBelow(step); return }
+        var solutions: [(CDouble, CDouble)] = []
+        for t0 in tRoots {
+            // roots in s of f(s, t0); keep the one where g is smallest
+            var sdeg = da
+            for i in 0...da { coeffs[i] = polyInT(cf, da, i, t0) }
+            var smax = 0.0
+            for i in 0...da { smax = max(smax, coeffs[i].lengthSquared) }
+            while sdeg > 0 && coeffs[sdeg].lengthSquared <= 1e-26 * smax { sdeg -= 1 }
+            guard sdeg > 0 else { drawDrop.missingRoots += rootsBelow(step); continue }
+            var sRoots = [CDouble](repeating: .zero, count: sdeg)
+            let okS = sRoots.withUnsafeMutableBufferPointer { p in sdeg == 1 ? { p[0] = -coeffs[0] / coeffs[1]; return true }() : (aberthRoots(sdeg, p.baseAddress!) || companionRoots(sdeg, p.baseAddress!)) }
+            guard okS else { drawDrop.nonFinite += rootsBelow(step); continue }
+            // candidates in order of |g|; Newton from each until one converges to a solution not found before
+            let order = sRoots.indices.sorted { bivariateEval(cg, db, sRoots[$0], t0).0.lengthSquared < bivariateEval(cg, db, sRoots[$1], t0).0.lengthSquared }
+            var chosen: (CDouble, CDouble)? = nil
+            for idx in order {
+                var (sv, tv) = (sRoots[idx], t0)
+                var converged = false
+                for _ in 0..<8 {
+                    let (f, fs, ft) = bivariateEval(cf, da, sv, tv), (g, gs, gt) = bivariateEval(cg, db, sv, tv)
+                    let det = fs * gt - ft * gs
+                    guard det != .zero else { break }
+                    let ds = (f * gt - g * ft) / det, dt = (fs * g - gs * f) / det
+                    guard ds.real.isFinite, ds.imaginary.isFinite, dt.real.isFinite, dt.imaginary.isFinite else { break }
+                    sv = sv - ds; tv = tv - dt
+                    if ds.lengthSquared + dt.lengthSquared <= 1e-28 * max(1, sv.lengthSquared + tv.lengthSquared) { converged = true; break }
+                }
+                let duplicate = solutions.contains { ($0.0 - sv).lengthSquared + ($0.1 - tv).lengthSquared < 1e-16 * max(1, sv.lengthSquared + tv.lengthSquared) }
+                if chosen == nil { chosen = (sv, tv) }
+                if converged && !duplicate { chosen = (sv, tv); break }
+            }
+            if let c = chosen { solutions.append(c) }
+        }
+        let b = base + step * d, c = coef + step * k * d
+        let nb = base + (step + 1) * d, nc = coef + (step + 1) * k * d
+        for (sv, tv) in solutions {
+            guard sv.real.isFinite, sv.imaginary.isFinite, tv.real.isFinite, tv.imaginary.isFinite else { drawDrop.nonFinite += rootsBelow(step); continue }
+            let cu = c + uv.0 * d, cw = c + uv.1 * d
+            for j in 0..<d { nb[j] = b[j] + sv * cu[j] + tv * cw[j] }
+            for e in 0..<(k * d) { nc[e] = c[e] }
+            for j in 0..<d { nc[uv.0 * d + j] = .zero; nc[uv.1 * d + j] = .zero }
+            solve(step: step + 1)
+        }
+    }
+
     /// Number of final roots that one root at `step` branches into.
     func rootsBelow(_ step: Int) -> Int {
         var r = 1
-        for st in s.plan[(step + 1)...] { if case let .univariate(_, _, deg) = st { r *= deg } }
+        for st in s.plan[(step + 1)...] {
+            if case let .univariate(_, _, deg) = st { r *= deg }
+            if case let .bivariate(_, _, degs) = st { r *= degs.0 * degs.1 }
+        }
         return r
     }
 
@@ -541,7 +692,7 @@ final class DrawSolver {
         let g = ws.gradients
         var res = residualAndGradients()
         var iter = 0
-        while polish && res > 1e-14 && iter < 4 {
+        while polish && res > 1e-14 && iter < 8 {
             newtonStep()
             Patch.normalise(z, ambient: v.ambient, patch: patch)
             res = residualAndGradients()

@@ -175,3 +175,28 @@ extension Variety: CustomTestStringConvertible {
         #expect(fermat.dropped.total == 0)
     }
 }
+
+/// [P⁵|3 3] (two cubics in one P⁵, sampling degrees (2)): neither equation is univariate or linear on the plane, so
+/// the sampler takes the two-unknown (Sylvester resultant) step. Every plane must give all 9 = 3·3 intersection
+/// points, pairwise distinct, on X.
+@Suite struct TwoUnknownStepTests {
+    @Test func bicubicInP5GivesAllNineRootsPerPlane() throws {
+        let v = try Variety.parse("z0^3+z1^3+z2^3+z3^3+z4^3+z5^3; z1^3 + 2*z2^3 + 3*z3^3 + 4*z4^3 + 5*z5^3")
+        #expect(v.kahlerVolume([1.5]) == 9 * pow(1.5, 3))
+        let sampler = try PointSampler(variety: v)
+        #expect(sampler.rootsPerDraw == 9)
+        let s = try sampler.sample(count: 900, seed: 3)
+        #expect(s.dropped.total == 0 && s.draws == 100, "\(s.dropped), \(s.draws) draws")
+        for line in 0..<100 {
+            let pts = (0..<9).map { s.point(line * 9 + $0) }
+            for p in pts { for q in v.equations { #expect(q.value(at: p).length < 1e-10) } }
+            for a in 0..<9 { for b in 0..<a {
+                // |⟨z_a, z_b⟩|/(|z_a||z_b|) < 1: different points of P⁵
+                var dot = CDouble.zero, na = 0.0, nb = 0.0
+                for j in 0..<6 { dot = dot + pts[a][j] * pts[b][j].conjugate; na += pts[a][j].lengthSquared; nb += pts[b][j].lengthSquared }
+                #expect(dot.length / (na * nb).squareRoot() < 1 - 1e-8, "plane \(line): roots \(a) and \(b) coincide")
+            } }
+        }
+        #expect(abs(s.kahlerVolumeFubiniStudy(kahler: [1]) - 9) < 1e-9)
+    }
+}
