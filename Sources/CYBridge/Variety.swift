@@ -38,7 +38,7 @@ public struct Variety: Sendable, Equatable {
             degs.append(row)
         }
         guard ambient.dimension - equations.count >= 1 else {
-            throw InputError("variety \(name): \(equations.count) equations in \(ambient) leave dimension \(ambient.dimension - equations.count), expected ≥ 1")
+            throw InputError("variety \(name): \(equations.count) equation(s) in \(ambient) leave dimension \(ambient.dimension - equations.count), expected ≥ 1")
         }
         self.name = name
         self.ambient = ambient

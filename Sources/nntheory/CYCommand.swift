@@ -10,8 +10,15 @@ struct CYCommand: ParsableCommand {
         commandName: "cy",
         abstract: "Numerical Calabi–Yau geometry: Shiffman–Zelditch samples with weights, volumes, σ, Donaldson.",
         discussion: """
-        Conventions are cymetric's (docs/cy.md): FS metric (t/π)∂∂̄log|z|², weights normalised so that
-        mean(w det g_FS/|Ω|²) = Vol_K(1) (intersection volume), Vol_CY = mean(w), κ = Vol_K/Vol_CY.
+        Conventions are cymetric's (docs/cy.md): FS metric (t/π)∂∂̄ log|z|²,
+        weights normalised so that mean(w det g_FS/|Ω|²) = Vol_K(1) (the
+        intersection volume), Vol_CY = mean(w), κ = Vol_K/Vol_CY.
+
+        Examples:
+          nntheory cy sample --variety fermat-quintic --points 100000 --out q
+          nntheory cy sigma --sample q --metric fs
+          nntheory cy volume --variety bicubic --kahler 1,2
+          nntheory cy donaldson --variety fermat-quintic --k 1..4 --out don
         """,
         subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self]
     )
@@ -90,27 +97,34 @@ struct CYSampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Shiffman–Zelditch points on a Calabi–Yau with weights, |Ω|², FS pullbacks, κ, Vol_K and Vol_CY.",
         discussion: """
-        Lines (linear spaces for complete intersections) through FS-random points; every intersection point is kept
-        (companion-matrix eigenvalues, Newton-polished to |Q| < 1e-10), so the points follow the mixed FS measure.
-        Points too close to the singular locus are dropped and counted; a singular member is reported on stderr
-        and in summary.json ("singular").
+        Lines (linear spaces for complete intersections) through FS-random points;
+        every intersection point is kept (Aberth iteration or companion-matrix
+        eigenvalues, resultants for two equations in two parameters), Newton-
+        polished to |Q| < 1e-10, so the points follow the mixed FS measure.
+        Points too close to the singular locus are dropped and counted; a singular
+        member is reported on stderr and in summary.json ("singular").
 
         Writes to DIR:
-          points.npy       complex128 [N, D]  homogeneous coordinates, largest coordinate per factor = 1
-          weights.npy      float64 [N]        normalised weights w (mean(w det g_FS(1)/|Ω|²) = Vol_K(1))
-          omega2.npy       float64 [N]        |Ω|² = 1/|det ∂Q_a/∂z_dep|²
-          pullback_fs.npy  complex128 [N, n, n]  pulled-back FS metric at --kahler (first index holomorphic)
-          patch.npy, dependent.npy  int64 [N, F], [N, K]  patch and eliminated coordinates
-          jacobians.npy    complex128 [N, n, D]  pullback Jacobians J = ∂z/∂x (with --jacobians)
-          summary.json     kappa, vol_k, vol_cy (± error), sigma_fs, variety, seed, dropped counts, timings
-                           (seconds_sampling: points, patches, J, |Ω|², weights and J g_FS J†;
-                            seconds_pullbacks: det g_FS)
+          points.npy       complex128 [N, D], largest coordinate per factor = 1
+          weights.npy      float64 [N], mean(w det g_FS(1)/|Ω|²) = Vol_K(1)
+          omega2.npy       float64 [N], |Ω|² = 1/|det ∂Q_a/∂z_dep|²
+          pullback_fs.npy  complex128 [N, n, n], FS at --kahler pulled back
+          patch.npy        int64 [N, F], the coordinate set to 1 per factor
+          dependent.npy    int64 [N, K], the eliminated coordinates
+          jacobians.npy    complex128 [N, n, D], J = ∂z/∂x (with --jacobians)
+          summary.json     kappa, vol_k, vol_cy (± error), sigma_fs, variety,
+                           seed, dropped counts, timings (seconds_sampling:
+                           points, weights and pullbacks; seconds_pullbacks:
+                           det g_FS)
 
         Examples:
-          nntheory cy sample --variety fermat-quintic --points 100000 --seed 0 --out quintic
-          nntheory cy sample --variety dwork-quintic --psi 0.5 --points 200000 --out dwork05
-          nntheory cy sample --variety bicubic --kahler 1,2 --points 50000 --out bicubic
-          nntheory cy sample --variety "z0^3 + z1^3 + z2^3 - 3*psi*z0*z1*z2" --psi 0.2 --points 10000 --out torus
+          nntheory cy sample --variety fermat-quintic --points 100000 --out q
+          nntheory cy sample --variety dwork-quintic --psi 0.5 --out dwork05
+          nntheory cy sample --variety bicubic --kahler 1,2 --out bicubic
+          nntheory cy sample --variety "z0^3 + z1^3 + z2^3 - 3*psi*z0*z1*z2" \\
+              --psi 0.2 --points 10000 --out torus
+          nntheory cy sample --variety "z0^3+z1^3+z2^3+z3^3+z4^3+z5^3; \\
+              z1^3+2*z2^3+3*z3^3+4*z4^3+5*z5^3" --out p5-cicy
         """
     )
 
@@ -191,14 +205,17 @@ struct CYVolumeCommand: ParsableCommand {
         commandName: "volume",
         abstract: "Intersection numbers d_{r…s} and the Kähler volume Vol_K(t) = ∫_X J^n (JSON on stdout).",
         discussion: """
-        Normalisation ∫_A ∏_r J_r^{n_r} = 1 on the ambient space (cymetric's get_volume_from_intersections).
-        Prints JSON: variety, ambient, dimension, multidegrees, calabi_yau (c₁ = 0), intersection_numbers
-        (sorted factor indices, 1-based, → d), kahler, vol_k, sampling_degrees and roots_per_draw of the sampler.
+        Normalisation ∫_A ∏_r J_r^{n_r} = 1 on the ambient space (cymetric's
+        get_volume_from_intersections). Prints JSON: variety, ambient, dimension,
+        multidegrees, calabi_yau (c₁ = 0), intersection_numbers (sorted 1-based
+        factor indices → d), kahler, vol_k, and the sampler's sampling_degrees
+        and roots_per_draw.
 
         Examples:
-          nntheory cy volume --variety quintic-k3
+          nntheory cy volume --variety quartic-k3
           nntheory cy volume --variety bicubic --kahler 1,2
-          nntheory cy volume --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3" --ambient 2,2 --kahler 1,3
+          nntheory cy volume --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3" \\
+              --ambient 2,2 --kahler 1,3
         """
     )
 
@@ -236,19 +253,26 @@ struct CYSigmaCommand: ParsableCommand {
         commandName: "sigma",
         abstract: "σ (and the Ricci measure) of a metric on a sample written by `cy sample` (JSON on stdout).",
         discussion: """
-        σ = (1/(N Vol_CY)) Σ_i w_i |1 − det g_i/|Ω_i|² · Vol_CY/Vol_K| with Vol_K = mean(w det g/|Ω|²) of the metric
-        under test (cymetric's sigma_measure), and its jackknife error. For --metric fs the Ricci scalar
-        R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R) is computed on the first --ricci-points points —
-        analytically on a single P^n (FS = the k = 1, h = I algebraic metric), by Richardson-extrapolated finite
-        differences on products or with --ricci fd and the Ricci measure ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|) reported.
-        For a balanced metric (--metric DIR_OF_H) g = ∂∂̄ log(sᵀ h s̄)/(kπ) pulled back, and R is analytic
-        (AlgebraicMetric.ricciScalars).
-        The variety is read from DIR/summary.json; weights, |Ω|² and the geometry are recomputed from points.npy.
-        --kahler overrides the sample's Kähler moduli.
+        σ = (1/(N Vol_CY)) Σ_i w_i |1 − det g_i/|Ω_i|² · Vol_CY/Vol_K| with
+        Vol_K = mean(w det g/|Ω|²) of the metric under test (cymetric's
+        sigma_measure), with its jackknife error. The Ricci scalar
+        R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R) on the first
+        --ricci-points points gives the Ricci measure
+        ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|).
+          --metric fs        FS at the Kähler moduli; R analytic on a single P^n
+                             (FS = the k = 1, h = I algebraic metric), else (or
+                             with --ricci fd) Richardson-extrapolated finite
+                             differences
+          --metric DIR_OF_H  the balanced metric g = ∂∂̄ log(sᵀ h s̄)/(kπ) of
+                             `cy donaldson` (h_k{K}.npy, sections_k{K}.npy;
+                             --k, default the largest), R analytic
+        The variety is read from DIR/summary.json; weights, |Ω|² and the geometry
+        are recomputed from points.npy. --kahler overrides the sample's moduli.
 
         Examples:
           nntheory cy sigma --sample quintic --metric fs
-          nntheory cy sigma --sample bicubic --metric fs --kahler 1,3 --ricci-points 0 --out sigma.json
+          nntheory cy sigma --sample bicubic --kahler 1,3 --ricci-points 0 \\
+              --out sigma.json
           nntheory cy sigma --sample quintic --metric donaldson-fermat --k 4
         """
     )
