@@ -40,16 +40,8 @@ struct CYVarietyOptions: ParsableArguments {
 
     func resolve() throws -> (variety: Variety, psi: CDouble, kahler: [Double]) {
         let p = try PolynomialParser.parseConstant(psi)
-        let v: Variety
-        if let b = Variety.builtIn(variety, psi: p) {
-            guard ambient == nil else { throw InputError("--ambient: only for a polynomial, \(variety) is a built-in") }
-            v = b
-        } else if variety.contains("z") {
-            let dims = try ambient.map { try parseList($0, option: "--ambient", expected: "a positive integer") { Int($0) } }
-            v = try Variety.parse(variety, ambient: dims, psi: p)
-        } else {
-            throw InputError("--variety: '\(variety)', expected one of \(Variety.builtInNames.joined(separator: ", ")) or a polynomial in z0, z1, …")
-        }
+        let dims = try ambient.map { try parseList($0, option: "--ambient", expected: "a positive integer") { Int($0) } }
+        let v = try Variety.resolve(variety, psi: p, ambient: dims)
         let f = v.ambient.factorCount
         var t = [Double](repeating: 1, count: f)
         if let k = kahler {
@@ -59,37 +51,6 @@ struct CYVarietyOptions: ParsableArguments {
         }
         return (v, p, t)
     }
-}
-
-/// JSON summary of a sample (summary.json).
-struct CYSampleSummary: Codable {
-    struct Dropped: Codable { let residual, near_singular, non_finite, missing_roots, total: Int }
-    struct Singular: Codable { let point_re, point_im: [Double]; let residual: Double }
-    let variety: String
-    let variety_spec: String
-    let psi: [Double]
-    let ambient: [Int]
-    let dimension: Int
-    let multidegrees: [[Int]]
-    let kahler: [Double]
-    let seed: UInt64
-    let points: Int
-    let draws: Int
-    let roots_per_draw: Int
-    let sampling_degrees: [Int]
-    let dropped: Dropped
-    let max_abs_Q: Double
-    let kappa: Double
-    let vol_k: Double
-    let vol_k_intersection: Double
-    let vol_cy: Double
-    let vol_cy_error: Double
-    let sigma_fs: Double
-    let singular: Singular?
-    let seconds_sampling: Double
-    let seconds_pullbacks: Double
-    let seconds_total: Double
-    let threads: Int
 }
 
 struct CYSampleCommand: ParsableCommand {
@@ -183,16 +144,22 @@ struct CYSampleCommand: ParsableCommand {
                               to: dir.appendingPathComponent("jacobians.npy"))
             }
             let dr = s.dropped
-            let summary = CYSampleSummary(
-                variety: v.name, variety_spec: geometry.variety, psi: [psi.real, psi.imaginary], ambient: v.ambient.dimensions,
-                dimension: n, multidegrees: v.multidegrees, kahler: t, seed: seed, points: s.count, draws: s.draws,
-                roots_per_draw: sampler.rootsPerDraw, sampling_degrees: v.samplingDegrees,
-                dropped: .init(residual: dr.residual, near_singular: dr.nearSingular, non_finite: dr.nonFinite, missing_roots: dr.missingRoots, total: dr.total),
-                max_abs_Q: s.maxResidual, kappa: volK / volCY, vol_k: volK, vol_k_intersection: v.kahlerVolume(t), vol_cy: volCY,
-                vol_cy_error: IntegrationWeights.batchMeansError(s.weights), sigma_fs: sigma,
-                singular: singular.map { .init(point_re: $0.point.map(\.real), point_im: $0.point.map(\.imaginary), residual: $0.residual) },
-                seconds_sampling: tSample, seconds_pullbacks: tPullback, seconds_total: Date().timeIntervalSince(start),
-                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            var summary = SampleSummary()
+            summary.variety = v.name; summary.variety_spec = geometry.variety; summary.psi = [psi.real, psi.imaginary]
+            summary.ambient = v.ambient.dimensions; summary.dimension = n; summary.multidegrees = v.multidegrees
+            summary.kahler = t; summary.seed = seed; summary.points = s.count; summary.draws = s.draws
+            summary.roots_per_draw = sampler.rootsPerDraw; summary.sampling_degrees = v.samplingDegrees
+            summary.dropped = .init(dr); summary.max_abs_Q = s.maxResidual
+            summary.kappa = volK / volCY; summary.vol_k = volK; summary.vol_k_intersection = v.kahlerVolume(t)
+            summary.vol_cy = volCY; summary.vol_cy_error = IntegrationWeights.batchMeansError(s.weights); summary.sigma_fs = sigma
+            if let sp = singular {
+                var sg = SampleSummary.Singular()
+                sg.point_re = sp.point.map(\.real); sg.point_im = sp.point.map(\.imaginary); sg.residual = sp.residual
+                summary.singular = sg
+            }
+            summary.seconds_sampling = tSample; summary.seconds_pullbacks = tPullback
+            summary.seconds_total = Date().timeIntervalSince(start)
+            summary.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
             try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
             print(String(format: "%@: %d points (%d draws, %d dropped)  κ = %.6g  Vol_K = %.6g (intersection %.6g)  Vol_CY = %.6g ± %.2g  σ_FS = %.4f  → %@",
                          v.name, s.count, s.draws, dr.total, volK / volCY, volK, v.kahlerVolume(t), volCY, summary.vol_cy_error, sigma, out))
@@ -366,23 +333,16 @@ struct CYSigmaCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let dir = URL(fileURLWithPath: sample)
-            let summaryURL = dir.appendingPathComponent("summary.json")
-            guard let data = try? Data(contentsOf: summaryURL) else { throw InputError("--sample: cannot read \(summaryURL.path), expected a directory written by `nntheory cy sample`") }
-            guard let summary = try? JSONDecoder().decode(CYSampleSummary.self, from: data) else {
-                throw InputError("--sample: \(summaryURL.path) is not a cy sample summary")
+            let (s, summary, v) = try SampleDirectory.load(URL(fileURLWithPath: sample), threads: threads)
+            var t = summary.kahler
+            if let k = kahler {
+                t = try parseList(k, option: "--kahler", expected: "a number") { Double($0) }
+                guard t.count == v.ambient.factorCount, t.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                    throw InputError("--kahler: '\(k)', expected \(v.ambient.factorCount) positive numbers (one per factor of \(v.ambient))")
+                }
             }
-            var options = try CYVarietyOptions.parse(["--variety", summary.variety_spec, "--psi", "\(summary.psi[0])+\(summary.psi[1])*i"]
-                                                     + (Variety.builtIn(summary.variety_spec) == nil ? ["--ambient", summary.ambient.map(String.init).joined(separator: ",")] : []))
-            options.kahler = kahler ?? summary.kahler.map { String($0) }.joined(separator: ",")
-            let (v, _, t) = try options.resolve()
             guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
             guard ricciMethod == "analytic" || ricciMethod == "fd" else { throw InputError("--ricci: '\(ricciMethod)', expected analytic or fd") }
-            let arr = try NPY.read(dir.appendingPathComponent("points.npy"))
-            guard case let .complex128(a) = arr, a.rank == 2, a.shape[1] == v.coordinateCount else {
-                throw InputError("--sample: points.npy has shape \(arr.shape), expected complex128 [N, \(v.coordinateCount)]")
-            }
-            let s = try PointSampler(variety: v).evaluate(points: a.data, seed: summary.seed, threads: threads)
             if metric.lowercased() != "fs" {
                 try algebraic(sample: s, variety: v)
                 return

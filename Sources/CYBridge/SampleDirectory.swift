@@ -1,0 +1,70 @@
+import Foundation
+import NumericCore
+import Numerics
+
+/// `summary.json` of a sample directory written by `nntheory cy sample` (field names as in the file).
+public struct SampleSummary: Codable, Sendable {
+    public struct Dropped: Codable, Sendable {
+        public var residual = 0, near_singular = 0, non_finite = 0, missing_roots = 0, total = 0
+        public init() {}
+        public init(_ d: DroppedPoints) {
+            residual = d.residual; near_singular = d.nearSingular; non_finite = d.nonFinite; missing_roots = d.missingRoots; total = d.total
+        }
+    }
+    public struct Singular: Codable, Sendable {
+        public var point_re: [Double] = [], point_im: [Double] = [], residual = 0.0
+        public init() {}
+    }
+    /// Variety name; `variety_spec` is what was passed (`Variety.resolve` rebuilds it with `psi` and `ambient`).
+    public var variety = "", variety_spec = ""
+    public var psi: [Double] = [0, 0]
+    public var ambient: [Int] = [], multidegrees: [[Int]] = [], sampling_degrees: [Int] = []
+    public var dimension = 0, points = 0, draws = 0, roots_per_draw = 0, threads = 0
+    public var kahler: [Double] = []
+    public var seed: UInt64 = 0
+    public var dropped = Dropped()
+    public var max_abs_Q = 0.0, kappa = 0.0, vol_k = 0.0, vol_k_intersection = 0.0, vol_cy = 0.0, vol_cy_error = 0.0
+    public var sigma_fs = 0.0
+    /// Present only when a singular point was found.
+    public var singular: Singular? = nil
+    public var seconds_sampling = 0.0, seconds_pullbacks = 0.0, seconds_total = 0.0
+    public init() {}
+}
+
+extension Variety {
+    /// A built-in by name (`builtIn`) or equations as text (`Variety.parse`, with `ambient` dimensions if given).
+    public static func resolve(_ spec: String, psi: CDouble = .zero, ambient: [Int]? = nil) throws -> Variety {
+        if let b = builtIn(spec, psi: psi) {
+            guard ambient == nil else { throw InputError("ambient dimensions are only for a polynomial; \(spec) is a built-in") }
+            return b
+        }
+        guard spec.contains("z") else {
+            throw InputError("variety '\(spec)': expected one of \(builtInNames.joined(separator: ", ")) or a polynomial in z0, z1, …")
+        }
+        return try parse(spec, ambient: ambient, psi: psi)
+    }
+}
+
+/// Reading a sample directory written by `nntheory cy sample` (points.npy, summary.json; docs/cy.md).
+public enum SampleDirectory {
+    /// The summary and the sample, recomputed from points.npy on the variety of the summary: patches, dependent
+    /// coordinates, |Ω|², weights and det g_FS(1) are deterministic functions of the points, so they equal the
+    /// written ones (`PointSampler.evaluate`).
+    public static func load(_ dir: URL, threads: Int? = nil) throws -> (sample: PointSample, summary: SampleSummary, variety: Variety) {
+        let url = dir.appendingPathComponent("summary.json")
+        guard let data = try? Data(contentsOf: url) else {
+            throw InputError("sample: cannot read \(url.path), expected a directory written by `nntheory cy sample`")
+        }
+        guard let summary = try? JSONDecoder().decode(SampleSummary.self, from: data), summary.psi.count == 2 else {
+            throw InputError("sample: \(url.path) is not a cy sample summary")
+        }
+        let v = try Variety.resolve(summary.variety_spec, psi: CDouble(summary.psi[0], summary.psi[1]),
+                                    ambient: Variety.builtIn(summary.variety_spec) == nil ? summary.ambient : nil)
+        let arr = try NPY.read(dir.appendingPathComponent("points.npy"))
+        guard case let .complex128(a) = arr, a.rank == 2, a.shape[1] == v.coordinateCount else {
+            throw InputError("sample: points.npy has shape \(arr.shape), expected complex128 [N, \(v.coordinateCount)]")
+        }
+        let s = try PointSampler(variety: v).evaluate(points: a.data, seed: summary.seed, threads: threads)
+        return (s, summary, v)
+    }
+}
