@@ -20,6 +20,8 @@ public struct SampleSummary: Codable, Sendable {
     public var psi: [Double] = [0, 0]
     public var ambient: [Int] = [], multidegrees: [[Int]] = [], sampling_degrees: [Int] = []
     public var dimension = 0, points = 0, draws = 0, roots_per_draw = 0, threads = 0
+    /// c₁ = 0 (Σ_a q_ar = n_r + 1); otherwise Ω, |Ω|² and κ have no global meaning.
+    public var calabi_yau: Bool? = nil
     public var kahler: [Double] = []
     public var seed: UInt64 = 0
     public var dropped = Dropped()

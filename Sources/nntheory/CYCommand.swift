@@ -118,6 +118,9 @@ struct CYSampleCommand: ParsableCommand {
                 let coords = sp.point.map { String(format: "%.4g%+.4gi", $0.real, $0.imaginary) }.joined(separator: ", ")
                 progress("warning: \(v.name) is singular: Q = dQ = 0 at (\(coords)); points with |det ∂Q/∂z_dep| below \(sampler.singularTolerance) of the scale are dropped")
             }
+            if !v.isCalabiYau {
+                progress("warning: \(v.name) is not Calabi–Yau (degrees \(v.multidegrees), Σ_a q_ar ≠ n_r + 1): Ω, |Ω|² and κ are chart-dependent")
+            }
             progress("cy sample: \(v.name) in \(v.ambient), \(sampler.rootsPerDraw) roots per draw, \(points) points")
             let sampleStart = Date()
             let s = try sampler.sample(count: points, seed: seed, threads: threads, pullbackKahler: t) { found in
@@ -147,6 +150,7 @@ struct CYSampleCommand: ParsableCommand {
             var summary = SampleSummary()
             summary.variety = v.name; summary.variety_spec = geometry.variety; summary.psi = [psi.real, psi.imaginary]
             summary.ambient = v.ambient.dimensions; summary.dimension = n; summary.multidegrees = v.multidegrees
+            summary.calabi_yau = v.isCalabiYau
             summary.kahler = t; summary.seed = seed; summary.points = s.count; summary.draws = s.draws
             summary.roots_per_draw = sampler.rootsPerDraw; summary.sampling_degrees = v.samplingDegrees
             summary.dropped = .init(dr); summary.max_abs_Q = s.maxResidual

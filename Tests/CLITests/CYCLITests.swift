@@ -26,7 +26,7 @@ import Testing
         assert abs(volk - s['vol_k']) < 1e-9 * volk and abs(volcy - s['vol_cy']) < 1e-9 * volcy
         assert abs(s['kappa'] - volk / volcy) < 1e-12
         assert s['vol_k_intersection'] == 54 and s['points'] == 600 and s['seed'] == 3 and s['dropped']['total'] == 0
-        assert s['variety'] == 'bicubic' and s['kahler'] == [1, 2] and s.get('singular') is None
+        assert s['variety'] == 'bicubic' and s['kahler'] == [1, 2] and s.get('singular') is None and s['calabi_yau'] is True
         # |Omega|^2 = 1/|dQ/dz_dep|^2 recomputed in numpy
         zz = z.copy(); i = np.arange(600); j = dep[:, 0]
         fx = 3 * x**2 * ((y**3).sum(1)[:, None] + y**3); fy = 3 * y**2 * ((x**3).sum(1)[:, None] + x**3)
