@@ -537,9 +537,41 @@ final class DrawSolver {
     }
 
     /// Two equations f, g in two unknowns (s, t): the resultant R(t) = det Sylvester_s(f, g)(t) (degree ≤ da·db) from
-    /// its values on the unit circle, all its roots t_k, for each the root s of f(·, t_k) minimising |g|, then 2×2
-    /// Newton steps; every (s, t) is substituted and the plan continues.
+    /// its values on the unit circle, all its roots t_k, for each the root s of f(·, t_k) whose Newton iteration on
+    /// (f, g) converges to a new solution. If fewer than da·db solutions converge, the roles of s and t are swapped
+    /// and the new converged solutions added; what is still missing is passed on unconverged (the residual check
+    /// then drops and counts it) or counted as missing. Every (s, t) is substituted and the plan continues.
     func solveBivariate(step: Int, equations ab: (Int, Int), unknowns uv: (Int, Int), degrees degs: (Int, Int)) {
+        let expected = degs.0 * degs.1
+        let first = bivariateSolutions(step: step, equations: ab, unknowns: uv, degrees: degs)
+        var solutions = first.filter { $0.2 }.map { ($0.0, $0.1) }
+        func isNew(_ sv: CDouble, _ tv: CDouble) -> Bool {
+            !solutions.contains { ($0.0 - sv).lengthSquared + ($0.1 - tv).lengthSquared < 1e-16 * max(1, sv.lengthSquared + tv.lengthSquared) }
+        }
+        if solutions.count < expected {
+            for (tv, sv, conv) in bivariateSolutions(step: step, equations: ab, unknowns: (uv.1, uv.0), degrees: degs)
+            where conv && isNew(sv, tv) && solutions.count < expected {
+                solutions.append((sv, tv))
+            }
+        }
+        if solutions.count < expected {
+            for (sv, tv, conv) in first where !conv && solutions.count < expected { solutions.append((sv, tv)) }
+        }
+        drawDrop.missingRoots += (expected - solutions.count) * rootsBelow(step)
+        let b = base + step * d, c = coef + step * k * d
+        let nb = base + (step + 1) * d, nc = coef + (step + 1) * k * d
+        for (sv, tv) in solutions {
+            guard sv.real.isFinite, sv.imaginary.isFinite, tv.real.isFinite, tv.imaginary.isFinite else { drawDrop.nonFinite += rootsBelow(step); continue }
+            let cu = c + uv.0 * d, cw = c + uv.1 * d
+            for j in 0..<d { nb[j] = b[j] + sv * cu[j] + tv * cw[j] }
+            for e in 0..<(k * d) { nc[e] = c[e] }
+            for j in 0..<d { nc[uv.0 * d + j] = .zero; nc[uv.1 * d + j] = .zero }
+            solve(step: step + 1)
+        }
+    }
+
+    /// The solutions (s, t, converged) of one resultant pass (see `solveBivariate`).
+    func bivariateSolutions(step: Int, equations ab: (Int, Int), unknowns uv: (Int, Int), degrees degs: (Int, Int)) -> [(CDouble, CDouble, Bool)] {
         let (da, db) = degs
         let cf = bivariateCoefficients(ab.0, level: step, uv.0, uv.1, da)
         let cg = bivariateCoefficients(ab.1, level: step, uv.0, uv.1, db)
@@ -567,12 +599,11 @@ final class DrawSolver {
         }
         var eff = rdeg
         while eff > 0 && coeffs[eff].lengthSquared <= 1e-26 * cmax { eff -= 1 }
-        drawDrop.missingRoots += (rdeg - eff) * rootsBelow(step)
-        guard eff > 0 else { return }
+        guard eff > 0 else { return [] }
         var tRoots = [CDouble](repeating: .zero, count: eff)
         let ok = tRoots.withUnsafeMutableBufferPointer { p in eff == 1 ? { p[0] = -coeffs[0] / coeffs[1]; return true }() : (aberthRoots(eff, p.baseAddress!) || companionRoots(eff, p.baseAddress!)) }
-        guard ok else { drawDrop.nonFinite += eff * rootsBelow(step); return }
-        var solutions: [(CDouble, CDouble)] = []
+        guard ok else { return [] }
+        var solutions: [(CDouble, CDouble, Bool)] = []
         for t0 in tRoots {
             // roots in s of f(s, t0); keep the one where g is smallest
             var sdeg = da
@@ -580,13 +611,13 @@ final class DrawSolver {
             var smax = 0.0
             for i in 0...da { smax = max(smax, coeffs[i].lengthSquared) }
             while sdeg > 0 && coeffs[sdeg].lengthSquared <= 1e-26 * smax { sdeg -= 1 }
-            guard sdeg > 0 else { drawDrop.missingRoots += rootsBelow(step); continue }
+            guard sdeg > 0 else { continue }
             var sRoots = [CDouble](repeating: .zero, count: sdeg)
             let okS = sRoots.withUnsafeMutableBufferPointer { p in sdeg == 1 ? { p[0] = -coeffs[0] / coeffs[1]; return true }() : (aberthRoots(sdeg, p.baseAddress!) || companionRoots(sdeg, p.baseAddress!)) }
-            guard okS else { drawDrop.nonFinite += rootsBelow(step); continue }
+            guard okS else { continue }
             // candidates in order of |g|; Newton from each until one converges to a solution not found before
             let order = sRoots.indices.sorted { bivariateEval(cg, db, sRoots[$0], t0).0.lengthSquared < bivariateEval(cg, db, sRoots[$1], t0).0.lengthSquared }
-            var chosen: (CDouble, CDouble)? = nil
+            var chosen: (CDouble, CDouble, Bool)? = nil
             for idx in order {
                 var (sv, tv) = (sRoots[idx], t0)
                 var converged = false
@@ -597,24 +628,18 @@ final class DrawSolver {
                     let ds = (f * gt - g * ft) / det, dt = (fs * g - gs * f) / det
                     guard ds.real.isFinite, ds.imaginary.isFinite, dt.real.isFinite, dt.imaginary.isFinite else { break }
                     sv = sv - ds; tv = tv - dt
-                    if ds.lengthSquared + dt.lengthSquared <= 1e-28 * max(1, sv.lengthSquared + tv.lengthSquared) { converged = true; break }
+                    // converged: the last Newton step is below 1e-10 relative (quadratic convergence has then reached
+                    // rounding level; the ambient polish finishes the job)
+                    if ds.lengthSquared + dt.lengthSquared <= 1e-20 * max(1, sv.lengthSquared + tv.lengthSquared) { converged = true }
+                    if ds.lengthSquared + dt.lengthSquared <= 1e-30 * max(1, sv.lengthSquared + tv.lengthSquared) { break }
                 }
                 let duplicate = solutions.contains { ($0.0 - sv).lengthSquared + ($0.1 - tv).lengthSquared < 1e-16 * max(1, sv.lengthSquared + tv.lengthSquared) }
-                if chosen == nil { chosen = (sv, tv) }
-                if converged && !duplicate { chosen = (sv, tv); break }
+                if chosen == nil { chosen = (sv, tv, false) }
+                if converged && !duplicate { chosen = (sv, tv, true); break }
             }
             if let c = chosen { solutions.append(c) }
         }
-        let b = base + step * d, c = coef + step * k * d
-        let nb = base + (step + 1) * d, nc = coef + (step + 1) * k * d
-        for (sv, tv) in solutions {
-            guard sv.real.isFinite, sv.imaginary.isFinite, tv.real.isFinite, tv.imaginary.isFinite else { drawDrop.nonFinite += rootsBelow(step); continue }
-            let cu = c + uv.0 * d, cw = c + uv.1 * d
-            for j in 0..<d { nb[j] = b[j] + sv * cu[j] + tv * cw[j] }
-            for e in 0..<(k * d) { nc[e] = c[e] }
-            for j in 0..<d { nc[uv.0 * d + j] = .zero; nc[uv.1 * d + j] = .zero }
-            solve(step: step + 1)
-        }
+        return solutions
     }
 
     /// Number of final roots that one root at `step` branches into.
