@@ -7,7 +7,7 @@ import NumericCore
 /// K ← σ_w² K + σ_b², Θ ← K_new + σ_w² Θ.
 /// Standard parameterisation: W ~ N(0, σ_w²/n_in), b ~ N(0, σ_b²), z = h·W + b; the same K map and
 /// Θ ← n_in·K + σ_w² Θ (+1 with a bias), which depends on the finite width n_in.
-/// `bStd = nil` removes the bias (NT's `b_std=None`).
+/// `bStd = nil` (the default, as neural-tangents' `b_std=None`) means no bias.
 public struct Dense: Layer {
     public let width: Int
     public let wStd: Double
@@ -16,7 +16,7 @@ public struct Dense: Layer {
 
     public enum Parameterization: String, Sendable, CaseIterable { case ntk, standard }
 
-    public init(_ width: Int, wStd: Double = 1, bStd: Double? = 0, parameterization: Parameterization = .ntk) {
+    public init(_ width: Int, wStd: Double = 1, bStd: Double? = nil, parameterization: Parameterization = .ntk) {
         self.width = width
         self.wStd = wStd
         self.bStd = bStd

@@ -5,7 +5,8 @@ import Foundation
 ///
 ///     Dense(512, W_std=1.5, b_std=0.05) Relu Dense(512, W_std=1.5, b_std=0.05) Erf Dense(1, W_std=1.5)
 ///
-/// Layers: `Dense(width, W_std=1, b_std=0 | None, parameterization=ntk|standard)`, `Relu`, `LeakyRelu(alpha)`,
+/// Layers: `Dense(width, W_std=1, b_std=None | value, parameterization=ntk|standard)` (as neural-tangents: no bias
+/// unless `b_std` is given), `Relu`, `LeakyRelu(alpha)`,
 /// `ABRelu(a, b)`, `Abs`, `Erf(a=1, b=1, c=0)`, `Sigmoid_like`, `Sin(a, b, c)`, `Cos(a, b, c)`,
 /// `Gaussian(a=1, b=-1)`, `Exp(a=1, b=1)`, `Rbf(gamma=1)`, `Gelu`, `Sign`, `Identity`, and by quadrature
 /// (`deg=` nodes per axis, default 64; tanh-like functions reach ~10⁻⁹ by 100): `Tanh`, `Sigmoid` (logistic), `Softplus`, `Swish`, `Elu(alpha=1)`.
@@ -62,7 +63,7 @@ public enum NetworkSpec {
             guard w >= 1, w == w.rounded() else { throw LayerError("Dense: width \(positional.first ?? "?"), expected a positive integer") }
             let ws = try number("w_std", 1, 1)
             used.insert("b_std")
-            var bs: Double? = 0
+            var bs: Double? = nil   // neural-tangents' default: no bias unless b_std is given
             if let b = named["b_std"] ?? (positional.count > 2 ? positional[2] : nil) {
                 if b.lowercased() == "none" { bs = nil } else {
                     guard let v = Double(b), v.isFinite else { throw LayerError("Dense: b_std=\(b) is not a number or None") }
