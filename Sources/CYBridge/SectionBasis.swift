@@ -28,15 +28,23 @@ public struct SectionBasis: Sendable {
     public let count: Int
     /// Largest single exponent (size of the power tables).
     public let maxExponent: Int
+    /// Coordinates per projective factor (sums to `variables`; `[variables]` on a single P^n).
+    public let factorSizes: [Int]
 
-    /// A basis of the given monomials (exponent vectors of equal length, non-negative).
-    public init(exponents rows: [[Int]]) throws {
+    /// A basis of the given monomials (exponent vectors of equal length, non-negative) on ∏_r P^{factorSizes[r] − 1}
+    /// (default: one projective space).
+    public init(exponents rows: [[Int]], factorSizes sizes: [Int]? = nil) throws {
         guard let d = rows.first?.count, d > 0 else { throw InputError("section basis: no monomials, expected at least one") }
+        let sizes = sizes ?? [d]
+        guard sizes.reduce(0, +) == d, sizes.allSatisfy({ $0 >= 1 }) else {
+            throw InputError("section basis: factor sizes \(sizes), expected positive sizes summing to \(d) variables")
+        }
         for (a, e) in rows.enumerated() {
             guard e.count == d else { throw InputError("section basis: monomial \(a) has \(e.count) exponents, expected \(d)") }
             guard e.allSatisfy({ $0 >= 0 }) else { throw InputError("section basis: monomial \(a) has a negative exponent \(e), expected ≥ 0") }
         }
         variables = d
+        factorSizes = sizes
         exponents = rows.flatMap { $0 }
         count = rows.count
         maxExponent = exponents.max() ?? 0
@@ -88,7 +96,7 @@ public struct SectionBasis: Sendable {
             all.removeAll { e in zip(e, lead).allSatisfy { $0 >= $1 } }
         }
         guard !all.isEmpty else { throw InputError("section basis: no sections of degree \(degrees) survive the reduction") }
-        try self.init(exponents: all)
+        try self.init(exponents: all, factorSizes: factorSizes)
     }
 
     /// The reduced basis of O(k) on a hypersurface in P^{variables−1}.
@@ -109,11 +117,11 @@ public struct SectionBasis: Sendable {
         return binom(k + n, n) - binom(k - d + n, n)
     }
 
-    /// Multinomial coefficients k!/∏_i e_i! of each section (per factor, multiplied over factors when `factorSizes`
-    /// splits the coordinates): the diagonal H for which s†Hs = ∏_r |z^{(r)}|^{2k_r} on the unreduced basis, the
+    /// Multinomial coefficients k!/∏_i e_i! of each section (per factor, multiplied over the factors of `factorSizes`,
+    /// default the basis' own): the diagonal H for which s†Hs = ∏_r |z^{(r)}|^{2k_r} on the unreduced basis, the
     /// usual start of the Donaldson iteration.
     public func multinomialWeights(factorSizes: [Int]? = nil) -> [Double] {
-        let sizes = factorSizes ?? [variables]
+        let sizes = factorSizes ?? self.factorSizes
         func lf(_ m: Int) -> Double { lgamma(Double(m) + 1) }
         return (0..<count).map { a in
             var logw = 0.0, start = 0

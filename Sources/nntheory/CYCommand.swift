@@ -311,7 +311,7 @@ struct CYSigmaCommand: ParsableCommand {
             throw InputError("--metric: sections_k\(k).npy must be int64 [\(h.shape[0]), \(v.coordinateCount)] for \(v.name)")
         }
         let rows = (0..<sec.shape[0]).map { r in (0..<sec.shape[1]).map { Int(sec.data[r * sec.shape[1] + $0]) } }
-        let am = try AlgebraicMetric(basis: try SectionBasis(exponents: rows), h: ComplexMatrix(rows: h.shape[0], cols: h.shape[1], data: h.data), degree: k)
+        let am = try AlgebraicMetric(basis: try SectionBasis(exponents: rows, factorSizes: v.ambient.dimensions.map { $0 + 1 }), h: ComplexMatrix(rows: h.shape[0], cols: h.shape[1], data: h.data), degree: k)
         let n = v.dimension, d = v.coordinateCount, kk = v.equationCount
         let jac = PullbackJacobian.jacobians(of: s, threads: threads)
         let det = try am.pullbackDeterminants(points: s.points, jacobians: jac, dimension: n)
