@@ -150,14 +150,15 @@ public struct PointSampler: Sendable {
             let slots = SendableBox(batch)
             let start = nextDraw
             let sampler = self
-            DispatchQueue.concurrentPerform(iterations: min(workers, nBlocks)) { w in
+            // blocks handed out dynamically (a worker on a busy core takes fewer); each block's content depends only
+            // on its draw indices, so the result does not depend on the schedule
+            let queue = BlockQueue(count: nBlocks)
+            DispatchQueue.concurrentPerform(iterations: min(workers, nBlocks)) { _ in
                 let solver = DrawSolver(sampler)
                 solver.pullbackKahler = pullbackKahler
-                var b = w
-                while b < nBlocks {
+                while let b = queue.next() {
                     let lo = start + b * blockDraws, hi = start + min(draws, (b + 1) * blockDraws)
                     slots.value[b] = solver.run(draws: lo..<hi, seed: seed)
-                    b += min(workers, nBlocks)
                 }
             }
             for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
@@ -167,7 +168,8 @@ public struct PointSampler: Sendable {
                 throw InputError("variety \(v.name): only \(found) of \(count) points kept after \(nextDraw) draws (dropped: \(results.reduce(into: 0) { $0 += $1.drawDropped.reduce(0) { $0 + $1.total } }))")
             }
         }
-        // concatenate in draw order and truncate to `count` (drops counted over the draws used)
+        // concatenate in draw order and truncate to `count` (drops counted over the draws used): whole blocks are
+        // copied in bulk; only the block holding the count-th point is cut at a draw boundary
         let d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
         var pts: [CDouble] = [], pat: [Int] = [], dep: [Int] = [], om: [Double] = [], rw: [Double] = [], det: [Double] = []
         pts.reserveCapacity(count * d); pat.reserveCapacity(count * f); dep.reserveCapacity(count * k)
@@ -176,22 +178,22 @@ public struct PointSampler: Sendable {
         let nn = v.dimension * v.dimension
         var pbs: [CDouble] = []
         if pullbackKahler != nil { pbs.reserveCapacity(count * nn) }
-        outer: for blk in results {
-            for (j, drawIndex) in blk.draws.enumerated() {
-                let lo = blk.drawOffsets[j], hi = blk.drawOffsets[j + 1]
-                dropped = dropped + blk.drawDropped[j]
-                usedDraws = drawIndex + 1
-                for p in lo..<hi {
-                    if om.count == count { break outer }
-                    pts += blk.points[(p * d)..<((p + 1) * d)]
-                    pat += blk.patch[(p * f)..<((p + 1) * f)]
-                    dep += blk.dependent[(p * k)..<((p + 1) * k)]
-                    om.append(blk.omegaSquared[p]); rw.append(blk.rawWeights[p]); det.append(blk.detFS[p])
-                    if pullbackKahler != nil { pbs += blk.pullback[(p * nn)..<((p + 1) * nn)] }
-                    maxRes = max(maxRes, blk.residual[p])
-                }
-                if om.count == count { break outer }
+        for blk in results where om.count < count && !blk.draws.isEmpty {
+            // draws of this block that are used: all if the block fits, else up to the draw holding the last point
+            var usedInBlock = blk.draws.count
+            if om.count + blk.kept >= count {
+                let need = count - om.count
+                usedInBlock = blk.drawOffsets.firstIndex { $0 >= need }!   // offsets[j] = points of draws < j
             }
+            for j in 0..<usedInBlock { dropped = dropped + blk.drawDropped[j] }
+            usedDraws = blk.draws[usedInBlock - 1] + 1
+            let take = min(blk.kept, count - om.count)
+            pts += blk.points[0..<(take * d)]
+            pat += blk.patch[0..<(take * f)]
+            dep += blk.dependent[0..<(take * k)]
+            om += blk.omegaSquared[0..<take]; rw += blk.rawWeights[0..<take]; det += blk.detFS[0..<take]
+            if pullbackKahler != nil { pbs += blk.pullback[0..<(take * nn)] }
+            maxRes = max(maxRes, blk.residual[0..<take].max() ?? 0)
         }
         return PointSample(variety: v, seed: seed, points: pts, patch: pat, dependent: dep, omegaSquared: om,
                            rawWeights: rw, detFubiniStudy: det, draws: usedDraws, dropped: dropped, maxResidual: maxRes,
@@ -269,6 +271,29 @@ struct DrawBlock {
     var pullback: [CDouble] = []
     var residual: [Double] = []
     var kept: Int { omegaSquared.count }
+
+    /// Room for `draws` draws and up to `points` points (no reallocation while the block fills).
+    mutating func reserve(draws nd: Int, points np: Int, d: Int, f: Int, k: Int, pullback nn: Int) {
+        draws.reserveCapacity(nd); drawOffsets.reserveCapacity(nd + 1); drawDropped.reserveCapacity(nd)
+        points.reserveCapacity(np * d); patch.reserveCapacity(np * f); dependent.reserveCapacity(np * k)
+        omegaSquared.reserveCapacity(np); rawWeights.reserveCapacity(np); detFS.reserveCapacity(np)
+        if nn > 0 { pullback.reserveCapacity(np * nn) }
+        residual.reserveCapacity(np)
+    }
+}
+
+/// Hands out block indices 0..<count to workers, each once, in increasing order.
+final class BlockQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+    init(count: Int) { self.count = count }
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard nextIndex < count else { return nil }
+        nextIndex += 1
+        return nextIndex - 1
+    }
 }
 
 /// Per-thread solver with all scratch buffers preallocated.
@@ -356,6 +381,8 @@ final class DrawSolver {
 
     func run(draws: Range<Int>, seed: UInt64) -> DrawBlock {
         block = DrawBlock()
+        block.reserve(draws: draws.count, points: draws.count * s.rootsPerDraw, d: d, f: f, k: k,
+                      pullback: pullbackKahler == nil ? 0 : n * n)
         for i in draws {
             drawDrop = DroppedPoints()
             var rng = RandomStream(seed: seed, stream: UInt64(i))

@@ -17,6 +17,16 @@ struct NNTheory: ParsableCommand {
             CYCommand.self, TrainCommand.self, DemoCommand.self,
         ]
     )
+
+    static func main() {
+        OpenBLASThreadTimeout.ensure()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Runs a command body, turning any error into a one-line message on stderr and exit status 2.

@@ -105,12 +105,15 @@ import Testing
         #expect(a.points == b.points && a.points == c.points)
         #expect(a.weights == b.weights && a.weights == c.weights)
         #expect(a.dependent == c.dependent && a.patch == c.patch)
+        #expect(a.draws == b.draws && a.draws == c.draws && a.dropped == c.dropped)
         let q = try PointSampler(variety: .fermatQuintic)
         #expect(try q.sample(count: 3001, seed: 1, threads: 1).omegaSquared == q.sample(count: 3001, seed: 1, threads: 2).omegaSquared)
         // a prefix property: more points extend the sample
         let short = try q.sample(count: 1000, seed: 1)
         let long = try q.sample(count: 3001, seed: 1)
         #expect(Array(long.points.prefix(5 * 1000)) == short.points)
+        // the draws used are those holding the first `count` points: 5 roots per line, none dropped on the Fermat quintic
+        #expect(short.dropped.total == 0 && short.draws == 200 && long.draws == 601)
         #expect(try q.sample(count: 1000, seed: 2).points != short.points)
     }
 }
