@@ -230,9 +230,10 @@ struct CYSigmaCommand: ParsableCommand {
         R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R) on the first
         --ricci-points points gives the Ricci measure
         ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|).
-          --metric fs        FS at the Kähler moduli; R analytic on a single P^n
-                             (FS = the k = 1, h = I algebraic metric), else (or
-                             with --ricci fd) Richardson-extrapolated finite
+          --metric fs        FS at the Kähler moduli; R analytic when all t_r
+                             are equal (FS = t × the algebraic metric of the
+                             (1, …, 1) monomials with h = I), else (or with
+                             --ricci fd) Richardson-extrapolated finite
                              differences
           --metric DIR_OF_H  the balanced metric g = ∂∂̄ log(sᵀ h s̄)/(kπ) of
                              `cy donaldson` (h_k{K}.npy, sections_k{K}.npy;
@@ -263,7 +264,7 @@ struct CYSigmaCommand: ParsableCommand {
     @Option(name: .customLong("ricci-points"), parsing: .unconditional, help: "Points for the Ricci measure (0: skip).")
     var ricciPoints: Int = 1000
 
-    @Option(name: .customLong("ricci"), help: "Ricci scalar of FS: analytic (single P^n; products always use finite differences) or fd.")
+    @Option(name: .customLong("ricci"), help: "Ricci scalar of FS: analytic (equal Kähler moduli; unequal ones use finite differences) or fd.")
     var ricciMethod: String = "analytic"
 
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
@@ -359,14 +360,16 @@ struct CYSigmaCommand: ParsableCommand {
             var method = "none"
             if m > 0 {
                 let r: [Double]
-                if v.ambient.factorCount == 1 && ricciMethod == "analytic" {
-                    // FS on P^n is the algebraic metric with k = 1, h = I (K = log|z|²/π) at t = 1; R scales as 1/t
+                if t.allSatisfy({ $0 == t[0] }) && ricciMethod == "analytic" {
+                    // FS with equal moduli t on ∏P^{n_r} is t times the algebraic metric of the multi-degree (1, …, 1)
+                    // monomials with h = I, k = 1 (K = log ∏_r|z^{(r)}|²/π = log Σ|z_i w_j …|²/π); R scales as 1/t
                     method = "analytic"
                     progress("cy sigma: analytic Ricci scalar of FS on \(m) points")
                     let d = v.coordinateCount, n = v.dimension, kk = v.equationCount
-                    let basis = try SectionBasis(exponents: (0..<d).map { i in (0..<d).map { $0 == i ? 1 : 0 } })
-                    var h = ComplexMatrix(rows: d, cols: d)
-                    for i in 0..<d { h[i, i] = CDouble(1, 0) }
+                    let sizes = v.ambient.dimensions.map { $0 + 1 }
+                    let basis = try SectionBasis(exponents: SectionBasis.monomials(factorSizes: sizes, degrees: sizes.map { _ in 1 }), factorSizes: sizes)
+                    var h = ComplexMatrix(rows: basis.count, cols: basis.count)
+                    for i in 0..<basis.count { h[i, i] = CDouble(1, 0) }
                     let am = try AlgebraicMetric(basis: basis, h: h, degree: 1)
                     let pts = Array(s.points.prefix(m * d)), dep = Array(s.dependent.prefix(m * kk))
                     let jm = Array(PullbackJacobian.jacobians(of: s, threads: threads).prefix(m * n * d))

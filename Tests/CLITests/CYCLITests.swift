@@ -146,6 +146,25 @@ import Testing
         #expect(abs((j["sigma"] as! Double) - sigma2) < 1e-9, "\(j["sigma"] ?? "nil") vs \(sigma2)")
     }
 
+    /// On a product (bicubic) with equal Kähler moduli t = (2, 2) the analytic Ricci route (FS = t × the algebraic
+    /// metric of the bidegree-(1,1) monomials, h = I) and Richardson finite differences of the FS metric agree; unequal
+    /// moduli fall back to finite differences.
+    @Test func ricciOfFubiniStudyOnAProductAnalyticMatchesFiniteDifferences() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "sample", "--variety", "bicubic", "--kahler", "2,2", "--points", "300", "--seed", "8", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let a = try CLI.run(["cy", "sigma", "--sample", dir, "--ricci-points", "40"])
+        let b = try CLI.run(["cy", "sigma", "--sample", dir, "--ricci-points", "40", "--ricci", "fd"])
+        let c = try CLI.run(["cy", "sigma", "--sample", dir, "--ricci-points", "40", "--kahler", "1,2"])
+        #expect(a.status == 0 && b.status == 0 && c.status == 0, "\(a.stderr) \(b.stderr) \(c.stderr)")
+        let ja = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as! [String: Any]
+        let jb = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as! [String: Any]
+        let jc = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as! [String: Any]
+        #expect(ja["ricci_method"] as? String == "analytic" && jc["ricci_method"] as? String == "finite differences")
+        let ra = ja["ricci_measure"] as! Double, rb = jb["ricci_measure"] as! Double
+        #expect(ra > 0 && abs(ra - rb) < 1e-6 * ra, "\(ra) vs \(rb)")
+    }
+
     @Test func volumePrintsIntersectionNumbers() throws {
         let r = try CLI.run(["cy", "volume", "--variety", "tian-yau", "--kahler", "1,2"])
         #expect(r.status == 0, "\(r.stderr)")
