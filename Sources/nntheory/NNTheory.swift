@@ -19,7 +19,7 @@ struct NNTheory: ParsableCommand {
     )
 
     static func main() {
-        OpenBLASThreadTimeout.ensure()
+        OpenBLASThreadTimeout.shorten()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// How long OpenBLAS' idle worker threads spin before they sleep.
+///
+/// OpenBLAS (pthread build) keeps its worker threads spinning with `sched_yield` for 2^28 CPU cycles (≈ 0.1 s) after
+/// every multi-threaded BLAS call, and after its own start-up, before `main` runs. On a machine with few cores that
+/// spinning thread takes a core from the Swift workers that run next (measured: 10⁵ quintic points took 0.12 s on two
+/// workers instead of 0.08 s, with no BLAS call at all in the sampler). OpenBLAS reads the spin time as the exponent
+/// `OPENBLAS_THREAD_TIMEOUT` (4…30) when it creates its threads. `shorten()` sets that variable (unless the user set
+/// it), makes OpenBLAS re-read its environment (`openblas_read_env`) and shuts its thread pool down
+/// (`blas_thread_shutdown_`); the pool is re-created on the next multi-threaded BLAS call with the new timeout.
+/// 2^18 cycles (≈ 0.1 ms) keeps back-to-back BLAS calls on warm threads and frees the core right after.
+/// Both functions are looked up at run time, so a BLAS without them is left as it is.
+public enum OpenBLASThreadTimeout {
+    public static let variable = "OPENBLAS_THREAD_TIMEOUT"
+    public static let defaultExponent = 18
+
+    /// Applies `exponent` (or the value already in the environment). Call it once, before the first BLAS call and
+    /// while no other thread uses BLAS. Returns whether OpenBLAS' pool was restarted.
+    @discardableResult
+    public static func shorten(exponent: Int = defaultExponent) -> Bool {
+        if getenv(variable) == nil { setenv(variable, String(max(4, min(30, exponent))), 1) }
+        let handle = dlopen(nil, RTLD_NOW)
+        defer { if let h = handle { dlclose(h) } }
+        guard let readEnv = dlsym(handle, "openblas_read_env"), let shutdown = dlsym(handle, "blas_thread_shutdown_") else {
+            return false
+        }
+        typealias VoidFunction = @convention(c) () -> Void
+        typealias IntFunction = @convention(c) () -> Int32
+        unsafeBitCast(readEnv, to: VoidFunction.self)()
+        _ = unsafeBitCast(shutdown, to: IntFunction.self)()
+        return true
+    }
+}
