@@ -10,36 +10,51 @@ struct CYDonaldsonCommand: ParsableCommand {
         commandName: "donaldson",
         abstract: "Donaldson's balanced metrics for k = 1…K on a hypersurface or complete intersection, with σ on an independent sample.",
         discussion: """
-        For each k: the sections s_α of O(k) (O(k, …, k) on products) are the monomials of degree k reduced modulo the
-        defining polynomial (N_k = 5, 15, 35, 70, 125, 205 on the quintic); on a complete intersection (tian-yau) a basis
-        of them is picked numerically, by pivoted QR of the monomials evaluated on an auxiliary sample, and its size is
-        checked against the Koszul count (15, 84, 261 on the Tian–Yau cover for k = 1, 2, 3). The T-operator
+        For each k: the sections s_α of O(k·t) — multi-degree k·t on products, t =
+        --kahler (positive integers, default all 1; the balanced metric then lies in
+        the class Σ t_r J_r) — are the monomials of that degree reduced modulo the
+        defining polynomial (N_k = 5, 15, 35, 70, 125, 205 on the quintic); on a
+        complete intersection (tian-yau) a basis of them is picked numerically, by
+        pivoted QR of the monomials evaluated on an auxiliary sample, and its size is
+        checked against the Koszul count (15, 84, 261 on the Tian–Yau cover for k = 1,
+        2, 3). The T-operator
           T(h)_{αβ̄} = N_k/(N_p Vol_CY) Σ_p w_p s_α s̄_β/(sᵀ h s̄),   h ← (T(h)⁻¹)ᵀ
-        (cymetric's and cyjax's convention) is iterated from h = diag(multinomial coefficients) on N_p points
-        (default 10·N_k² + 50 000, AHO 1910.08605) until the relative change of h is below --tolerance.
-        The metric g = ∂∂̄ log(sᵀ h s̄)/(kπ), pulled back to X, is then scored on an independent sample of
-        --eval-points points: σ = mean_w|1 − det g/|Ω|² · Vol_CY/Vol_K| (cymetric's σ) with its jackknife error, and
-        Vol_K = mean(w det g/|Ω|²), which must stay at the intersection volume for every k.
+        (cymetric's and cyjax's convention) is iterated from h = diag(multinomial
+        coefficients) on N_p points (default 10·N_k² + 50 000, AHO 1910.08605) until
+        the relative change of h is below --tolerance. The metric g = ∂∂̄ log(sᵀ h
+        s̄)/(kπ), pulled back to X, is then scored on an independent sample of
+        --eval-points points: σ = mean_w|1 − det g/|Ω|² · Vol_CY/Vol_K| (cymetric's σ)
+        with its jackknife error, and Vol_K = mean(w det g/|Ω|²), which must stay at
+        the intersection volume for every k.
 
-        Ricci measure: the Ricci scalar R = −g^{ab̄}∂_a∂̄_b log det g (standard sign; cymetric's is −R), computed
-        analytically from the section jets and ∂J, on the first --ricci-points evaluation points;
-        ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det g/|Ω|² |R|) (cymetric's measure); FS (k = 1, h = I) as ricci_measure_fs.
+        Ricci measure: the Ricci scalar R = −g^{ab̄}∂_a∂̄_b log det g (standard sign;
+        cymetric's is −R), computed analytically from the section jets and ∂J, on the
+        first --ricci-points evaluation points; ‖R‖ = Vol_K^{1/n}/Vol_CY · mean(w det
+        g/|Ω|² |R|) (cymetric's measure); that of FS at t as ricci_measure_fs.
 
-        Points: one Shiffman–Zelditch sample from --seed of max_k N_p points (each k uses its first N_p points) and
-        an independent evaluation sample (seed derived from --seed).
+        Points: one Shiffman–Zelditch sample from --seed of max_k N_p points (each k
+        uses its first N_p points) and an independent evaluation sample (seed derived
+        from --seed).
 
-        Writes to DIR: h_k{K}.npy (complex128 [N_k, N_k], ψ = sᵀ h s̄, tr h = N_k), sections_k{K}.npy (int64 exponents
-        [N_k, D], the order of h's rows), summary.json (variety, seeds, σ_FS, per k: sections, points, iterations,
-        converged, changes, seconds per iteration, σ and its error, Vol_K and its error, Ricci measure), sigma.svg (σ_k against k).
-        Progress goes to stderr.
+        Writes to DIR: h_k{K}.npy (complex128 [N_k, N_k], ψ = sᵀ h s̄, tr h = N_k),
+        sections_k{K}.npy (int64 exponents [N_k, D], the order of h's rows),
+        summary.json (variety, seeds, σ_FS, per k: sections, points, iterations,
+        converged, changes, seconds per iteration, σ and its error, Vol_K and its
+        error, Ricci measure), sigma.svg (σ_k against k). Progress goes to stderr.
 
         Examples:
-          nntheory cy donaldson --variety fermat-quintic --k 1..6 --seed 0 --out donaldson-fermat
-          nntheory cy donaldson --variety dwork-quintic --psi 0.5 --k 1..6 --eval-points 200000 --out dwork05
-          nntheory cy donaldson --variety quartic-k3 --k 1,2,3 --points 20000 --out k3
-          nntheory cy donaldson --variety tian-yau --k 1..3 --points 100000 --out tian-yau
-          nntheory cy donaldson --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3 + (z0^3+z1^3+z2^3)*(z3^3+z4^3+z5^3)" \\
-              --ambient 2,2 --k 1..3 --out bicubic
+          nntheory cy donaldson --variety fermat-quintic --k 1..6 \\
+              --seed 0 --out donaldson-fermat
+          nntheory cy donaldson --variety dwork-quintic --psi 0.5 --k 1..6 \\
+              --eval-points 200000 --out dwork05
+          nntheory cy donaldson --variety quartic-k3 --k 1,2,3 \\
+              --points 20000 --out k3
+          nntheory cy donaldson --variety tian-yau --k 1..3 --out tian-yau
+          nntheory cy donaldson --variety bicubic --kahler 1,2 --k 1..3 \\
+              --out bicubic-12
+          nntheory cy donaldson --ambient 2,2 --k 1..3 --out bicubic \\
+              --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3
+                         + (z0^3+z1^3+z2^3)*(z3^3+z4^3+z5^3)"
         """
     )
 
@@ -74,8 +89,8 @@ struct CYDonaldsonCommand: ParsableCommand {
         try reportingErrors {
             let ks = try DonaldsonScan.parseDegrees(degrees)
             let (v, _, t) = try geometry.resolve()
-            guard t.allSatisfy({ $0 == 1 }) else {
-                throw InputError("--kahler: \(geometry.kahler ?? ""), expected all 1 (balanced metrics are computed in the class t = 1; scale g by t on a single P^n)")
+            guard t.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 <= 12 }) else {
+                throw InputError("--kahler: \(geometry.kahler ?? ""), expected positive integers (the class of O(t₁, …): sections of multi-degree k·t)")
             }
             if let p = points, p < 1 { throw InputError("--points: \(p), expected a positive number") }
             guard evalPoints >= 100 else { throw InputError("--eval-points: \(evalPoints), expected at least 100") }
@@ -83,7 +98,8 @@ struct CYDonaldsonCommand: ParsableCommand {
             guard maxIterations >= 1 else { throw InputError("--max-iterations: \(maxIterations), expected at least 1") }
             guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
             var scan = try DonaldsonScan(variety: v, degrees: ks, points: points, evalPoints: evalPoints, seed: seed,
-                                         tolerance: tolerance, maxIterations: maxIterations, ricciPoints: min(ricciPoints, evalPoints))
+                                         tolerance: tolerance, maxIterations: maxIterations, ricciPoints: min(ricciPoints, evalPoints),
+                                         kahler: t.map { Int($0) })
             scan.psiText = geometry.psi
             let result = try scan.run(progress: progress)
             try scan.write(result, to: URL(fileURLWithPath: out))
@@ -107,6 +123,9 @@ struct DonaldsonScan {
     let tolerance: Double
     let maxIterations: Int
     let ricciPoints: Int
+    /// The Kähler class t (integers, one per factor): sections of multi-degree k·t, K = log ψ/(kπ) in the class of
+    /// Σ_r t_r J_r.
+    let kahler: [Int]
     let bases: [SectionBasis]
     /// The ψ text of the command line (recorded in the summary).
     var psiText: String? = nil
@@ -137,6 +156,7 @@ struct DonaldsonScan {
     struct Summary: Codable {
         var variety: String
         var psi: String?
+        var kahler: [Int]
         var seed: UInt64
         var evalSeed: UInt64
         var evalPoints: Int
@@ -150,7 +170,7 @@ struct DonaldsonScan {
         var convention: String
         var degrees: [DegreeResult]
         enum CodingKeys: String, CodingKey {
-            case variety, psi, seed, tolerance, convention, degrees
+            case variety, psi, kahler, seed, tolerance, convention, degrees
             case evalSeed = "eval_seed", evalPoints = "eval_points", volKExact = "vol_k_exact", sigmaFS = "sigma_fs"
             case sigmaFSError = "sigma_fs_error", secondsSampling = "seconds_sampling"
             case ricciMeasureFS = "ricci_measure_fs", ricciPoints = "ricci_points"
@@ -176,7 +196,11 @@ struct DonaldsonScan {
     }
 
     init(variety: Variety, degrees: [Int], points: Int?, evalPoints: Int, seed: UInt64, tolerance: Double, maxIterations: Int,
-         ricciPoints: Int = 0) throws {
+         ricciPoints: Int = 0, kahler: [Int]? = nil) throws {
+        let t = kahler ?? [Int](repeating: 1, count: variety.ambient.factorCount)
+        guard t.count == variety.ambient.factorCount, t.allSatisfy({ $0 >= 1 }) else {
+            throw InputError("--kahler: \(t), expected \(variety.ambient.factorCount) positive integers (one per factor of \(variety.ambient))")
+        }
         self.variety = variety
         self.degrees = degrees
         self.points = points
@@ -185,30 +209,30 @@ struct DonaldsonScan {
         self.tolerance = tolerance
         self.maxIterations = maxIterations
         self.ricciPoints = ricciPoints
-        bases = try DonaldsonScan.sectionBases(variety: variety, degrees: degrees, seed: seed)
+        self.kahler = t
+        bases = try DonaldsonScan.sectionBases(variety: variety, degrees: degrees, kahler: t, seed: seed)
     }
 
-    /// The sections of O(k, …, k) per k: on a hypersurface the monomials reduced modulo the leading monomial of Q
+    /// The sections of O(k·t) per k: on a hypersurface the monomials reduced modulo the leading monomial of Q
     /// (exact); on a complete intersection a basis picked numerically from the monomials by pivoted QR on an
     /// auxiliary sample of 2·#monomials + 200 points (seed derived from `seed`), its size checked against the Koszul count.
-    static func sectionBases(variety: Variety, degrees: [Int], seed: UInt64) throws -> [SectionBasis] {
+    static func sectionBases(variety: Variety, degrees: [Int], kahler t: [Int], seed: UInt64) throws -> [SectionBasis] {
         let sizes = variety.ambient.dimensions.map { $0 + 1 }
+        func multidegree(_ k: Int) -> [Int] { t.map { k * $0 } }
         if variety.equationCount == 1 {
             let q = variety.equations[0]
             let rows = (0..<q.monomialCount).map { q.exponents(ofMonomial: $0) }
-            return try degrees.map { k in
-                try SectionBasis(factorSizes: sizes, degrees: [Int](repeating: k, count: sizes.count), polynomialExponents: rows)
-            }
+            return try degrees.map { k in try SectionBasis(factorSizes: sizes, degrees: multidegree(k), polynomialExponents: rows) }
         }
-        let monomials = degrees.map { k in SectionBasis.monomials(factorSizes: sizes, degrees: [Int](repeating: k, count: sizes.count)).count }
+        let monomials = degrees.map { k in SectionBasis.monomials(factorSizes: sizes, degrees: multidegree(k)).count }
         let m = 2 * (monomials.max() ?? 0) + 200
         let sample = try PointSampler(variety: variety).sample(count: m, seed: deriveSeed(seed, 0x5EC7))
         return try degrees.map { k in
-            let ks = [Int](repeating: k, count: sizes.count)
+            let ks = multidegree(k)
             let basis = try SectionBasis(factorSizes: sizes, degrees: ks, variety: variety, points: sample.points)
             let expected = SectionBasis.completeIntersectionCount(factorSizes: sizes, equationDegrees: variety.multidegrees, degrees: ks)
             guard basis.count == expected else {
-                throw InputError("donaldson: the numerical reduction finds \(basis.count) sections of O(\(k)) on \(variety.name), expected \(expected) (Koszul count)")
+                throw InputError("donaldson: the numerical reduction finds \(basis.count) sections of O(\(ks)) on \(variety.name), expected \(expected) (Koszul count)")
             }
             return basis
         }
@@ -228,8 +252,10 @@ struct DonaldsonScan {
         let jac = PullbackJacobian.jacobians(of: eval)
         let n = variety.dimension, d = variety.coordinateCount
         let tSampling = seconds(since: t0)
-        let sigmaFS = SigmaMeasure.fubiniStudy(eval)
-        let sigmaFSError = SigmaMeasure.jackknifeError(weights: eval.weights, omegaSquared: eval.omegaSquared, determinants: eval.detFubiniStudy)
+        let tD = kahler.map(Double.init)
+        let detFS = kahler.allSatisfy { $0 == 1 } ? eval.detFubiniStudy : FubiniStudy.determinants(of: eval, kahler: tD)
+        let sigmaFS = SigmaMeasure.sigma(eval, determinants: detFS)
+        let sigmaFSError = SigmaMeasure.jackknifeError(weights: eval.weights, omegaSquared: eval.omegaSquared, determinants: detFS)
         progress(String(format: "donaldson: sampled in %.1f s; σ_FS = %.4f ± %.4f", tSampling, sigmaFS, sigmaFSError))
         // Ricci measure on the first `ricciPoints` evaluation points (cymetric's ‖R‖ = Vol_K^{1/n}/Vol_CY·mean(w det g/|Ω|² |R|))
         let mr = ricciPoints
@@ -243,11 +269,11 @@ struct DonaldsonScan {
             let det = try metric.pullbackDeterminants(points: rPoints, jacobians: rJac, dimension: n)
             return RicciMeasure.measure(weights: rW, omegaSquared: rO, determinants: det, ricci: r, dimension: n)
         }
-        let fsBasis = try SectionBasis(factorSizes: variety.ambient.dimensions.map { $0 + 1 },
-                                       degrees: [Int](repeating: 1, count: variety.ambient.factorCount), polynomialExponents: [])
-        var identity = ComplexMatrix(rows: fsBasis.count, cols: fsBasis.count)
-        for a in 0..<fsBasis.count { identity[a, a] = Complex(1, 0) }
-        let ricciFS = try ricciMeasure(AlgebraicMetric(basis: fsBasis, h: identity, degree: 1))
+        // FS at t: the monomials of multi-degree t with h = diag(multinomial coefficients), ψ = ∏_r |z^{(r)}|^{2t_r}, k = 1
+        let fsBasis = try SectionBasis(factorSizes: variety.ambient.dimensions.map { $0 + 1 }, degrees: kahler, polynomialExponents: [])
+        var fsForm = ComplexMatrix(rows: fsBasis.count, cols: fsBasis.count)
+        for (a, w) in fsBasis.multinomialWeights().enumerated() { fsForm[a, a] = Complex(w, 0) }
+        let ricciFS = try ricciMeasure(AlgebraicMetric(basis: fsBasis, h: fsForm, degree: 1))
         if let r = ricciFS { progress(String(format: "donaldson: Ricci measure of FS on %d points: %.4f", mr, r)) }
         var results: [DegreeResult] = []
         var forms: [ComplexMatrix] = []
@@ -277,11 +303,11 @@ struct DonaldsonScan {
                                         secondsEvaluation: tEval, ricciMeasure: ricci))
             forms.append(r.h)
         }
-        let summary = Summary(variety: variety.name, psi: psiText, seed: seed, evalSeed: evalSeed,
-                              evalPoints: evalPoints, volKExact: variety.kahlerVolume([Double](repeating: 1, count: variety.ambient.factorCount)),
+        let summary = Summary(variety: variety.name, psi: psiText, kahler: kahler, seed: seed, evalSeed: evalSeed,
+                              evalPoints: evalPoints, volKExact: variety.kahlerVolume(tD),
                               sigmaFS: sigmaFS, sigmaFSError: sigmaFSError, ricciMeasureFS: ricciFS, ricciPoints: mr,
                               secondsSampling: tSampling, tolerance: tolerance,
-                              convention: "psi = s^T h conj(s), K = log(psi)/(k pi), T = N_k/(N_p Vol_CY) sum_p w_p s conj(s)^T/psi, h <- (T^-1)^T, tr h = N_k",
+                              convention: "sections of multidegree k*kahler, psi = s^T h conj(s), K = log(psi)/(k pi), T = N_k/(N_p Vol_CY) sum_p w_p s conj(s)^T/psi, h <- (T^-1)^T, tr h = N_k",
                               degrees: results)
         return (summary, forms)
     }

@@ -135,7 +135,9 @@ import Testing
         """)
         #expect(py.status == 0, "\(py.output)")
         let fields = py.output.split(separator: " ")
-        guard py.status == 0, fields.count == 2, let sigma2 = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        guard py.status == 0, fields.count == 2, let sigma2 = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Issue.record("unexpected output: \(py.output)"); return
+        }
         let evalSeed = String(fields[0])
         let sample = CLI.tempDir()
         let sr = try CLI.run(["cy", "sample", "--variety", variety, "--points", "4000", "--seed", evalSeed, "--out", sample])
@@ -144,6 +146,41 @@ import Testing
         #expect(sg.status == 0, "\(sg.stderr)")
         let j = try JSONSerialization.jsonObject(with: Data(sg.stdout.utf8)) as! [String: Any]
         #expect(abs((j["sigma"] as! Double) - sigma2) < 1e-9, "\(j["sigma"] ?? "nil") vs \(sigma2)")
+    }
+
+    /// `cy donaldson --kahler 1,2` on the bicubic: sections of bidegree (k, 2k) (18 and 90 for k = 1, 2), Vol_K stays
+    /// at the intersection volume Vol_K(1, 2) = 54 (not 18 = Vol_K(1, 1)); the FS reference at t = (1, 2) — computed as the
+    /// algebraic metric of the bidegree-(1, 2) monomials — gives the σ and Ricci measure that `cy sigma --kahler 1,2
+    /// --ricci fd` (finite differences of the FS metric) gives on the same evaluation points.
+    @Test func donaldsonInAnUnequalKahlerClass() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "donaldson", "--variety", "bicubic", "--kahler", "1,2", "--k", "1,2", "--points", "8000",
+                             "--eval-points", "2000", "--ricci-points", "60", "--max-iterations", "10", "--seed", "4", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import json, numpy as np
+        d = '\(dir)'
+        s = json.load(open(d + '/summary.json'))
+        assert s['kahler'] == [1, 2] and s['vol_k_exact'] == 54, (s['kahler'], s['vol_k_exact'])
+        for k, n in ((1, 18), (2, 90)):
+            e = np.load(d + f'/sections_k{k}.npy')
+            assert e.shape == (n, 6) and (e[:, :3].sum(1) == k).all() and (e[:, 3:].sum(1) == 2 * k).all()
+            r = [x for x in s['degrees'] if x['k'] == k][0]
+            assert abs(r['vol_k'] - 54) < 4 * r['vol_k_error'], (r['vol_k'], r['vol_k_error'])
+        print(s['eval_seed'], s['sigma_fs'], s['ricci_measure_fs'])
+        """)
+        #expect(py.status == 0, "\(py.output)")
+        let f = py.output.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard py.status == 0, f.count == 3, let sigmaFS = Double(f[1]), let ricciFS = Double(f[2]) else {
+            Issue.record("unexpected output: \(py.output)"); return
+        }
+        let sample = CLI.tempDir()
+        #expect(try CLI.run(["cy", "sample", "--variety", "bicubic", "--kahler", "1,2", "--points", "2000", "--seed", f[0], "--out", sample]).status == 0)
+        let sg = try CLI.run(["cy", "sigma", "--sample", sample, "--ricci-points", "60", "--ricci", "fd"])
+        #expect(sg.status == 0, "\(sg.stderr)")
+        let j = try JSONSerialization.jsonObject(with: Data(sg.stdout.utf8)) as! [String: Any]
+        #expect(abs((j["sigma"] as! Double) - sigmaFS) < 1e-10 && (j["kahler"] as! [Double]) == [1, 2])
+        #expect(abs((j["ricci_measure"] as! Double) - ricciFS) < 1e-6 * ricciFS, "\(j["ricci_measure"] ?? "nil") vs \(ricciFS)")
     }
 
     /// On a product (bicubic) with equal Kähler moduli t = (2, 2) the analytic Ricci route (FS = t × the algebraic
@@ -194,7 +231,7 @@ import Testing
         (["cy", "sigma", "--sample", "/nonexistent/dir"], "/nonexistent/dir"),
         (["cy", "volume", "--variety", "z0^5 + z1^4"], "not homogeneous"),
         (["cy", "donaldson", "--k", "0..3", "--out", "X"], "--k"),
-        (["cy", "donaldson", "--variety", "bicubic", "--kahler", "1,2", "--out", "X"], "--kahler"),
+        (["cy", "donaldson", "--variety", "bicubic", "--kahler", "1,2.5", "--out", "X"], "--kahler"),
         (["cy", "donaldson", "--tolerance", "-1", "--out", "X"], "--tolerance"),
     ] as [([String], String)])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
