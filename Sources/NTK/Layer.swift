@@ -81,7 +81,7 @@ public struct Serial: Sendable {
         // threading threshold of m·n·k = 2¹⁸, so it runs in the calling thread), otherwise one product beforehand.
         let direct = T * T * d <= 1 << 18
         var k = direct ? KernelState(uninitializedRows: P1, cols: P2, width: d) : KernelState(x1: x1, x2: x2)
-                let nb1 = (P1 + T - 1) / T, nb2 = (P2 + T - 1) / T
+        let nb1 = (P1 + T - 1) / T, nb2 = (P2 + T - 1) / T
         var blocks: [(Int, Int)] = []
         for I in 0..<nb1 { for J in (mirror ? I : 0)..<nb2 { blocks.append((I, J)) } }
         var nngp = k.nngp, ntk = k.ntk
@@ -101,29 +101,39 @@ public struct Serial: Sendable {
                                 DispatchQueue.concurrentPerform(iterations: tasks.count) { n in
                                     let (I, J) = tasks[n]
                                     let r0 = I * T, c0 = J * T, rows = min(T, P1 - r0), cols = min(T, P2 - c0)
-                                    // Row by row, all layers: a row of the block stays in L1.
-                                    for r in r0..<(r0 + rows) {
-                                        let kr = kp + r * P2 + c0, tr = tp + r * P2 + c0
-                                        if direct {
+                                    let diagonalBlock = mirror && I == J
+                                    if direct {
+                                        // The block's input kernel, one BLAS product in this thread; Θ⁰ = 0.
+                                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d),
+                                                    invD, x1p + r0 * d, Int32(d), yp + c0 * d, Int32(d), 0, kp + r0 * P2 + c0, Int32(P2))
+                                        for r in r0..<(r0 + rows) {
+                                            let tr = tp + r * P2 + c0
                                             for c in 0..<cols { tr[c] = 0 }
-                                            if r == r0 {
-                                                // The block's input kernel, one BLAS product in this thread.
-                                                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d),
-                                                            invD, x1p + r0 * d, Int32(d), yp + c0 * d, Int32(d), 0, kp + r0 * P2 + c0, Int32(P2))
-                                            }
                                             // Same points: K(x, x) bit-identical to the diagonal, so that ρ = 1 exactly.
-                                            if same && r >= c0 && r < c0 + cols { kr[r - c0] = d1p[r] }
-                                        }
-                                        for (l, m) in maps.enumerated() {
-                                            m.map(KernelTile(nngp: kr, ntk: tr, stride: P2, rows: 1, cols: cols,
-                                                             diagonal1: d1p + l * P1 + r, diagonal2: d2p + l * P2 + c0, width: layerWidths[l]))
+                                            if same && r >= c0 && r < c0 + cols { kp[r * P2 + r] = d1p[r] }
                                         }
                                     }
-                                    if mirror && J > I {
-                                        for r in 0..<rows {
-                                            for c in 0..<cols {
-                                                kp[(c0 + c) * P2 + r0 + r] = kp[(r0 + r) * P2 + c0 + c]
-                                                tp[(c0 + c) * P2 + r0 + r] = tp[(r0 + r) * P2 + c0 + c]
+                                    // Chunks of `fusedRows` rows, all layers: a chunk stays in L1. On a diagonal block
+                                    // of a mirrored kernel, from the chunk's first row's diagonal entry on.
+                                    var r = r0
+                                    while r < r0 + rows {
+                                        let m = min(Self.fusedRows, r0 + rows - r)
+                                        let from = diagonalBlock ? r - r0 : 0
+                                        for (l, map) in maps.enumerated() {
+                                            map.map(KernelTile(nngp: kp + r * P2 + c0 + from, ntk: tp + r * P2 + c0 + from, stride: P2,
+                                                               rows: m, cols: cols - from, diagonal1: d1p + l * P1 + r,
+                                                               diagonal2: d2p + l * P2 + c0 + from, width: layerWidths[l]))
+                                        }
+                                        r += m
+                                    }
+                                    if mirror {
+                                        // The transposed block below the diagonal (on a diagonal block, its lower part),
+                                        // written row by row.
+                                        for c in 0..<cols {
+                                            let dk = kp + (c0 + c) * P2 + r0, dt = tp + (c0 + c) * P2 + r0
+                                            for r in 0..<(diagonalBlock ? c : rows) {
+                                                dk[r] = kp[(r0 + r) * P2 + c0 + c]
+                                                dt[r] = tp[(r0 + r) * P2 + c0 + c]
                                             }
                                         }
                                     }
@@ -144,6 +154,8 @@ public struct Serial: Sendable {
 
     /// Side of the blocks of the fused kernel evaluation (2 · 128² doubles = 256 KiB stay in L2).
     static let fusedBlock = 128
+    /// Rows of a block mapped through all layers at once (2 · 8 · 128 doubles = 16 KiB stay in L1).
+    static let fusedRows = 8
 
     /// Parameters of every layer, drawn in layer order from one stream.
     public func initialize(inputWidth: Int, using rng: inout RandomStream) -> [LayerParameters] {

@@ -107,7 +107,8 @@ public struct Nonlinearity: Layer {
             return (t, tDot)
         case .sign:
             // (2/π) arcsin ρ = 1 − 2θ/π with θ = atan2(√(K₁₁K₂₂ − K₁₂²), K₁₂).
-            return (1 - 2 / Double.pi * polarAngle(max(0, k11 * k22 - k12 * k12).squareRoot(), k12), 0)
+            let v = k11 * k22 - k12 * k12
+            return (1 - 2 / Double.pi * PolarAngle.angle((v < 0 ? 0 : v).squareRoot(), k12), 0)
         case .identity:
             return (k12, 1)
         case .numerical(_, let f, let df, let degree):
@@ -120,8 +121,9 @@ public struct Nonlinearity: Layer {
     /// Ṫ = (a² + b²)/2 − (a − b)²θ/(2π), T = (a − b)²√(K₁₁K₂₂ − K₁₂²)/(2π) + Ṫ·K₁₂.
     @inline(__always)
     static func abReluDual(_ a: Double, _ b: Double, _ k11: Double, _ k12: Double, _ k22: Double) -> (t: Double, tDot: Double) {
-        let s = max(0, k11 * k22 - k12 * k12).squareRoot()
-        let theta = polarAngle(s, k12)
+        let v = k11 * k22 - k12 * k12
+        let s = (v < 0 ? 0 : v).squareRoot()
+        let theta = PolarAngle.angle(s, k12)
         let d = (a - b) * (a - b)
         let tDot = (a * a + b * b) / 2 - d * theta / (2 * Double.pi)
         return (d / (2 * Double.pi) * s + tDot * k12, tDot)
@@ -137,7 +139,7 @@ public struct Nonlinearity: Layer {
         let q = den - 4 * p12 * p12
         let r = q.squareRoot()
         // arcsin w = atan2(w, √(1 − w²)) for w = 2p₁₂/√den, angle in [−π/2, π/2]; √max(0, q) = (q < 0 ? 0 : r).
-        let asinW = Double(signOf: p12, magnitudeOf: polarAngle(abs(2 * p12), q < 0 ? 0 : r))
+        let asinW = Double(signOf: p12, magnitudeOf: PolarAngle.angle(abs(2 * p12), q < 0 ? 0 : r))
         let t = a * a * 2 / Double.pi * asinW + c * c
         let tDot = a * a * 4 / Double.pi / r * b * b
         return (t, tDot)
@@ -176,49 +178,98 @@ extension Nonlinearity: EntrywiseKernelMap {
         return true
     }
 
-    /// `kernel`'s map on a block of entries, in place, with the same arithmetic (ABReLU and Erf four entries at
-    /// a time: `SIMD4` lanes perform the scalar operations in the same order, so the results are identical).
+    /// `kernel`'s map on a block of entries, in place, with the same arithmetic (bit-identical results). ABReLU and
+    /// Erf go row by row in three passes over the row, each a simple loop that vectorises: the arguments (y, x) of
+    /// the angle, the angles in bulk (`PolarAngle.angles`, eight lanes at a time), then T and Ṫ·Θ.
     func map(_ t: KernelTile) {
-        for r in 0..<t.rows {
-            let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride, d2 = t.diagonal2
-            let k11 = t.diagonal1[r], n = t.cols
-            var c = 0
-            switch kind {
-            case .abRelu(let a, let b):
-                let d = (a - b) * (a - b), half = (a * a + b * b) / 2, slope = d / (2 * Double.pi)
-                while c + 4 <= n {
-                    let k12 = load4(k + c), k22 = load4(d2 + c)
-                    let v = k11 * k22 - k12 * k12
-                    let s = v.replacing(with: 0, where: v .< 0).squareRoot()
-                    let tDot = half - d * polarAngle4(s, k12) / (2 * Double.pi)
-                    store4(slope * s + tDot * k12, k + c)
-                    store4(tDot * load4(th + c), th + c)
-                    c += 4
+        switch kind {
+        case .abRelu(let a, let b):
+            let d = (a - b) * (a - b), half = (a * a + b * b) / 2, slope = d / (2 * Double.pi)
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * t.cols) { buffer in
+                let s = buffer.baseAddress!, theta = s + t.cols
+                for r in 0..<t.rows {
+                    let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride, d2 = t.diagonal2
+                    let k11 = t.diagonal1[r], n = t.cols
+                    // s = √max(0, K₁₁K₂₂ − K₁₂²)
+                    var c = 0
+                    while c + 4 <= n {
+                        let k12 = load4(k + c)
+                        let v = k11 * load4(d2 + c) - k12 * k12
+                        store4(v.replacing(with: 0, where: v .< 0).squareRoot(), s + c)
+                        c += 4
+                    }
+                    while c < n {
+                        let v = k11 * d2[c] - k[c] * k[c]
+                        s[c] = (v < 0 ? 0 : v).squareRoot()
+                        c += 1
+                    }
+                    PolarAngle.angles(y: s, x: k, into: theta, count: n)
+                    c = 0
+                    while c + 4 <= n {
+                        let tDot = half - d * load4(theta + c) / (2 * Double.pi)
+                        store4(slope * load4(s + c) + tDot * load4(k + c), k + c)
+                        store4(tDot * load4(th + c), th + c)
+                        c += 4
+                    }
+                    while c < n {
+                        let tDot = half - d * theta[c] / (2 * Double.pi)
+                        k[c] = slope * s[c] + tDot * k[c]
+                        th[c] = tDot * th[c]
+                        c += 1
+                    }
                 }
-                for c in c..<n {
-                    let (v, vd) = Self.abReluDual(a, b, k11, k[c], d2[c])
-                    k[c] = v; th[c] = vd * th[c]
+            }
+        case .erf(let a, let b, let cc):
+            let b2 = b * b
+            let tScale = a * a * 2 / Double.pi, dScale = a * a * 4 / Double.pi, c2 = cc * cc
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * t.cols) { buffer in
+                let y = buffer.baseAddress!, x = y + t.cols, root = x + t.cols
+                for r in 0..<t.rows {
+                    let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride, d2 = t.diagonal2
+                    let p11 = b * b * t.diagonal1[r], n = t.cols
+                    // y = |2p₁₂|, r = √q with q = (1 + 2p₁₁)(1 + 2p₂₂) − 4p₁₂², x = √max(0, q)
+                    var c = 0
+                    while c + 4 <= n {
+                        let p12 = b2 * load4(k + c), p22 = b2 * load4(d2 + c)
+                        let q = (1 + 2 * p11) * (1 + 2 * p22) - 4 * p12 * p12
+                        let rt = q.squareRoot()
+                        store4(rt, root + c)
+                        store4(rt.replacing(with: 0, where: q .< 0), x + c)
+                        let y2 = 2 * p12
+                        store4(y2.replacing(with: -y2, where: y2 .< 0), y + c)
+                        c += 4
+                    }
+                    while c < n {
+                        let p12 = b2 * k[c], p22 = b2 * d2[c]
+                        let q = (1 + 2 * p11) * (1 + 2 * p22) - 4 * p12 * p12
+                        let rt = q.squareRoot()
+                        root[c] = rt
+                        x[c] = q < 0 ? 0 : rt
+                        y[c] = abs(2 * p12)
+                        c += 1
+                    }
+                    PolarAngle.angles(y: y, x: x, into: x, count: n)
+                    c = 0
+                    while c + 4 <= n {
+                        let angle = load4(x + c)
+                        let asinW = angle.replacing(with: -angle, where: load4(k + c) .< 0)
+                        store4(tScale * asinW + c2, k + c)
+                        store4(dScale / load4(root + c) * b * b * load4(th + c), th + c)
+                        c += 4
+                    }
+                    while c < n {
+                        let asinW = k[c] < 0 ? -x[c] : x[c]
+                        k[c] = tScale * asinW + c2
+                        th[c] = dScale / root[c] * b * b * th[c]
+                        c += 1
+                    }
                 }
-            case .erf(let a, let b, let cc):
-                let b2 = b * b, p11 = b * b * k11
-                let tScale = a * a * 2 / Double.pi, dScale = a * a * 4 / Double.pi, c2 = cc * cc
-                while c + 4 <= n {
-                    let p12 = b2 * load4(k + c), p22 = b2 * load4(d2 + c)
-                    let den = (1 + 2 * p11) * (1 + 2 * p22)
-                    let q = den - 4 * p12 * p12
-                    let r = q.squareRoot()
-                    let angle = polarAngle4((2 * p12).replacing(with: -2 * p12, where: p12 .< 0), r.replacing(with: 0, where: q .< 0))
-                    let asinW = angle.replacing(with: -angle, where: p12 .< 0)
-                    store4(tScale * asinW + c2, k + c)
-                    store4(dScale / r * b * b * load4(th + c), th + c)
-                    c += 4
-                }
-                for c in c..<n {
-                    let (v, vd) = Self.erfDual(a, b, cc, k11, k[c], d2[c])
-                    k[c] = v; th[c] = vd * th[c]
-                }
-            default:
-                for c in 0..<n {
+            }
+        default:
+            for r in 0..<t.rows {
+                let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride, d2 = t.diagonal2
+                let k11 = t.diagonal1[r]
+                for c in 0..<t.cols {
                     let (v, vd) = dual(k11: k11, k12: k[c], k22: d2[c])
                     k[c] = v; th[c] = vd * th[c]
                 }
@@ -255,65 +306,4 @@ public func Identity() -> Nonlinearity { Nonlinearity(.identity, name: "Identity
 public func ElementwiseNumerical(name: String, degree: Int = 64, _ fn: @escaping @Sendable (Double) -> Double,
                                  derivative: @escaping @Sendable (Double) -> Double) -> Nonlinearity {
     Nonlinearity(.numerical(name: name, fn: fn, derivative: derivative, degree: degree), name: name)
-}
-
-/// atan2(y, x) for y ≥ 0, the angle in [0, π], without a library call (vectorisable: selects, one division):
-/// with lo = min(|x|, y), hi = max(|x|, y), atan(lo/hi) is reduced to |u| ≤ tan(π/8) by
-/// atan t = π/4 + atan((t − 1)/(t + 1)) for t > tan(π/8), and atan u = u + u·u²·R(u²) with R a degree-11
-/// least-squares fit at Chebyshev nodes to (atan(√z)/√z − 1)/z on [0, tan²(π/8)] (relative error ≈ 1.1·10⁻¹⁶
-/// in atan u, at the rounding floor); then π/2 − · when y > |x| and π − · when x < 0. atan2(0, 0) = 0.
-@inline(__always)
-func polarAngle(_ y: Double, _ x: Double) -> Double {
-    let ax = abs(x)
-    let lo = min(ax, y), hi = max(ax, y)
-    let reduced = lo > 0.41421356237309503 * hi
-    let num = reduced ? lo - hi : lo
-    let den = reduced ? lo + hi : hi
-    let u = num / (den > 0 ? den : 1)
-    let z = u * u
-    var r = 0.01630779074543549
-    r = r * z - 0.0345913892781874
-    r = r * z + 0.04552443484766285
-    r = r * z - 0.05230650466327199
-    r = r * z + 0.05878957114602006
-    r = r * z - 0.06666427474809959
-    r = r * z + 0.07692296528186224
-    r = r * z - 0.09090908759150944
-    r = r * z + 0.11111111105277102
-    r = r * z - 0.14285714285661172
-    r = r * z + 0.1999999999999981
-    r = r * z - 0.3333333333333333
-    var a = u + u * (z * r)
-    a = reduced ? a + Double.pi / 4 : a
-    a = y > ax ? Double.pi / 2 - a : a
-    return x < 0 ? Double.pi - a : a
-}
-
-/// `polarAngle` on four lanes, the same operations in the same order.
-@inline(__always)
-func polarAngle4(_ y: SIMD4<Double>, _ x: SIMD4<Double>) -> SIMD4<Double> {
-    let ax = x.replacing(with: -x, where: x .< 0)
-    let yBelow = y .< ax
-    let lo = y.replacing(with: ax, where: .!yBelow), hi = ax.replacing(with: y, where: .!yBelow)
-    let reduced = lo .> 0.41421356237309503 * hi
-    let num = lo.replacing(with: lo - hi, where: reduced)
-    let den = hi.replacing(with: lo + hi, where: reduced)
-    let u = num / den.replacing(with: 1, where: .!(den .> 0))
-    let z = u * u
-    var r = SIMD4<Double>(repeating: 0.01630779074543549)
-    r = r * z - 0.0345913892781874
-    r = r * z + 0.04552443484766285
-    r = r * z - 0.05230650466327199
-    r = r * z + 0.05878957114602006
-    r = r * z - 0.06666427474809959
-    r = r * z + 0.07692296528186224
-    r = r * z - 0.09090908759150944
-    r = r * z + 0.11111111105277102
-    r = r * z - 0.14285714285661172
-    r = r * z + 0.1999999999999981
-    r = r * z - 0.3333333333333333
-    var a = u + u * (z * r)
-    a = a.replacing(with: a + Double.pi / 4, where: reduced)
-    a = a.replacing(with: Double.pi / 2 - a, where: y .> ax)
-    return a.replacing(with: Double.pi - a, where: x .< 0)
 }

@@ -113,6 +113,73 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
         }
     }
 
+    /// The fused, blocked evaluation of `Serial.kernels` (blocks of 128², chunks of rows, upper triangle mirrored,
+    /// bulk angles) against the layer-by-layer route (each layer's `kernel` on the whole `KernelState`, the scalar
+    /// closed forms): point sets larger than a block with partial blocks, x₁ against itself (mirrored) and against
+    /// x₂, input dimension below and above the in-block product threshold, closed forms of both vectorised
+    /// families, a generic one (Gelu) and quadrature (not mirrored), both parameterisations. The two routes differ
+    /// only in the rounding of the input kernel (BLAS blocks vs one product), amplified at most by the maps'
+    /// Lipschitz constants (ρ stays away from ±1 off the diagonal for these points): 10⁻¹² relative to the
+    /// largest entry. On the diagonal of K(x, x) both force ρ = 1 exactly, so they agree bit for bit with each
+    /// other and with the diagonal-only route.
+    @Test(arguments: ["Dense(64, W_std=1.5, b_std=0.05) Relu Dense(64, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)",
+                      "Dense(64, W_std=1.5, b_std=0.05) Erf Dense(64, W_std=1.5, b_std=0.05) Erf Dense(1, W_std=1.5)",
+                      "Dense(8, W_std=1.2, b_std=0.3, parameterization=standard) ABRelu(-0.4, 1.3) Dense(8, parameterization=standard) Erf(a=1.3, b=0.7, c=0.2) Dense(2)",
+                      "Dense(8, W_std=1.2, b_std=0.3) Gelu Dense(8) LeakyRelu(0.1) Dense(1)",
+                      "Dense(8, W_std=1.2, b_std=0.3) Tanh(deg=12) Dense(1)"])
+    func fusedBlocksMatchLayerByLayer(spec: String) throws {
+        let net = try NetworkSpec.parse(spec)
+        var r = RandomStream(seed: 3, stream: 0)
+        for d in [10, 40] {
+            let x1 = Matrix(rows: 300, cols: d, data: (0..<(300 * d)).map { _ in r.normal() })
+            let x2 = Matrix(rows: 141, cols: d, data: (0..<(141 * d)).map { _ in r.normal() })
+            for other in [nil, x2] {
+                let fused = try net.kernels(x1, other)
+                var reference = KernelState(x1: x1, x2: other)
+                for l in net.layers { reference = try l.kernel(reference) }
+                for (a, b, what) in [(fused.nngp, reference.nngp, "NNGP"), (fused.ntk, reference.ntk, "NTK")] {
+                    let scale = b.map(abs).max()!
+                    let worst = zip(a, b).map { abs($0 - $1) }.max()!
+                    #expect(worst <= 1e-12 * scale, "\(spec), d = \(d), x₂ \(other == nil ? "nil" : "given"): \(what) off by \(worst / scale)")
+                }
+                if other == nil {
+                    let diagonal = try net.kernels(x1, diagonalOnly: true)
+                    for i in 0..<300 {
+                        #expect(fused.nngp[i * 300 + i] == reference.nngp[i * 300 + i] && fused.nngp[i * 300 + i] == diagonal.nngp[i])
+                        #expect(fused.ntk[i * 300 + i] == reference.ntk[i * 300 + i] && fused.ntk[i * 300 + i] == diagonal.ntk[i])
+                    }
+                    #expect(fused.nngp == fused.nngpMatrix.transposed.data || spec.contains("Tanh"))
+                    #expect(fused.ntk == fused.ntkMatrix.transposed.data || spec.contains("Tanh"))
+                }
+            }
+        }
+    }
+
+    /// ReLU on the diagonal of K(x, x): ρ = 1 exactly, so each ReLU layer maps (K, Θ) to (K/2, Θ/2) and each
+    /// Dense layer (K, Θ) to (σ_w²K + σ_b², σ_w²K + σ_b² + σ_w²Θ): the fused route reproduces this recursion, done
+    /// here by hand, to the last bit.
+    @Test func reluDiagonalIsExact() throws {
+        let net = try NetworkSpec.parse("Dense(64, W_std=1.5, b_std=0.05) Relu Dense(64, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)")
+        var r = RandomStream(seed: 4, stream: 0)
+        let x = Matrix(rows: 260, cols: 10, data: (0..<2600).map { _ in r.normal() })
+        let k = try net.kernels(x)
+        for i in 0..<260 {
+            var kk = 0.0
+            for c in 0..<10 { kk += x[i, c] * x[i, c] }
+            kk /= 10
+            var th = 0.0
+            let (w2, b2) = (1.5 * 1.5, 0.05 * 0.05)
+            for (bias, relu) in [(b2, true), (b2, true), (0, false)] {
+                let kNew = w2 * kk + bias
+                th = kNew + w2 * th
+                kk = kNew
+                if relu { kk = kk / 2; th = 0.5 * th }
+            }
+            #expect(k.nngp[i * 260 + i] == kk, "row \(i)")
+            #expect(k.ntk[i * 260 + i] == th, "row \(i)")
+        }
+    }
+
     @Test func specErrorsAreOneLine() {
         for (spec, needle) in [("Dense(8) Foo Dense(1)", "unknown layer 'Foo'"), ("Dense(8, w_sd=2) Relu", "unknown parameter 'w_sd'"),
                                ("Relu Dense(1)", "must directly follow a Dense"), ("Dense(0)", "positive integer"),
