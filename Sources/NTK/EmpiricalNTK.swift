@@ -85,11 +85,14 @@ public struct EmpiricalNTK {
                 di -= 1
             } else if let nl = l as? Nonlinearity, let z = pre[k] {
                 let n = z.cols
+                let g = nl.derivatives(z.data)
                 delta.data.withUnsafeMutableBufferPointer { dp in
-                    for q in 0..<P {
-                        for j in 0..<n {
-                            let g = nl.derivative(z[q, j])
-                            for a in 0..<O { dp[(q * O + a) * n + j] *= g }
+                    g.withUnsafeBufferPointer { gp in
+                        for q in 0..<P {
+                            for a in 0..<O {
+                                let row = dp.baseAddress! + (q * O + a) * n, gq = gp.baseAddress! + q * n
+                                for j in 0..<n { row[j] *= gq[j] }
+                            }
                         }
                     }
                 }

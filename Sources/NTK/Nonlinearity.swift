@@ -73,8 +73,24 @@ public struct Nonlinearity: Layer {
 
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
         var out = h
-        for k in 0..<out.data.count { out.data[k] = value(out.data[k]) }
+        out.data.withUnsafeMutableBufferPointer { b in
+            switch kind {
+            case .abRelu(let lower, let upper):
+                // `value`'s arithmetic, the case decided once (a loop that vectorises).
+                for k in b.indices { let x = b[k]; b[k] = x < 0 ? lower * x : upper * x }
+            default:
+                for k in b.indices { b[k] = value(b[k]) }
+            }
+        }
         return out
+    }
+
+    /// φ'(z) for every entry of z (`derivative`'s arithmetic, the case decided once).
+    public func derivatives(_ z: [Double]) -> [Double] {
+        switch kind {
+        case .abRelu(let lower, let upper): return z.map { $0 < 0 ? lower : upper }
+        default: return z.map { derivative($0) }
+        }
     }
 
     /// (T, Ṫ) at one covariance.
