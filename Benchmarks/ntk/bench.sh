@@ -11,10 +11,11 @@
 # Environment: BIN (nntheory binary), TIMING (the in-process harness from build_timing.sh; skipped if absent),
 # PY (python of the neural-tangents venv), WORK (scratch dir, on tmpfs by default so that writing the output
 # .npy costs memory bandwidth, not disk), REPEATS (nntheory CLI runs, best taken), NT_REPEATS (timed
-# neural-tangents calls for the default empirical implementation, 3 by default).
+# neural-tangents calls for the default empirical implementation, 3 by default), INNER_REPEATS (timed calls
+# inside one process, best taken, for neural-tangents' other cases and nntheory in process alike; 3 by default).
 #
 # neural-tangents: one process per case under /usr/bin/time (max RSS); inside it one warm-up call (compilation
-# excluded), then the best of 3 calls with block_until_ready. nntheory: the CLI end to end (start-up, reading
+# excluded), then the best of INNER_REPEATS calls with block_until_ready. nntheory: the CLI end to end (start-up, reading
 # the inputs, the computation, f(x) for `ntk`, writing the .npy outputs), best of REPEATS wall times, max RSS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,13 +55,14 @@ run_nntheory() {
   echo "$best $rss"
 }
 
-# nntheory in process (Serial.kernels / EmpiricalNTK.kernel, no start-up or output): best of 3 (s), max RSS (kB).
+# nntheory in process (Serial.kernels / EmpiricalNTK.kernel, no start-up or output): best of INNER_REPEATS (s), max
+# RSS (kB).
 run_inproc() {
   [ -x "$TIMING" ] || { echo "- -"; return; }
-  "$TIMING" "$@" 3 | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['best_s'], d['max_rss_kb'])"
+  "$TIMING" "$@" "${INNER_REPEATS:-3}" | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['best_s'], d['max_rss_kb'])"
 }
 
-# neural-tangents: best-of-3 compute time (s) and the process's max RSS (kB).
+# neural-tangents: best-of-INNER_REPEATS compute time (s) and the process's max RSS (kB).
 run_nt() {
   local json
   json=$(/usr/bin/time -f "%M" -o "$W/rss" $PY $NT "$@" 2>/dev/null | quiet)
@@ -76,12 +78,12 @@ for c in "${CASES[@]}"; do
   case $kind in
     analytic-relu|analytic-erf)
       act=${kind#analytic-}
-      nt=$(run_nt bench-analytic --act "$act" --P "$P")
+      nt=$(run_nt bench-analytic --act "$act" --P "$P" --repeats "${INNER_REPEATS:-3}")
       me=$(run_nntheory "$BIN" kernel --net "$(cat "$W/spec_$act")" --x "$W/x$P.npy")
       ip=$(run_inproc kernel "$(cat "$W/spec_$act")" "$W/x$P.npy") ;;
     empirical|empirical-nt3|nntheory-empirical)
       [ "$kind" = empirical ] && nt=$(run_nt bench-empirical --P "$P" --repeats "${NT_REPEATS:-3}")
-      [ "$kind" = empirical-nt3 ] && nt=$(run_nt bench-empirical --P "$P" --implementation 3)
+      [ "$kind" = empirical-nt3 ] && nt=$(run_nt bench-empirical --P "$P" --implementation 3 --repeats "${INNER_REPEATS:-3}")
       me=$(run_nntheory "$BIN" ntk --net "$(cat "$W/spec_relu")" --params "$W/params" --x "$W/x$P.npy")
       ip=$(run_inproc ntk "$(cat "$W/spec_relu")" "$W/params" "$W/x$P.npy") ;;
     *) echo "unknown case $c"; exit 2 ;;

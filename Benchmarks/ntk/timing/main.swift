@@ -4,6 +4,7 @@
 //   ntk-timing kernel SPEC X.npy [REPEATS]        Serial.kernels(x) (NNGP and NTK of x against itself)
 //   ntk-timing ntk SPEC PARAMS_DIR X.npy [REPEATS] EmpiricalNTK.kernel(x) (full tensor [P, P, O, O])
 //
+// OpenBLAS' thread timeout is shortened as in the CLI (OpenBLASThreadTimeout.shorten()).
 // Prints one JSON line: the best and all wall times of REPEATS calls (s) and the process's max RSS (kB).
 import Foundation
 import NTK
@@ -20,6 +21,9 @@ guard args.count >= 4 else {
     FileHandle.standardError.write("usage: ntk-timing kernel SPEC X.npy [REPEATS] | ntk SPEC PARAMS X.npy [REPEATS]\n".data(using: .utf8)!)
     exit(2)
 }
+// As the CLI does at start (Sources/nntheory/NNTheory.swift): OpenBLAS' idle threads spin 2^18 cycles, not 2^28
+// (≈ 0.1 s, during which they take a core from the Swift workers that run between BLAS calls).
+_ = OpenBLASThreadTimeout.shorten()
 do {
     let net = try NetworkSpec.parse(args[2])
     var times: [Double] = []
