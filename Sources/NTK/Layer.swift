@@ -52,9 +52,10 @@ public struct Serial: Sendable {
     /// The NNGP and NTK of x₁ against x₂ (x₁ against itself when x₂ is nil).
     ///
     /// When every layer acts entry by entry (Dense and elementwise nonlinearities), the entries are computed in
-    /// blocks of `fusedBlock`² on both cores, all layers at once while a block is in cache, with the same
-    /// arithmetic as the layer-by-layer maps; for x₁ against itself with closed-form nonlinearities only the
-    /// blocks on and above the diagonal are computed and the others mirrored (K and Θ are symmetric).
+    /// blocks of `fusedBlock`² on both cores, `fusedRows` rows at a time through all layers while they are in L1,
+    /// with the same arithmetic as the layer-by-layer maps; for x₁ against itself with closed-form nonlinearities
+    /// only the entries on and above the diagonal are computed (whole blocks above it, the upper part of blocks
+    /// on it) and the others mirrored (K and Θ are symmetric).
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
         let maps = layers.compactMap { $0 as? any EntrywiseKernelMap }
         guard !diagonalOnly, maps.count == layers.count, !layers.isEmpty else {
