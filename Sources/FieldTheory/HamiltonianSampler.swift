@@ -90,34 +90,52 @@ public struct HamiltonianSampler: Sendable {
         return (U, I)
     }
 
-    /// Runs `chains` chains of `thermalization` + `trajectories` trajectories, recording after each kept one.
+    /// Runs `chains` chains of `thermalization` + `trajectories` trajectories, recording after each kept one. With a
+    /// `checkpoint`, chain c is saved as `{label}_c{c}` (see `ChainCheckpoint`) and a saved state is continued to
+    /// the same numbers.
     public func run(points: Matrix, trajectories: Int, thermalization: Int, chains: Int = 2, seed: UInt64,
-                    progress: (@Sendable (Double) -> Void)? = nil) -> MarkovChainRecord {
+                    progress: (@Sendable (Double) -> Void)? = nil, checkpoint: ChainCheckpoint? = nil,
+                    label: String = "") throws -> MarkovChainRecord {
         let results = ChainResults(count: chains)
         DispatchQueue.concurrentPerform(iterations: chains) { c in
-            results.set(c, runChain(points: points, trajectories: trajectories, thermalization: thermalization, seed: seed,
-                                    stream: UInt64(c), progress: c == 0 ? progress : nil))
+            results.set(c, Result {
+                try runChain(points: points, trajectories: trajectories, thermalization: thermalization, seed: seed,
+                             stream: UInt64(c), progress: c == 0 ? progress : nil,
+                             saver: checkpoint.map { ChainSaver(store: $0, label: "\(label)_c\(c)", pointCount: points.rows) })
+            })
         }
-        return MarkovChainRecord.combine(results.values, pointCount: points.rows)
+        return MarkovChainRecord.combine(try results.outputs(), pointCount: points.rows)
     }
 
     func runChain(points: Matrix, trajectories: Int, thermalization: Int, seed: UInt64, stream: UInt64,
-                  progress: (@Sendable (Double) -> Void)?) -> (fields: [Double], interactions: [Double], accepted: Int, proposed: Int) {
+                  progress: (@Sendable (Double) -> Void)?, saver: ChainSaver? = nil) throws -> ChainOutput {
         let net = theory.ensemble.network, density = theory.ensemble.density
-        let N = net.width, d = net.dimension, P = points.rows, n = N * (d + 2), Λ = net.cutoff
+        let N = net.width, d = net.dimension, P = points.rows, n = N * (d + 2), Λ = net.cutoff, total = thermalization + trajectories
+        var saver = saver
         var rng = RandomStream(seed: seed, stream: stream)
-        let θ0 = density.sample(using: &rng)
-        var q = θ0.a + θ0.b.data + θ0.c
+        var q: [Double]
+        var fields = [Double](repeating: 0, count: trajectories * P), inter = [Double](repeating: 0, count: trajectories)
+        var accepted = 0, proposed = 0, start = 0
+        if let saved = try saver?.store.load(label: saver!.label, pointCount: P) {
+            guard saved.step <= total, saved.parameters.count == n, saved.interactions.count == max(0, saved.step - thermalization) else {
+                throw InputError("chain checkpoint \(saver!.label): step \(saved.step) with \(saved.parameters.count) parameters; expected ≤ \(total) steps of a width-\(N) net in d = \(d)")
+            }
+            q = saved.parameters
+            rng = RandomStream(seed: seed, stream: stream, position: saved.randomPosition)
+            (start, accepted, proposed) = (saved.step, saved.accepted, saved.proposed)
+            fields.replaceSubrange(0..<saved.fields.count, with: saved.fields)
+            inter.replaceSubrange(0..<saved.interactions.count, with: saved.interactions)
+        } else {
+            q = density.sample(using: &rng).flattened
+        }
         var invMass = [Double](repeating: 1, count: n)
         for i in 0..<N { invMass[i] = density.sigmaA * density.sigmaA / Double(N) }
         for k in N..<(N + N * d) { invMass[k] = Λ * Λ / 4 }
         var phi = [Double](repeating: 0, count: theory.grid.nodeCount)
         var grad = [Double](repeating: 0, count: n), gradNew = grad
         var cur = grad.withUnsafeMutableBufferPointer { potential(q, gradient: $0, phi: &phi) }
-        var fields = [Double](repeating: 0, count: trajectories * P), inter = [Double](repeating: 0, count: trajectories)
-        var accepted = 0, proposed = 0
         var p = [Double](repeating: 0, count: n)
-        for traj in 0..<(thermalization + trajectories) {
+        for traj in start..<total {
             for k in 0..<n { p[k] = rng.normal() / invMass[k].squareRoot() }
             let L = steps / 2 + Int(rng.uniform() * Double(steps - steps / 2 + 1)).clamped(to: 0...(steps - steps / 2))
             let u = rng.uniform()
@@ -154,16 +172,20 @@ public struct HamiltonianSampler: Sendable {
             }
             if traj >= thermalization {
                 let t = traj - thermalization
-                let modes = net.modes(CosNetParameters(a: Array(q[0..<N]), b: Matrix(rows: N, cols: d, data: Array(q[N..<(N + N * d)])),
-                                                       c: Array(q[(N + N * d)...])))
+                let modes = net.modes(CosNetParameters(flat: q, width: N, dimension: d))
                 fields.withUnsafeMutableBufferPointer { f in
                     modes.evaluate(at: points, into: UnsafeMutableBufferPointer(rebasing: f[(t * P)..<((t + 1) * P)]))
                 }
                 inter[t] = cur.I
             }
-            if let progress, traj % 16 == 0 { progress(Double(traj) / Double(thermalization + trajectories)) }
+            if let progress, traj % 16 == 0 { progress(Double(traj) / Double(total)) }
+            // Any trajectory end is an exact stopping point: U, I and ∂U/∂q are recomputed from q on resumption.
+            let recorded = max(0, traj + 1 - thermalization)
+            try saver?.reached(ChainState(step: traj + 1, parameters: q, randomPosition: rng.position, accepted: accepted, proposed: proposed,
+                                          fields: Array(fields[0..<(recorded * P)]), interactions: Array(inter[0..<recorded])),
+                               step: traj + 1, total: total)
         }
-        return (fields, inter, accepted, proposed)
+        return ChainOutput(fields: fields, interactions: inter, accepted: accepted, proposed: proposed, resumedSteps: start)
     }
 
     /// Moves b_i for `time` at velocity invMass·p_i, reflecting specularly off the sphere |b| = Λ.

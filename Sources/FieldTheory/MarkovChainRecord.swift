@@ -16,6 +16,9 @@ public struct MarkovChainRecord: Sendable {
     public var tauInteraction: IntegratedAutocorrelation
     public var tauFieldSquared: IntegratedAutocorrelation
     public var chains: Int
+    /// Sweeps/trajectories (thermalisation included, summed over chains) taken over from a checkpoint rather than
+    /// run in this call.
+    public var resumedSteps = 0
 
     public var count: Int { interactions.count }
 
@@ -30,7 +33,7 @@ public struct MarkovChainRecord: Sendable {
     }
 
     /// Concatenates independent chains (τ_int averaged, acceptance weighted by length).
-    static func combine(_ parts: [(fields: [Double], interactions: [Double], accepted: Int, proposed: Int)], pointCount P: Int) -> MarkovChainRecord {
+    static func combine(_ parts: [ChainOutput], pointCount P: Int) -> MarkovChainRecord {
         let taus = parts.map { IntegratedAutocorrelation($0.interactions) }
         let tausPhi = parts.map { part in IntegratedAutocorrelation(stride(from: 0, to: part.fields.count, by: P).map { part.fields[$0] * part.fields[$0] }) }
         func mean(_ t: [IntegratedAutocorrelation]) -> IntegratedAutocorrelation {
@@ -40,6 +43,7 @@ public struct MarkovChainRecord: Sendable {
         }
         return MarkovChainRecord(pointCount: P, fields: parts.flatMap(\.fields), interactions: parts.flatMap(\.interactions),
                                  acceptance: Double(parts.map(\.accepted).reduce(0, +)) / Double(max(1, parts.map(\.proposed).reduce(0, +))),
-                                 tauInteraction: mean(taus), tauFieldSquared: mean(tausPhi), chains: parts.count)
+                                 tauInteraction: mean(taus), tauFieldSquared: mean(tausPhi), chains: parts.count,
+                                 resumedSteps: parts.map(\.resumedSteps).reduce(0, +))
     }
 }

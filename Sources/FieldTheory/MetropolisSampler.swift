@@ -19,31 +19,49 @@ public struct MetropolisSampler: Sendable {
     }
 
     /// Runs `chains` independent chains of `thermalization` + `sweeps` sweeps and records every sweep after
-    /// thermalisation. `progress` is called with the fraction done (from any thread).
+    /// thermalisation. `progress` is called with the fraction done (from any thread). With a `checkpoint`, chain c
+    /// is saved as `{label}_c{c}` (see `ChainCheckpoint`) and a saved state is continued to the same numbers.
     public func run(points: Matrix, sweeps: Int, thermalization: Int, chains: Int = 2, seed: UInt64,
-                    progress: (@Sendable (Double) -> Void)? = nil) -> MarkovChainRecord {
+                    progress: (@Sendable (Double) -> Void)? = nil, checkpoint: ChainCheckpoint? = nil,
+                    label: String = "") throws -> MarkovChainRecord {
         let results = ChainResults(count: chains)
         DispatchQueue.concurrentPerform(iterations: chains) { c in
-            results.set(c, runChain(points: points, sweeps: sweeps, thermalization: thermalization, seed: seed, stream: UInt64(c),
-                                    progress: c == 0 ? progress : nil))
+            results.set(c, Result {
+                try runChain(points: points, sweeps: sweeps, thermalization: thermalization, seed: seed, stream: UInt64(c),
+                             progress: c == 0 ? progress : nil,
+                             saver: checkpoint.map { ChainSaver(store: $0, label: "\(label)_c\(c)", pointCount: points.rows) })
+            })
         }
-        return MarkovChainRecord.combine(results.values, pointCount: points.rows)
+        return MarkovChainRecord.combine(try results.outputs(), pointCount: points.rows)
     }
 
     func runChain(points: Matrix, sweeps: Int, thermalization: Int, seed: UInt64, stream: UInt64,
-                  progress: (@Sendable (Double) -> Void)?) -> (fields: [Double], interactions: [Double], accepted: Int, proposed: Int) {
+                  progress: (@Sendable (Double) -> Void)?, saver: ChainSaver? = nil) throws -> ChainOutput {
         let net = theory.ensemble.network, density = theory.ensemble.density, grid = theory.grid
-        let N = net.width, d = net.dimension, P = points.rows, G = grid.nodeCount
+        let N = net.width, d = net.dimension, P = points.rows, G = grid.nodeCount, total = thermalization + sweeps
+        var saver = saver
         var rng = RandomStream(seed: seed, stream: stream)
-        var θ = density.sample(using: &rng)
+        var θ: CosNetParameters
+        var fields = [Double](repeating: 0, count: sweeps * P), inter = [Double](repeating: 0, count: sweeps)
+        var accepted = 0, proposed = 0, start = 0
+        if let saved = try saver?.store.load(label: saver!.label, pointCount: P) {
+            guard saved.step <= total, saved.parameters.count == N * (d + 2), saved.interactions.count == max(0, saved.step - thermalization) else {
+                throw InputError("chain checkpoint \(saver!.label): step \(saved.step) with \(saved.parameters.count) parameters; expected ≤ \(total) steps of a width-\(N) net in d = \(d)")
+            }
+            θ = CosNetParameters(flat: saved.parameters, width: N, dimension: d)
+            rng = RandomStream(seed: seed, stream: stream, position: saved.randomPosition)
+            (start, accepted, proposed) = (saved.step, saved.accepted, saved.proposed)
+            fields.replaceSubrange(0..<saved.fields.count, with: saved.fields)
+            inter.replaceSubrange(0..<saved.interactions.count, with: saved.interactions)
+        } else {
+            θ = density.sample(using: &rng)
+        }
         var phi = grid.field(net.modes(θ))
         var delta = [Double](repeating: 0, count: G)
         var bNew = [Double](repeating: 0, count: d)
-        var fields = [Double](repeating: 0, count: sweeps * P), inter = [Double](repeating: 0, count: sweeps)
-        var accepted = 0, proposed = 0
         let sdA = density.sigmaA / Double(N).squareRoot()
         let factor = coupling / 24
-        for sweep in 0..<(thermalization + sweeps) {
+        for sweep in start..<total {
             for i in 0..<N {
                 // The old mode.
                 var b2 = 0.0
@@ -82,18 +100,45 @@ public struct MetropolisSampler: Sendable {
                 }
                 inter[t] = phi.withUnsafeBufferPointer { grid.fourthPowerIntegral($0) }
             }
-            if let progress, sweep % 64 == 0 { progress(Double(sweep) / Double(thermalization + sweeps)) }
+            if let progress, sweep % 64 == 0 { progress(Double(sweep) / Double(total)) }
+            // Exact stopping points: φ on the grid was just recomputed from θ (as a resumed chain computes it).
+            if sweep % 16 == 15 || sweep + 1 == total {
+                let recorded = max(0, sweep + 1 - thermalization)
+                try saver?.reached(ChainState(step: sweep + 1, parameters: θ.flattened, randomPosition: rng.position, accepted: accepted,
+                                              proposed: proposed, fields: Array(fields[0..<(recorded * P)]),
+                                              interactions: Array(inter[0..<recorded])), step: sweep + 1, total: total)
+            }
         }
-        return (fields, inter, accepted, proposed)
+        return ChainOutput(fields: fields, interactions: inter, accepted: accepted, proposed: proposed, resumedSteps: start)
     }
+}
+
+/// What one chain returns: its records, acceptance counts and the steps taken over from a checkpoint.
+struct ChainOutput: Sendable {
+    var fields: [Double]
+    var interactions: [Double]
+    var accepted: Int
+    var proposed: Int
+    var resumedSteps: Int
 }
 
 /// Per-chain results written from concurrent workers (disjoint slots).
 final class ChainResults: @unchecked Sendable {
-    private(set) var values: [(fields: [Double], interactions: [Double], accepted: Int, proposed: Int)]
+    private var values: [Result<ChainOutput, Error>]
     private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: ([], [], 0, 0), count: count) }
-    func set(_ i: Int, _ v: (fields: [Double], interactions: [Double], accepted: Int, proposed: Int)) {
+    init(count: Int) { values = Array(repeating: .failure(ChainInterrupted()), count: count) }
+    func set(_ i: Int, _ v: Result<ChainOutput, Error>) {
         lock.lock(); values[i] = v; lock.unlock()
+    }
+    /// The outputs in chain order, or the first chain's error.
+    func outputs() throws -> [ChainOutput] { try values.map { try $0.get() } }
+}
+
+extension CosNetParameters {
+    /// q = (a [N], b [N·d] row-major, c [N]).
+    var flattened: [Double] { a + b.data + c }
+
+    init(flat q: [Double], width N: Int, dimension d: Int) {
+        self.init(a: Array(q[0..<N]), b: Matrix(rows: N, cols: d, data: Array(q[N..<(N + N * d)])), c: Array(q[(N + N * d)...]))
     }
 }

@@ -32,6 +32,8 @@ public struct Phi4Experiment: Sendable {
         public var leapfrogSteps = 16
         public var seed: UInt64 = 0
         public var blocks = 32
+        /// Markov chains with a checkpoint: seconds between saves of each running chain.
+        public var chainCheckpointInterval = 30.0
 
         public init(dimension: Int, mass: Double, cutoff: Double, box: Box, couplings: [Double], widths: [Int],
                     sampler: Phi4SamplerKind, networks: Int) {
@@ -118,6 +120,14 @@ public struct Phi4Experiment: Sendable {
         return (vertex, NDArray(shape: [P, P], data: g2), NDArray(shape: [P, P], data: tad))
     }
 
+    /// The settings Markov chains depend on (for their checkpoints): `fingerprint` and the sampler's own.
+    public var chainFingerprint: String {
+        let s = settings
+        var f = fingerprint + " sampler=\(s.sampler.rawValue) lambdas=\(s.couplings) widths=\(s.widths) networks=\(s.networks) chains=\(s.chains) thermalization=\(s.thermalization)"
+        if s.sampler == .hmc { f += " step=\(s.stepSize) leapfrog=\(s.leapfrogSteps)" }
+        return f
+    }
+
     /// The settings the reweighting samples depend on (for checkpoints).
     public var fingerprint: String {
         let s = settings
@@ -125,7 +135,9 @@ public struct Phi4Experiment: Sendable {
     }
 
     /// Runs the measurement; with a `checkpoint`, reweighting samples are saved after every slice and a saved
-    /// prefix is continued (Markov chains always start afresh).
+    /// prefix is continued; Markov chains are saved in the same directory (`ChainCheckpoint`, labels
+    /// `N{width}_l{index of λ}_c{chain}`, with `chainFingerprint`) every `chainCheckpointInterval` seconds and when
+    /// they end, and a saved chain is continued. Either way the result equals an uninterrupted run's bit for bit.
     public func run(progress: (@Sendable (String) -> Void)? = nil, checkpoint: SampleCheckpoint? = nil) throws -> Result {
         let s = settings
         let pred = try predictions()
@@ -167,16 +179,22 @@ public struct Phi4Experiment: Sendable {
                                     effectiveSampleSize: c.effectiveSampleSize, acceptance: nil, tauInteraction: nil, tauFieldSquared: nil))
                 }
             case .metropolis, .hmc:
-                for λ in s.couplings {
+                let chainStore = checkpoint.map { ChainCheckpoint(directory: $0.directory, fingerprint: chainFingerprint, interval: s.chainCheckpointInterval) }
+                for (l, λ) in s.couplings.enumerated() {
                     let perChain = s.networks / s.chains
                     let report: @Sendable (Double) -> Void = { f in progress?(String(format: "phi4: N = \(N), λ = \(λ): %.0f%%", 100 * f)) }
                     let rec: MarkovChainRecord
                     if s.sampler == .metropolis {
                         rec = try MetropolisSampler(theory: theory, coupling: λ).run(points: points, sweeps: perChain, thermalization: s.thermalization,
-                                                                                     chains: s.chains, seed: seed, progress: report)
+                                                                                     chains: s.chains, seed: seed, progress: report,
+                                                                                     checkpoint: chainStore, label: "N\(N)_l\(l)")
                     } else {
                         rec = try HamiltonianSampler(theory: theory, coupling: λ, stepSize: s.stepSize, steps: s.leapfrogSteps)
-                            .run(points: points, trajectories: perChain, thermalization: s.thermalization, chains: s.chains, seed: seed, progress: report)
+                            .run(points: points, trajectories: perChain, thermalization: s.thermalization, chains: s.chains, seed: seed, progress: report,
+                                 checkpoint: chainStore, label: "N\(N)_l\(l)")
+                    }
+                    if rec.resumedSteps > 0 {
+                        progress?("phi4: N = \(N), λ = \(λ): \(rec.resumedSteps) of \(s.chains * (perChain + s.thermalization)) chain steps taken from the checkpoint")
                     }
                     let c = rec.correlators()
                     let delta = NDArray(shape: [P, P, P, P], data: (0..<P4).map { c.g4c.data[$0] - freeG4.data[$0] })

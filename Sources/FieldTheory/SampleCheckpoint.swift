@@ -58,8 +58,10 @@ public struct SampleCheckpoint: Sendable {
         try JSONOutput.write(m, to: manifestURL)
     }
 
-    /// Removes the checkpoint (at the start of a run without resume).
+    /// Removes the checkpoint, Markov-chain states in the same directory included (at the start of a run without
+    /// resume).
     public func clear() {
+        ChainCheckpoint.clear(directory: directory)
         guard let items = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
         for f in items where f == "checkpoint.json" || (f.hasPrefix("samples_N") && f.hasSuffix(".npy")) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(f))

@@ -19,7 +19,8 @@ struct Phi4Command: ParsableCommand {
         values Δ = Δ_∞ + c/N is fitted (N → ∞ at fixed λ). For Markov chains --networks is the number of recorded
         sweeps/trajectories over all chains; acceptance and integrated autocorrelation times are reported.
         --networks 0 writes the prediction alone. Reweighting samples are checkpointed in DIR/checkpoint after
-        every tenth of the run; --resume continues an interrupted run to the same numbers.
+        every tenth of the run, Markov chains every 30 s and when each (N, λ) cell ends; --resume continues an
+        interrupted run to the same numbers.
 
         Writes to DIR: vertex.npy [P,P,P,P] (V; prediction = −λV), prediction_G4c.npy [λ, P,P,P,P], exact_G2.npy
         [P,P], tadpole_G2.npy [λ, P,P] (G_Λ + O(λ) tadpole), free_G4c.npy [N, P,P,P,P]; with networks: G2.npy,
@@ -67,7 +68,7 @@ struct Phi4Command: ParsableCommand {
     @Option(parsing: .unconditional, help: "Jackknife blocks (reweighting).")
     var blocks: Int = 32
 
-    @Flag(help: "Reweighting: continue from the samples checkpointed in DIR/checkpoint by an interrupted run with the same settings (identical results).")
+    @Flag(help: "Continue from the samples or chain states checkpointed in DIR/checkpoint by an interrupted run with the same settings (identical results).")
     var resume = false
 
     struct Cell: Encodable {
@@ -117,9 +118,14 @@ struct Phi4Command: ParsableCommand {
             let exp = try Phi4Experiment(settings: s, points: x)
             let dir = URL(fileURLWithPath: theory.out)
             let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint)
-            if resume { try store.validate() } else { store.clear() }
+            if resume {
+                try store.validate()
+                try ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint).validate()
+            } else {
+                store.clear()
+            }
             progress("phi4: leading-order vertex integrals over the box")
-            let r = try exp.run(progress: { progress($0) }, checkpoint: kind == .reweight ? store : nil)
+            let r = try exp.run(progress: { progress($0) }, checkpoint: store)
             try Self.write(r, to: dir)
             print(Self.headline(r) + " → \(theory.out)")
         }

@@ -104,6 +104,21 @@ import Testing
         #expect(other.status != 0 && other.stderr.split(separator: "\n").count == 1 && other.stderr.contains("other settings"), "\(other.stderr)")
     }
 
+    /// Markov chains are checkpointed through the CLI: a finished run continued with --resume takes every chain
+    /// from DIR/checkpoint (no step re-run) and writes the same files; other settings are refused in one line.
+    @Test(arguments: ["metropolis", "hmc"]) func chainRunResumesFromItsCheckpoint(sampler: String) throws {
+        let dir = CLI.tempDir()
+        let common = ["phi4", "--d", "1", "--cutoff", "3", "--lambda", "1", "--box", "1", "--width", "6", "--x", "0,0.3",
+                      "--sampler", sampler, "--networks", "64", "--thermalization", "10", "--seed", "4", "--out", dir]
+        #expect(try CLI.run(common).status == 0)
+        let first = FileManager.default.contents(atPath: dir + "/G4c.npy")
+        let r = try CLI.run(common + ["--resume"])
+        #expect(r.status == 0 && r.stderr.contains("84 of 84 chain steps taken from the checkpoint"), "\(r.stderr)")
+        #expect(first != nil && FileManager.default.contents(atPath: dir + "/G4c.npy") == first)
+        let other = try CLI.run(common.map { $0 == "4" ? "5" : $0 } + ["--resume"])
+        #expect(other.status != 0 && other.stderr.split(separator: "\n").count == 1 && other.stderr.contains("other settings"), "\(other.stderr)")
+    }
+
     @Test(arguments: [
         (["freefield", "--d", "4", "--x", "0", "--out", "/tmp/x"], "--d 4"),
         (["freefield", "--cutoff", "0", "--x", "0", "--out", "/tmp/x"], "--cutoff 0"),
