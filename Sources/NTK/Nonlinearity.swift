@@ -24,8 +24,11 @@ public struct Nonlinearity: Layer {
         /// sign(x): T = (2/π) arcsin ρ; Ṫ = 0 as in neural-tangents.
         case sign
         case identity
-        /// Any φ by 2-D Gauss–Hermite quadrature of `degree` nodes per axis (φ' for Ṫ).
-        case numerical(name: String, fn: @Sendable (Double) -> Double, derivative: @Sendable (Double) -> Double, degree: Int)
+        /// Any φ by quadrature with `degree` nodes per axis (φ' for Ṫ): 2-D Gauss–Hermite for smooth φ; with
+        /// `kinkAtZero` (φ or φ' not smooth at 0, e.g. ELU) polar quadrature split where u or v vanishes
+        /// (`gaussianExpectation2DSplitAtAxes`), which converges geometrically where Gauss–Hermite would not.
+        case numerical(name: String, fn: @Sendable (Double) -> Double, derivative: @Sendable (Double) -> Double, degree: Int,
+                       kinkAtZero: Bool)
     }
 
     public let kind: Kind
@@ -51,7 +54,7 @@ public struct Nonlinearity: Layer {
         case .gelu: return 0.5 * x * Foundation.erfc(-x / 2.0.squareRoot())
         case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
         case .identity: return x
-        case .numerical(_, let f, _, _): return f(x)
+        case .numerical(_, let f, _, _, _): return f(x)
         }
     }
 
@@ -67,7 +70,7 @@ public struct Nonlinearity: Layer {
         case .gelu: return 0.5 * Foundation.erfc(-x / 2.0.squareRoot()) + x * Foundation.exp(-x * x / 2) / (2 * Double.pi).squareRoot()
         case .sign: return 0
         case .identity: return 1
-        case .numerical(_, _, let d, _): return d(x)
+        case .numerical(_, _, let d, _, _): return d(x)
         }
     }
 
@@ -127,7 +130,11 @@ public struct Nonlinearity: Layer {
             return (1 - 2 / Double.pi * PolarAngle.angle((v < 0 ? 0 : v).squareRoot(), k12), 0)
         case .identity:
             return (k12, 1)
-        case .numerical(_, let f, let df, let degree):
+        case .numerical(_, let f, let df, let degree, let kinked):
+            if kinked {
+                return (gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
+                        gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
+            }
             return (gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
                     gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
         }
@@ -318,8 +325,24 @@ public func Rbf(gamma: Double = 1) -> Nonlinearity { Nonlinearity(.rbf(gamma: ga
 public func Gelu() -> Nonlinearity { Nonlinearity(.gelu, name: "Gelu") }
 public func Sign() -> Nonlinearity { Nonlinearity(.sign, name: "Sign") }
 public func Identity() -> Nonlinearity { Nonlinearity(.identity, name: "Identity") }
-/// Any activation by quadrature (neural-tangents' `ElementwiseNumerical`).
-public func ElementwiseNumerical(name: String, degree: Int = 64, _ fn: @escaping @Sendable (Double) -> Double,
+/// Any activation by quadrature (neural-tangents' `ElementwiseNumerical`), `degree` nodes per axis; declare
+/// `kinkAtZero` when φ or φ' is not smooth at 0 (ELU, a ReLU-like closure) for the split polar rule.
+/// `Serial.quadratureErrorEstimate` estimates the resulting error of the kernels.
+public func ElementwiseNumerical(name: String, degree: Int = 64, kinkAtZero: Bool = false, _ fn: @escaping @Sendable (Double) -> Double,
                                  derivative: @escaping @Sendable (Double) -> Double) -> Nonlinearity {
-    Nonlinearity(.numerical(name: name, fn: fn, derivative: derivative, degree: degree), name: name)
+    Nonlinearity(.numerical(name: name, fn: fn, derivative: derivative, degree: degree, kinkAtZero: kinkAtZero), name: name)
+}
+
+extension Nonlinearity {
+    /// The quadrature degree of a numerical activation (nil for closed forms).
+    public var quadratureDegree: Int? {
+        if case .numerical(_, _, _, let degree, _) = kind { return degree }
+        return nil
+    }
+
+    /// The same activation with quadrature degree `degree` (closed forms unchanged).
+    public func withQuadratureDegree(_ degree: Int) -> Nonlinearity {
+        guard case .numerical(let n, let f, let df, _, let kinked) = kind else { return self }
+        return Nonlinearity(.numerical(name: n, fn: f, derivative: df, degree: degree, kinkAtZero: kinked), name: name)
+    }
 }

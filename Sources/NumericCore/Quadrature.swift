@@ -123,3 +123,39 @@ public func gaussHermite2D(k11: Double, k12: Double, k22: Double, degree: Int, _
     }
     return s
 }
+
+/// E[f(u, v)] for (u, v) ~ N(0, [[k11, k12], [k12, k22]]) when f is smooth except across the axes u = 0 and v = 0
+/// (an activation with a kink in φ or φ' at 0, e.g. ELU, in E[φ(u)φ(v)] or E[φ'(u)φ'(v)]), where a tensor
+/// Gauss–Hermite rule converges only algebraically. With u = √k11·s, v = c·s + e·t (as `gaussHermite2D`) and
+/// (s, t) = r(cos α, sin α):
+///   E[f] = (1/2π) ∫₀^{2π} dα ∫₀^∞ r e^{−r²/2} f(u(r, α), v(r, α)) dr,
+/// the angle split at the four rays where u or v vanishes (on each sector f is smooth), `degree`/2 Gauss–Legendre
+/// nodes per sector in α and `degree` in r ∈ [0, 12] (e^{−72} truncation). 2·degree² evaluations of f.
+public func gaussianExpectation2DSplitAtAxes(k11: Double, k12: Double, k22: Double, degree: Int,
+                                             _ f: (Double, Double) -> Double) -> Double {
+    let a = k11.squareRoot()
+    let c = a > 0 ? k12 / a : 0
+    let e = max(0, k22 - c * c).squareRoot()
+    let twoPi = 2 * Double.pi
+    func wrapped(_ x: Double) -> Double { let y = x.truncatingRemainder(dividingBy: twoPi); return y < 0 ? y + twoPi : y }
+    let ray = atan2(-c, e)   // v = 0
+    var cuts = [0, Double.pi / 2, 3 * Double.pi / 2, wrapped(ray), wrapped(ray + Double.pi), twoPi]
+    cuts.sort()
+    let radial = QuadratureRule.gaussLegendre(max(degree, 2), on: 0, 12)
+    let radialWeights = zip(radial.nodes, radial.weights).map { r, w in w * r * Foundation.exp(-r * r / 2) }
+    let angular = QuadratureRule.gaussLegendre(max(degree / 2, 2))
+    var total = 0.0
+    for k in 1..<cuts.count where cuts[k] - cuts[k - 1] > 1e-15 {
+        let half = (cuts[k] - cuts[k - 1]) / 2, mid = (cuts[k] + cuts[k - 1]) / 2
+        var sector = 0.0
+        for (x, wa) in zip(angular.nodes, angular.weights) {
+            let al = mid + half * x
+            let cu = a * Foundation.cos(al), cv = c * Foundation.cos(al) + e * Foundation.sin(al)
+            var inner = 0.0
+            for (r, wr) in zip(radial.nodes, radialWeights) { inner += wr * f(r * cu, r * cv) }
+            sector += wa * inner
+        }
+        total += half * sector
+    }
+    return total / twoPi
+}
