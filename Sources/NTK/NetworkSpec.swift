@@ -8,7 +8,8 @@ import Foundation
 /// Layers: `Dense(width, W_std=1, b_std=None | value, parameterization=ntk|standard)` (as neural-tangents: no bias
 /// unless `b_std` is given), `Relu`, `LeakyRelu(alpha)`,
 /// `ABRelu(a, b)`, `Abs`, `Erf(a=1, b=1, c=0)`, `Sigmoid_like`, `Sin(a, b, c)`, `Cos(a, b, c)`,
-/// `Gaussian(a=1, b=-1)`, `Exp(a=1, b=1)`, `Rbf(gamma=1)`, `Gelu`, `Sign`, `Identity`, and by quadrature
+/// `Gaussian(a=1, b=-1)`, `Exp(a=1, b=1)`, `Rbf(gamma=1)`, `Gelu`, `Sign`, `Identity`, `Monomial(degree)`,
+/// `Polynomial(coef=[c0, c1, …])` (φ = Σ c_i xⁱ), and by quadrature
 /// (`deg=` nodes per axis, default 64; tanh-like functions reach ~10⁻⁹ by 100): `Tanh`, `Sigmoid` (logistic), `Softplus`, `Swish`, `Elu(alpha=1)`.
 /// `defaultParameterization` applies to Dense layers that do not name one.
 public enum NetworkSpec {
@@ -37,7 +38,14 @@ public enum NetworkSpec {
             name = token; argText = ""
         }
         var positional: [String] = [], named: [String: String] = [:]
-        for part in argText.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+        // Arguments split at commas outside brackets (a list like coef=[0.5, 0, 1] stays one argument).
+        var parts: [String] = [], piece = "", brackets = 0
+        for ch in argText {
+            if ch == "[" { brackets += 1 } else if ch == "]" { brackets -= 1 }
+            if ch == "," && brackets == 0 { parts.append(piece); piece = "" } else { piece.append(ch) }
+        }
+        parts.append(piece)
+        for part in parts.map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
             if let eq = part.firstIndex(of: "=") {
                 named[part[..<eq].trimmingCharacters(in: .whitespaces).lowercased()] = part[part.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             } else { positional.append(part) }
@@ -94,6 +102,22 @@ public enum NetworkSpec {
         case "gelu": l = Gelu()
         case "sign": l = Sign()
         case "identity": l = Identity()
+        case "monomial":
+            let d = try number("degree", 0, nil)
+            guard d >= 0, d <= 16, d == d.rounded() else { throw LayerError("Monomial: degree=\(d), expected an integer 0…16") }
+            l = Monomial(Int(d))
+        case "polynomial":
+            used.insert("coef")
+            positionalAccepted = 1
+            guard let raw = named["coef"] ?? positional.first else { throw LayerError("Polynomial: missing parameter 'coef', expected coef=[c0, c1, …]") }
+            let inner = raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
+            let coef = try inner.split(separator: ",").map { part -> Double in
+                let t = part.trimmingCharacters(in: .whitespaces)
+                guard let v = Double(t), v.isFinite else { throw LayerError("Polynomial: coefficient '\(t)' in coef=\(raw) is not a finite number") }
+                return v
+            }
+            guard !coef.isEmpty, coef.count <= 17 else { throw LayerError("Polynomial: coef=\(raw) has \(coef.count) coefficients, expected 1…17 (degree ≤ 16)") }
+            l = Polynomial(coef)
         case "tanh", "sigmoid", "softplus", "swish", "elu":
             let deg = Int(try number("deg", nil, 64))
             guard deg >= 2 && deg <= 150 else { throw LayerError("\(name): deg=\(deg), expected 2…150") }
@@ -108,7 +132,7 @@ public enum NetworkSpec {
             }
             l = ElementwiseNumerical(name: name, degree: deg, kinkAtZero: lower == "elu", f, derivative: df)
         default:
-            throw LayerError("network spec: unknown layer '\(name)', expected Dense, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Tanh, Sigmoid, Softplus, Swish or Elu")
+            throw LayerError("network spec: unknown layer '\(name)', expected Dense, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish or Elu")
         }
         if positional.count > positionalAccepted {
             throw LayerError("\(name): \(positional.count) positional parameters, expected at most \(positionalAccepted)")

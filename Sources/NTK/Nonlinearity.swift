@@ -24,6 +24,9 @@ public struct Nonlinearity: Layer {
         /// sign(x): T = (2/π) arcsin ρ; Ṫ = 0 as in neural-tangents.
         case sign
         case identity
+        /// Σ_i c_i xⁱ (neural-tangents' `Polynomial(coef)`; `Monomial(d)` is xᵈ): T and Ṫ by Isserlis' theorem,
+        ///   E[uⁱvʲ] = Σ_k C(i,k) C(j,k) k! K₁₂ᵏ (i−k−1)!! K₁₁^{(i−k)/2} (j−k−1)!! K₂₂^{(j−k)/2}  (i − k, j − k even).
+        case polynomial(coefficients: [Double])
         /// Any φ by quadrature with `degree` nodes per axis (φ' for Ṫ): 2-D Gauss–Hermite for smooth φ; with
         /// `kinkAtZero` (φ or φ' not smooth at 0, e.g. ELU) polar quadrature split where u or v vanishes
         /// (`gaussianExpectation2DSplitAtAxes`), which converges geometrically where Gauss–Hermite would not.
@@ -54,6 +57,7 @@ public struct Nonlinearity: Layer {
         case .gelu: return 0.5 * x * Foundation.erfc(-x / 2.0.squareRoot())
         case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
         case .identity: return x
+        case .polynomial(let c): return c.reversed().reduce(0) { $0 * x + $1 }
         case .numerical(_, let f, _, _, _): return f(x)
         }
     }
@@ -70,6 +74,10 @@ public struct Nonlinearity: Layer {
         case .gelu: return 0.5 * Foundation.erfc(-x / 2.0.squareRoot()) + x * Foundation.exp(-x * x / 2) / (2 * Double.pi).squareRoot()
         case .sign: return 0
         case .identity: return 1
+        case .polynomial(let c):
+            var s = 0.0
+            for i in stride(from: c.count - 1, through: 1, by: -1) { s = s * x + Double(i) * c[i] }
+            return s
         case .numerical(_, _, let d, _, _): return d(x)
         }
     }
@@ -130,6 +138,8 @@ public struct Nonlinearity: Layer {
             return (1 - 2 / Double.pi * PolarAngle.angle((v < 0 ? 0 : v).squareRoot(), k12), 0)
         case .identity:
             return (k12, 1)
+        case .polynomial(let c):
+            return Self.polynomialDual(c, k11, k12, k22)
         case .numerical(_, let f, let df, let degree, let kinked):
             if kinked {
                 return (gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
@@ -138,6 +148,43 @@ public struct Nonlinearity: Layer {
             return (gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
                     gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
         }
+    }
+
+    /// E[uⁱvʲ] by Isserlis' theorem (see `Kind.polynomial`), T = Σ c_i c_j E[uⁱvʲ], Ṫ = Σ i j c_i c_j E[uⁱ⁻¹vʲ⁻¹].
+    static func polynomialDual(_ c: [Double], _ k11: Double, _ k12: Double, _ k22: Double) -> (t: Double, tDot: Double) {
+        let n = c.count
+        // (m − 1)!! for even m (0 for odd: no complete pairing), binomials and factorials as Doubles.
+        func doubleFactorialOfPredecessor(_ m: Int) -> Double {
+            guard m % 2 == 0 else { return 0 }
+            var r = 1.0
+            var j = m - 1
+            while j > 1 { r *= Double(j); j -= 2 }
+            return r
+        }
+        func binomial(_ a: Int, _ b: Int) -> Double {
+            var r = 1.0
+            for q in 0..<b { r = r * Double(a - q) / Double(q + 1) }
+            return r
+        }
+        func moment(_ i: Int, _ j: Int) -> Double {
+            var s = 0.0, factorial = 1.0
+            for k in 0...min(i, j) {
+                if k > 0 { factorial *= Double(k) }
+                guard (i - k) % 2 == 0 && (j - k) % 2 == 0 else { continue }
+                s += binomial(i, k) * binomial(j, k) * factorial * Foundation.pow(k12, Double(k))
+                    * doubleFactorialOfPredecessor(i - k) * Foundation.pow(k11, Double((i - k) / 2))
+                    * doubleFactorialOfPredecessor(j - k) * Foundation.pow(k22, Double((j - k) / 2))
+            }
+            return s
+        }
+        var t = 0.0, tDot = 0.0
+        for i in 0..<n where c[i] != 0 {
+            for j in 0..<n where c[j] != 0 {
+                t += c[i] * c[j] * moment(i, j)
+                if i > 0 && j > 0 { tDot += Double(i * j) * c[i] * c[j] * moment(i - 1, j - 1) }
+            }
+        }
+        return (t, tDot)
     }
 
     /// ABReLU: θ = arccos ρ as atan2(√(K₁₁K₂₂ − K₁₂²), K₁₂) (well conditioned near ρ = ±1);
@@ -197,8 +244,10 @@ extension Nonlinearity: EntrywiseKernelMap {
     /// The closed forms are symmetric in K₁₁ ↔ K₂₂ in floating point too (they enter through sums and products);
     /// the quadrature is not.
     var isSymmetric: Bool {
-        if case .numerical = kind { return false }
-        return true
+        switch kind {
+        case .numerical, .polynomial: return false   // double sums whose order changes under K₁₁ ↔ K₂₂
+        default: return true
+        }
     }
 
     /// `kernel`'s map on a block of entries, in place, with the same arithmetic (bit-identical results). ABReLU and
@@ -325,6 +374,14 @@ public func Rbf(gamma: Double = 1) -> Nonlinearity { Nonlinearity(.rbf(gamma: ga
 public func Gelu() -> Nonlinearity { Nonlinearity(.gelu, name: "Gelu") }
 public func Sign() -> Nonlinearity { Nonlinearity(.sign, name: "Sign") }
 public func Identity() -> Nonlinearity { Nonlinearity(.identity, name: "Identity") }
+/// φ(x) = Σ_i coefficients[i]·xⁱ (neural-tangents' `Polynomial(coef)`), closed-form kernels.
+public func Polynomial(_ coefficients: [Double]) -> Nonlinearity {
+    Nonlinearity(.polynomial(coefficients: coefficients), name: "Polynomial(coef=\(coefficients))")
+}
+/// φ(x) = x^degree (neural-tangents' `Monomial(degree)`), closed-form kernels.
+public func Monomial(_ degree: Int) -> Nonlinearity {
+    Nonlinearity(.polynomial(coefficients: [Double](repeating: 0, count: degree) + [1]), name: "Monomial(\(degree))")
+}
 /// Any activation by quadrature (neural-tangents' `ElementwiseNumerical`), `degree` nodes per axis; declare
 /// `kinkAtZero` when φ or φ' is not smooth at 0 (ELU, a ReLU-like closure) for the split polar rule.
 /// `Serial.quadratureErrorEstimate` estimates the resulting error of the kernels.
