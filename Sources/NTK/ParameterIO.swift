@@ -37,6 +37,9 @@ public enum ParameterIO {
                     throw LayerError("\(bURL.path) has shape \(B.shape), expected [1, \(d.width)]")
                 }
                 b = B.data
+            } else if FileManager.default.fileExists(atPath: bURL.path) {
+                // A bias saved for a layer the SPEC gives none: the SPEC and the parameters do not belong together.
+                throw LayerError("layer \(i) \(d.name) has no bias (b_std=None) but \(bURL.path) exists; expected no p\(i)_b.npy — give b_std or remove the file")
             }
             if let bad = W.data.first(where: { !$0.isFinite }) ?? b?.first(where: { !$0.isFinite }) {
                 throw LayerError("layer \(i): parameter value \(bad), expected finite numbers")

@@ -33,8 +33,8 @@ struct NetworkInputOptions: ParsableArguments {
     /// The parsed network and point sets; one-line errors for each bad value.
     func resolve() throws -> (network: Serial, x1: Matrix, x2: Matrix?) {
         let serial = try network.resolve()
-        let a = try PointSet.parse(x1)
-        let b = try x2.map { try PointSet.parse($0, dimension: a.cols) }
+        let a = try naming("--x") { try PointSet.parse(x1) }
+        let b = try x2.map { spec in try naming("--x2") { try PointSet.parse(spec, dimension: a.cols) } }
         return (serial, a, b)
     }
 }
@@ -68,4 +68,9 @@ func parseWidths(_ text: String, option: String = "--widths") throws -> [Int] {
     let w = try parseList(text, option: option, expected: "a positive integer") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
     guard !w.isEmpty else { throw InputError("\(option) is empty, expected widths such as 64,256,1024") }
     return w
+}
+
+/// Runs `body`, prefixing the option's name to an input error ("--x2: points: dimension 2, expected 3").
+func naming<T>(_ option: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as InputError { throw InputError("\(option): \(e.description)") }
 }

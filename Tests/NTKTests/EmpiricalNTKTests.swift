@@ -106,6 +106,11 @@ import Testing
         do { _ = try ParameterIO.load(for: e.network, inputWidth: 4, from: dir); Issue.record("accepted") } catch {
             #expect("\(error)".contains("p0_W.npy") && "\(error)".contains("[3, 7]") && "\(error)".contains("[4, 7]"))
         }
+        // The same files under a SPEC without biases: the stray p0_b.npy is refused, naming it.
+        let noBias = try NetworkSpec.parse("Dense(7, W_std=1.3) Tanh Dense(5, W_std=1.1) Gelu Dense(3, W_std=1.2)")
+        do { _ = try ParameterIO.load(for: noBias, inputWidth: 3, from: dir); Issue.record("a stray bias file was ignored") } catch {
+            #expect("\(error)".contains("p0_b.npy") && "\(error)".contains("b_std=None"), "\(error)")
+        }
         _ = x
     }
 }
