@@ -108,6 +108,7 @@ struct CYSampleCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let dir = try prepareOutputDirectory(out)
             let (v, psi, t) = try geometry.resolve()
             guard points >= 1 else { throw InputError("--points: \(points), expected a positive number") }
             if let th = threads, th < 1 { throw InputError("--threads: \(th), expected at least 1") }
@@ -134,8 +135,6 @@ struct CYSampleCommand: ParsableCommand {
             let tPullback = Date().timeIntervalSince(t0)
             let volK = s.kahlerVolume(determinants: det), volCY = s.calabiYauVolume
             let sigma = SigmaMeasure.sigma(s, determinants: det)
-            let dir = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try NPY.write(NDArray(shape: [s.count, d], data: s.points), to: dir.appendingPathComponent("points.npy"))
             try NPY.write(NDArray(shape: [s.count], data: s.weights), to: dir.appendingPathComponent("weights.npy"))
             try NPY.write(NDArray(shape: [s.count], data: s.omegaSquared), to: dir.appendingPathComponent("omega2.npy"))
@@ -338,6 +337,13 @@ struct CYSigmaCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if let path = out {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                    throw InputError("--out: '\(path)' is a directory, expected a file name for the JSON")
+                }
+                try prepareOutputDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            }
             let (s, summary, v) = try SampleDirectory.load(URL(fileURLWithPath: sample), threads: threads)
             var t = summary.kahler
             if let k = kahler {

@@ -87,6 +87,7 @@ struct CYDonaldsonCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             let ks = try DonaldsonScan.parseDegrees(degrees)
             let (v, _, t) = try geometry.resolve()
             guard t.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 <= 12 }) else {

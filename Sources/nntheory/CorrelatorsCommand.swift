@@ -99,6 +99,7 @@ struct CorrelatorsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             guard let kind = NetKind(rawValue: net) else {
                 throw InputError("--net '\(net)' is unknown, expected gauss, erf, relu, cos or mlp")
             }

@@ -39,6 +39,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             let known = Self.sections.map { $0.name }
             let chosen = try sections.map {
                 try parseList($0, option: "--sections", expected: "one of \(known.joined(separator: ", "))") { known.contains($0) ? $0 : nil }

@@ -51,6 +51,7 @@ struct FreeFieldCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(theory.out)
             let (sampling, x) = try theory.validated()
             guard networks >= 0 else { throw InputError("--networks \(networks), expected M ≥ 0") }
             guard networks == 0 || networks >= 2 * blocks else { throw InputError("--networks \(networks), expected 0 or at least 2 × --blocks (\(2 * blocks))") }

@@ -31,6 +31,7 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             let (serial, a, b) = try input.resolve()
             if diagonal && b != nil { throw InputError("--diagonal takes one point set; drop --x2") }
             let k = try serial.kernels(a, b, diagonalOnly: diagonal)

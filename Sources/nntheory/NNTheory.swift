@@ -36,10 +36,66 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        let line = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+        let text = fileErrorDescription(error) ?? "\(error)"
+        let line = text.split(separator: "\n").first.map(String.init) ?? text
         FileHandle.standardError.write(Data("error: \(line)\n".utf8))
         throw ExitCode(2)
     }
+}
+
+/// A Foundation file error (NSCocoaErrorDomain or NSPOSIXErrorDomain) as one line naming the path and the reason,
+/// e.g. "cannot write '/a/b/c': '/a/b' is a file, not a directory; expected a writable directory"; nil for other errors.
+func fileErrorDescription(_ error: Error) -> String? {
+    let ns = error as NSError
+    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
+    let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+    let reading = ns.domain == NSCocoaErrorDomain && (256..<512).contains(ns.code)   // NSFileRead… codes
+    let errno = posixCode(of: ns)
+    let (what, expected) = reading ? ("cannot read", "expected a readable file")
+        : ("cannot write", errno == EISDIR ? "expected a file name" : "expected a writable directory")
+    guard let path else { return "\(what): \(ns.localizedDescription); \(expected)" }
+    return "\(what) '\(path)': \(fileProblem(at: path, errno: errno)); \(expected)"
+}
+
+/// The POSIX errno of a Foundation file error (its own code, or that of its underlying error).
+func posixCode(of ns: NSError) -> Int32? {
+    if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
+    // On Linux the underlying error is a Swift POSIXError, which `as? NSError` does not match.
+    guard let u = (ns.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }), u.domain == NSPOSIXErrorDomain else { return nil }
+    return Int32(u.code)
+}
+
+/// Why `path` cannot be created or written: an ancestor that is a file, else the reason `errno` names.
+func fileProblem(at path: String, errno: Int32?) -> String {
+    var dir = URL(fileURLWithPath: path), isDir: ObjCBool = false
+    while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) { dir.deleteLastPathComponent() }
+    if dir.path != "/" && !isDir.boolValue {
+        return dir.path == URL(fileURLWithPath: path).path ? "a file is in the way" : "'\(dir.path)' is a file, not a directory"
+    }
+    switch errno {
+    case EACCES?, EPERM?: return "permission denied"
+    case ENOENT?: return "no such directory"
+    case ENOTDIR?: return "a file is in the way"
+    case EISDIR?: return "it is a directory"
+    case let e?: return String(cString: strerror(e)).lowercased()
+    case nil: return FileManager.default.isWritableFile(atPath: dir.path) ? "cannot be written" : "permission denied"
+    }
+}
+
+/// Creates the output directory `path` up front, before any heavy work, and checks that it is writable; otherwise a
+/// one-line `InputError` naming `option` and the path. Every command with an output directory calls it first.
+@discardableResult
+func prepareOutputDirectory(_ path: String, option: String = "--out") throws -> URL {
+    let dir = URL(fileURLWithPath: path)
+    var reason: String? = nil
+    do {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        if !FileManager.default.isWritableFile(atPath: dir.path) { reason = "permission denied" }
+    } catch {
+        reason = fileProblem(at: path, errno: posixCode(of: error as NSError))
+    }
+    if let reason { throw InputError("\(option): cannot write '\(path)': \(reason); expected a writable directory") }
+    return dir
 }
 
 /// Parses a comma-separated list, naming the option in the error.

@@ -42,6 +42,7 @@ struct NTKComputeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             let (serial, a, b) = try input.resolve()
             let dir = URL(fileURLWithPath: out)
             let parameters = try source.resolve(serial, inputWidth: a.cols, saveTo: dir)

@@ -43,6 +43,7 @@ struct NTKConvergenceCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             let serial = try network.resolve()
             let x = try PointSet.parse(points)
             let ws = try parseWidths(widths)

@@ -64,6 +64,7 @@ struct NTKDriftCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             let serial = try network.resolve()
             let x = try PointSet.parse(points)
             let O = serial.outputWidth(inputWidth: x.cols)

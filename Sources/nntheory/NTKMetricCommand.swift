@@ -38,6 +38,7 @@ struct NTKMetricCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             let (serial, a, b) = try input.resolve()
             guard dim >= 1 else { throw InputError("--dim \(dim), expected a positive dimension") }
             let par: MetricParametrization

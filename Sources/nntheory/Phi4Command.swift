@@ -94,6 +94,7 @@ struct Phi4Command: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(theory.out)
             let (sampling, x) = try theory.validated()
             let lambdas = try parseList(couplings, option: "--lambda", expected: "a number") { Double($0) }
             for λ in lambdas where !(λ >= 0 && λ.isFinite) { throw InputError("--lambda \(λ), expected λ ≥ 0") }

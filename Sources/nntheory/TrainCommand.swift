@@ -122,6 +122,7 @@ struct TrainTorusCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try prepareOutputDirectory(out)
             var c = TorusTrainingConfig()
             c.dimension = dim
             guard let m = MetricParametrization(rawValue: metric.lowercased()) else {

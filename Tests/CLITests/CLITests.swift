@@ -80,6 +80,54 @@ enum CLI {
     }
 }
 
+/// An unusable output directory is refused up front: one line naming the option and the path, non-zero exit, no work done.
+@Suite struct OutputDirectoryCLITests {
+    /// A regular file, so that FILE/out cannot be created.
+    static func regularFile() throws -> String {
+        let path = CLI.tempDir()
+        try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test(arguments: [
+        ["cy", "sample", "--points", "2000000"],
+        ["cy", "donaldson", "--k", "1..4"],
+        ["kernel", "--net", "Dense(8) Relu Dense(1)", "--x", "1,0;0,1"],
+        ["correlators", "--net", "erf", "--widths", "2,10", "--networks", "5000000", "--x", "0.1,0.5"],
+        ["ntk", "--net", "Dense(8) Relu Dense(1)", "--seed", "1", "--x", "1,0"],
+        ["ntk", "convergence", "--net", "Dense(8) Relu Dense(1)", "--x", "1,0"],
+        ["ntk", "drift", "--net", "Dense(8) Relu Dense(1)", "--x", "1,0"],
+        ["ntk", "metric", "--net", "Dense(8) Relu Dense(3)", "--dim", "2", "--x", "1,0"],
+        ["demo", "--sections", "cy"],
+        ["freefield", "--d", "1", "--width", "10", "--networks", "2000000", "--x", "0,0.5"],
+        ["train", "torus", "--steps", "100000"],
+        ["phi4", "--d", "1", "--width", "10", "--networks", "2000000", "--x", "0,0.5"],
+    ])
+    func outputUnderARegularFileIsOneLineUpFront(args: [String]) throws {
+        let file = try Self.regularFile()
+        let out = file + "/results"
+        let start = Date()
+        let r = try CLI.run(args + ["--out", out])
+        let seconds = Date().timeIntervalSince(start)
+        #expect(r.status != 0)
+        #expect(r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("--out: cannot write '\(out)': '\(file)' is a file, not a directory"), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("NSCocoaErrorDomain") && !r.stderr.contains("Backtrace"))
+        #expect(seconds < 5, "took \(seconds) s: the directory must be checked before the work")
+    }
+
+    /// A Foundation write error met later (here summary.json is a directory) is one line naming the path and the reason.
+    @Test func fileErrorsAreOneLineNamingThePath() throws {
+        let dir = CLI.tempDir()
+        try FileManager.default.createDirectory(atPath: dir + "/summary.json", withIntermediateDirectories: true)
+        let r = try CLI.run(["cy", "sample", "--points", "20", "--out", dir])
+        #expect(r.status != 0)
+        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last == "error: cannot write '\(dir)/summary.json': it is a directory; expected a file name", "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+    }
+}
+
 @Suite struct CLIRunTests {
     static let common = ["correlators", "--net", "relu", "--sigma-b", "0", "--widths", "2,5", "--networks", "3000",
                          "--chunks", "6", "--x", "0.2,0.6,1.0", "--lambda-cutoffs", "10,100", "--seed", "7"]
