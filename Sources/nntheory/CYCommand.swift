@@ -114,11 +114,8 @@ struct CYSampleCommand: ParsableCommand {
             if let th = threads, th < 1 { throw InputError("--threads: \(th), expected at least 1") }
             let start = Date()
             let sampler = try PointSampler(variety: v)
-            let singular = v.findSingularPoint(seed: seed)
-            if let sp = singular {
-                let coords = sp.point.map { String(format: "%.4g%+.4gi", $0.real, $0.imaginary) }.joined(separator: ", ")
-                progress("warning: \(v.name) is singular: Q = dQ = 0 at (\(coords)); points with |det ∂Q/∂z_dep| below \(sampler.singularTolerance) of the scale are dropped")
-            }
+            let singular = reportSingularPoint(of: v, seed: seed,
+                                               note: "points with |det ∂Q/∂z_dep| below \(sampler.singularTolerance) of the scale are dropped")
             if !v.isCalabiYau {
                 progress("warning: \(v.name) is not Calabi–Yau (degrees \(v.multidegrees), Σ_a q_ar ≠ n_r + 1): Ω, |Ω|² and κ are chart-dependent")
             }
@@ -155,11 +152,7 @@ struct CYSampleCommand: ParsableCommand {
             summary.dropped = .init(dr); summary.max_abs_Q = s.maxResidual
             summary.kappa = volK / volCY; summary.vol_k = volK; summary.vol_k_intersection = v.kahlerVolume(t)
             summary.vol_cy = volCY; summary.vol_cy_error = IntegrationWeights.batchMeansError(s.weights); summary.sigma_fs = sigma
-            if let sp = singular {
-                var sg = SampleSummary.Singular()
-                sg.point_re = sp.point.map(\.real); sg.point_im = sp.point.map(\.imaginary); sg.residual = sp.residual
-                summary.singular = sg
-            }
+            summary.singular = singular
             summary.seconds_sampling = tSample; summary.seconds_pullbacks = tPullback
             summary.seconds_total = Date().timeIntervalSince(start)
             summary.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
@@ -178,8 +171,9 @@ struct CYVolumeCommand: ParsableCommand {
         Normalisation ∫_A ∏_r J_r^{n_r} = 1 on the ambient space (cymetric's
         get_volume_from_intersections). Prints JSON: variety, ambient, dimension,
         multidegrees, calabi_yau (c₁ = 0), intersection_numbers (sorted 1-based
-        factor indices → d), kahler, vol_k, and the sampler's sampling_degrees
-        and roots_per_draw.
+        factor indices → d), kahler, vol_k, the sampler's sampling_degrees and
+        roots_per_draw, and singular (a singular point of the member, also
+        warned on stderr) when one is found.
 
         Examples:
           nntheory cy volume --variety quartic-k3
@@ -202,17 +196,20 @@ struct CYVolumeCommand: ParsableCommand {
         let vol_k: Double
         let sampling_degrees: [Int]
         let roots_per_draw: Int
+        /// A singular point of the member (`reportSingularPoint`), absent when none was found.
+        let singular: SampleSummary.Singular?
     }
 
     func run() throws {
         try reportingErrors {
             let (v, _, t) = try geometry.resolve()
+            let singular = reportSingularPoint(of: v, seed: 0, note: "the intersection numbers and Vol_K are those of the smooth members")
             var numbers: [String: Double] = [:]
             for (idx, d) in IntersectionNumbers.numbers(of: v) { numbers[idx.map { String($0 + 1) }.joined(separator: ",")] = d }
             let roots = Int(IntersectionNumbers.mixedDegree(of: v, sampling: v.samplingDegrees))
             let o = Output(variety: v.name, ambient: v.ambient.dimensions, dimension: v.dimension, multidegrees: v.multidegrees,
                            calabi_yau: v.isCalabiYau, intersection_numbers: numbers, kahler: t, vol_k: v.kahlerVolume(t),
-                           sampling_degrees: v.samplingDegrees, roots_per_draw: roots)
+                           sampling_degrees: v.samplingDegrees, roots_per_draw: roots, singular: singular)
             print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
         }
     }
@@ -239,6 +236,7 @@ struct CYSigmaCommand: ParsableCommand {
                              --k, default the largest), R analytic
         The variety is read from DIR/summary.json; weights, |Ω|² and the geometry
         are recomputed from points.npy. --kahler overrides the sample's moduli.
+        A singular member recorded by `cy sample` is warned about on stderr.
 
         Examples:
           nntheory cy sigma --sample quintic --metric fs
@@ -345,6 +343,7 @@ struct CYSigmaCommand: ParsableCommand {
                 try prepareOutputDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
             }
             let (s, summary, v) = try SampleDirectory.load(URL(fileURLWithPath: sample), threads: threads)
+            if let sg = summary.singular { warnSingular(v.name, sg, note: "as recorded in \(sample)/summary.json") }
             var t = summary.kahler
             if let k = kahler {
                 t = try parseList(k, option: "--kahler", expected: "a number") { Double($0) }
@@ -398,4 +397,20 @@ struct CYSigmaCommand: ParsableCommand {
             print(String(decoding: json, as: UTF8.self))
         }
     }
+}
+
+/// Searches `v` for a singular point (`Variety.findSingularPoint`) and, if one is found, warns on stderr (`warnSingular`,
+/// ending in `note`) and returns it as summary.json's "singular". Shared by `cy sample`, `cy donaldson` and `cy volume`.
+func reportSingularPoint(of v: Variety, seed: UInt64, note: String) -> SampleSummary.Singular? {
+    guard let sp = v.findSingularPoint(seed: seed) else { return nil }
+    var sg = SampleSummary.Singular()
+    sg.point_re = sp.point.map(\.real); sg.point_im = sp.point.map(\.imaginary); sg.residual = sp.residual
+    warnSingular(v.name, sg, note: note)
+    return sg
+}
+
+/// The warning line for a singular member: "warning: NAME is singular: Q = dQ = 0 at (…); NOTE".
+func warnSingular(_ name: String, _ sg: SampleSummary.Singular, note: String) {
+    let coords = zip(sg.point_re, sg.point_im).map { String(format: "%.4g%+.4gi", $0, $1) }.joined(separator: ", ")
+    progress("warning: \(name) is singular: Q = dQ = 0 at (\(coords)); \(note)")
 }

@@ -40,7 +40,9 @@ struct CYDonaldsonCommand: ParsableCommand {
         sections_k{K}.npy (int64 exponents [N_k, D], the order of h's rows),
         summary.json (variety, seeds, σ_FS, per k: sections, points, iterations,
         converged, changes, seconds per iteration, σ and its error, Vol_K and its
-        error, Ricci measure), sigma.svg (σ_k against k). Progress goes to stderr.
+        error, Ricci measure; singular: a singular point of the member, also warned
+        on stderr, when one is found), sigma.svg (σ_k against k). Progress goes to
+        stderr.
 
         Examples:
           nntheory cy donaldson --variety fermat-quintic --k 1..6 \\
@@ -102,7 +104,9 @@ struct CYDonaldsonCommand: ParsableCommand {
                                          tolerance: tolerance, maxIterations: maxIterations, ricciPoints: min(ricciPoints, evalPoints),
                                          kahler: t.map { Int($0) })
             scan.psiText = geometry.psi
-            let result = try scan.run(progress: progress)
+            let singular = reportSingularPoint(of: v, seed: seed, note: "sample points too close to the singular locus are dropped")
+            var result = try scan.run(progress: progress)
+            result.summary.singular = singular
             try scan.write(result, to: URL(fileURLWithPath: out))
             for r in result.summary.degrees {
                 let ricci = r.ricciMeasure.map { String(format: "  ‖R‖ = %.4f", $0) } ?? ""
@@ -170,8 +174,10 @@ struct DonaldsonScan {
         var tolerance: Double
         var convention: String
         var degrees: [DegreeResult]
+        /// A singular point of the member (as in `cy sample`'s summary.json), absent when none was found.
+        var singular: SampleSummary.Singular? = nil
         enum CodingKeys: String, CodingKey {
-            case variety, psi, kahler, seed, tolerance, convention, degrees
+            case variety, psi, kahler, seed, tolerance, convention, degrees, singular
             case evalSeed = "eval_seed", evalPoints = "eval_points", volKExact = "vol_k_exact", sigmaFS = "sigma_fs"
             case sigmaFSError = "sigma_fs_error", secondsSampling = "seconds_sampling"
             case ricciMeasureFS = "ricci_measure_fs", ricciPoints = "ricci_points"

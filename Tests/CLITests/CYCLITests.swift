@@ -210,6 +210,7 @@ import Testing
         let d = json["intersection_numbers"] as! [String: Double]
         #expect(d["1,1,2"] == 9 && d["1,2,2"] == 9 && d["1,1,1"] == 0)
         #expect(json["roots_per_draw"] as? Int == 9)
+        #expect(json["singular"] == nil && !r.stderr.contains("singular"))
     }
 
     @Test func singularMemberIsReported() throws {
@@ -219,6 +220,38 @@ import Testing
         #expect(r.stderr.contains("singular"))
         let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
         #expect(s["singular"] is [String: Any])
+        // cy sigma warns from the sample's summary.json
+        let sg = try CLI.run(["cy", "sigma", "--sample", dir, "--ricci-points", "0"])
+        #expect(sg.status == 0, "\(sg.stderr)")
+        #expect(sg.stderr.contains("warning: dwork-quintic is singular") && sg.stderr.contains("summary.json"), "\(sg.stderr)")
+    }
+
+    /// `cy donaldson` on a singular member (Dwork ψ = 1) warns on stderr and records the point in summary.json (as
+    /// `cy sample` does).
+    @Test func donaldsonReportsASingularMember() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "donaldson", "--variety", "dwork-quintic", "--psi", "1", "--k", "1..2", "--points", "3000",
+                             "--eval-points", "2000", "--ricci-points", "0", "--max-iterations", "4", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: dwork-quintic is singular: Q = dQ = 0 at ("), "\(r.stderr)")
+        let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+        let sg = s["singular"] as? [String: Any]
+        #expect((sg?["point_re"] as? [Double])?.count == 5 && (sg?["residual"] as? Double ?? 1) < 1e-10, "\(s["singular"] ?? "nil")")
+        // a smooth member has no "singular" entry
+        let smooth = CLI.tempDir()
+        let q = try CLI.run(["cy", "donaldson", "--variety", "dwork-quintic", "--psi", "0.5", "--k", "1", "--points", "1000",
+                             "--eval-points", "500", "--ricci-points", "0", "--max-iterations", "2", "--out", smooth])
+        #expect(q.status == 0 && !q.stderr.contains("singular"), "\(q.stderr)")
+        let t = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: smooth + "/summary.json"))) as! [String: Any]
+        #expect(t["singular"] == nil)
+    }
+
+    @Test func volumeWarnsAboutASingularMember() throws {
+        let r = try CLI.run(["cy", "volume", "--variety", "dwork-quintic", "--psi", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning: dwork-quintic is singular"), "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["singular"] is [String: Any] && json["vol_k"] as? Double == 5)
     }
 
     @Test(arguments: [
