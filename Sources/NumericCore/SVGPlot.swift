@@ -21,6 +21,8 @@ public struct SVGPlot {
     public var yLabel: String
     public var logX: Bool
     public var logY: Bool
+    /// Integer-valued axes (e.g. a degree k): ticks only at integers (linear axes).
+    public var integerX = false, integerY = false
     public var series: [Series] = []
     public var width = 720.0
     public var height = 480.0
@@ -54,18 +56,19 @@ public struct SVGPlot {
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += "<text x=\"\(ml + pw / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(escape(title))</text>\n"
         s += "<rect x=\"\(ml)\" y=\"\(mt)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"black\"/>\n"
-        func ticks(_ a: Double, _ b: Double, log: Bool) -> [Double] {
+        func ticks(_ a: Double, _ b: Double, log: Bool, integer: Bool) -> [Double] {
             if log { return stride(from: a, through: b, by: max(1, ((b - a) / 8).rounded(.up))).map { $0 } }
             let raw = (b - a) / 6, mag = pow(10, floor(log10(raw)))
-            let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? raw
+            var step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? raw
+            if integer { step = max(1, step.rounded()) }
             return stride(from: ceil(a / step) * step, through: b, by: step).map { $0 }
         }
         func label(_ v: Double, log: Bool) -> String { log ? "1e\(Int(v.rounded()))" : String(format: "%.3g", v) }
-        for t in ticks(x0, x1, log: logX) {
+        for t in ticks(x0, x1, log: logX, integer: integerX) {
             s += "<line x1=\"\(px(t))\" y1=\"\(mt + ph)\" x2=\"\(px(t))\" y2=\"\(mt + ph + 5)\" stroke=\"black\"/>"
             s += "<text x=\"\(px(t))\" y=\"\(mt + ph + 18)\" text-anchor=\"middle\">\(label(t, log: logX))</text>\n"
         }
-        for t in ticks(y0, y1, log: logY) {
+        for t in ticks(y0, y1, log: logY, integer: integerY) {
             s += "<line x1=\"\(ml - 5)\" y1=\"\(py(t))\" x2=\"\(ml)\" y2=\"\(py(t))\" stroke=\"black\"/>"
             s += "<text x=\"\(ml - 8)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(label(t, log: logY))</text>\n"
         }

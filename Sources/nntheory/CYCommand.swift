@@ -39,14 +39,17 @@ struct CYVarietyOptions: ParsableArguments {
     var kahler: String?
 
     func resolve() throws -> (variety: Variety, psi: CDouble, kahler: [Double]) {
-        let p = try PolynomialParser.parseConstant(psi)
+        let p: CDouble
+        do { p = try PolynomialParser.parseConstant(psi) } catch {
+            throw InputError("--psi: '\(psi)', expected a real or complex number like 0.5 or 0.5+0.1*i")
+        }
         let dims = try ambient.map { try parseList($0, option: "--ambient", expected: "a positive integer") { Int($0) } }
         let v = try Variety.resolve(variety, psi: p, ambient: dims)
         let f = v.ambient.factorCount
         var t = [Double](repeating: 1, count: f)
         if let k = kahler {
             t = try parseList(k, option: "--kahler", expected: "a number") { Double($0) }
-            guard t.count == f else { throw InputError("--kahler: \(t.count) values '\(k)', expected \(f) (one per factor of \(v.ambient))") }
+            guard t.count == f else { throw InputError("--kahler: \(counted(t.count, "value")) '\(k)', expected \(f) (one per factor of \(v.ambient))") }
             guard t.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw InputError("--kahler: '\(k)', expected positive numbers") }
         }
         return (v, p, t)
@@ -275,7 +278,8 @@ struct CYSigmaCommand: ParsableCommand {
         let degree: Int?
         let variety: String
         let points: Int
-        let kahler: [Double]
+        /// The Kähler class of the metric (for DIR_OF_H: that of DIR/summary.json; absent without one).
+        let kahler: [Double]?
         let sigma: Double
         let sigma_error: Double
         let vol_k: Double
@@ -326,11 +330,18 @@ struct CYSigmaCommand: ParsableCommand {
                                          determinants: Array(det.prefix(m)), ricci: r, dimension: n)
         }
         let volK = s.kahlerVolume(determinants: det)
-        let o = Output(metric: hdir.path, degree: k, variety: v.name, points: s.count, kahler: [], sigma: sigma, sigma_error: err,
+        let o = Output(metric: hdir.path, degree: k, variety: v.name, points: s.count, kahler: Self.balancedKahlerClass(hdir), sigma: sigma, sigma_error: err,
                        vol_k: volK, vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
                        ricci_method: m > 0 ? "analytic" : "none", ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
         if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
         print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
+    }
+
+    /// The Kähler class t of the balanced metrics in `dir` (`kahler` of the summary.json `cy donaldson` writes), or nil.
+    static func balancedKahlerClass(_ dir: URL) -> [Double]? {
+        struct Written: Decodable { let kahler: [Double]? }
+        guard let data = try? Data(contentsOf: dir.appendingPathComponent("summary.json")) else { return nil }
+        return (try? JSONDecoder().decode(Written.self, from: data))?.kahler
     }
 
     func run() throws {
@@ -348,7 +359,7 @@ struct CYSigmaCommand: ParsableCommand {
             if let k = kahler {
                 t = try parseList(k, option: "--kahler", expected: "a number") { Double($0) }
                 guard t.count == v.ambient.factorCount, t.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                    throw InputError("--kahler: '\(k)', expected \(v.ambient.factorCount) positive numbers (one per factor of \(v.ambient))")
+                    throw InputError("--kahler: '\(k)', expected \(counted(v.ambient.factorCount, "positive number")) (one per factor of \(v.ambient))")
                 }
             }
             guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }

@@ -206,7 +206,7 @@ struct DonaldsonScan {
          ricciPoints: Int = 0, kahler: [Int]? = nil) throws {
         let t = kahler ?? [Int](repeating: 1, count: variety.ambient.factorCount)
         guard t.count == variety.ambient.factorCount, t.allSatisfy({ $0 >= 1 }) else {
-            throw InputError("--kahler: \(t), expected \(variety.ambient.factorCount) positive integers (one per factor of \(variety.ambient))")
+            throw InputError("--kahler: \(t), expected \(counted(variety.ambient.factorCount, "positive integer")) (one per factor of \(variety.ambient))")
         }
         self.variety = variety
         self.degrees = degrees
@@ -330,6 +330,7 @@ struct DonaldsonScan {
         }
         try JSONOutput.write(result.summary, to: dir.appendingPathComponent("summary.json"))
         var plot = SVGPlot(title: "Donaldson balanced metrics on \(variety.name): σ_k", xLabel: "k", yLabel: "σ", logY: true)
+        plot.integerX = true
         let s = result.summary
         plot.series.append(.init(label: "σ_k (balanced)", x: s.degrees.map { Double($0.k) }, y: s.degrees.map(\.sigma), color: SVGPlot.palette[0]))
         plot.series.append(.init(label: "σ_FS", x: s.degrees.map { Double($0.k) }, y: s.degrees.map { _ in s.sigmaFS },

@@ -98,6 +98,11 @@ func prepareOutputDirectory(_ path: String, option: String = "--out") throws -> 
     return dir
 }
 
+/// "1 positive number", "2 positive numbers".
+func counted(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+    "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
+}
+
 /// Parses a comma-separated list, naming the option in the error.
 func parseList<T>(_ text: String, option: String, expected: String, _ convert: (String) -> T?) throws -> [T] {
     try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map { s in

@@ -94,6 +94,7 @@ import Testing
         let ra = ja["ricci_measure"] as! Double, rb = jb["ricci_measure"] as! Double
         #expect(abs(ra - rb) < 1e-6 * ra, "\(ra) vs \(rb)")
         #expect(ja["degree"] as? Int == 1)
+        #expect(ja["kahler"] == nil)   // no summary.json in hdir: the class is unknown, the key is omitted
         #expect(jb["ricci_method"] as? String == "finite differences")
         // the default for FS on a single P^n is the analytic route: same number
         let c = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "50"])
@@ -146,6 +147,8 @@ import Testing
         #expect(sg.status == 0, "\(sg.stderr)")
         let j = try JSONSerialization.jsonObject(with: Data(sg.stdout.utf8)) as! [String: Any]
         #expect(abs((j["sigma"] as! Double) - sigma2) < 1e-9, "\(j["sigma"] ?? "nil") vs \(sigma2)")
+        // the Kähler class the balanced metrics were computed for, from DIR/summary.json
+        #expect(j["kahler"] as? [Double] == (variety == "tian-yau" ? [1, 1] : [1]), "\(j["kahler"] ?? "nil")")
     }
 
     /// `cy donaldson --kahler 1,2` on the bicubic: sections of bidegree (k, 2k) (18 and 90 for k = 1, 2), Vol_K stays
@@ -227,7 +230,7 @@ import Testing
     }
 
     /// `cy donaldson` on a singular member (Dwork ψ = 1) warns on stderr and records the point in summary.json (as
-    /// `cy sample` does).
+    /// `cy sample` does); sigma.svg, σ_k against the integer k, has ticks only at integers.
     @Test func donaldsonReportsASingularMember() throws {
         let dir = CLI.tempDir()
         let r = try CLI.run(["cy", "donaldson", "--variety", "dwork-quintic", "--psi", "1", "--k", "1..2", "--points", "3000",
@@ -237,6 +240,10 @@ import Testing
         let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
         let sg = s["singular"] as? [String: Any]
         #expect((sg?["point_re"] as? [Double])?.count == 5 && (sg?["residual"] as? Double ?? 1) < 1e-10, "\(s["singular"] ?? "nil")")
+        let svg = try String(contentsOfFile: dir + "/sigma.svg", encoding: .utf8)
+        // x tick labels (the only numeric text-anchor="middle" labels; y ticks are anchored at the end)
+        let labels = svg.components(separatedBy: "text-anchor=\"middle\">").dropFirst().compactMap { Double($0.prefix { $0 != "<" }) }
+        #expect(labels == [1, 2], "x ticks \(labels)")
         // a smooth member has no "singular" entry
         let smooth = CLI.tempDir()
         let q = try CLI.run(["cy", "donaldson", "--variety", "dwork-quintic", "--psi", "0.5", "--k", "1", "--points", "1000",
@@ -254,13 +261,22 @@ import Testing
         #expect(json["singular"] is [String: Any] && json["vol_k"] as? Double == 5)
     }
 
+    /// The count in --kahler errors is grammatical ("1 positive number").
+    @Test func kahlerCountErrorIsGrammatical() throws {
+        let dir = CLI.tempDir()
+        #expect(try CLI.run(["cy", "sample", "--variety", "cubic-torus", "--points", "50", "--out", dir]).status == 0)
+        let r = try CLI.run(["cy", "sigma", "--sample", dir, "--kahler", "1,2"])
+        #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.contains("expected 1 positive number (one per factor"), "\(r.stderr)")
+    }
+
     @Test(arguments: [
         (["cy", "sample", "--variety", "octic", "--out", "X"], "octic"),
         (["cy", "sample", "--variety", "z0^5 + x", "--out", "X"], "unexpected 'x'"),
-        (["cy", "sample", "--variety", "bicubic", "--kahler", "1", "--out", "X"], "--kahler"),
+        (["cy", "sample", "--variety", "bicubic", "--kahler", "1", "--out", "X"], "--kahler: 1 value '1', expected 2 (one per factor"),
         (["cy", "sample", "--variety", "bicubic", "--kahler", "1,-2", "--out", "X"], "positive"),
         (["cy", "sample", "--points", "-5", "--out", "X"], "-5"),
-        (["cy", "sample", "--psi", "abc", "--out", "X"], "abc"),
+        (["cy", "sample", "--psi", "abc", "--out", "X"], "--psi: 'abc', expected a real or complex number like 0.5 or 0.5+0.1*i"),
         (["cy", "sigma", "--sample", "/nonexistent/dir"], "/nonexistent/dir"),
         (["cy", "volume", "--variety", "z0^5 + z1^4"], "not homogeneous"),
         (["cy", "donaldson", "--k", "0..3", "--out", "X"], "--k"),
