@@ -56,7 +56,7 @@ public enum NPY {
         do {
             try encode(array).write(to: url, options: .atomic)
         } catch {
-            throw NPYError("cannot write \(url.path): \(error.localizedDescription)")
+            throw NPYError("cannot write \(url.path): \(fileErrorReason(error))")
         }
     }
 
@@ -204,4 +204,16 @@ public enum NPY {
         case .int64(let x): return .int64(perm(x))
         }
     }
+}
+
+/// The reason of a Foundation file error in words: the POSIX error's text where there is one (Linux reports
+/// `NSCocoaErrorDomain` 512 with the POSIX error underneath), else the error's own description.
+func fileErrorReason(_ error: Error) -> String {
+    let ns = error as NSError
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
+        let u = underlying as NSError
+        if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
+    }
+    return ns.localizedDescription
 }

@@ -86,6 +86,14 @@ import Testing
         do { _ = try NPY.read(junk); Issue.record("junk accepted") } catch let e as NPYError {
             #expect(e.description.contains("not a .npy file") && !e.description.contains("\n"))
         }
+        // Writing under a regular file: the reason in words, not Foundation's error dump.
+        do {
+            try NPY.write([1.0], to: junk.appendingPathComponent("x.npy"))
+            Issue.record("wrote under a file")
+        } catch let e as NPYError {
+            #expect(e.description.contains("junk.npy/x.npy") && !e.description.contains("NSCocoaErrorDomain") && !e.description.contains("\n"),
+                    "\(e.description)")
+        }
         var truncated = NPY.encode(NDArray<Double>(shape: [10], repeating: 1))
         truncated.removeLast(8)
         #expect(throws: NPYError.self) { try NPY.decode(truncated) }
