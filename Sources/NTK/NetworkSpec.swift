@@ -130,7 +130,9 @@ public enum NetworkSpec {
             case "swish": (f, df) = ({ $0 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s + $0 * s * (1 - s) })
             default: (f, df) = ({ $0 > 0 ? $0 : alpha * Foundation.expm1($0) }, { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
             }
-            l = ElementwiseNumerical(name: name, degree: deg, kinkAtZero: lower == "elu", f, derivative: df)
+            let canonical = ["tanh": "Tanh", "sigmoid": "Sigmoid", "softplus": "Softplus", "swish": "Swish", "elu": "Elu"][lower]!
+            let label = lower == "elu" ? "Elu(alpha=\(alpha), deg=\(deg))" : "\(canonical)(deg=\(deg))"
+            l = ElementwiseNumerical(name: label, degree: deg, kinkAtZero: lower == "elu", f, derivative: df)
         default:
             throw LayerError("network spec: unknown layer '\(name)', expected Dense, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish or Elu")
         }
