@@ -36,6 +36,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
+        removeEmptyOutputDirectory()
         let text = fileErrorDescription(error) ?? "\(error)"
         let line = text.split(separator: "\n").first.map(String.init) ?? text
         FileHandle.standardError.write(Data("error: \(line)\n".utf8))
@@ -89,6 +90,7 @@ func prepareOutputDirectory(_ path: String, option: String = "--out") throws -> 
     let dir = URL(fileURLWithPath: path)
     var reason: String? = nil
     do {
+        if !FileManager.default.fileExists(atPath: dir.path) { OutputDirectory.created = dir }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         if !FileManager.default.isWritableFile(atPath: dir.path) { reason = "permission denied" }
     } catch {
@@ -96,6 +98,20 @@ func prepareOutputDirectory(_ path: String, option: String = "--out") throws -> 
     }
     if let reason { throw InputError("\(option): cannot write '\(path)': \(reason); expected a writable directory") }
     return dir
+}
+
+/// The output directory this process created (a command runs once per process), so that a run stopped by bad
+/// input does not leave an empty directory behind.
+enum OutputDirectory {
+    nonisolated(unsafe) static var created: URL? = nil
+}
+
+/// Removes the output directory this process created if the run failed before writing anything into it.
+func removeEmptyOutputDirectory() {
+    guard let dir = OutputDirectory.created,
+          let items = try? FileManager.default.contentsOfDirectory(atPath: dir.path), items.isEmpty else { return }
+    try? FileManager.default.removeItem(at: dir)
+    OutputDirectory.created = nil
 }
 
 /// "1 positive number", "2 positive numbers".

@@ -227,6 +227,14 @@ enum CLI {
         #expect(!FileManager.default.fileExists(atPath: closed + "/nngp_quadrature_error.npy"))
     }
 
+    /// A run refused for bad input leaves no empty output directory behind.
+    @Test func refusedRunLeavesNoOutputDirectory() throws {
+        let dir = CLI.tempDir() + "/fresh"
+        let r = try CLI.run(["kernel", "--net", "Dense(8) Foo Dense(1)", "--x", "1,0", "--out", dir])
+        #expect(r.status != 0 && r.stderr.contains("Foo"))
+        #expect(!FileManager.default.fileExists(atPath: dir))
+    }
+
     @Test func kernelBadSpecIsOneLine() throws {
         let r = try CLI.run(["kernel", "--net", "Dense(8) Tanhh Dense(1)", "--x", "1,0", "--out", CLI.tempDir()])
         #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("Tanhh"))
