@@ -24,8 +24,24 @@ struct NNTheory: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            // --help/--version and errors already reported by `reportingErrors` as they are; a command-line parse
+            // error as one line (ArgumentParser's message, where to find help) instead of the message plus usage.
+            let code = exitCode(for: error)
+            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            FileHandle.standardError.write(Data((oneLineParseError(fullMessage(for: error)) + "\n").utf8))
+            Foundation.exit(code.rawValue)
         }
+    }
+
+    /// "Error: Missing expected argument '--net <net>'" + usage + "See 'nntheory kernel --help' …" →
+    /// "error: missing expected argument '--net <net>' (see 'nntheory kernel --help')".
+    static func oneLineParseError(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        var first = lines.first ?? "invalid command line"
+        if first.hasPrefix("Error: ") { first = String(first.dropFirst("Error: ".count)) }
+        if let c = first.first { first = c.lowercased() + first.dropFirst() }
+        let hint = lines.first { $0.hasPrefix("See '") }.flatMap { $0.split(separator: "'").dropFirst().first }
+        return "error: \(first)" + (hint.map { " (see '\($0)')" } ?? "")
     }
 }
 

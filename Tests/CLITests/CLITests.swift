@@ -227,6 +227,19 @@ enum CLI {
         #expect(!FileManager.default.fileExists(atPath: closed + "/nngp_quadrature_error.npy"))
     }
 
+    /// Command-line parse errors (missing option, a value of the wrong type, an unknown subcommand) are one line
+    /// naming the option and where help is, with ArgumentParser's usage-error status.
+    @Test(arguments: [
+        (["kernel", "--x", "1,0", "--out", "/tmp/x"], "missing expected argument '--net <net>'"),
+        (["ntk", "--net", "Dense(2) Relu Dense(1)", "--seed", "-1", "--x", "1", "--out", "/tmp/x"], "'-1' is invalid for '--seed <seed>'"),
+        (["cy", "sample", "--points", "abc", "--out", "/tmp/x"], "'abc' is invalid for '--points <points>'"),
+        (["frobnicate"], "unexpected argument 'frobnicate'"),
+    ]) func parseErrorsAreOneLine(args: [String], needle: String) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 64 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(needle) && r.stderr.contains("--help"),
+                "\(r.stderr)")
+    }
+
     /// A run refused for bad input leaves no empty output directory behind.
     @Test func refusedRunLeavesNoOutputDirectory() throws {
         let dir = CLI.tempDir() + "/fresh"
