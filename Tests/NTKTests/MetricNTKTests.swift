@@ -55,6 +55,19 @@ import Testing
             #expect((gp - gp.transposed).frobeniusNorm < 1e-14)
             #expect(try LinearAlgebra.symmetricEigen(gp).values.first! > 0)
         }
+        // The map itself in closed form from the outputs h = (L₁₀, L₂₀, L₂₁, log D₀, log D₁, log D₂):
+        // det g = exp(Σ log D), g₀₀ = D₀, g₁₀ = L₁₀D₀, g₁₁ = L₁₀²D₀ + D₁, g₂₁ = L₂₀L₁₀D₀ + L₂₁D₁.
+        let h = m.empirical.outputs(x)
+        for p in 0..<3 {
+            let gp = Matrix(rows: 3, cols: 3, data: Array(g.data[(p * 9)..<((p + 1) * 9)]))
+            let (l10, l20, l21) = (h[p, 0], h[p, 1], h[p, 2])
+            let (d0, d1, d2) = (exp(h[p, 3]), exp(h[p, 4]), exp(h[p, 5]))
+            let expected: [(Double, Double)] = [(gp[0, 0], d0), (gp[1, 0], l10 * d0), (gp[1, 1], l10 * l10 * d0 + d1),
+                                                (gp[2, 1], l20 * l10 * d0 + l21 * d1), (gp[2, 2], l20 * l20 * d0 + l21 * l21 * d1 + d2)]
+            for (got, want) in expected { #expect(abs(got - want) < 1e-14 * max(1, abs(want)), "point \(p): \(got) vs \(want)") }
+            let det = try LinearAlgebra.determinant(gp)
+            #expect(abs(det - d0 * d1 * d2) < 1e-13 * d0 * d1 * d2, "point \(p): det g \(det) vs ΠD \(d0 * d1 * d2)")
+        }
     }
 
     /// One hidden layer, component parametrisation: E[Θ^g_ijkl] = (δ_ikδ_jl + δ_ilδ_jk − δ_ijδ_klδ_ik)·Θ,
