@@ -209,11 +209,14 @@ public enum NPY {
 /// The reason of a Foundation file error in words: the POSIX error's text where there is one (Linux reports
 /// `NSCocoaErrorDomain` 512 with the POSIX error underneath), else the error's own description.
 func fileErrorReason(_ error: Error) -> String {
+    posixErrorCode(of: error).map { String(cString: strerror($0)) } ?? (error as NSError).localizedDescription
+}
+
+/// The POSIX errno of a Foundation file error: its own code, or that of its underlying error (on Linux a Swift
+/// `POSIXError`, reached through `as Error` then `as NSError`).
+public func posixErrorCode(of error: Error) -> Int32? {
     let ns = error as NSError
-    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error {
-        let u = underlying as NSError
-        if u.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(u.code))) }
-    }
-    return ns.localizedDescription
+    if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
+    guard let u = (ns.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }), u.domain == NSPOSIXErrorDomain else { return nil }
+    return Int32(u.code)
 }

@@ -7,7 +7,12 @@ public struct QuadratureRule: Sendable {
     public let weights: [Double]
 
     /// Gauss–Legendre rule on [−1, 1]: ∫_{−1}^{1} f(x) dx ≈ Σ_i w_i f(x_i), exact for polynomials of degree ≤ 2n−1.
+    /// Computed once per n and process (the kernel maps ask for the same rule at every entry).
     public static func gaussLegendre(_ n: Int) -> QuadratureRule {
+        RuleCache.shared.rule(.legendre, n) { computeGaussLegendre(n) }
+    }
+
+    static func computeGaussLegendre(_ n: Int) -> QuadratureRule {
         precondition(n >= 1)
         var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)
         let m = (n + 1) / 2
@@ -36,8 +41,13 @@ public struct QuadratureRule: Sendable {
     }
 
     /// Gauss–Hermite rule for the standard normal measure: E[f(Z)] ≈ Σ_i w_i f(x_i), Z ~ N(0, 1)
-    /// (the physicists' rule for e^{−t²} rescaled by x = √2 t, w = w_t/√π; the weights sum to 1).
+    /// (the physicists' rule for e^{−t²} rescaled by x = √2 t, w = w_t/√π; the weights sum to 1). Computed once
+    /// per n and process.
     public static func gaussHermiteNormal(_ n: Int) -> QuadratureRule {
+        RuleCache.shared.rule(.hermiteNormal, n) { computeGaussHermiteNormal(n) }
+    }
+
+    static func computeGaussHermiteNormal(_ n: Int) -> QuadratureRule {
         precondition(n >= 1)
         var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)
         let m = (n + 1) / 2
@@ -141,8 +151,12 @@ public func gaussianExpectation2DSplitAtAxes(k11: Double, k12: Double, k22: Doub
     let ray = atan2(-c, e)   // v = 0
     var cuts = [0, Double.pi / 2, 3 * Double.pi / 2, wrapped(ray), wrapped(ray + Double.pi), twoPi]
     cuts.sort()
-    let radial = QuadratureRule.gaussLegendre(max(degree, 2), on: 0, 12)
-    let radialWeights = zip(radial.nodes, radial.weights).map { r, w in w * r * Foundation.exp(-r * r / 2) }
+    // Nodes r on [0, 12] with the weights w·r·e^{−r²/2} folded in (once per degree and process).
+    let radial = RuleCache.shared.rule(.radialGaussian, max(degree, 2)) {
+        let r = QuadratureRule.gaussLegendre(max(degree, 2), on: 0, 12)
+        return QuadratureRule(nodes: r.nodes, weights: zip(r.nodes, r.weights).map { x, w in w * x * Foundation.exp(-x * x / 2) })
+    }
+    let radialWeights = radial.weights
     let angular = QuadratureRule.gaussLegendre(max(degree / 2, 2))
     var total = 0.0
     for k in 1..<cuts.count where cuts[k] - cuts[k - 1] > 1e-15 {
@@ -158,4 +172,23 @@ public func gaussianExpectation2DSplitAtAxes(k11: Double, k12: Double, k22: Doub
         total += half * sector
     }
     return total / twoPi
+}
+
+/// Quadrature rules by (kind, n), computed once per process and shared between threads.
+final class RuleCache: @unchecked Sendable {
+    enum Kind: Hashable { case legendre, hermiteNormal, radialGaussian }
+    struct Key: Hashable { let kind: Kind; let n: Int }
+    static let shared = RuleCache()
+    private var rules: [Key: QuadratureRule] = [:]
+    private let lock = NSLock()
+
+    func rule(_ kind: Kind, _ n: Int, _ build: () -> QuadratureRule) -> QuadratureRule {
+        let key = Key(kind: kind, n: n)
+        lock.lock()
+        if let r = rules[key] { lock.unlock(); return r }
+        lock.unlock()
+        let r = build()
+        lock.lock(); rules[key] = r; lock.unlock()
+        return r
+    }
 }

@@ -67,19 +67,11 @@ func fileErrorDescription(_ error: Error) -> String? {
     guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
     let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
     let reading = ns.domain == NSCocoaErrorDomain && (256..<512).contains(ns.code)   // NSFileRead… codes
-    let errno = posixCode(of: ns)
+    let errno = posixErrorCode(of: ns)
     let (what, expected) = reading ? ("cannot read", "expected a readable file")
         : ("cannot write", errno == EISDIR ? "expected a file name" : "expected a writable directory")
     guard let path else { return "\(what): \(ns.localizedDescription); \(expected)" }
     return "\(what) '\(path)': \(fileProblem(at: path, errno: errno)); \(expected)"
-}
-
-/// The POSIX errno of a Foundation file error (its own code, or that of its underlying error).
-func posixCode(of ns: NSError) -> Int32? {
-    if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
-    // On Linux the underlying error is a Swift POSIXError, which `as? NSError` does not match.
-    guard let u = (ns.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }), u.domain == NSPOSIXErrorDomain else { return nil }
-    return Int32(u.code)
 }
 
 /// Why `path` cannot be created or written: an ancestor that is a file, else the reason `errno` names.
@@ -110,7 +102,7 @@ func prepareOutputDirectory(_ path: String, option: String = "--out") throws -> 
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         if !FileManager.default.isWritableFile(atPath: dir.path) { reason = "permission denied" }
     } catch {
-        reason = fileProblem(at: path, errno: posixCode(of: error as NSError))
+        reason = fileProblem(at: path, errno: posixErrorCode(of: error))
     }
     if let reason { throw InputError("\(option): cannot write '\(path)': \(reason); expected a writable directory") }
     return dir
