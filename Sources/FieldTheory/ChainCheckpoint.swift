@@ -114,6 +114,21 @@ struct ChainSaver {
     let pointCount: Int
     var lastSave = Date()
 
+    /// The saved state of this chain, checked against the run (at most `total` steps, `parameterCount`
+    /// parameters, one record per step after `thermalization`), with its records copied into the run's
+    /// `fields`/`interactions` buffers; nil when none was saved. `shape` names the network in the error.
+    func resume(total: Int, thermalization: Int, parameterCount: Int, shape: String,
+                fields: inout [Double], interactions: inout [Double]) throws -> ChainState? {
+        guard let saved = try store.load(label: label, pointCount: pointCount) else { return nil }
+        guard saved.step <= total, saved.parameters.count == parameterCount,
+              saved.interactions.count == max(0, saved.step - thermalization) else {
+            throw InputError("chain checkpoint \(label): step \(saved.step) with \(saved.parameters.count) parameters; expected ≤ \(total) steps of \(shape)")
+        }
+        fields.replaceSubrange(0..<saved.fields.count, with: saved.fields)
+        interactions.replaceSubrange(0..<saved.interactions.count, with: saved.interactions)
+        return saved
+    }
+
     /// Saves if the interval has passed, the chain is done, or a test interruption is due; throws
     /// `ChainInterrupted` after the save a test asked for.
     mutating func reached(_ state: @autoclosure () -> ChainState, step: Int, total: Int) throws {

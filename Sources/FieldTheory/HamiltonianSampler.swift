@@ -116,15 +116,11 @@ public struct HamiltonianSampler: Sendable {
         var q: [Double]
         var fields = [Double](repeating: 0, count: trajectories * P), inter = [Double](repeating: 0, count: trajectories)
         var accepted = 0, proposed = 0, start = 0
-        if let saved = try saver?.store.load(label: saver!.label, pointCount: P) {
-            guard saved.step <= total, saved.parameters.count == n, saved.interactions.count == max(0, saved.step - thermalization) else {
-                throw InputError("chain checkpoint \(saver!.label): step \(saved.step) with \(saved.parameters.count) parameters; expected ≤ \(total) steps of a width-\(N) net in d = \(d)")
-            }
+        if let saved = try saver?.resume(total: total, thermalization: thermalization, parameterCount: n,
+                                         shape: "a width-\(N) net in d = \(d)", fields: &fields, interactions: &inter) {
             q = saved.parameters
             rng = RandomStream(seed: seed, stream: stream, position: saved.randomPosition)
             (start, accepted, proposed) = (saved.step, saved.accepted, saved.proposed)
-            fields.replaceSubrange(0..<saved.fields.count, with: saved.fields)
-            inter.replaceSubrange(0..<saved.interactions.count, with: saved.interactions)
         } else {
             q = density.sample(using: &rng).flattened
         }

@@ -44,15 +44,11 @@ public struct MetropolisSampler: Sendable {
         var θ: CosNetParameters
         var fields = [Double](repeating: 0, count: sweeps * P), inter = [Double](repeating: 0, count: sweeps)
         var accepted = 0, proposed = 0, start = 0
-        if let saved = try saver?.store.load(label: saver!.label, pointCount: P) {
-            guard saved.step <= total, saved.parameters.count == N * (d + 2), saved.interactions.count == max(0, saved.step - thermalization) else {
-                throw InputError("chain checkpoint \(saver!.label): step \(saved.step) with \(saved.parameters.count) parameters; expected ≤ \(total) steps of a width-\(N) net in d = \(d)")
-            }
+        if let saved = try saver?.resume(total: total, thermalization: thermalization, parameterCount: N * (d + 2),
+                                         shape: "a width-\(N) net in d = \(d)", fields: &fields, interactions: &inter) {
             θ = CosNetParameters(flat: saved.parameters, width: N, dimension: d)
             rng = RandomStream(seed: seed, stream: stream, position: saved.randomPosition)
             (start, accepted, proposed) = (saved.step, saved.accepted, saved.proposed)
-            fields.replaceSubrange(0..<saved.fields.count, with: saved.fields)
-            inter.replaceSubrange(0..<saved.interactions.count, with: saved.interactions)
         } else {
             θ = density.sample(using: &rng)
         }
