@@ -1,12 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+let numerics: Target.Dependency = .product(name: "Numerics", package: "swift-numerics")
+
 let package = Package(
     name: "nntheory",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nntheory", targets: ["nntheory"]),
         .library(name: "NumericCore", targets: ["NumericCore"]),
+        .library(name: "Networks", targets: ["Networks"]),
+        .library(name: "Optimization", targets: ["Optimization"]),
         .library(name: "Ensembles", targets: ["Ensembles"]),
         .library(name: "NTK", targets: ["NTK"]),
         .library(name: "FieldTheory", targets: ["FieldTheory"]),
@@ -24,23 +28,31 @@ let package = Package(
         // Shared numerical core: dense arrays, BLAS/LAPACK/FFTW bindings, counter-based RNG, .npy I/O, quadrature.
         .target(
             name: "NumericCore",
-            dependencies: ["CNumericLibs", .product(name: "Numerics", package: "swift-numerics")]
+            dependencies: ["CNumericLibs", numerics]
         ),
-        .target(name: "Ensembles", dependencies: ["NumericCore"]),
-        .target(name: "NTK", dependencies: ["NumericCore", "Ensembles"]),
-        .target(name: "FieldTheory", dependencies: ["NumericCore", "Ensembles"]),
-        .target(name: "CYBridge", dependencies: ["NumericCore"]),
-        // Differentiation through input derivatives (jets), parameter gradients, optimisers, checkpoints.
-        .target(name: "Training", dependencies: ["NumericCore"]),
+        // One network description for every module: activations (value, derivatives, kernel map), Dense layers,
+        // `Serial` compositions with a flat parameter vector, the SPEC grammar, input jets and parameter gradients,
+        // metric parametrisations and metric networks.
+        .target(name: "Networks", dependencies: ["NumericCore"]),
+        // Optimisers over a flat parameter vector (GD, momentum, Adam, L-BFGS) and learning-rate schedules.
+        .target(name: "Optimization", dependencies: ["NumericCore"]),
+        .target(name: "Ensembles", dependencies: ["NumericCore", "Networks"]),
+        .target(name: "NTK", dependencies: ["NumericCore", "Networks", "Optimization"]),
+        .target(name: "FieldTheory", dependencies: ["NumericCore", "Ensembles", numerics]),
+        .target(name: "CYBridge", dependencies: ["NumericCore", numerics]),
+        // Curvature of network metrics through input jets, curvature losses, training runs and checkpoints.
+        .target(name: "Training", dependencies: ["NumericCore", "Networks", "Optimization"]),
         .target(name: "MetricFlow", dependencies: ["NumericCore", "CYBridge", "NTK", "Training"]),
         .executableTarget(
             name: "nntheory",
             dependencies: [
-                "NumericCore", "Ensembles", "NTK", "FieldTheory", "CYBridge", "Training", "MetricFlow",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "NumericCore", "Networks", "Optimization", "Ensembles", "NTK", "FieldTheory", "CYBridge", "Training",
+                "MetricFlow", numerics, .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "NumericCore"]),
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "NumericCore"]),
         .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "NumericCore"]),
         .testTarget(name: "NTKTests", dependencies: ["NTK", "NumericCore"]),
         .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Ensembles", "NumericCore"]),
