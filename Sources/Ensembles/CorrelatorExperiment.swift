@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// The architectures `CorrelatorExperiment` can scan.
@@ -28,8 +29,8 @@ public struct CorrelatorExperiment: Sendable {
     public var sigmaA: Double = 1
     // deep nets
     public var depth: Int = 2
-    public var activation: Activation = .relu
-    public var parameterization: Parameterization = .ntk
+    public var activation: Activation = .abRelu(a: 0, b: 1)
+    public var parameterization: Dense.Parameterization = .ntk
     // quartic coupling
     public var lambdaCutoffs: [Double] = ScalingAnalysis.paperCutoffs
     public var ngpWidth: Int? = nil
@@ -137,7 +138,7 @@ public struct CorrelatorExperiment: Sendable {
                      "seed=\(seed)", "networks=\(networks)", "chunks=\(chunks)", "block=\(blockSize)",
                      "points=\(points.rows)x\(points.cols):" + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")]
         if net == .cos { parts += ["m=\(mass)", "L=\(cutoff)", "sa=\(sigmaA)"] }
-        if net == .mlp { parts += ["depth=\(depth)", "act=\(activation.rawValue)", "param=\(parameterization.rawValue)"] }
+        if net == .mlp { parts += ["depth=\(depth)", "act=\(activation.name)", "param=\(parameterization.rawValue)"] }
         return parts.joined(separator: ";")
     }
 }

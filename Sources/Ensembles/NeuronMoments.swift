@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// Why exact values are unavailable for a configuration.
@@ -19,7 +20,7 @@ extension SingleLayerEnsemble {
         case .erf:
             return sb2 + 2 * sw2 / Double.pi * asin(max(-1, min(1, 2 * m(x, y) / ((1 + 2 * m(x, x)) * (1 + 2 * m(y, y))).squareRoot())))
         case .relu:
-            let t = Activation.relu.gaussianExpectation(k11: m(x, x), k12: m(x, y), k22: m(y, y))
+            let t = Activation.abRelu(a: 0, b: 1).dual(k11: m(x, x), k12: m(x, y), k22: m(y, y)).t
             return sb2 + sw2 * t
         case .gauss:
             let r2 = zip(x, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }

@@ -1,5 +1,6 @@
 import CNumericLibs
 import Foundation
+import Networks
 import NumericCore
 
 /// The empirical neural tangent kernel of a finite network f_θ: ℝ^d → ℝ^O,
@@ -11,36 +12,19 @@ import NumericCore
 /// Θ_ab(x, x') = Σ_l [s_w² h_l(x)·h_l(x') + s_b²]·[δ_{l,a}(x)·δ_{l,b}(x')] — two Gram matrices per layer,
 /// each one BLAS product. The generic path forms J and returns J Jᵀ; the two agree to round-off.
 public struct EmpiricalNTK {
-    public let network: Serial
-    public let parameters: [LayerParameters]
-    public let inputWidth: Int
+    /// The finite network (architecture, input width, flat parameters θ).
+    public let network: Network
+    /// θ split per layer (the passes go layer by layer).
+    let parameters: [LayerParameters]
+    public var inputWidth: Int { network.inputWidth }
+    var layers: [any Layer] { network.architecture.layers }
 
-    public init(network: Serial, parameters: [LayerParameters], inputWidth: Int) throws {
-        guard parameters.count == network.layers.count else {
-            throw LayerError("parameters for \(parameters.count) layers, the network has \(network.layers.count)")
-        }
-        var w = inputWidth
-        for (k, (l, p)) in zip(network.layers, parameters).enumerated() {
-            if let d = l as? Dense {
-                guard let W = p.weight, W.rows == w, W.cols == d.width else {
-                    throw LayerError("layer \(k) \(d.name): weight of shape \(p.weight.map { "[\($0.rows), \($0.cols)]" } ?? "none"), expected [\(w), \(d.width)]")
-                }
-                if d.bStd != nil {
-                    guard let b = p.bias, b.count == d.width else {
-                        throw LayerError("layer \(k) \(d.name): bias of length \(p.bias?.count ?? 0), expected \(d.width)")
-                    }
-                }
-            } else if !(l is Nonlinearity) {
-                throw LayerError("layer \(k) \(l.name): the empirical NTK supports Dense layers and elementwise nonlinearities")
-            }
-            w = l.outputWidth(inputWidth: w)
-        }
+    public init(_ network: Network) {
         self.network = network
-        self.parameters = parameters
-        self.inputWidth = inputWidth
+        self.parameters = network.layerParameters
     }
 
-    public var outputWidth: Int { network.outputWidth(inputWidth: inputWidth) }
+    public var outputWidth: Int { network.outputWidth }
 
     /// Per Dense layer: its input h [P, n_in] and δ = ∂f/∂z [P·O, n_out] (row p·O + a), and the outputs f.
     struct Pass {
@@ -55,7 +39,7 @@ public struct EmpiricalNTK {
         var h = x
         var pre: [Matrix?] = []          // pre-activation of each layer (nonlinearities), for φ'
         var denseIndex: [Int] = []
-        for (l, par) in zip(network.layers, parameters) {
+        for (l, par) in zip(layers, parameters) {
             if let d = l as? Dense {
                 p.inputs.append(h)
                 let s = d.scales(inputWidth: h.cols)
@@ -74,8 +58,8 @@ public struct EmpiricalNTK {
         for q in 0..<P { for a in 0..<O { delta[q * O + a, a] = 1 } }
         var deltas = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: p.inputs.count)
         var di = p.inputs.count - 1
-        for k in stride(from: network.layers.count - 1, through: 0, by: -1) {
-            let l = network.layers[k]
+        for k in stride(from: layers.count - 1, through: 0, by: -1) {
+            let l = layers[k]
             if let d = l as? Dense {
                 deltas[di] = delta
                 if k > 0 {
@@ -103,7 +87,7 @@ public struct EmpiricalNTK {
     }
 
     /// Outputs f(x) [P, O].
-    public func outputs(_ x: Matrix) -> Matrix { network.apply(parameters, x) }
+    public func outputs(_ x: Matrix) -> Matrix { network.architecture.apply(parameters, x) }
 
     /// Θ of x₁ against x₂ as [P₁, P₂, O, O] (Θ[p, q, a, b] = Θ_ab(x₁ₚ, x₂_q)); with `trace`, [P₁, P₂] holding
     /// (1/O) Σ_a Θ_aa (neural-tangents' default averaging). Rows of x₁ are processed in blocks of `blockSize`
@@ -113,7 +97,7 @@ public struct EmpiricalNTK {
     public func kernel(_ x1: Matrix, _ x2: Matrix? = nil, trace: Bool = false, blockSize: Int = 512) throws -> NDArray<Double> {
         let y = x2 ?? x1
         guard x1.cols == inputWidth, y.cols == inputWidth else {
-            throw LayerError("points of dimension \(x1.cols) and \(y.cols), the network takes \(inputWidth)")
+            throw InputError("points of dimension \(x1.cols) and \(y.cols), the network takes \(inputWidth)")
         }
         let O = outputWidth, P1 = x1.rows, P2 = y.rows, same = x2 == nil
         let E = trace ? 1 : O * O

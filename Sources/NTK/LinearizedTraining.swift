@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// Closed-form gradient-descent dynamics of the linearised network f^lin_θ = f_θ₀ + J₀ (θ − θ₀) on the mean
@@ -26,7 +27,7 @@ public struct LinearizedTraining: Sendable {
     /// From the full tensor kernel Θ_ab(x_p, x_q), shape [P, P, O, O].
     public init(tensorKernel k: NDArray<Double>, diagonalRegularization: Double = 0) throws {
         guard k.shape.count == 4, k.shape[0] == k.shape[1], k.shape[2] == k.shape[3] else {
-            throw LayerError("train kernel of shape \(k.shape), expected [P, P, O, O]")
+            throw InputError("train kernel of shape \(k.shape), expected [P, P, O, O]")
         }
         try self.init(flatKernel: LinearizedTraining.flatten(k), points: k.shape[0], outputs: k.shape[2],
                       diagonalRegularization: diagonalRegularization)
@@ -34,14 +35,14 @@ public struct LinearizedTraining: Sendable {
 
     /// From a scalar kernel Θ(x_p, x_q) [P, P] shared by the O output channels (Θ ⊗ I_O).
     public init(scalarKernel k: Matrix, outputs: Int, diagonalRegularization: Double = 0) throws {
-        guard k.rows == k.cols else { throw LayerError("train kernel of shape [\(k.rows), \(k.cols)], expected square") }
+        guard k.rows == k.cols else { throw InputError("train kernel of shape [\(k.rows), \(k.cols)], expected square") }
         try self.init(flatKernel: LinearizedTraining.kron(k, outputs), points: k.rows, outputs: outputs,
                       diagonalRegularization: diagonalRegularization)
     }
 
     init(flatKernel: Matrix, points: Int, outputs: Int, diagonalRegularization: Double) throws {
         var a = flatKernel
-        guard a.data.allSatisfy(\.isFinite) else { throw LayerError("train kernel contains NaN or infinity") }
+        guard a.data.allSatisfy(\.isFinite) else { throw InputError("train kernel contains NaN or infinity") }
         for i in 0..<a.rows { a[i, i] += diagonalRegularization }
         let e = try LinearAlgebra.symmetricEigen(a)
         self.eigenvalues = e.values.map { max($0, 0) }
@@ -121,10 +122,10 @@ public struct LinearizedTraining: Sendable {
         } else if testTrain.shape.count == 2, testTrain.shape[1] == P {
             kst = LinearizedTraining.kron(Matrix(rows: testTrain.shape[0], cols: P, data: testTrain.data), O)
         } else {
-            throw LayerError("test-train kernel of shape \(testTrain.shape), expected [P*, \(P), \(O), \(O)] or [P*, \(P)]")
+            throw InputError("test-train kernel of shape \(testTrain.shape), expected [P*, \(P), \(O), \(O)] or [P*, \(P)]")
         }
         guard f0Test.rows * O == kst.rows, f0Test.cols == O else {
-            throw LayerError("f0(x*) of shape [\(f0Test.rows), \(f0Test.cols)], expected [\(kst.rows / O), \(O)]")
+            throw InputError("f0(x*) of shape [\(f0Test.rows), \(f0Test.cols)], expected [\(kst.rows / O), \(O)]")
         }
         let n = normalization
         let r0 = zip(f0.data, y.data).map { $0 - $1 }
@@ -136,7 +137,7 @@ public struct LinearizedTraining: Sendable {
 
     func check(_ m: Matrix, _ name: String) throws {
         guard m.rows == points, m.cols == outputs else {
-            throw LayerError("\(name) of shape [\(m.rows), \(m.cols)], expected [\(points), \(outputs)]")
+            throw InputError("\(name) of shape [\(m.rows), \(m.cols)], expected [\(points), \(outputs)]")
         }
     }
 

@@ -1,96 +1,36 @@
 import Foundation
+import Networks
 import NumericCore
 
-/// How network outputs h ∈ ℝ^O build a symmetric n × n metric g(x) (2310.19870; seeds 001).
-public enum MetricParametrization: Sendable {
-    /// g_ij = h_{u(i,j)} for i ≤ j, the upper triangle in row-major order; O = n(n+1)/2.
-    case components
-    /// g = L D Lᵀ with L unit lower triangular (strict lower entries from h, row-major) and D = diag(e^{h_d})
-    /// (the last n outputs): positive definite by construction; O = n(n+1)/2.
-    case ldl
-    /// g = g_ref(x) + (symmetric components of h): the network learns a correction to a reference metric.
-    case additive(reference: @Sendable ([Double]) -> [Double])
-
-    /// Number of network outputs for dimension n.
-    public static func outputCount(dimension n: Int) -> Int { n * (n + 1) / 2 }
-}
-
-/// The metric-NTK Θ_ijkl(x, x') = Σ_I ∂g_ij(x)/∂θ_I · ∂g_kl(x')/∂θ_I of a network that outputs a metric,
-/// by the chain rule from the output NTK: Θ^g = (∂g/∂h)(x) · Θ^h(x, x') · (∂g/∂h)(x')ᵀ (nn-theory.md §4.1).
+/// The metric-NTK Θ_ijkl(x, x') = Σ_I ∂g_ij(x)/∂θ_I · ∂g_kl(x')/∂θ_I of any metric network g(x) = G(h(φ(x)))
+/// (`MetricNetwork`: input embedding φ, network h, metric parameterisation G), by the chain rule from the output
+/// NTK of the network at the embedded points: Θ^g = (∂g/∂h)(x) · Θ^h(φ(x), φ(x')) · (∂g/∂h)(x')ᵀ (nn-theory.md §4.1).
+/// θ are the stored parameters (raw N(0, 1) draws under NTK parameterisation, the weights under standard).
 public struct MetricNTK {
-    public let empirical: EmpiricalNTK
-    public let dimension: Int
-    public let parametrization: MetricParametrization
+    public let metricNetwork: MetricNetwork
 
-    public init(empirical: EmpiricalNTK, dimension n: Int, parametrization: MetricParametrization) throws {
-        guard empirical.outputWidth == MetricParametrization.outputCount(dimension: n) else {
-            throw LayerError("a metric on an \(n)-manifold needs \(MetricParametrization.outputCount(dimension: n)) network outputs, the network has \(empirical.outputWidth)")
-        }
-        self.empirical = empirical
-        self.dimension = n
-        self.parametrization = parametrization
-    }
+    public init(_ metricNetwork: MetricNetwork) { self.metricNetwork = metricNetwork }
 
-    /// Index of the upper-triangle entry (i ≤ j) in row-major order.
-    static func upperIndex(_ i: Int, _ j: Int, _ n: Int) -> Int {
-        let (a, b) = (min(i, j), max(i, j))
-        return a * n - a * (a - 1) / 2 + (b - a)
-    }
-
-    /// g(x) [n, n] from the outputs h and the point x, with the Jacobian ∂g_ij/∂h_a as [n·n, O].
-    public func metric(outputs h: [Double], at x: [Double]) -> (g: Matrix, dg: Matrix) {
-        let n = dimension, O = h.count
-        var g = Matrix(rows: n, cols: n), dg = Matrix(rows: n * n, cols: O)
-        switch parametrization {
-        case .components, .additive:
-            let ref: [Double]
-            if case .additive(let r) = parametrization { ref = r(x) } else { ref = [Double](repeating: 0, count: n * n) }
-            for i in 0..<n { for j in 0..<n {
-                let u = Self.upperIndex(i, j, n)
-                g[i, j] = h[u] + ref[i * n + j]
-                dg[i * n + j, u] = 1
-            } }
-        case .ldl:
-            // Outputs: strict lower entries of L row-major (n(n−1)/2), then log D (n).
-            let nl = n * (n - 1) / 2
-            var L = Matrix.identity(n)
-            var lIndex = [[Int]](repeating: [Int](repeating: -1, count: n), count: n)
-            var c = 0
-            for i in 0..<n { for j in 0..<i { L[i, j] = h[c]; lIndex[i][j] = c; c += 1 } }
-            let D = (0..<n).map { Foundation.exp(h[nl + $0]) }
-            // g_ij = Σ_k L_ik D_k L_jk
-            for i in 0..<n { for j in 0..<n {
-                var s = 0.0
-                for k in 0..<n {
-                    s += L[i, k] * D[k] * L[j, k]
-                    // ∂/∂D-log: L_ik L_jk D_k
-                    dg[i * n + j, nl + k] += L[i, k] * L[j, k] * D[k]
-                    // ∂/∂L_ik (k < i) and ∂/∂L_jk (k < j)
-                    if k < i { dg[i * n + j, lIndex[i][k]] += D[k] * L[j, k] }
-                    if k < j { dg[i * n + j, lIndex[j][k]] += L[i, k] * D[k] }
-                }
-                g[i, j] = s
-            } }
-        }
-        return (g, dg)
-    }
+    public var dimension: Int { metricNetwork.dimension }
+    /// The output NTK of the underlying network.
+    public var empirical: EmpiricalNTK { EmpiricalNTK(metricNetwork.network) }
 
     /// Metrics at the points, [P, n, n].
-    public func metrics(_ x: Matrix) -> NDArray<Double> {
-        let f = empirical.outputs(x)
-        var out: [Double] = []
-        for p in 0..<x.rows { out += metric(outputs: f.row(p), at: x.row(p)).g.data }
-        return NDArray(shape: [x.rows, dimension, dimension], data: out)
-    }
+    public func metrics(_ x: Matrix) -> NDArray<Double> { metricNetwork.metrics(x) }
 
     /// Θ_ijkl(x₁ₚ, x₂_q) as [P₁, P₂, n, n, n, n].
     public func kernel(_ x1: Matrix, _ x2: Matrix? = nil) throws -> NDArray<Double> {
         let y = x2 ?? x1
-        let n = dimension, n2 = n * n, O = empirical.outputWidth
-        let th = try empirical.kernel(x1, y)
-        let f1 = empirical.outputs(x1), f2 = empirical.outputs(y)
-        let d1 = (0..<x1.rows).map { metric(outputs: f1.row($0), at: x1.row($0)).dg }
-        let d2 = (0..<y.rows).map { metric(outputs: f2.row($0), at: y.row($0)).dg }
+        let n = dimension, n2 = n * n, O = metricNetwork.network.outputWidth
+        let d = metricNetwork.embedding?.dimension ?? metricNetwork.network.inputWidth
+        guard x1.cols == d, y.cols == d else {
+            throw InputError("points of dimension \(x1.cols) and \(y.cols), expected \(d)")
+        }
+        let e = empirical
+        let th = x2 == nil ? try e.kernel(metricNetwork.networkInputs(x1))
+                           : try e.kernel(metricNetwork.networkInputs(x1), metricNetwork.networkInputs(y))
+        let d1 = metricNetwork.metricsAndJacobians(x1).map(\.dg)
+        let d2 = x2 == nil ? d1 : metricNetwork.metricsAndJacobians(y).map(\.dg)
         var out = [Double](repeating: 0, count: x1.rows * y.rows * n2 * n2)
         for p in 0..<x1.rows {
             for q in 0..<y.rows {
@@ -101,6 +41,16 @@ public struct MetricNTK {
             }
         }
         return NDArray(shape: [x1.rows, y.rows, n, n, n, n], data: out)
+    }
+
+    /// The frozen infinite-width metric-NTK of the component parametrisations at the points (see
+    /// `frozenComponentKernel`), with Θ the analytic NTK of the network's architecture at the network's inputs,
+    /// [P₁, P₂, n, n, n, n]; nil for conformal and LDLᵀ metrics, whose Jacobian ∂g/∂h depends on the outputs.
+    public func frozenKernel(_ x1: Matrix, _ x2: Matrix? = nil) throws -> NDArray<Double>? {
+        let mn = metricNetwork, n = dimension
+        guard mn.parametrization == .components || mn.parametrization == .additive, mn.network.outputWidth == mn.metricOutputs else { return nil }
+        let th = try mn.network.architecture.kernels(mn.networkInputs(x1), x2.map { mn.networkInputs($0) }).ntk
+        return NDArray(shape: [x1.rows, (x2 ?? x1).rows, n, n, n, n], data: th.flatMap { Self.frozenComponentKernel(dimension: n, ntk: $0) })
     }
 
     /// The frozen infinite-width metric-NTK of the component parametrisations (independent outputs with a

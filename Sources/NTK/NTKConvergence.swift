@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// Convergence of the empirical NTK of finite networks to the frozen infinite-width NTK as the width N grows.
@@ -18,9 +19,9 @@ public struct NTKConvergence: Sendable {
     public let seed: UInt64
 
     public init(network: Serial, points: Matrix, widths: [Int], networks: Int, seed: UInt64) throws {
-        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw LayerError("widths \(widths), expected positive integers") }
-        guard networks >= 1 else { throw LayerError("networks per width \(networks), expected at least 1") }
-        guard points.rows >= 1 else { throw LayerError("no points") }
+        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw InputError("widths \(widths), expected positive integers") }
+        guard networks >= 1 else { throw InputError("networks per width \(networks), expected at least 1") }
+        guard points.rows >= 1 else { throw InputError("no points") }
         self.network = network
         self.points = points
         self.widths = widths
@@ -66,14 +67,12 @@ public struct NTKConvergence: Sendable {
     public func run(progress: (String) -> Void = { _ in }) throws -> Result {
         let analytic = try network.kernels(points)
         let ntk = analytic.ntkMatrix
-        guard ntk.frobeniusNorm > 0 else { throw LayerError("the analytic NTK vanishes on these points") }
+        guard ntk.frobeniusNorm > 0 else { throw InputError("the analytic NTK vanishes on these points") }
         var results: [WidthResult] = []
         for N in widths {
-            let member = network.withHiddenWidth(N)
             var errors: [Double] = []
             for m in 0..<networks {
-                let params = network.initializeMember(width: N, index: m, inputWidth: points.cols, seed: seed)
-                let e = try EmpiricalNTK(network: member, parameters: params, inputWidth: points.cols)
+                let e = EmpiricalNTK(try network.initializeMember(width: N, index: m, inputWidth: points.cols, seed: seed))
                 errors.append(NTKConvergence.relativeError(try e.kernel(points), ntk))
             }
             let mean = errors.reduce(0, +) / Double(errors.count)

@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// Kernel drift during gradient-descent training, and actual training against the linearised prediction.
@@ -28,15 +29,15 @@ public struct NTKDrift: Sendable {
 
     public init(network: Serial, trainX: Matrix, trainY: Matrix, testX: Matrix? = nil, widths: [Int], networks: Int = 1,
                 steps: Int, recordEvery: Int, learningRate: Double? = nil, seed: UInt64) throws {
-        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw LayerError("widths \(widths), expected positive integers") }
-        guard networks >= 1 else { throw LayerError("networks per width \(networks), expected at least 1") }
-        guard steps >= 1 else { throw LayerError("steps \(steps), expected at least 1") }
-        guard recordEvery >= 1 else { throw LayerError("record interval \(recordEvery), expected at least 1") }
-        if let η = learningRate, !(η > 0 && η.isFinite) { throw LayerError("learning rate \(η), expected a positive number") }
-        guard trainY.rows == trainX.rows else { throw LayerError("\(trainY.rows) targets for \(trainX.rows) training points") }
+        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw InputError("widths \(widths), expected positive integers") }
+        guard networks >= 1 else { throw InputError("networks per width \(networks), expected at least 1") }
+        guard steps >= 1 else { throw InputError("steps \(steps), expected at least 1") }
+        guard recordEvery >= 1 else { throw InputError("record interval \(recordEvery), expected at least 1") }
+        if let η = learningRate, !(η > 0 && η.isFinite) { throw InputError("learning rate \(η), expected a positive number") }
+        guard trainY.rows == trainX.rows else { throw InputError("\(trainY.rows) targets for \(trainX.rows) training points") }
         let O = network.outputWidth(inputWidth: trainX.cols)
-        guard trainY.cols == O else { throw LayerError("targets with \(trainY.cols) columns, the network has \(O) outputs") }
-        if let t = testX, t.cols != trainX.cols { throw LayerError("test points of dimension \(t.cols), expected \(trainX.cols)") }
+        guard trainY.cols == O else { throw InputError("targets with \(trainY.cols) columns, the network has \(O) outputs") }
+        if let t = testX, t.cols != trainX.cols { throw InputError("test points of dimension \(t.cols), expected \(trainX.cols)") }
         self.network = network
         self.trainX = trainX
         self.trainY = trainY
@@ -90,18 +91,16 @@ public struct NTKDrift: Sendable {
         } else {
             let ntk = try network.kernels(trainX).ntkMatrix
             let λmax = try LinearAlgebra.symmetricEigen(ntk).values.max() ?? 0
-            guard λmax > 0 else { throw LayerError("the analytic NTK vanishes on the training points; give --lr") }
+            guard λmax > 0 else { throw InputError("the analytic NTK vanishes on the training points; give --lr") }
             η = n / λmax
         }
         let record = recordedSteps
         var results: [WidthResult] = []
         for N in widths {
-            let member = network.withHiddenWidth(N)
             var loss = [[Double]](), drift = [[Double]](), gap = [[Double]](), flow = [[Double]](), test = [[Double]]()
             var actual0: [Double] = [], linear0: [Double] = []
             for m in 0..<networks {
-                let params = network.initializeMember(width: N, index: m, inputWidth: trainX.cols, seed: seed)
-                var gd = try MSEGradientDescent(network: member, parameters: params, inputWidth: trainX.cols)
+                var gd = MSEGradientDescent(try network.initializeMember(width: N, index: m, inputWidth: trainX.cols, seed: seed))
                 let e0 = gd.ntk
                 let k0 = try e0.kernel(trainX)
                 let norm0 = LinearizedTraining.flatten(k0).frobeniusNorm
@@ -120,7 +119,7 @@ public struct NTKDrift: Sendable {
                     let e = gd.ntk
                     let f = e.outputs(trainX)
                     guard f.data.allSatisfy(\.isFinite) else {
-                        throw LayerError("outputs became non-finite at step \(k) (width \(N)); lower the learning rate (\(η))")
+                        throw InputError("outputs became non-finite at step \(k) (width \(N)); lower the learning rate (\(η))")
                     }
                     let kt = LinearizedTraining.flatten(try e.kernel(trainX))
                     d.append((kt - LinearizedTraining.flatten(k0)).frobeniusNorm / norm0)

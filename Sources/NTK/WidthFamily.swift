@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 extension Serial {
@@ -14,8 +15,8 @@ extension Serial {
 
     /// Parameters of network `index` (Philox stream `index`) of the width-`width` member of the family,
     /// seeded by (seed, width) so that widths and networks draw independent numbers.
-    public func initializeMember(width: Int, index: Int, inputWidth: Int, seed: UInt64) -> [LayerParameters] {
+    public func initializeMember(width: Int, index: Int, inputWidth: Int, seed: UInt64) throws -> Network {
         var rng = RandomStream(seed: deriveSeed(seed, UInt64(width)), stream: UInt64(index))
-        return withHiddenWidth(width).initialize(inputWidth: inputWidth, using: &rng)
+        return try Network(withHiddenWidth(width), inputWidth: inputWidth, using: &rng)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// Losses on a `NeuralTorusMetric`, integrated by a `TorusQuadrature` (∫ ≈ Σ_p w_p ·):
@@ -178,7 +179,7 @@ extension NeuralTorusMetric {
         let cl = q.weight * pow(s, alpha) / D
         let cm = loss == .perelman ? -q.weight * pow(s, alpha) * N / (D * D) : 0
         let cv = alpha == 0 ? 0 : -q.weight * (2 * alpha / Double(n)) * pow(s, alpha) * raw / V
-        var adj = JetBufferPool.shared.take(jet.data.count)
+        var adj = [Double](repeating: 0, count: jet.data.count)
         jet.data.withUnsafeBufferPointer { ob in
             tgt.withUnsafeBufferPointer { tb in
                 adj.withUnsafeMutableBufferPointer { ab in
@@ -191,7 +192,7 @@ extension NeuralTorusMetric {
             }
         }
         result.gradient = network.parameterGradient(tape: tape!, outputAdjoint: adj)
-        JetBufferPool.shared.give(Array(tape!.inputs.dropFirst()) + tape!.preactivations)
+        tape!.recycle()
         return result
     }
 }

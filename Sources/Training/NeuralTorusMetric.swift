@@ -1,35 +1,44 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// A Riemannian metric on Tⁿ (n = 2, 3) given by a network: g(x) = G(h(φ(x))) with φ the periodic
-/// embedding (`TorusEmbedding`), h an `MLP` and G a `MetricParametrization`. With `dilaton` the network has one
-/// more output, a scalar f(x) (Perelman's F). Curvature comes from the network's second-order jets in x.
+/// embedding (`TorusEmbedding`), h a `Network` and G a `MetricParametrization` — a `MetricNetwork`, plus what
+/// training needs: with `dilaton` the network has one more output, a scalar f(x) (Perelman's F), and the reference
+/// of `additive` is a formula u_ref (`TorusExpression`, r = e^{u_ref}). Curvature comes from the network's
+/// second-order jets in x.
 public struct NeuralTorusMetric: Sendable {
-    public let dimension: Int
-    public let parametrization: MetricParametrization
-    public let embedding: TorusEmbedding
-    public let dilaton: Bool
-    public var network: MLP
+    /// The metric network (embedding, network, parametrisation, reference); what `MetricNTK` differentiates.
+    public var metricNetwork: MetricNetwork
     /// The reference metric e^{u_ref(x)}δ of the `additive` parametrisation (nil: flat δ), with exact jets.
     public let reference: TorusExpression?
+
+    public var dimension: Int { metricNetwork.dimension }
+    public var parametrization: MetricParametrization { metricNetwork.parametrization }
+    public var embedding: TorusEmbedding { metricNetwork.embedding! }
+    public var dilaton: Bool { metricNetwork.extraOutputs == 1 }
+    /// The network h; its parameters are what training moves.
+    public var network: Network {
+        get { metricNetwork.network }
+        set { metricNetwork.network = newValue }
+    }
 
     /// Outputs that build the metric (the dilaton, if any, is the next one).
     public var metricOutputs: Int { parametrization.outputCount(dimension: dimension) }
 
-    public init(dimension n: Int, parametrization: MetricParametrization, spec: MLPSpec, harmonics: Int,
+    /// A torus metric whose network `architecture` (on the 2nK embedding features) draws its parameters from
+    /// stream 0 of `seed`.
+    public init(dimension n: Int, parametrization: MetricParametrization, architecture: Serial, harmonics: Int,
                 dilaton: Bool = false, reference: TorusExpression? = nil, seed: UInt64) throws {
-        guard n == 2 || n == 3 else { throw InputError("--dim \(n), expected 2 or 3") }
+        guard n == 2 || n == 3 else { throw InputError("torus dimension \(n), expected 2 or 3") }
         let emb = try TorusEmbedding(dimension: n, harmonics: harmonics)
-        let need = parametrization.outputCount(dimension: n) + (dilaton ? 1 : 0)
-        guard spec.outputWidth == need else {
-            throw InputError("network '\(spec)' has \(spec.outputWidth) outputs; a \(parametrization.rawValue) metric on T^\(n)\(dilaton ? " with a dilaton" : "") needs \(need)")
-        }
-        if reference != nil && parametrization != .additive {
-            throw InputError("a reference metric needs --metric additive, not \(parametrization.rawValue)")
-        }
         if let r = reference, r.dimension != n { throw InputError("reference '\(r)' is a formula on T^\(r.dimension), expected T^\(n)") }
-        dimension = n; self.parametrization = parametrization; embedding = emb; self.dilaton = dilaton; self.reference = reference
-        network = try MLP(spec: spec, inputWidth: emb.width, seed: seed)
+        let network = try Network(architecture, inputWidth: emb.width, seed: seed)
+        var jet: (@Sendable ([Double]) -> PointJet)? = nil
+        if let r = reference { jet = { (x: [Double]) -> PointJet in PointJet.exp(r.jet(x)) } }
+        metricNetwork = try MetricNetwork(dimension: n, parametrization: parametrization, embedding: emb, network: network,
+                                          reference: jet, extraOutputs: dilaton ? 1 : 0)
+        self.reference = reference
     }
 
     /// Geometry at the rows of x [P, n]: g [P, n, n], Γ^k_ij [P, n, n, n] (k first), R_abcd [P, n⁴], Ric [P, n, n],
@@ -41,7 +50,7 @@ public struct NeuralTorusMetric: Sendable {
 
     /// Jets of the reference conformal factor e^{u_ref} at the rows of x (nil without a reference).
     func referenceJets(_ x: Matrix) -> [PointJet]? {
-        reference.map { r in (0..<x.rows).map { PointJet.exp(r.jet(x.row($0))) } }
+        metricNetwork.reference.map { r in (0..<x.rows).map { r(x.row($0)) } }
     }
 
     /// Output jet of the network at x (order 2), [B·P, O].

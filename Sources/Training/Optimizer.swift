@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// First-order optimisers over a flat parameter vector, with their state (for checkpoints).

@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 
 /// Curvature of a metric at one point from g_ij, ∂_k g_ij and ∂_k∂_l g_ij (n ≤ 3), and the reverse pass of a
 /// scalar built from it. Conventions (Landau–Lifshitz §92; positive on spheres):

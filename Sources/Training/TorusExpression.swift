@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// A scalar function on Tⁿ written as a formula, e.g. `u = 0.5*cos(x) + 0.2*sin(2*y)`.

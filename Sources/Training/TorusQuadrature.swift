@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// Quadrature on Tⁿ = [0, 2π)ⁿ: ∫ f dⁿx ≈ Σ_p w_p f(x_p).

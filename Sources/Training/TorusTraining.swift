@@ -1,11 +1,14 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// Everything that defines a torus-metric training run (`nntheory train torus`).
 public struct TorusTrainingConfig: Codable, Sendable, Equatable {
     public var dimension = 2
     public var metric: MetricParametrization = .conformal
-    public var net = "Dense(32) Tanh Dense(32) Tanh Dense(1)"
+    /// The network h, a SPEC string (`NetworkSpec`), with `parameterization` for Dense layers that name none.
+    public var net = TorusTrainingConfig.defaultNet(outputs: 1)
+    public var parameterization: Dense.Parameterization = .ntk
     public var harmonics = 2
     public var loss: CurvatureLoss = .scalar2
     /// Defining function of the starting metric g* = e^{u}δ (`u = …`), fitted first by the MSE loss.
@@ -34,6 +37,49 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The default network of torus metrics with `outputs` outputs: two hidden tanh layers of width 32, standard
+    /// parameterisation with trainable biases starting at 0 (written out, so the SPEC means the same in every command).
+    public static func defaultNet(outputs: Int) -> String {
+        let d = "b_std=0, parameterization=standard"
+        return "Dense(32, \(d)) Tanh Dense(32, \(d)) Tanh Dense(\(outputs), \(d))"
+    }
+
+    /// The network's architecture: `net` parsed with `parameterization` as the Dense layers' default.
+    public func architecture() throws -> Serial {
+        try NetworkSpec.parse(net, defaultParameterization: parameterization)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dimension, metric, net, parameterization, harmonics, loss, initExpression, reference, initSteps, initRate, points, batch, steps
+        case rate, optimizer, schedule, seed, checkpointEvery, evalSide, snapshotEvery, volumeConstraint
+    }
+
+    /// Decodes a configuration; a missing `parameterization` (runs written before it existed) reads as `ntk`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dimension = try c.decode(Int.self, forKey: .dimension)
+        metric = try c.decode(MetricParametrization.self, forKey: .metric)
+        net = try c.decode(String.self, forKey: .net)
+        parameterization = try c.decodeIfPresent(Dense.Parameterization.self, forKey: .parameterization) ?? .ntk
+        harmonics = try c.decode(Int.self, forKey: .harmonics)
+        loss = try c.decode(CurvatureLoss.self, forKey: .loss)
+        initExpression = try c.decodeIfPresent(String.self, forKey: .initExpression)
+        reference = try c.decodeIfPresent(String.self, forKey: .reference)
+        initSteps = try c.decode(Int.self, forKey: .initSteps)
+        initRate = try c.decode(Double.self, forKey: .initRate)
+        points = try c.decode(Int.self, forKey: .points)
+        batch = try c.decode(Int.self, forKey: .batch)
+        steps = try c.decode(Int.self, forKey: .steps)
+        rate = try c.decode(Double.self, forKey: .rate)
+        optimizer = try c.decode(OptimizerKind.self, forKey: .optimizer)
+        schedule = try c.decode(String.self, forKey: .schedule)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
+        evalSide = try c.decode(Int.self, forKey: .evalSide)
+        snapshotEvery = try c.decode(Int.self, forKey: .snapshotEvery)
+        volumeConstraint = try c.decode(Bool.self, forKey: .volumeConstraint)
+    }
+
     /// Checks ranges; errors are one line naming the option and value.
     public func validate() throws {
         guard dimension == 2 || dimension == 3 else { throw InputError("--dim \(dimension), expected 2 or 3") }
@@ -48,7 +94,7 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
         guard snapshotEvery >= 0 else { throw InputError("--snapshot-every \(snapshotEvery), expected ≥ 0") }
         guard harmonics >= 1 && harmonics <= 64 else { throw InputError("--harmonics \(harmonics), expected 1…64") }
         _ = try LearningRateSchedule.parse(schedule)
-        _ = try MLPSpec.parse(net)
+        _ = try architecture()
         if let e = initExpression { _ = try TorusExpression(e, dimension: dimension) }
         if let r = reference {
             guard metric == .additive else { throw InputError("--reference needs --metric additive, not \(metric.rawValue)") }
@@ -105,7 +151,7 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 public final class TorusTrainer {
     public let config: TorusTrainingConfig
     public private(set) var model: NeuralTorusMetric
-    public let spec: MLPSpec
+    public let architecture: Serial
     public let schedule: LearningRateSchedule
     public let initTarget: TorusExpression?
     public let grid: TorusQuadrature?
@@ -125,12 +171,10 @@ public final class TorusTrainer {
     public init(config: TorusTrainingConfig, parameters: [Double]? = nil, volumeTarget: Double? = nil) throws {
         try config.validate()
         self.config = config
-        spec = try MLPSpec.parse(config.net)
+        architecture = try config.architecture()
         schedule = try LearningRateSchedule.parse(config.schedule)
         initTarget = try config.initExpression.map { try TorusExpression($0, dimension: config.dimension) }
-        model = try NeuralTorusMetric(dimension: config.dimension, parametrization: config.metric, spec: spec,
-                                      harmonics: config.harmonics, dilaton: config.loss == .perelman,
-                                      reference: try config.reference.map { try TorusExpression($0, dimension: config.dimension) }, seed: config.seed)
+        model = try config.model()
         grid = TorusQuadrature.gridSide(points: config.points, dimension: config.dimension)
             .map { TorusQuadrature.grid(dimension: config.dimension, side: $0) }
         evalGrid = TorusQuadrature.grid(dimension: config.dimension, side: config.evalSide)
@@ -309,15 +353,8 @@ public final class TorusTrainer {
         try NPY.write(losses, to: root.appendingPathComponent("loss.npy"))
         if !initLosses.isEmpty { try NPY.write(initLosses, to: root.appendingPathComponent("init_loss.npy")) }
         let pdir = root.appendingPathComponent("params")
-        try FileManager.default.createDirectory(at: pdir, withIntermediateDirectories: true)
-        let th = model.network.parameters
-        try NPY.write(th, to: pdir.appendingPathComponent("theta.npy"))
-        let ws = model.network.widths
-        for l in 0..<spec.layers.count {
-            let w = model.network.weightOffsets[l], b = model.network.biasOffsets[l]
-            try NPY.write(Matrix(rows: ws[l], cols: ws[l + 1], data: Array(th[w..<(w + ws[l] * ws[l + 1])])), to: pdir.appendingPathComponent("p\(l)_W.npy"))
-            try NPY.write(Array(th[b..<(b + ws[l + 1])]), to: pdir.appendingPathComponent("p\(l)_b.npy"))
-        }
+        try ParameterIO.save(model.network, to: pdir)
+        try NPY.write(model.network.parameters, to: pdir.appendingPathComponent("theta.npy"))
         try NPY.write(NDArray(evalGrid.points), to: root.appendingPathComponent("snapshots").appendingPathComponent("grid.npy"))
         try JSONOutput.write(snapshots, to: root.appendingPathComponent("snapshots").appendingPathComponent("index.json"))
         var plot = SVGPlot(title: "\(config.loss.rawValue) loss, \(config.metric.rawValue) metric on T^\(config.dimension)", xLabel: "step", yLabel: "loss", logY: true)

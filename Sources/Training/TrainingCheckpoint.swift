@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 
 /// A training checkpoint: everything a run needs to continue bit-identically — parameters, optimiser state,

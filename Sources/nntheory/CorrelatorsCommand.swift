@@ -1,6 +1,7 @@
 import ArgumentParser
 import Ensembles
 import Foundation
+import Networks
 import NumericCore
 
 struct CorrelatorsCommand: ParsableCommand {
@@ -76,7 +77,7 @@ struct CorrelatorsCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "mlp: number of hidden layers, each of width N.")
     var depth: Int = 2
 
-    @Option(help: "mlp: activation (relu, erf, tanh, gelu, sin, cos, identity, softplus, sigmoid).")
+    @Option(help: "mlp: activation in SPEC syntax (relu, erf, tanh, gelu, sin, cos, softplus, sigmoid, Erf(a=2), …; see docs/networks.md).")
     var activation: String = "relu"
 
     @Option(help: "mlp: ntk | standard parameterisation (same function-space distribution).")
@@ -115,11 +116,8 @@ struct CorrelatorsCommand: ParsableCommand {
             e.cutoff = cutoff
             e.sigmaA = sigmaA
             e.depth = depth
-            guard let act = Activation(rawValue: activation) else {
-                throw InputError("--activation '\(activation)' is unknown, expected one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            e.activation = act
-            guard let par = Parameterization(rawValue: parameterization) else {
+            e.activation = try naming("--activation") { try NetworkSpec.activation(activation) }
+            guard let par = Dense.Parameterization(rawValue: parameterization) else {
                 throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
             }
             e.parameterization = par

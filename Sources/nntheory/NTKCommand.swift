@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NTK
+import Networks
 import NumericCore
 
 /// `nntheory ntk`: the empirical NTK (default subcommand `compute`), its convergence with width, its drift
@@ -45,8 +46,7 @@ struct NTKComputeCommand: ParsableCommand {
             try prepareOutputDirectory(out)
             let (serial, a, b) = try input.resolve()
             let dir = URL(fileURLWithPath: out)
-            let parameters = try source.resolve(serial, inputWidth: a.cols, saveTo: dir)
-            let e = try EmpiricalNTK(network: serial, parameters: parameters, inputWidth: a.cols)
+            let e = EmpiricalNTK(try source.resolve(serial, inputWidth: a.cols, saveTo: dir))
             let k = try e.kernel(a, b, trace: trace)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))

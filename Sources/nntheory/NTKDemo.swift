@@ -1,5 +1,6 @@
 import Foundation
 import NTK
+import Networks
 import NumericCore
 
 /// Demo section: the empirical NTK of a depth-3 ReLU network converging to the analytic NTK as the width grows,

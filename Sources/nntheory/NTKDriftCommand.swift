@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NTK
+import Networks
 import NumericCore
 
 struct NTKDriftCommand: ParsableCommand {

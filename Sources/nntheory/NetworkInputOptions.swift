@@ -1,40 +1,61 @@
 import ArgumentParser
 import Foundation
 import NTK
+import Networks
 import NumericCore
 
 /// The network SPEC and its default parameterisation, shared by the kernel and ntk commands.
 struct NetworkOptions: ParsableArguments {
-    @Option(help: "Network SPEC in neural-tangents' vocabulary, layers separated by spaces (see `nntheory kernel --help`).")
-    var net: String
+    @Option(help: "Network SPEC, layers separated by spaces (the grammar: docs/networks.md or `nntheory kernel --help`).")
+    var net: String?
 
     @Option(help: "Default parameterisation of Dense layers: ntk | standard.")
     var parameterization: String = "ntk"
 
     /// The parsed network; a one-line error for a bad SPEC or parameterisation.
     func resolve() throws -> Serial {
-        guard let par = Dense.Parameterization(rawValue: parameterization) else {
+        guard let net else { throw InputError("missing --net SPEC, expected layers like 'Dense(512) Relu Dense(1)'") }
+        return try naming("--net") { try NetworkSpec.parse(net, defaultParameterization: try defaultParameterization()) }
+    }
+
+    /// The parameterisation of Dense layers that name none.
+    func defaultParameterization() throws -> Dense.Parameterization {
+        guard let par = Dense.Parameterization(rawValue: parameterization.lowercased()) else {
             throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
         }
-        return try NetworkSpec.parse(net, defaultParameterization: par)
+        return par
     }
 }
 
-/// Options shared by the kernel commands: the network and the two point sets.
-struct NetworkInputOptions: ParsableArguments {
-    @OptionGroup var network: NetworkOptions
-
+/// The two point sets of the kernel commands.
+struct PointOptions: ParsableArguments {
     @Option(name: .customLong("x"), parsing: .unconditional, help: "First point set: .npy [P1, d] or inline rows '1,0;0,1'.")
     var x1: String
 
     @Option(name: .customLong("x2"), parsing: .unconditional, help: "Second point set (default: the first).")
     var x2: String?
 
+    /// The two point sets (the second nil when not given); one-line errors naming the option.
+    func resolve() throws -> (x1: Matrix, x2: Matrix?) {
+        let a = try naming("--x") { try PointSet.parse(x1) }
+        let b = try x2.map { spec in try naming("--x2") { try PointSet.parse(spec, dimension: a.cols) } }
+        return (a, b)
+    }
+}
+
+/// Options shared by the kernel commands: the network (required) and the two point sets.
+struct NetworkInputOptions: ParsableArguments {
+    @OptionGroup var network: NetworkOptions
+    @OptionGroup var points: PointOptions
+
+    func validate() throws {
+        if network.net == nil { throw ValidationError("Missing expected argument '--net <net>'") }
+    }
+
     /// The parsed network and point sets; one-line errors for each bad value.
     func resolve() throws -> (network: Serial, x1: Matrix, x2: Matrix?) {
         let serial = try network.resolve()
-        let a = try naming("--x") { try PointSet.parse(x1) }
-        let b = try x2.map { spec in try naming("--x2") { try PointSet.parse(spec, dimension: a.cols) } }
+        let (a, b) = try points.resolve()
         return (serial, a, b)
     }
 }
@@ -48,11 +69,10 @@ struct ParameterSourceOptions: ParsableArguments {
     @Option(help: "Directory of parameters in neural-tangents' layout (p{i}_W.npy [fan_in, fan_out], p{i}_b.npy [1, fan_out]).")
     var params: String?
 
-    func resolve(_ serial: Serial, inputWidth: Int, saveTo dir: URL) throws -> [LayerParameters] {
+    func resolve(_ serial: Serial, inputWidth: Int, saveTo dir: URL) throws -> Network {
         switch (seed, params) {
         case (let s?, nil):
-            var rng = RandomStream(seed: s, stream: 0)
-            let p = serial.initialize(inputWidth: inputWidth, using: &rng)
+            let p = try Network(serial, inputWidth: inputWidth, seed: s)
             try ParameterIO.save(p, to: dir.appendingPathComponent("params"))
             return p
         case (nil, let p?):

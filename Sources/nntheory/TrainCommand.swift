@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Networks
 import NumericCore
 import Training
 
@@ -19,7 +20,7 @@ struct TrainTorusCommand: ParsableCommand {
         discussion: """
         The metric g(x) on T^n = [0, 2π)^n is built from a network of the periodic features cos(k x_j), sin(k x_j),
         k = 1…--harmonics: conformal g = e^u δ (1 output), ldl g = L D Lᵀ with D = e^d (n(n+1)/2 outputs, positive
-        definite), additive g = g_ref + h (n(n+1)/2 outputs, the upper triangle; g_ref = δ or --reference "u = EXPR"
+        definite), components g_ij = h (n(n+1)/2 outputs), additive g = g_ref + h (n(n+1)/2 outputs, the upper triangle; g_ref = δ or --reference "u = EXPR"
         for e^u δ, with exact derivatives of the formula). Curvature comes from the network's
         exact second derivatives in x (Taylor jets), the parameter gradient from the reverse pass through them.
 
@@ -34,8 +35,8 @@ struct TrainTorusCommand: ParsableCommand {
 
         Writes to DIR: loss.npy (one value per step), init_loss.npy (the fit), snapshots/g_SSSSSSSS.npy [M, n, n]
         (g on the --eval-grid grid, snapshots/grid.npy, at main steps 0, every --snapshot-every and the last;
-        snapshots/index.json gives step, t = η·step, ∫R² dV and the volume of each), params/ (theta.npy and
-        p{l}_W.npy [fan_in, fan_out], p{l}_b.npy per Dense layer), loss.svg, summary.json, and checkpoints/
+        snapshots/index.json gives step, t = η·step, ∫R² dV and the volume of each), params/ (theta.npy and, in
+        neural-tangents' layout, p{i}_W.npy [fan_in, fan_out], p{i}_b.npy for the layer at SPEC position i), loss.svg, summary.json, and checkpoints/
         every --checkpoint-every steps (parameters, optimiser state, step counter = random-stream counter).
         --resume continues from the newest checkpoint in DIR up to --steps; the result is bit-identical to an
         uninterrupted run. A loss, gradient or metric that stops being finite ends the run with an error naming
@@ -57,11 +58,10 @@ struct TrainTorusCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Torus dimension n (2 or 3).")
     var dim: Int = 2
 
-    @Option(help: "Metric parametrisation: conformal, ldl or additive.")
+    @Option(help: "Metric parametrisation: conformal, ldl, components or additive.")
     var metric: String = "conformal"
 
-    @Option(help: "Network SPEC, e.g. 'Dense(32) Tanh Dense(32) Tanh Dense(1)' (default: that, with the outputs the metric needs).")
-    var net: String?
+    @OptionGroup var network: NetworkOptions
 
     @Option(help: "Loss: scalar2, ricci2, perelman or mse.")
     var loss: String = "scalar2"
@@ -125,8 +125,8 @@ struct TrainTorusCommand: ParsableCommand {
             try prepareOutputDirectory(out)
             var c = TorusTrainingConfig()
             c.dimension = dim
-            guard let m = MetricParametrization(rawValue: metric.lowercased()) else {
-                throw InputError("--metric '\(metric)', expected conformal, ldl or additive")
+            guard let m = MetricParametrization(rawValue: metric.lowercased()), m.supportsRealCoordinates else {
+                throw InputError("--metric '\(metric)', expected conformal, ldl, components or additive")
             }
             guard let l = CurvatureLoss(rawValue: loss.lowercased()) else {
                 throw InputError("--loss '\(loss)', expected ricci2, scalar2, perelman or mse")
@@ -137,7 +137,8 @@ struct TrainTorusCommand: ParsableCommand {
             guard dim == 2 || dim == 3 else { throw InputError("--dim \(dim), expected 2 or 3") }
             c.metric = m; c.loss = l; c.optimizer = o
             let outputs = m.outputCount(dimension: dim) + (l == .perelman ? 1 : 0)
-            c.net = net ?? "Dense(32) Tanh Dense(32) Tanh Dense(\(outputs))"
+            c.net = network.net ?? TorusTrainingConfig.defaultNet(outputs: outputs)
+            c.parameterization = try network.defaultParameterization()
             c.harmonics = harmonics
             c.initExpression = `init`
             c.reference = reference

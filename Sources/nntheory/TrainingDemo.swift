@@ -1,4 +1,5 @@
 import Foundation
+import Networks
 import NumericCore
 import Training
 
@@ -12,7 +13,7 @@ enum TrainingDemo: DemoSection {
         var c = TorusTrainingConfig()
         c.dimension = 2
         c.metric = .conformal
-        c.net = "Dense(32) Tanh Dense(32) Tanh Dense(1)"
+        c.net = TorusTrainingConfig.defaultNet(outputs: 1)
         c.initExpression = "u = 0.5*cos(x) + 0.2*sin(2*y)"
         c.initSteps = 300
         c.points = 576          // 24² grid

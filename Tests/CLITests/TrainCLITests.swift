@@ -3,7 +3,7 @@ import Testing
 
 /// `nntheory train torus`: output files numpy loads, bit-identical --resume, one-line errors.
 @Suite struct TrainCLITests {
-    static let base = ["train", "torus", "--dim", "2", "--metric", "conformal", "--net", "Dense(8) Tanh Dense(8) Tanh Dense(1)",
+    static let base = ["train", "torus", "--dim", "2", "--metric", "conformal", "--net", "Dense(8, b_std=0) Tanh Dense(8, b_std=0) Tanh Dense(1, b_std=0)", "--parameterization", "standard",
                        "--loss", "scalar2", "--init", "u = 0.5*cos(x) + 0.2*sin(2*y)", "--init-steps", "10", "--points", "144",
                        "--lr", "0.01", "--optimizer", "adam", "--seed", "3", "--eval-grid", "16"]
 
@@ -26,7 +26,8 @@ import Testing
             assert np.allclose(g, np.swapaxes(g, 1, 2)) and np.all(g[:, 0, 1] == 0) and np.all(g[:, 0, 0] > 0)
         assert np.load(d + '/snapshots/grid.npy').shape == (256, 2)
         th = np.load(d + '/params/theta.npy'); assert th.shape == (8 * 8 + 8 + 8 * 8 + 8 + 8 + 1,), th.shape
-        assert np.load(d + '/params/p0_W.npy').shape == (8, 8) and np.load(d + '/params/p2_b.npy').shape == (1,)
+        assert np.load(d + '/params/p0_W.npy').shape == (8, 8) and np.load(d + '/params/p4_b.npy').shape == (1, 1)
+        assert np.array_equal(np.concatenate([np.load(d + '/params/p%d_%s.npy' % (i, w)).ravel() for i in (0, 2, 4) for w in 'Wb']), th)
         s = json.load(open(d + '/summary.json'))
         assert abs(s['scalar2Reduction'] - idx[0]['scalar2'] / idx[-1]['scalar2']) < 1e-12 * s['scalar2Reduction']
         assert s['finalLoss'] < s['initialLoss'] and abs(s['volumeRelativeChange']) < 1e-3
@@ -51,7 +52,7 @@ import Testing
         let r3 = try CLI.run(Self.base + extra + ["--steps", "30", "--out", b, "--resume"])
         #expect(r3.status == 0, "\(r3.stderr)")
         #expect(r3.stderr.contains("resuming from step 20"))
-        for f in ["params/theta.npy", "params/p1_W.npy", "loss.npy", "init_loss.npy", "snapshots/g_00000030.npy", "snapshots/index.json"] {
+        for f in ["params/theta.npy", "params/p2_W.npy", "loss.npy", "init_loss.npy", "snapshots/g_00000030.npy", "snapshots/index.json"] {
             let da = try Data(contentsOf: URL(fileURLWithPath: a + "/" + f)), db = try Data(contentsOf: URL(fileURLWithPath: b + "/" + f))
             #expect(da == db, "\(f) differs")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ensembles
+@testable import Networks
 @testable import NumericCore
 
 @Suite struct ExactCorrelatorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ensembles
+@testable import Networks
 @testable import NumericCore
 
 @Suite struct MonteCarloTests {
@@ -58,7 +59,7 @@ import Testing
     /// A deep ReLU net at large width against its NNGP kernel (2-point function; finite-width bias of the
     /// 2-point function of a 2-hidden-layer net is O(1/N), far below the error bar here).
     @Test func deepNetTwoPointFunctionMatchesNNGP() {
-        let net = DeepNetwork(inputDimension: 2, hiddenWidths: [64, 64], activation: .relu, sigmaW: 1.4, sigmaB: 0.3)
+        let net = DeepNetwork(inputDimension: 2, hiddenWidths: [64, 64], activation: .abRelu(a: 0, b: 1), sigmaW: 1.4, sigmaB: 0.3)
         let e = DeepNetEnsemble(network: net)
         let pts = Matrix(rows: 2, cols: 2, data: [1, 0, 0.6, 0.8])
         let acc = EnsembleRunner.accumulate(e, points: pts, maxOrder: 2, plan: EnsemblePlan(networks: 20_000, chunks: 10, seed: 1))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ensembles
+@testable import Networks
 @testable import NumericCore
 
 /// θ ~ N(0, 1) in one dimension, for testing the density abstraction.

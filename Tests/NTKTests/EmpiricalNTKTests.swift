@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NTK
+@testable import Networks
 @testable import NumericCore
 
 @Suite struct EmpiricalNTKTests {
@@ -12,8 +13,7 @@ import Testing
         let net = try NetworkSpec.parse(spec)
         var rng = RandomStream(seed: seed, stream: 0)
         let x = Matrix(rows: 4, cols: 3, data: (0..<12).map { _ in rng.normal() })
-        let p = net.initialize(inputWidth: 3, using: &rng)
-        return (try EmpiricalNTK(network: net, parameters: p, inputWidth: 3), x)
+        return (EmpiricalNTK(try Network(net, inputWidth: 3, using: &rng)), x)
     }
 
     /// The backpropagated Jacobian against central differences of the outputs in every stored parameter
@@ -30,7 +30,7 @@ import Testing
                     func shifted(_ h: Double) -> Matrix {
                         var q = e.parameters
                         if isBias { q[l].bias![k] += h } else { q[l].weight!.data[k] += h }
-                        return e.network.apply(q, x)
+                        return e.network.architecture.apply(q, x)
                     }
                     let h = 1e-6
                     let fd = shifted(h) - shifted(-h)
@@ -81,7 +81,7 @@ import Testing
         let M = 2000
         var s = [Double](repeating: 0, count: 36), s2 = s
         for _ in 0..<M {
-            let e = try EmpiricalNTK(network: net, parameters: net.initialize(inputWidth: 2, using: &rng), inputWidth: 2)
+            let e = EmpiricalNTK(try Network(net, inputWidth: 2, using: &rng))
             let k = try e.kernel(x)
             for i in 0..<36 { s[i] += k.data[i]; s2[i] += k.data[i] * k.data[i] }
         }
@@ -97,13 +97,13 @@ import Testing
         let (e, x) = try Self.setup(Self.specs[0])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nnt-params-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try ParameterIO.save(e.parameters, to: dir)
+        try ParameterIO.save(e.network, to: dir)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("p2_W.npy").path))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("p1_W.npy").path))
-        let loaded = try ParameterIO.load(for: e.network, inputWidth: 3, from: dir)
-        #expect(loaded == e.parameters)
+        let loaded = try ParameterIO.load(for: e.network.architecture, inputWidth: 3, from: dir)
+        #expect(loaded.parameters == e.network.parameters)
         // Wrong input width: a one-line error naming the file and both shapes.
-        do { _ = try ParameterIO.load(for: e.network, inputWidth: 4, from: dir); Issue.record("accepted") } catch {
+        do { _ = try ParameterIO.load(for: e.network.architecture, inputWidth: 4, from: dir); Issue.record("accepted") } catch {
             #expect("\(error)".contains("p0_W.npy") && "\(error)".contains("[3, 7]") && "\(error)".contains("[4, 7]"))
         }
         // The same files under a SPEC without biases: the stray p0_b.npy is refused, naming it.

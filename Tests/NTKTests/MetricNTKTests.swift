@@ -1,43 +1,41 @@
 import Foundation
 import Testing
 @testable import NTK
+@testable import Networks
 @testable import NumericCore
 
 @Suite struct MetricNTKTests {
+    /// A metric network on ℝⁿ (no embedding) with parametrisation `par`; the reference factor r(x) = 1 + x₀² for
+    /// `additive`.
     static func model(_ par: MetricParametrization, n: Int = 2, seed: UInt64 = 2) throws -> (MetricNTK, Matrix) {
-        let O = MetricParametrization.outputCount(dimension: n)
+        let O = par.outputCount(dimension: n)
         let net = try NetworkSpec.parse("Dense(6, W_std=1.2, b_std=0.3) Tanh Dense(\(O), W_std=0.8, b_std=0.2)")
         var rng = RandomStream(seed: seed, stream: 0)
-        let x = Matrix(rows: 3, cols: 2, data: (0..<6).map { _ in rng.normal() })
-        let e = try EmpiricalNTK(network: net, parameters: net.initialize(inputWidth: 2, using: &rng), inputWidth: 2)
-        return (try MetricNTK(empirical: e, dimension: n, parametrization: par), x)
+        let x = Matrix(rows: 3, cols: n, data: (0..<(3 * n)).map { _ in rng.normal() })
+        let network = try Network(net, inputWidth: n, using: &rng)
+        var reference: (@Sendable ([Double]) -> PointJet)? = nil
+        if par == .additive { reference = { x in var j = PointJet(); j.v = 1 + x[0] * x[0]; return j } }
+        let mn = try MetricNetwork(dimension: n, parametrization: par, embedding: nil, network: network, reference: reference)
+        return (MetricNTK(mn), x)
     }
 
-    static let parametrizations: [(String, MetricParametrization)] = [
-        ("components", .components), ("ldl", .ldl),
-        ("additive", .additive(reference: { x in [1 + x[0] * x[0], 0.1, 0.1, 2] })),
-    ]
+    static let parametrizations: [MetricParametrization] = [.components, .ldl, .additive, .conformal]
 
-    /// Θ^g from the chain rule against Σ_I of central differences of g in every stored parameter.
-    @Test(arguments: [0, 1, 2]) func chainRuleMatchesFiniteDifferences(which: Int) throws {
-        let (name, par) = Self.parametrizations[which]
+    /// Θ^g from the chain rule against Σ_I of central differences of g in every stored parameter θ_I.
+    @Test(arguments: [0, 1, 2, 3]) func chainRuleMatchesFiniteDifferences(which: Int) throws {
+        let par = Self.parametrizations[which], name = par.rawValue
         let (m, x) = try Self.model(par)
         let theta = try m.kernel(x)
         let n = 2, P = 3
         var grads: [[Double]] = []    // per parameter: ∂g over (p, i, j)
-        for (l, p) in m.empirical.parameters.enumerated() {
-            for isBias in [false, true] {
-                for k in 0..<(isBias ? (p.bias?.count ?? 0) : (p.weight?.data.count ?? 0)) {
-                    func g(_ h: Double) -> [Double] {
-                        var q = m.empirical.parameters
-                        if isBias { q[l].bias![k] += h } else { q[l].weight!.data[k] += h }
-                        let e = try! EmpiricalNTK(network: m.empirical.network, parameters: q, inputWidth: 2)
-                        return try! MetricNTK(empirical: e, dimension: n, parametrization: par).metrics(x).data
-                    }
-                    let h = 1e-6
-                    grads.append(zip(g(h), g(-h)).map { ($0 - $1) / (2 * h) })
-                }
+        for k in 0..<m.metricNetwork.network.parameterCount {
+            func g(_ h: Double) -> [Double] {
+                var q = m.metricNetwork
+                q.network.parameters[k] += h
+                return q.metrics(x).data
             }
+            let h = 1e-6
+            grads.append(zip(g(h), g(-h)).map { ($0 - $1) / (2 * h) })
         }
         let scale = theta.data.map(abs).max()!
         for p in 0..<P { for q in 0..<P { for i in 0..<n { for j in 0..<n { for k in 0..<n { for l in 0..<n {
@@ -57,7 +55,7 @@ import Testing
         }
         // The map itself in closed form from the outputs h = (L₁₀, L₂₀, L₂₁, log D₀, log D₁, log D₂):
         // det g = exp(Σ log D), g₀₀ = D₀, g₁₀ = L₁₀D₀, g₁₁ = L₁₀²D₀ + D₁, g₂₁ = L₂₀L₁₀D₀ + L₂₁D₁.
-        let h = m.empirical.outputs(x)
+        let h = m.metricNetwork.network.outputs(x)
         for p in 0..<3 {
             let gp = Matrix(rows: 3, cols: 3, data: Array(g.data[(p * 9)..<((p + 1) * 9)]))
             let (l10, l20, l21) = (h[p, 0], h[p, 1], h[p, 2])
@@ -81,8 +79,8 @@ import Testing
         let M = 3000, size = 4 * 16
         var s = [Double](repeating: 0, count: size), s2 = s
         for _ in 0..<M {
-            let e = try EmpiricalNTK(network: net, parameters: net.initialize(inputWidth: 2, using: &rng), inputWidth: 2)
-            let k = try MetricNTK(empirical: e, dimension: n, parametrization: .components).kernel(x)
+            let network = try Network(net, inputWidth: 2, using: &rng)
+            let k = try MetricNTK(MetricNetwork(dimension: n, parametrization: .components, embedding: nil, network: network)).kernel(x)
             for i in 0..<size { s[i] += k.data[i]; s2[i] += k.data[i] * k.data[i] }
         }
         for pq in 0..<4 {

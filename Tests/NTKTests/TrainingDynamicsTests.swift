@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NTK
+@testable import Networks
 @testable import NumericCore
 
 /// Gradient descent on the MSE, the closed-form linearised dynamics, kernel drift and convergence with width.
@@ -17,11 +18,12 @@ import Testing
     static func trainer(_ spec: String = spec, seed: UInt64 = 5, inputWidth: Int = 3) throws -> MSEGradientDescent {
         let net = try NetworkSpec.parse(spec)
         var rng = RandomStream(seed: seed, stream: 0)
-        return try MSEGradientDescent(network: net, parameters: net.initialize(inputWidth: inputWidth, using: &rng), inputWidth: inputWidth)
+        return MSEGradientDescent(try Network(net, inputWidth: inputWidth, using: &rng))
     }
 
-    static func loss(_ gd: MSEGradientDescent, _ p: [LayerParameters], _ x: Matrix, _ y: Matrix) -> Double {
-        let f = gd.network.apply(p, x)
+    /// L(θ) through the forward map (an independent route from the backpropagated pass).
+    static func loss(_ gd: MSEGradientDescent, _ theta: [Double], _ x: Matrix, _ y: Matrix) -> Double {
+        let f = gd.network.architecture.apply(gd.network.layout.split(theta), x)
         return zip(f.data, y.data).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(2 * y.data.count)
     }
 
@@ -32,24 +34,18 @@ import Testing
         let gd = try Self.trainer(spec)
         let (x, y) = Self.data(outputs: gd.ntk.outputWidth)
         let (loss, g) = try gd.lossAndGradient(x, y)
-        #expect(abs(loss - Self.loss(gd, gd.parameters, x, y)) < 1e-14 * max(1, loss))
+        #expect(abs(loss - Self.loss(gd, gd.network.parameters, x, y)) < 1e-14 * max(1, loss))
         let h = 1e-5
         var checked = 0
-        for l in gd.parameters.indices {
-            for isBias in [false, true] {
-                let count = isBias ? (gd.parameters[l].bias?.count ?? 0) : (gd.parameters[l].weight?.data.count ?? 0)
-                for k in 0..<count {
-                    func at(_ s: Double) -> Double {
-                        var q = gd.parameters
-                        if isBias { q[l].bias![k] += s } else { q[l].weight!.data[k] += s }
-                        return Self.loss(gd, q, x, y)
-                    }
-                    let fd = (at(h) - at(-h)) / (2 * h)
-                    let an = isBias ? g[l].bias![k] : g[l].weight!.data[k]
-                    #expect(abs(an - fd) < 1e-8 * max(1, abs(fd)), "layer \(l) \(isBias ? "b" : "W")[\(k)]: \(an) vs \(fd)")
-                    checked += 1
-                }
+        for k in gd.network.parameters.indices {
+            func at(_ s: Double) -> Double {
+                var q = gd.network.parameters
+                q[k] += s
+                return Self.loss(gd, q, x, y)
             }
+            let fd = (at(h) - at(-h)) / (2 * h)
+            #expect(abs(g[k] - fd) < 1e-8 * max(1, abs(fd)), "θ[\(k)]: \(g[k]) vs \(fd)")
+            checked += 1
         }
         #expect(checked >= 25)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Networks
 @testable import NumericCore
 @testable import Training
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Networks
 @testable import NumericCore
 @testable import Training
 
@@ -10,9 +11,9 @@ import Testing
 /// 48², 10⁻⁹ at 64², below 10⁻¹⁰ at 96²), so the identities are checked to 10⁻¹⁰.
 @Suite struct PerelmanTests {
     static func model(_ tie: Double, constant: Double? = nil) throws -> NeuralTorusMetric {
-        let spec = try MLPSpec.parse("Dense(10, W_std=1.4, b_std=0.3) Tanh Dense(10, W_std=1.2, b_std=0.2) Sin Dense(2, W_std=0.5, b_std=0.1)")
-        var m = try NeuralTorusMetric(dimension: 2, parametrization: .conformal, spec: spec, harmonics: 2, dilaton: true, seed: 12)
-        let l = 2, w = m.network.weightOffsets[l], b = m.network.biasOffsets[l]
+        let spec = try NetworkSpec.parse("Dense(10, W_std=1.4, b_std=0.3) Tanh Dense(10, W_std=1.2, b_std=0.2) Sin Dense(2, W_std=0.5, b_std=0.1)", defaultParameterization: .standard)
+        var m = try NeuralTorusMetric(dimension: 2, parametrization: .conformal, architecture: spec, harmonics: 2, dilaton: true, seed: 12)
+        let w = m.network.layout.slices[4].weightOffset, b = m.network.layout.slices[4].biasOffset!
         for i in 0..<10 { m.network.parameters[w + 2 * i + 1] = constant == nil ? tie * m.network.parameters[w + 2 * i] : 0 }
         m.network.parameters[b + 1] = constant ?? tie * m.network.parameters[b]
         return m
@@ -56,8 +57,8 @@ import Testing
     /// The Monte Carlo volume of a network metric on T³ against the 24³ grid value, within 4 stated standard
     /// errors, for 8 independent streams; and the errors are of the stated size (mean |z| between 0.3 and 1.5).
     @Test func monteCarloErrorIsStated() throws {
-        let spec = try MLPSpec.parse("Dense(8, W_std=1.5, b_std=0.3) Tanh Dense(6, W_std=1.0, b_std=0.1)")
-        let m = try NeuralTorusMetric(dimension: 3, parametrization: .ldl, spec: spec, harmonics: 1, seed: 3)
+        let spec = try NetworkSpec.parse("Dense(8, W_std=1.5, b_std=0.3) Tanh Dense(6, W_std=1.0, b_std=0.1)", defaultParameterization: .standard)
+        let m = try NeuralTorusMetric(dimension: 3, parametrization: .ldl, architecture: spec, harmonics: 1, seed: 3)
         let grid = TorusQuadrature.grid(dimension: 3, side: 24)
         let exact = grid.integrate(m.evaluate(grid.points).volumeForm)
         var zs: [Double] = []
@@ -75,8 +76,8 @@ import Testing
     /// The stated standard error of a Monte Carlo loss (∫R² dV of a conformal network metric on T², 400 points)
     /// against the 48² grid value, 8 streams: |z| < 4 each, mean |z| in [0.3, 1.5].
     @Test func monteCarloLossErrorIsStated() throws {
-        let spec = try MLPSpec.parse("Dense(8, W_std=1.2, b_std=0.3) Tanh Dense(1, W_std=0.5)")
-        let m = try NeuralTorusMetric(dimension: 2, parametrization: .conformal, spec: spec, harmonics: 1, seed: 8)
+        let spec = try NetworkSpec.parse("Dense(8, W_std=1.2, b_std=0.3) Tanh Dense(1, W_std=0.5)", defaultParameterization: .standard)
+        let m = try NeuralTorusMetric(dimension: 2, parametrization: .conformal, architecture: spec, harmonics: 1, seed: 8)
         let exact = m.lossAndGradient(.scalar2, quadrature: TorusQuadrature.grid(dimension: 2, side: 48), gradient: false).loss
         var zs: [Double] = []
         for s in 0..<8 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Networks
 @testable import NumericCore
 @testable import Training
 
@@ -7,7 +8,8 @@ import Testing
 @Suite struct TrainingRunTests {
     static func bumpy(steps: Int = 600) -> TorusTrainingConfig {
         var c = TorusTrainingConfig()
-        c.net = "Dense(16) Tanh Dense(16) Tanh Dense(1)"
+        c.net = "Dense(16, b_std=0) Tanh Dense(16, b_std=0) Tanh Dense(1, b_std=0)"
+        c.parameterization = .standard
         c.harmonics = 2
         c.initExpression = "u = 0.5*cos(x) + 0.2*sin(2*y)"
         c.initSteps = 300
@@ -40,7 +42,7 @@ import Testing
         #expect(a.initFitLoss! < 1e-3 * first.volume)
         #expect(first.scalar2 > 1)
         #expect(mid.scalar2 < 1e-2 * first.scalar2, "Adam: ∫R² dA \(first.scalar2) → \(mid.scalar2)")
-        #expect(last.scalar2 <= 1e-4 * first.scalar2, "∫R² dA fell from \(first.scalar2) to \(last.scalar2)")
+        #expect(last.scalar2 <= 1e-4 * first.scalar2, "∫R² dA fell from \(first.scalar2) to \(last.scalar2) (Adam: \(mid.scalar2), fit \(a.initFitLoss!))")
         #expect(abs(last.volume / first.volume - 1) <= 1e-3, "area \(first.volume) → \(last.volume)")
         #expect(abs(mid.volume / first.volume - 1) <= 1e-3, "area \(first.volume) → \(mid.volume)")
     }
@@ -53,7 +55,7 @@ import Testing
         c.initSteps = 10
         c.batch = 64
         c.optimizer = opt
-        if opt == .sgd { c.rate = 1e-3 }
+        if opt == .sgd { c.rate = 3e-4 }     // heavy-ball momentum: a smaller step keeps the metric non-degenerate
         if opt == .lbfgs { c.rate = 1; c.batch = 0 }     // full batch; the curvature pairs travel in the checkpoint
         c.checkpointEvery = 20
         c.snapshotEvery = 10

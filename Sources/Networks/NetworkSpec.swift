@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// Parses a network description in neural-tangents' vocabulary, layers separated by spaces,
 /// names case-insensitive:
@@ -17,21 +18,30 @@ public enum NetworkSpec {
         var tokens: [String] = [], cur = "", depth = 0
         for ch in text {
             if ch == "(" { depth += 1 }
-            if ch == ")" { depth -= 1; if depth < 0 { throw LayerError("network spec: unbalanced ')' in '\(text)'") } }
+            if ch == ")" { depth -= 1; if depth < 0 { throw InputError("network spec: unbalanced ')' in '\(text)'") } }
             if (ch == " " || ch == "\t" || ch == "\n") && depth == 0 {
                 if !cur.isEmpty { tokens.append(cur); cur = "" }
             } else { cur.append(ch) }
         }
-        if depth != 0 { throw LayerError("network spec: unbalanced '(' in '\(text)'") }
+        if depth != 0 { throw InputError("network spec: unbalanced '(' in '\(text)'") }
         if !cur.isEmpty { tokens.append(cur) }
-        guard !tokens.isEmpty else { throw LayerError("network spec is empty, expected layers like 'Dense(512) Relu Dense(1)'") }
+        guard !tokens.isEmpty else { throw InputError("network spec is empty, expected layers like 'Dense(512) Relu Dense(1)'") }
         return Serial(try tokens.map { try layer($0, defaultParameterization) })
+    }
+
+    /// One activation in SPEC syntax (`Tanh`, `Erf(a=2)`, `relu`, …): the activation vocabulary of every command.
+    public static func activation(_ text: String) throws -> Activation {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, let nl = try layer(t, .ntk) as? Nonlinearity else {
+            throw InputError("activation '\(text)', expected one of Relu, LeakyRelu(alpha), ABRelu(a, b), Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial(d), Polynomial(coef=[…]), Tanh, Sigmoid, Softplus, Swish, Elu")
+        }
+        return nl.activation
     }
 
     static func layer(_ token: String, _ defaultParameterization: Dense.Parameterization) throws -> any Layer {
         let name: String, argText: String
         if let open = token.firstIndex(of: "(") {
-            guard token.hasSuffix(")") else { throw LayerError("network spec: '\(token)' has text after ')'") }
+            guard token.hasSuffix(")") else { throw InputError("network spec: '\(token)' has text after ')'") }
             name = String(token[..<open])
             argText = String(token[token.index(after: open)..<token.index(before: token.endIndex)])
         } else {
@@ -58,9 +68,9 @@ public enum NetworkSpec {
             let raw = named[key] ?? index.flatMap { $0 < positional.count ? positional[$0] : nil }
             guard let r = raw else {
                 if let d = def { return d }
-                throw LayerError("\(name): missing parameter '\(key)'")
+                throw InputError("\(name): missing parameter '\(key)'")
             }
-            guard let v = Double(r), v.isFinite else { throw LayerError("\(name): \(key)=\(r) is not a finite number") }
+            guard let v = Double(r), v.isFinite else { throw InputError("\(name): \(key)=\(r) is not a finite number") }
             return v
         }
         let lower = name.lowercased()
@@ -68,13 +78,16 @@ public enum NetworkSpec {
         switch lower {
         case "dense":
             let w = try number("out_dim", 0, nil)
-            guard w >= 1, w == w.rounded() else { throw LayerError("Dense: width \(positional.first ?? "?"), expected a positive integer") }
+            guard w >= 1, w == w.rounded(), w <= 1e7 else {
+                throw InputError("Dense: width \(named["out_dim"] ?? positional.first ?? "?"), expected a positive integer ≤ 10⁷")
+            }
             let ws = try number("w_std", 1, 1)
+            guard ws >= 0 else { throw InputError("Dense: W_std=\(ws), expected ≥ 0") }
             used.insert("b_std")
             var bs: Double? = nil   // neural-tangents' default: no bias unless b_std is given
             if let b = named["b_std"] ?? (positional.count > 2 ? positional[2] : nil) {
                 if b.lowercased() == "none" { bs = nil } else {
-                    guard let v = Double(b), v.isFinite else { throw LayerError("Dense: b_std=\(b) is not a number or None") }
+                    guard let v = Double(b), v.isFinite, v >= 0 else { throw InputError("Dense: b_std=\(b), expected a number ≥ 0 or None") }
                     bs = v
                 }
             }
@@ -82,7 +95,7 @@ public enum NetworkSpec {
             var par = defaultParameterization
             if let p = named["parameterization"] {
                 guard let q = Dense.Parameterization(rawValue: p.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "'\""))) else {
-                    throw LayerError("Dense: parameterization=\(p), expected ntk or standard")
+                    throw InputError("Dense: parameterization=\(p), expected ntk or standard")
                 }
                 par = q
             }
@@ -104,43 +117,39 @@ public enum NetworkSpec {
         case "identity": l = Identity()
         case "monomial":
             let d = try number("degree", 0, nil)
-            guard d >= 0, d <= 16, d == d.rounded() else { throw LayerError("Monomial: degree=\(d), expected an integer 0…16") }
+            guard d >= 0, d <= 16, d == d.rounded() else { throw InputError("Monomial: degree=\(d), expected an integer 0…16") }
             l = Monomial(Int(d))
         case "polynomial":
             used.insert("coef")
             positionalAccepted = 1
-            guard let raw = named["coef"] ?? positional.first else { throw LayerError("Polynomial: missing parameter 'coef', expected coef=[c0, c1, …]") }
+            guard let raw = named["coef"] ?? positional.first else { throw InputError("Polynomial: missing parameter 'coef', expected coef=[c0, c1, …]") }
             let inner = raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
             let coef = try inner.split(separator: ",").map { part -> Double in
                 let t = part.trimmingCharacters(in: .whitespaces)
-                guard let v = Double(t), v.isFinite else { throw LayerError("Polynomial: coefficient '\(t)' in coef=\(raw) is not a finite number") }
+                guard let v = Double(t), v.isFinite else { throw InputError("Polynomial: coefficient '\(t)' in coef=\(raw) is not a finite number") }
                 return v
             }
-            guard !coef.isEmpty, coef.count <= 17 else { throw LayerError("Polynomial: coef=\(raw) has \(coef.count) coefficients, expected 1…17 (degree ≤ 16)") }
+            guard !coef.isEmpty, coef.count <= 17 else { throw InputError("Polynomial: coef=\(raw) has \(coef.count) coefficients, expected 1…17 (degree ≤ 16)") }
             l = Polynomial(coef)
         case "tanh", "sigmoid", "softplus", "swish", "elu":
-            let deg = Int(try number("deg", nil, 64))
-            guard deg >= 2 && deg <= 150 else { throw LayerError("\(name): deg=\(deg), expected 2…150") }
-            let alpha = lower == "elu" ? try number("alpha", 0, 1) : 1
-            let (f, df): (@Sendable (Double) -> Double, @Sendable (Double) -> Double)
+            let deg = try number("deg", nil, 64)
+            guard deg >= 2 && deg <= 150 && deg == deg.rounded() else { throw InputError("\(name): deg=\(deg), expected an integer 2…150") }
+            let n = Int(deg)
             switch lower {
-            case "tanh": (f, df) = ({ Foundation.tanh($0) }, { let t = Foundation.tanh($0); return 1 - t * t })
-            case "sigmoid": (f, df) = ({ 1 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s * (1 - s) })
-            case "softplus": (f, df) = ({ $0 > 30 ? $0 : Foundation.log1p(Foundation.exp($0)) }, { 1 / (1 + Foundation.exp(-$0)) })
-            case "swish": (f, df) = ({ $0 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s + $0 * s * (1 - s) })
-            default: (f, df) = ({ $0 > 0 ? $0 : alpha * Foundation.expm1($0) }, { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
+            case "tanh": l = Nonlinearity(.tanh(degree: n))
+            case "sigmoid": l = Nonlinearity(.sigmoid(degree: n))
+            case "softplus": l = Nonlinearity(.softplus(degree: n))
+            case "swish": l = Nonlinearity(.swish(degree: n))
+            default: l = Nonlinearity(.elu(alpha: try number("alpha", 0, 1), degree: n))
             }
-            let canonical = ["tanh": "Tanh", "sigmoid": "Sigmoid", "softplus": "Softplus", "swish": "Swish", "elu": "Elu"][lower]!
-            let label = lower == "elu" ? "Elu(alpha=\(alpha), deg=\(deg))" : "\(canonical)(deg=\(deg))"
-            l = ElementwiseNumerical(name: label, degree: deg, kinkAtZero: lower == "elu", f, derivative: df)
         default:
-            throw LayerError("network spec: unknown layer '\(name)', expected Dense, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish or Elu")
+            throw InputError("network spec: unknown layer '\(name)', expected Dense, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish or Elu")
         }
         if positional.count > positionalAccepted {
-            throw LayerError("\(name): \(positional.count) positional parameters, expected at most \(positionalAccepted)")
+            throw InputError("\(name): \(positional.count) positional parameters, expected at most \(positionalAccepted)")
         }
         if let bad = named.keys.sorted().first(where: { !used.contains($0) }) {
-            throw LayerError("\(name): unknown parameter '\(bad)'")
+            throw InputError("\(name): unknown parameter '\(bad)'")
         }
         return l
     }

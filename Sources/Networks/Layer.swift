@@ -2,17 +2,13 @@ import Dispatch
 import CNumericLibs
 import NumericCore
 
-/// Errors in building or applying a network description; one line naming the layer and the problem.
-public struct LayerError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Trainable parameters of one layer: weights [fan_in, fan_out] and bias [fan_out] (neural-tangents'
 /// `stax.Dense` layout), or nothing.
 public struct LayerParameters: Sendable, Equatable {
     public var weight: Matrix?
     public var bias: [Double]?
+    public init(weight: Matrix?, bias: [Double]?) { self.weight = weight; self.bias = bias }
+    /// A layer without parameters.
     public static let none = LayerParameters(weight: nil, bias: nil)
 }
 
@@ -20,12 +16,22 @@ public struct LayerParameters: Sendable, Equatable {
 /// `apply` maps the activations h [P, width] of a finite network; `kernel` maps the infinite-width
 /// (NNGP, NTK) pair.
 public protocol Layer: Sendable {
-    /// A short description in SPEC syntax.
+    /// A short description in SPEC syntax (`NetworkSpec` parses it back to the same layer).
     var name: String { get }
+    /// Width of the output given the input width.
     func outputWidth(inputWidth: Int) -> Int
+    /// Parameters drawn from `rng` (the layer's initialisation distribution; `.none` without parameters).
     func initialize(inputWidth: Int, using rng: inout RandomStream) -> LayerParameters
+    /// log of the initialisation density of `parameters` up to a constant (0 without parameters).
+    func logDensity(_ parameters: LayerParameters, inputWidth: Int) -> Double
+    /// The forward map on the activations h [P, width] of a finite network.
     func apply(_ parameters: LayerParameters, _ h: Matrix) -> Matrix
+    /// The infinite-width kernel map on the (NNGP, NTK) pair.
     func kernel(_ k: KernelState) throws -> KernelState
+}
+
+extension Layer {
+    public func logDensity(_ parameters: LayerParameters, inputWidth: Int) -> Double { 0 }
 }
 
 /// Builds a `Serial` network from layers listed one per line.
@@ -165,6 +171,13 @@ public struct Serial: Sendable {
             defer { w = l.outputWidth(inputWidth: w) }
             return l.initialize(inputWidth: w, using: &rng)
         }
+    }
+
+    /// log of the initialisation density of per-layer parameters up to a constant (sum over layers).
+    public func logDensity(_ parameters: [LayerParameters], inputWidth: Int) -> Double {
+        var w = inputWidth, s = 0.0
+        for (l, p) in zip(layers, parameters) { s += l.logDensity(p, inputWidth: w); w = l.outputWidth(inputWidth: w) }
+        return s
     }
 
     /// The finite network's outputs [P, width_out].

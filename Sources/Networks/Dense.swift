@@ -14,7 +14,7 @@ public struct Dense: Layer {
     public let bStd: Double?
     public let parameterization: Parameterization
 
-    public enum Parameterization: String, Sendable, CaseIterable { case ntk, standard }
+    public enum Parameterization: String, Sendable, CaseIterable, Codable { case ntk, standard }
 
     public init(_ width: Int, wStd: Double = 1, bStd: Double? = nil, parameterization: Parameterization = .ntk) {
         self.width = width
@@ -43,6 +43,17 @@ public struct Dense: Layer {
     /// Multipliers of the stored W and b in the forward map.
     public func scales(inputWidth: Int) -> (w: Double, b: Double) {
         parameterization == .ntk ? (wStd / Double(inputWidth).squareRoot(), bStd ?? 0) : (1, 1)
+    }
+
+    /// log of the initialisation density of the stored parameters up to a constant: Σ −w²/(2s_w²) − b²/(2s_b²)
+    /// with (s_w, s_b) = (1, 1) under NTK parameterisation and (W_std/√fan_in, b_std) under standard (a bias of
+    /// zero spread is a constant and contributes nothing).
+    public func logDensity(_ p: LayerParameters, inputWidth: Int) -> Double {
+        let (sw, sb) = parameterization == .ntk ? (1.0, 1.0) : (wStd / Double(inputWidth).squareRoot(), bStd ?? 0)
+        var s = 0.0
+        for v in p.weight?.data ?? [] { s -= v * v / (2 * sw * sw) }
+        if sb > 0 { for v in p.bias ?? [] { s -= v * v / (2 * sb * sb) } }
+        return s
     }
 
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {

@@ -7,17 +7,18 @@ import NumericCore
 /// NTK parameterisation these are the unscaled N(0, 1) draws: z = (W_std/√fan_in)·h·W + b_std·b, so a
 /// network initialised in JAX loads unchanged.
 public enum ParameterIO {
-    public static func save(_ parameters: [LayerParameters], to dir: URL) throws {
+    /// Writes the parameters of `network`, one pair of files per Dense layer.
+    public static func save(_ network: Network, to dir: URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (i, p) in parameters.enumerated() {
+        for (i, p) in network.layerParameters.enumerated() {
             if let w = p.weight { try NPY.write(w, to: dir.appendingPathComponent("p\(i)_W.npy")) }
             if let b = p.bias { try NPY.write(NDArray(shape: [1, b.count], data: b), to: dir.appendingPathComponent("p\(i)_b.npy")) }
         }
     }
 
-    /// Loads the parameters of `network` with input width `inputWidth`, checking every shape.
-    public static func load(for network: Serial, inputWidth: Int, from dir: URL) throws -> [LayerParameters] {
-        guard FileManager.default.fileExists(atPath: dir.path) else { throw LayerError("parameter directory \(dir.path) does not exist") }
+    /// The network `network` on inputs of width `inputWidth` with the parameters stored in `dir`, every shape checked.
+    public static func load(for network: Serial, inputWidth: Int, from dir: URL) throws -> Network {
+        guard FileManager.default.fileExists(atPath: dir.path) else { throw InputError("parameter directory \(dir.path) does not exist") }
         var w = inputWidth
         var out: [LayerParameters] = []
         for (i, l) in network.layers.enumerated() {
@@ -25,27 +26,27 @@ public enum ParameterIO {
             guard let d = l as? Dense else { out.append(.none); continue }
             let wURL = dir.appendingPathComponent("p\(i)_W.npy"), bURL = dir.appendingPathComponent("p\(i)_b.npy")
             guard FileManager.default.fileExists(atPath: wURL.path) else {
-                throw LayerError("layer \(i) \(d.name): missing \(wURL.path)")
+                throw InputError("layer \(i) \(d.name): missing \(wURL.path)")
             }
             let W = try NPY.readDoubles(wURL)
-            guard W.shape == [w, d.width] else { throw LayerError("\(wURL.path) has shape \(W.shape), expected [\(w), \(d.width)]") }
+            guard W.shape == [w, d.width] else { throw InputError("\(wURL.path) has shape \(W.shape), expected [\(w), \(d.width)]") }
             var b: [Double]? = nil
             if d.bStd != nil {
-                guard FileManager.default.fileExists(atPath: bURL.path) else { throw LayerError("layer \(i) \(d.name): missing \(bURL.path)") }
+                guard FileManager.default.fileExists(atPath: bURL.path) else { throw InputError("layer \(i) \(d.name): missing \(bURL.path)") }
                 let B = try NPY.readDoubles(bURL)
                 guard B.shape == [1, d.width] || B.shape == [d.width] else {
-                    throw LayerError("\(bURL.path) has shape \(B.shape), expected [1, \(d.width)]")
+                    throw InputError("\(bURL.path) has shape \(B.shape), expected [1, \(d.width)]")
                 }
                 b = B.data
             } else if FileManager.default.fileExists(atPath: bURL.path) {
                 // A bias saved for a layer the SPEC gives none: the SPEC and the parameters do not belong together.
-                throw LayerError("layer \(i) \(d.name) has no bias (b_std=None) but \(bURL.path) exists; expected no p\(i)_b.npy — give b_std or remove the file")
+                throw InputError("layer \(i) \(d.name) has no bias (b_std=None) but \(bURL.path) exists; expected no p\(i)_b.npy — give b_std or remove the file")
             }
             if let bad = W.data.first(where: { !$0.isFinite }) ?? b?.first(where: { !$0.isFinite }) {
-                throw LayerError("layer \(i): parameter value \(bad), expected finite numbers")
+                throw InputError("layer \(i): parameter value \(bad), expected finite numbers")
             }
             out.append(LayerParameters(weight: W.matrix, bias: b))
         }
-        return out
+        return try Network(network, inputWidth: inputWidth, layerParameters: out)
     }
 }

@@ -53,52 +53,54 @@ public struct TaylorJet: Sendable {
     }
 }
 
-/// What the reverse pass needs from a forward jet pass: the input jet of every Dense layer and its
-/// pre-activation jet.
+/// What the reverse pass needs from a forward jet pass: the input jet of every layer, [B·P, fan_in] (layer 0's is
+/// the network's input jet; a nonlinearity's is its pre-activation jet).
 public struct JetTape: Sendable {
     public let indexSet: JetIndexSet
     public let points: Int
-    /// Input jets of the Dense layers (layer 0: the network's input jet), [B·P, fan_in].
     var inputs: [[Double]]
-    /// Pre-activation jets z_l = D_l(h_{l−1}), [B·P, width_l].
-    var preactivations: [[Double]]
+
+    /// Returns the tape's buffers to the jet buffer pool (call once, when the reverse pass is done).
+    public func recycle() { JetBufferPool.shared.give(Array(inputs.dropFirst())) }
 }
 
-extension MLP {
+extension Network {
     /// Forward pass of a jet batch: returns the output jet [B·P, outputWidth] (and the tape when `keepTape`).
-    /// Dense layers are one dgemm over all B·P rows (the bias enters the value block only); activations are
-    /// composed with the jet by Faà di Bruno's formula (`JetIndexSet.terms`).
+    /// A Dense layer is one dgemm over all B·P rows, z = s_w·h·W (+ s_b·b in the value block only); a nonlinearity
+    /// is composed with the jet by Faà di Bruno's formula (`JetIndexSet.terms`), needing φ⁽ᵏ⁾ up to the jet order.
     public func forward(inputJet: [Double], indexSet: JetIndexSet, points P: Int, keepTape: Bool) -> (output: [Double], tape: JetTape?) {
         let B = indexSet.count
-        precondition(inputJet.count == B * P * inputWidth, "MLP.forward: input jet of \(inputJet.count) values, expected \(B * P * inputWidth)")
-        precondition(indexSet.order <= MLPActivation.maxOrder, "MLP.forward: jet order \(indexSet.order) > \(MLPActivation.maxOrder)")
+        precondition(inputJet.count == B * P * inputWidth, "Network.forward: input jet of \(inputJet.count) values, expected \(B * P * inputWidth)")
+        precondition(indexSet.order <= maxJetOrder, "Network.forward: jet order \(indexSet.order) > \(maxJetOrder)")
         var h = inputJet
-        var inputs: [[Double]] = [], pre: [[Double]] = []
-        var fan = inputWidth
+        var inputs: [[Double]] = []
         let rows = B * P
-        for (l, layer) in spec.layers.enumerated() {
-            let w = layer.width
-            var z = JetBufferPool.shared.take(rows * w)
-            parameters.withUnsafeBufferPointer { th in
-                h.withUnsafeBufferPointer { hp in
-                    z.withUnsafeMutableBufferPointer { zp in
-                        gemm(false, false, rows, w, fan, 1, hp.baseAddress!, fan, th.baseAddress! + weightOffsets[l], w, 0, zp.baseAddress!, w)
-                        let b = th.baseAddress! + biasOffsets[l]
-                        for p in 0..<P { for u in 0..<w { zp[p * w + u] += b[u] } }
+        for (l, (layer, slice)) in zip(architecture.layers, layout.slices).enumerated() {
+            let next: [Double]
+            if let d = layer as? Dense {
+                let w = slice.fanOut, fan = slice.fanIn
+                let (sw, sb) = d.scales(inputWidth: fan)
+                var z = JetBufferPool.shared.take(rows * w)
+                parameters.withUnsafeBufferPointer { th in
+                    h.withUnsafeBufferPointer { hp in
+                        z.withUnsafeMutableBufferPointer { zp in
+                            gemm(false, false, rows, w, fan, sw, hp.baseAddress!, fan, th.baseAddress! + slice.weightOffset, w, 0, zp.baseAddress!, w)
+                            if let bo = slice.biasOffset {
+                                let b = th.baseAddress! + bo
+                                for p in 0..<P { for u in 0..<w { zp[p * w + u] += sb * b[u] } }
+                            }
+                        }
                     }
                 }
+                next = z
+            } else {
+                let act = (layer as! Nonlinearity).activation
+                next = Self.activate(h, act, indexSet, elements: P * slice.fanIn)
             }
             if keepTape { inputs.append(h) } else if l > 0 { JetBufferPool.shared.give(h) }
-            if layer.activation == .identity {
-                h = z
-            } else {
-                h = Self.activate(z, layer.activation, indexSet, elements: P * w)
-                if keepTape { pre.append(z) } else { JetBufferPool.shared.give(z) }
-            }
-            if keepTape && layer.activation == .identity { pre.append(z) }
-            fan = w
+            h = next
         }
-        return (h, keepTape ? JetTape(indexSet: indexSet, points: P, inputs: inputs, preactivations: pre) : nil)
+        return (h, keepTape ? JetTape(indexSet: indexSet, points: P, inputs: inputs) : nil)
     }
 
     /// The output jet of the network at the rows of x [P, n] up to order K, [B·P, outputWidth].
@@ -108,9 +110,9 @@ extension MLP {
         return TaylorJet(indexSet: input.indexSet, points: x.rows, width: outputWidth, data: out)
     }
 
-    /// a = σ(z) on a jet: ∂_α a = Σ_terms c·σ^{(k)}(z₀)·Π ∂_β z, elementwise, in parallel chunks processed in
+    /// a = φ(z) on a jet: ∂_α a = Σ_terms c·σ^{(k)}(z₀)·Π ∂_β z, elementwise, in parallel chunks processed in
     /// cache-sized tiles.
-    static func activate(_ z: [Double], _ act: MLPActivation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
+    static func activate(_ z: [Double], _ act: Activation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
         let K = ix.order, B = ix.count
         var a = JetBufferPool.shared.take(z.count)
         a.withUnsafeMutableBufferPointer { ab in

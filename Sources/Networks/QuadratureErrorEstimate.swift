@@ -4,14 +4,14 @@ import NumericCore
 extension Serial {
     /// Whether any layer computes its kernel map by quadrature (`ElementwiseNumerical`, Tanh, Softplus, Elu, …).
     public var usesQuadrature: Bool {
-        layers.contains { ($0 as? Nonlinearity)?.quadratureDegree != nil }
+        layers.contains { ($0 as? Nonlinearity)?.activation.quadratureDegree != nil }
     }
 
     /// The same network with every quadrature degree n replaced by `transform(n)`.
     public func withQuadratureDegrees(_ transform: (Int) -> Int) -> Serial {
         Serial(layers.map { l -> any Layer in
-            guard let nl = l as? Nonlinearity, let n = nl.quadratureDegree else { return l }
-            return nl.withQuadratureDegree(transform(n))
+            guard let nl = l as? Nonlinearity, let n = nl.activation.quadratureDegree else { return l }
+            return Nonlinearity(nl.activation.withQuadratureDegree(transform(n)))
         })
     }
 

@@ -1,32 +1,39 @@
 import Foundation
 import NumericCore
 
-extension MLP {
+extension Network {
     /// Reverse pass over the parameters through a jet: given the tape of `forward(…, keepTape: true)` and the
     /// adjoint Ō = ∂L/∂(output jet) [B·P, outputWidth] of a scalar L, returns ∂L/∂θ in θ's layout.
     ///
-    /// Adjoints, layer by layer from the top: Dense z = h·W + b ⇒ W̄ = hᵀ·z̄ and h̄ = z̄·Wᵀ over all B·P jet rows
-    /// (two dgemms), b̄ = Σ over the value rows of z̄; activation ∂_α a = Σ c·σ^{(k)}(z₀)·Π_f ∂_f z ⇒
-    /// z̄₀ += ā_α·c·σ^{(k+1)}(z₀)·Π_f ∂_f z and z̄_f += ā_α·c·σ^{(k)}(z₀)·Π_{f'≠f} ∂_{f'} z. Needs σ up to order
-    /// K + 1, hence jets up to order 3.
+    /// Adjoints, layer by layer from the top: Dense z = s_w·h·W + s_b·b ⇒ W̄ = s_w·hᵀ·z̄ and h̄ = s_w·z̄·Wᵀ over all
+    /// B·P jet rows (two dgemms), b̄ = s_b·Σ over the value rows of z̄; nonlinearity ∂_α a = Σ c·φ⁽ᵏ⁾(z₀)·Π_f ∂_f z ⇒
+    /// z̄₀ += ā_α·c·φ⁽ᵏ⁺¹⁾(z₀)·Π_f ∂_f z and z̄_f += ā_α·c·φ⁽ᵏ⁾(z₀)·Π_{f'≠f} ∂_{f'} z. Needs φ up to order K + 1.
     public func parameterGradient(tape: JetTape, outputAdjoint: [Double]) -> [Double] {
-        let ix = tape.indexSet, P = tape.points, B = ix.count, rows = B * P
-        precondition(ix.order + 1 <= MLPActivation.maxOrder, "parameterGradient: jet order \(ix.order) > 3")
+        let ix = tape.indexSet, P = tape.points, rows = ix.count * P
+        precondition(ix.order + 1 <= maxJetOrder, "parameterGradient: jet order \(ix.order) > \(maxJetOrder - 1)")
         precondition(outputAdjoint.count == rows * outputWidth)
         var grad = [Double](repeating: 0, count: parameters.count)
         var hbar = outputAdjoint
-        let ws = widths
-        for l in stride(from: spec.layers.count - 1, through: 0, by: -1) {
-            let w = ws[l + 1], fan = ws[l]
-            let act = spec.layers[l].activation
-            let zbar = act == .identity ? hbar : Self.activationAdjoint(tape.preactivations[l], hbar, act, ix, elements: P * w)
-            if act != .identity { JetBufferPool.shared.give(hbar) }
+        for l in stride(from: architecture.layers.count - 1, through: 0, by: -1) {
+            let slice = layout.slices[l]
+            guard let d = architecture.layers[l] as? Dense else {
+                let act = (architecture.layers[l] as! Nonlinearity).activation
+                let zbar = Self.activationAdjoint(tape.inputs[l], hbar, act, ix, elements: P * slice.fanIn)
+                JetBufferPool.shared.give(hbar)
+                hbar = zbar
+                continue
+            }
+            let w = slice.fanOut, fan = slice.fanIn
+            let (sw, sb) = d.scales(inputWidth: fan)
+            let zbar = hbar
             grad.withUnsafeMutableBufferPointer { g in
                 tape.inputs[l].withUnsafeBufferPointer { hp in
                     zbar.withUnsafeBufferPointer { zb in
-                        gemm(true, false, fan, w, rows, 1, hp.baseAddress!, fan, zb.baseAddress!, w, 0, g.baseAddress! + weightOffsets[l], w)
-                        let gb = g.baseAddress! + biasOffsets[l]
-                        for p in 0..<P { for u in 0..<w { gb[u] += zb[p * w + u] } }
+                        gemm(true, false, fan, w, rows, sw, hp.baseAddress!, fan, zb.baseAddress!, w, 0, g.baseAddress! + slice.weightOffset, w)
+                        if let bo = slice.biasOffset {
+                            let gb = g.baseAddress! + bo
+                            for p in 0..<P { for u in 0..<w { gb[u] += sb * zb[p * w + u] } }
+                        }
                     }
                 }
             }
@@ -35,7 +42,7 @@ extension MLP {
                 parameters.withUnsafeBufferPointer { th in
                     zbar.withUnsafeBufferPointer { zb in
                         hbar.withUnsafeMutableBufferPointer { nb in
-                            gemm(false, true, rows, fan, w, 1, zb.baseAddress!, w, th.baseAddress! + weightOffsets[l], w, 0, nb.baseAddress!, fan)
+                            gemm(false, true, rows, fan, w, sw, zb.baseAddress!, w, th.baseAddress! + slice.weightOffset, w, 0, nb.baseAddress!, fan)
                         }
                     }
                 }
@@ -45,7 +52,7 @@ extension MLP {
         return grad
     }
 
-    static func activationAdjoint(_ z: [Double], _ abar: [Double], _ act: MLPActivation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
+    static func activationAdjoint(_ z: [Double], _ abar: [Double], _ act: Activation, _ ix: JetIndexSet, elements N: Int) -> [Double] {
         let K = ix.order, B = ix.count
         var zbar = JetBufferPool.shared.take(z.count)
         zbar.withUnsafeMutableBufferPointer { ob in

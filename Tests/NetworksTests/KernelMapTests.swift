@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NTK
+@testable import Networks
 @testable import NumericCore
 
 /// E[f(u)g(v)] for a kinked, positively homogeneous integrand of total degree n, by polar coordinates:
@@ -78,8 +78,8 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
         let (t2, td2) = Monomial(2).dual(k11: 1.5, k12: 0.4, k22: 0.9)
         #expect(abs(t2 - (1.5 * 0.9 + 2 * 0.16)) < 1e-15 && abs(td2 - 1.6) < 1e-15)
         // The SPEC's list argument and its errors.
-        #expect(throws: LayerError.self) { try NetworkSpec.parse("Dense(1) Polynomial(coef=[1, x])") }
-        #expect(throws: LayerError.self) { try NetworkSpec.parse("Dense(1) Monomial(2.5)") }
+        #expect(throws: InputError.self) { try NetworkSpec.parse("Dense(1) Polynomial(coef=[1, x])") }
+        #expect(throws: InputError.self) { try NetworkSpec.parse("Dense(1) Monomial(2.5)") }
     }
 
     /// The split polar rule of numerical activations with a kink at 0: ReLU-family closures against the closed

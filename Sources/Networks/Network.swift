@@ -1,0 +1,163 @@
+import CNumericLibs
+import Foundation
+import NumericCore
+
+/// Where each layer's parameters sit in the flat parameter vector θ of a network: for every layer in order, its
+/// weight W [fan_in, fan_out] row-major, then its bias b [fan_out] when it has one (neural-tangents' `stax.Dense`
+/// layout, flattened). Layers without parameters occupy nothing.
+public struct ParameterLayout: Sendable, Equatable {
+    /// One layer's slice of θ.
+    public struct Slice: Sendable, Equatable {
+        public var weightOffset: Int
+        public var fanIn: Int
+        public var fanOut: Int
+        /// nil when the layer has no bias (or no parameters).
+        public var biasOffset: Int?
+        /// Whether the layer has parameters at all.
+        public var hasWeight: Bool
+    }
+
+    public let slices: [Slice]
+    /// Length of θ.
+    public let count: Int
+
+    /// The layout of `architecture` on inputs of width `inputWidth`.
+    public init(_ architecture: Serial, inputWidth: Int) {
+        var s: [Slice] = [], n = 0, w = inputWidth
+        for l in architecture.layers {
+            if let d = l as? Dense {
+                let wo = n
+                n += w * d.width
+                var bo: Int? = nil
+                if d.bStd != nil { bo = n; n += d.width }
+                s.append(Slice(weightOffset: wo, fanIn: w, fanOut: d.width, biasOffset: bo, hasWeight: true))
+            } else {
+                s.append(Slice(weightOffset: n, fanIn: w, fanOut: l.outputWidth(inputWidth: w), biasOffset: nil, hasWeight: false))
+            }
+            w = l.outputWidth(inputWidth: w)
+        }
+        slices = s
+        count = n
+    }
+
+    /// θ as per-layer parameters (copies).
+    public func split(_ theta: [Double]) -> [LayerParameters] {
+        precondition(theta.count == count, "ParameterLayout.split: \(theta.count) values, expected \(count)")
+        return slices.map { s in
+            guard s.hasWeight else { return .none }
+            let w = Matrix(rows: s.fanIn, cols: s.fanOut, data: Array(theta[s.weightOffset..<(s.weightOffset + s.fanIn * s.fanOut)]))
+            let b = s.biasOffset.map { Array(theta[$0..<($0 + s.fanOut)]) }
+            return LayerParameters(weight: w, bias: b)
+        }
+    }
+
+    /// Per-layer parameters flattened into θ; throws when a shape does not match the layout.
+    public func join(_ parameters: [LayerParameters]) throws -> [Double] {
+        guard parameters.count == slices.count else {
+            throw InputError("parameters for \(parameters.count) layers, the network has \(slices.count)")
+        }
+        var theta = [Double](repeating: 0, count: count)
+        for (k, (s, p)) in zip(slices, parameters).enumerated() {
+            guard s.hasWeight else { continue }
+            guard let w = p.weight, w.rows == s.fanIn, w.cols == s.fanOut else {
+                throw InputError("layer \(k): weight of shape \(p.weight.map { "[\($0.rows), \($0.cols)]" } ?? "none"), expected [\(s.fanIn), \(s.fanOut)]")
+            }
+            for i in 0..<w.data.count { theta[s.weightOffset + i] = w.data[i] }
+            if let bo = s.biasOffset {
+                guard let b = p.bias, b.count == s.fanOut else {
+                    throw InputError("layer \(k): bias of length \(p.bias?.count ?? 0), expected \(s.fanOut)")
+                }
+                for i in 0..<b.count { theta[bo + i] = b[i] }
+            }
+        }
+        return theta
+    }
+}
+
+/// A finite network: an architecture (`Serial`: Dense layers and elementwise nonlinearities, SPEC-described) on
+/// inputs of width `inputWidth`, with its parameters θ in one flat vector (`ParameterLayout`). The one network type
+/// of nntheory: it evaluates the forward map (`outputs`), Taylor jets in the inputs (`forward(inputJet:…)`, `jet`;
+/// for curvature), parameter gradients through jets (`parameterGradient`), and carries the infinite-width kernel
+/// map (`architecture.kernels`).
+///
+/// Dense layers follow neural-tangents (see `Dense`): under NTK parameterisation θ holds the raw N(0, 1) draws and
+/// z = (W_std/√fan_in)·h·W + b_std·b; under standard parameterisation θ holds the weights, z = h·W + b.
+/// Initialisation: every layer in order draws its W (row-major) then b from one `RandomStream`; `init(_:inputWidth:seed:)`
+/// uses stream 0 of `seed`, so a network is a pure function of (SPEC, seed).
+public struct Network: Sendable {
+    public let architecture: Serial
+    public let inputWidth: Int
+    public let layout: ParameterLayout
+    public var parameters: [Double]
+
+    /// Parameters drawn from `rng` (see the type's initialisation convention).
+    public init(_ architecture: Serial, inputWidth: Int, using rng: inout RandomStream) throws {
+        try Self.validate(architecture, inputWidth: inputWidth)
+        self.architecture = architecture
+        self.inputWidth = inputWidth
+        layout = ParameterLayout(architecture, inputWidth: inputWidth)
+        parameters = try layout.join(architecture.initialize(inputWidth: inputWidth, using: &rng))
+    }
+
+    /// Parameters drawn from stream 0 of `seed`.
+    public init(_ architecture: Serial, inputWidth: Int, seed: UInt64) throws {
+        var rng = RandomStream(seed: seed, stream: 0)
+        try self.init(architecture, inputWidth: inputWidth, using: &rng)
+    }
+
+    /// Given parameters θ (length `layout.count`).
+    public init(_ architecture: Serial, inputWidth: Int, parameters: [Double]) throws {
+        try Self.validate(architecture, inputWidth: inputWidth)
+        self.architecture = architecture
+        self.inputWidth = inputWidth
+        layout = ParameterLayout(architecture, inputWidth: inputWidth)
+        guard parameters.count == layout.count else {
+            throw InputError("\(parameters.count) parameters for '\(architecture.description)' on inputs of width \(inputWidth), expected \(layout.count)")
+        }
+        self.parameters = parameters
+    }
+
+    /// Given per-layer parameters (neural-tangents' layout), shapes checked.
+    public init(_ architecture: Serial, inputWidth: Int, layerParameters: [LayerParameters]) throws {
+        let layout = ParameterLayout(architecture, inputWidth: inputWidth)
+        try self.init(architecture, inputWidth: inputWidth, parameters: layout.join(layerParameters))
+    }
+
+    static func validate(_ architecture: Serial, inputWidth: Int) throws {
+        guard inputWidth >= 1 else { throw InputError("network input width \(inputWidth), expected ≥ 1") }
+        guard !architecture.layers.isEmpty else { throw InputError("network has no layers") }
+        for (k, l) in architecture.layers.enumerated() where !(l is Dense) && !(l is Nonlinearity) {
+            throw InputError("layer \(k) \(l.name): a finite network supports Dense layers and elementwise nonlinearities")
+        }
+    }
+
+    /// θ as per-layer parameters [W [fan_in, fan_out], b] (neural-tangents' layout).
+    public var layerParameters: [LayerParameters] { layout.split(parameters) }
+    public var outputWidth: Int { architecture.outputWidth(inputWidth: inputWidth) }
+    public var parameterCount: Int { parameters.count }
+    /// The highest input-jet order the activations allow (4 with closed-form derivatives; 1 with a closure activation).
+    public var maxJetOrder: Int {
+        architecture.layers.compactMap { ($0 as? Nonlinearity)?.activation.maxDerivativeOrder }.min() ?? 4
+    }
+
+    /// f(x) for the rows of x [P, inputWidth] → [P, outputWidth].
+    public func outputs(_ x: Matrix) -> Matrix {
+        let ix = JetIndexSet(dimension: 1, order: 0)
+        let y = forward(inputJet: x.data, indexSet: ix, points: x.rows, keepTape: false).output
+        return Matrix(rows: x.rows, cols: outputWidth, data: y)
+    }
+
+    /// Multipliers (on W, on b) of the stored parameters of Dense layer `d` with fan-in `fanIn`.
+    @inline(__always)
+    static func scales(_ d: Dense, fanIn: Int) -> (w: Double, b: Double) { d.scales(inputWidth: fanIn) }
+}
+
+/// C[m, n] = α·op(A)·op(B) + β·C on raw row-major storage (cblas_dgemm).
+@inline(__always)
+func gemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
+          _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+          _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    if m == 0 || n == 0 { return }
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
