@@ -1,5 +1,6 @@
 import Foundation
 import NumericCore
+import Optimization
 
 /// Everything that defines a torus-metric training run (`nntheory train torus`).
 public struct TorusTrainingConfig: Codable, Sendable, Equatable {

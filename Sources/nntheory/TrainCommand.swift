@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NumericCore
+import Optimization
 import Training
 
 /// `nntheory train`: training networks on losses that contain their input derivatives.

@@ -1,5 +1,6 @@
 import Foundation
 import NumericCore
+import Optimization
 import Training
 
 /// Demo section: a bumpy conformal metric on T² trained flat on ∫R² dA at fixed area (Adam, then L-BFGS

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NumericCore
+import Optimization
 @testable import Training
 
 /// End-to-end training runs on T².
