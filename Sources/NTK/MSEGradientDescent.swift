@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import NumericCore
+import Optimization
 
 /// Full-batch gradient descent of a finite network on the mean squared error
 /// L(θ) = (1/2n) Σ_{p,a} (f_a(x_p) − y_pa)², n = P·O (neural-tangents' `gradient_descent_mse` convention),
@@ -59,7 +60,8 @@ public struct MSEGradientDescent: Sendable {
     public mutating func step(_ x: Matrix, _ y: Matrix, learningRate η: Double) throws -> Double {
         let (loss, g) = try lossAndGradient(x, y)
         guard loss.isFinite else { throw InputError("MSE loss became \(loss); expected a finite loss (lower the learning rate \(η))") }
-        for i in network.parameters.indices { network.parameters[i] -= η * g[i] }
+        var gd = OptimizerState(kind: .gd, parameters: g.count)
+        gd.update(&network.parameters, gradient: g, rate: η)
         return loss
     }
 }

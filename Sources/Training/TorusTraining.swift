@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import NumericCore
+import Optimization
 
 /// Everything that defines a torus-metric training run (`nntheory train torus`).
 public struct TorusTrainingConfig: Codable, Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import NumericCore
+import Optimization
 
 /// A training checkpoint: everything a run needs to continue bit-identically — parameters, optimiser state,
 /// the step counter (which is also the counter of every random stream the run draws from: minibatch and Monte

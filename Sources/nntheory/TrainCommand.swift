@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Networks
 import NumericCore
+import Optimization
 import Training
 
 /// `nntheory train`: training networks on losses that contain their input derivatives.

@@ -1,6 +1,7 @@
 import Foundation
 import Networks
 import NumericCore
+import Optimization
 import Training
 
 /// Demo section: a bumpy conformal metric on T² trained flat on ∫R² dA at fixed area (Adam, then L-BFGS

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Networks
 @testable import NumericCore
+import Optimization
 @testable import Training
 
 /// End-to-end training runs on T².

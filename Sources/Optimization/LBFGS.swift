@@ -8,9 +8,12 @@ import Foundation
 /// sᵀy ≤ 10⁻¹²·|s||y| are skipped, which keeps H positive definite. Falls back to −g when d is not a descent
 /// direction.
 public enum LBFGS {
+    /// Curvature pairs (s, y) kept: the newest 10; older ones are dropped first.
     public static let memory = 10
 
-    /// Direction −H·g from the stored pairs.
+    /// The quasi-Newton direction d = −H·g by the two-loop recursion (N&W Alg. 7.4) over the pairs in `state`
+    /// (oldest first): H is the inverse-BFGS update of H₀ = γI by each pair in turn, γ = sᵀy/yᵀy of the newest pair
+    /// (no pairs: H = I, d = −g). H satisfies the secant equation H·y = s for the newest pair.
     public static func direction(_ g: [Double], state: OptimizerState) -> [Double] {
         var q = g
         let k = state.s.count
@@ -37,8 +40,11 @@ public enum LBFGS {
         return s
     }
 
-    /// One iteration from θ with loss f and gradient g; `evaluate` returns (loss, gradient) at a trial point.
-    /// Returns the new (θ, f, g); updates the pair history in `state`.
+    /// One iteration θ ← θ + α·d from θ with loss f and gradient g, d = `direction(g, state:)` (or −g, dropping the
+    /// pairs, when gᵀd ≮ 0), α from the weak-Wolfe search started at α = η; `evaluate` returns (loss, gradient) at a
+    /// trial point (a non-finite loss counts as too far). Returns the new (θ, f, g), or the old ones when no trial
+    /// satisfied Armijo; appends the pair (s, y) = (θ' − θ, g' − g) when sᵀy > 10⁻¹²|s||y|, keeps the newest
+    /// `memory` pairs and counts t ← t + 1.
     public static func step(_ theta: [Double], loss f: Double, gradient g: [Double], rate eta: Double, state: inout OptimizerState,
                             evaluate: ([Double]) throws -> (Double, [Double])) rethrows -> (theta: [Double], loss: Double, gradient: [Double]) {
         var d = direction(g, state: state)

@@ -10,11 +10,19 @@ import NumericCore
 /// - `step:K:F`: η₀·F^{⌊step/K⌋}
 /// - `cosine:T`: η₀·(0.01 + 0.99·½(1 + cos(π·min(step, T)/T))), annealing to η₀/100 at step T
 public enum LearningRateSchedule: Sendable, Equatable, CustomStringConvertible {
+    /// η = η₀ (text `constant`).
     case constant
+    /// η = η₀·2^{−step/H}, H = `halfLife` steps (text `exp:H`).
     case exponential(halfLife: Double)
+    /// η = η₀·F^{⌊step/K⌋}, K = `every`, F = `factor` (text `step:K:F`).
     case step(every: Int, factor: Double)
+    /// η = η₀·(0.01 + 0.99·½(1 + cos(π·min(step, T)/T))), T = `steps`: cosine annealing from η₀ to η₀/100 at step T,
+    /// constant after (text `cosine:T`).
     case cosine(steps: Int)
 
+    /// The schedule of a `--schedule` text: `constant`, `exp:H`, `step:K:F` or `cosine:T` (case-insensitive; H, F
+    /// positive numbers, K and T positive counts, truncated to integers and at least 1).
+    /// - Throws: `InputError` naming the text, one line.
     public static func parse(_ text: String) throws -> LearningRateSchedule {
         let parts = text.lowercased().split(separator: ":").map(String.init)
         func num(_ s: String) throws -> Double {
@@ -30,6 +38,7 @@ public enum LearningRateSchedule: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The text `parse` reads back to this schedule (`constant`, `exp:H`, `step:K:F`, `cosine:T`).
     public var description: String {
         switch self {
         case .constant: return "constant"
@@ -39,6 +48,7 @@ public enum LearningRateSchedule: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// η(step) from the base rate η₀ = `base` by the case's formula; `step` counts from 0.
     public func rate(_ base: Double, step: Int) -> Double {
         switch self {
         case .constant: return base

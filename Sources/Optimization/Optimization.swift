@@ -1,2 +1,0 @@
-/// Optimization: first-order and quasi-Newton optimisers over a flat parameter vector, with schedules.
-public enum Optimization {}
