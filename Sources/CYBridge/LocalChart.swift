@@ -10,9 +10,9 @@ public struct LocalChart: Sendable {
     public let dependent: [Int]
     public let good: [Int]
     /// The point the chart is centred at (patch-normalised).
-    public let center: [CDouble]
+    public let center: [ComplexDouble]
 
-    public init(variety: Variety, point: [CDouble], patch: [Int], dependent: [Int]) {
+    public init(variety: Variety, point: [ComplexDouble], patch: [Int], dependent: [Int]) {
         self.variety = variety; self.patch = patch; self.dependent = dependent; center = point
         good = Patch.goodCoordinates(coordinates: variety.coordinateCount, patch: patch, dependent: dependent)
     }
@@ -25,18 +25,18 @@ public struct LocalChart: Sendable {
     }
 
     /// Local coordinates of the centre.
-    public var centerCoordinates: [CDouble] { good.map { center[$0] } }
+    public var centerCoordinates: [ComplexDouble] { good.map { center[$0] } }
 
     /// z(x): the point of X with local coordinates x (Newton from the centre's dependent values); nil if
     /// Newton does not reach max|Q| < 1e-13.
-    public func point(at x: [CDouble]) -> [CDouble]? {
+    public func point(at x: [ComplexDouble]) -> [ComplexDouble]? {
         let v = variety, d = v.coordinateCount, k = v.equationCount
         var z = center
         for (a, j) in good.enumerated() { z[j] = x[a] }
-        var grad = [CDouble](repeating: .zero, count: d)
+        var grad = [ComplexDouble](repeating: .zero, count: d)
         var polished = 0   // one extra Newton step after |Q| < 1e-14 (finite differences need full precision)
         for _ in 0..<40 {
-            var b = [CDouble](repeating: .zero, count: k * k), q = [CDouble](repeating: .zero, count: k)
+            var b = [ComplexDouble](repeating: .zero, count: k * k), q = [ComplexDouble](repeating: .zero, count: k)
             var res = 0.0
             for a in 0..<k {
                 q[a] = z.withUnsafeBufferPointer { pz in grad.withUnsafeMutableBufferPointer { v.equations[a].valueAndGradient(at: pz.baseAddress!, gradient: $0.baseAddress!) } }

@@ -36,7 +36,7 @@ public struct PointSample: Sendable {
     public let variety: Variety
     public let seed: UInt64
     public let count: Int
-    public let points: [CDouble]
+    public let points: [ComplexDouble]
     public let patch: [Int]
     public let dependent: [Int]
     public let omegaSquared: [Double]
@@ -44,7 +44,7 @@ public struct PointSample: Sendable {
     public let weights: [Double]
     public let detFubiniStudy: [Double]
     /// The pulled-back FS metric at `pullbackKahler` [N, n, n], when requested from `PointSampler.sample`.
-    public let pullbackFubiniStudy: [CDouble]?
+    public let pullbackFubiniStudy: [ComplexDouble]?
     public let pullbackKahler: [Double]?
     /// Number of lines (linear spaces) drawn to obtain the points.
     public let draws: Int
@@ -54,9 +54,9 @@ public struct PointSample: Sendable {
     /// The factor w/w_raw applied to the raw weights.
     public let normalisation: Double
 
-    init(variety: Variety, seed: UInt64, points: [CDouble], patch: [Int], dependent: [Int], omegaSquared: [Double],
+    init(variety: Variety, seed: UInt64, points: [ComplexDouble], patch: [Int], dependent: [Int], omegaSquared: [Double],
          rawWeights: [Double], detFubiniStudy: [Double], draws: Int, dropped: DroppedPoints, maxResidual: Double,
-         pullbackFubiniStudy: [CDouble]? = nil, pullbackKahler: [Double]? = nil) {
+         pullbackFubiniStudy: [ComplexDouble]? = nil, pullbackKahler: [Double]? = nil) {
         self.pullbackFubiniStudy = pullbackFubiniStudy; self.pullbackKahler = pullbackKahler
         self.variety = variety; self.seed = seed; self.count = omegaSquared.count
         self.points = points; self.patch = patch; self.dependent = dependent
@@ -72,7 +72,7 @@ public struct PointSample: Sendable {
     }
 
     /// Coordinates of point i (length D).
-    public func point(_ i: Int) -> [CDouble] { Array(points[(i * variety.coordinateCount)..<((i + 1) * variety.coordinateCount)]) }
+    public func point(_ i: Int) -> [ComplexDouble] { Array(points[(i * variety.coordinateCount)..<((i + 1) * variety.coordinateCount)]) }
 
     /// Vol_CY = mean(w).
     public var calabiYauVolume: Double { IntegrationWeights.calabiYauVolume(weights: weights) }

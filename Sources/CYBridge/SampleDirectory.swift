@@ -35,7 +35,7 @@ public struct SampleSummary: Codable, Sendable {
 
 extension Variety {
     /// A built-in by name (`builtIn`) or equations as text (`Variety.parse`, with `ambient` dimensions if given).
-    public static func resolve(_ spec: String, psi: CDouble = .zero, ambient: [Int]? = nil) throws -> Variety {
+    public static func resolve(_ spec: String, psi: ComplexDouble = .zero, ambient: [Int]? = nil) throws -> Variety {
         if let b = builtIn(spec, psi: psi) {
             guard ambient == nil else { throw InputError("ambient dimensions are only for a polynomial; \(spec) is a built-in") }
             return b
@@ -60,7 +60,7 @@ public enum SampleDirectory {
         guard let summary = try? JSONDecoder().decode(SampleSummary.self, from: data), summary.psi.count == 2 else {
             throw InputError("sample: \(url.path) is not a cy sample summary")
         }
-        let v = try Variety.resolve(summary.variety_spec, psi: CDouble(summary.psi[0], summary.psi[1]),
+        let v = try Variety.resolve(summary.variety_spec, psi: ComplexDouble(summary.psi[0], summary.psi[1]),
                                     ambient: Variety.builtIn(summary.variety_spec) == nil ? summary.ambient : nil)
         let arr = try NPY.read(dir.appendingPathComponent("points.npy"))
         guard case let .complex128(a) = arr, a.rank == 2, a.shape[1] == v.coordinateCount else {

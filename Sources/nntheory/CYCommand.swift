@@ -38,8 +38,8 @@ struct CYVarietyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kähler moduli t_r, one per ambient factor (default: all 1).", valueName: "t1,t2,…"))
     var kahler: String?
 
-    func resolve() throws -> (variety: Variety, psi: CDouble, kahler: [Double]) {
-        let p: CDouble
+    func resolve() throws -> (variety: Variety, psi: ComplexDouble, kahler: [Double]) {
+        let p: ComplexDouble
         do { p = try PolynomialParser.parseConstant(psi) } catch {
             throw InputError("--psi: '\(psi)', expected a real or complex number like 0.5 or 0.5+0.1*i")
         }
@@ -385,7 +385,7 @@ struct CYSigmaCommand: ParsableCommand {
                     let sizes = v.ambient.dimensions.map { $0 + 1 }
                     let basis = try SectionBasis(exponents: SectionBasis.monomials(factorSizes: sizes, degrees: sizes.map { _ in 1 }), factorSizes: sizes)
                     var h = ComplexMatrix(rows: basis.count, cols: basis.count)
-                    for i in 0..<basis.count { h[i, i] = CDouble(1, 0) }
+                    for i in 0..<basis.count { h[i, i] = ComplexDouble(1, 0) }
                     let am = try AlgebraicMetric(basis: basis, h: h, degree: 1)
                     let pts = Array(s.points.prefix(m * d)), dep = Array(s.dependent.prefix(m * kk))
                     let jm = Array(PullbackJacobian.jacobians(of: s, threads: threads).prefix(m * n * d))
