@@ -213,10 +213,10 @@ public struct AlgebraicMetric: Sendable {
         let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let chunk = (pc + threads - 1) / threads
         out.withUnsafeMutableBufferPointer { po in
-            let ob = CYDPointer(po.baseAddress!)
+            let ob = SendablePointer(po.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 for p in (t * chunk)..<min(pc, (t + 1) * chunk) {
-                    ob.p[p] = AlgebraicMetric.ricciScalar(p, g, g1, g2, jacobians, dj, n: n, d: d)
+                    ob.pointer[p] = AlgebraicMetric.ricciScalar(p, g, g1, g2, jacobians, dj, n: n, d: d)
                 }
             }
         }
@@ -380,8 +380,8 @@ public struct AlgebraicMetric: Sendable {
                 y.withUnsafeMutableBufferPointer { py in
                     gram.withUnsafeMutableBufferPointer { pg in
                         hd.withUnsafeMutableBufferPointer { ph in
-                            let xb = CYDPointer(px.baseAddress!), yb = CYDPointer(py.baseAddress!)
-                            let zb = CYDPointer(UnsafeMutablePointer(mutating: pz.baseAddress!)), gb = CYDPointer(pg.baseAddress!)
+                            let xb = SendablePointer(px.baseAddress!), yb = SendablePointer(py.baseAddress!)
+                            let zb = SendablePointer(readOnly: pz.baseAddress!), gb = SendablePointer(pg.baseAddress!)
                             var start = 0
                             while start < pc {
                                 let b = min(bs, pc - start), s0 = start
@@ -389,18 +389,18 @@ public struct AlgebraicMetric: Sendable {
                                 DispatchQueue.concurrentPerform(iterations: threads) { t in
                                     let lo = t * per, hi = min(b, lo + per)
                                     if lo >= hi { return }
-                                    basis.evaluate(points: UnsafeBufferPointer(start: zb.p + (s0 + lo) * d, count: (hi - lo) * d),
+                                    basis.evaluate(points: UnsafeBufferPointer(start: zb.pointer + (s0 + lo) * d, count: (hi - lo) * d),
                                                    pointCount: hi - lo, order: order,
-                                                   into: UnsafeMutableBufferPointer(start: xb.p + lo * r * n, count: (hi - lo) * r * n))
+                                                   into: UnsafeMutableBufferPointer(start: xb.pointer + lo * r * n, count: (hi - lo) * r * n))
                                 }
                                 var one = Complex<Double>(1, 0), zero = Complex<Double>.zero
                                 cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b * r), Int32(n), Int32(n),
-                                            &one, xb.p, Int32(n), ph.baseAddress, Int32(n), &zero, yb.p, Int32(n))
+                                            &one, xb.pointer, Int32(n), ph.baseAddress, Int32(n), &zero, yb.pointer, Int32(n))
                                 DispatchQueue.concurrentPerform(iterations: threads) { t in
                                     let lo = t * per, hi = min(b, lo + per)
                                     if lo >= hi { return }
                                     for i in lo..<hi {
-                                        let xi = xb.p + i * r * n, yi = yb.p + i * r * n, gi = gb.p + i * r * r
+                                        let xi = xb.pointer + i * r * n, yi = yb.pointer + i * r * n, gi = gb.pointer + i * r * r
                                         for a in 0..<r {
                                             for c in 0..<r {
                                                 var re = 0.0, im = 0.0
@@ -415,7 +415,7 @@ public struct AlgebraicMetric: Sendable {
                                         }
                                     }
                                 }
-                                for i in 0..<b { body(s0 + i, UnsafePointer(gb.p + i * r * r), r) }
+                                for i in 0..<b { body(s0 + i, UnsafePointer(gb.pointer + i * r * r), r) }
                                 start += b
                             }
                         }
@@ -424,12 +424,6 @@ public struct AlgebraicMetric: Sendable {
             }
         }
     }
-}
-
-/// An unsafe pointer handed to `DispatchQueue.concurrentPerform` workers that write disjoint ranges.
-struct CYDPointer<T>: @unchecked Sendable {
-    let p: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
 }
 
 /// z·c for real c.

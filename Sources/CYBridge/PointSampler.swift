@@ -147,7 +147,7 @@ public struct PointSampler: Sendable {
             let batch = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: nBlocks)
             batch.initialize(repeating: nil)
             defer { batch.deallocate() }
-            let slots = SendableBox(batch)
+            let slots = SendablePointer(batch.baseAddress!)
             let start = nextDraw
             let sampler = self
             // blocks handed out dynamically (a worker on a busy core takes fewer); each block's content depends only
@@ -158,7 +158,7 @@ public struct PointSampler: Sendable {
                 solver.pullbackKahler = pullbackKahler
                 while let b = queue.next() {
                     let lo = start + b * blockDraws, hi = start + min(draws, (b + 1) * blockDraws)
-                    slots.value[b] = solver.run(draws: lo..<hi, seed: seed)
+                    slots.pointer[b] = solver.run(draws: lo..<hi, seed: seed)
                 }
             }
             for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
@@ -216,13 +216,13 @@ extension PointSampler {
         let out = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: chunks)
         out.initialize(repeating: nil)
         defer { out.deallocate() }
-        let slots = SendableBox(out)
+        let slots = SendablePointer(out.baseAddress!)
         let sampler = self
         points.withUnsafeBufferPointer { pp in
-            let src = SendableBox(pp.baseAddress!)
+            let src = SendablePointer(readOnly: pp.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 let solver = DrawSolver(sampler)
-                slots.value[c] = solver.evaluate(points: src.value, range: (c * n / chunks)..<((c + 1) * n / chunks))
+                slots.pointer[c] = solver.evaluate(points: src.pointer, range: (c * n / chunks)..<((c + 1) * n / chunks))
             }
         }
         let f = v.ambient.factorCount, k = v.equationCount
@@ -250,11 +250,6 @@ extension PointSampler {
 @inline(__always) func fastDivide(_ a: ComplexDouble, _ b: ComplexDouble) -> ComplexDouble {
     let inv = 1 / (b.real * b.real + b.imaginary * b.imaginary)
     return ComplexDouble((a.real * b.real + a.imaginary * b.imaginary) * inv, (a.imaginary * b.real - a.real * b.imaginary) * inv)
-}
-
-struct SendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ v: T) { value = v }
 }
 
 /// Output of one block of consecutive draws.

@@ -127,11 +127,11 @@ public struct Polynomial: Sendable, Equatable {
         let n = z.count / variableCount, d = variableCount
         var out = [ComplexDouble](repeating: .zero, count: n)
         out.withUnsafeMutableBufferPointer { po in
-            let box = SendableBox(po.baseAddress!)
+            let box = SendablePointer(po.baseAddress!)
             z.withUnsafeBufferPointer { pz in
-                let src = SendableBox(pz.baseAddress!)
+                let src = SendablePointer(readOnly: pz.baseAddress!)
                 parallelChunks(count: n, threads: threads) { range in
-                    for i in range { box.value[i] = value(at: src.value + i * d) }
+                    for i in range { box.pointer[i] = value(at: src.pointer + i * d) }
                 }
             }
         }
@@ -144,11 +144,11 @@ public struct Polynomial: Sendable, Equatable {
         let n = z.count / variableCount, d = variableCount
         var out = [ComplexDouble](repeating: .zero, count: z.count)
         out.withUnsafeMutableBufferPointer { po in
-            let box = SendableBox(po.baseAddress!)
+            let box = SendablePointer(po.baseAddress!)
             z.withUnsafeBufferPointer { pz in
-                let src = SendableBox(pz.baseAddress!)
+                let src = SendablePointer(readOnly: pz.baseAddress!)
                 parallelChunks(count: n, threads: threads) { range in
-                    for i in range { _ = valueAndGradient(at: src.value + i * d, gradient: box.value + i * d) }
+                    for i in range { _ = valueAndGradient(at: src.pointer + i * d, gradient: box.pointer + i * d) }
                 }
             }
         }

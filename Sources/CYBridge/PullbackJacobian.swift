@@ -106,10 +106,14 @@ func parallelChunks(count: Int, threads: Int? = nil, _ body: (Range<Int>) -> Voi
     if t == 1 || count < 64 { body(0..<count); return }
     let chunk = (count + t - 1) / t
     withoutActuallyEscaping(body) { b in
-        let box = SendableBox(b)
-        DispatchQueue.concurrentPerform(iterations: t) { i in
-            let lo = i * chunk, hi = min(count, lo + chunk)
-            if lo < hi { box.value(lo..<hi) }
+        // the workers only read (call) the closure, which outlives them
+        var closure = b
+        withUnsafeMutablePointer(to: &closure) { p in
+            let box = SendablePointer(p)
+            DispatchQueue.concurrentPerform(iterations: t) { i in
+                let lo = i * chunk, hi = min(count, lo + chunk)
+                if lo < hi { box.pointer.pointee(lo..<hi) }
+            }
         }
     }
 }

@@ -109,9 +109,9 @@ public enum RicciMeasure {
         let m = min(count ?? s.count, s.count)
         var out = [Double](repeating: .nan, count: m)
         out.withUnsafeMutableBufferPointer { po in
-            let box = SendableBox(po.baseAddress!)
+            let box = SendablePointer(po.baseAddress!)
             parallelChunks(count: m, threads: threads) { range in
-                for i in range { box.value[i] = ricciScalar(LocalChart(sample: s, index: i), metric: metric) ?? .nan }
+                for i in range { box.pointer[i] = ricciScalar(LocalChart(sample: s, index: i), metric: metric) ?? .nan }
             }
         }
         return out
