@@ -40,6 +40,17 @@ public struct AlgebraicMetric: Sendable {
         self.degree = degree
     }
 
+    /// The Fubini–Study metric with integer Kähler moduli t on ∏_r P^{factorSizes[r] − 1} as an algebraic metric: the
+    /// (unreduced) monomials of multi-degree t, h = diag(multinomial coefficients), k = 1, so that
+    /// ψ = sᵀ h s̄ = ∏_r |z^{(r)}|^{2t_r} and K = π⁻¹ log ψ = Σ_r (t_r/π) log|z^{(r)}|², cymetric's FS at t
+    /// (h = I at t = (1, …, 1)). Its analytic `ricciScalars` are those of FS.
+    public static func fubiniStudy(factorSizes: [Int], kahler t: [Int]) throws -> AlgebraicMetric {
+        let basis = try SectionBasis(factorSizes: factorSizes, degrees: t, polynomialExponents: [])
+        var h = ComplexMatrix(rows: basis.count, cols: basis.count)
+        for (a, w) in basis.multinomialWeights().enumerated() { h[a, a] = Complex(w, 0) }
+        return try AlgebraicMetric(basis: basis, h: h, degree: 1)
+    }
+
     /// (kπ)⁻¹.
     public var prefactor: Double { 1 / (Double(degree) * Double.pi) }
 

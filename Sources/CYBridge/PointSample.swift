@@ -82,11 +82,16 @@ public struct PointSample: Sendable {
         IntegrationWeights.kahlerVolume(weights: weights, omegaSquared: omegaSquared, determinants: det)
     }
 
+    /// det g_FS(t) of the pulled-back Fubini–Study metric with Kähler moduli t at every point: the sampler's own
+    /// `detFubiniStudy` when all t_r = 1, else `FubiniStudy.determinants` (computed on `threads` workers).
+    public func fubiniStudyDeterminants(kahler t: [Double], threads: Int? = nil) -> [Double] {
+        t.allSatisfy({ $0 == 1 }) ? detFubiniStudy : FubiniStudy.determinants(of: self, kahler: t, threads: threads)
+    }
+
     /// Monte Carlo Vol_K of the FS metric with Kähler moduli t (equals the intersection volume: exactly for a
     /// single P^n, to MC precision on products).
     public func kahlerVolumeFubiniStudy(kahler t: [Double]) -> Double {
-        if t.allSatisfy({ $0 == 1 }) { return kahlerVolume(determinants: detFubiniStudy) }
-        return kahlerVolume(determinants: FubiniStudy.determinants(of: self, kahler: t))
+        kahlerVolume(determinants: fubiniStudyDeterminants(kahler: t))
     }
 
     /// κ = Vol_K/Vol_CY with Vol_K from the FS metric at t (cymetric `compute_kappa`).
