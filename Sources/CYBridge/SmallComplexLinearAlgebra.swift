@@ -29,6 +29,7 @@ enum SmallComplexLinearAlgebra {
                 for j in 0..<nrhs { b[i * nrhs + j] = b[i * nrhs + j] - f * b[k * nrhs + j] }
             }
         }
+        guard nrhs > 0 else { return det }
         for k in stride(from: n - 1, through: 0, by: -1) {
             let inv = ComplexDouble(1, 0) / a[k * n + k]
             for j in 0..<nrhs {
@@ -40,28 +41,7 @@ enum SmallComplexLinearAlgebra {
         return det
     }
 
-    /// det of the n×n matrix `a` (destroyed).
+    /// det of the n×n matrix `a` (destroyed): the elimination of `solve` without right-hand sides.
     @inline(__always)
-    static func determinant(_ a: UnsafeMutablePointer<ComplexDouble>, _ n: Int) -> ComplexDouble {
-        var det = ComplexDouble(1, 0)
-        for k in 0..<n {
-            var piv = k
-            var best = a[k * n + k].lengthSquared
-            for i in (k + 1)..<max(k + 1, n) where a[i * n + k].lengthSquared > best { best = a[i * n + k].lengthSquared; piv = i }
-            if !(best > 0) { return .zero }
-            if piv != k {
-                for j in 0..<n { let t = a[k * n + j]; a[k * n + j] = a[piv * n + j]; a[piv * n + j] = t }
-                det = -det
-            }
-            let p = a[k * n + k]
-            det = det * p
-            let inv = ComplexDouble(1, 0) / p
-            for i in (k + 1)..<n {
-                let f = a[i * n + k] * inv
-                if f == .zero { continue }
-                for j in (k + 1)..<n { a[i * n + j] = a[i * n + j] - f * a[k * n + j] }
-            }
-        }
-        return det
-    }
+    static func determinant(_ a: UnsafeMutablePointer<ComplexDouble>, _ n: Int) -> ComplexDouble { solve(a, n, a, 0) }
 }
