@@ -19,6 +19,7 @@ import Numerics
 /// of `SectionBasis`; they are formed as one ZGEMM Y = X·h per block of points (X the stacked jet rows), then
 /// G_IJ = Σ_α X_Iα conj(Y_Jα) per point.
 public struct AlgebraicMetric: Sendable {
+    /// The sections s_α (ψ = sᵀ h s̄ sums over them).
     public let basis: SectionBasis
     /// Hermitian N_k × N_k, positive definite.
     public let h: ComplexMatrix
@@ -27,6 +28,8 @@ public struct AlgebraicMetric: Sendable {
     /// Points per ZGEMM block.
     public var blockSize = 2048
 
+    /// The metric (kπ)⁻¹∂∂̄ log(sᵀ h s̄) of the form h on `basis` at degree k.
+    /// - Throws: `InputError` when h is not N_k × N_k or not finite, or k < 1 (positive definiteness is not checked here).
     public init(basis: SectionBasis, h: ComplexMatrix, degree: Int) throws {
         guard h.rows == basis.count && h.cols == basis.count else {
             throw InputError("algebraic metric: h is \(h.rows)×\(h.cols), expected \(basis.count)×\(basis.count) (N_k)")

@@ -5,13 +5,18 @@ import Numerics
 /// x_a = z_{good_a} (`Patch`), dependent coordinates z_{dep} solved from Q_a(z) = 0 by Newton's method
 /// (K×K system B δ = −Q). Used for finite-difference derivatives (pullback checks, Ricci curvature).
 public struct LocalChart: Sendable {
+    /// The variety X.
     public let variety: Variety
+    /// Per factor, the homogeneous coordinate fixed to 1.
     public let patch: [Int]
+    /// The K coordinates solved from Q = 0 (one per equation).
     public let dependent: [Int]
+    /// The n local coordinates x_a = z_{good_a}, in increasing order.
     public let good: [Int]
     /// The point the chart is centred at (patch-normalised).
     public let center: [ComplexDouble]
 
+    /// The chart centred at `point` (patch-normalised, on X) with the given patch and dependent coordinates.
     public init(variety: Variety, point: [ComplexDouble], patch: [Int], dependent: [Int]) {
         self.variety = variety; self.patch = patch; self.dependent = dependent; center = point
         good = Patch.goodCoordinates(coordinates: variety.coordinateCount, patch: patch, dependent: dependent)

@@ -13,7 +13,9 @@ public struct DroppedPoints: Sendable, Codable, Equatable {
     /// Roots lost because the reduced polynomial of a draw dropped degree (leading coefficient ≈ 0).
     public var missingRoots = 0
 
+    /// No points dropped.
     public init() {}
+    /// All dropped roots.
     public var total: Int { residual + nearSingular + nonFinite + missingRoots }
     static func + (a: DroppedPoints, b: DroppedPoints) -> DroppedPoints {
         var c = a
@@ -33,21 +35,33 @@ public struct DroppedPoints: Sendable, Codable, Equatable {
 /// * `detFubiniStudy` [N]: det of the pulled-back FS metric at t = 1 (all factors).
 /// Points are ordered by draw (line) index, so a sample is a pure function of (variety, seed, count).
 public struct PointSample: Sendable {
+    /// The variety the points lie on.
     public let variety: Variety
+    /// The seed of `PointSampler.sample` (draw i used Philox stream i).
     public let seed: UInt64
+    /// N, the number of points.
     public let count: Int
+    /// Homogeneous coordinates [N, D], the largest coordinate of each factor = 1.
     public let points: [ComplexDouble]
+    /// The coordinate set to 1 per factor, [N, F].
     public let patch: [Int]
+    /// The eliminated coordinates, [N, K].
     public let dependent: [Int]
+    /// |Ω|² = 1/|det ∂Q_a/∂z_{dep b}|², [N].
     public let omegaSquared: [Double]
+    /// Raw weights |Ω|²/ρ (ρ the density of the mixed FS sampling measure), [N].
     public let rawWeights: [Double]
+    /// Normalised weights, mean(w det g_FS(1)/|Ω|²) = Vol_K(1), [N] (`IntegrationWeights`).
     public let weights: [Double]
+    /// det g_FS of the pulled-back FS metric at t = (1, …, 1), [N].
     public let detFubiniStudy: [Double]
     /// The pulled-back FS metric at `pullbackKahler` [N, n, n], when requested from `PointSampler.sample`.
     public let pullbackFubiniStudy: [ComplexDouble]?
+    /// The Kähler moduli of `pullbackFubiniStudy` (nil when it was not requested).
     public let pullbackKahler: [Double]?
     /// Number of lines (linear spaces) drawn to obtain the points.
     public let draws: Int
+    /// The roots that were not kept, by reason.
     public let dropped: DroppedPoints
     /// max_i max_a |Q_a(z_i)| over the kept points.
     public let maxResidual: Double

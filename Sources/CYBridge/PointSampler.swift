@@ -27,6 +27,7 @@ import NumericCore
 /// Randomness: draw (line) number i uses `RandomStream(seed: seed, stream: i)`; points are emitted in draw
 /// order and the sample is truncated to N, so the result does not depend on the number of threads.
 public struct PointSampler: Sendable {
+    /// The variety X sampled.
     public let variety: Variety
     /// Newton-polished points must satisfy max_a |Q_a| < this (patch-normalised coordinates).
     public var residualTolerance = 1e-10
@@ -45,6 +46,9 @@ public struct PointSampler: Sendable {
         case bivariate(equations: (Int, Int), unknowns: (Int, Int), degrees: (Int, Int))
     }
 
+    /// A sampler of `v`: plans how each draw (a line, or a linear space on a complete intersection) is solved,
+    /// and counts the roots per draw.
+    /// - Throws: `InputError` when the reduced Shiffman–Zelditch system has no univariate, linear or two-unknown step.
     public init(variety v: Variety) throws {
         self.variety = v
         let f = v.ambient.factorCount, k = v.equationCount

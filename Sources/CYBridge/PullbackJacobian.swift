@@ -84,6 +84,7 @@ public final class GeometryWorkspace: @unchecked Sendable {
     let scratch: UnsafeMutablePointer<ComplexDouble>
     let scratchCount: Int
 
+    /// Buffers sized for the coordinates, equations and dimension of `v`.
     public init(_ v: Variety) {
         let d = v.coordinateCount, k = v.equationCount, n = v.dimension
         gradients = .allocate(capacity: k * d)

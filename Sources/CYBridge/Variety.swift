@@ -13,12 +13,16 @@ import NumericCore
 public struct Variety: Sendable, Equatable {
     /// Human-readable name (used in summaries).
     public let name: String
+    /// The ambient product of projective spaces.
     public let ambient: ProjectiveAmbient
     /// Defining equations Q_a in the D homogeneous coordinates.
     public let equations: [Polynomial]
     /// Degrees q_{ar}: `multidegrees[a][r]`.
     public let multidegrees: [[Int]]
 
+    /// The complete intersection of `equations` in `ambient`.
+    /// - Throws: `InputError` when an equation has another number of variables than the ambient coordinates, is not
+    ///   homogeneous in some factor, or is constant, or when the equations leave no positive dimension.
     public init(name: String, ambient: ProjectiveAmbient, equations: [Polynomial]) throws {
         guard !equations.isEmpty else { throw InputError("variety \(name): no equations") }
         var degs: [[Int]] = []
