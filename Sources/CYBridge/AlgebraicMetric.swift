@@ -19,6 +19,7 @@ import Numerics
 /// of `SectionBasis`; they are formed as one ZGEMM Y = X·h per block of points (X the stacked jet rows), then
 /// G_IJ = Σ_α X_Iα conj(Y_Jα) per point.
 public struct AlgebraicMetric: Sendable {
+    /// The sections s_α (ψ = sᵀ h s̄ sums over them).
     public let basis: SectionBasis
     /// Hermitian N_k × N_k, positive definite.
     public let h: ComplexMatrix
@@ -27,6 +28,8 @@ public struct AlgebraicMetric: Sendable {
     /// Points per ZGEMM block.
     public var blockSize = 2048
 
+    /// The metric (kπ)⁻¹∂∂̄ log(sᵀ h s̄) of the form h on `basis` at degree k.
+    /// - Throws: `InputError` when h is not N_k × N_k or not finite, or k < 1 (positive definiteness is not checked here).
     public init(basis: SectionBasis, h: ComplexMatrix, degree: Int) throws {
         guard h.rows == basis.count && h.cols == basis.count else {
             throw InputError("algebraic metric: h is \(h.rows)×\(h.cols), expected \(basis.count)×\(basis.count) (N_k)")
@@ -38,6 +41,17 @@ public struct AlgebraicMetric: Sendable {
         self.basis = basis
         self.h = h
         self.degree = degree
+    }
+
+    /// The Fubini–Study metric with integer Kähler moduli t on ∏_r P^{factorSizes[r] − 1} as an algebraic metric: the
+    /// (unreduced) monomials of multi-degree t, h = diag(multinomial coefficients), k = 1, so that
+    /// ψ = sᵀ h s̄ = ∏_r |z^{(r)}|^{2t_r} and K = π⁻¹ log ψ = Σ_r (t_r/π) log|z^{(r)}|², cymetric's FS at t
+    /// (h = I at t = (1, …, 1)). Its analytic `ricciScalars` are those of FS.
+    public static func fubiniStudy(factorSizes: [Int], kahler t: [Int]) throws -> AlgebraicMetric {
+        let basis = try SectionBasis(factorSizes: factorSizes, degrees: t, polynomialExponents: [])
+        var h = ComplexMatrix(rows: basis.count, cols: basis.count)
+        for (a, w) in basis.multinomialWeights().enumerated() { h[a, a] = Complex(w, 0) }
+        return try AlgebraicMetric(basis: basis, h: h, degree: 1)
     }
 
     /// (kπ)⁻¹.
@@ -213,10 +227,10 @@ public struct AlgebraicMetric: Sendable {
         let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
         let chunk = (pc + threads - 1) / threads
         out.withUnsafeMutableBufferPointer { po in
-            let ob = CYDPointer(po.baseAddress!)
+            let ob = SendablePointer(po.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 for p in (t * chunk)..<min(pc, (t + 1) * chunk) {
-                    ob.p[p] = AlgebraicMetric.ricciScalar(p, g, g1, g2, jacobians, dj, n: n, d: d)
+                    ob.pointer[p] = AlgebraicMetric.ricciScalar(p, g, g1, g2, jacobians, dj, n: n, d: d)
                 }
             }
         }
@@ -380,8 +394,8 @@ public struct AlgebraicMetric: Sendable {
                 y.withUnsafeMutableBufferPointer { py in
                     gram.withUnsafeMutableBufferPointer { pg in
                         hd.withUnsafeMutableBufferPointer { ph in
-                            let xb = CYDPointer(px.baseAddress!), yb = CYDPointer(py.baseAddress!)
-                            let zb = CYDPointer(UnsafeMutablePointer(mutating: pz.baseAddress!)), gb = CYDPointer(pg.baseAddress!)
+                            let xb = SendablePointer(px.baseAddress!), yb = SendablePointer(py.baseAddress!)
+                            let zb = SendablePointer(readOnly: pz.baseAddress!), gb = SendablePointer(pg.baseAddress!)
                             var start = 0
                             while start < pc {
                                 let b = min(bs, pc - start), s0 = start
@@ -389,18 +403,18 @@ public struct AlgebraicMetric: Sendable {
                                 DispatchQueue.concurrentPerform(iterations: threads) { t in
                                     let lo = t * per, hi = min(b, lo + per)
                                     if lo >= hi { return }
-                                    basis.evaluate(points: UnsafeBufferPointer(start: zb.p + (s0 + lo) * d, count: (hi - lo) * d),
+                                    basis.evaluate(points: UnsafeBufferPointer(start: zb.pointer + (s0 + lo) * d, count: (hi - lo) * d),
                                                    pointCount: hi - lo, order: order,
-                                                   into: UnsafeMutableBufferPointer(start: xb.p + lo * r * n, count: (hi - lo) * r * n))
+                                                   into: UnsafeMutableBufferPointer(start: xb.pointer + lo * r * n, count: (hi - lo) * r * n))
                                 }
                                 var one = Complex<Double>(1, 0), zero = Complex<Double>.zero
                                 cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b * r), Int32(n), Int32(n),
-                                            &one, xb.p, Int32(n), ph.baseAddress, Int32(n), &zero, yb.p, Int32(n))
+                                            &one, xb.pointer, Int32(n), ph.baseAddress, Int32(n), &zero, yb.pointer, Int32(n))
                                 DispatchQueue.concurrentPerform(iterations: threads) { t in
                                     let lo = t * per, hi = min(b, lo + per)
                                     if lo >= hi { return }
                                     for i in lo..<hi {
-                                        let xi = xb.p + i * r * n, yi = yb.p + i * r * n, gi = gb.p + i * r * r
+                                        let xi = xb.pointer + i * r * n, yi = yb.pointer + i * r * n, gi = gb.pointer + i * r * r
                                         for a in 0..<r {
                                             for c in 0..<r {
                                                 var re = 0.0, im = 0.0
@@ -415,7 +429,7 @@ public struct AlgebraicMetric: Sendable {
                                         }
                                     }
                                 }
-                                for i in 0..<b { body(s0 + i, UnsafePointer(gb.p + i * r * r), r) }
+                                for i in 0..<b { body(s0 + i, UnsafePointer(gb.pointer + i * r * r), r) }
                                 start += b
                             }
                         }
@@ -424,12 +438,6 @@ public struct AlgebraicMetric: Sendable {
             }
         }
     }
-}
-
-/// An unsafe pointer handed to `DispatchQueue.concurrentPerform` workers that write disjoint ranges.
-struct CYDPointer<T>: @unchecked Sendable {
-    let p: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { self.p = p }
 }
 
 /// z·c for real c.

@@ -19,4 +19,4 @@ public enum CYBridgeModule {
 }
 
 /// Complex Float64 (swift-numerics), the scalar type of all CYBridge geometry.
-public typealias CDouble = Complex<Double>
+public typealias ComplexDouble = Complex<Double>

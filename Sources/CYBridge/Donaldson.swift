@@ -159,13 +159,13 @@ public struct DonaldsonBalancing: Sendable {
                                 let b = min(bs, pointCount - start)
                                 // sections, split over threads by points (each row is independent)
                                 let per = (b + threads - 1) / threads, s0 = start
-                                let sBase = CYDPointer(ps.baseAddress!), zBase = CYDPointer(UnsafeMutablePointer(mutating: pz.baseAddress!))
+                                let sBase = SendablePointer(ps.baseAddress!), zBase = SendablePointer(readOnly: pz.baseAddress!)
                                 DispatchQueue.concurrentPerform(iterations: threads) { t in
                                     let lo = t * per, hi = min(b, lo + per)
                                     if lo >= hi { return }
-                                    basis.evaluate(points: UnsafeBufferPointer(start: zBase.p + (s0 + lo) * d, count: (hi - lo) * d),
+                                    basis.evaluate(points: UnsafeBufferPointer(start: zBase.pointer + (s0 + lo) * d, count: (hi - lo) * d),
                                                    pointCount: hi - lo, order: .values,
-                                                   into: UnsafeMutableBufferPointer(start: sBase.p + lo * n, count: (hi - lo) * n))
+                                                   into: UnsafeMutableBufferPointer(start: sBase.pointer + lo * n, count: (hi - lo) * n))
                                 }
                                 // U = S L (ZTRMM in place on a copy of S); ψ_p = ‖U_p‖²
                                 var one = Complex<Double>(1, 0)

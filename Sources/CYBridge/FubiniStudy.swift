@@ -8,15 +8,15 @@ import Numerics
 /// g_ab̄ = J_a^i g_ij̄ conj(J_b^j) = Σ_r t_r g^{(r)}_ab̄ with g^{(r)}_ab̄ the pulled-back factor metric at t_r = 1.
 public enum FubiniStudy {
     /// Ambient FS metric at z (length D), block-diagonal D×D row-major (first index holomorphic).
-    public static func ambientMetric(point z: [CDouble], ambient: ProjectiveAmbient, kahler t: [Double]) -> [CDouble] {
+    public static func ambientMetric(point z: [ComplexDouble], ambient: ProjectiveAmbient, kahler t: [Double]) -> [ComplexDouble] {
         let d = ambient.coordinateCount
-        var g = [CDouble](repeating: .zero, count: d * d)
+        var g = [ComplexDouble](repeating: .zero, count: d * d)
         for r in 0..<ambient.factorCount {
             let range = ambient.range(ofFactor: r)
             let n2 = range.reduce(0.0) { $0 + z[$1].lengthSquared }
             for i in range { for j in range {
-                var v = (i == j ? CDouble(n2, 0) : .zero) - z[i].conjugate * z[j]
-                v = v * CDouble(t[r] / (Double.pi * n2 * n2), 0)
+                var v = (i == j ? ComplexDouble(n2, 0) : .zero) - z[i].conjugate * z[j]
+                v = v * ComplexDouble(t[r] / (Double.pi * n2 * n2), 0)
                 g[i * d + j] = v
             } }
         }
@@ -26,16 +26,16 @@ public enum FubiniStudy {
     /// Pulled-back factor metrics at t = 1: writes F matrices g^{(r)} (n×n each, row-major) to `out`,
     /// g^{(r)}_ab̄ = (1/π)[Σ_{i∈r} J_ai conj(J_bi)/|z_r|² − u_a conj(u_b)/|z_r|⁴], u_a = Σ_{i∈r} J_ai z̄_i.
     @inline(__always)
-    public static func pullbackFactorMetrics(point z: UnsafePointer<CDouble>, jacobian jac: UnsafePointer<CDouble>,
-                                             variety v: Variety, out: UnsafeMutablePointer<CDouble>,
-                                             scratch u: UnsafeMutablePointer<CDouble>) {
+    public static func pullbackFactorMetrics(point z: UnsafePointer<ComplexDouble>, jacobian jac: UnsafePointer<ComplexDouble>,
+                                             variety v: Variety, out: UnsafeMutablePointer<ComplexDouble>,
+                                             scratch u: UnsafeMutablePointer<ComplexDouble>) {
         let d = v.coordinateCount, n = v.dimension
         for r in 0..<v.ambient.factorCount {
             let range = v.ambient.range(ofFactor: r)
             var n2 = 0.0
             for i in range { n2 += z[i].lengthSquared }
             for a in 0..<n {
-                var s = CDouble.zero
+                var s = ComplexDouble.zero
                 for i in range { s = s + jac[a * d + i] * z[i].conjugate }
                 u[a] = s
             }
@@ -43,22 +43,22 @@ public enum FubiniStudy {
             let g = out + r * n * n
             for a in 0..<n {
                 for b in a..<n {
-                    var s = CDouble.zero
+                    var s = ComplexDouble.zero
                     for i in range { s = s + jac[a * d + i] * jac[b * d + i].conjugate }
-                    let val = s * CDouble(c1, 0) - u[a] * u[b].conjugate * CDouble(c2, 0)
+                    let val = s * ComplexDouble(c1, 0) - u[a] * u[b].conjugate * ComplexDouble(c2, 0)
                     g[a * n + b] = val
                     g[b * n + a] = val.conjugate
                 }
-                g[a * n + a] = CDouble(g[a * n + a].real, 0)
+                g[a * n + a] = ComplexDouble(g[a * n + a].real, 0)
             }
         }
     }
 
     /// Pulled-back FS metric g(t) = J g_FS(t) J† at every point, complex [N, n, n] row-major.
-    public static func pullbackMetrics(of s: PointSample, kahler t: [Double], threads: Int? = nil) -> [CDouble] {
+    public static func pullbackMetrics(of s: PointSample, kahler t: [Double], threads: Int? = nil) -> [ComplexDouble] {
         let v = s.variety, n = v.dimension, f = v.ambient.factorCount
         precondition(t.count == f, "FubiniStudy: \(t.count) Kähler moduli for \(f) factors")
-        var out = [CDouble](repeating: .zero, count: s.count * n * n)
+        var out = [ComplexDouble](repeating: .zero, count: s.count * n * n)
         out.withUnsafeMutableBufferPointer { po in
             let base = po.baseAddress!
             forEachFrame(of: s, threads: threads) { i, z, jac, w in
@@ -66,8 +66,8 @@ public enum FubiniStudy {
                 pullbackFactorMetrics(point: z, jacobian: jac, variety: v, out: gr, scratch: gr + f * n * n)
                 let g = base + i * n * n
                 for e in 0..<(n * n) {
-                    var acc = CDouble.zero
-                    for r in 0..<f { acc = acc + gr[r * n * n + e] * CDouble(t[r], 0) }
+                    var acc = ComplexDouble.zero
+                    for r in 0..<f { acc = acc + gr[r * n * n + e] * ComplexDouble(t[r], 0) }
                     g[e] = acc
                 }
             }
@@ -82,11 +82,11 @@ public enum FubiniStudy {
     }
 
     /// Calls `body(i, z_i, J_i, workspace)` for every point with the pullback Jacobian computed (parallel).
-    static func forEachFrame(of s: PointSample, threads: Int?, _ body: (Int, UnsafePointer<CDouble>, UnsafePointer<CDouble>, GeometryWorkspace) -> Void) {
+    static func forEachFrame(of s: PointSample, threads: Int?, _ body: (Int, UnsafePointer<ComplexDouble>, UnsafePointer<ComplexDouble>, GeometryWorkspace) -> Void) {
         let v = s.variety, d = v.coordinateCount, n = v.dimension, f = v.ambient.factorCount, k = v.equationCount
         parallelChunks(count: s.count, threads: threads) { range in
             let w = GeometryWorkspace(v)
-            let jac = UnsafeMutablePointer<CDouble>.allocate(capacity: n * d)
+            let jac = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * d)
             defer { jac.deallocate() }
             s.points.withUnsafeBufferPointer { pz in
                 s.patch.withUnsafeBufferPointer { pp in
@@ -107,14 +107,14 @@ public enum FubiniStudy {
 /// Determinants of batches of small Hermitian matrices.
 public enum HermitianDeterminants {
     /// Re det of each n×n matrix in `matrices` ([count, n, n] row-major).
-    public static func compute(_ matrices: [CDouble], count: Int, order n: Int, threads: Int? = nil) -> [Double] {
+    public static func compute(_ matrices: [ComplexDouble], count: Int, order n: Int, threads: Int? = nil) -> [Double] {
         precondition(matrices.count == count * n * n)
         var out = [Double](repeating: 0, count: count)
         out.withUnsafeMutableBufferPointer { po in
             let base = po.baseAddress!
             matrices.withUnsafeBufferPointer { pm in
                 parallelChunks(count: count, threads: threads) { range in
-                    let tmp = UnsafeMutablePointer<CDouble>.allocate(capacity: n * n)
+                    let tmp = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * n)
                     defer { tmp.deallocate() }
                     for i in range {
                         for e in 0..<(n * n) { tmp[e] = pm[i * n * n + e] }

@@ -8,9 +8,9 @@ import Numerics
 public enum HolomorphicVolumeForm {
     /// |Ω|² from det B.
     @inline(__always)
-    public static func squaredNorm(detB: CDouble) -> Double { 1 / detB.lengthSquared }
+    public static func squaredNorm(detB: ComplexDouble) -> Double { 1 / detB.lengthSquared }
 
     /// The complex coefficient Ω = 1/det B.
     @inline(__always)
-    public static func coefficient(detB: CDouble) -> CDouble { CDouble(1, 0) / detB }
+    public static func coefficient(detB: ComplexDouble) -> ComplexDouble { ComplexDouble(1, 0) / detB }
 }

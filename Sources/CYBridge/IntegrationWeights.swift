@@ -16,8 +16,8 @@ public enum IntegrationWeights {
     /// ρ from the F pulled-back factor metrics `factorMetrics` ([F, n, n]) and exponents m_r (Σ m_r = n).
     /// Uses `scratch` (≥ 2n² + 2(n+1)^{F−1} complex values).
     @inline(__always)
-    public static func mixedDensity(factorMetrics g: UnsafePointer<CDouble>, exponents m: [Int], order n: Int,
-                                    scratch: UnsafeMutablePointer<CDouble>) -> Double {
+    public static func mixedDensity(factorMetrics g: UnsafePointer<ComplexDouble>, exponents m: [Int], order n: Int,
+                                    scratch: UnsafeMutablePointer<ComplexDouble>) -> Double {
         let f = m.count
         let nn = n * n
         if f == 1 {
@@ -29,7 +29,7 @@ public enum IntegrationWeights {
         let base = n + 1
         var gridSize = 1
         for _ in 1..<f { gridSize *= base }
-        var acc = CDouble.zero
+        var acc = ComplexDouble.zero
         for idx in 0..<gridSize {
             var rest = idx
             var phase = 0.0       // Σ_r 2π j_r m_r/(n+1) (for the inverse DFT factor)
@@ -37,13 +37,13 @@ public enum IntegrationWeights {
             for r in 1..<f {
                 let j = rest % base; rest /= base
                 let ang = 2 * Double.pi * Double(j) / Double(base)
-                let s = CDouble(cos(ang), sin(ang))
+                let s = ComplexDouble(cos(ang), sin(ang))
                 phase += ang * Double(m[r])
                 let gr = g + r * nn
                 for e in 0..<nn { scratch[e] = scratch[e] + s * gr[e] }
             }
             let det = SmallComplexLinearAlgebra.determinant(scratch, n)
-            acc = acc + det * CDouble(cos(-phase), sin(-phase))
+            acc = acc + det * ComplexDouble(cos(-phase), sin(-phase))
         }
         var coeff = acc.real / Double(gridSize)
         for r in 0..<f { coeff *= Double(factorial(m[r])) }

@@ -10,10 +10,10 @@ import Numerics
 /// O(h²) truncation error of the differences (relative 1e-6…1e-8 per entry; larger where the chart is ill-conditioned).
 public enum KahlerMeasure {
     /// The n³ numbers c_{ab̄c} − c_{cb̄a} at the centre of a chart (row-major [a][b][c]); nil if the chart fails.
-    public static func torsion(_ chart: LocalChart, metric: ChartMetric, step: Double? = nil) -> [CDouble]? {
+    public static func torsion(_ chart: LocalChart, metric: ChartMetric, step: Double? = nil) -> [ComplexDouble]? {
         guard let dg = derivatives(chart, metric: metric, step: step) else { return nil }
         let n = chart.variety.dimension
-        var out = [CDouble](repeating: .zero, count: n * n * n)
+        var out = [ComplexDouble](repeating: .zero, count: n * n * n)
         for a in 0..<n { for b in 0..<n { for c in 0..<n {
             out[(a * n + b) * n + c] = dg[c * n * n + a * n + b] - dg[a * n * n + c * n + b]
         } } }
@@ -21,23 +21,23 @@ public enum KahlerMeasure {
     }
 
     /// ∂_c g_ab̄ at the centre of a chart, row-major [c][a][b], by central differences; nil if the chart fails.
-    public static func derivatives(_ chart: LocalChart, metric: ChartMetric, step: Double? = nil) -> [CDouble]? {
+    public static func derivatives(_ chart: LocalChart, metric: ChartMetric, step: Double? = nil) -> [ComplexDouble]? {
         let n = chart.variety.dimension
         let x0 = chart.centerCoordinates
         let h = step ?? 1e-4 * max(1, x0.map { $0.length }.max() ?? 1)
-        func g(_ x: [CDouble]) -> [CDouble]? {
+        func g(_ x: [ComplexDouble]) -> [ComplexDouble]? {
             guard let z = chart.point(at: x) else { return nil }
             return metric(z, chart.patch, chart.dependent)
         }
-        var dg = [CDouble](repeating: .zero, count: n * n * n)   // [c][a][b] = ∂_c g_ab̄
+        var dg = [ComplexDouble](repeating: .zero, count: n * n * n)   // [c][a][b] = ∂_c g_ab̄
         for c in 0..<n {
             var xp = x0, xm = x0, yp = x0, ym = x0
-            xp[c] = xp[c] + CDouble(h, 0); xm[c] = xm[c] - CDouble(h, 0)
-            yp[c] = yp[c] + CDouble(0, h); ym[c] = ym[c] - CDouble(0, h)
+            xp[c] = xp[c] + ComplexDouble(h, 0); xm[c] = xm[c] - ComplexDouble(h, 0)
+            yp[c] = yp[c] + ComplexDouble(0, h); ym[c] = ym[c] - ComplexDouble(0, h)
             guard let gxp = g(xp), let gxm = g(xm), let gyp = g(yp), let gym = g(ym) else { return nil }
             for e in 0..<(n * n) {
-                let dRe = (gxp[e] - gxm[e]) / CDouble(2 * h, 0), dIm = (gyp[e] - gym[e]) / CDouble(2 * h, 0)
-                dg[c * n * n + e] = (dRe - CDouble(0, 1) * dIm) * CDouble(0.5, 0)
+                let dRe = (gxp[e] - gxm[e]) / ComplexDouble(2 * h, 0), dIm = (gyp[e] - gym[e]) / ComplexDouble(2 * h, 0)
+                dg[c * n * n + e] = (dRe - ComplexDouble(0, 1) * dIm) * ComplexDouble(0.5, 0)
             }
         }
         return dg

@@ -5,14 +5,19 @@ import Numerics
 /// x_a = z_{good_a} (`Patch`), dependent coordinates z_{dep} solved from Q_a(z) = 0 by Newton's method
 /// (K×K system B δ = −Q). Used for finite-difference derivatives (pullback checks, Ricci curvature).
 public struct LocalChart: Sendable {
+    /// The variety X.
     public let variety: Variety
+    /// Per factor, the homogeneous coordinate fixed to 1.
     public let patch: [Int]
+    /// The K coordinates solved from Q = 0 (one per equation).
     public let dependent: [Int]
+    /// The n local coordinates x_a = z_{good_a}, in increasing order.
     public let good: [Int]
     /// The point the chart is centred at (patch-normalised).
-    public let center: [CDouble]
+    public let center: [ComplexDouble]
 
-    public init(variety: Variety, point: [CDouble], patch: [Int], dependent: [Int]) {
+    /// The chart centred at `point` (patch-normalised, on X) with the given patch and dependent coordinates.
+    public init(variety: Variety, point: [ComplexDouble], patch: [Int], dependent: [Int]) {
         self.variety = variety; self.patch = patch; self.dependent = dependent; center = point
         good = Patch.goodCoordinates(coordinates: variety.coordinateCount, patch: patch, dependent: dependent)
     }
@@ -25,18 +30,18 @@ public struct LocalChart: Sendable {
     }
 
     /// Local coordinates of the centre.
-    public var centerCoordinates: [CDouble] { good.map { center[$0] } }
+    public var centerCoordinates: [ComplexDouble] { good.map { center[$0] } }
 
     /// z(x): the point of X with local coordinates x (Newton from the centre's dependent values); nil if
     /// Newton does not reach max|Q| < 1e-13.
-    public func point(at x: [CDouble]) -> [CDouble]? {
+    public func point(at x: [ComplexDouble]) -> [ComplexDouble]? {
         let v = variety, d = v.coordinateCount, k = v.equationCount
         var z = center
         for (a, j) in good.enumerated() { z[j] = x[a] }
-        var grad = [CDouble](repeating: .zero, count: d)
+        var grad = [ComplexDouble](repeating: .zero, count: d)
         var polished = 0   // one extra Newton step after |Q| < 1e-14 (finite differences need full precision)
         for _ in 0..<40 {
-            var b = [CDouble](repeating: .zero, count: k * k), q = [CDouble](repeating: .zero, count: k)
+            var b = [ComplexDouble](repeating: .zero, count: k * k), q = [ComplexDouble](repeating: .zero, count: k)
             var res = 0.0
             for a in 0..<k {
                 q[a] = z.withUnsafeBufferPointer { pz in grad.withUnsafeMutableBufferPointer { v.equations[a].valueAndGradient(at: pz.baseAddress!, gradient: $0.baseAddress!) } }

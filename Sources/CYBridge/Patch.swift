@@ -12,21 +12,21 @@ public enum Patch {
     /// Rescales each factor of `z` (length D) so its largest coordinate is 1 and writes that coordinate's
     /// index per factor to `patch` (length F).
     @inline(__always)
-    public static func normalise(_ z: UnsafeMutablePointer<CDouble>, ambient: ProjectiveAmbient, patch: UnsafeMutablePointer<Int>) {
+    public static func normalise(_ z: UnsafeMutablePointer<ComplexDouble>, ambient: ProjectiveAmbient, patch: UnsafeMutablePointer<Int>) {
         for r in 0..<ambient.factorCount {
             let range = ambient.range(ofFactor: r)
             var best = range.lowerBound, bestAbs = -1.0
             for j in range where z[j].lengthSquared > bestAbs { bestAbs = z[j].lengthSquared; best = j }
-            let inv = CDouble(1, 0) / z[best]
+            let inv = ComplexDouble(1, 0) / z[best]
             for j in range { z[j] = z[j] * inv }
-            z[best] = CDouble(1, 0)
+            z[best] = ComplexDouble(1, 0)
             patch[r] = best
         }
     }
 
     /// Greedy dependent coordinates from the gradients G [K, D] (row a = ∇Q_a); writes K indices to `dependent`.
     @inline(__always)
-    public static func chooseDependent(gradients g: UnsafePointer<CDouble>, equations k: Int, coordinates d: Int,
+    public static func chooseDependent(gradients g: UnsafePointer<ComplexDouble>, equations k: Int, coordinates d: Int,
                                        patch: UnsafePointer<Int>, factors f: Int, dependent: UnsafeMutablePointer<Int>) {
         for a in 0..<k {
             var best = -1, bestAbs = -1.0

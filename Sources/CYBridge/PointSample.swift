@@ -13,7 +13,9 @@ public struct DroppedPoints: Sendable, Codable, Equatable {
     /// Roots lost because the reduced polynomial of a draw dropped degree (leading coefficient ≈ 0).
     public var missingRoots = 0
 
+    /// No points dropped.
     public init() {}
+    /// All dropped roots.
     public var total: Int { residual + nearSingular + nonFinite + missingRoots }
     static func + (a: DroppedPoints, b: DroppedPoints) -> DroppedPoints {
         var c = a
@@ -33,30 +35,42 @@ public struct DroppedPoints: Sendable, Codable, Equatable {
 /// * `detFubiniStudy` [N]: det of the pulled-back FS metric at t = 1 (all factors).
 /// Points are ordered by draw (line) index, so a sample is a pure function of (variety, seed, count).
 public struct PointSample: Sendable {
+    /// The variety the points lie on.
     public let variety: Variety
+    /// The seed of `PointSampler.sample` (draw i used Philox stream i).
     public let seed: UInt64
+    /// N, the number of points.
     public let count: Int
-    public let points: [CDouble]
+    /// Homogeneous coordinates [N, D], the largest coordinate of each factor = 1.
+    public let points: [ComplexDouble]
+    /// The coordinate set to 1 per factor, [N, F].
     public let patch: [Int]
+    /// The eliminated coordinates, [N, K].
     public let dependent: [Int]
+    /// |Ω|² = 1/|det ∂Q_a/∂z_{dep b}|², [N].
     public let omegaSquared: [Double]
+    /// Raw weights |Ω|²/ρ (ρ the density of the mixed FS sampling measure), [N].
     public let rawWeights: [Double]
+    /// Normalised weights, mean(w det g_FS(1)/|Ω|²) = Vol_K(1), [N] (`IntegrationWeights`).
     public let weights: [Double]
+    /// det g_FS of the pulled-back FS metric at t = (1, …, 1), [N].
     public let detFubiniStudy: [Double]
     /// The pulled-back FS metric at `pullbackKahler` [N, n, n], when requested from `PointSampler.sample`.
-    public let pullbackFubiniStudy: [CDouble]?
+    public let pullbackFubiniStudy: [ComplexDouble]?
+    /// The Kähler moduli of `pullbackFubiniStudy` (nil when it was not requested).
     public let pullbackKahler: [Double]?
     /// Number of lines (linear spaces) drawn to obtain the points.
     public let draws: Int
+    /// The roots that were not kept, by reason.
     public let dropped: DroppedPoints
     /// max_i max_a |Q_a(z_i)| over the kept points.
     public let maxResidual: Double
     /// The factor w/w_raw applied to the raw weights.
     public let normalisation: Double
 
-    init(variety: Variety, seed: UInt64, points: [CDouble], patch: [Int], dependent: [Int], omegaSquared: [Double],
+    init(variety: Variety, seed: UInt64, points: [ComplexDouble], patch: [Int], dependent: [Int], omegaSquared: [Double],
          rawWeights: [Double], detFubiniStudy: [Double], draws: Int, dropped: DroppedPoints, maxResidual: Double,
-         pullbackFubiniStudy: [CDouble]? = nil, pullbackKahler: [Double]? = nil) {
+         pullbackFubiniStudy: [ComplexDouble]? = nil, pullbackKahler: [Double]? = nil) {
         self.pullbackFubiniStudy = pullbackFubiniStudy; self.pullbackKahler = pullbackKahler
         self.variety = variety; self.seed = seed; self.count = omegaSquared.count
         self.points = points; self.patch = patch; self.dependent = dependent
@@ -72,7 +86,7 @@ public struct PointSample: Sendable {
     }
 
     /// Coordinates of point i (length D).
-    public func point(_ i: Int) -> [CDouble] { Array(points[(i * variety.coordinateCount)..<((i + 1) * variety.coordinateCount)]) }
+    public func point(_ i: Int) -> [ComplexDouble] { Array(points[(i * variety.coordinateCount)..<((i + 1) * variety.coordinateCount)]) }
 
     /// Vol_CY = mean(w).
     public var calabiYauVolume: Double { IntegrationWeights.calabiYauVolume(weights: weights) }
@@ -82,11 +96,16 @@ public struct PointSample: Sendable {
         IntegrationWeights.kahlerVolume(weights: weights, omegaSquared: omegaSquared, determinants: det)
     }
 
+    /// det g_FS(t) of the pulled-back Fubini–Study metric with Kähler moduli t at every point: the sampler's own
+    /// `detFubiniStudy` when all t_r = 1, else `FubiniStudy.determinants` (computed on `threads` workers).
+    public func fubiniStudyDeterminants(kahler t: [Double], threads: Int? = nil) -> [Double] {
+        t.allSatisfy({ $0 == 1 }) ? detFubiniStudy : FubiniStudy.determinants(of: self, kahler: t, threads: threads)
+    }
+
     /// Monte Carlo Vol_K of the FS metric with Kähler moduli t (equals the intersection volume: exactly for a
     /// single P^n, to MC precision on products).
     public func kahlerVolumeFubiniStudy(kahler t: [Double]) -> Double {
-        if t.allSatisfy({ $0 == 1 }) { return kahlerVolume(determinants: detFubiniStudy) }
-        return kahlerVolume(determinants: FubiniStudy.determinants(of: self, kahler: t))
+        kahlerVolume(determinants: fubiniStudyDeterminants(kahler: t))
     }
 
     /// κ = Vol_K/Vol_CY with Vol_K from the FS metric at t (cymetric `compute_kappa`).

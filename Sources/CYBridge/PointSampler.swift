@@ -27,6 +27,7 @@ import NumericCore
 /// Randomness: draw (line) number i uses `RandomStream(seed: seed, stream: i)`; points are emitted in draw
 /// order and the sample is truncated to N, so the result does not depend on the number of threads.
 public struct PointSampler: Sendable {
+    /// The variety X sampled.
     public let variety: Variety
     /// Newton-polished points must satisfy max_a |Q_a| < this (patch-normalised coordinates).
     public var residualTolerance = 1e-10
@@ -45,6 +46,9 @@ public struct PointSampler: Sendable {
         case bivariate(equations: (Int, Int), unknowns: (Int, Int), degrees: (Int, Int))
     }
 
+    /// A sampler of `v`: plans how each draw (a line, or a linear space on a complete intersection) is solved,
+    /// and counts the roots per draw.
+    /// - Throws: `InputError` when the reduced Shiffman–Zelditch system has no univariate, linear or two-unknown step.
     public init(variety v: Variety) throws {
         self.variety = v
         let f = v.ambient.factorCount, k = v.equationCount
@@ -147,7 +151,7 @@ public struct PointSampler: Sendable {
             let batch = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: nBlocks)
             batch.initialize(repeating: nil)
             defer { batch.deallocate() }
-            let slots = SendableBox(batch)
+            let slots = SendablePointer(batch.baseAddress!)
             let start = nextDraw
             let sampler = self
             // blocks handed out dynamically (a worker on a busy core takes fewer); each block's content depends only
@@ -158,7 +162,7 @@ public struct PointSampler: Sendable {
                 solver.pullbackKahler = pullbackKahler
                 while let b = queue.next() {
                     let lo = start + b * blockDraws, hi = start + min(draws, (b + 1) * blockDraws)
-                    slots.value[b] = solver.run(draws: lo..<hi, seed: seed)
+                    slots.pointer[b] = solver.run(draws: lo..<hi, seed: seed)
                 }
             }
             for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
@@ -171,12 +175,12 @@ public struct PointSampler: Sendable {
         // concatenate in draw order and truncate to `count` (drops counted over the draws used): whole blocks are
         // copied in bulk; only the block holding the count-th point is cut at a draw boundary
         let d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
-        var pts: [CDouble] = [], pat: [Int] = [], dep: [Int] = [], om: [Double] = [], rw: [Double] = [], det: [Double] = []
+        var pts: [ComplexDouble] = [], pat: [Int] = [], dep: [Int] = [], om: [Double] = [], rw: [Double] = [], det: [Double] = []
         pts.reserveCapacity(count * d); pat.reserveCapacity(count * f); dep.reserveCapacity(count * k)
         om.reserveCapacity(count); rw.reserveCapacity(count); det.reserveCapacity(count)
         var dropped = DroppedPoints(), usedDraws = 0, maxRes = 0.0
         let nn = v.dimension * v.dimension
-        var pbs: [CDouble] = []
+        var pbs: [ComplexDouble] = []
         if pullbackKahler != nil { pbs.reserveCapacity(count * nn) }
         for blk in results where om.count < count && !blk.draws.isEmpty {
             // draws of this block that are used: all if the block fits, else up to the draw holding the last point
@@ -206,7 +210,7 @@ extension PointSampler {
     /// points z [N, D] (e.g. loaded from points.npy or produced by another code), assumed distributed by the mixed FS
     /// measure of this sampler. Points are not moved (no Newton polish); a point with max|Q_a| ≥
     /// `residualTolerance`, too close to the singular locus, or with non-finite data is an `InputError`.
-    public func evaluate(points: [CDouble], seed: UInt64 = 0, threads: Int? = nil) throws -> PointSample {
+    public func evaluate(points: [ComplexDouble], seed: UInt64 = 0, threads: Int? = nil) throws -> PointSample {
         let v = variety, d = v.coordinateCount
         guard points.count % d == 0, !points.isEmpty else {
             throw InputError("points: \(points.count) complex values, expected a non-empty multiple of D = \(d)")
@@ -216,17 +220,17 @@ extension PointSampler {
         let out = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: chunks)
         out.initialize(repeating: nil)
         defer { out.deallocate() }
-        let slots = SendableBox(out)
+        let slots = SendablePointer(out.baseAddress!)
         let sampler = self
         points.withUnsafeBufferPointer { pp in
-            let src = SendableBox(pp.baseAddress!)
+            let src = SendablePointer(readOnly: pp.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 let solver = DrawSolver(sampler)
-                slots.value[c] = solver.evaluate(points: src.value, range: (c * n / chunks)..<((c + 1) * n / chunks))
+                slots.pointer[c] = solver.evaluate(points: src.pointer, range: (c * n / chunks)..<((c + 1) * n / chunks))
             }
         }
         let f = v.ambient.factorCount, k = v.equationCount
-        var pts: [CDouble] = [], pat: [Int] = [], dep: [Int] = [], om: [Double] = [], rw: [Double] = [], det: [Double] = []
+        var pts: [ComplexDouble] = [], pat: [Int] = [], dep: [Int] = [], om: [Double] = [], rw: [Double] = [], det: [Double] = []
         var maxRes = 0.0
         for c in 0..<chunks {
             let blk = out[c]!
@@ -247,14 +251,9 @@ extension PointSampler {
 }
 
 /// a/b as a·conj(b)/|b|² (no overflow guards: the sampler's polynomials are O(1)-scaled).
-@inline(__always) func fastDivide(_ a: CDouble, _ b: CDouble) -> CDouble {
+@inline(__always) func fastDivide(_ a: ComplexDouble, _ b: ComplexDouble) -> ComplexDouble {
     let inv = 1 / (b.real * b.real + b.imaginary * b.imaginary)
-    return CDouble((a.real * b.real + a.imaginary * b.imaginary) * inv, (a.imaginary * b.real - a.real * b.imaginary) * inv)
-}
-
-struct SendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ v: T) { value = v }
+    return ComplexDouble((a.real * b.real + a.imaginary * b.imaginary) * inv, (a.imaginary * b.real - a.real * b.imaginary) * inv)
 }
 
 /// Output of one block of consecutive draws.
@@ -262,13 +261,13 @@ struct DrawBlock {
     var draws: [Int] = []
     var drawOffsets: [Int] = [0]
     var drawDropped: [DroppedPoints] = []
-    var points: [CDouble] = []
+    var points: [ComplexDouble] = []
     var patch: [Int] = []
     var dependent: [Int] = []
     var omegaSquared: [Double] = []
     var rawWeights: [Double] = []
     var detFS: [Double] = []
-    var pullback: [CDouble] = []
+    var pullback: [ComplexDouble] = []
     var residual: [Double] = []
     var kept: Int { omegaSquared.count }
 
@@ -303,26 +302,26 @@ final class DrawSolver {
     let d: Int, k: Int, f: Int, n: Int
     let depth: Int
     // state stacks: base [depth+1][D], coef [depth+1][K][D]
-    let base: UnsafeMutablePointer<CDouble>
-    let coef: UnsafeMutablePointer<CDouble>
-    let z: UnsafeMutablePointer<CDouble>
+    let base: UnsafeMutablePointer<ComplexDouble>
+    let coef: UnsafeMutablePointer<ComplexDouble>
+    let z: UnsafeMutablePointer<ComplexDouble>
     let sphere: UnsafeMutablePointer<Double>
-    let values: UnsafeMutablePointer<CDouble>
-    let coeffs: UnsafeMutablePointer<CDouble>
-    let roots: UnsafeMutablePointer<CDouble>   // [depth][maxDeg]
-    let companion: UnsafeMutablePointer<CDouble>
-    let work: UnsafeMutablePointer<CDouble>
+    let values: UnsafeMutablePointer<ComplexDouble>
+    let coeffs: UnsafeMutablePointer<ComplexDouble>
+    let roots: UnsafeMutablePointer<ComplexDouble>   // [depth][maxDeg]
+    let companion: UnsafeMutablePointer<ComplexDouble>
+    let work: UnsafeMutablePointer<ComplexDouble>
     let rwork: UnsafeMutablePointer<Double>
     let lwork: Int
     let maxDeg: Int
     let patch: UnsafeMutablePointer<Int>
     let dependent: UnsafeMutablePointer<Int>
-    let jac: UnsafeMutablePointer<CDouble>
-    let factorMetrics: UnsafeMutablePointer<CDouble>
-    let mScratch: UnsafeMutablePointer<CDouble>
-    let qvals: UnsafeMutablePointer<CDouble>
+    let jac: UnsafeMutablePointer<ComplexDouble>
+    let factorMetrics: UnsafeMutablePointer<ComplexDouble>
+    let mScratch: UnsafeMutablePointer<ComplexDouble>
+    let qvals: UnsafeMutablePointer<ComplexDouble>
     let ws: GeometryWorkspace
-    let twiddles: UnsafeMutablePointer<CDouble>   // [maxDeg+1][maxDeg+1]: row δ holds e^{2πij/(δ+1)}
+    let twiddles: UnsafeMutablePointer<ComplexDouble>   // [maxDeg+1][maxDeg+1]: row δ holds e^{2πij/(δ+1)}
     let mExponents: [Int]
     let scales: [Double]
     let nFactorial: Double
@@ -362,7 +361,7 @@ final class DrawSolver {
         for deg in 0...md {
             for j in 0...deg {
                 let ang = 2 * Double.pi * Double(j) / Double(deg + 1)
-                twiddles[deg * (md + 1) + j] = CDouble(cos(ang), sin(ang))
+                twiddles[deg * (md + 1) + j] = ComplexDouble(cos(ang), sin(ang))
             }
         }
         ws = GeometryWorkspace(v)
@@ -395,7 +394,7 @@ final class DrawSolver {
                     let m = 2 * range.count
                     rng.onSphere(UnsafeMutableBufferPointer(start: sphere, count: m))
                     let dst = slot == 0 ? base : coef + u * d
-                    for (c, j) in range.enumerated() { dst[j] = CDouble(sphere[2 * c], sphere[2 * c + 1]) }
+                    for (c, j) in range.enumerated() { dst[j] = ComplexDouble(sphere[2 * c], sphere[2 * c + 1]) }
                     if slot > 0 { u += 1 }
                 }
             }
@@ -407,7 +406,7 @@ final class DrawSolver {
         return block
     }
 
-    @inline(__always) func evalAlong(_ a: Int, level: Int, unknown u: Int, _ t: CDouble) -> CDouble {
+    @inline(__always) func evalAlong(_ a: Int, level: Int, unknown u: Int, _ t: ComplexDouble) -> ComplexDouble {
         let b = base + level * d, c = coef + level * k * d + u * d
         for j in 0..<d { z[j] = b[j] + t * c[j] }
         return v.equations[a].value(at: z)
@@ -428,9 +427,9 @@ final class DrawSolver {
             for j in 0..<m { values[j] = evalAlong(a, level: step, unknown: u, tw[j]) }
             var cmax = 0.0
             for kk in 0..<m {
-                var acc = CDouble.zero
+                var acc = ComplexDouble.zero
                 for j in 0..<m { acc = acc + values[j] * tw[(m - (j * kk) % m) % m] }
-                coeffs[kk] = acc / CDouble(Double(m), 0)
+                coeffs[kk] = acc / ComplexDouble(Double(m), 0)
                 cmax = max(cmax, coeffs[kk].lengthSquared)
             }
             var eff = deg
@@ -448,7 +447,7 @@ final class DrawSolver {
                 var t = rts[r]
                 // Newton polish on the univariate polynomial (Horner)
                 for _ in 0..<3 {
-                    var p = coeffs[eff], dp = CDouble.zero
+                    var p = coeffs[eff], dp = ComplexDouble.zero
                     for kk in stride(from: eff - 1, through: 0, by: -1) { dp = dp * t + p; p = p * t + coeffs[kk] }
                     guard dp != .zero else { break }
                     let step = fastDivide(p, dp)
@@ -465,7 +464,7 @@ final class DrawSolver {
                 for e in 0..<(k * d) { nc[e] = c[e] }
                 let cu = c + u * d
                 let big = t.lengthSquared > 1
-                let inv = big ? CDouble(1, 0) / t : .zero
+                let inv = big ? ComplexDouble(1, 0) / t : .zero
                 for rr in 0..<f {
                     let range = v.ambient.range(ofFactor: rr)
                     var touched = false
@@ -484,9 +483,9 @@ final class DrawSolver {
             for j in 0..<d { z[j] = b[j] }
             let c0 = v.equations[a].value(at: z)
             var pivot = us[0], best = -1.0
-            var lin = [CDouble](repeating: .zero, count: us.count)
+            var lin = [ComplexDouble](repeating: .zero, count: us.count)
             for (idx, uu) in us.enumerated() {
-                lin[idx] = evalAlong(a, level: step, unknown: uu, CDouble(1, 0)) - c0
+                lin[idx] = evalAlong(a, level: step, unknown: uu, ComplexDouble(1, 0)) - c0
                 if lin[idx].length > best { best = lin[idx].length; pivot = uu }
             }
             let pidx = us.firstIndex(of: pivot)!
@@ -511,7 +510,7 @@ final class DrawSolver {
     }
 
     /// Evaluates given points (no polishing): patch, dependent coordinates, |Ω|², ρ, det g_FS for each.
-    func evaluate(points: UnsafePointer<CDouble>, range: Range<Int>) -> DrawBlock {
+    func evaluate(points: UnsafePointer<ComplexDouble>, range: Range<Int>) -> DrawBlock {
         block = DrawBlock()
         for i in range {
             drawDrop = DroppedPoints()
@@ -526,36 +525,36 @@ final class DrawSolver {
 
     /// Coefficients C[i·(deg+1) + j] of s^i t^j in Q_a(b + s c_u + t c_v) (total degree ≤ deg) by a 2-D DFT on the
     /// (deg+1)-th roots of unity.
-    func bivariateCoefficients(_ a: Int, level: Int, _ u: Int, _ w: Int, _ deg: Int) -> [CDouble] {
+    func bivariateCoefficients(_ a: Int, level: Int, _ u: Int, _ w: Int, _ deg: Int) -> [ComplexDouble] {
         let m = deg + 1
         let b = base + level * d, cu = coef + level * k * d + u * d, cw = coef + level * k * d + w * d
-        var vals = [CDouble](repeating: .zero, count: m * m)
-        let tw = (0..<m).map { j -> CDouble in let ang = 2 * Double.pi * Double(j) / Double(m); return CDouble(cos(ang), sin(ang)) }
+        var vals = [ComplexDouble](repeating: .zero, count: m * m)
+        let tw = (0..<m).map { j -> ComplexDouble in let ang = 2 * Double.pi * Double(j) / Double(m); return ComplexDouble(cos(ang), sin(ang)) }
         for p in 0..<m { for q in 0..<m {
             for j in 0..<d { z[j] = b[j] + tw[p] * cu[j] + tw[q] * cw[j] }
             vals[p * m + q] = v.equations[a].value(at: z)
         } }
-        var out = [CDouble](repeating: .zero, count: m * m)
+        var out = [ComplexDouble](repeating: .zero, count: m * m)
         for i in 0..<m { for j in 0..<m where i + j <= deg {
-            var acc = CDouble.zero
+            var acc = ComplexDouble.zero
             for p in 0..<m { for q in 0..<m { acc = acc + vals[p * m + q] * tw[(m - (p * i + q * j) % m) % m] } }
-            out[i * m + j] = acc / CDouble(Double(m * m), 0)
+            out[i * m + j] = acc / ComplexDouble(Double(m * m), 0)
         } }
         return out
     }
 
     /// Value and partial derivatives of Σ C_ij s^i t^j.
-    @inline(__always) func bivariateEval(_ c: [CDouble], _ deg: Int, _ sv: CDouble, _ tv: CDouble) -> (CDouble, CDouble, CDouble) {
+    @inline(__always) func bivariateEval(_ c: [ComplexDouble], _ deg: Int, _ sv: ComplexDouble, _ tv: ComplexDouble) -> (ComplexDouble, ComplexDouble, ComplexDouble) {
         let m = deg + 1
-        var f = CDouble.zero, fs = CDouble.zero, ft = CDouble.zero
-        var si = CDouble(1, 0)
+        var f = ComplexDouble.zero, fs = ComplexDouble.zero, ft = ComplexDouble.zero
+        var si = ComplexDouble(1, 0)
         for i in 0...deg {
-            var tj = CDouble(1, 0)
+            var tj = ComplexDouble(1, 0)
             for j in 0...(deg - i) {
                 let cij = c[i * m + j]
                 f = f + cij * si * tj
-                if i > 0 { fs = fs + cij * CDouble(Double(i), 0) * Polynomial.power(sv, i - 1) * tj }
-                if j > 0 { ft = ft + cij * CDouble(Double(j), 0) * si * Polynomial.power(tv, j - 1) }
+                if i > 0 { fs = fs + cij * ComplexDouble(Double(i), 0) * Polynomial.power(sv, i - 1) * tj }
+                if j > 0 { ft = ft + cij * ComplexDouble(Double(j), 0) * si * Polynomial.power(tv, j - 1) }
                 tj = tj * tv
             }
             si = si * sv
@@ -572,7 +571,7 @@ final class DrawSolver {
         let expected = degs.0 * degs.1
         let first = bivariateSolutions(step: step, equations: ab, unknowns: uv, degrees: degs)
         var solutions = first.filter { $0.2 }.map { ($0.0, $0.1) }
-        func isNew(_ sv: CDouble, _ tv: CDouble) -> Bool {
+        func isNew(_ sv: ComplexDouble, _ tv: ComplexDouble) -> Bool {
             !solutions.contains { ($0.0 - sv).lengthSquared + ($0.1 - tv).lengthSquared < 1e-16 * max(1, sv.lengthSquared + tv.lengthSquared) }
         }
         if solutions.count < expected {
@@ -598,39 +597,39 @@ final class DrawSolver {
     }
 
     /// The solutions (s, t, converged) of one resultant pass (see `solveBivariate`).
-    func bivariateSolutions(step: Int, equations ab: (Int, Int), unknowns uv: (Int, Int), degrees degs: (Int, Int)) -> [(CDouble, CDouble, Bool)] {
+    func bivariateSolutions(step: Int, equations ab: (Int, Int), unknowns uv: (Int, Int), degrees degs: (Int, Int)) -> [(ComplexDouble, ComplexDouble, Bool)] {
         let (da, db) = degs
         let cf = bivariateCoefficients(ab.0, level: step, uv.0, uv.1, da)
         let cg = bivariateCoefficients(ab.1, level: step, uv.0, uv.1, db)
         let nsyl = da + db, rdeg = da * db, m = rdeg + 1
-        var syl = [CDouble](repeating: .zero, count: nsyl * nsyl)
-        func polyInT(_ c: [CDouble], _ deg: Int, _ i: Int, _ t: CDouble) -> CDouble {
-            var acc = CDouble.zero, tj = CDouble(1, 0)
+        var syl = [ComplexDouble](repeating: .zero, count: nsyl * nsyl)
+        func polyInT(_ c: [ComplexDouble], _ deg: Int, _ i: Int, _ t: ComplexDouble) -> ComplexDouble {
+            var acc = ComplexDouble.zero, tj = ComplexDouble(1, 0)
             for j in 0...(deg - i) { acc = acc + c[i * (deg + 1) + j] * tj; tj = tj * t }
             return acc
         }
-        func resultant(_ t: CDouble) -> CDouble {
+        func resultant(_ t: ComplexDouble) -> ComplexDouble {
             for e in 0..<(nsyl * nsyl) { syl[e] = .zero }
             for r in 0..<db { for i in 0...da { syl[r * nsyl + r + (da - i)] = polyInT(cf, da, i, t) } }
             for r in 0..<da { for i in 0...db { syl[(db + r) * nsyl + r + (db - i)] = polyInT(cg, db, i, t) } }
             return syl.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.determinant($0.baseAddress!, nsyl) }
         }
-        var rv = [CDouble](repeating: .zero, count: m)
-        for l in 0..<m { let ang = 2 * Double.pi * Double(l) / Double(m); rv[l] = resultant(CDouble(cos(ang), sin(ang))) }
+        var rv = [ComplexDouble](repeating: .zero, count: m)
+        for l in 0..<m { let ang = 2 * Double.pi * Double(l) / Double(m); rv[l] = resultant(ComplexDouble(cos(ang), sin(ang))) }
         var cmax = 0.0
         for kk in 0..<m {
-            var acc = CDouble.zero
-            for l in 0..<m { let ang = -2 * Double.pi * Double((l * kk) % m) / Double(m); acc = acc + rv[l] * CDouble(cos(ang), sin(ang)) }
-            coeffs[kk] = acc / CDouble(Double(m), 0)
+            var acc = ComplexDouble.zero
+            for l in 0..<m { let ang = -2 * Double.pi * Double((l * kk) % m) / Double(m); acc = acc + rv[l] * ComplexDouble(cos(ang), sin(ang)) }
+            coeffs[kk] = acc / ComplexDouble(Double(m), 0)
             cmax = max(cmax, coeffs[kk].lengthSquared)
         }
         var eff = rdeg
         while eff > 0 && coeffs[eff].lengthSquared <= 1e-26 * cmax { eff -= 1 }
         guard eff > 0 else { return [] }
-        var tRoots = [CDouble](repeating: .zero, count: eff)
+        var tRoots = [ComplexDouble](repeating: .zero, count: eff)
         let ok = tRoots.withUnsafeMutableBufferPointer { p in eff == 1 ? { p[0] = -coeffs[0] / coeffs[1]; return true }() : (aberthRoots(eff, p.baseAddress!) || companionRoots(eff, p.baseAddress!)) }
         guard ok else { return [] }
-        var solutions: [(CDouble, CDouble, Bool)] = []
+        var solutions: [(ComplexDouble, ComplexDouble, Bool)] = []
         for t0 in tRoots {
             // roots in s of f(s, t0); keep the one where g is smallest
             var sdeg = da
@@ -639,12 +638,12 @@ final class DrawSolver {
             for i in 0...da { smax = max(smax, coeffs[i].lengthSquared) }
             while sdeg > 0 && coeffs[sdeg].lengthSquared <= 1e-26 * smax { sdeg -= 1 }
             guard sdeg > 0 else { continue }
-            var sRoots = [CDouble](repeating: .zero, count: sdeg)
+            var sRoots = [ComplexDouble](repeating: .zero, count: sdeg)
             let okS = sRoots.withUnsafeMutableBufferPointer { p in sdeg == 1 ? { p[0] = -coeffs[0] / coeffs[1]; return true }() : (aberthRoots(sdeg, p.baseAddress!) || companionRoots(sdeg, p.baseAddress!)) }
             guard okS else { continue }
             // candidates in order of |g|; Newton from each until one converges to a solution not found before
             let order = sRoots.indices.sorted { bivariateEval(cg, db, sRoots[$0], t0).0.lengthSquared < bivariateEval(cg, db, sRoots[$1], t0).0.lengthSquared }
-            var chosen: (CDouble, CDouble, Bool)? = nil
+            var chosen: (ComplexDouble, ComplexDouble, Bool)? = nil
             for idx in order {
                 var (sv, tv) = (sRoots[idx], t0)
                 var converged = false
@@ -683,25 +682,25 @@ final class DrawSolver {
     /// z_k ← z_k − w_k/(1 − w_k Σ_{j≠k} 1/(z_k − z_j)), w_k = p(z_k)/p'(z_k), from m points on the circle of radius
     /// |c_0/c_m|^{1/m}. Returns false (caller falls back to the companion matrix) unless every correction fell
     /// below 1e-13·max(1, |z_k|) within 60 sweeps with distinct finite roots.
-    func aberthRoots(_ m: Int, _ out: UnsafeMutablePointer<CDouble>) -> Bool {
+    func aberthRoots(_ m: Int, _ out: UnsafeMutablePointer<ComplexDouble>) -> Bool {
         let lead = coeffs[m]
         let r0 = pow((coeffs[0] / lead).length, 1 / Double(m))
         let radius = r0.isFinite && r0 > 0 ? r0 : 1
         for k in 0..<m {
             let ang = 2 * Double.pi * (Double(k) + 0.4) / Double(m)
-            out[k] = CDouble(radius * cos(ang), radius * sin(ang))
+            out[k] = ComplexDouble(radius * cos(ang), radius * sin(ang))
         }
         for _ in 0..<60 {
             var done = true
             for k in 0..<m {
                 let z = out[k]
-                var p = lead, dp = CDouble.zero
+                var p = lead, dp = ComplexDouble.zero
                 for kk in stride(from: m - 1, through: 0, by: -1) { dp = dp * z + p; p = p * z + coeffs[kk] }
                 if p == .zero { continue }
                 let w = fastDivide(p, dp)
-                var sum = CDouble.zero
-                for j in 0..<m where j != k { sum = sum + fastDivide(CDouble(1, 0), z - out[j]) }
-                let corr = fastDivide(w, CDouble(1, 0) - w * sum)
+                var sum = ComplexDouble.zero
+                for j in 0..<m where j != k { sum = sum + fastDivide(ComplexDouble(1, 0), z - out[j]) }
+                let corr = fastDivide(w, ComplexDouble(1, 0) - w * sum)
                 guard corr.real.isFinite && corr.imaginary.isFinite else { return false }
                 out[k] = z - corr
                 if corr.lengthSquared > 1e-26 * max(1, out[k].lengthSquared) { done = false }
@@ -715,13 +714,13 @@ final class DrawSolver {
     }
 
     /// Eigenvalues of the companion matrix of the (monic-normalised) polynomial in `coeffs` of degree m.
-    func companionRoots(_ m: Int, _ out: UnsafeMutablePointer<CDouble>) -> Bool {
+    func companionRoots(_ m: Int, _ out: UnsafeMutablePointer<ComplexDouble>) -> Bool {
         // column-major companion matrix (LAPACKE's row-major path would allocate and transpose):
         // first row −c_{m−1−j}/c_m, ones on the subdiagonal
         for e in 0..<(m * m) { companion[e] = .zero }
-        let lead = CDouble(1, 0) / coeffs[m]
+        let lead = ComplexDouble(1, 0) / coeffs[m]
         for j in 0..<m { companion[j * m] = -coeffs[m - 1 - j] * lead }
-        for i in 1..<m { companion[(i - 1) * m + i] = CDouble(1, 0) }
+        for i in 1..<m { companion[(i - 1) * m + i] = ComplexDouble(1, 0) }
         // The companion matrix is already upper Hessenberg, so the QR algorithm runs on it directly (LAPACK
         // zhseqr, eigenvalues only — what zgeev does after balancing and Hessenberg reduction); the Newton polish
         // below restores full accuracy where balancing would have helped.
@@ -737,7 +736,7 @@ final class DrawSolver {
     }
 
     /// Polishes, patch-normalises and checks one root; appends it with its weight data.
-    func finish(point b: UnsafeMutablePointer<CDouble>, polish: Bool = true) {
+    func finish(point b: UnsafeMutablePointer<ComplexDouble>, polish: Bool = true) {
         for j in 0..<d { z[j] = b[j] }
         for j in 0..<d where !(z[j].real.isFinite && z[j].imaginary.isFinite) { drawDrop.nonFinite += 1; return }
         Patch.normalise(z, ambient: v.ambient, patch: patch)
@@ -762,7 +761,7 @@ final class DrawSolver {
         FubiniStudy.pullbackFactorMetrics(point: z, jacobian: jac, variety: v, out: factorMetrics, scratch: mScratch)
         // det of the full FS pullback at t = 1
         for e in 0..<(n * n) {
-            var acc = CDouble.zero
+            var acc = ComplexDouble.zero
             for r in 0..<f { acc = acc + factorMetrics[r * n * n + e] }
             mScratch[e] = acc
         }
@@ -779,8 +778,8 @@ final class DrawSolver {
         block.detFS.append(detFS)
         if let t = pullbackKahler {
             for e in 0..<(n * n) {
-                var acc = CDouble.zero
-                for r in 0..<f { acc = acc + factorMetrics[r * n * n + e] * CDouble(t[r], 0) }
+                var acc = ComplexDouble.zero
+                for r in 0..<f { acc = acc + factorMetrics[r * n * n + e] * ComplexDouble(t[r], 0) }
                 block.pullback.append(acc)
             }
         }
@@ -804,7 +803,7 @@ final class DrawSolver {
         let gram = ws.bMatrix, rhs = ws.rhs
         for a in 0..<k {
             for b in 0..<k {
-                var s = CDouble.zero
+                var s = ComplexDouble.zero
                 for j in 0..<d where !isPatch(j) { s = s + g[a * d + j] * g[b * d + j].conjugate }
                 gram[a * k + b] = s
             }
@@ -813,7 +812,7 @@ final class DrawSolver {
         let det = SmallComplexLinearAlgebra.solve(gram, k, rhs, 1)
         guard det != .zero else { return }
         for j in 0..<d where !isPatch(j) {
-            var s = CDouble.zero
+            var s = ComplexDouble.zero
             for a in 0..<k { s = s + g[a * d + j].conjugate * rhs[a] }
             z[j] = z[j] - s
         }

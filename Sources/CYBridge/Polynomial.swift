@@ -15,7 +15,7 @@ public struct Polynomial: Sendable, Equatable {
     /// Exponents, row-major [M, D].
     public let exponents: [Int]
     /// Coefficients [M].
-    public let coefficients: [CDouble]
+    public let coefficients: [ComplexDouble]
 
     // Sparse form: monomial m uses entries offsets[m]..<offsets[m+1] of (vars, exps).
     let offsets: [Int]
@@ -24,12 +24,12 @@ public struct Polynomial: Sendable, Equatable {
 
     /// Builds Q from rows of exponents (each of length `variableCount`) and coefficients.
     /// Throws `InputError` for ragged rows, negative exponents or non-finite coefficients.
-    public init(variableCount: Int, exponents rows: [[Int]], coefficients: [CDouble]) throws {
+    public init(variableCount: Int, exponents rows: [[Int]], coefficients: [ComplexDouble]) throws {
         guard variableCount >= 1 else { throw InputError("polynomial: \(variableCount) variables, expected at least 1") }
         guard rows.count == coefficients.count else {
             throw InputError("polynomial: \(rows.count) monomials but \(coefficients.count) coefficients")
         }
-        var merged: [[Int]: CDouble] = [:]
+        var merged: [[Int]: ComplexDouble] = [:]
         var order: [[Int]] = []
         for (row, c) in zip(rows, coefficients) {
             guard row.count == variableCount else {
@@ -39,7 +39,7 @@ public struct Polynomial: Sendable, Equatable {
             guard c.real.isFinite && c.imaginary.isFinite else { throw InputError("polynomial: coefficient \(c) is not finite") }
             if let old = merged[row] { merged[row] = old + c } else { merged[row] = c; order.append(row) }
         }
-        var e: [Int] = [], cs: [CDouble] = []
+        var e: [Int] = [], cs: [ComplexDouble] = []
         for row in order where merged[row]! != .zero { e += row; cs.append(merged[row]!) }
         guard !cs.isEmpty else { throw InputError("polynomial: all coefficients are zero") }
         self.variableCount = variableCount
@@ -67,7 +67,7 @@ public struct Polynomial: Sendable, Equatable {
     /// Σ_m |c_m|: a scale for Q used in relative tolerances.
     public var coefficientNorm: Double { coefficients.reduce(0) { $0 + $1.length } }
 
-    @inline(__always) static func power(_ z: CDouble, _ e: Int) -> CDouble {
+    @inline(__always) static func power(_ z: ComplexDouble, _ e: Int) -> ComplexDouble {
         var r = z
         var k = 1
         while k < e { r = r * z; k += 1 }
@@ -76,8 +76,8 @@ public struct Polynomial: Sendable, Equatable {
 
     /// Q(z) for z given as D consecutive complex values.
     @inline(__always)
-    public func value(at z: UnsafePointer<CDouble>) -> CDouble {
-        var q = CDouble.zero
+    public func value(at z: UnsafePointer<ComplexDouble>) -> ComplexDouble {
+        var q = ComplexDouble.zero
         for m in 0..<coefficients.count {
             var t = coefficients[m]
             for k in offsets[m]..<offsets[m + 1] { t = t * Polynomial.power(z[vars[k]], exps[k]) }
@@ -87,16 +87,16 @@ public struct Polynomial: Sendable, Equatable {
     }
 
     /// Q(z) for an array z of length D.
-    public func value(at z: [CDouble]) -> CDouble {
+    public func value(at z: [ComplexDouble]) -> ComplexDouble {
         precondition(z.count == variableCount)
         return z.withUnsafeBufferPointer { value(at: $0.baseAddress!) }
     }
 
     /// Returns Q(z) and writes ∂Q/∂z_j (j = 0..<D) to `gradient`.
     @inline(__always)
-    public func valueAndGradient(at z: UnsafePointer<CDouble>, gradient: UnsafeMutablePointer<CDouble>) -> CDouble {
+    public func valueAndGradient(at z: UnsafePointer<ComplexDouble>, gradient: UnsafeMutablePointer<ComplexDouble>) -> ComplexDouble {
         for j in 0..<variableCount { gradient[j] = .zero }
-        var q = CDouble.zero
+        var q = ComplexDouble.zero
         for m in 0..<coefficients.count {
             let lo = offsets[m], hi = offsets[m + 1]
             var full = coefficients[m]
@@ -104,7 +104,7 @@ public struct Polynomial: Sendable, Equatable {
             q = q + full
             for k in lo..<hi {
                 // ∂/∂z_v of c Π z^e = c e z_v^{e−1} Π_{other} z^e
-                var t = coefficients[m] * CDouble(Double(exps[k]), 0)
+                var t = coefficients[m] * ComplexDouble(Double(exps[k]), 0)
                 if exps[k] > 1 { t = t * Polynomial.power(z[vars[k]], exps[k] - 1) }
                 for l in lo..<hi where l != k { t = t * Polynomial.power(z[vars[l]], exps[l]) }
                 gradient[vars[k]] = gradient[vars[k]] + t
@@ -114,24 +114,24 @@ public struct Polynomial: Sendable, Equatable {
     }
 
     /// ∇Q(z) as an array.
-    public func gradient(at z: [CDouble]) -> [CDouble] {
+    public func gradient(at z: [ComplexDouble]) -> [ComplexDouble] {
         precondition(z.count == variableCount)
-        var g = [CDouble](repeating: .zero, count: variableCount)
+        var g = [ComplexDouble](repeating: .zero, count: variableCount)
         z.withUnsafeBufferPointer { pz in g.withUnsafeMutableBufferPointer { _ = valueAndGradient(at: pz.baseAddress!, gradient: $0.baseAddress!) } }
         return g
     }
 
     /// Q at many points z [N, D] (row-major) → [N], in parallel.
-    public func values(atPoints z: [CDouble], threads: Int? = nil) -> [CDouble] {
+    public func values(atPoints z: [ComplexDouble], threads: Int? = nil) -> [ComplexDouble] {
         precondition(z.count % variableCount == 0)
         let n = z.count / variableCount, d = variableCount
-        var out = [CDouble](repeating: .zero, count: n)
+        var out = [ComplexDouble](repeating: .zero, count: n)
         out.withUnsafeMutableBufferPointer { po in
-            let box = SendableBox(po.baseAddress!)
+            let box = SendablePointer(po.baseAddress!)
             z.withUnsafeBufferPointer { pz in
-                let src = SendableBox(pz.baseAddress!)
+                let src = SendablePointer(readOnly: pz.baseAddress!)
                 parallelChunks(count: n, threads: threads) { range in
-                    for i in range { box.value[i] = value(at: src.value + i * d) }
+                    for i in range { box.pointer[i] = value(at: src.pointer + i * d) }
                 }
             }
         }
@@ -139,16 +139,16 @@ public struct Polynomial: Sendable, Equatable {
     }
 
     /// ∇Q at many points z [N, D] → [N, D], in parallel.
-    public func gradients(atPoints z: [CDouble], threads: Int? = nil) -> [CDouble] {
+    public func gradients(atPoints z: [ComplexDouble], threads: Int? = nil) -> [ComplexDouble] {
         precondition(z.count % variableCount == 0)
         let n = z.count / variableCount, d = variableCount
-        var out = [CDouble](repeating: .zero, count: z.count)
+        var out = [ComplexDouble](repeating: .zero, count: z.count)
         out.withUnsafeMutableBufferPointer { po in
-            let box = SendableBox(po.baseAddress!)
+            let box = SendablePointer(po.baseAddress!)
             z.withUnsafeBufferPointer { pz in
-                let src = SendableBox(pz.baseAddress!)
+                let src = SendablePointer(readOnly: pz.baseAddress!)
                 parallelChunks(count: n, threads: threads) { range in
-                    for i in range { _ = valueAndGradient(at: src.value + i * d, gradient: box.value + i * d) }
+                    for i in range { _ = valueAndGradient(at: src.pointer + i * d, gradient: box.pointer + i * d) }
                 }
             }
         }
@@ -156,7 +156,7 @@ public struct Polynomial: Sendable, Equatable {
     }
 
     /// Writes the (symmetric) Hessian ∂²Q/∂z_i∂z_j, row-major [D, D], to `hessian`.
-    public func hessian(at z: UnsafePointer<CDouble>, into hessian: UnsafeMutablePointer<CDouble>) {
+    public func hessian(at z: UnsafePointer<ComplexDouble>, into hessian: UnsafeMutablePointer<ComplexDouble>) {
         let d = variableCount
         for i in 0..<(d * d) { hessian[i] = .zero }
         for m in 0..<coefficients.count {
@@ -167,10 +167,10 @@ public struct Polynomial: Sendable, Equatable {
                     if a == b {
                         let e = exps[a]
                         if e < 2 { continue }
-                        t = t * CDouble(Double(e * (e - 1)), 0)
+                        t = t * ComplexDouble(Double(e * (e - 1)), 0)
                         if e > 2 { t = t * Polynomial.power(z[vars[a]], e - 2) }
                     } else {
-                        t = t * CDouble(Double(exps[a] * exps[b]), 0)
+                        t = t * ComplexDouble(Double(exps[a] * exps[b]), 0)
                         if exps[a] > 1 { t = t * Polynomial.power(z[vars[a]], exps[a] - 1) }
                         if exps[b] > 1 { t = t * Polynomial.power(z[vars[b]], exps[b] - 1) }
                     }
@@ -184,8 +184,8 @@ public struct Polynomial: Sendable, Equatable {
     }
 
     /// Hessian as an array [D*D].
-    public func hessian(at z: [CDouble]) -> [CDouble] {
-        var h = [CDouble](repeating: .zero, count: variableCount * variableCount)
+    public func hessian(at z: [ComplexDouble]) -> [ComplexDouble] {
+        var h = [ComplexDouble](repeating: .zero, count: variableCount * variableCount)
         z.withUnsafeBufferPointer { pz in h.withUnsafeMutableBufferPointer { hessian(at: pz.baseAddress!, into: $0.baseAddress!) } }
         return h
     }

@@ -9,11 +9,11 @@ import Numerics
 /// Products and powers of sums are expanded. Several equations are separated by `;`.
 /// Errors are one-line `InputError`s naming the text and the position.
 public enum PolynomialParser {
-    typealias Terms = [[Int]: CDouble]
+    typealias Terms = [[Int]: ComplexDouble]
 
     /// Parses `text` (equations separated by `;`) into polynomials in `variables` coordinates (default: one more
     /// than the largest index used).
-    public static func parse(_ text: String, variables: Int? = nil, psi: CDouble = .zero) throws -> [Polynomial] {
+    public static func parse(_ text: String, variables: Int? = nil, psi: ComplexDouble = .zero) throws -> [Polynomial] {
         let parts = text.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
         var parsed: [(Terms, String)] = []
         var maxVar = -1
@@ -37,10 +37,10 @@ public enum PolynomialParser {
     struct Parser {
         let chars: [Character]
         let text: String
-        let psi: CDouble
+        let psi: ComplexDouble
         var pos = 0
 
-        init(text: String, psi: CDouble) { self.text = text; chars = Array(text); self.psi = psi }
+        init(text: String, psi: ComplexDouble) { self.text = text; chars = Array(text); self.psi = psi }
 
         func fail(_ what: String) -> InputError {
             let shown = text.trimmingCharacters(in: .whitespaces)
@@ -93,7 +93,7 @@ public enum PolynomialParser {
                 let start = pos
                 while pos < chars.count && chars[pos].isNumber { pos += 1 }
                 guard pos > start, let k = Int(String(chars[start..<pos])), k <= 64 else { pos = start; throw fail("a non-negative integer exponent (≤ 64)") }
-                var r: Terms = [[]: CDouble(1, 0)]
+                var r: Terms = [[]: ComplexDouble(1, 0)]
                 for _ in 0..<k { r = multiply(r, a) }
                 return r
             }
@@ -121,17 +121,17 @@ public enum PolynomialParser {
                     }
                 }
                 guard let x = Double(String(chars[start..<pos])), x.isFinite else { pos = start; throw fail("a number") }
-                return [[]: CDouble(x, 0)]
+                return [[]: ComplexDouble(x, 0)]
             }
             if c.isLetter {
                 let start = pos
                 while pos < chars.count && (chars[pos].isLetter || chars[pos].isNumber || chars[pos] == "_") { pos += 1 }
                 let word = String(chars[start..<pos])
-                if word == "i" || word == "I" { return [[]: CDouble(0, 1)] }
+                if word == "i" || word == "I" { return [[]: ComplexDouble(0, 1)] }
                 if word.lowercased() == "psi" { return [[]: psi] }
                 if word.first == "z", let k = Int(word.dropFirst()), k >= 0, k < 1000 {
                     var e = [Int](repeating: 0, count: k + 1); e[k] = 1
-                    return [e: CDouble(1, 0)]
+                    return [e: ComplexDouble(1, 0)]
                 }
                 pos = start
                 throw fail("z<k>, a number, i, psi or (")
@@ -147,7 +147,7 @@ public enum PolynomialParser {
 
         func add(_ a: Terms, _ b: Terms, sign: Double) -> Terms {
             var r = a
-            for (e, c) in b { r[e, default: .zero] = r[e, default: .zero] + c * CDouble(sign, 0) }
+            for (e, c) in b { r[e, default: .zero] = r[e, default: .zero] + c * ComplexDouble(sign, 0) }
             return r
         }
 
@@ -170,7 +170,7 @@ public enum PolynomialParser {
 extension Variety {
     /// A variety from text equations (`PolynomialParser`), in the ambient ∏ P^{n_r} given by `ambient`
     /// (default: P^{D−1} with D = number of coordinates used).
-    public static func parse(_ text: String, ambient dims: [Int]? = nil, psi: CDouble = .zero) throws -> Variety {
+    public static func parse(_ text: String, ambient dims: [Int]? = nil, psi: ComplexDouble = .zero) throws -> Variety {
         let amb = try dims.map { try ProjectiveAmbient($0) }
         let eqs = try PolynomialParser.parse(text, variables: amb?.coordinateCount, psi: psi)
         let a = try amb ?? ProjectiveAmbient([eqs[0].variableCount - 1])
@@ -180,8 +180,8 @@ extension Variety {
 
 extension PolynomialParser {
     /// Parses a complex constant such as `0.5`, `-1e-2`, `0.5+0.1*i` or `(1-2*i)/…` (no variables; `psi` not allowed).
-    public static func parseConstant(_ text: String) throws -> CDouble {
-        var p = Parser(text: text, psi: CDouble(Double.nan, Double.nan))
+    public static func parseConstant(_ text: String) throws -> ComplexDouble {
+        var p = Parser(text: text, psi: ComplexDouble(Double.nan, Double.nan))
         let t = try p.parseAll()
         guard t.keys.allSatisfy({ $0.isEmpty }) else { throw InputError("'\(text)': expected a complex number like 0.5 or 0.5+0.1*i, not a polynomial") }
         let c = t[[]] ?? .zero

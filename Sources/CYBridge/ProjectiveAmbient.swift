@@ -7,6 +7,8 @@ public struct ProjectiveAmbient: Sendable, Equatable, CustomStringConvertible {
     /// First coordinate index of each factor (plus D at the end).
     public let offsets: [Int]
 
+    /// P^{n_0} × … with n_r = `dimensions[r]`.
+    /// - Throws: `InputError` for an empty list or a dimension < 1.
     public init(_ dimensions: [Int]) throws {
         guard !dimensions.isEmpty, dimensions.allSatisfy({ $0 >= 1 }) else {
             throw InputError("ambient: dimensions \(dimensions), expected a non-empty list of positive integers")
@@ -28,5 +30,6 @@ public struct ProjectiveAmbient: Sendable, Equatable, CustomStringConvertible {
     /// The factor that coordinate j belongs to.
     public func factor(ofCoordinate j: Int) -> Int { offsets.lastIndex(where: { $0 <= j })! }
 
+    /// "P^2×P^2".
     public var description: String { dimensions.map { "P^\($0)" }.joined(separator: "×") }
 }

@@ -12,9 +12,9 @@ public enum PullbackJacobian {
     /// (K) indices, using `workspace` for scratch; returns det B. The gradients ∇Q_a are left in
     /// `workspace.gradients` [K, D].
     @inline(__always)
-    public static func compute(variety v: Variety, point z: UnsafePointer<CDouble>, patch: UnsafePointer<Int>,
-                               dependent: UnsafePointer<Int>, jacobian: UnsafeMutablePointer<CDouble>,
-                               workspace w: GeometryWorkspace, gradientsReady: Bool = false) -> CDouble {
+    public static func compute(variety v: Variety, point z: UnsafePointer<ComplexDouble>, patch: UnsafePointer<Int>,
+                               dependent: UnsafePointer<Int>, jacobian: UnsafeMutablePointer<ComplexDouble>,
+                               workspace w: GeometryWorkspace, gradientsReady: Bool = false) -> ComplexDouble {
         let d = v.coordinateCount, k = v.equationCount, n = v.dimension, f = v.ambient.factorCount
         if !gradientsReady {
             for a in 0..<k { _ = v.equations[a].valueAndGradient(at: z, gradient: w.gradients + a * d) }
@@ -35,16 +35,16 @@ public enum PullbackJacobian {
         let det = SmallComplexLinearAlgebra.solve(w.bMatrix, k, w.rhs, n)   // rhs ← B⁻¹ G_good
         for i in 0..<(n * d) { jacobian[i] = .zero }
         for a in 0..<n {
-            jacobian[a * d + w.good[a]] = CDouble(1, 0)
+            jacobian[a * d + w.good[a]] = ComplexDouble(1, 0)
             for al in 0..<k { jacobian[a * d + dependent[al]] = -w.rhs[al * n + a] }
         }
         return det
     }
 
     /// J for every point of the sample, complex [N, n, D] row-major.
-    public static func jacobians(of s: PointSample, threads: Int? = nil) -> [CDouble] {
+    public static func jacobians(of s: PointSample, threads: Int? = nil) -> [ComplexDouble] {
         let v = s.variety, d = v.coordinateCount, n = v.dimension, f = v.ambient.factorCount, k = v.equationCount
-        var out = [CDouble](repeating: .zero, count: s.count * n * d)
+        var out = [ComplexDouble](repeating: .zero, count: s.count * n * d)
         out.withUnsafeMutableBufferPointer { po in
             let base = po.baseAddress!
             parallelChunks(count: s.count, threads: threads) { range in
@@ -65,9 +65,9 @@ public enum PullbackJacobian {
     }
 
     /// J at one point given as arrays (convenience; allocates).
-    public static func jacobian(variety v: Variety, point: [CDouble], patch: [Int], dependent: [Int]) -> (jacobian: [CDouble], detB: CDouble) {
+    public static func jacobian(variety v: Variety, point: [ComplexDouble], patch: [Int], dependent: [Int]) -> (jacobian: [ComplexDouble], detB: ComplexDouble) {
         let w = GeometryWorkspace(v)
-        var j = [CDouble](repeating: .zero, count: v.dimension * v.coordinateCount)
+        var j = [ComplexDouble](repeating: .zero, count: v.dimension * v.coordinateCount)
         let det = j.withUnsafeMutableBufferPointer { pj in
             compute(variety: v, point: point, patch: patch, dependent: dependent, jacobian: pj.baseAddress!, workspace: w)
         }
@@ -77,13 +77,14 @@ public enum PullbackJacobian {
 
 /// Scratch buffers for per-point geometry (one per thread; never shared).
 public final class GeometryWorkspace: @unchecked Sendable {
-    let gradients: UnsafeMutablePointer<CDouble>
-    let bMatrix: UnsafeMutablePointer<CDouble>
-    let rhs: UnsafeMutablePointer<CDouble>
+    let gradients: UnsafeMutablePointer<ComplexDouble>
+    let bMatrix: UnsafeMutablePointer<ComplexDouble>
+    let rhs: UnsafeMutablePointer<ComplexDouble>
     let good: UnsafeMutablePointer<Int>
-    let scratch: UnsafeMutablePointer<CDouble>
+    let scratch: UnsafeMutablePointer<ComplexDouble>
     let scratchCount: Int
 
+    /// Buffers sized for the coordinates, equations and dimension of `v`.
     public init(_ v: Variety) {
         let d = v.coordinateCount, k = v.equationCount, n = v.dimension
         gradients = .allocate(capacity: k * d)
@@ -106,10 +107,14 @@ func parallelChunks(count: Int, threads: Int? = nil, _ body: (Range<Int>) -> Voi
     if t == 1 || count < 64 { body(0..<count); return }
     let chunk = (count + t - 1) / t
     withoutActuallyEscaping(body) { b in
-        let box = SendableBox(b)
-        DispatchQueue.concurrentPerform(iterations: t) { i in
-            let lo = i * chunk, hi = min(count, lo + chunk)
-            if lo < hi { box.value(lo..<hi) }
+        // the workers only read (call) the closure, which outlives them
+        var closure = b
+        withUnsafeMutablePointer(to: &closure) { p in
+            let box = SendablePointer(p)
+            DispatchQueue.concurrentPerform(iterations: t) { i in
+                let lo = i * chunk, hi = min(count, lo + chunk)
+                if lo < hi { box.pointer.pointee(lo..<hi) }
+            }
         }
     }
 }

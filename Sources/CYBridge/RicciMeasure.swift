@@ -15,24 +15,24 @@ import Numerics
 /// `MetricFunction`.
 public enum RicciMeasure {
     /// A metric given as a function of a point z of X and its pullback Jacobian J (n×D) → the n×n matrix g_ab̄.
-    public typealias MetricFunction = @Sendable (_ z: [CDouble], _ jacobian: [CDouble]) -> [CDouble]
+    public typealias MetricFunction = @Sendable (_ z: [ComplexDouble], _ jacobian: [ComplexDouble]) -> [ComplexDouble]
 
     /// The pulled-back FS metric as a `MetricFunction`.
     public static func fubiniStudyMetric(variety v: Variety, kahler t: [Double]) -> MetricFunction {
         { z, jac in
             let n = v.dimension, f = v.ambient.factorCount
-            var gr = [CDouble](repeating: .zero, count: f * n * n), u = [CDouble](repeating: .zero, count: n + 1)
+            var gr = [ComplexDouble](repeating: .zero, count: f * n * n), u = [ComplexDouble](repeating: .zero, count: n + 1)
             z.withUnsafeBufferPointer { pz in jac.withUnsafeBufferPointer { pj in gr.withUnsafeMutableBufferPointer { pg in u.withUnsafeMutableBufferPointer { pu in
                 FubiniStudy.pullbackFactorMetrics(point: pz.baseAddress!, jacobian: pj.baseAddress!, variety: v, out: pg.baseAddress!, scratch: pu.baseAddress!)
             } } } }
-            var g = [CDouble](repeating: .zero, count: n * n)
-            for r in 0..<f { for e in 0..<(n * n) { g[e] = g[e] + gr[r * n * n + e] * CDouble(t[r], 0) } }
+            var g = [ComplexDouble](repeating: .zero, count: n * n)
+            for r in 0..<f { for e in 0..<(n * n) { g[e] = g[e] + gr[r * n * n + e] * ComplexDouble(t[r], 0) } }
             return g
         }
     }
 
     /// log det g at the point of the chart with local coordinates x.
-    static func logDet(_ chart: LocalChart, _ x: [CDouble], _ metric: MetricFunction) -> Double? {
+    static func logDet(_ chart: LocalChart, _ x: [ComplexDouble], _ metric: MetricFunction) -> Double? {
         guard let z = chart.point(at: x) else { return nil }
         let (jac, _) = PullbackJacobian.jacobian(variety: chart.variety, point: z, patch: chart.patch, dependent: chart.dependent)
         var g = metric(z, jac)
@@ -42,18 +42,18 @@ public enum RicciMeasure {
     }
 
     /// ∂_a∂̄_b log det g (n×n, row-major) at the chart's centre by central differences.
-    public static func logDetHessian(_ chart: LocalChart, metric: MetricFunction, step: Double? = nil) -> [CDouble]? {
+    public static func logDetHessian(_ chart: LocalChart, metric: MetricFunction, step: Double? = nil) -> [ComplexDouble]? {
         let n = chart.variety.dimension
         let x0 = chart.centerCoordinates
         let h = step ?? 1e-3 * max(1, x0.map { $0.length }.max() ?? 1)
         // real directions: 0..<n → x_a, n..<2n → y_a
-        func dir(_ i: Int) -> [CDouble] {
-            var e = [CDouble](repeating: .zero, count: n)
-            e[i % n] = i < n ? CDouble(h, 0) : CDouble(0, h)
+        func dir(_ i: Int) -> [ComplexDouble] {
+            var e = [ComplexDouble](repeating: .zero, count: n)
+            e[i % n] = i < n ? ComplexDouble(h, 0) : ComplexDouble(0, h)
             return e
         }
-        func shifted(_ u: [CDouble], _ su: Double, _ v: [CDouble], _ sv: Double) -> [CDouble] {
-            (0..<n).map { x0[$0] + u[$0] * CDouble(su, 0) + v[$0] * CDouble(sv, 0) }
+        func shifted(_ u: [ComplexDouble], _ su: Double, _ v: [ComplexDouble], _ sv: Double) -> [ComplexDouble] {
+            (0..<n).map { x0[$0] + u[$0] * ComplexDouble(su, 0) + v[$0] * ComplexDouble(sv, 0) }
         }
         var hess = [Double](repeating: 0, count: 4 * n * n)   // real Hessian of F in (x, y), 2n×2n
         guard let f0 = logDet(chart, x0, metric) else { return nil }
@@ -72,11 +72,11 @@ public enum RicciMeasure {
                 hess[i * 2 * n + j] = val; hess[j * 2 * n + i] = val
             }
         }
-        var out = [CDouble](repeating: .zero, count: n * n)
+        var out = [ComplexDouble](repeating: .zero, count: n * n)
         for a in 0..<n { for b in 0..<n {
             let xx = hess[a * 2 * n + b], yy = hess[(n + a) * 2 * n + n + b]
             let xy = hess[a * 2 * n + n + b], yx = hess[(n + a) * 2 * n + b]
-            out[a * n + b] = CDouble(0.25 * (xx + yy), 0.25 * (xy - yx))
+            out[a * n + b] = ComplexDouble(0.25 * (xx + yy), 0.25 * (xy - yx))
         } }
         return out
     }
@@ -90,7 +90,7 @@ public enum RicciMeasure {
         guard var ddF = logDetHessian(chart, metric: metric, step: h) else { return nil }
         if richardson {
             guard let half = logDetHessian(chart, metric: metric, step: h / 2) else { return nil }
-            for e in 0..<(n * n) { ddF[e] = (half[e] * CDouble(4, 0) - ddF[e]) / CDouble(3, 0) }
+            for e in 0..<(n * n) { ddF[e] = (half[e] * ComplexDouble(4, 0) - ddF[e]) / ComplexDouble(3, 0) }
         }
         let (jac, _) = PullbackJacobian.jacobian(variety: chart.variety, point: chart.center, patch: chart.patch, dependent: chart.dependent)
         var g = metric(chart.center, jac)
@@ -99,7 +99,7 @@ public enum RicciMeasure {
         let det = g.withUnsafeMutableBufferPointer { pg in rhs.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.solve(pg.baseAddress!, n, $0.baseAddress!, n) } }
         guard det != .zero else { return nil }
         // rhs = g⁻¹ ddF; tr(g⁻¹ ddF) = Σ_a rhs_aa
-        var tr = CDouble.zero
+        var tr = ComplexDouble.zero
         for a in 0..<n { tr = tr + rhs[a * n + a] }
         return -tr.real
     }
@@ -109,9 +109,9 @@ public enum RicciMeasure {
         let m = min(count ?? s.count, s.count)
         var out = [Double](repeating: .nan, count: m)
         out.withUnsafeMutableBufferPointer { po in
-            let box = SendableBox(po.baseAddress!)
+            let box = SendablePointer(po.baseAddress!)
             parallelChunks(count: m, threads: threads) { range in
-                for i in range { box.value[i] = ricciScalar(LocalChart(sample: s, index: i), metric: metric) ?? .nan }
+                for i in range { box.pointer[i] = ricciScalar(LocalChart(sample: s, index: i), metric: metric) ?? .nan }
             }
         }
         return out

@@ -23,8 +23,7 @@ public enum SigmaMeasure {
     /// σ of the pulled-back Fubini–Study metric with Kähler moduli t.
     public static func fubiniStudy(_ sample: PointSample, kahler t: [Double]? = nil) -> Double {
         let tt = t ?? [Double](repeating: 1, count: sample.variety.ambient.factorCount)
-        let det = tt.allSatisfy { $0 == 1 } ? sample.detFubiniStudy : FubiniStudy.determinants(of: sample, kahler: tt)
-        return sigma(sample, determinants: det)
+        return sigma(sample, determinants: sample.fubiniStudyDeterminants(kahler: tt))
     }
 
     /// Jackknife standard error of σ over `blocks` contiguous blocks (the MC error bar of σ).

@@ -4,7 +4,7 @@ import Numerics
 /// A metric model given chart by chart: for a point z of X (homogeneous, the patch coordinates equal 1), its patch
 /// indices [F] and dependent indices [K], the n×n Hermitian matrix g_ab̄ in that chart's local coordinates
 /// x_a = z_{good_a} (cymetric's `model(z, j_elim)`; e.g. a neural network's output).
-public typealias ChartMetric = @Sendable (_ z: [CDouble], _ patch: [Int], _ dependent: [Int]) -> [CDouble]
+public typealias ChartMetric = @Sendable (_ z: [ComplexDouble], _ patch: [Int], _ dependent: [Int]) -> [ComplexDouble]
 
 /// The transition measure of a chart-wise metric model (cy-geometry.md §2.7, cymetric `compute_transition_loss`):
 /// a metric on X must satisfy g^{(old)} = T g^{(new)} T† on chart overlaps, with T_ac = ∂x'_c/∂x_a. For every point
@@ -25,15 +25,15 @@ public enum TransitionMeasure {
 
     /// T_ac = ∂x'_c/∂x_a from the chart (patch, dependent) at z (patch-normalised) to the chart with patch `newPatch`:
     /// x'_c = z_{g'_c}/z_{p'_r} (r the factor of g'_c), differentiated with J = ∂z/∂x of the old chart.
-    public static func transitionMatrix(variety v: Variety, point z: [CDouble], patch: [Int], dependent: [Int], newPatch: [Int]) -> [CDouble] {
+    public static func transitionMatrix(variety v: Variety, point z: [ComplexDouble], patch: [Int], dependent: [Int], newPatch: [Int]) -> [ComplexDouble] {
         let n = v.dimension, d = v.coordinateCount
         let (jac, _) = PullbackJacobian.jacobian(variety: v, point: z, patch: patch, dependent: dependent)
         let good2 = Patch.goodCoordinates(coordinates: d, patch: newPatch, dependent: dependent)
-        var t = [CDouble](repeating: .zero, count: n * n)
+        var t = [ComplexDouble](repeating: .zero, count: n * n)
         for (c, j) in good2.enumerated() {
             let p = newPatch[v.ambient.factor(ofCoordinate: j)]
             let zp = z[p], zj = z[j]
-            let inv2 = CDouble(1, 0) / (zp * zp)
+            let inv2 = ComplexDouble(1, 0) / (zp * zp)
             for a in 0..<n {
                 t[a * n + c] = (jac[a * d + j] * zp - zj * jac[a * d + p]) * inv2
             }
@@ -42,7 +42,7 @@ public enum TransitionMeasure {
     }
 
     /// All admissible new patches for a point (see the type's documentation).
-    public static func alternativePatches(variety v: Variety, point z: [CDouble], patch: [Int], dependent: [Int]) -> [[Int]] {
+    public static func alternativePatches(variety v: Variety, point z: [ComplexDouble], patch: [Int], dependent: [Int]) -> [[Int]] {
         var options: [[Int]] = []
         for r in 0..<v.ambient.factorCount {
             options.append(v.ambient.range(ofFactor: r).filter { j in
@@ -65,15 +65,15 @@ public enum TransitionMeasure {
             for np in alternativePatches(variety: v, point: z, patch: patch, dependent: dep) {
                 var z2 = z
                 for r in 0..<f {
-                    let inv = CDouble(1, 0) / z[np[r]]
+                    let inv = ComplexDouble(1, 0) / z[np[r]]
                     for j in v.ambient.range(ofFactor: r) { z2[j] = z[j] * inv }
-                    z2[np[r]] = CDouble(1, 0)
+                    z2[np[r]] = ComplexDouble(1, 0)
                 }
                 let g2 = metric(z2, np, dep)
                 let t = transitionMatrix(variety: v, point: z, patch: patch, dependent: dep, newPatch: np)
                 var s2 = 0.0
                 for a in 0..<n { for b in 0..<n {
-                    var acc = CDouble.zero
+                    var acc = ComplexDouble.zero
                     for c in 0..<n { for e in 0..<n { acc = acc + t[a * n + c] * g2[c * n + e] * t[b * n + e].conjugate } }
                     s2 += (g[a * n + b] - acc).lengthSquared
                 } }

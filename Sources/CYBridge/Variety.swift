@@ -13,12 +13,16 @@ import NumericCore
 public struct Variety: Sendable, Equatable {
     /// Human-readable name (used in summaries).
     public let name: String
+    /// The ambient product of projective spaces.
     public let ambient: ProjectiveAmbient
     /// Defining equations Q_a in the D homogeneous coordinates.
     public let equations: [Polynomial]
     /// Degrees q_{ar}: `multidegrees[a][r]`.
     public let multidegrees: [[Int]]
 
+    /// The complete intersection of `equations` in `ambient`.
+    /// - Throws: `InputError` when an equation has another number of variables than the ambient coordinates, is not
+    ///   homogeneous in some factor, or is constant, or when the equations leave no positive dimension.
     public init(name: String, ambient: ProjectiveAmbient, equations: [Polynomial]) throws {
         guard !equations.isEmpty else { throw InputError("variety \(name): no equations") }
         var degs: [[Int]] = []
@@ -85,7 +89,7 @@ public struct Variety: Sendable, Equatable {
     /// Fermat hypersurface Σ_{i=0}^{n+1} z_i^{n+2} = 0 in P^{n+1} (Calabi–Yau n-fold).
     public static func fermat(dimension n: Int) -> Variety {
         let d = n + 2
-        let q = try! Polynomial(variableCount: d, exponents: monomialRows(d, d), coefficients: .init(repeating: CDouble(1, 0), count: d))
+        let q = try! Polynomial(variableCount: d, exponents: monomialRows(d, d), coefficients: .init(repeating: ComplexDouble(1, 0), count: d))
         return try! Variety(name: n == 3 ? "fermat-quintic" : "fermat-\(n)", ambient: try! ProjectiveAmbient([n + 1]), equations: [q])
     }
 
@@ -105,19 +109,19 @@ public struct Variety: Sendable, Equatable {
     public static var fermatQuintic: Variety { fermat(dimension: 3) }
 
     /// Dwork quintic Q = Σ z_i⁵ − 5ψ Π z_i (cyjax/cymetric convention; ψ = 1 is the conifold).
-    public static func dworkQuintic(psi: CDouble) -> Variety {
-        var rows = monomialRows(5, 5), cs = [CDouble](repeating: CDouble(1, 0), count: 5)
-        rows.append([1, 1, 1, 1, 1]); cs.append(CDouble(-5, 0) * psi)
+    public static func dworkQuintic(psi: ComplexDouble) -> Variety {
+        var rows = monomialRows(5, 5), cs = [ComplexDouble](repeating: ComplexDouble(1, 0), count: 5)
+        rows.append([1, 1, 1, 1, 1]); cs.append(ComplexDouble(-5, 0) * psi)
         let q = try! Polynomial(variableCount: 5, exponents: rows, coefficients: cs)
         return try! Variety(name: "dwork-quintic", ambient: try! ProjectiveAmbient([4]), equations: [q])
     }
 
     /// Bicubic in P²×P²: Q = (Σ x_i³)(Σ y_j³) + Σ x_i³ y_i³ (coordinates x = z0..z2, y = z3..z5).
     public static var bicubic: Variety {
-        var rows: [[Int]] = [], cs: [CDouble] = []
+        var rows: [[Int]] = [], cs: [ComplexDouble] = []
         for i in 0..<3 { for j in 0..<3 {
             var e = [Int](repeating: 0, count: 6); e[i] = 3; e[3 + j] = 3
-            rows.append(e); cs.append(CDouble(i == j ? 2 : 1, 0))
+            rows.append(e); cs.append(ComplexDouble(i == j ? 2 : 1, 0))
         } }
         let q = try! Polynomial(variableCount: 6, exponents: rows, coefficients: cs)
         return try! Variety(name: "bicubic", ambient: try! ProjectiveAmbient([2, 2]), equations: [q])
@@ -125,7 +129,7 @@ public struct Variety: Sendable, Equatable {
 
     /// Tian–Yau cover in P³×P³ (x = z0..z3, y = z4..z7): Σ x_i³ = 0, Σ y_i³ = 0, Σ x_i y_i = 0.
     public static var tianYau: Variety {
-        let one = CDouble(1, 0)
+        let one = ComplexDouble(1, 0)
         let cubeX = (0..<4).map { i -> [Int] in var e = [Int](repeating: 0, count: 8); e[i] = 3; return e }
         let cubeY = (0..<4).map { i -> [Int] in var e = [Int](repeating: 0, count: 8); e[4 + i] = 3; return e }
         let bilinear = (0..<4).map { i -> [Int] in var e = [Int](repeating: 0, count: 8); e[i] = 1; e[4 + i] = 1; return e }
@@ -135,7 +139,7 @@ public struct Variety: Sendable, Equatable {
 
     /// A built-in by name (`fermat-quintic`, `dwork-quintic`, `quartic-k3`, `cubic-torus`, `bicubic`, `tian-yau`),
     /// or nil. `psi` is used by `dwork-quintic`.
-    public static func builtIn(_ name: String, psi: CDouble = .zero) -> Variety? {
+    public static func builtIn(_ name: String, psi: ComplexDouble = .zero) -> Variety? {
         switch name.lowercased() {
         case "fermat-quintic", "fermat": return .fermatQuintic
         case "dwork-quintic", "dwork": return .dworkQuintic(psi: psi)
@@ -156,7 +160,7 @@ public struct Variety: Sendable, Equatable {
 /// A point of the singular locus found by `Variety.findSingularPoint`.
 public struct SingularPoint: Sendable {
     /// Patch-normalised homogeneous coordinates.
-    public let point: [CDouble]
+    public let point: [ComplexDouble]
     /// Residual ‖(Q, Σ_a λ_a ∇Q_a)‖ relative to the equations' scale.
     public let residual: Double
 }
@@ -171,9 +175,9 @@ extension Variety {
         let d = coordinateCount, k = equationCount, f = ambient.factorCount
         let nz = d - f, nu = nz + k, ne = k + d + 1
         let scale = (0..<k).map { a in Double(multidegrees[a].reduce(0, +)) * equations[a].coefficientNorm }
-        var z = [CDouble](repeating: .zero, count: d), lam = [CDouble](repeating: .zero, count: k), c = lam
-        var grads = [CDouble](repeating: .zero, count: k * d), hess = [CDouble](repeating: .zero, count: k * d * d)
-        var fval = [CDouble](repeating: .zero, count: ne), jac = [CDouble](repeating: .zero, count: ne * nu)
+        var z = [ComplexDouble](repeating: .zero, count: d), lam = [ComplexDouble](repeating: .zero, count: k), c = lam
+        var grads = [ComplexDouble](repeating: .zero, count: k * d), hess = [ComplexDouble](repeating: .zero, count: k * d * d)
+        var fval = [ComplexDouble](repeating: .zero, count: ne), jac = [ComplexDouble](repeating: .zero, count: ne * nu)
         var patch = [Int](repeating: 0, count: f)
         func residual() -> Double {
             // F = (Q_a/s_a, Σ λ_a ∂_j Q_a / s_a, c·λ − 1), J = ∂F/∂(z_free, λ)
@@ -182,24 +186,24 @@ extension Variety {
                     grads.withUnsafeMutableBufferPointer { pg in fval[a] = equations[a].valueAndGradient(at: pz.baseAddress!, gradient: pg.baseAddress! + a * d) }
                     hess.withUnsafeMutableBufferPointer { ph in equations[a].hessian(at: pz.baseAddress!, into: ph.baseAddress! + a * d * d) }
                 }
-                fval[a] = fval[a] / CDouble(scale[a], 0)
+                fval[a] = fval[a] / ComplexDouble(scale[a], 0)
             }
             var free: [Int] = []
             for j in 0..<d where !patch.contains(j) { free.append(j) }
             for i in 0..<(ne * nu) { jac[i] = .zero }
-            for a in 0..<k { for (col, j) in free.enumerated() { jac[a * nu + col] = grads[a * d + j] / CDouble(scale[a], 0) } }
+            for a in 0..<k { for (col, j) in free.enumerated() { jac[a * nu + col] = grads[a * d + j] / ComplexDouble(scale[a], 0) } }
             for j in 0..<d {
-                var s = CDouble.zero
-                for a in 0..<k { s = s + lam[a] * grads[a * d + j] / CDouble(scale[a], 0) }
+                var s = ComplexDouble.zero
+                for a in 0..<k { s = s + lam[a] * grads[a * d + j] / ComplexDouble(scale[a], 0) }
                 fval[k + j] = s
                 for (col, l) in free.enumerated() {
-                    var h = CDouble.zero
-                    for a in 0..<k { h = h + lam[a] * hess[a * d * d + j * d + l] / CDouble(scale[a], 0) }
+                    var h = ComplexDouble.zero
+                    for a in 0..<k { h = h + lam[a] * hess[a * d * d + j * d + l] / ComplexDouble(scale[a], 0) }
                     jac[(k + j) * nu + col] = h
                 }
-                for a in 0..<k { jac[(k + j) * nu + nz + a] = grads[a * d + j] / CDouble(scale[a], 0) }
+                for a in 0..<k { jac[(k + j) * nu + nz + a] = grads[a * d + j] / ComplexDouble(scale[a], 0) }
             }
-            var s = CDouble(-1, 0)
+            var s = ComplexDouble(-1, 0)
             for a in 0..<k { s = s + c[a] * lam[a]; jac[(k + d) * nu + nz + a] = c[a] }
             fval[k + d] = s
             return fval.reduce(0) { $0 + $1.lengthSquared }.squareRoot()
@@ -207,9 +211,9 @@ extension Variety {
         for st in 0..<starts {
             var rng = RandomStream(seed: seed, stream: UInt64(st))
             let raw = rng.onSphere(dimension: 2 * d + 4 * k)
-            for j in 0..<d { z[j] = CDouble(raw[2 * j], raw[2 * j + 1]) }
-            for a in 0..<k { c[a] = CDouble(raw[2 * d + 2 * a], raw[2 * d + 2 * a + 1]); lam[a] = CDouble(raw[2 * d + 2 * k + 2 * a], raw[2 * d + 2 * k + 2 * a + 1]) }
-            var cl = CDouble.zero
+            for j in 0..<d { z[j] = ComplexDouble(raw[2 * j], raw[2 * j + 1]) }
+            for a in 0..<k { c[a] = ComplexDouble(raw[2 * d + 2 * a], raw[2 * d + 2 * a + 1]); lam[a] = ComplexDouble(raw[2 * d + 2 * k + 2 * a], raw[2 * d + 2 * k + 2 * a + 1]) }
+            var cl = ComplexDouble.zero
             for a in 0..<k { cl = cl + c[a] * lam[a] }
             for a in 0..<k { lam[a] = lam[a] / cl }
             z.withUnsafeMutableBufferPointer { pz in patch.withUnsafeMutableBufferPointer { Patch.normalise(pz.baseAddress!, ambient: ambient, patch: $0.baseAddress!) } }
@@ -218,17 +222,17 @@ extension Variety {
             for _ in 0..<iterations {
                 if res < 1e-13 { break }
                 // (JᴴJ + μ diag) δ = −Jᴴ F
-                var a = [CDouble](repeating: .zero, count: nu * nu), b = [CDouble](repeating: .zero, count: nu)
+                var a = [ComplexDouble](repeating: .zero, count: nu * nu), b = [ComplexDouble](repeating: .zero, count: nu)
                 for p in 0..<nu {
                     for q in 0..<nu {
-                        var s = CDouble.zero
+                        var s = ComplexDouble.zero
                         for e in 0..<ne { s = s + jac[e * nu + p].conjugate * jac[e * nu + q] }
                         a[p * nu + q] = s
                     }
-                    var s = CDouble.zero
+                    var s = ComplexDouble.zero
                     for e in 0..<ne { s = s + jac[e * nu + p].conjugate * fval[e] }
                     b[p] = -s
-                    a[p * nu + p] = a[p * nu + p] + CDouble(mu * (1 + a[p * nu + p].real), 0)
+                    a[p * nu + p] = a[p * nu + p] + ComplexDouble(mu * (1 + a[p * nu + p].real), 0)
                 }
                 let det = a.withUnsafeMutableBufferPointer { pa in b.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.solve(pa.baseAddress!, nu, $0.baseAddress!, 1) } }
                 if det == .zero { break }

@@ -21,7 +21,7 @@ public struct PropagatorTable: Sendable {
         let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
         defer { buffer.deallocate() }
         let base = buffer.baseAddress!
-        let ptr = UnsafeMutableSendablePointer(base)
+        let ptr = SendablePointer(base)
         DispatchQueue.concurrentPerform(iterations: 8) { part in
             for k in stride(from: part, to: n, by: 8) { ptr.pointer[k] = exact.propagator(Double(k) * h) }
         }
@@ -43,11 +43,8 @@ public struct PropagatorTable: Sendable {
     }
 }
 
-/// A raw pointer wrapper for writing disjoint elements from concurrent workers.
-struct UnsafeMutableSendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Double>
-    init(_ p: UnsafeMutablePointer<Double>) { pointer = p }
-}
+/// The name Phi4Theory and FreeFieldExperiment still use for NumericCore's `SendablePointer` over Doubles.
+typealias UnsafeMutableSendablePointer = SendablePointer<Double>
 
 /// Leading-order φ⁴ predictions of cutoff perturbation theory (nn-theory.md §3.4):
 ///   G_c⁽⁴⁾(x₁..x₄) = −λ ∫ dᵈy Π_{i=1}^4 G_Λ(x_i − y) + O(λ²),
@@ -85,7 +82,7 @@ public struct LeadingOrderPhi4: Sendable {
         let parts = 16
         var partial = [Double](repeating: 0, count: parts)
         partial.withUnsafeMutableBufferPointer { acc in
-            let out = UnsafeMutableSendablePointer(acc.baseAddress!)
+            let out = SendablePointer(acc.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 var s = 0.0
                 var y = [Double](repeating: 0, count: d)
@@ -129,7 +126,7 @@ public struct LeadingOrderPhi4: Sendable {
             let n = min(chunk, G - start)
             // G(x_i − y_n) for the chunk, then the pair products times √w_n.
             g.withUnsafeMutableBufferPointer { gb in
-                let gp = UnsafeMutableSendablePointer(gb.baseAddress!)
+                let gp = SendablePointer(gb.baseAddress!)
                 let table = self.table
                 DispatchQueue.concurrentPerform(iterations: P) { i in
                     for k in 0..<n {

@@ -38,8 +38,8 @@ struct CYVarietyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kähler moduli t_r, one per ambient factor (default: all 1).", valueName: "t1,t2,…"))
     var kahler: String?
 
-    func resolve() throws -> (variety: Variety, psi: CDouble, kahler: [Double]) {
-        let p: CDouble
+    func resolve() throws -> (variety: Variety, psi: ComplexDouble, kahler: [Double]) {
+        let p: ComplexDouble
         do { p = try PolynomialParser.parseConstant(psi) } catch {
             throw InputError("--psi: '\(psi)', expected a real or complex number like 0.5 or 0.5+0.1*i")
         }
@@ -291,59 +291,6 @@ struct CYSigmaCommand: ParsableCommand {
         let ricci_sign_convention: String
     }
 
-    /// σ and the analytic Ricci measure of a balanced metric from `cy donaldson`.
-    func algebraic(sample s: PointSample, variety v: Variety) throws {
-        let hdir = URL(fileURLWithPath: metric)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: hdir.path, isDirectory: &isDir), isDir.boolValue else {
-            throw InputError("--metric: '\(metric)', expected fs or a directory written by `nntheory cy donaldson`")
-        }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: hdir.path)) ?? []
-        let present = files.compactMap { f -> Int? in
-            guard f.hasPrefix("h_k"), f.hasSuffix(".npy") else { return nil }
-            return Int(f.dropFirst(3).dropLast(4))
-        }.sorted()
-        guard let k = degree ?? present.last else { throw InputError("--metric: no h_k{K}.npy in \(hdir.path)") }
-        guard present.contains(k) else { throw InputError("--k: \(k), but \(hdir.path) has h_k for k = \(present.map(String.init).joined(separator: ","))") }
-        guard case let .complex128(h) = try NPY.read(hdir.appendingPathComponent("h_k\(k).npy")), h.rank == 2, h.shape[0] == h.shape[1] else {
-            throw InputError("--metric: h_k\(k).npy is not a complex128 square matrix")
-        }
-        guard case let .int64(sec) = try NPY.read(hdir.appendingPathComponent("sections_k\(k).npy")), sec.rank == 2,
-              sec.shape[0] == h.shape[0], sec.shape[1] == v.coordinateCount else {
-            throw InputError("--metric: sections_k\(k).npy must be int64 [\(h.shape[0]), \(v.coordinateCount)] for \(v.name)")
-        }
-        let rows = (0..<sec.shape[0]).map { r in (0..<sec.shape[1]).map { Int(sec.data[r * sec.shape[1] + $0]) } }
-        let am = try AlgebraicMetric(basis: try SectionBasis(exponents: rows, factorSizes: v.ambient.dimensions.map { $0 + 1 }), h: ComplexMatrix(rows: h.shape[0], cols: h.shape[1], data: h.data), degree: k)
-        let n = v.dimension, d = v.coordinateCount, kk = v.equationCount
-        let jac = PullbackJacobian.jacobians(of: s, threads: threads)
-        let det = try am.pullbackDeterminants(points: s.points, jacobians: jac, dimension: n)
-        let sigma = SigmaMeasure.sigma(s, determinants: det)
-        let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
-        var ricci: Double? = nil
-        let m = min(ricciPoints, s.count)
-        if m > 0 {
-            progress("cy sigma: analytic Ricci scalar of the k = \(k) balanced metric on \(m) points")
-            let pts = Array(s.points.prefix(m * d)), jm = Array(jac.prefix(m * n * d)), dep = Array(s.dependent.prefix(m * kk))
-            let dj = AlgebraicMetric.jacobianDerivatives(variety: v, points: pts, jacobians: jm, dependent: dep)
-            let r = try am.ricciScalars(points: pts, jacobians: jm, jacobianDerivatives: dj, dimension: n)
-            ricci = RicciMeasure.measure(weights: Array(s.weights.prefix(m)), omegaSquared: Array(s.omegaSquared.prefix(m)),
-                                         determinants: Array(det.prefix(m)), ricci: r, dimension: n)
-        }
-        let volK = s.kahlerVolume(determinants: det)
-        let o = Output(metric: hdir.path, degree: k, variety: v.name, points: s.count, kahler: Self.balancedKahlerClass(hdir), sigma: sigma, sigma_error: err,
-                       vol_k: volK, vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
-                       ricci_method: m > 0 ? "analytic" : "none", ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
-        if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
-        print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
-    }
-
-    /// The Kähler class t of the balanced metrics in `dir` (`kahler` of the summary.json `cy donaldson` writes), or nil.
-    static func balancedKahlerClass(_ dir: URL) -> [Double]? {
-        struct Written: Decodable { let kahler: [Double]? }
-        guard let data = try? Data(contentsOf: dir.appendingPathComponent("summary.json")) else { return nil }
-        return (try? JSONDecoder().decode(Written.self, from: data))?.kahler
-    }
-
     func run() throws {
         try reportingErrors {
             if let path = out {
@@ -363,50 +310,54 @@ struct CYSigmaCommand: ParsableCommand {
                 }
             }
             guard ricciPoints >= 0 else { throw InputError("--ricci-points: \(ricciPoints), expected ≥ 0") }
-            guard ricciMethod == "analytic" || ricciMethod == "fd" else { throw InputError("--ricci: '\(ricciMethod)', expected analytic or fd") }
-            if metric.lowercased() != "fs" {
-                try algebraic(sample: s, variety: v)
-                return
+            guard let route = ["analytic": RicciRoute.analytic, "fd": .finiteDifferences][ricciMethod] else {
+                throw InputError("--ricci: '\(ricciMethod)', expected analytic or fd")
             }
-            let det = FubiniStudy.determinants(of: s, kahler: t, threads: threads)
-            let sigma = SigmaMeasure.sigma(s, determinants: det)
-            let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
-            var ricci: Double? = nil
-            let m = min(ricciPoints, s.count)
-            var method = "none"
-            if m > 0 {
-                let r: [Double]
-                if t.allSatisfy({ $0 == t[0] }) && ricciMethod == "analytic" {
-                    // FS with equal moduli t on ∏P^{n_r} is t times the algebraic metric of the multi-degree (1, …, 1)
-                    // monomials with h = I, k = 1 (K = log ∏_r|z^{(r)}|²/π = log Σ|z_i w_j …|²/π); R scales as 1/t
-                    method = "analytic"
-                    progress("cy sigma: analytic Ricci scalar of FS on \(m) points")
-                    let d = v.coordinateCount, n = v.dimension, kk = v.equationCount
-                    let sizes = v.ambient.dimensions.map { $0 + 1 }
-                    let basis = try SectionBasis(exponents: SectionBasis.monomials(factorSizes: sizes, degrees: sizes.map { _ in 1 }), factorSizes: sizes)
-                    var h = ComplexMatrix(rows: basis.count, cols: basis.count)
-                    for i in 0..<basis.count { h[i, i] = CDouble(1, 0) }
-                    let am = try AlgebraicMetric(basis: basis, h: h, degree: 1)
-                    let pts = Array(s.points.prefix(m * d)), dep = Array(s.dependent.prefix(m * kk))
-                    let jm = Array(PullbackJacobian.jacobians(of: s, threads: threads).prefix(m * n * d))
-                    let dj = AlgebraicMetric.jacobianDerivatives(variety: v, points: pts, jacobians: jm, dependent: dep)
-                    r = try am.ricciScalars(points: pts, jacobians: jm, jacobianDerivatives: dj, dimension: n).map { $0 / t[0] }
-                } else {
-                    method = "finite differences"
-                    progress("cy sigma: Ricci scalar by finite differences on \(m) points")
-                    r = RicciMeasure.ricciScalars(s, metric: RicciMeasure.fubiniStudyMetric(variety: v, kahler: t), count: m, threads: threads)
+            let dir = URL(fileURLWithPath: metric)
+            let balanced = metric.lowercased() == "fs" ? nil : try loadBalancedMetric(dir, variety: v)
+            let scoring = try ScoringSample(sample: s, ricciPoints: ricciPoints, threads: threads)
+            let m = scoring.ricciPoints
+            let o: Output
+            if let (am, k) = balanced {
+                if m > 0 { progress("cy sigma: analytic Ricci scalar of the k = \(k) balanced metric on \(m) points") }
+                o = Output(metric: dir.path, degree: k, variety: v.name, points: s.count, kahler: BalancedMetricDirectory.kahlerClass(dir),
+                           score: try scoring.score(am))
+            } else {
+                if m > 0 {
+                    progress(ScoringSample.fubiniStudyRicciRoute(kahler: t, preferred: route) == .analytic
+                             ? "cy sigma: analytic Ricci scalar of FS on \(m) points" : "cy sigma: Ricci scalar by finite differences on \(m) points")
                 }
-                ricci = RicciMeasure.measure(weights: Array(s.weights.prefix(m)), omegaSquared: Array(s.omegaSquared.prefix(m)),
-                                             determinants: Array(det.prefix(m)), ricci: r, dimension: v.dimension)
+                o = Output(metric: "fs", degree: nil, variety: v.name, points: s.count, kahler: t,
+                           score: try scoring.scoreFubiniStudy(kahler: t, route: route))
             }
-            let volK = s.kahlerVolume(determinants: det)
-            let o = Output(metric: "fs", degree: nil, variety: v.name, points: s.count, kahler: t, sigma: sigma, sigma_error: err, vol_k: volK,
-                           vol_cy: s.calabiYauVolume, kappa: volK / s.calabiYauVolume, ricci_measure: ricci, ricci_points: m,
-                           ricci_method: method, ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
-            let json = try JSONOutput.encode(o)
             if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
-            print(String(decoding: json, as: UTF8.self))
+            print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
         }
+    }
+
+    /// `BalancedMetricDirectory.load` with --k, its errors named by the option they come from.
+    func loadBalancedMetric(_ dir: URL, variety v: Variety) throws -> (metric: AlgebraicMetric, degree: Int) {
+        do {
+            return try BalancedMetricDirectory.load(dir, degree: degree, variety: v)
+        } catch let e as BalancedMetricDirectory.LoadError {
+            switch e {
+            case .notADirectory: throw InputError("--metric: '\(metric)', expected fs or a directory written by `nntheory cy donaldson`")
+            case let .noForms(path): throw InputError("--metric: no h_k{K}.npy in \(path)")
+            case let .degreeAbsent(k, present, path):
+                throw InputError("--k: \(k), but \(path) has h_k for k = \(present.map(String.init).joined(separator: ","))")
+            case let .malformed(detail): throw InputError("--metric: \(detail)")
+            }
+        }
+    }
+}
+
+extension CYSigmaCommand.Output {
+    /// The JSON of a metric's `MetricScore` on the sample.
+    init(metric: String, degree: Int?, variety: String, points: Int, kahler: [Double]?, score o: MetricScore) {
+        self.init(metric: metric, degree: degree, variety: variety, points: points, kahler: kahler, sigma: o.sigma,
+                  sigma_error: o.sigmaError, vol_k: o.volK, vol_cy: o.volCY, kappa: o.kappa, ricci_measure: o.ricciMeasure,
+                  ricci_points: o.ricciPoints, ricci_method: o.ricciRoute?.rawValue ?? "none",
+                  ricci_sign_convention: "R = -g^{ab} d_a dbar_b log det g (standard; cymetric's Ricci scalar is -R)")
     }
 }
 

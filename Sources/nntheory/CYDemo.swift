@@ -12,7 +12,7 @@ enum CYDemo: DemoSection {
         let scan = try DonaldsonScan(variety: .fermatQuintic, degrees: [1, 2, 3, 4], points: nil, evalPoints: 50_000, seed: seed,
                                      tolerance: 1e-5, maxIterations: 30, ricciPoints: 2_000)
         let result = try scan.run(progress: progress)
-        try scan.write(result, to: dir)
+        try writeDonaldsonScan(scan, result, to: dir)
         let s = result.summary
         let sig = s.degrees.map { String(format: "%.3f", $0.sigma) }.joined(separator: ", ")
         let err = s.degrees.map(\.sigmaError).max() ?? 0

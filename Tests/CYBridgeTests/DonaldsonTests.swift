@@ -519,7 +519,7 @@ extension DonaldsonTests {
     /// on `PointSampler` points of the Dwork quintic ψ = 0.5 against `RicciMeasure.ricciScalar` (central differences of
     /// log det g in `LocalChart`, step 1e-3·max|x|: truncation ~1e-6 relative, hence the 1e-4 tolerance).
     @Test func ricciScalarMatchesModuleFiniteDifferences() throws {
-        let variety = Variety.dworkQuintic(psi: CDouble(0.5, 0))
+        let variety = Variety.dworkQuintic(psi: ComplexDouble(0.5, 0))
         let sampler = try PointSampler(variety: variety)
         let eval = try sampler.sample(count: 12, seed: 77)
         let train = try sampler.sample(count: 8000, seed: 78)

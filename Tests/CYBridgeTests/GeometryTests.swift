@@ -17,10 +17,10 @@ import Testing
             for a in 0..<n {
                 let h = 1e-5
                 var xp = x0, xm = x0
-                xp[a] = xp[a] + CDouble(h, 0); xm[a] = xm[a] - CDouble(h, 0)
+                xp[a] = xp[a] + ComplexDouble(h, 0); xm[a] = xm[a] - ComplexDouble(h, 0)
                 let zp = try #require(chart.point(at: xp)), zm = try #require(chart.point(at: xm))
                 for j in 0..<d {
-                    let fd = (zp[j] - zm[j]) / CDouble(2 * h, 0)
+                    let fd = (zp[j] - zm[j]) / ComplexDouble(2 * h, 0)
                     let an = jac[(i * n + a) * d + j]
                     #expect((fd - an).length < 1e-6 * max(1, an.length), "\(v.name) point \(i) J[\(a),\(j)]")
                 }
@@ -68,13 +68,13 @@ import Testing
         for i in 0..<s.count {
             let amb = FubiniStudy.ambientMetric(point: s.point(i), ambient: v.ambient, kahler: t)
             for a in 0..<n { for b in 0..<n {
-                var acc = CDouble.zero
+                var acc = ComplexDouble.zero
                 for p in 0..<d { for q in 0..<d { acc = acc + jac[(i * n + a) * d + p] * amb[p * d + q] * jac[(i * n + b) * d + q].conjugate } }
                 #expect((acc - g[(i * n + a) * n + b]).length < 1e-12 * max(1, acc.length))
             } }
         }
         // FS on P¹ has ∫J = t: ∫_C (t/π) d²x/(1+|x|²)² — the metric at x is (t/π)/(1+|x|²)²
-        let p1 = FubiniStudy.ambientMetric(point: [CDouble(1, 0), CDouble(0.3, 0.4)], ambient: try ProjectiveAmbient([1]), kahler: [2])
+        let p1 = FubiniStudy.ambientMetric(point: [ComplexDouble(1, 0), ComplexDouble(0.3, 0.4)], ambient: try ProjectiveAmbient([1]), kahler: [2])
         // tangent direction (0,1) in the patch z0 = 1: g_11̄ = (t/π)/(1+|x|²)²
         #expect(abs(p1[3].real - 2 / Double.pi / pow(1.25, 2)) < 1e-14)
     }
@@ -95,8 +95,8 @@ import Testing
             let q = v.equations[0]
             let grad = q.gradient(at: z)
             var dep = 0
-            for j in 0..<3 where jac[j] != .zero && jac[j] != CDouble(1, 0) { dep = j }
-            return [CDouble(kappa / grad[dep].lengthSquared, 0)]
+            for j in 0..<3 where jac[j] != .zero && jac[j] != ComplexDouble(1, 0) { dep = j }
+            return [ComplexDouble(kappa / grad[dep].lengthSquared, 0)]
         }
         // finite differences leave an O(h²) truncation error: require max|R_flat| ≪ the typical |R_FS| at the same
         // points and step (the FS curvature is O(1) here)
@@ -144,11 +144,11 @@ import Testing
 /// k = 1, h = I (K = log Σ|z|²/π = FS; `AlgebraicMetric.ricciScalars`) — two independent routes.
 @Suite struct RicciCrossCheckTests {
     @Test func finiteDifferenceRicciOfFubiniStudyMatchesTheAnalyticAlgebraicMetric() throws {
-        let v = Variety.dworkQuintic(psi: CDouble(0.3, 0.1))
+        let v = Variety.dworkQuintic(psi: ComplexDouble(0.3, 0.1))
         let s = try PointSampler(variety: v).sample(count: 30, seed: 21)
         let basis = try SectionBasis(degree: 1, variables: 5, polynomialExponents: (0..<v.equations[0].monomialCount).map { v.equations[0].exponents(ofMonomial: $0) })
         var h = ComplexMatrix(rows: 5, cols: 5)
-        for i in 0..<5 { h[i, i] = CDouble(1, 0) }
+        for i in 0..<5 { h[i, i] = ComplexDouble(1, 0) }
         let metric = try AlgebraicMetric(basis: basis, h: h, degree: 1)
         let jac = PullbackJacobian.jacobians(of: s)
         let dj = AlgebraicMetric.jacobianDerivatives(variety: v, points: s.points, jacobians: jac, dependent: s.dependent)
@@ -190,7 +190,7 @@ import Testing
     @Test func chartwiseIdentityFailsTheTransitionCheck() throws {
         let v = Variety.fermatQuintic
         let s = try PointSampler(variety: v).sample(count: 10, seed: 32)
-        let identity: ChartMetric = { _, _, _ in [CDouble(1, 0), .zero, .zero, .zero, CDouble(1, 0), .zero, .zero, .zero, CDouble(1, 0)] }
+        let identity: ChartMetric = { _, _, _ in [ComplexDouble(1, 0), .zero, .zero, .zero, ComplexDouble(1, 0), .zero, .zero, .zero, ComplexDouble(1, 0)] }
         #expect(TransitionMeasure.measure(s, metric: identity) > 0.01)
         for i in 0..<s.count {
             let z = s.point(i), patch = [s.patch[i]], dep = [s.dependent[i]]
@@ -199,13 +199,13 @@ import Testing
             let np = alt[0]
             var z2 = z
             for j in 0..<5 { z2[j] = z[j] / z[np[0]] }
-            z2[np[0]] = CDouble(1, 0)
+            z2[np[0]] = ComplexDouble(1, 0)
             let t = TransitionMeasure.transitionMatrix(variety: v, point: z, patch: patch, dependent: dep, newPatch: np)
             let tBack = TransitionMeasure.transitionMatrix(variety: v, point: z2, patch: np, dependent: dep, newPatch: patch)
             for a in 0..<3 { for b in 0..<3 {
-                var acc = CDouble.zero
+                var acc = ComplexDouble.zero
                 for c in 0..<3 { acc = acc + t[a * 3 + c] * tBack[c * 3 + b] }
-                #expect((acc - CDouble(a == b ? 1 : 0, 0)).length < 1e-10)
+                #expect((acc - ComplexDouble(a == b ? 1 : 0, 0)).length < 1e-10)
             } }
         }
     }
@@ -216,7 +216,7 @@ import Testing
         let s = try PointSampler(variety: v).sample(count: 10, seed: 33)
         let model: ChartMetric = { z, patch, dep in
             let good = Patch.goodCoordinates(coordinates: 5, patch: patch, dependent: dep)
-            return [CDouble(1 + z[good[1]].lengthSquared, 0), .zero, .zero, .zero, CDouble(1, 0), .zero, .zero, .zero, CDouble(1, 0)]
+            return [ComplexDouble(1 + z[good[1]].lengthSquared, 0), .zero, .zero, .zero, ComplexDouble(1, 0), .zero, .zero, .zero, ComplexDouble(1, 0)]
         }
         for i in 0..<s.count {
             let chart = LocalChart(sample: s, index: i)

@@ -6,7 +6,7 @@ import Testing
 
 /// Shiffman–Zelditch sampler: equations, patches, the sampled measure (volumes), reproducibility.
 @Suite struct SamplerTests {
-    static let builtIns: [Variety] = [.cubicTorus, .quarticK3, .fermatQuintic, .dworkQuintic(psi: CDouble(0.5, 0.1)), .bicubic, .tianYau]
+    static let builtIns: [Variety] = [.cubicTorus, .quarticK3, .fermatQuintic, .dworkQuintic(psi: ComplexDouble(0.5, 0.1)), .bicubic, .tianYau]
 
     @Test(arguments: builtIns)
     func pointsSatisfyTheEquationsAndSitInTheirPatch(_ v: Variety) throws {
@@ -19,7 +19,7 @@ import Testing
             for r in 0..<f {
                 let p = s.patch[i * f + r]
                 #expect(v.ambient.range(ofFactor: r).contains(p))
-                #expect(z[p] == CDouble(1, 0))
+                #expect(z[p] == ComplexDouble(1, 0))
                 #expect(v.ambient.range(ofFactor: r).allSatisfy { z[$0].length <= 1 + 1e-12 })
             }
             #expect(s.detFubiniStudy[i] > 0 && s.weights[i] > 0 && s.omegaSquared[i] > 0)
@@ -125,13 +125,13 @@ extension Variety: CustomTestStringConvertible {
 /// The two root finders of the sampler agree: Aberth–Ehrlich and companion-matrix eigenvalues (LAPACK zhseqr).
 @Suite struct RootFinderTests {
     @Test func aberthAndCompanionEigenvaluesGiveTheSameRoots() throws {
-        let sampler = try PointSampler(variety: .dworkQuintic(psi: CDouble(0.5, 0)))
+        let sampler = try PointSampler(variety: .dworkQuintic(psi: ComplexDouble(0.5, 0)))
         let solver = DrawSolver(sampler)
         var rng = RandomStream(seed: 17, stream: 0)
         for trial in 0..<200 {
             let m = 5
-            for k in 0...m { solver.coeffs[k] = CDouble(rng.normal(), rng.normal()) * CDouble(trial % 7 == 0 ? 1e3 : 1, 0) }
-            var a = [CDouble](repeating: .zero, count: m), b = a
+            for k in 0...m { solver.coeffs[k] = ComplexDouble(rng.normal(), rng.normal()) * ComplexDouble(trial % 7 == 0 ? 1e3 : 1, 0) }
+            var a = [ComplexDouble](repeating: .zero, count: m), b = a
             let okA = a.withUnsafeMutableBufferPointer { solver.aberthRoots(m, $0.baseAddress!) }
             let okB = b.withUnsafeMutableBufferPointer { solver.companionRoots(m, $0.baseAddress!) }
             #expect(okB)
@@ -161,7 +161,7 @@ extension Variety: CustomTestStringConvertible {
     /// dropped and counted: kept + dropped = all roots of the lines drawn, and no kept point violates the bound
     /// (recomputed independently from the gradient). With a realistic tolerance nothing of a smooth member is dropped.
     @Test func pointsNearTheSingularLocusAreDroppedAndCounted() throws {
-        let v = Variety.dworkQuintic(psi: CDouble(1, 0))
+        let v = Variety.dworkQuintic(psi: ComplexDouble(1, 0))
         var sampler = try PointSampler(variety: v)
         sampler.singularTolerance = 0.06   // large enough to catch points at distance ≈ 0.3 from the 125 conifold points
         let s = try sampler.sample(count: 3000, seed: 8)
@@ -195,7 +195,7 @@ extension Variety: CustomTestStringConvertible {
             for p in pts { for q in v.equations { #expect(q.value(at: p).length < 1e-10) } }
             for a in 0..<9 { for b in 0..<a {
                 // |⟨z_a, z_b⟩|/(|z_a||z_b|) < 1: different points of P⁵
-                var dot = CDouble.zero, na = 0.0, nb = 0.0
+                var dot = ComplexDouble.zero, na = 0.0, nb = 0.0
                 for j in 0..<6 { dot = dot + pts[a][j] * pts[b][j].conjugate; na += pts[a][j].lengthSquared; nb += pts[b][j].lengthSquared }
                 #expect(dot.length / (na * nb).squareRoot() < 1 - 1e-8, "plane \(line): roots \(a) and \(b) coincide")
             } }

@@ -7,25 +7,25 @@ import Testing
 /// Polynomials, the parser, intersection numbers and the singular-point search.
 @Suite struct VarietyTests {
     @Test func gradientAndHessianMatchFiniteDifferences() throws {
-        let q = Variety.dworkQuintic(psi: CDouble(0.3, 0.2)).equations[0]
+        let q = Variety.dworkQuintic(psi: ComplexDouble(0.3, 0.2)).equations[0]
         var rng = RandomStream(seed: 3, stream: 0)
-        let z = (0..<5).map { _ in CDouble(rng.normal(), rng.normal()) }
+        let z = (0..<5).map { _ in ComplexDouble(rng.normal(), rng.normal()) }
         let g = q.gradient(at: z), h = q.hessian(at: z)
         let eps = 1e-6
         for j in 0..<5 {
             var zp = z, zm = z
-            zp[j] = zp[j] + CDouble(eps, 0); zm[j] = zm[j] - CDouble(eps, 0)
-            let fd = (q.value(at: zp) - q.value(at: zm)) / CDouble(2 * eps, 0)
+            zp[j] = zp[j] + ComplexDouble(eps, 0); zm[j] = zm[j] - ComplexDouble(eps, 0)
+            let fd = (q.value(at: zp) - q.value(at: zm)) / ComplexDouble(2 * eps, 0)
             #expect((fd - g[j]).length < 1e-6 * max(1, g[j].length))
             let gp = q.gradient(at: zp), gm = q.gradient(at: zm)
             for i in 0..<5 {
-                let fdh = (gp[i] - gm[i]) / CDouble(2 * eps, 0)
+                let fdh = (gp[i] - gm[i]) / ComplexDouble(2 * eps, 0)
                 #expect((fdh - h[j * 5 + i]).length < 1e-6 * max(1, h[j * 5 + i].length))
             }
         }
         // batch forms agree with the single-point ones
-        var zs: [CDouble] = []
-        for _ in 0..<100 { for _ in 0..<5 { zs.append(CDouble(rng.normal(), rng.normal())) } }
+        var zs: [ComplexDouble] = []
+        for _ in 0..<100 { for _ in 0..<5 { zs.append(ComplexDouble(rng.normal(), rng.normal())) } }
         let vals = q.values(atPoints: zs), grads = q.gradients(atPoints: zs)
         for i in 0..<100 {
             let zi = Array(zs[(5 * i)..<(5 * i + 5)])
@@ -33,18 +33,18 @@ import Testing
             #expect(Array(grads[(5 * i)..<(5 * i + 5)]) == q.gradient(at: zi))
         }
         // Euler: Σ z_j ∂_j Q = deg·Q
-        var e = CDouble.zero
+        var e = ComplexDouble.zero
         for j in 0..<5 { e = e + z[j] * g[j] }
-        #expect((e - CDouble(5, 0) * q.value(at: z)).length < 1e-10 * q.value(at: z).length)
+        #expect((e - ComplexDouble(5, 0) * q.value(at: z)).length < 1e-10 * q.value(at: z).length)
     }
 
     @Test func parserReproducesTheDworkQuintic() throws {
-        let psi = CDouble(0.25, -0.5)
+        let psi = ComplexDouble(0.25, -0.5)
         let parsed = try Variety.parse("z0^5 + z1^5 + z2^5 + z3^5 + z4^5 - 5*psi*z0*z1*z2*z3*z4", psi: psi)
         let builtIn = Variety.dworkQuintic(psi: psi)
         var rng = RandomStream(seed: 4, stream: 0)
         for _ in 0..<5 {
-            let z = (0..<5).map { _ in CDouble(rng.normal(), rng.normal()) }
+            let z = (0..<5).map { _ in ComplexDouble(rng.normal(), rng.normal()) }
             #expect((parsed.equations[0].value(at: z) - builtIn.equations[0].value(at: z)).length < 1e-12)
         }
         // expansion of products and powers, complex coefficients, several equations
@@ -52,8 +52,8 @@ import Testing
         #expect(ty.multidegrees == Variety.tianYau.multidegrees)
         let e = try PolynomialParser.parse("(z0 + 2*i*z1)^2 - z0*z0")[0]
         #expect(e.monomialCount == 2)   // 4i z0 z1 − 4 z1²
-        let z: [CDouble] = [CDouble(0.3, 0.1), CDouble(-0.7, 0.4)]
-        let direct = CDouble(0, 4) * z[0] * z[1] - CDouble(4, 0) * z[1] * z[1]
+        let z: [ComplexDouble] = [ComplexDouble(0.3, 0.1), ComplexDouble(-0.7, 0.4)]
+        let direct = ComplexDouble(0, 4) * z[0] * z[1] - ComplexDouble(4, 0) * z[1] * z[1]
         #expect((e.value(at: z) - direct).length < 1e-14)
     }
 
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func singularDworkMemberIsFound() throws {
-        let v = Variety.dworkQuintic(psi: CDouble(1, 0))
+        let v = Variety.dworkQuintic(psi: ComplexDouble(1, 0))
         let sp = try #require(v.findSingularPoint())
         // independent check: Q = 0 and dQ = 0 there, and z_i⁵ all equal (z_i = α^{k_i})
         let q = v.equations[0]
@@ -104,7 +104,7 @@ import Testing
         #expect(q.gradient(at: sp.point).allSatisfy { $0.length < 1e-10 })
         for z in sp.point { #expect(abs(z.length - 1) < 1e-10) }
         // smooth members: nothing found
-        #expect(Variety.dworkQuintic(psi: CDouble(0.5, 0)).findSingularPoint() == nil)
+        #expect(Variety.dworkQuintic(psi: ComplexDouble(0.5, 0)).findSingularPoint() == nil)
         #expect(Variety.fermatQuintic.findSingularPoint() == nil)
         #expect(Variety.bicubic.findSingularPoint() == nil)
         // a singular complete intersection: z0 z1 − z2 z3 = 0 ∩ z0² + z1² + z2² + z3² + z4² = 0 ... use a reducible cubic curve
