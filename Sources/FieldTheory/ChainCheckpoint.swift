@@ -63,7 +63,7 @@ public struct ChainCheckpoint: Sendable {
             throw InputError("chain checkpoint \(jsonURL.path) is unreadable; expected the state an earlier run saved")
         }
         guard m.fingerprint == fingerprint else {
-            throw InputError("chain checkpoint \(jsonURL.path) belongs to other settings (\(m.fingerprint)); expected \(fingerprint) — use another --out or drop --resume")
+            throw CheckpointMismatch(location: "chain checkpoint \(jsonURL.path)", saved: m.fingerprint, expected: fingerprint)
         }
         let f = m.recorded == 0 ? [] : try NPY.readDoubles(url(label, "_fields.npy")).data
         let i = m.recorded == 0 ? [] : try NPY.readDoubles(url(label, "_interactions.npy")).data

@@ -6,7 +6,7 @@ import NumericCore
 /// the numbers do not depend on the thread count) give G₂ and G₄c at the points with jackknife errors, beside the
 /// exact values — G_Λ(x_i − x_j) and the exact finite-N connected four-point function (nn-theory.md §3.1–3.2).
 public struct FreeFieldExperiment: Sendable {
-    public let ensemble: FreeScalarEnsemble
+    public let ensemble: CosNetEnsemble
     public let exact: FreeScalarExact
     public let points: Matrix
 
@@ -17,7 +17,7 @@ public struct FreeFieldExperiment: Sendable {
         exact = try FreeScalarExact(dimension: d, mass: m, cutoff: Λ, sampling: sampling)
         guard N >= 1 else { throw InputError("width N = \(N), expected N ≥ 1") }
         guard points.cols == d else { throw InputError("points have dimension \(points.cols), expected d = \(d)") }
-        ensemble = FreeScalarEnsemble(width: N, dimension: d, mass: m, cutoff: Λ, sampling: sampling)
+        ensemble = CosNetEnsemble(width: N, dimension: d, mass: m, cutoff: Λ, sampling: sampling)
         self.points = points
     }
 

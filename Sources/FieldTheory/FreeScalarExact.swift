@@ -81,31 +81,4 @@ public struct FreeScalarExact: Sendable {
         func g(_ a: Int, _ b: Int) -> Double { propagator(dist(zip(x[a], x[b]).map { $0 - $1 })) }
         return quartic - (g(0, 1) * g(2, 3) + g(0, 2) * g(1, 3) + g(0, 3) * g(1, 2))
     }
-
-    /// Exact finite-N correlators of either variant through the set-partition formula of `ExactCorrelators`, with
-    /// neuron moments μ(x₁..xₙ) = Cⁿ 2⁻ⁿ Σ_{ε∈{±1}ⁿ, Σε=0} E_b[s(b)ⁿ cos(b·Σ_k ε_k x_k)].
-    public func exactCorrelators(points: Matrix, width: Int, sigmaA: Double = 1) -> ExactCorrelators {
-        switch sampling {
-        case .ball:
-            return CosNetEnsemble(width: width, dimension: dimension, mass: mass, cutoff: cutoff, sigmaA: sigmaA).exactCorrelators(points: points)
-        case .propagator:
-            let C = FreeScalarNetwork(width: width, dimension: dimension, mass: mass, cutoff: cutoff, sigmaA: sigmaA, sampling: .propagator).prefactor
-            let X = (0..<points.rows).map { points.row($0) }
-            let d = dimension, g0 = propagatorAtZero
-            let exact = self
-            return ExactCorrelators(width: Double(width), outputWeightVariance: sigmaA * sigmaA, outputBiasVariance: 0) { idx in
-                let n = idx.count
-                var total = 0.0
-                for mask in 0..<(1 << n) where mask.nonzeroBitCount * 2 == n {
-                    var s = [Double](repeating: 0, count: d)
-                    for (k, p) in idx.enumerated() {
-                        let e: Double = mask & (1 << k) != 0 ? 1 : -1
-                        for j in 0..<d { s[j] += e * X[p][j] }
-                    }
-                    total += exact.propagator(s.reduce(0) { $0 + $1 * $1 }.squareRoot()) / g0
-                }
-                return pow(C, Double(n)) * pow(2, -Double(n)) * total
-            }
-        }
-    }
 }

@@ -91,7 +91,7 @@ public struct Phi4Experiment: Sendable {
                 throw InputError("point \(x) lies outside the box \(zip(s.box.lower, s.box.upper).map { "[\($0), \($1)]" }.joined(separator: "×")); expected a box that contains every point")
             }
         }
-        for λ in s.couplings where !(λ >= 0 && λ.isFinite) { throw InputError("coupling λ = \(λ), expected a finite λ ≥ 0") }
+        for λ in s.couplings { _ = try QuarticAction.validatedCoupling(λ) }
         for N in s.widths where N < 1 { throw InputError("width N = \(N), expected N ≥ 1") }
         guard s.networks >= 0 else { throw InputError("networks \(s.networks), expected ≥ 0") }
         if s.sampler != .reweight && s.networks > 0 && s.networks < 16 * s.chains {

@@ -8,11 +8,11 @@ import NumericCore
 /// so that to leading order in λ the connected four-point function is −λ ∫_V dᵈy Π_i G_Λ(x_i − y)
 /// (`LeadingOrderPhi4`), on top of the free theory's own 1/N part (`FreeScalarExact`).
 public struct Phi4Theory: Sendable {
-    public let ensemble: FreeScalarEnsemble
+    public let ensemble: CosNetEnsemble
     public let box: Box
     public let grid: InteractionGrid
 
-    public init(ensemble: FreeScalarEnsemble, box: Box) throws {
+    public init(ensemble: CosNetEnsemble, box: Box) throws {
         guard box.dimension == ensemble.network.dimension else {
             throw InputError("box has dimension \(box.dimension); expected the field's dimension \(ensemble.network.dimension)")
         }

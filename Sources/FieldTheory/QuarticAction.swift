@@ -1,3 +1,4 @@
+import Ensembles
 import Foundation
 import NumericCore
 
@@ -54,10 +55,17 @@ public struct QuarticAction: Sendable {
     public let box: Box
     public let coupling: Double
 
+    /// The action over `box` at coupling λ (a finite λ ≥ 0).
     public init(box: Box, coupling λ: Double) throws {
-        guard λ >= 0, λ.isFinite else { throw InputError("coupling λ = \(λ), expected λ ≥ 0") }
         self.box = box
-        self.coupling = λ
+        self.coupling = try Self.validatedCoupling(λ)
+    }
+
+    /// λ itself when it is a valid φ⁴ coupling, a finite λ ≥ 0 (the density P(θ)e^{−S_int} is normalisable);
+    /// otherwise an `InputError` naming λ.
+    public static func validatedCoupling(_ λ: Double) throws -> Double {
+        guard λ >= 0, λ.isFinite else { throw InputError("coupling λ = \(λ); expected a finite λ ≥ 0") }
+        return λ
     }
 
     /// S_int = (λ/24) ∫_V φ⁴.
