@@ -4,11 +4,16 @@ import NumericCore
 
 /// Exact statements about the free-scalar cos-net (nn-theory.md §3.1–3.2), valid at every width N.
 public struct FreeScalarExact: Sendable {
+    /// The dimension d (1, 2 or 3).
     public let dimension: Int
+    /// The mass m > 0.
     public let mass: Double
+    /// The momentum cutoff Λ > 0.
     public let cutoff: Double
+    /// The momentum sampling of the cos-net (it matters for the 1/N part only).
     public let sampling: MomentumSampling
 
+    /// The free theory for d ∈ {1, 2, 3}, m > 0, Λ > 0; throws `InputError` naming the value otherwise.
     public init(dimension: Int, mass: Double, cutoff: Double, sampling: MomentumSampling = .ball) throws {
         guard (1...3).contains(dimension) else { throw InputError("dimension d = \(dimension), expected 1, 2 or 3") }
         guard mass > 0, mass.isFinite else { throw InputError("mass m = \(mass), expected m > 0") }

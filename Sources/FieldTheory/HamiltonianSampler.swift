@@ -13,11 +13,17 @@ import NumericCore
 /// is drawn uniformly from [steps/2, steps] per trajectory against resonances. Chain c uses
 /// `RandomStream(seed:, stream: c)`.
 public struct HamiltonianSampler: Sendable {
+    /// The free cos-net and the box the interaction is integrated over.
     public let theory: Phi4Theory
+    /// λ ≥ 0 in S_int = (λ/4!) ∫_V φ⁴.
     public let coupling: Double
+    /// The leapfrog step ε > 0.
     public let stepSize: Double
+    /// The largest number of leapfrog steps per trajectory (drawn from [steps/2, steps]).
     public let steps: Int
 
+    /// HMC at coupling λ (finite, ≥ 0) with leapfrog step ε > 0 and ≤ `steps` (≥ 1) steps; throws `InputError`
+    /// naming the value otherwise.
     public init(theory: Phi4Theory, coupling λ: Double, stepSize: Double = 0.1, steps: Int = 16) throws {
         coupling = try QuarticAction.validatedCoupling(λ)
         guard stepSize > 0, stepSize.isFinite else { throw InputError("HMC step size \(stepSize); expected > 0") }

@@ -9,9 +9,12 @@ import NumericCore
 /// proposals (neurons in order). Chain c uses `RandomStream(seed:, stream: c)`; chains run on all cores and do
 /// not depend on the thread count.
 public struct MetropolisSampler: Sendable {
+    /// The free cos-net and the box the interaction is integrated over.
     public let theory: Phi4Theory
+    /// λ ≥ 0 in S_int = (λ/4!) ∫_V φ⁴.
     public let coupling: Double
 
+    /// The sampler at coupling λ (finite, ≥ 0; otherwise `InputError` naming λ).
     public init(theory: Phi4Theory, coupling λ: Double) throws {
         self.theory = theory
         coupling = try QuarticAction.validatedCoupling(λ)

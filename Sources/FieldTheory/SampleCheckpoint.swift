@@ -9,10 +9,12 @@ import NumericCore
 /// [M_done] (absent for free-field runs) and `checkpoint.json` with the settings they belong to; every file is
 /// written atomically, the JSON last.
 public struct SampleCheckpoint: Sendable {
+    /// The folder holding the sample files.
     public let directory: URL
     /// A description of everything the samples depend on (dimension, mass, cutoff, sampling, box, points, seed).
     public let fingerprint: String
 
+    /// Sample checkpoints under `directory` for the settings `fingerprint`.
     public init(directory: URL, fingerprint: String) {
         self.directory = directory
         self.fingerprint = fingerprint
