@@ -43,3 +43,57 @@ public enum CutoffPropagator {
         }
     }
 }
+
+/// The radius |b| of a momentum with density ∝ 1/(b² + m²) in the d-ball of radius Λ: radial density
+/// ∝ p^{d−1}/(p² + m²) on [0, Λ], with CDF numerators F(p) = arctan(p/m)/m (d = 1), ½ ln(1 + p²/m²) (d = 2),
+/// p − m arctan(p/m) (d = 3); quantiles in closed form for d = 1, 2 and by safeguarded Newton for d = 3.
+public struct CutoffMomentumRadius: Sendable {
+    /// The dimension d (1, 2 or 3).
+    public let dimension: Int
+    /// The mass m.
+    public let mass: Double
+    /// The cutoff Λ.
+    public let cutoff: Double
+
+    /// The radial law for dimension d, mass m, cutoff Λ.
+    public init(dimension: Int, mass: Double, cutoff: Double) {
+        self.dimension = dimension
+        self.mass = mass
+        self.cutoff = cutoff
+    }
+
+    /// The unnormalised CDF F(p).
+    public func cumulative(_ p: Double) -> Double {
+        let m = mass
+        switch dimension {
+        case 1: return atan(p / m) / m
+        case 2: return 0.5 * log1p(p * p / (m * m))
+        default: return p - m * atan(p / m)
+        }
+    }
+
+    /// The radius with F(p) = u·F(Λ), u ∈ [0, 1): p = m tan(u arctan(Λ/m)) (d = 1), m √(expm1(u ln(1 + Λ²/m²)))
+    /// (d = 2), safeguarded Newton on F(p) = u F(Λ) to 1e-15 relative (d = 3).
+    public func quantile(_ u: Double) -> Double {
+        let m = mass, L = cutoff
+        switch dimension {
+        case 1: return m * tan(u * atan(L / m))
+        case 2: return m * expm1(u * log1p(L * L / (m * m))).squareRoot()
+        default:
+            let target = u * cumulative(L)
+            var lo = 0.0, hi = L
+            // Start from the large-p form p ≈ target + mπ/2 or the small-p form p ≈ (3 m² target)^{1/3}.
+            var p = min(L, max((3 * m * m * target).squareRoot() > 0 ? cbrt(3 * m * m * target) : 0, target))
+            for _ in 0..<60 {
+                let f = cumulative(p) - target
+                if f > 0 { hi = p } else { lo = p }
+                let fp = p * p / (p * p + m * m)
+                var next = fp > 0 ? p - f / fp : (lo + hi) / 2
+                if !(next > lo && next < hi) { next = (lo + hi) / 2 }
+                if abs(next - p) <= 1e-15 * max(1, p) { return next }
+                p = next
+            }
+            return p
+        }
+    }
+}

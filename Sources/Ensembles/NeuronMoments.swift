@@ -122,24 +122,36 @@ struct GaussHermiteTable: Sendable {
 }
 
 extension CosNetEnsemble {
-    /// The GP kernel of the cos-net, G_Λ(x − y), the cutoff propagator (exact for every N).
+    /// The GP kernel of the cos-net, G_Λ(x − y), the cutoff propagator (exact for every N and either sampling).
     public func gpKernel(_ x: [Double], _ y: [Double]) -> Double {
         let r = zip(x, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
         return CutoffPropagator.propagator(dimension: network.dimension, distance: r, mass: network.mass, cutoff: network.cutoff)
     }
 
-    /// Exact finite-N correlators of the cos-net (nn-theory.md §3.2): with h(x) = C cos(b·x + c)/√(b²+m²),
-    /// C = √(2vol(B_Λ)/(σ_a²(2π)^d)), the neuron moments are
-    /// μ(B) = Cⁿ 2⁻ⁿ Σ_{ε∈{±1}ⁿ, Σε = 0} (1/vol(B_Λ)) ∫_{|b|<Λ} dᵈb cos(b·Σ_k ε_k x_k)/(b² + m²)^{n/2},
-    /// from avg_c Π_k cos(α_k + c) = 2⁻ⁿ Σ_{balanced ε} cos(Σ ε_k α_k).
+    /// Exact finite-N correlators of the cos-net (nn-theory.md §3.2) through the set-partition formula of
+    /// `ExactCorrelators`: with h(x) = C s(b) cos(b·x + c), the neuron moments are
+    /// μ(x₁..xₙ) = Cⁿ 2⁻ⁿ Σ_{ε∈{±1}ⁿ, Σε = 0} E_b[s(b)ⁿ cos(b·Σ_k ε_k x_k)],
+    /// from avg_c Π_k cos(α_k + c) = 2⁻ⁿ Σ_{balanced ε} cos(Σ ε_k α_k), where
+    /// ball:        E_b[sⁿ cos(b·σ)] = (1/vol(B_Λ)) ∫_{|b|<Λ} dᵈb cos(b·σ)/(b² + m²)^{n/2},
+    /// propagator:  E_b[cos(b·σ)] = G_Λ(σ)/G_Λ(0)   (b ∝ 1/(b² + m²), s = 1).
     public func exactCorrelators(points: Matrix) -> ExactCorrelators {
-        let d = network.dimension, m = network.mass, L = network.cutoff
-        let C = network.prefactor, vol = ballVolume(dimension: d, radius: L)
+        let d = network.dimension, m = network.mass, L = network.cutoff, sampling = network.sampling
+        let C = network.prefactor
+        let normaliser: Double
+        switch sampling {
+        case .ball: normaliser = ballVolume(dimension: d, radius: L)
+        case .propagator: normaliser = CutoffPropagator.propagatorAtZero(dimension: d, mass: m, cutoff: L)
+        }
         let X = (0..<points.rows).map { points.row($0) }
+        // normaliser · E_b[sⁿ cos(b·σ)] for key = [n, bit pattern of |σ|].
         let radial = MomentCache { key in
-            // key = [n, bit pattern of |s|]
-            CutoffPropagator.ballIntegral(dimension: d, separation: Double(bitPattern: UInt64(key[1])),
-                                          power: Double(key[0]) / 2, mass: m, cutoff: L)
+            let r = Double(bitPattern: UInt64(key[1]))
+            switch sampling {
+            case .ball:
+                return CutoffPropagator.ballIntegral(dimension: d, separation: r, power: Double(key[0]) / 2, mass: m, cutoff: L)
+            case .propagator:
+                return r == 0 ? normaliser : CutoffPropagator.propagator(dimension: d, distance: r, mass: m, cutoff: L)
+            }
         }
         let moment: @Sendable ([Int]) -> Double = { idx in
             let n = idx.count
@@ -155,7 +167,7 @@ extension CosNetEnsemble {
                 norm = (norm * 1e12).rounded() / 1e12   // merge round-off duplicates in the cache
                 total += 2 * radial([n, Int(bitPattern: UInt(norm.bitPattern))])
             }
-            return pow(C, Double(n)) * pow(2, -Double(n)) * total / vol
+            return pow(C, Double(n)) * pow(2, -Double(n)) * total / normaliser
         }
         let cache = MomentCache(moment)
         return ExactCorrelators(width: Double(network.width), outputWeightVariance: density.sigmaA * density.sigmaA,

@@ -6,13 +6,19 @@ import NumericCore
 /// q = (a [N], b [N·d] row-major, c [N]), the position of the chain's `RandomStream` (64-bit words drawn), the
 /// acceptance counts and the records so far.
 public struct ChainState: Sendable, Equatable {
+    /// Steps done, sweeps (Metropolis) or trajectories (HMC), thermalisation included.
     public var step: Int
+    /// q = (a [N], b [N·d] row-major, c [N]) after `step` steps.
     public var parameters: [Double]
+    /// The chain's `RandomStream` position (64-bit words drawn so far).
     public var randomPosition: UInt64
+    /// Proposals accepted so far.
     public var accepted: Int
+    /// Proposals made so far (one per neuron per sweep, or one per trajectory).
     public var proposed: Int
     /// φ_t(x_p) row-major [t, P] and I_t = ∫_V φ_t⁴ for the recorded (post-thermalisation) steps.
     public var fields: [Double]
+    /// I_t = ∫_V φ_t⁴ dᵈx for the recorded steps, [t].
     public var interactions: [Double]
 }
 
@@ -28,6 +34,7 @@ public struct ChainState: Sendable, Equatable {
 /// after a sweep that re-synchronised the grid field; HMC: after any trajectory) and always when a chain ends, so a
 /// resumed multi-cell run skips the finished (N, λ) cells.
 public struct ChainCheckpoint: Sendable {
+    /// The folder holding the chain files.
     public let directory: URL
     /// A description of everything the chains depend on (theory, points, seed, sampler settings).
     public let fingerprint: String
@@ -37,6 +44,7 @@ public struct ChainCheckpoint: Sendable {
     /// the process had been killed there.
     var interruptAfterStep: Int? = nil
 
+    /// Chain states under `directory` for the settings `fingerprint`, saved at most every `interval` seconds.
     public init(directory: URL, fingerprint: String, interval: Double = 30) {
         self.directory = directory
         self.fingerprint = fingerprint
@@ -63,7 +71,7 @@ public struct ChainCheckpoint: Sendable {
             throw InputError("chain checkpoint \(jsonURL.path) is unreadable; expected the state an earlier run saved")
         }
         guard m.fingerprint == fingerprint else {
-            throw InputError("chain checkpoint \(jsonURL.path) belongs to other settings (\(m.fingerprint)); expected \(fingerprint) — use another --out or drop --resume")
+            throw CheckpointMismatch(location: "chain checkpoint \(jsonURL.path)", saved: m.fingerprint, expected: fingerprint)
         }
         let f = m.recorded == 0 ? [] : try NPY.readDoubles(url(label, "_fields.npy")).data
         let i = m.recorded == 0 ? [] : try NPY.readDoubles(url(label, "_interactions.npy")).data

@@ -6,21 +6,27 @@ import NumericCore
 /// the numbers do not depend on the thread count) give G₂ and G₄c at the points with jackknife errors, beside the
 /// exact values — G_Λ(x_i − x_j) and the exact finite-N connected four-point function (nn-theory.md §3.1–3.2).
 public struct FreeFieldExperiment: Sendable {
-    public let ensemble: FreeScalarEnsemble
+    /// The width-N cos-net ensemble that is sampled.
+    public let ensemble: CosNetEnsemble
+    /// The exact statements (G_Λ, N·G₄c) the samples are set against.
     public let exact: FreeScalarExact
+    /// The points x_p, [P, d].
     public let points: Matrix
 
     /// Four-point tensors have P⁴ entries: computed for P ≤ `maxFourPointPoints`.
     public static let maxFourPointPoints = 8
 
+    /// The experiment for d ∈ {1, 2, 3}, m > 0, Λ > 0, width N ≥ 1 and points [P, d]; throws `InputError` naming
+    /// the value otherwise.
     public init(dimension d: Int, mass m: Double, cutoff Λ: Double, width N: Int, sampling: MomentumSampling, points: Matrix) throws {
         exact = try FreeScalarExact(dimension: d, mass: m, cutoff: Λ, sampling: sampling)
         guard N >= 1 else { throw InputError("width N = \(N), expected N ≥ 1") }
         guard points.cols == d else { throw InputError("points have dimension \(points.cols), expected d = \(d)") }
-        ensemble = FreeScalarEnsemble(width: N, dimension: d, mass: m, cutoff: Λ, sampling: sampling)
+        ensemble = CosNetEnsemble(width: N, dimension: d, mass: m, cutoff: Λ, sampling: sampling)
         self.points = points
     }
 
+    /// Whether four-point tensors are computed: P ≤ `maxFourPointPoints`.
     public var hasFourPoint: Bool { points.rows <= Self.maxFourPointPoints }
 
     /// G_Λ(x_i − x_j), [P, P].

@@ -4,11 +4,16 @@ import NumericCore
 
 /// Exact statements about the free-scalar cos-net (nn-theory.md §3.1–3.2), valid at every width N.
 public struct FreeScalarExact: Sendable {
+    /// The dimension d (1, 2 or 3).
     public let dimension: Int
+    /// The mass m > 0.
     public let mass: Double
+    /// The momentum cutoff Λ > 0.
     public let cutoff: Double
+    /// The momentum sampling of the cos-net (it matters for the 1/N part only).
     public let sampling: MomentumSampling
 
+    /// The free theory for d ∈ {1, 2, 3}, m > 0, Λ > 0; throws `InputError` naming the value otherwise.
     public init(dimension: Int, mass: Double, cutoff: Double, sampling: MomentumSampling = .ball) throws {
         guard (1...3).contains(dimension) else { throw InputError("dimension d = \(dimension), expected 1, 2 or 3") }
         guard mass > 0, mass.isFinite else { throw InputError("mass m = \(mass), expected m > 0") }
@@ -80,32 +85,5 @@ public struct FreeScalarExact: Sendable {
         }
         func g(_ a: Int, _ b: Int) -> Double { propagator(dist(zip(x[a], x[b]).map { $0 - $1 })) }
         return quartic - (g(0, 1) * g(2, 3) + g(0, 2) * g(1, 3) + g(0, 3) * g(1, 2))
-    }
-
-    /// Exact finite-N correlators of either variant through the set-partition formula of `ExactCorrelators`, with
-    /// neuron moments μ(x₁..xₙ) = Cⁿ 2⁻ⁿ Σ_{ε∈{±1}ⁿ, Σε=0} E_b[s(b)ⁿ cos(b·Σ_k ε_k x_k)].
-    public func exactCorrelators(points: Matrix, width: Int, sigmaA: Double = 1) -> ExactCorrelators {
-        switch sampling {
-        case .ball:
-            return CosNetEnsemble(width: width, dimension: dimension, mass: mass, cutoff: cutoff, sigmaA: sigmaA).exactCorrelators(points: points)
-        case .propagator:
-            let C = FreeScalarNetwork(width: width, dimension: dimension, mass: mass, cutoff: cutoff, sigmaA: sigmaA, sampling: .propagator).prefactor
-            let X = (0..<points.rows).map { points.row($0) }
-            let d = dimension, g0 = propagatorAtZero
-            let exact = self
-            return ExactCorrelators(width: Double(width), outputWeightVariance: sigmaA * sigmaA, outputBiasVariance: 0) { idx in
-                let n = idx.count
-                var total = 0.0
-                for mask in 0..<(1 << n) where mask.nonzeroBitCount * 2 == n {
-                    var s = [Double](repeating: 0, count: d)
-                    for (k, p) in idx.enumerated() {
-                        let e: Double = mask & (1 << k) != 0 ? 1 : -1
-                        for j in 0..<d { s[j] += e * X[p][j] }
-                    }
-                    total += exact.propagator(s.reduce(0) { $0 + $1 * $1 }.squareRoot()) / g0
-                }
-                return pow(C, Double(n)) * pow(2, -Double(n)) * total
-            }
-        }
     }
 }

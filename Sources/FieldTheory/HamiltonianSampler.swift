@@ -13,17 +13,22 @@ import NumericCore
 /// is drawn uniformly from [steps/2, steps] per trajectory against resonances. Chain c uses
 /// `RandomStream(seed:, stream: c)`.
 public struct HamiltonianSampler: Sendable {
+    /// The free cos-net and the box the interaction is integrated over.
     public let theory: Phi4Theory
+    /// λ ≥ 0 in S_int = (λ/4!) ∫_V φ⁴.
     public let coupling: Double
+    /// The leapfrog step ε > 0.
     public let stepSize: Double
+    /// The largest number of leapfrog steps per trajectory (drawn from [steps/2, steps]).
     public let steps: Int
 
+    /// HMC at coupling λ (finite, ≥ 0) with leapfrog step ε > 0 and ≤ `steps` (≥ 1) steps; throws `InputError`
+    /// naming the value otherwise.
     public init(theory: Phi4Theory, coupling λ: Double, stepSize: Double = 0.1, steps: Int = 16) throws {
-        guard λ >= 0, λ.isFinite else { throw InputError("coupling λ = \(λ); expected a finite λ ≥ 0") }
+        coupling = try QuarticAction.validatedCoupling(λ)
         guard stepSize > 0, stepSize.isFinite else { throw InputError("HMC step size \(stepSize); expected > 0") }
         guard steps >= 1 else { throw InputError("HMC leapfrog steps \(steps); expected ≥ 1") }
         self.theory = theory
-        coupling = λ
         self.stepSize = stepSize
         self.steps = steps
     }
@@ -39,20 +44,18 @@ public struct HamiltonianSampler: Sendable {
         for i in 0..<N {
             var b2 = 0.0
             for j in 0..<d { b2 += q[N + i * d + j] * q[N + i * d + j] }
-            s[i] = ball ? 1 / (b2 + m2).squareRoot() : 1
+            s[i] = net.amplitude(momentumSquared: b2)
             U += Double(N) * q[i] * q[i] / (2 * density.sigmaA * density.sigmaA)
             if !ball { U += log(b2 + m2) }
         }
-        for p in 0..<G { phi[p] = 0 }
         let x = grid.grid.nodes.data, w = grid.grid.weights
-        for i in 0..<N {
-            let A = C * q[i] * s[i], c = q[N + N * d + i]
-            for p in 0..<G {
-                var t = c
-                for j in 0..<d { t += q[N + i * d + j] * x[p * d + j] }
-                phi[p] += A * cos(t)
+        q.withUnsafeBufferPointer { qb in x.withUnsafeBufferPointer { xs in phi.withUnsafeMutableBufferPointer { ph in
+            for p in 0..<G { ph[p] = 0 }
+            for i in 0..<N {
+                CosineModes.addMode(amplitude: C * q[i] * s[i], momentum: UnsafeBufferPointer(rebasing: qb[(N + i * d)..<(N + (i + 1) * d)]),
+                                    phase: q[N + N * d + i], points: xs, into: UnsafeMutableBufferPointer(rebasing: ph[0..<G]))
             }
-        }
+        } } }
         var I = 0.0
         for p in 0..<G { let v = phi[p] * phi[p]; I += w[p] * v * v }
         U += coupling / 24 * I
@@ -96,15 +99,10 @@ public struct HamiltonianSampler: Sendable {
     public func run(points: Matrix, trajectories: Int, thermalization: Int, chains: Int = 2, seed: UInt64,
                     progress: (@Sendable (Double) -> Void)? = nil, checkpoint: ChainCheckpoint? = nil,
                     label: String = "") throws -> MarkovChainRecord {
-        let results = ChainResults(count: chains)
-        DispatchQueue.concurrentPerform(iterations: chains) { c in
-            results.set(c, Result {
-                try runChain(points: points, trajectories: trajectories, thermalization: thermalization, seed: seed,
-                             stream: UInt64(c), progress: c == 0 ? progress : nil,
-                             saver: checkpoint.map { ChainSaver(store: $0, label: "\(label)_c\(c)", pointCount: points.rows) })
-            })
+        try ChainResults.run(chains: chains, pointCount: points.rows, progress: progress, checkpoint: checkpoint, label: label) {
+            try runChain(points: points, trajectories: trajectories, thermalization: thermalization, seed: seed, stream: $0,
+                         progress: $1, saver: $2)
         }
-        return MarkovChainRecord.combine(try results.outputs(), pointCount: points.rows)
     }
 
     func runChain(points: Matrix, trajectories: Int, thermalization: Int, seed: UInt64, stream: UInt64,

@@ -1,3 +1,4 @@
+import Ensembles
 import Foundation
 import NumericCore
 
@@ -9,14 +10,18 @@ import NumericCore
 /// one grid serves a whole Markov chain). The field is kept on the nodes, so replacing one mode costs O(#nodes)
 /// (Metropolis) and the parameter gradient of S_int costs O(N·#nodes) (HMC).
 public struct InteractionGrid: Sendable {
+    /// The box V.
     public let box: Box
+    /// The Gauss–Legendre grid with n_j = ⌈0.75·2ΛL_j + 30⌉ nodes on side j.
     public let grid: QuadratureGrid
 
+    /// The grid on `box` for fields with cutoff Λ.
     public init(box: Box, cutoff Λ: Double) {
         self.box = box
         grid = QuadratureGrid(box: box, counts: box.sides.map { Int((0.75 * 2 * Λ * $0 + 30).rounded(.up)) })
     }
 
+    /// The number of nodes Π_j n_j.
     public var nodeCount: Int { grid.weights.count }
 
     /// ∫_V φ⁴ for φ given at the nodes.

@@ -5,6 +5,7 @@ import NumericCore
 /// (HMC): φ at the points and I = ∫_V φ⁴; with the acceptance rate and the integrated autocorrelation times of I
 /// and of φ(x₁)² (the slowest of the two sets the blocking of the error analysis).
 public struct MarkovChainRecord: Sendable {
+    /// The number of points P.
     public let pointCount: Int
     /// φ_t(x_p), row-major [T, P] over the kept (post-thermalisation) steps of all chains, chain after chain.
     public var fields: [Double]
@@ -14,12 +15,15 @@ public struct MarkovChainRecord: Sendable {
     public var acceptance: Double
     /// τ_int of I and of φ(x₁)², in recorded steps (averaged over chains).
     public var tauInteraction: IntegratedAutocorrelation
+    /// τ_int of φ(x₁)², in recorded steps (averaged over chains).
     public var tauFieldSquared: IntegratedAutocorrelation
+    /// The number of chains combined.
     public var chains: Int
     /// Sweeps/trajectories (thermalisation included, summed over chains) taken over from a checkpoint rather than
     /// run in this call.
     public var resumedSteps = 0
 
+    /// Recorded steps T over all chains.
     public var count: Int { interactions.count }
 
     /// Correlators with jackknife blocks of at least 10 τ_int (and at most 32 blocks, at least 4).

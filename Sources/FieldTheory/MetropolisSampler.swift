@@ -9,13 +9,15 @@ import NumericCore
 /// proposals (neurons in order). Chain c uses `RandomStream(seed:, stream: c)`; chains run on all cores and do
 /// not depend on the thread count.
 public struct MetropolisSampler: Sendable {
+    /// The free cos-net and the box the interaction is integrated over.
     public let theory: Phi4Theory
+    /// λ ≥ 0 in S_int = (λ/4!) ∫_V φ⁴.
     public let coupling: Double
 
+    /// The sampler at coupling λ (finite, ≥ 0; otherwise `InputError` naming λ).
     public init(theory: Phi4Theory, coupling λ: Double) throws {
-        guard λ >= 0, λ.isFinite else { throw InputError("coupling λ = \(λ); expected a finite λ ≥ 0") }
         self.theory = theory
-        coupling = λ
+        coupling = try QuarticAction.validatedCoupling(λ)
     }
 
     /// Runs `chains` independent chains of `thermalization` + `sweeps` sweeps and records every sweep after
@@ -24,15 +26,9 @@ public struct MetropolisSampler: Sendable {
     public func run(points: Matrix, sweeps: Int, thermalization: Int, chains: Int = 2, seed: UInt64,
                     progress: (@Sendable (Double) -> Void)? = nil, checkpoint: ChainCheckpoint? = nil,
                     label: String = "") throws -> MarkovChainRecord {
-        let results = ChainResults(count: chains)
-        DispatchQueue.concurrentPerform(iterations: chains) { c in
-            results.set(c, Result {
-                try runChain(points: points, sweeps: sweeps, thermalization: thermalization, seed: seed, stream: UInt64(c),
-                             progress: c == 0 ? progress : nil,
-                             saver: checkpoint.map { ChainSaver(store: $0, label: "\(label)_c\(c)", pointCount: points.rows) })
-            })
+        try ChainResults.run(chains: chains, pointCount: points.rows, progress: progress, checkpoint: checkpoint, label: label) {
+            try runChain(points: points, sweeps: sweeps, thermalization: thermalization, seed: seed, stream: $0, progress: $1, saver: $2)
         }
-        return MarkovChainRecord.combine(try results.outputs(), pointCount: points.rows)
     }
 
     func runChain(points: Matrix, sweeps: Int, thermalization: Int, seed: UInt64, stream: UInt64,
@@ -55,22 +51,17 @@ public struct MetropolisSampler: Sendable {
         var phi = grid.field(net.modes(θ))
         var delta = [Double](repeating: 0, count: G)
         var bNew = [Double](repeating: 0, count: d)
-        let sdA = density.sigmaA / Double(N).squareRoot()
         let factor = coupling / 24
         for sweep in start..<total {
             for i in 0..<N {
                 // The old mode.
-                var b2 = 0.0
-                for j in 0..<d { b2 += θ.b[i, j] * θ.b[i, j] }
-                let aOld = θ.a[i], cOld = θ.c[i], AOld = net.prefactor * aOld * net.amplitude(momentumSquared: b2)
+                let cOld = θ.c[i], AOld = net.modeAmplitude(θ.a[i], momentumSquared: θ.momentumSquared(i))
                 // A fresh neuron from the prior, drawn in the density's order.
-                let aNew = sdA * rng.normal()
-                bNew.withUnsafeMutableBufferPointer { density.sampleMomentum(using: &rng, into: $0) }
-                let cNew = -Double.pi + 2 * Double.pi * rng.uniform()
+                let (aNew, cNew) = bNew.withUnsafeMutableBufferPointer { density.sampleNeuron(using: &rng, momentum: $0) }
                 let u = rng.uniform()
                 var nb2 = 0.0
                 for j in 0..<d { nb2 += bNew[j] * bNew[j] }
-                let ANew = net.prefactor * aNew * net.amplitude(momentumSquared: nb2)
+                let ANew = net.modeAmplitude(aNew, momentumSquared: nb2)
                 let change: Double = θ.b.data.withUnsafeBufferPointer { bAll in
                     bNew.withUnsafeBufferPointer { bn in phi.withUnsafeBufferPointer { ph in delta.withUnsafeMutableBufferPointer { de in
                         grid.fourthPowerChange(ph, old: (AOld, UnsafeBufferPointer(rebasing: bAll[(i * d)..<((i + 1) * d)]), cOld),
@@ -128,6 +119,21 @@ final class ChainResults: @unchecked Sendable {
     }
     /// The outputs in chain order, or the first chain's error.
     func outputs() throws -> [ChainOutput] { try values.map { try $0.get() } }
+
+    /// Runs `chain(c, progress, saver)` for c = 0..<chains on all cores — chain c on generator stream c, `progress`
+    /// passed to chain 0 only, checkpoints saved as `{label}_c{c}` — and combines the records in chain order.
+    static func run(chains: Int, pointCount: Int, progress: (@Sendable (Double) -> Void)?, checkpoint: ChainCheckpoint?,
+                    label: String,
+                    chain: @Sendable (UInt64, (@Sendable (Double) -> Void)?, ChainSaver?) throws -> ChainOutput) throws -> MarkovChainRecord {
+        let results = ChainResults(count: chains)
+        DispatchQueue.concurrentPerform(iterations: chains) { c in
+            results.set(c, Result {
+                try chain(UInt64(c), c == 0 ? progress : nil,
+                          checkpoint.map { ChainSaver(store: $0, label: "\(label)_c\(c)", pointCount: pointCount) })
+            })
+        }
+        return MarkovChainRecord.combine(try results.outputs(), pointCount: pointCount)
+    }
 }
 
 extension CosNetParameters {

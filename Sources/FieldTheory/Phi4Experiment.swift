@@ -4,7 +4,12 @@ import NumericCore
 
 /// How the φ⁴ density P(θ)e^{−S_int} is sampled.
 public enum Phi4SamplerKind: String, Sendable, CaseIterable, Codable {
-    case reweight, metropolis, hmc
+    /// Importance reweighting of free draws by w = e^{−(λ/24)∫_Vφ⁴} (`ImportanceReweighting`).
+    case reweight
+    /// Single-neuron prior proposals accepted with min(1, e^{−ΔS_int}) (`MetropolisSampler`).
+    case metropolis
+    /// Hamiltonian Monte Carlo in q = (a, b, c) (`HamiltonianSampler`).
+    case hmc
 }
 
 /// The φ⁴ measurement behind `nntheory phi4`: for every width N and coupling λ, G₂ and G₄c of the deformed
@@ -15,26 +20,42 @@ public enum Phi4SamplerKind: String, Sendable, CaseIterable, Codable {
 /// the exact free 1/N term for Markov chains. With several widths, Δ(λ, N) = Δ_∞(λ) + c(λ)/N is fitted per entry
 /// (weighted least squares in 1/N) — the extrapolation N → ∞ at fixed λ.
 public struct Phi4Experiment: Sendable {
+    /// What a φ⁴ measurement depends on: the free theory, the box, the couplings and widths, and the sampler.
     public struct Settings: Sendable {
+        /// The dimension d (1, 2 or 3).
         public var dimension: Int
+        /// The mass m > 0.
         public var mass: Double
+        /// The momentum cutoff Λ > 0.
         public var cutoff: Double
+        /// The box V of S_int = (λ/4!) ∫_V φ⁴; it must contain the points.
         public var box: Box
+        /// The couplings λ (finite, ≥ 0).
         public var couplings: [Double]
+        /// The widths N (≥ 1).
         public var widths: [Int]
+        /// How P(θ)e^{−S_int} is sampled.
         public var sampler: Phi4SamplerKind
+        /// The cos-net's momentum sampling.
         public var sampling: MomentumSampling = .ball
         /// Free networks (reweighting) or recorded sweeps/trajectories in all chains together (Markov chains).
         public var networks: Int
+        /// Markov chains: sweeps/trajectories per chain discarded before recording.
         public var thermalization = 200
+        /// Markov chains: independent chains, chain c on generator stream c.
         public var chains = 2
+        /// HMC: the leapfrog step ε.
         public var stepSize = 0.1
+        /// HMC: the largest number of leapfrog steps per trajectory.
         public var leapfrogSteps = 16
+        /// The generator seed.
         public var seed: UInt64 = 0
+        /// Reweighting: jackknife blocks.
         public var blocks = 32
         /// Markov chains with a checkpoint: seconds between saves of each running chain.
         public var chainCheckpointInterval = 30.0
 
+        /// The settings with the defaults above for the sampler details.
         public init(dimension: Int, mass: Double, cutoff: Double, box: Box, couplings: [Double], widths: [Int],
                     sampler: Phi4SamplerKind, networks: Int) {
             self.dimension = dimension; self.mass = mass; self.cutoff = cutoff; self.box = box
@@ -44,26 +65,37 @@ public struct Phi4Experiment: Sendable {
 
     /// One (N, λ) cell.
     public struct Cell: Sendable {
+        /// The width N.
         public let width: Int
+        /// The coupling λ.
         public let coupling: Double
+        /// G₂, G₄c and their errors in this cell.
         public let correlators: WeightedCorrelators
         /// Δ(λ, N) and its error, [P, P, P, P].
         public let lambdaPart: NDArray<Double>
+        /// The jackknife error of Δ(λ, N), [P, P, P, P].
         public let lambdaPartError: NDArray<Double>
         /// Reweighting: effective sample size; chains: nil.
         public let effectiveSampleSize: Double?
+        /// Markov chains: accepted/proposed; reweighting: nil.
         public let acceptance: Double?
+        /// Markov chains: τ_int of ∫_V φ⁴; reweighting: nil.
         public let tauInteraction: IntegratedAutocorrelation?
+        /// Markov chains: τ_int of φ(x₁)²; reweighting: nil.
         public let tauFieldSquared: IntegratedAutocorrelation?
     }
 
+    /// Everything a run measured and predicted, for all widths and couplings.
     public struct Result: Sendable {
+        /// The settings.
         public let settings: Settings
+        /// The points x_p, [P, d].
         public let points: Matrix
         /// V(i, j, k, l); the prediction at λ is −λV.
         public let vertex: NDArray<Double>
         /// G_Λ(x_i − x_j) and the O(λ) tadpole per unit λ, δG₂/λ, [P, P].
         public let exactTwoPoint: NDArray<Double>
+        /// δG₂/λ = −½ G_Λ(0) ∫ G_Λ(x_i − z) G_Λ(z − x_j) dᵈz, [P, P].
         public let tadpolePerCoupling: NDArray<Double>
         /// The exact free G₄c per width, [P, P, P, P] each.
         public let freeConnectedFourPoint: [NDArray<Double>]
@@ -72,12 +104,17 @@ public struct Phi4Experiment: Sendable {
         /// Per coupling: the N → ∞ intercept Δ_∞ and its error (nil with one width).
         public let extrapolated: [(value: NDArray<Double>, error: NDArray<Double>)]?
 
+        /// The leading-order G₄c at coupling λ: −λV, [P, P, P, P].
         public func prediction(coupling λ: Double) -> NDArray<Double> { NDArray(shape: vertex.shape, data: vertex.data.map { -λ * $0 }) }
     }
 
+    /// The settings it runs.
     public let settings: Settings
+    /// The points x_p, [P, d].
     public let points: Matrix
 
+    /// The experiment for valid settings and points [P, d] inside the box (P ≤ `FreeFieldExperiment.maxFourPointPoints`);
+    /// throws `InputError` naming the offending value otherwise.
     public init(settings s: Settings, points: Matrix) throws {
         _ = try FreeScalarExact(dimension: s.dimension, mass: s.mass, cutoff: s.cutoff, sampling: s.sampling)
         guard points.cols == s.dimension else { throw InputError("points have dimension \(points.cols), expected d = \(s.dimension)") }
@@ -91,7 +128,7 @@ public struct Phi4Experiment: Sendable {
                 throw InputError("point \(x) lies outside the box \(zip(s.box.lower, s.box.upper).map { "[\($0), \($1)]" }.joined(separator: "×")); expected a box that contains every point")
             }
         }
-        for λ in s.couplings where !(λ >= 0 && λ.isFinite) { throw InputError("coupling λ = \(λ), expected a finite λ ≥ 0") }
+        for λ in s.couplings { _ = try QuarticAction.validatedCoupling(λ) }
         for N in s.widths where N < 1 { throw InputError("width N = \(N), expected N ≥ 1") }
         guard s.networks >= 0 else { throw InputError("networks \(s.networks), expected ≥ 0") }
         if s.sampler != .reweight && s.networks > 0 && s.networks < 16 * s.chains {

@@ -7,10 +7,14 @@ import NumericCore
 /// G_Λ(r) tabulated on a uniform radial grid (spacing h) with 4-point Lagrange interpolation: relative error
 /// ≲ h⁴Λ⁴/24 (G_Λ is band-limited to |p| < Λ), below 10⁻⁸ for h = 0.02/Λ.
 public struct PropagatorTable: Sendable {
+    /// The free theory whose G_Λ is used.
     public let exact: FreeScalarExact
+    /// The grid spacing h = 2π/(Λ · pointsPerWavelength).
     public let spacing: Double
+    /// G_Λ(k h), k = 0, 1, ….
     public let values: [Double]
 
+    /// The table of G_Λ on [0, maxDistance] with `pointsPerWavelength` nodes per 2π/Λ.
     public init(_ exact: FreeScalarExact, maxDistance: Double, pointsPerWavelength: Double = 300) {
         self.exact = exact
         let h = 2 * Double.pi / exact.cutoff / pointsPerWavelength
@@ -51,9 +55,12 @@ typealias UnsafeMutableSendablePointer = SendablePointer<Double>
 ///   δG⁽²⁾(x, y) = −(λ/2) G_Λ(0) ∫ dᵈz G_Λ(x − z) G_Λ(z − y) = −(λ/2) G_Λ(0) ∫_{|p|<Λ} dᵈp/(2π)ᵈ e^{ip·(x−y)}/(p² + m²)²
 /// (the tadpole, a mass shift δm² = (λ/2)G_Λ(0)).
 public struct LeadingOrderPhi4: Sendable {
+    /// The free theory whose G_Λ enters.
     public let exact: FreeScalarExact
+    /// G_Λ tabulated for the vertex integrals.
     public let table: PropagatorTable
 
+    /// The predictions for the free theory `exact`, with G_Λ tabulated up to |x − y| = maxDistance.
     public init(_ exact: FreeScalarExact, maxDistance: Double) {
         self.exact = exact
         self.table = PropagatorTable(exact, maxDistance: maxDistance)

@@ -8,11 +8,15 @@ import NumericCore
 /// so that to leading order in λ the connected four-point function is −λ ∫_V dᵈy Π_i G_Λ(x_i − y)
 /// (`LeadingOrderPhi4`), on top of the free theory's own 1/N part (`FreeScalarExact`).
 public struct Phi4Theory: Sendable {
-    public let ensemble: FreeScalarEnsemble
+    /// The free cos-net ensemble P(θ).
+    public let ensemble: CosNetEnsemble
+    /// The box V.
     public let box: Box
+    /// The grid on which ∫_V φ⁴ is exact for every cos-net of this cutoff.
     public let grid: InteractionGrid
 
-    public init(ensemble: FreeScalarEnsemble, box: Box) throws {
+    /// The deformed theory of `ensemble` over `box`; throws `InputError` unless the box has the field's dimension.
+    public init(ensemble: CosNetEnsemble, box: Box) throws {
         guard box.dimension == ensemble.network.dimension else {
             throw InputError("box has dimension \(box.dimension); expected the field's dimension \(ensemble.network.dimension)")
         }
@@ -21,7 +25,9 @@ public struct Phi4Theory: Sendable {
         grid = InteractionGrid(box: box, cutoff: ensemble.network.cutoff)
     }
 
+    /// The width N.
     public var width: Int { ensemble.network.width }
+    /// The dimension d.
     public var dimension: Int { ensemble.network.dimension }
 
     /// ∫_V φ⁴ for one parameter draw (exact on `grid`).
@@ -36,13 +42,16 @@ public struct Phi4Theory: Sendable {
 
 /// Free cos-net samples with what reweighting needs: φ_k at the points and I_k = ∫_V φ_k⁴ per draw.
 public struct FreeFieldSamples: Sendable {
+    /// The number of points P.
     public let pointCount: Int
     /// φ_k(x_p), row-major [M, P].
     public var fields: [Double]
     /// I_k = ∫_V φ_k⁴ dᵈx.
     public var interactions: [Double]
+    /// The number of draws M.
     public var count: Int { pointCount == 0 ? 0 : fields.count / pointCount }
 
+    /// Samples from fields [M·P] and interactions [M] (or [] when not needed).
     public init(pointCount: Int, fields: [Double], interactions: [Double]) {
         self.pointCount = pointCount
         self.fields = fields
@@ -55,8 +64,10 @@ public struct FreeFieldSamples: Sendable {
 /// and weight by w_k = exp(−(λ/24) I_k). One set of draws serves every λ, so G(λ) − G(0) is estimated on the
 /// same samples; the effective sample size (Σw)²/Σw² says how far a λ can be pushed.
 public struct ImportanceReweighting: Sendable {
+    /// The theory whose free ensemble is drawn.
     public let theory: Phi4Theory
 
+    /// Reweighting for `theory`.
     public init(theory: Phi4Theory) { self.theory = theory }
 
     /// Draws networks `range` (stream indices) and returns φ at `points` and ∫_V φ⁴, on all cores.

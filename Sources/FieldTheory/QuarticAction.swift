@@ -1,11 +1,15 @@
+import Ensembles
 import Foundation
 import NumericCore
 
 /// A box V = Π_j [lower_j, upper_j] ⊂ ℝᵈ, the region over which the φ⁴ interaction is integrated.
 public struct Box: Sendable, Equatable, Codable {
+    /// The lower corner (lower_j).
     public let lower: [Double]
+    /// The upper corner (upper_j).
     public let upper: [Double]
 
+    /// The box Π_j [lower_j, upper_j]; throws `InputError` unless the corners have one dimension and lower_j < upper_j are finite.
     public init(lower: [Double], upper: [Double]) throws {
         guard lower.count == upper.count, !lower.isEmpty else { throw InputError("box bounds of dimensions \(lower.count) and \(upper.count)") }
         for j in lower.indices where !(upper[j] > lower[j]) || !lower[j].isFinite || !upper[j].isFinite {
@@ -21,11 +25,16 @@ public struct Box: Sendable, Equatable, Codable {
         try self.init(lower: [Double](repeating: -L / 2, count: d), upper: [Double](repeating: L / 2, count: d))
     }
 
+    /// The dimension d.
     public var dimension: Int { lower.count }
+    /// vol(V) = Π_j (upper_j − lower_j).
     public var volume: Double { zip(lower, upper).reduce(1) { $0 * ($1.1 - $1.0) } }
+    /// The centre (lower + upper)/2.
     public var center: [Double] { zip(lower, upper).map { ($0 + $1) / 2 } }
+    /// The side lengths L_j = upper_j − lower_j.
     public var sides: [Double] { zip(lower, upper).map { $1 - $0 } }
 
+    /// Whether lower_j ≤ x_j ≤ upper_j for every j (the boundary counts as inside).
     public func contains(_ x: [Double]) -> Bool { x.indices.allSatisfy { x[$0] >= lower[$0] && x[$0] <= upper[$0] } }
 
     /// ∫_V cos(k·x + φ) dᵈx = cos(φ + k·x₀) Π_j L_j sinc(k_j L_j/2), x₀ the centre, sinc t = sin t / t.
@@ -51,13 +60,22 @@ public struct Box: Sendable, Equatable, Codable {
 /// side, which integrates the trigonometric polynomial φ⁴ to round-off (the Legendre coefficients of e^{iκt}
 /// fall like (eκ/4n)^{2n}): O(N·Π n_j). `integral` uses the analytic sum for N ≤ 24 and quadrature above.
 public struct QuarticAction: Sendable {
+    /// The box V.
     public let box: Box
+    /// λ ≥ 0.
     public let coupling: Double
 
+    /// The action over `box` at coupling λ (a finite λ ≥ 0).
     public init(box: Box, coupling λ: Double) throws {
-        guard λ >= 0, λ.isFinite else { throw InputError("coupling λ = \(λ), expected λ ≥ 0") }
         self.box = box
-        self.coupling = λ
+        self.coupling = try Self.validatedCoupling(λ)
+    }
+
+    /// λ itself when it is a valid φ⁴ coupling, a finite λ ≥ 0 (the density P(θ)e^{−S_int} is normalisable);
+    /// otherwise an `InputError` naming λ.
+    public static func validatedCoupling(_ λ: Double) throws -> Double {
+        guard λ >= 0, λ.isFinite else { throw InputError("coupling λ = \(λ); expected a finite λ ≥ 0") }
+        return λ
     }
 
     /// S_int = (λ/24) ∫_V φ⁴.
@@ -123,11 +141,16 @@ public struct QuarticAction: Sendable {
 
 /// A tensor-product Gauss–Legendre grid on a box: nodes [P, d] and weights [P], P = Π n_j.
 public struct QuadratureGrid: Sendable {
+    /// The box the grid covers.
     public let box: Box
+    /// Nodes per axis n_j.
     public let counts: [Int]
+    /// The nodes, [Π n_j, d], last axis fastest.
     public let nodes: Matrix
+    /// The product weights Π_j w_j, [Π n_j]; Σ_p w_p f(x_p) ≈ ∫_V f.
     public let weights: [Double]
 
+    /// The grid with n_j = counts[j] Gauss–Legendre nodes on side j.
     public init(box: Box, counts: [Int]) {
         self.box = box
         self.counts = counts

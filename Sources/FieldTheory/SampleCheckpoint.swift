@@ -9,10 +9,12 @@ import NumericCore
 /// [M_done] (absent for free-field runs) and `checkpoint.json` with the settings they belong to; every file is
 /// written atomically, the JSON last.
 public struct SampleCheckpoint: Sendable {
+    /// The folder holding the sample files.
     public let directory: URL
     /// A description of everything the samples depend on (dimension, mass, cutoff, sampling, box, points, seed).
     public let fingerprint: String
 
+    /// Sample checkpoints under `directory` for the settings `fingerprint`.
     public init(directory: URL, fingerprint: String) {
         self.directory = directory
         self.fingerprint = fingerprint
@@ -28,7 +30,7 @@ public struct SampleCheckpoint: Sendable {
             throw InputError("checkpoint \(manifestURL.path) is unreadable; expected the checkpoint.json of an earlier run")
         }
         guard m.fingerprint == fingerprint else {
-            throw InputError("checkpoint in \(directory.path) belongs to other settings (\(m.fingerprint)); expected \(fingerprint) — use another --out or drop --resume")
+            throw CheckpointMismatch(location: "checkpoint in \(directory.path)", saved: m.fingerprint, expected: fingerprint)
         }
         return m
     }
@@ -67,4 +69,18 @@ public struct SampleCheckpoint: Sendable {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(f))
         }
     }
+}
+
+/// A checkpoint (samples or a chain state) saved under other settings than the run that would continue it:
+/// "`location` belongs to other settings (`saved`); expected `expected`", the two fingerprints side by side.
+public struct CheckpointMismatch: Error, CustomStringConvertible, Sendable {
+    /// Which checkpoint, e.g. "checkpoint in /run/checkpoint" or "chain checkpoint /run/checkpoint/chain_N4_l0_c0.json".
+    public let location: String
+    /// The fingerprint the checkpoint was saved with.
+    public let saved: String
+    /// The fingerprint of the settings asking to continue it.
+    public let expected: String
+
+    /// One line naming the checkpoint and both fingerprints.
+    public var description: String { "\(location) belongs to other settings (\(saved)); expected \(expected)" }
 }

@@ -11,14 +11,19 @@ import NumericCore
 /// weight fluctuations and, for a chain, the autocorrelation when a block is much longer than τ_int.
 /// Effective sample size of the weights: ESS = (Σw)²/Σw².
 public struct WeightedCorrelators: Sendable {
+    /// The number of points P.
     public let pointCount: Int
+    /// The number of samples M.
     public let sampleCount: Int
     /// G₂ [P, P] and its jackknife error.
     public let g2: NDArray<Double>
+    /// The jackknife error of G₂, [P, P].
     public let g2Error: NDArray<Double>
     /// G₄c [P, P, P, P] and its jackknife error.
     public let g4c: NDArray<Double>
+    /// The jackknife error of G₄c, [P, P, P, P].
     public let g4cError: NDArray<Double>
+    /// ESS = (Σw)²/Σw² (M for unit weights).
     public let effectiveSampleSize: Double
     /// The delete-one-block replicates of G₄c, [B][P⁴] (paired replicates give errors of differences).
     public let g4cReplicates: [[Double]]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ensembles
 import FieldTheory
 import Foundation
 import NumericCore
@@ -37,6 +38,12 @@ struct FieldTheoryOptions: ParsableArguments {
         guard x.cols == dimension else { throw InputError("--x has points of dimension \(x.cols), expected d = \(dimension)") }
         return (s, x)
     }
+}
+
+/// `body`, with a library `CheckpointMismatch` turned into the command line's advice: the same line followed by
+/// "— use another --out or drop --resume".
+func withCheckpointAdvice<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as CheckpointMismatch { throw InputError("\(e) — use another --out or drop --resume") }
 }
 
 /// A nested JSON array of numbers (tensors in summaries, outermost index first).

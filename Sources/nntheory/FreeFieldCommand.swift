@@ -70,8 +70,10 @@ struct FreeFieldCommand: ParsableCommand {
             var pull2: Double? = nil, pull4: Double? = nil
             if networks > 0 {
                 let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint + " seed=\(theory.seed)")
-                if resume { try store.validate() } else { store.clear() }
-                let c = try exp.measure(networks: networks, seed: theory.seed, blocks: blocks, progress: progress, checkpoint: store)
+                let c = try withCheckpointAdvice {
+                    if resume { try store.validate() } else { store.clear() }
+                    return try exp.measure(networks: networks, seed: theory.seed, blocks: blocks, progress: progress, checkpoint: store)
+                }
                 mc = c
                 try writeNPY(c.g2, "G2.npy", in: dir)
                 try writeNPY(c.g2Error, "G2_error.npy", in: dir)

@@ -97,7 +97,7 @@ struct Phi4Command: ParsableCommand {
             try prepareOutputDirectory(theory.out)
             let (sampling, x) = try theory.validated()
             let lambdas = try parseList(couplings, option: "--lambda", expected: "a number") { Double($0) }
-            for λ in lambdas where !(λ >= 0 && λ.isFinite) { throw InputError("--lambda \(λ), expected λ ≥ 0") }
+            for λ in lambdas where (try? QuarticAction.validatedCoupling(λ)) == nil { throw InputError("--lambda \(λ), expected a finite λ ≥ 0") }
             let widths = try parseList(width, option: "--width", expected: "a positive integer") { Int($0) }
             for N in widths where N < 1 { throw InputError("--width \(N), expected N ≥ 1") }
             guard box > 0, box.isFinite else { throw InputError("--box \(box), expected a side L > 0") }
@@ -119,14 +119,16 @@ struct Phi4Command: ParsableCommand {
             let exp = try Phi4Experiment(settings: s, points: x)
             let dir = URL(fileURLWithPath: theory.out)
             let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint)
-            if resume {
-                try store.validate()
-                try ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint).validate()
-            } else {
-                store.clear()
+            let r = try withCheckpointAdvice {
+                if resume {
+                    try store.validate()
+                    try ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint).validate()
+                } else {
+                    store.clear()
+                }
+                progress("phi4: leading-order vertex integrals over the box")
+                return try exp.run(progress: { progress($0) }, checkpoint: store)
             }
-            progress("phi4: leading-order vertex integrals over the box")
-            let r = try exp.run(progress: { progress($0) }, checkpoint: store)
             try Self.write(r, to: dir)
             print(Self.headline(r) + " → \(theory.out)")
         }

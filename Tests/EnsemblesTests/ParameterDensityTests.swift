@@ -49,7 +49,7 @@ struct StandardNormalDensity: ParameterDensity {
     /// Cos-net: −2 log P over the amplitudes is χ² with N degrees of freedom; momenta outside the ball
     /// are impossible.
     @Test func cosNetLogDensity() {
-        let dens = CosNetDensity(width: 10, dimension: 2, cutoff: 3, sigmaA: 0.8)
+        let dens = CosNetDensity(width: 10, dimension: 2, mass: 1, cutoff: 3, sigmaA: 0.8)
         var rng = RandomStream(seed: 3, stream: 1)
         var s = 0.0
         let n = 4000

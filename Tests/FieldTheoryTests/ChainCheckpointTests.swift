@@ -1,3 +1,4 @@
+import Ensembles
 import Foundation
 import Testing
 @testable import FieldTheory
@@ -90,7 +91,7 @@ import Testing
         do {
             _ = try c.run(other)
             Issue.record("a chain state saved under other settings was continued")
-        } catch let e as InputError {
+        } catch let e as CheckpointMismatch {
             #expect(e.description.contains("belongs to other settings (seed=7); expected seed=8"), "\(e.description)")
         }
     }

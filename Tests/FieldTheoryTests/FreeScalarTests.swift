@@ -6,7 +6,7 @@ import Testing
 
 /// Monte Carlo moments of the free-scalar cos-net at four points: per chunk, G₂ for every pair and G₄, then the
 /// connected G_c⁽⁴⁾ per chunk; mean and standard error over chunks.
-func freeScalarMoments(_ e: FreeScalarEnsemble, points: Matrix, networks: Int, chunks: Int = 20, seed: UInt64 = 1)
+func freeScalarMoments(_ e: CosNetEnsemble, points: Matrix, networks: Int, chunks: Int = 20, seed: UInt64 = 1)
     -> (g2: [[Double]], g2Error: [[Double]], g4c: Double, g4cError: Double) {
     let P = points.rows, per = networks / chunks
     var g2Chunks: [[[Double]]] = [], g4c: [Double] = []
@@ -44,7 +44,7 @@ func freeScalarMoments(_ e: FreeScalarEnsemble, points: Matrix, networks: Int, c
     @Test(arguments: [1, 2, 3], MomentumSampling.allCases)
     func twoPointFunctionIsTheCutoffPropagator(d: Int, sampling: MomentumSampling) throws {
         let x = Self.pointsByDimension[d]!
-        let e = FreeScalarEnsemble(width: 8, dimension: d, mass: 1, cutoff: 4, sampling: sampling)
+        let e = CosNetEnsemble(width: 8, dimension: d, mass: 1, cutoff: 4, sampling: sampling)
         let exact = try FreeScalarExact(dimension: d, mass: 1, cutoff: 4, sampling: sampling)
         let mc = freeScalarMoments(e, points: x, networks: 20_000, seed: UInt64(10 * d))
         for a in 0..<3 { for b in a..<3 {
@@ -58,7 +58,7 @@ func freeScalarMoments(_ e: FreeScalarEnsemble, points: Matrix, networks: Int, c
     @Test(arguments: [1, 3, 40], MomentumSampling.allCases)
     func twoPointFunctionIsTheCutoffPropagatorAtEveryWidth(width N: Int, sampling: MomentumSampling) throws {
         let x = Self.pointsByDimension[2]!
-        let e = FreeScalarEnsemble(width: N, dimension: 2, mass: 1, cutoff: 4, sampling: sampling)
+        let e = CosNetEnsemble(width: N, dimension: 2, mass: 1, cutoff: 4, sampling: sampling)
         let exact = try FreeScalarExact(dimension: 2, mass: 1, cutoff: 4, sampling: sampling)
         let mc = freeScalarMoments(e, points: x, networks: 20_000, seed: UInt64(100 + N))
         for a in 0..<3 { for b in a..<3 {
@@ -72,7 +72,7 @@ func freeScalarMoments(_ e: FreeScalarEnsemble, points: Matrix, networks: Int, c
     func connectedFourPointMatchesMonteCarlo(d: Int, sampling: MomentumSampling) throws {
         let x = d == 1 ? Matrix(rows: 4, cols: 1, data: [0, 0.2, 0.5, 0.9]) : Matrix(rows: 4, cols: 2, data: [0, 0, 0.2, 0.1, 0.5, -0.3, 0.1, 0.6])
         let N = 3
-        let e = FreeScalarEnsemble(width: N, dimension: d, mass: 1, cutoff: 3, sampling: sampling)
+        let e = CosNetEnsemble(width: N, dimension: d, mass: 1, cutoff: 3, sampling: sampling)
         let exact = try FreeScalarExact(dimension: d, mass: 1, cutoff: 3, sampling: sampling)
         let mc = freeScalarMoments(e, points: x, networks: 60_000, seed: 77)
         let predicted = exact.connectedFourPointTimesWidth((0..<4).map { x.row($0) }) / Double(N)
@@ -86,7 +86,7 @@ func freeScalarMoments(_ e: FreeScalarEnsemble, points: Matrix, networks: Int, c
         let x = Matrix(rows: 4, cols: 2, data: [0, 0, 0.3, 0.1, -0.2, 0.5, 0.7, 0.7])
         let exact = try FreeScalarExact(dimension: 2, mass: 0.8, cutoff: 5, sampling: sampling)
         let N = 7
-        let ec = exact.exactCorrelators(points: x, width: N)
+        let ec = CosNetEnsemble(width: N, dimension: 2, mass: 0.8, cutoff: 5, sampling: sampling).exactCorrelators(points: x)
         let g4 = ec.correlator([0, 1, 2, 3])
         let disconnected = ec.gpKernel(0, 1) * ec.gpKernel(2, 3) + ec.gpKernel(0, 2) * ec.gpKernel(1, 3) + ec.gpKernel(0, 3) * ec.gpKernel(1, 2)
         let closed = exact.connectedFourPointTimesWidth((0..<4).map { x.row($0) })

@@ -1,3 +1,4 @@
+import Ensembles
 import Foundation
 import Testing
 @testable import FieldTheory

@@ -1,3 +1,4 @@
+import Ensembles
 import Foundation
 import Testing
 @testable import FieldTheory
@@ -5,7 +6,7 @@ import Testing
 
 @Suite struct Phi4SamplingTests {
     static func theory(d: Int = 1, width: Int, cutoff: Double = 6, box: Double = 3, sampling: MomentumSampling = .ball) throws -> Phi4Theory {
-        try Phi4Theory(ensemble: FreeScalarEnsemble(width: width, dimension: d, mass: 1, cutoff: cutoff, sampling: sampling),
+        try Phi4Theory(ensemble: CosNetEnsemble(width: width, dimension: d, mass: 1, cutoff: cutoff, sampling: sampling),
                        box: Box(side: box, dimension: d))
     }
 
