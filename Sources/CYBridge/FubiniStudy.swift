@@ -84,7 +84,7 @@ public enum FubiniStudy {
     /// Calls `body(i, z_i, J_i, workspace)` for every point with the pullback Jacobian computed (parallel).
     static func forEachFrame(of s: PointSample, threads: Int?, _ body: (Int, UnsafePointer<ComplexDouble>, UnsafePointer<ComplexDouble>, GeometryWorkspace) -> Void) {
         let v = s.variety, d = v.coordinateCount, n = v.dimension, f = v.ambient.factorCount, k = v.equationCount
-        parallelChunks(count: s.count, threads: threads) { range in
+        parallelChunks(s.count, minimum: 32, threads: threads) { range in
             let w = GeometryWorkspace(v)
             let jac = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * d)
             defer { jac.deallocate() }
@@ -113,7 +113,7 @@ public enum HermitianDeterminants {
         out.withUnsafeMutableBufferPointer { po in
             let base = po.baseAddress!
             matrices.withUnsafeBufferPointer { pm in
-                parallelChunks(count: count, threads: threads) { range in
+                parallelChunks(count, minimum: 32, threads: threads) { range in
                     let tmp = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * n)
                     defer { tmp.deallocate() }
                     for i in range {

@@ -130,7 +130,7 @@ public struct Polynomial: Sendable, Equatable {
             let box = SendablePointer(po.baseAddress!)
             z.withUnsafeBufferPointer { pz in
                 let src = SendablePointer(readOnly: pz.baseAddress!)
-                parallelChunks(count: n, threads: threads) { range in
+                parallelChunks(n, minimum: 32, threads: threads) { range in
                     for i in range { box.pointer[i] = value(at: src.pointer + i * d) }
                 }
             }
@@ -147,7 +147,7 @@ public struct Polynomial: Sendable, Equatable {
             let box = SendablePointer(po.baseAddress!)
             z.withUnsafeBufferPointer { pz in
                 let src = SendablePointer(readOnly: pz.baseAddress!)
-                parallelChunks(count: n, threads: threads) { range in
+                parallelChunks(n, minimum: 32, threads: threads) { range in
                     for i in range { _ = valueAndGradient(at: src.pointer + i * d, gradient: box.pointer + i * d) }
                 }
             }

@@ -47,7 +47,7 @@ public enum PullbackJacobian {
         var out = [ComplexDouble](repeating: .zero, count: s.count * n * d)
         out.withUnsafeMutableBufferPointer { po in
             let base = po.baseAddress!
-            parallelChunks(count: s.count, threads: threads) { range in
+            parallelChunks(s.count, minimum: 32, threads: threads) { range in
                 let w = GeometryWorkspace(v)
                 s.points.withUnsafeBufferPointer { pz in
                     s.patch.withUnsafeBufferPointer { pp in
@@ -100,21 +100,3 @@ public final class GeometryWorkspace: @unchecked Sendable {
     }
 }
 
-/// Runs `body` over contiguous index ranges covering 0..<count on `threads` workers (default: active cores).
-/// The split does not affect results when `body` is a pure function of the index.
-func parallelChunks(count: Int, threads: Int? = nil, _ body: (Range<Int>) -> Void) {
-    let t = max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, max(1, count)))
-    if t == 1 || count < 64 { body(0..<count); return }
-    let chunk = (count + t - 1) / t
-    withoutActuallyEscaping(body) { b in
-        // the workers only read (call) the closure, which outlives them
-        var closure = b
-        withUnsafeMutablePointer(to: &closure) { p in
-            let box = SendablePointer(p)
-            DispatchQueue.concurrentPerform(iterations: t) { i in
-                let lo = i * chunk, hi = min(count, lo + chunk)
-                if lo < hi { box.pointer.pointee(lo..<hi) }
-            }
-        }
-    }
-}

@@ -110,7 +110,7 @@ public enum RicciMeasure {
         var out = [Double](repeating: .nan, count: m)
         out.withUnsafeMutableBufferPointer { po in
             let box = SendablePointer(po.baseAddress!)
-            parallelChunks(count: m, threads: threads) { range in
+            parallelChunks(m, minimum: 32, threads: threads) { range in
                 for i in range { box.pointer[i] = ricciScalar(LocalChart(sample: s, index: i), metric: metric) ?? .nan }
             }
         }

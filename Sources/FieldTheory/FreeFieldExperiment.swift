@@ -59,7 +59,7 @@ public struct FreeFieldExperiment: Sendable {
         var fields = [Double](repeating: 0, count: M * P)
         let ens = ensemble, pts = points
         fields.withUnsafeMutableBufferPointer { fb in
-            let f = UnsafeMutableSendablePointer(fb.baseAddress!)
+            let f = SendablePointer(fb.baseAddress!)
             let chunk = 256
             DispatchQueue.concurrentPerform(iterations: (M + chunk - 1) / chunk) { t in
                 for k in (t * chunk)..<min(M, (t + 1) * chunk) {

@@ -47,8 +47,6 @@ public struct PropagatorTable: Sendable {
     }
 }
 
-/// The name Phi4Theory and FreeFieldExperiment still use for NumericCore's `SendablePointer` over Doubles.
-typealias UnsafeMutableSendablePointer = SendablePointer<Double>
 
 /// Leading-order φ⁴ predictions of cutoff perturbation theory (nn-theory.md §3.4):
 ///   G_c⁽⁴⁾(x₁..x₄) = −λ ∫ dᵈy Π_{i=1}^4 G_Λ(x_i − y) + O(λ²),

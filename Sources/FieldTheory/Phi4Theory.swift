@@ -76,7 +76,7 @@ public struct ImportanceReweighting: Sendable {
         var fields = [Double](repeating: 0, count: M * P), inter = [Double](repeating: 0, count: M)
         let theory = self.theory
         fields.withUnsafeMutableBufferPointer { fb in inter.withUnsafeMutableBufferPointer { ib in
-            let f = UnsafeMutableSendablePointer(fb.baseAddress!), s = UnsafeMutableSendablePointer(ib.baseAddress!)
+            let f = SendablePointer(fb.baseAddress!), s = SendablePointer(ib.baseAddress!)
             let chunk = 64
             DispatchQueue.concurrentPerform(iterations: (M + chunk - 1) / chunk) { t in
                 var phiGrid = [Double](repeating: 0, count: theory.grid.nodeCount)
