@@ -153,6 +153,26 @@ def main():
                     report(f"outputs f(x1) O={outputs}", np.load(os.path.join(me_dir, "f_x1.npy")),
                            np.load(os.path.join(nt_dir, "f_x1.npy")), 1e-12)
 
+    # 4. Zero pre-activation variance (inputs at the origin, b_std = 0 or None): the ReLU family's φ'(0) = (a + b)/2.
+    xz = os.path.join(tmp, "xz.npy")
+    np.save(xz, np.array([[0.0] * a.d, np.linspace(-1, 1, a.d), [0.0] * a.d, np.linspace(0.5, -0.3, a.d)]))
+    from neural_tangents import stax
+    for name, layer in (("Relu", stax.Relu()), ("Abs", stax.Abs()), ("LeakyRelu(0.1)", stax.LeakyRelu(0.1)),
+                        ("ABRelu(-0.3, 2)", stax.ABRelu(-0.3, 2.0))):
+        for param in ("ntk", "standard"):
+            for b in ("0", "None"):
+                bs = None if b == "None" else float(b)
+                dense = lambda w: stax.Dense(w, W_std=1.5, b_std=bs, parameterization=param)
+                _, _, kf = stax.serial(dense(64), layer, dense(64), layer, dense(1))
+                k = kf(ref.load(xz), None, ("nngp", "ntk"))
+                d = f"Dense(64, W_std=1.5, b_std={b}, parameterization={param})"
+                spec = f"{d} {name} {d} {name} Dense(1, W_std=1.5, b_std={b}, parameterization={param})"
+                me_dir = os.path.join(tmp, "mez")
+                nntheory(binary, "kernel", "--net", spec, "--x", xz, "--out", me_dir)
+                for key, theirs in (("nngp", k.nngp), ("ntk", k.ntk)):
+                    report(f"zero variance {name} {param} b_std={b} {key}", np.load(os.path.join(me_dir, key + ".npy")),
+                           np.asarray(theirs), 1e-10)
+
     bad = [r for r in ROWS if not r[4]]
     print(f"{len(ROWS) - len(bad)}/{len(ROWS)} cases within tolerance")
     return 1 if bad else 0
