@@ -31,6 +31,9 @@ public struct CorrelatorExperiment: Sendable {
     public var depth: Int = 2
     public var activation: Activation = .abRelu(a: 0, b: 1)
     public var parameterization: Dense.Parameterization = .ntk
+    /// mlp: the network as a SPEC whose hidden widths are written `N` (e.g. `Dense(N, W_std=1.4) Tanh Dense(1)`);
+    /// when given it replaces depth, activation, σ_w, σ_b and the parameterisation.
+    public var spec: String? = nil
     // quartic coupling
     public var lambdaCutoffs: [Double] = ScalingAnalysis.paperCutoffs
     public var ngpWidth: Int? = nil
@@ -67,6 +70,10 @@ public struct CorrelatorExperiment: Sendable {
             if !(sigmaA > 0) { throw InputError("--sigma-a \(sigmaA), expected > 0") }
             if !(1...3).contains(points.cols) { throw InputError("points: dimension \(points.cols), the cos-net needs d = 1, 2 or 3") }
         }
+        if let spec {
+            guard net == .mlp else { throw InputError("a network SPEC describes an mlp, not the \(net.rawValue) net") }
+            _ = try DeepNetwork(inputDimension: points.cols, architecture: NetworkSpec.parse(spec, width: 1))
+        }
         if net == .mlp && depth < 1 { throw InputError("--depth \(depth), expected ≥ 1 hidden layer") }
         if threads < 1 { throw InputError("--threads \(threads), expected ≥ 1") }
         if let l = lambdaCutoffs.first(where: { !($0 > 0 && $0.isFinite) }) { throw InputError("--lambda-cutoffs: \(l), expected positive numbers") }
@@ -86,8 +93,12 @@ public struct CorrelatorExperiment: Sendable {
     }
 
     func deepNetwork(width: Int) -> DeepNetwork {
-        DeepNetwork(inputDimension: points.cols, hiddenWidths: Array(repeating: width, count: depth), activation: activation,
-                    sigmaW: sigmaW, sigmaB: sigmaB, parameterization: parameterization)
+        if let spec {
+            // `validate` parsed it at width 1.
+            return try! DeepNetwork(inputDimension: points.cols, architecture: NetworkSpec.parse(spec, width: width))
+        }
+        return DeepNetwork(inputDimension: points.cols, hiddenWidths: Array(repeating: width, count: depth), activation: activation,
+                           sigmaW: sigmaW, sigmaB: sigmaB, parameterization: parameterization)
     }
 
     /// Exact finite-N correlators (nil for deep nets, which have none in closed form); `reason` says why not.
@@ -138,7 +149,9 @@ public struct CorrelatorExperiment: Sendable {
                      "seed=\(seed)", "networks=\(networks)", "chunks=\(chunks)", "block=\(blockSize)",
                      "points=\(points.rows)x\(points.cols):" + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")]
         if net == .cos { parts += ["m=\(mass)", "L=\(cutoff)", "sa=\(sigmaA)"] }
-        if net == .mlp { parts += ["depth=\(depth)", "act=\(activation.name)", "param=\(parameterization.rawValue)"] }
+        if net == .mlp {
+            if let spec { parts += ["spec=\(spec)"] } else { parts += ["depth=\(depth)", "act=\(activation.name)", "param=\(parameterization.rawValue)"] }
+        }
         return parts.joined(separator: ";")
     }
 }

@@ -285,7 +285,7 @@ public struct CorrelatorRunner {
             orders: e.orders, networks: e.networks, chunks: e.chunks, seed: e.seed, widths: per, slopes: slopes,
             exact_slopes: exactSlopes, exact_values: reason ?? "available", lambda: lambdaAnalysis(results, exactModel: exactModel, K: K),
             cos_net: e.net == .cos ? ["mass": e.mass, "cutoff": e.cutoff, "sigma_a": e.sigmaA] : nil,
-            mlp: e.net == .mlp ? ["depth": "\(e.depth)", "activation": e.activation.name, "parameterization": e.parameterization.rawValue] : nil)
+            mlp: e.net == .mlp ? (e.spec.map { ["spec": $0] } ?? ["depth": "\(e.depth)", "activation": e.activation.name, "parameterization": e.parameterization.rawValue]) : nil)
     }
 
     /// λ_m(Λ) for single-layer nets with d_in = 1 and 4-point functions: mean over multisets of the

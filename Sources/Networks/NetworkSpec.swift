@@ -14,7 +14,9 @@ import NumericCore
 /// (`deg=` nodes per axis, default 64; tanh-like functions reach ~10⁻⁹ by 100): `Tanh`, `Sigmoid` (logistic), `Softplus`, `Swish`, `Elu(alpha=1)`.
 /// `defaultParameterization` applies to Dense layers that do not name one.
 public enum NetworkSpec {
-    public static func parse(_ text: String, defaultParameterization: Dense.Parameterization = .ntk) throws -> Serial {
+    /// `width` replaces the width placeholder `N` of Dense layers (`Dense(N) Tanh Dense(N) Tanh Dense(1)`: a family
+    /// of networks over hidden widths, as `nntheory correlators` scans them); without it `N` is an error.
+    public static func parse(_ text: String, defaultParameterization: Dense.Parameterization = .ntk, width: Int? = nil) throws -> Serial {
         var tokens: [String] = [], cur = "", depth = 0
         for ch in text {
             if ch == "(" { depth += 1 }
@@ -26,7 +28,7 @@ public enum NetworkSpec {
         if depth != 0 { throw InputError("network spec: unbalanced '(' in '\(text)'") }
         if !cur.isEmpty { tokens.append(cur) }
         guard !tokens.isEmpty else { throw InputError("network spec is empty, expected layers like 'Dense(512) Relu Dense(1)'") }
-        return Serial(try tokens.map { try layer($0, defaultParameterization) })
+        return Serial(try tokens.map { try layer($0, defaultParameterization, width: width) })
     }
 
     /// One activation in SPEC syntax (`Tanh`, `Erf(a=2)`, `relu`, …): the activation vocabulary of every command.
@@ -38,7 +40,7 @@ public enum NetworkSpec {
         return nl.activation
     }
 
-    static func layer(_ token: String, _ defaultParameterization: Dense.Parameterization) throws -> any Layer {
+    static func layer(_ token: String, _ defaultParameterization: Dense.Parameterization, width: Int? = nil) throws -> any Layer {
         let name: String, argText: String
         if let open = token.firstIndex(of: "(") {
             guard token.hasSuffix(")") else { throw InputError("network spec: '\(token)' has text after ')'") }
@@ -77,6 +79,10 @@ public enum NetworkSpec {
         let l: any Layer
         switch lower {
         case "dense":
+            if (named["out_dim"] ?? positional.first) == "N" {
+                guard let width else { throw InputError("Dense: width N is a placeholder, expected a number (N stands for the widths a scan substitutes)") }
+                if named["out_dim"] != nil { named["out_dim"] = "\(width)" } else { positional[0] = "\(width)" }
+            }
             let w = try number("out_dim", 0, nil)
             guard w >= 1, w == w.rounded(), w <= 1e7 else {
                 throw InputError("Dense: width \(named["out_dim"] ?? positional.first ?? "?"), expected a positive integer ≤ 10⁷")

@@ -27,12 +27,14 @@ struct CorrelatorsCommand: ParsableCommand {
           nntheory correlators --net gauss --widths 2,10,100 --networks 0 --x "0.01,0.01;-0.01,0.01" --out exact-only
           nntheory correlators --net cos --mass 1 --cutoff 10 --widths 4,40 --networks 50000 --x 0,0.5,1 --out cos
           nntheory correlators --net mlp --depth 3 --activation tanh --widths 16,64 --networks 20000 --x "1,0;0,1" --out deep
+          nntheory correlators --net "Dense(N, W_std=1.4, b_std=0.1) Erf Dense(N, W_std=1.4, b_std=0.1) Erf Dense(1, W_std=1.4)" \\
+              --widths 16,64 --networks 20000 --x "1,0;0,1" --out spec
         Sharded: run `--shard 1/3` … `--shard 3/3` (same --out, or copy all DIR/checkpoints/ together),
         then `--resume` without --shard to combine them; --resume also continues an interrupted run.
         """
     )
 
-    @Option(help: "Architecture: gauss | erf | relu | cos | mlp.")
+    @Option(help: "Architecture: gauss | erf | relu | cos | mlp, or a network SPEC with hidden widths written N (docs/networks.md).")
     var net: String
 
     @Option(parsing: .unconditional, help: "Comma-separated widths N, e.g. 2,5,10.")
@@ -101,8 +103,10 @@ struct CorrelatorsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try prepareOutputDirectory(out)
-            guard let kind = NetKind(rawValue: net) else {
-                throw InputError("--net '\(net)' is unknown, expected gauss, erf, relu, cos or mlp")
+            // A known kind, or a SPEC (an mlp given layer by layer).
+            let isSpec = NetKind(rawValue: net) == nil && net.contains("(")
+            guard let kind = isSpec ? NetKind.mlp : NetKind(rawValue: net) else {
+                throw InputError("--net '\(net)' is unknown, expected gauss, erf, relu, cos, mlp or a network SPEC such as 'Dense(N) Tanh Dense(1)'")
             }
             let ws = try parseList(widths, option: "--widths", expected: "an integer") { Int($0) }
             let pts = try PointSet.parse(points, dimension: dIn)
@@ -121,6 +125,10 @@ struct CorrelatorsCommand: ParsableCommand {
                 throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
             }
             e.parameterization = par
+            if isSpec {
+                _ = try naming("--net") { try NetworkSpec.parse(net, width: 1) }
+                e.spec = net
+            }
             if let l = lambdaCutoffs { e.lambdaCutoffs = try parseList(l, option: "--lambda-cutoffs", expected: "a number") { Double($0) } }
             e.ngpWidth = ngpWidth
             if let n = ngpWidth, n < 1 { throw InputError("--ngp-width \(n), expected a positive integer") }
