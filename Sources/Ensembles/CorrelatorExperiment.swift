@@ -55,28 +55,28 @@ public struct CorrelatorExperiment: Sendable {
 
     /// Checks the configuration; throws a one-line `InputError` naming the bad value.
     public func validate() throws {
-        if widths.isEmpty { throw InputError("--widths: empty, expected a list of positive integers") }
-        if let w = widths.first(where: { $0 < 1 }) { throw InputError("--widths: width \(w), expected a positive integer") }
-        if networks < 0 { throw InputError("--networks \(networks), expected ≥ 0") }
-        if chunks < 1 { throw InputError("--chunks \(chunks), expected ≥ 1") }
-        if networks > 0 && chunks > networks { throw InputError("--chunks \(chunks) exceeds --networks \(networks)") }
-        if let o = orders.first(where: { ![2, 4, 6].contains($0) }) { throw InputError("--orders: order \(o), expected 2, 4 or 6") }
-        for (name, v) in [("--sigma-w", sigmaW), ("--sigma-b", sigmaB), ("--sigma-a", sigmaA)] where !(v.isFinite && v >= 0) {
-            throw InputError("\(name) \(v), expected a finite number ≥ 0")
+        if widths.isEmpty { throw SettingError("widths", "empty, expected a list of positive integers") }
+        if let w = widths.first(where: { $0 < 1 }) { throw SettingError("widths", "width \(w), expected a positive integer") }
+        if networks < 0 { throw SettingError("networks", "\(networks), expected ≥ 0") }
+        if chunks < 1 { throw SettingError("chunks", "\(chunks), expected ≥ 1") }
+        if networks > 0 && chunks > networks { throw SettingError("chunks", "\(chunks), expected at most the number of networks (\(networks))") }
+        if let o = orders.first(where: { ![2, 4, 6].contains($0) }) { throw SettingError("orders", "order \(o), expected 2, 4 or 6") }
+        for (name, v) in [("sigmaW", sigmaW), ("sigmaB", sigmaB), ("sigmaA", sigmaA)] where !(v.isFinite && v >= 0) {
+            throw SettingError(name, "\(v), expected a finite number ≥ 0")
         }
         if net == .cos {
-            if !(mass.isFinite && mass > 0) { throw InputError("--mass \(mass), expected a finite number > 0") }
-            if !(cutoff.isFinite && cutoff > 0) { throw InputError("--cutoff \(cutoff), expected a finite number > 0") }
-            if !(sigmaA > 0) { throw InputError("--sigma-a \(sigmaA), expected > 0") }
+            if !(mass.isFinite && mass > 0) { throw SettingError("mass", "\(mass), expected a finite number > 0") }
+            if !(cutoff.isFinite && cutoff > 0) { throw SettingError("cutoff", "\(cutoff), expected a finite number > 0") }
+            if !(sigmaA > 0) { throw SettingError("sigmaA", "\(sigmaA), expected > 0") }
             if !(1...3).contains(points.cols) { throw InputError("points: dimension \(points.cols), the cos-net needs d = 1, 2 or 3") }
         }
         if let spec {
             guard net == .mlp else { throw InputError("a network SPEC describes an mlp, not the \(net.rawValue) net") }
             _ = try DeepNetwork(inputDimension: points.cols, architecture: NetworkSpec.parse(spec, width: 1))
         }
-        if net == .mlp && depth < 1 { throw InputError("--depth \(depth), expected ≥ 1 hidden layer") }
-        if threads < 1 { throw InputError("--threads \(threads), expected ≥ 1") }
-        if let l = lambdaCutoffs.first(where: { !($0 > 0 && $0.isFinite) }) { throw InputError("--lambda-cutoffs: \(l), expected positive numbers") }
+        if net == .mlp && depth < 1 { throw SettingError("depth", "\(depth), expected ≥ 1 hidden layer") }
+        if threads < 1 { throw SettingError("threads", "\(threads), expected ≥ 1") }
+        if let l = lambdaCutoffs.first(where: { !($0 > 0 && $0.isFinite) }) { throw SettingError("lambdaCutoffs", "\(l), expected positive numbers") }
     }
 
     /// The ensemble at width N.

@@ -134,7 +134,7 @@ public struct CorrelatorRunner {
                 throw InputError("checkpoint \(url.path) is unreadable, expected a checkpoint written by nntheory correlators")
             }
             guard c.fingerprint == fp else {
-                throw InputError("checkpoint \(url.path) belongs to a different configuration; remove it or change --out")
+                throw InputError("checkpoint \(url.path) belongs to a different configuration, expected one of this run (remove it or write elsewhere)")
             }
             if merged == nil { merged = c.accumulator } else {
                 for k in 0..<c.accumulator.chunkCount where !merged!.blocksDone[k].isDisjoint(with: c.accumulator.blocksDone[k]) {
@@ -196,7 +196,7 @@ public struct CorrelatorRunner {
         try e.validate()
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         if let s = shard {
-            guard e.networks > 0 else { throw InputError("--shard needs --networks > 0") }
+            guard e.networks > 0 else { throw SettingError("shard", "needs networks > 0, expected a Monte Carlo run") }
             for w in e.widths { _ = try monteCarlo(width: w) }
             log("correlators: shard \(s.index + 1)/\(s.count) done; checkpoints in \(checkpointDirectory.path); run again with --resume and no --shard in a directory holding all shards' checkpoints to combine them")
             return nil

@@ -91,7 +91,7 @@ public struct NTKDrift: Sendable {
         } else {
             let ntk = try network.kernels(trainX).ntkMatrix
             let λmax = try LinearAlgebra.symmetricEigen(ntk).values.max() ?? 0
-            guard λmax > 0 else { throw InputError("the analytic NTK vanishes on the training points; give --lr") }
+            guard λmax > 0 else { throw SettingError("learningRate", "unset and the analytic NTK vanishes on the training points, expected a learning rate") }
             η = n / λmax
         }
         let record = recordedSteps

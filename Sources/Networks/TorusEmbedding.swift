@@ -10,7 +10,7 @@ public struct TorusEmbedding: Sendable, Equatable {
     public let harmonics: Int
     public init(dimension: Int, harmonics: Int) throws {
         guard dimension >= 1 && dimension <= 3 else { throw InputError("torus dimension \(dimension), expected 1, 2 or 3") }
-        guard harmonics >= 1 && harmonics <= 64 else { throw InputError("--harmonics \(harmonics), expected 1…64") }
+        guard harmonics >= 1 && harmonics <= 64 else { throw SettingError("harmonics", "\(harmonics), expected 1…64") }
         self.dimension = dimension; self.harmonics = harmonics
     }
 

@@ -58,3 +58,17 @@ public enum PointSet {
         return m
     }
 }
+
+/// A run setting out of range: names the setting (the field of the library's configuration, e.g. `rate`), its
+/// value and what was expected, in one line ("rate 0, expected a positive number"). Front ends that expose the
+/// setting under another name (a command-line flag) print it under that name (`renamed`).
+public struct SettingError: Error, CustomStringConvertible, Sendable {
+    /// The configuration field.
+    public let setting: String
+    /// The rest of the line: the value and what was expected.
+    public let detail: String
+    public init(_ setting: String, _ detail: String) { self.setting = setting; self.detail = detail }
+    public var description: String { renamed(setting) }
+    /// The same line with the setting called `name` (a detail starting with ':' follows the name directly).
+    public func renamed(_ name: String) -> String { name + (detail.hasPrefix(":") ? "" : " ") + detail }
+}

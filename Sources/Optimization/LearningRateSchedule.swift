@@ -26,7 +26,7 @@ public enum LearningRateSchedule: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: String) throws -> LearningRateSchedule {
         let parts = text.lowercased().split(separator: ":").map(String.init)
         func num(_ s: String) throws -> Double {
-            guard let v = Double(s), v.isFinite, v > 0 else { throw InputError("--schedule '\(text)': '\(s)' is not a positive number") }
+            guard let v = Double(s), v.isFinite, v > 0 else { throw SettingError("schedule", "'\(text)': '\(s)' is not a positive number, expected a positive number") }
             return v
         }
         switch (parts.first ?? "", parts.count) {
@@ -34,7 +34,7 @@ public enum LearningRateSchedule: Sendable, Equatable, CustomStringConvertible {
         case ("exp", 2): return .exponential(halfLife: try num(parts[1]))
         case ("step", 3): return .step(every: max(1, Int(try num(parts[1]))), factor: try num(parts[2]))
         case ("cosine", 2): return .cosine(steps: max(1, Int(try num(parts[1]))))
-        default: throw InputError("--schedule '\(text)', expected constant, exp:HALFLIFE, step:EVERY:FACTOR or cosine:STEPS")
+        default: throw SettingError("schedule", "'\(text)', expected constant, exp:HALFLIFE, step:EVERY:FACTOR or cosine:STEPS")
         }
     }
 

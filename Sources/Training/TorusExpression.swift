@@ -49,7 +49,7 @@ public struct TorusExpression: Sendable, CustomStringConvertible {
             return String(chars[i..<j])
         }
         func error(_ what: String, _ expected: String) -> InputError {
-            InputError("--init: \(what) at position \(offset + i + 1) in '\(text)', expected \(expected)")
+            InputError("\(what) at position \(offset + i + 1) in '\(text)', expected \(expected)")
         }
         mutating func expression() throws -> Node {
             var l = try term()

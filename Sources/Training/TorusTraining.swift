@@ -83,28 +83,28 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
 
     /// Checks ranges; errors are one line naming the option and value.
     public func validate() throws {
-        guard dimension == 2 || dimension == 3 else { throw InputError("--dim \(dimension), expected 2 or 3") }
-        guard rate.isFinite && rate > 0 else { throw InputError("--lr \(rate), expected a positive number") }
-        guard initRate.isFinite && initRate > 0 else { throw InputError("--init-lr \(initRate), expected a positive number") }
-        guard points >= 1 else { throw InputError("--points \(points), expected a positive count") }
-        guard batch >= 0 else { throw InputError("--batch \(batch), expected ≥ 0 (0: full batch)") }
-        guard steps >= 0 else { throw InputError("--steps \(steps), expected ≥ 0") }
-        guard initSteps >= 0 else { throw InputError("--init-steps \(initSteps), expected ≥ 0") }
-        guard checkpointEvery >= 1 else { throw InputError("--checkpoint-every \(checkpointEvery), expected a positive count") }
-        guard evalSide >= 2 else { throw InputError("--eval-grid \(evalSide), expected ≥ 2") }
-        guard snapshotEvery >= 0 else { throw InputError("--snapshot-every \(snapshotEvery), expected ≥ 0") }
-        guard harmonics >= 1 && harmonics <= 64 else { throw InputError("--harmonics \(harmonics), expected 1…64") }
+        guard dimension == 2 || dimension == 3 else { throw SettingError("dimension", "\(dimension), expected 2 or 3") }
+        guard rate.isFinite && rate > 0 else { throw SettingError("rate", "\(rate), expected a positive number") }
+        guard initRate.isFinite && initRate > 0 else { throw SettingError("initRate", "\(initRate), expected a positive number") }
+        guard points >= 1 else { throw SettingError("points", "\(points), expected a positive count") }
+        guard batch >= 0 else { throw SettingError("batch", "\(batch), expected ≥ 0 (0: full batch)") }
+        guard steps >= 0 else { throw SettingError("steps", "\(steps), expected ≥ 0") }
+        guard initSteps >= 0 else { throw SettingError("initSteps", "\(initSteps), expected ≥ 0") }
+        guard checkpointEvery >= 1 else { throw SettingError("checkpointEvery", "\(checkpointEvery), expected a positive count") }
+        guard evalSide >= 2 else { throw SettingError("evalSide", "\(evalSide), expected ≥ 2") }
+        guard snapshotEvery >= 0 else { throw SettingError("snapshotEvery", "\(snapshotEvery), expected ≥ 0") }
+        guard harmonics >= 1 && harmonics <= 64 else { throw SettingError("harmonics", "\(harmonics), expected 1…64") }
         _ = try LearningRateSchedule.parse(schedule)
         _ = try architecture()
-        if let e = initExpression { _ = try TorusExpression(e, dimension: dimension) }
-        if let r = reference {
-            guard metric == .additive else { throw InputError("--reference needs --metric additive, not \(metric.rawValue)") }
-            do { _ = try TorusExpression(r, dimension: dimension) } catch let e as InputError {
-                throw InputError(e.description.replacingOccurrences(of: "--init:", with: "--reference:"))
-            }
+        if let e = initExpression {
+            do { _ = try TorusExpression(e, dimension: dimension) } catch let e as InputError { throw SettingError("initExpression", ": \(e)") }
         }
-        if loss == .mse && initExpression == nil { throw InputError("--loss mse needs a target: give --init \"u = …\"") }
-        if optimizer == .lbfgs && batch > 0 { throw InputError("--optimizer lbfgs needs full batches, got --batch \(batch)") }
+        if let r = reference {
+            guard metric == .additive else { throw SettingError("reference", "needs the additive metric, not \(metric.rawValue)") }
+            do { _ = try TorusExpression(r, dimension: dimension) } catch let e as InputError { throw SettingError("reference", ": \(e)") }
+        }
+        if loss == .mse && initExpression == nil { throw SettingError("loss", "mse needs a target, expected a starting metric (initExpression \"u = …\")") }
+        if optimizer == .lbfgs && batch > 0 { throw SettingError("optimizer", "lbfgs needs full batches, expected batch 0, got \(batch)") }
     }
 }
 
@@ -229,11 +229,11 @@ public final class TorusTrainer {
         let q = quadrature(step: s)
         if let p = e.badPoint {
             let x = q.points.row(p).map { String(format: "%.4g", $0) }.joined(separator: ", ")
-            throw TrainingError("step \(s) (\(phase)): the metric is degenerate or not finite at x = (\(x)) (det g ≤ 0, NaN or Inf); lower --lr")
+            throw TrainingError("step \(s) (\(phase)): the metric is degenerate or not finite at x = (\(x)) (det g ≤ 0, NaN or Inf); expected a smaller learning rate")
         }
-        guard e.loss.isFinite else { throw TrainingError("step \(s) (\(phase)): loss is \(e.loss); lower --lr") }
+        guard e.loss.isFinite else { throw TrainingError("step \(s) (\(phase)): loss is \(e.loss); expected a smaller learning rate") }
         if let k = e.gradient.firstIndex(where: { !$0.isFinite }) {
-            throw TrainingError("step \(s) (\(phase)): gradient entry \(k) of the parameters is \(e.gradient[k]); lower --lr")
+            throw TrainingError("step \(s) (\(phase)): gradient entry \(k) of the parameters is \(e.gradient[k]); expected a smaller learning rate")
         }
     }
 
@@ -281,11 +281,11 @@ public final class TorusTrainer {
         if let root = root {
             try FileManager.default.createDirectory(at: root.appendingPathComponent("snapshots"), withIntermediateDirectories: true)
             if resume {
-                guard let c = try TrainingCheckpoint.newest(in: root) else { throw InputError("--resume: no checkpoint in \(root.path)/checkpoints") }
+                guard let c = try TrainingCheckpoint.newest(in: root) else { throw InputError("no checkpoint in \(root.path)/checkpoints to resume from, expected one written by an earlier run") }
                 var a = c.state.config, b = config
                 a.steps = 0; b.steps = 0; a.checkpointEvery = 1; b.checkpointEvery = 1; a.snapshotEvery = 0; b.snapshotEvery = 0
-                guard a == b else { throw InputError("--resume: the checkpoint in \(root.path) was made with other options (only --steps, --checkpoint-every and --snapshot-every may change)") }
-                guard c.parameters.count == model.network.parameterCount else { throw InputError("--resume: checkpoint has \(c.parameters.count) parameters, expected \(model.network.parameterCount)") }
+                guard a == b else { throw InputError("the checkpoint in \(root.path) was made with other settings, expected the same (only steps, checkpointEvery and snapshotEvery may change)") }
+                guard c.parameters.count == model.network.parameterCount else { throw InputError("the checkpoint has \(c.parameters.count) parameters, expected \(model.network.parameterCount)") }
                 model.network.parameters = c.parameters
                 optimizer = c.optimizer
                 losses = c.losses; initLosses = c.initLosses
@@ -293,7 +293,7 @@ public final class TorusTrainer {
                 step = c.state.step
                 resumedFrom = step
                 progress("resuming from step \(step) (checkpoint \(root.path)/checkpoints)")
-                if step > totalSteps { throw InputError("--resume: the checkpoint is at step \(step), beyond --steps (\(totalSteps) in all)") }
+                if step > totalSteps { throw SettingError("steps", "\(config.steps): the checkpoint is at step \(step), expected at least that many steps in all (\(totalSteps) now)") }
             }
         }
         let total = totalSteps

@@ -77,9 +77,9 @@ public struct TrainingCheckpoint: Sendable {
         do {
             state = try JSONDecoder().decode(State.self, from: Data(contentsOf: dir.appendingPathComponent("state.json")))
         } catch {
-            throw InputError("--resume: \(dir.path)/state.json is unreadable (\(error))")
+            throw InputError("\(dir.path)/state.json is unreadable (\(error)), expected a checkpoint state")
         }
-        guard let params = try arr("params.npy") else { throw InputError("--resume: \(dir.path)/params.npy is missing") }
+        guard let params = try arr("params.npy") else { throw InputError("\(dir.path)/params.npy is missing, expected a checkpoint's parameters") }
         var opt = OptimizerState(kind: state.optimizer, parameters: params.count)
         opt.t = state.optimizerUpdates
         if let m = try arr("opt_m.npy") { opt.m = m }

@@ -53,7 +53,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw e
     } catch {
         removeEmptyOutputDirectory()
-        let text = fileErrorDescription(error) ?? "\(error)"
+        let text = (error as? SettingError).map { $0.renamed(flagName(of: $0.setting)) } ?? fileErrorDescription(error) ?? "\(error)"
         let line = text.split(separator: "\n").first.map(String.init) ?? text
         FileHandle.standardError.write(Data("error: \(line)\n".utf8))
         throw ExitCode(2)
@@ -133,4 +133,13 @@ func parseList<T>(_ text: String, option: String, expected: String, _ convert: (
         guard let v = convert(s) else { throw InputError("\(option): '\(s)' in '\(text)' is not \(expected)") }
         return v
     }
+}
+
+/// The command-line flag of a library setting (`SettingError.setting`): the fields whose flag is not their
+/// kebab-case name are listed; every other field `fooBar` is `--foo-bar`.
+func flagName(of setting: String) -> String {
+    let renamed = ["rate": "--lr", "learningRate": "--lr", "initRate": "--init-lr", "evalSide": "--eval-grid",
+                   "initExpression": "--init", "dimension": "--dim"]
+    if let f = renamed[setting] { return f }
+    return "--" + setting.reduce(into: "") { s, c in s += c.isUppercase ? "-" + c.lowercased() : String(c) }
 }

@@ -60,7 +60,7 @@ import Testing
         var other = Self.base + extra + ["--steps", "40", "--out", b, "--resume"]
         other[other.firstIndex(of: "--lr")! + 1] = "0.02"
         let r4 = try CLI.run(other)
-        #expect(r4.status != 0 && r4.stderr.contains("other options") && r4.stderr.split(separator: "\n").count == 1, "\(r4.stderr)")
+        #expect(r4.status != 0 && r4.stderr.contains("other settings") && r4.stderr.split(separator: "\n").count == 1, "\(r4.stderr)")
         let r5 = try CLI.run(Self.base + ["--batch", "64", "--steps", "40", "--out", b, "--resume"])
         #expect(r5.status == 0, "\(r5.stderr)")
     }
@@ -78,7 +78,7 @@ import Testing
         (["--metric", "additive", "--net", "Dense(8) Tanh Dense(3)", "--optimizer", "sgd", "--lr", "1000", "--init-steps", "0"], "step "),
         (["--resume"], "no checkpoint"),
         (["--metric", "additive", "--net", "Dense(8) Tanh Dense(3)", "--reference", "u = sin(x"], "--reference: '"),
-        (["--reference", "u = sin(x)"], "needs --metric additive"),
+        (["--reference", "u = sin(x)"], "needs the additive metric"),
     ] as [([String], String)])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
         var a = Self.base + ["--steps", "20", "--out", CLI.tempDir()]
