@@ -4,8 +4,9 @@ import Foundation
 /// (jets of every layer, their adjoints); taking them from this pool instead of the allocator avoids the page
 /// faults and zero-filling of fresh large allocations, which otherwise cost as much as the arithmetic. Contents
 /// of a taken buffer are unspecified. Holds at most `capacity` doubles in total; thread-safe.
-final class JetBufferPool: @unchecked Sendable {
-    static let shared = JetBufferPool(capacity: 1 << 26)
+public final class JetBufferPool: @unchecked Sendable {
+    /// The process-wide pool.
+    public static let shared = JetBufferPool(capacity: 1 << 26)
 
     private var free: [[Double]] = []
     private var held = 0
@@ -15,7 +16,7 @@ final class JetBufferPool: @unchecked Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     /// An array of exactly `count` elements (recycled when one of that size is free).
-    func take(_ count: Int) -> [Double] {
+    public func take(_ count: Int) -> [Double] {
         lock.lock()
         if let i = free.lastIndex(where: { $0.count == count }) {
             let a = free.remove(at: i)
@@ -28,7 +29,7 @@ final class JetBufferPool: @unchecked Sendable {
     }
 
     /// Returns an array to the pool (dropped when the pool is full or the array is small).
-    func give(_ a: [Double]) {
+    public func give(_ a: [Double]) {
         guard a.count >= 4096 else { return }
         lock.lock()
         defer { lock.unlock() }
@@ -41,5 +42,6 @@ final class JetBufferPool: @unchecked Sendable {
         held += a.count
     }
 
-    func give(_ arrays: [[Double]]) { for a in arrays { give(a) } }
+    /// Returns several arrays to the pool.
+    public func give(_ arrays: [[Double]]) { for a in arrays { give(a) } }
 }

@@ -147,9 +147,10 @@ public struct Network: Sendable {
         return Matrix(rows: x.rows, cols: outputWidth, data: y)
     }
 
-    /// Multipliers (on W, on b) of the stored parameters of Dense layer `d` with fan-in `fanIn`.
-    @inline(__always)
-    static func scales(_ d: Dense, fanIn: Int) -> (w: Double, b: Double) { d.scales(inputWidth: fanIn) }
+    /// The infinite-width NNGP and NTK of the architecture (`Serial.kernels`), x₁ against x₂ (x₁ when nil).
+    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
+        try architecture.kernels(x1, x2, diagonalOnly: diagonalOnly)
+    }
 }
 
 /// C[m, n] = α·op(A)·op(B) + β·C on raw row-major storage (cblas_dgemm).

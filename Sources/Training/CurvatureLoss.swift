@@ -179,7 +179,7 @@ extension NeuralTorusMetric {
         let cl = q.weight * pow(s, alpha) / D
         let cm = loss == .perelman ? -q.weight * pow(s, alpha) * N / (D * D) : 0
         let cv = alpha == 0 ? 0 : -q.weight * (2 * alpha / Double(n)) * pow(s, alpha) * raw / V
-        var adj = [Double](repeating: 0, count: jet.data.count)
+        var adj = JetBufferPool.shared.take(jet.data.count)
         jet.data.withUnsafeBufferPointer { ob in
             tgt.withUnsafeBufferPointer { tb in
                 adj.withUnsafeMutableBufferPointer { ab in
