@@ -43,7 +43,7 @@ public struct DeepNetwork: NeuralNetwork {
         for p in 0..<points.rows { out[p] = f.data[p] }
     }
 
-    /// The infinite-width GP kernel K(x, x') of the output: the NNGP of the architecture (nn-theory.md §1.1),
+    /// The infinite-width GP kernel K(x, x') of the output: the NNGP of the architecture (1912.02803),
     /// K¹ = σ_w² x·x'/d_in + σ_b², K^{l+1} = σ_w² T(K^l) + σ_b². Identical for both parameterisations.
     public func gpKernel(_ x: [Double], _ y: [Double]) -> Double {
         // A valid architecture (checked at construction) has valid kernel maps.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Exact finite-width correlators of any field of the form
 /// φ(x) = Σ_{a=1}^N v_a h_a(x) + β, v_a ~ N(0, σ_v²/N), β ~ N(0, σ_β²), with i.i.d. neurons h_a
-/// (the single-layer nets of 2008.08601 and the cos-net), nn-theory.md §2.2:
+/// (the single-layer nets of 2008.08601 and the cos-net; 2008.08601, 2112.04527):
 ///
 /// G⁽ⁿ⁾ = Σ_{S ⊆ [n], |S| even} (|S|−1)!! σ_β^{|S|} · Σ_{partitions π of [n]∖S into even blocks}
 ///        N(N−1)…(N−|π|+1) Π_{B∈π} (|B|−1)!! (σ_v²/N)^{|B|/2} μ(B),

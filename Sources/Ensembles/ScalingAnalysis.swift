@@ -1,7 +1,7 @@
 import Foundation
 import NumericCore
 
-/// The measures of 2008.08601 for the approach to the Gaussian process (nn-theory.md §2.3).
+/// The measures of 2008.08601 for the approach to the Gaussian process.
 public enum ScalingAnalysis {
     /// m_n = mean over multisets of |G_exp − G_GP| / |G_GP|.
     public static func deviation(_ values: [Double], gp: [Double]) -> Double {

@@ -4,7 +4,7 @@ import NumericCore
 
 /// Closed-form gradient-descent dynamics of the linearised network f^lin_θ = f_θ₀ + J₀ (θ − θ₀) on the mean
 /// squared error L = (1/2n)‖f(X) − Y‖², n = Y.count (every entry: points × outputs), as in Lee et al.
-/// (1902.06720) and neural-tangents' `predict.gradient_descent_mse` (nn-theory.md §1.5).
+/// (1902.06720) and neural-tangents' `predict.gradient_descent_mse`.
 ///
 /// Gradient flow in continuous time t measured in units of the learning rate (t = η · steps):
 ///   f_t(X)  = Y + e^{−tΘ/n} (f₀(X) − Y),
