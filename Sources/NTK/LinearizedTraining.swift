@@ -17,9 +17,11 @@ import NumericCore
 public struct LinearizedTraining: Sendable {
     /// Eigenvalues λ_k ≥ 0 and eigenvectors (columns) of the train-train kernel Θ.
     public let eigenvalues: [Double]
+    /// Orthonormal eigenvectors of Θ as the columns of a [P·O, P·O] matrix, in the order of `eigenvalues`.
     public let eigenvectors: Matrix
     /// Points P and outputs O of the training set (n = P·O).
     public let points: Int
+    /// Number O of outputs per point.
     public let outputs: Int
     /// Optional diagonal regulariser: Θ + diagonalRegularization · I (neural-tangents' `diag_reg`, absolute).
     public let diagonalRegularization: Double

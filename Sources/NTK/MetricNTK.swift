@@ -7,10 +7,13 @@ import NumericCore
 /// NTK of the network at the embedded points: Θ^g = (∂g/∂h)(x) · Θ^h(φ(x), φ(x')) · (∂g/∂h)(x')ᵀ (2310.19870).
 /// θ are the stored parameters (raw N(0, 1) draws under NTK parameterisation, the weights under standard).
 public struct MetricNTK {
+    /// The metric network g = G(h(φ(x))) whose parameters θ the kernel differentiates.
     public let metricNetwork: MetricNetwork
 
+    /// The metric-NTK of `metricNetwork` at its current parameters.
     public init(_ metricNetwork: MetricNetwork) { self.metricNetwork = metricNetwork }
 
+    /// Dimension n of the manifold (the kernel has n⁴ components per pair of points).
     public var dimension: Int { metricNetwork.dimension }
     /// The output NTK of the underlying network.
     public var empirical: EmpiricalNTK { EmpiricalNTK(metricNetwork.network) }
