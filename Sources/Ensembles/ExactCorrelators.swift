@@ -10,12 +10,16 @@ import Foundation
 /// where μ(B) = E[Π_{k∈B} h(x_k)] is the neuron moment of the block's points. The expansion in 1/N is
 /// exact and finite: G⁽⁴⁾ = G⁽⁴⁾_GP + O(1/N) with no 1/N² term, G⁽⁶⁾ has 1/N and 1/N² terms.
 public struct ExactCorrelators: Sendable {
+    /// Width N (a Double, so that N → ∞ limits can be taken).
     public let width: Double
+    /// σ_v², the variance scale of the output weights v_a ~ N(0, σ_v²/N).
     public let outputWeightVariance: Double
+    /// σ_β², the variance of the output bias β.
     public let outputBiasVariance: Double
     /// μ(sorted multiset of point indices) = E[Π h(x_k)].
     public let moment: @Sendable ([Int]) -> Double
 
+    /// The exact correlators of φ = Σ_a v_a h_a + β given the neuron moments μ.
     public init(width: Double, outputWeightVariance: Double, outputBiasVariance: Double,
                 moment: @escaping @Sendable ([Int]) -> Double) {
         self.width = width

@@ -4,6 +4,7 @@ import NumericCore
 
 /// Why exact values are unavailable for a configuration.
 public struct ExactValuesUnavailable: Error, CustomStringConvertible, Sendable {
+    /// The reason, one line.
     public let description: String
 }
 

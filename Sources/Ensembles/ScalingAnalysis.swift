@@ -27,9 +27,13 @@ public enum ScalingAnalysis {
 
     /// Least-squares line y = slope·x + intercept with its coefficient of determination R².
     public struct LinearFit: Sendable, Codable, Equatable {
+        /// Fitted slope.
         public let slope: Double
+        /// Fitted intercept.
         public let intercept: Double
+        /// R² = 1 − SS_res/SS_tot.
         public let rSquared: Double
+        /// Number of points fitted.
         public let count: Int
     }
 
