@@ -14,8 +14,6 @@ import NumericCore
 /// (`deg=` nodes per axis, default 64; tanh-like functions reach ~10⁻⁹ by 100): `Tanh`, `Sigmoid` (logistic), `Softplus`, `Swish`, `Elu(alpha=1)`.
 /// `defaultParameterization` applies to Dense layers that do not name one.
 public enum NetworkSpec {
-    /// The `Serial` network of a SPEC string; `defaultParameterization` applies to Dense layers that name none.
-    /// Throws a one-line `InputError` naming the layer and parameter for bad input.
     public static func parse(_ text: String, defaultParameterization: Dense.Parameterization = .ntk) throws -> Serial {
         var tokens: [String] = [], cur = "", depth = 0
         for ch in text {
