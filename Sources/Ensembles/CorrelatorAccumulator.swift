@@ -10,8 +10,11 @@ import NumericCore
 /// commutative, so the final sums do not depend on the order in which blocks arrive — nor on the
 /// number of threads, nor on how blocks are split into shards whose accumulators are `merge`d.
 public struct CorrelatorAccumulator: Sendable, Codable, Equatable {
+    /// Number P of points x_i.
     public let pointCount: Int
+    /// Highest order n of the products accumulated (all orders 1…maxOrder are kept).
     public let maxOrder: Int
+    /// Number K of chunks, each summed separately.
     public let chunkCount: Int
     /// Number of values per block: Σ_{n=1}^{maxOrder} C(P+n−1, n).
     public let valueCount: Int
@@ -27,6 +30,7 @@ public struct CorrelatorAccumulator: Sendable, Codable, Equatable {
     /// Blocks added per chunk (for progress and checkpoints).
     public private(set) var blocksDone: [Set<Int>]
 
+    /// An empty accumulator for P points, orders 1…maxOrder and K chunks.
     public init(pointCount: Int, maxOrder: Int, chunkCount: Int) {
         self.pointCount = pointCount
         self.maxOrder = maxOrder
@@ -131,9 +135,14 @@ public struct CorrelatorAccumulator: Sendable, Codable, Equatable {
 
 /// Monte Carlo correlators G⁽ⁿ⁾ per multiset (lexicographic order of `Multisets`), keyed by order n.
 public struct CorrelatorEstimates: Sendable {
+    /// Number P of points.
     public let pointCount: Int
+    /// Networks M summed over all chunks.
     public let networkCount: Int
+    /// Per order n: (1/M) Σ_θ φ_θ(x_{i₁})…φ_θ(x_{iₙ}) for every multiset i₁ ≤ … ≤ iₙ.
     public let mean: [Int: [Double]]
+    /// Per order n: the standard deviation of the K chunk means over √K (NaN for K = 1).
     public let standardError: [Int: [Double]]
+    /// Per chunk, per order n: the chunk's mean of each multiset product.
     public let chunkMeans: [[Int: [Double]]]
 }

@@ -12,32 +12,52 @@ public enum NetKind: String, Sendable, CaseIterable, Codable {
 /// 4- and 6-point functions, the deviation m_n(N), the chunk background, power-law fits of m_n against N
 /// and the quartic coupling λ_m against the cutoff Λ (d_in = 1).
 public struct CorrelatorExperiment: Sendable {
+    /// Which architecture (single-layer Gauss/Erf/ReLU-net, cos-net or deep `mlp`).
     public var net: NetKind
+    /// The widths N scanned.
     public var widths: [Int]
+    /// Networks M per width (0: exact and GP values only).
     public var networks: Int
+    /// Chunks K per width, for error bars and the background.
     public var chunks: Int
+    /// The points x_i, [P, d_in].
     public var points: Matrix
+    /// σ_w: weight scale (single-layer W ~ N(0, σ_w²/fan_in); `mlp`: every Dense layer's W_std).
     public var sigmaW: Double = 1
+    /// σ_b: bias scale (`mlp`: every Dense layer's b_std, a bias drawn even when 0).
     public var sigmaB: Double = 1
+    /// Correlator orders n among 2, 4, 6.
     public var orders: [Int] = [2, 4, 6]
+    /// Seed; width N's ensemble uses the key `seed(width: N)`, network m stream m.
     public var seed: UInt64 = 0
+    /// Worker threads (results do not depend on it).
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Networks per block of the fixed summation tree (results depend on it; part of the fingerprint).
     public var blockSize: Int = 256
     // cos-net
+    /// cos-net: mass m.
     public var mass: Double = 1
+    /// cos-net: momentum cutoff Λ.
     public var cutoff: Double = 10
+    /// cos-net: amplitude scale σ_a.
     public var sigmaA: Double = 1
     // deep nets
+    /// `mlp`: number of hidden layers, each of width N.
     public var depth: Int = 2
+    /// `mlp`: the activation after every hidden Dense layer (default ReLU).
     public var activation: Activation = .abRelu(a: 0, b: 1)
+    /// `mlp`: parameterisation of every Dense layer (the same function-space distribution either way).
     public var parameterization: Dense.Parameterization = .ntk
     /// mlp: the network as a SPEC whose hidden widths are written `N` (e.g. `Dense(N, W_std=1.4) Tanh Dense(1)`);
     /// when given it replaces depth, activation, σ_w, σ_b and the parameterisation.
     public var spec: String? = nil
     // quartic coupling
+    /// Cutoffs Λ at which the quartic coupling λ_m is computed (d_in = 1 single-layer nets).
     public var lambdaCutoffs: [Double] = ScalingAnalysis.paperCutoffs
+    /// Width at which λ_m is measured (nil: the paper's NGP width of the net).
     public var ngpWidth: Int? = nil
 
+    /// An experiment with the other settings at their defaults (σ_w = σ_b = 1, orders 2, 4, 6, seed 0, …).
     public init(net: NetKind, widths: [Int], networks: Int, chunks: Int, points: Matrix) {
         self.net = net
         self.widths = widths
@@ -46,6 +66,7 @@ public struct CorrelatorExperiment: Sendable {
         self.points = points
     }
 
+    /// The highest requested order.
     public var maxOrder: Int { orders.max() ?? 2 }
     /// Orders whose values are computed: the requested ones plus those connected functions need.
     var computedOrders: [Int] { Array(Set(orders + (maxOrder >= 4 ? [2] : []) + (maxOrder >= 6 ? [4] : []))).sorted() }
@@ -139,6 +160,7 @@ public struct CorrelatorExperiment: Sendable {
     /// The generator seed of width N's ensemble (independent across widths).
     public func seed(width: Int) -> UInt64 { deriveSeed(seed, UInt64(width)) }
 
+    /// The layout of width N's ensemble: M networks in K chunks of blocks, seeded by `seed(width: N)`.
     public func plan(width: Int) -> EnsemblePlan {
         EnsemblePlan(networks: networks, chunks: chunks, blockSize: blockSize, seed: seed(width: width))
     }
@@ -158,6 +180,7 @@ public struct CorrelatorExperiment: Sendable {
 
 /// Results of one width.
 public struct WidthResult: Sendable {
+    /// The width N.
     public let width: Int
     /// Monte Carlo mean, standard error and chunk means per order (empty without networks).
     public let estimates: CorrelatorEstimates?
@@ -165,10 +188,14 @@ public struct WidthResult: Sendable {
     public let exact: [Int: [Double]]?
     /// GP values per order.
     public let gp: [Int: [Double]]
+    /// Per order n: m_n = mean over multisets of |G_MC − G_GP|/|G_GP| (empty without networks).
     public let deviation: [Int: Double]
+    /// Per order n: the same deviation for the exact finite-N values.
     public let exactDeviation: [Int: Double]
+    /// Per order n: the chunk background, mean over multisets of sd(chunk means)/|G_GP|.
     public let background: [Int: Double]
     /// Connected functions (orders 4, 6), Monte Carlo and exact.
     public let connected: [Int: [Double]]
+    /// Exact connected functions G_c⁽⁴⁾, G_c⁽⁶⁾ (empty without exact values).
     public let connectedExact: [Int: [Double]]
 }

@@ -51,59 +51,96 @@ extension CorrelatorExperiment {
 
 /// The JSON summary of a correlator run (`summary.json`). Values that do not exist are null.
 public struct CorrelatorSummary: Codable, Sendable {
+    /// The values of one width in `summary.json`, keyed by order ("2", "4", "6").
     public struct PerWidth: Codable, Sendable {
+        /// The width N.
         public var width: Int
+        /// Networks M of the Monte Carlo.
         public var networks: Int
+        /// Monte Carlo m_n (null without networks).
         public var deviation: [String: Double?]
+        /// Exact m_n (null without exact values).
         public var exact_deviation: [String: Double?]
+        /// Chunk background of m_n (null for one chunk).
         public var background: [String: Double?]
     }
+    /// A least-squares line in log–log coordinates, log y = intercept + slope·log x.
     public struct Fit: Codable, Sendable {
+        /// The fitted power.
         public var slope: Double
+        /// The fitted log-prefactor.
         public var intercept: Double
+        /// Coefficient of determination R² of the fit.
         public var r_squared: Double
+        /// Number of points fitted.
         public var points: Int
         init(_ f: ScalingAnalysis.LinearFit) { slope = f.slope; intercept = f.intercept; r_squared = f.rSquared; points = f.count }
     }
+    /// The quartic coupling λ_m(Λ) at the NGP width and its log–log fit against Λ.
     public struct Lambda: Codable, Sendable {
+        /// Width at which λ_m is measured.
         public var ngp_width: Int
+        /// The cutoffs Λ.
         public var cutoffs: [Double]
+        /// λ_m(Λ) from the exact four-point function (null when unavailable).
         public var lambda_exact: [Double]?
+        /// λ_m(Λ) from the Monte Carlo four-point function (null without networks).
         public var lambda_mc: [Double]?
+        /// log λ_exact against log Λ.
         public var fit_exact: Fit?
+        /// log λ_mc against log Λ.
         public var fit_mc: Fit?
     }
+    /// The architecture (`--net`).
     public var net: String
+    /// The points x_i, one row per point.
     public var points: [[Double]]
+    /// σ_w.
     public var sigma_w: Double
+    /// σ_b.
     public var sigma_b: Double
+    /// The requested orders.
     public var orders: [Int]
+    /// Networks M per width.
     public var networks: Int
+    /// Chunks K per width.
     public var chunks: Int
+    /// The seed.
     public var seed: UInt64
+    /// One entry per width, in the order scanned.
     public var widths: [PerWidth]
     /// log m_n = a + slope·log N over widths whose Monte Carlo deviation exceeds three times its noise floor
     /// (background/√K, the spread of the mean over all K chunks).
     public var slopes: [String: Fit?]
     /// The same fit for the exact deviations over all widths.
     public var exact_slopes: [String: Fit?]
+    /// "available", or why exact finite-N values are not (e.g. a deep network).
     public var exact_values: String
+    /// λ_m analysis (single-layer nets with d_in = 1; null otherwise).
     public var lambda: Lambda?
+    /// cos-net settings: mass, cutoff, sigma_a (null for other nets).
     public var cos_net: [String: Double]?
+    /// `mlp` settings: depth, activation (SPEC text), parameterization (null for other nets).
     public var mlp: [String: String]?
 }
 
 /// Drives a `CorrelatorExperiment` into an output directory: checkpointed Monte Carlo per width,
 /// `.npy` tensors, `summary.json` and `scaling.svg`, with progress on stderr.
 public struct CorrelatorRunner {
+    /// The experiment to run.
     public var experiment: CorrelatorExperiment
+    /// The output directory.
     public var output: URL
+    /// Continue from (and merge) the checkpoints in `output/checkpoints`.
     public var resume = false
     /// Run only shard i of S (1-based i on the command line, 0-based here); writes checkpoints only.
     public var shard: (index: Int, count: Int)? = nil
+    /// Seconds between checkpoints of a running width.
     public var checkpointInterval: TimeInterval = 30
+    /// Where progress lines go (stderr by default).
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
+    /// A runner of `experiment` into `output` (not resumed, not sharded, checkpoints every 30 s).
     public init(experiment: CorrelatorExperiment, output: URL) {
         self.experiment = experiment
         self.output = output

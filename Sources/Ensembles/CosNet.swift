@@ -100,7 +100,7 @@ public struct CosineModes: Sendable, Equatable {
     }
 }
 
-/// The cos-net parameter density (seeds 004 eq. 12; 2112.04527): a_i ~ N(0, σ_a²/N), b_i in the d-ball of
+/// The cos-net parameter density (2112.04527): a_i ~ N(0, σ_a²/N), b_i in the d-ball of
 /// radius Λ — uniform (`.ball`) or with density ∝ 1/(b² + m²) (`.propagator`) — and c_i uniform on [−π, π),
 /// all independent.
 ///
@@ -182,7 +182,7 @@ public struct CosNetDensity: ParameterDensity {
     }
 }
 
-/// The free-scalar cos-net (seeds 004 eq. 11; 2112.04527; nn-theory.md §3.1)
+/// The free-scalar cos-net (2112.04527)
 ///   φ(x) = C Σ_{i=1}^N a_i s(b_i) cos(b_i·x + c_i),
 /// with s(b) = 1/√(b² + m²) and C = √(2 vol(B_Λ^d)/(σ_a²(2π)^d)) for `.ball`, s = 1 and C = √(2 G_Λ(0))/σ_a for
 /// `.propagator`. Either way E[φ(x)φ(y)] = G_Λ(x − y) = ∫_{|p|<Λ} dᵈp/(2π)ᵈ e^{ip·(x−y)}/(p² + m²) exactly at every

@@ -2,7 +2,7 @@ import Foundation
 import NumericCore
 
 /// Momentum integrals over the d-ball |b| < Λ of radial functions, and the cutoff free propagator
-/// G_Λ of a scalar of mass m in d = 1, 2, 3 (nn-theory.md §3.1).
+/// G_Λ of a scalar of mass m in d = 1, 2, 3 (2112.04527).
 public enum CutoffPropagator {
     /// I_d(s; k) = ∫_{|b|<Λ} dᵈb cos(b·s)/(b² + m²)^k for |s| = `separation`, by the radial forms
     /// d=1: 2∫₀^Λ cos(ps)/(p²+m²)^k dp;  d=2: 2π∫₀^Λ p J₀(ps)/(p²+m²)^k dp;  d=3: 4π∫₀^Λ p² sinc(ps)/(p²+m²)^k dp,

@@ -7,11 +7,16 @@ import NumericCore
 /// Network m draws its parameters from `RandomStream(seed: seed, stream: m)`, so network m is the same
 /// whichever thread or shard evaluates it.
 public struct EnsemblePlan: Sendable, Codable, Equatable {
+    /// Networks M in the ensemble.
     public let networks: Int
+    /// Chunks K.
     public let chunks: Int
+    /// Networks per block.
     public let blockSize: Int
+    /// Key of the generator; network m uses stream m.
     public let seed: UInt64
 
+    /// A plan of M ≥ 0 networks in K ≥ 1 chunks of blocks of `blockSize` ≥ 1.
     public init(networks: Int, chunks: Int, blockSize: Int = 256, seed: UInt64) {
         precondition(networks >= 0 && chunks >= 1 && blockSize >= 1)
         self.networks = networks
@@ -22,12 +27,17 @@ public struct EnsemblePlan: Sendable, Codable, Equatable {
 
     /// One unit of work: networks [start, start+count) forming block `block` of chunk `chunk`.
     public struct WorkItem: Sendable, Equatable {
+        /// Chunk index k.
         public let chunk: Int
+        /// Block index within the chunk.
         public let block: Int
+        /// First network index.
         public let start: Int
+        /// Number of networks in the block.
         public let count: Int
     }
 
+    /// Network indices of chunk k: M/K each, the first M mod K chunks one more.
     public func chunkRange(_ k: Int) -> Range<Int> {
         let base = networks / chunks, extra = networks % chunks
         let lo = k * base + min(k, extra)

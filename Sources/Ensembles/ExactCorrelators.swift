@@ -2,7 +2,7 @@ import Foundation
 
 /// Exact finite-width correlators of any field of the form
 /// φ(x) = Σ_{a=1}^N v_a h_a(x) + β, v_a ~ N(0, σ_v²/N), β ~ N(0, σ_β²), with i.i.d. neurons h_a
-/// (the single-layer nets of 2008.08601 and the cos-net), nn-theory.md §2.2:
+/// (the single-layer nets of 2008.08601 and the cos-net; 2008.08601, 2112.04527):
 ///
 /// G⁽ⁿ⁾ = Σ_{S ⊆ [n], |S| even} (|S|−1)!! σ_β^{|S|} · Σ_{partitions π of [n]∖S into even blocks}
 ///        N(N−1)…(N−|π|+1) Π_{B∈π} (|B|−1)!! (σ_v²/N)^{|B|/2} μ(B),
@@ -10,12 +10,16 @@ import Foundation
 /// where μ(B) = E[Π_{k∈B} h(x_k)] is the neuron moment of the block's points. The expansion in 1/N is
 /// exact and finite: G⁽⁴⁾ = G⁽⁴⁾_GP + O(1/N) with no 1/N² term, G⁽⁶⁾ has 1/N and 1/N² terms.
 public struct ExactCorrelators: Sendable {
+    /// Width N (a Double, so that N → ∞ limits can be taken).
     public let width: Double
+    /// σ_v², the variance scale of the output weights v_a ~ N(0, σ_v²/N).
     public let outputWeightVariance: Double
+    /// σ_β², the variance of the output bias β.
     public let outputBiasVariance: Double
     /// μ(sorted multiset of point indices) = E[Π h(x_k)].
     public let moment: @Sendable ([Int]) -> Double
 
+    /// The exact correlators of φ = Σ_a v_a h_a + β given the neuron moments μ.
     public init(width: Double, outputWeightVariance: Double, outputBiasVariance: Double,
                 moment: @escaping @Sendable ([Int]) -> Double) {
         self.width = width

@@ -2,11 +2,14 @@
 /// independent entries of a symmetric rank-n correlator tensor. There are C(P+n−1, n) of them
 /// (21, 126, 462 for n = 2, 4, 6 and P = 6).
 public struct Multisets: Sendable, Equatable {
+    /// Number P of indices 0..<P.
     public let pointCount: Int
+    /// Size n of each multiset.
     public let order: Int
     /// [count][order] indices, lexicographic.
     public let indices: [[Int]]
 
+    /// All multisets of n indices from 0..<P, lexicographic.
     public init(pointCount: Int, order: Int) {
         self.pointCount = pointCount
         self.order = order
@@ -20,6 +23,7 @@ public struct Multisets: Sendable, Equatable {
         indices = out
     }
 
+    /// Number of multisets, C(P+n−1, n).
     public var count: Int { indices.count }
 
     /// C(P+n−1, n).

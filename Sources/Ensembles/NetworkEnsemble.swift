@@ -21,6 +21,7 @@ public protocol NetworkEnsemble: Sendable {
 }
 
 extension NetworkEnsemble {
+    /// The network's input dimension d_in.
     public var inputDimension: Int { network.inputDimension }
 
     /// Unfused route: sample θ, then evaluate.

@@ -4,11 +4,12 @@ import NumericCore
 
 /// Why exact values are unavailable for a configuration.
 public struct ExactValuesUnavailable: Error, CustomStringConvertible, Sendable {
+    /// The reason, one line.
     public let description: String
 }
 
 extension SingleLayerEnsemble {
-    /// The closed-form GP kernel K(x, y) = lim_{N→∞} E[f(x)f(y)] (nn-theory.md §2.1), with
+    /// The closed-form GP kernel K(x, y) = lim_{N→∞} E[f(x)f(y)] (2008.08601), with
     /// m(x,y) = σ_b² + σ_w² x·y/d_in:
     /// Erf:   σ_b² + (2σ_w²/π) arcsin(2m(x,y)/√((1+2m(x,x))(1+2m(y,y))));
     /// ReLU:  σ_b² + σ_w² √(m(x,x)m(y,y))/(2π)·(sin θ + (π−θ)cos θ), cos θ = m(x,y)/√(m(x,x)m(y,y));
@@ -35,7 +36,7 @@ extension SingleLayerEnsemble {
         return (0..<points.rows).map { p in points.row(p).map { s * $0 } + (sigmaB > 0 ? [sigmaB] : []) }
     }
 
-    /// Exact finite-N correlators at the given points (nn-theory.md §2.2): the neuron moments
+    /// Exact finite-N correlators at the given points (2008.08601): the neuron moments
     /// μ(B) = E[Π_{k∈B} σ(z_k)] are
     /// Gauss: exp((n²σ_b² + σ_w²|Σ_k x_k|²/d_in)/2 − Σ_k(σ_b² + σ_w²|x_k|²/d_in)) (closed form);
     /// ReLU:  E[ρⁿ]·avg_{S^{r−1}} Π relu(A_k·ω), E[ρⁿ] = 2^{n/2}Γ((r+n)/2)/Γ(r/2) (homogeneity; r ≤ 3);
@@ -128,7 +129,7 @@ extension CosNetEnsemble {
         return CutoffPropagator.propagator(dimension: network.dimension, distance: r, mass: network.mass, cutoff: network.cutoff)
     }
 
-    /// Exact finite-N correlators of the cos-net (nn-theory.md §3.2) through the set-partition formula of
+    /// Exact finite-N correlators of the cos-net (2112.04527) through the set-partition formula of
     /// `ExactCorrelators`: with h(x) = C s(b) cos(b·x + c), the neuron moments are
     /// μ(x₁..xₙ) = Cⁿ 2⁻ⁿ Σ_{ε∈{±1}ⁿ, Σε = 0} E_b[s(b)ⁿ cos(b·Σ_k ε_k x_k)],
     /// from avg_c Π_k cos(α_k + c) = 2⁻ⁿ Σ_{balanced ε} cos(Σ ε_k α_k), where

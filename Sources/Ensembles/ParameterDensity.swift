@@ -20,9 +20,12 @@ public protocol ParameterDensity: Sendable {
 /// gives log w(θ) = −S_int(θ), so that ⟨O⟩ = Σ w O / Σ w over base draws (importance reweighting), and
 /// `logDensity` supports Metropolis or Hamiltonian chains.
 public struct DeformedDensity<Base: ParameterDensity>: ParameterDensity {
+    /// The base density P(θ) that is sampled.
     public let base: Base
+    /// S_int(θ), the interaction that deforms it.
     public let interaction: @Sendable (Base.Parameters) -> Double
 
+    /// The density P(θ)e^{−S_int(θ)}/Z.
     public init(base: Base, interaction: @escaping @Sendable (Base.Parameters) -> Double) {
         self.base = base
         self.interaction = interaction

@@ -1,7 +1,7 @@
 import Foundation
 import NumericCore
 
-/// The measures of 2008.08601 for the approach to the Gaussian process (nn-theory.md §2.3).
+/// The measures of 2008.08601 for the approach to the Gaussian process.
 public enum ScalingAnalysis {
     /// m_n = mean over multisets of |G_exp − G_GP| / |G_GP|.
     public static func deviation(_ values: [Double], gp: [Double]) -> Double {
@@ -27,9 +27,13 @@ public enum ScalingAnalysis {
 
     /// Least-squares line y = slope·x + intercept with its coefficient of determination R².
     public struct LinearFit: Sendable, Codable, Equatable {
+        /// Fitted slope.
         public let slope: Double
+        /// Fitted intercept.
         public let intercept: Double
+        /// R² = 1 − SS_res/SS_tot.
         public let rSquared: Double
+        /// Number of points fitted.
         public let count: Int
     }
 

@@ -30,11 +30,16 @@ public struct SingleLayerParameters: Sendable, Equatable {
 /// Draw order (the reproducibility contract): for each neuron i = 0..<N, the d_in entries of W0_i,
 /// then b0_i, then W1_i, each as one standard normal scaled by its standard deviation; finally b1.
 public struct SingleLayerDensity: ParameterDensity {
+    /// Width N.
     public let width: Int
+    /// Input dimension d_in.
     public let inputDimension: Int
+    /// σ_w: W0 ~ N(0, σ_w²/d_in), W1 ~ N(0, σ_w²/N).
     public let sigmaW: Double
+    /// σ_b: b0, b1 ~ N(0, σ_b²).
     public let sigmaB: Double
 
+    /// The density of a width-N net on d_in inputs.
     public init(width: Int, inputDimension: Int, sigmaW: Double, sigmaB: Double) {
         self.width = width
         self.inputDimension = inputDimension
@@ -45,6 +50,7 @@ public struct SingleLayerDensity: ParameterDensity {
     var sdW0: Double { sigmaW / Double(inputDimension).squareRoot() }
     var sdW1: Double { sigmaW / Double(width).squareRoot() }
 
+    /// θ drawn in the documented order (per neuron W0_i, b0_i, W1_i; then b1).
     public func sample(using rng: inout RandomStream) -> SingleLayerParameters {
         var w0 = Matrix(rows: width, cols: inputDimension)
         var b0 = [Double](repeating: 0, count: width), w1 = b0
@@ -57,6 +63,7 @@ public struct SingleLayerDensity: ParameterDensity {
         return SingleLayerParameters(w0: w0, b0: b0, w1: w1, b1: b1)
     }
 
+    /// log P(θ) up to a constant: Σ −θ²/(2 sd²) (a parameter with sd = 0 contributes 0 at 0, −∞ elsewhere).
     public func logDensity(_ θ: SingleLayerParameters) -> Double {
         func gauss(_ x: Double, _ sd: Double) -> Double { sd > 0 ? -0.5 * x * x / (sd * sd) : (x == 0 ? 0 : -.infinity) }
         var s = gauss(θ.b1, sigmaB)
@@ -70,11 +77,15 @@ public struct SingleLayerDensity: ParameterDensity {
 
 /// f(x) = Σ_{i=1}^N W1_i σ(W0_i·x + b0_i) + b1 (2008.08601), d_out = 1.
 public struct SingleLayerNetwork: NeuralNetwork {
+    /// The hidden activation σ.
     public let activation: SingleLayerActivation
+    /// Width N.
     public let width: Int
+    /// Input dimension d_in.
     public let inputDimension: Int
     /// σ_w and σ_b enter the Gauss-net activation's normaliser e^{σ_b² + σ_w²|x|²/d_in}.
     public let sigmaW: Double
+    /// σ_b (enters the Gauss-net normaliser).
     public let sigmaB: Double
 
     /// The per-point normaliser log: σ_b² + σ_w²|x|²/d_in (used by the Gauss-net only).
@@ -85,6 +96,7 @@ public struct SingleLayerNetwork: NeuralNetwork {
         return sigmaB * sigmaB + sigmaW * sigmaW * r2 / Double(inputDimension)
     }
 
+    /// f_θ(x) = Σ_i W1_i σ(W0_i·x + b0_i) + b1 at every row of `points`.
     public func evaluate(_ θ: SingleLayerParameters, at points: Matrix, into out: UnsafeMutableBufferPointer<Double>) {
         let d = inputDimension
         points.data.withUnsafeBufferPointer { xs in
@@ -117,21 +129,30 @@ public struct SingleLayerNetwork: NeuralNetwork {
 /// `sampleField` is fused: it draws one neuron's parameters and adds its contribution at every point,
 /// without storing θ (memory O(P + d_in)); it consumes the generator exactly as `density.sample`.
 public struct SingleLayerEnsemble: NetworkEnsemble {
+    /// The network f_θ.
     public let network: SingleLayerNetwork
+    /// The density of θ.
     public let density: SingleLayerDensity
     let erfEvaluator = FastErf.Evaluator()
 
+    /// The ensemble of width-N nets with activation σ on d_in inputs, scales σ_w, σ_b.
     public init(activation: SingleLayerActivation, width: Int, inputDimension: Int, sigmaW: Double, sigmaB: Double) {
         network = SingleLayerNetwork(activation: activation, width: width, inputDimension: inputDimension,
                                      sigmaW: sigmaW, sigmaB: sigmaB)
         density = SingleLayerDensity(width: width, inputDimension: inputDimension, sigmaW: sigmaW, sigmaB: sigmaB)
     }
 
+    /// The hidden activation σ.
     public var activation: SingleLayerActivation { network.activation }
+    /// Width N.
     public var width: Int { network.width }
+    /// σ_w.
     public var sigmaW: Double { density.sigmaW }
+    /// σ_b.
     public var sigmaB: Double { density.sigmaB }
 
+    /// Fused draw and evaluation: f_θ at the points for θ drawn neuron by neuron, consuming `rng` exactly as
+    /// `density.sample`.
     public func sampleField(using rng: inout RandomStream, at points: Matrix, into out: UnsafeMutableBufferPointer<Double>) {
         let d = network.inputDimension, P = points.rows, N = network.width
         let sdW0 = density.sdW0, sdW1 = density.sdW1, sb = density.sigmaB

@@ -16,14 +16,17 @@ public struct EmpiricalNTK {
     public let network: Network
     /// θ split per layer (the passes go layer by layer).
     let parameters: [LayerParameters]
+    /// Width d of the inputs x.
     public var inputWidth: Int { network.inputWidth }
     var layers: [any Layer] { network.architecture.layers }
 
+    /// The empirical NTK of `network` at its current parameters θ (split per layer once, here).
     public init(_ network: Network) {
         self.network = network
         self.parameters = network.layerParameters
     }
 
+    /// Number O of outputs f_a.
     public var outputWidth: Int { network.outputWidth }
 
     /// Per Dense layer: its input h [P, n_in] and δ = ∂f/∂z [P·O, n_out] (row p·O + a), and the outputs f.

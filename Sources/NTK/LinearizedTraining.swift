@@ -4,7 +4,7 @@ import NumericCore
 
 /// Closed-form gradient-descent dynamics of the linearised network f^lin_θ = f_θ₀ + J₀ (θ − θ₀) on the mean
 /// squared error L = (1/2n)‖f(X) − Y‖², n = Y.count (every entry: points × outputs), as in Lee et al.
-/// (1902.06720) and neural-tangents' `predict.gradient_descent_mse` (nn-theory.md §1.5).
+/// (1902.06720) and neural-tangents' `predict.gradient_descent_mse`.
 ///
 /// Gradient flow in continuous time t measured in units of the learning rate (t = η · steps):
 ///   f_t(X)  = Y + e^{−tΘ/n} (f₀(X) − Y),
@@ -17,9 +17,11 @@ import NumericCore
 public struct LinearizedTraining: Sendable {
     /// Eigenvalues λ_k ≥ 0 and eigenvectors (columns) of the train-train kernel Θ.
     public let eigenvalues: [Double]
+    /// Orthonormal eigenvectors of Θ as the columns of a [P·O, P·O] matrix, in the order of `eigenvalues`.
     public let eigenvectors: Matrix
     /// Points P and outputs O of the training set (n = P·O).
     public let points: Int
+    /// Number O of outputs per point.
     public let outputs: Int
     /// Optional diagonal regulariser: Θ + diagonalRegularization · I (neural-tangents' `diag_reg`, absolute).
     public let diagonalRegularization: Double

@@ -14,6 +14,7 @@ public struct MSEGradientDescent: Sendable {
     /// The network being trained; its θ moves with every `step`.
     public private(set) var network: Network
 
+    /// Gradient descent starting from the parameters θ₀ of `network`.
     public init(_ network: Network) { self.network = network }
 
     /// The empirical NTK of the current parameters.

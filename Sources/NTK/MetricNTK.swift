@@ -4,13 +4,16 @@ import NumericCore
 
 /// The metric-NTK Θ_ijkl(x, x') = Σ_I ∂g_ij(x)/∂θ_I · ∂g_kl(x')/∂θ_I of any metric network g(x) = G(h(φ(x)))
 /// (`MetricNetwork`: input embedding φ, network h, metric parameterisation G), by the chain rule from the output
-/// NTK of the network at the embedded points: Θ^g = (∂g/∂h)(x) · Θ^h(φ(x), φ(x')) · (∂g/∂h)(x')ᵀ (nn-theory.md §4.1).
+/// NTK of the network at the embedded points: Θ^g = (∂g/∂h)(x) · Θ^h(φ(x), φ(x')) · (∂g/∂h)(x')ᵀ (2310.19870).
 /// θ are the stored parameters (raw N(0, 1) draws under NTK parameterisation, the weights under standard).
 public struct MetricNTK {
+    /// The metric network g = G(h(φ(x))) whose parameters θ the kernel differentiates.
     public let metricNetwork: MetricNetwork
 
+    /// The metric-NTK of `metricNetwork` at its current parameters.
     public init(_ metricNetwork: MetricNetwork) { self.metricNetwork = metricNetwork }
 
+    /// Dimension n of the manifold (the kernel has n⁴ components per pair of points).
     public var dimension: Int { metricNetwork.dimension }
     /// The output NTK of the underlying network.
     public var empirical: EmpiricalNTK { EmpiricalNTK(metricNetwork.network) }
@@ -55,7 +58,7 @@ public struct MetricNTK {
 
     /// The frozen infinite-width metric-NTK of the component parametrisations (independent outputs with a
     /// common scalar NTK Θ): Θ_ijkl = (δ_ik δ_jl + δ_il δ_jk − δ_ij δ_kl δ_ik)·Θ(x, x'). The LDLᵀ form has no
-    /// frozen limit: its Jacobian ∂g/∂h depends on the network outputs (nn-theory.md §4.1).
+    /// frozen limit: its Jacobian ∂g/∂h depends on the network outputs (2310.19870).
     public static func frozenComponentKernel(dimension n: Int, ntk: Double) -> [Double] {
         var out = [Double](repeating: 0, count: n * n * n * n)
         for i in 0..<n { for j in 0..<n { for k in 0..<n { for l in 0..<n {

@@ -12,12 +12,18 @@ import NumericCore
 /// fitted to a power law ε ≈ A N^b; the central-limit prediction for fluctuations of Θ̂ at initialisation is
 /// b = −1/2 (Jacot et al. 1806.07572; Hanin–Nica 1909.05989).
 public struct NTKConvergence: Sendable {
+    /// The SPEC architecture; its hidden Dense layers are set to each width (`Serial.withHiddenWidth`).
     public let network: Serial
+    /// The points x_p [P, d] on which Θ̂ and Θ are compared.
     public let points: Matrix
+    /// The widths N of the hidden Dense layers.
     public let widths: [Int]
+    /// Independently initialised networks per width.
     public let networks: Int
+    /// Seed: network m of width N draws from stream m under the key derived from (seed, N).
     public let seed: UInt64
 
+    /// An experiment; throws unless the widths are positive, networks ≥ 1 and there is at least one point.
     public init(network: Serial, points: Matrix, widths: [Int], networks: Int, seed: UInt64) throws {
         guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw InputError("widths \(widths), expected positive integers") }
         guard networks >= 1 else { throw InputError("networks per width \(networks), expected at least 1") }
@@ -31,17 +37,24 @@ public struct NTKConvergence: Sendable {
 
     /// Per width: the relative errors of each network, their mean and standard error.
     public struct WidthResult: Sendable, Codable {
+        /// The hidden width N.
         public let width: Int
+        /// ε of each network, in network order.
         public let errors: [Double]
+        /// Mean of ε over the networks.
         public let mean: Double
+        /// Standard error of the mean, sd/√M (nil for one network).
         public let standardError: Double?
         enum CodingKeys: String, CodingKey { case width, errors, mean, standardError = "standard_error" }
     }
 
+    /// The analytic kernels, the per-width errors and the power-law fit of the mean error against N.
     public struct Result: Sendable {
         /// The analytic (infinite-width) NNGP and NTK on the points, [P, P].
         public let nngp: Matrix
+        /// The analytic infinite-width NTK Θ on the points, [P, P].
         public let ntk: Matrix
+        /// One result per width, in the order of `widths`.
         public let widths: [WidthResult]
         /// ε ≈ A N^b fitted to the means (weighted by their standard errors when networks ≥ 2).
         public let fit: PowerLawFit?

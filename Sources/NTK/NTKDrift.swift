@@ -15,18 +15,29 @@ import NumericCore
 /// In the NTK parameterisation both drift and gap vanish like N^{-1/2} at fixed t (Jacot et al.
 /// 1806.07572; Lee et al. 1902.06720): the fitted exponents of their final values are reported.
 public struct NTKDrift: Sendable {
+    /// The SPEC architecture; its hidden Dense layers are set to each width (`Serial.withHiddenWidth`).
     public let network: Serial
+    /// Training inputs X [P, d].
     public let trainX: Matrix
+    /// Training targets Y [P, O].
     public let trainY: Matrix
+    /// Test inputs x* [P*, d] for the test gap (nil: none).
     public let testX: Matrix?
+    /// The widths N of the hidden Dense layers.
     public let widths: [Int]
+    /// Independently initialised networks per width.
     public let networks: Int
+    /// Gradient-descent steps per network.
     public let steps: Int
+    /// Record the curves every this many steps (and at the last step).
     public let recordEvery: Int
+    /// Seed: network m of width N draws from stream m under the key derived from (seed, N).
     public let seed: UInt64
     /// Step size η; nil: η = n/λ_max(Θ_∞), half the largest stable step of the infinite-width linear model.
     public let learningRate: Double?
 
+    /// An experiment; throws unless the widths are positive, networks, steps and recordEvery ≥ 1, η (if given) is
+    /// positive and finite, and X, Y and x* have matching shapes.
     public init(network: Serial, trainX: Matrix, trainY: Matrix, testX: Matrix? = nil, widths: [Int], networks: Int = 1,
                 steps: Int, recordEvery: Int, learningRate: Double? = nil, seed: UInt64) throws {
         guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw InputError("widths \(widths), expected positive integers") }
@@ -52,26 +63,41 @@ public struct NTKDrift: Sendable {
 
     /// Curves for one width: means over the networks (standard errors where networks ≥ 2).
     public struct WidthResult: Sendable {
+        /// The hidden width N.
         public let width: Int
+        /// The recorded steps k (`recordedSteps`).
         public let steps: [Int]
+        /// t = η·k at the recorded steps.
         public let time: [Double]
+        /// Mean training loss L = (1/2n)‖f_k(X) − Y‖² at the recorded steps.
         public let loss: [Double]
+        /// Mean kernel drift ‖Θ_k − Θ₀‖_F/‖Θ₀‖_F at the recorded steps.
         public let drift: [Double]
+        /// Standard errors of `drift` (nil for one network).
         public let driftError: [Double]?
+        /// Mean gap ‖f_k(X) − f^lin_k(X)‖_F/‖f₀(X) − Y‖_F to the discrete-step linearised network.
         public let gap: [Double]
+        /// Standard errors of `gap` (nil for one network).
         public let gapError: [Double]?
+        /// Mean gap to the continuous-time linearised network at t = η·k.
         public let gapFlow: [Double]
+        /// Mean gap on the test points, ‖f_k(x*) − f^lin_k(x*)‖_F/‖f₀(X) − Y‖_F (nil without test points).
         public let testGap: [Double]?
         /// Network 0's outputs on the training points at the recorded steps, actual and linearised: [T, P, O].
         public let trainOutputs: NDArray<Double>
+        /// Network 0's linearised (discrete-step) outputs on the training points at the recorded steps, [T, P, O].
         public let linearTrainOutputs: NDArray<Double>
     }
 
+    /// The step used, the per-width curves and the power-law fits of the final drift and gap against N.
     public struct Result: Sendable {
+        /// The step size η used (given, or n/λ_max(Θ_∞)).
         public let learningRate: Double
+        /// One result per width, in the order of `widths`.
         public let widths: [WidthResult]
         /// Final drift and final gap against width.
         public let driftFit: PowerLawFit?
+        /// A·N^b fitted to the final gap against width.
         public let gapFit: PowerLawFit?
     }
 
@@ -82,6 +108,8 @@ public struct NTKDrift: Sendable {
         return s
     }
 
+    /// Trains every network of every width, recording loss, drift and gaps (means over the networks); `progress` gets
+    /// one line per width.
     public func run(progress: (String) -> Void = { _ in }) throws -> Result {
         let O = trainY.cols, P = trainX.rows
         let n = Double(P * O)

@@ -5,7 +5,7 @@ import NumericCore
 /// parameter gradients, ensembles, and the infinite-width kernel maps). Each case carries
 /// - its value φ(x) (`value`) and derivatives φ⁽ᵏ⁾(x), k ≤ 4, in closed form (`derivatives(_:upTo:into:)`; jets of
 ///   order K need order K for curvature and K + 1 for their parameter gradients);
-/// - its dual kernel maps (nn-theory.md §1.2, neural-tangents' `stax.elementwise`): for
+/// - its dual kernel maps (1912.02803, neural-tangents' `stax.elementwise`): for
 ///   (u, v) ~ N(0, [[K₁₁, K₁₂], [K₁₂, K₂₂]]), T(K) = E[φ(u)φ(v)] and Ṫ(K) = E[φ'(u)φ'(v)] = ∂T/∂K₁₂ (Price's
 ///   theorem), in closed form or by quadrature (`dual`).
 ///
@@ -253,12 +253,17 @@ public enum Activation: Sendable {
 /// The layer that applies an `Activation` entry by entry: forward map φ(h), kernel map K ← T(K), Θ ← Ṫ(K)·Θ, no
 /// parameters. Its input must be Gaussian: it must follow a Dense layer.
 public struct Nonlinearity: Layer {
+    /// The elementwise function φ this layer applies.
     public let activation: Activation
 
+    /// The layer applying `activation` entry by entry.
     public init(_ activation: Activation) { self.activation = activation }
 
+    /// The SPEC text of the activation (`Activation.name`).
     public var name: String { activation.name }
+    /// Elementwise: the output width equals the input width.
     public func outputWidth(inputWidth: Int) -> Int { inputWidth }
+    /// No parameters: draws nothing from `rng`.
     public func initialize(inputWidth: Int, using rng: inout RandomStream) -> LayerParameters { .none }
 
     /// φ(x).
@@ -266,6 +271,7 @@ public struct Nonlinearity: Layer {
     /// φ'(x).
     public func derivative(_ x: Double) -> Double { activation.derivative(x) }
 
+    /// φ(h) entry by entry on the activations h [P, width] (`value`'s arithmetic).
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
         var out = h
         out.data.withUnsafeMutableBufferPointer { b in
@@ -420,6 +426,8 @@ extension Activation {
 }
 
 extension Nonlinearity {
+    /// The dual kernel map entry by entry: K₁₂ ← T(K₁₁, K₁₂, K₂₂), Θ ← Ṫ(K₁₁, K₁₂, K₂₂)·Θ, the diagonals K ← T(K, K, K);
+    /// throws unless the input is Gaussian (the previous layer is Dense).
     public func kernel(_ k: KernelState) throws -> KernelState {
         guard k.isGaussian else {
             throw InputError("\(name) must directly follow a Dense layer (its input must be Gaussian)")
@@ -566,21 +574,33 @@ extension Nonlinearity: EntrywiseKernelMap {
 }
 
 // Layer constructors named as in neural-tangents' stax.
+/// ReLU, φ(x) = max(x, 0) (ABReLU with a = 0, b = 1; relu′(0) = ½).
 public func Relu() -> Nonlinearity { Nonlinearity(.abRelu(a: 0, b: 1)) }
+/// Leaky ReLU, φ(x) = αx for x < 0, x otherwise (ABReLU with a = α, b = 1).
 public func LeakyRelu(_ alpha: Double) -> Nonlinearity { Nonlinearity(.abRelu(a: alpha, b: 1)) }
+/// φ(x) = a·min(x, 0) + b·max(x, 0) (neural-tangents' `ABRelu`), closed-form kernels.
 public func ABRelu(_ a: Double, _ b: Double) -> Nonlinearity { Nonlinearity(.abRelu(a: a, b: b)) }
+/// φ(x) = |x| (ABReLU with a = −1, b = 1).
 public func Abs() -> Nonlinearity { Nonlinearity(.abRelu(a: -1, b: 1)) }
+/// φ(x) = a·erf(b·x) + c, closed-form arcsine kernels.
 public func Erf(a: Double = 1, b: Double = 1, c: Double = 0) -> Nonlinearity { Nonlinearity(.erf(a: a, b: b, c: c)) }
 /// neural-tangents' `Sigmoid_like`: 0.5·erf(x/2.4020563531719796) + 0.5.
 public func SigmoidLike() -> Nonlinearity { Nonlinearity(.erf(a: 0.5, b: 1 / 2.4020563531719796, c: 0.5)) }
+/// φ(x) = a·sin(b·x + c), closed-form kernels.
 public func Sin(a: Double = 1, b: Double = 1, c: Double = 0) -> Nonlinearity { Nonlinearity(.sin(a: a, b: b, c: c)) }
 /// a·cos(b·x + c) = a·sin(b·x + c + π/2).
 public func Cos(a: Double = 1, b: Double = 1, c: Double = 0) -> Nonlinearity { Nonlinearity(.sin(a: a, b: b, c: c + Double.pi / 2)) }
+/// φ(x) = a·e^{b·x²} (b < 0), closed-form kernels.
 public func Gaussian(a: Double = 1, b: Double = -1) -> Nonlinearity { Nonlinearity(.gaussian(a: a, b: b)) }
+/// φ(x) = a·e^{b·x}: T = a²e^{b²((K₁₁ + K₂₂)/2 + K₁₂)}, Ṫ = b²T.
 public func Exp(a: Double = 1, b: Double = 1) -> Nonlinearity { Nonlinearity(.exp(a: a, b: b)) }
+/// φ(x) = √2·sin(√(2γ)·x + π/4), whose NNGP map is the RBF kernel T = e^{−γ(K₁₁ + K₂₂ − 2K₁₂)}.
 public func Rbf(gamma: Double = 1) -> Nonlinearity { Nonlinearity(.rbf(gamma: gamma)) }
+/// φ(x) = x·Φ(x) (exact, erf-based GELU), closed-form kernels of 2002.08517.
 public func Gelu() -> Nonlinearity { Nonlinearity(.gelu) }
+/// φ(x) = sign(x) (0 at 0): T = (2/π) arcsin ρ, Ṫ = 0.
 public func Sign() -> Nonlinearity { Nonlinearity(.sign) }
+/// φ(x) = x: T = K₁₂, Ṫ = 1.
 public func Identity() -> Nonlinearity { Nonlinearity(.identity) }
 /// φ(x) = Σ_i coefficients[i]·xⁱ (neural-tangents' `Polynomial(coef)`), closed-form kernels.
 public func Polynomial(_ coefficients: [Double]) -> Nonlinearity { Nonlinearity(.polynomial(coefficients: coefficients)) }

@@ -9,13 +9,20 @@ import NumericCore
 /// Θ ← n_in·K + σ_w² Θ (+1 with a bias), which depends on the finite width n_in.
 /// `bStd = nil` (the default, as neural-tangents' `b_std=None`) means no bias.
 public struct Dense: Layer {
+    /// Output width (neural-tangents' `out_dim`).
     public let width: Int
+    /// Weight scale σ_w (`W_std`).
     public let wStd: Double
+    /// Bias scale σ_b (`b_std`); nil: the layer has no bias parameters at all (0: a bias that starts at 0).
     public let bStd: Double?
+    /// How the stored parameters enter the forward map (see the type's description).
     public let parameterization: Parameterization
 
+    /// `ntk`: stored W, b ~ N(0, 1), z = (σ_w/√n_in)·h·W + σ_b·b; `standard`: stored W ~ N(0, σ_w²/n_in),
+    /// b ~ N(0, σ_b²), z = h·W + b.
     public enum Parameterization: String, Sendable, CaseIterable, Codable { case ntk, standard }
 
+    /// `Dense(width, W_std=wStd, b_std=bStd, parameterization=…)` in SPEC terms (defaults W_std = 1, no bias, NTK).
     public init(_ width: Int, wStd: Double = 1, bStd: Double? = nil, parameterization: Parameterization = .ntk) {
         self.width = width
         self.wStd = wStd
@@ -23,10 +30,12 @@ public struct Dense: Layer {
         self.parameterization = parameterization
     }
 
+    /// The SPEC text of the layer; `NetworkSpec` parses it back to the same layer.
     public var name: String {
         "Dense(\(width), W_std=\(wStd), b_std=\(bStd.map { "\($0)" } ?? "None")\(parameterization == .standard ? ", parameterization=standard" : ""))"
     }
 
+    /// The layer's width, whatever the input width.
     public func outputWidth(inputWidth: Int) -> Int { width }
 
     /// W [n_in, width] then b [width], one standard normal each (times σ_w/√n_in, σ_b under standard
@@ -56,6 +65,7 @@ public struct Dense: Layer {
         return s
     }
 
+    /// z = s_w·h·W + s_b·b on the activations h [P, n_in] with (s_w, s_b) = `scales` (one BLAS product).
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
         let (sw, sb) = scales(inputWidth: h.cols)
         var z = Matrix.multiply(h, p.weight!, alpha: sw)
@@ -65,6 +75,8 @@ public struct Dense: Layer {
         return z
     }
 
+    /// K ← σ_w²K + σ_b² (entries and diagonals); Θ ← K_new + σ_w²Θ (NTK) or Θ ← n_in·K + σ_w²Θ + [bias] (standard,
+    /// K the input kernel); the output is Gaussian.
     public func kernel(_ k: KernelState) throws -> KernelState {
         var out = k
         let w2 = wStd * wStd, b2 = (bStd ?? 0) * (bStd ?? 0)

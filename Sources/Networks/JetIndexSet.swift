@@ -10,18 +10,24 @@ import Foundation
 /// Faà di Bruno: for a = σ(z), ∂_α a = Σ_π σ^{(|π|)}(z) Π_{B∈π} ∂_{α_B} z over the set partitions π of the
 /// positions of α. `terms[α]` holds these sums with equal terms merged (coefficient = multiplicity).
 public struct JetIndexSet: Sendable, Equatable {
+    /// Number n of input variables.
     public let dimension: Int
+    /// Highest derivative order K.
     public let order: Int
     /// Multi-indices in jet order.
     public let indices: [[Int]]
     /// One term of ∂_α σ(z): `coefficient` · σ^{(factors.count)}(z) · Π_f ∂_{indices[f]} z.
     public struct Term: Sendable, Equatable {
+        /// Multiplicity of the term (merged equal set partitions).
         public let coefficient: Double
+        /// Jet blocks (indices into `indices`) whose product the term multiplies.
         public let factors: [Int]
     }
+    /// Faà di Bruno terms of ∂_α σ(z), one list per multi-index α in jet order.
     public let terms: [[Term]]
     let lookup: [[Int]: Int]
 
+    /// The multi-indices of n variables up to order K (n ≥ 1, K ≥ 0) and their Faà di Bruno tables.
     public init(dimension n: Int, order K: Int) {
         precondition(n >= 1 && K >= 0)
         var idx: [[Int]] = [[]]

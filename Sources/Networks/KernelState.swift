@@ -11,13 +11,21 @@ import Glibc
 /// Conventions (neural-tangents): the input kernel is K⁰ = x·x'/d_in, Θ⁰ = 0; `width` is the number of
 /// channels of the current layer (d_in at the input), used by standard-parameterisation Dense layers.
 public struct KernelState: Sendable {
+    /// NNGP K(x₁ᵢ, x₂ⱼ) at `i·cols + j` (or K(x₁ᵢ, x₁ᵢ) at i when diagonal only).
     public var nngp: [Double]
+    /// NTK Θ(x₁ᵢ, x₂ⱼ), laid out like `nngp`.
     public var ntk: [Double]
+    /// K(x₁ᵢ, x₁ᵢ) for the rows of x₁.
     public var diagonal1: [Double]
+    /// K(x₂ⱼ, x₂ⱼ) for the rows of x₂ (equal to `diagonal1` when x₂ is x₁ or diagonal only).
     public var diagonal2: [Double]
+    /// P₁, the number of points of x₁.
     public let rows: Int
+    /// P₂, the number of points of x₂ (1 when diagonal only).
     public let cols: Int
+    /// Whether only the pairs (x₁ᵢ, x₁ᵢ) are carried.
     public let diagonalOnly: Bool
+    /// Channels n of the current layer (d_in at the input); standard-parameterisation Dense layers use it.
     public var width: Int
     /// True when the pre-activations are Gaussian, i.e. the last layer was affine: nonlinearities need it.
     public var isGaussian: Bool

@@ -5,8 +5,11 @@ import NumericCore
 /// Trainable parameters of one layer: weights [fan_in, fan_out] and bias [fan_out] (neural-tangents'
 /// `stax.Dense` layout), or nothing.
 public struct LayerParameters: Sendable, Equatable {
+    /// W [fan_in, fan_out] row-major (the stored values; nil for a layer without parameters).
     public var weight: Matrix?
+    /// b [fan_out] (nil without a bias).
     public var bias: [Double]?
+    /// A layer's parameters as given (shapes are checked by `ParameterLayout.join`).
     public init(weight: Matrix?, bias: [Double]?) { self.weight = weight; self.bias = bias }
     /// A layer without parameters.
     public static let none = LayerParameters(weight: nil, bias: nil)
@@ -31,18 +34,26 @@ public protocol Layer: Sendable {
 }
 
 extension Layer {
+    /// 0: a layer without parameters has a constant density.
     public func logDensity(_ parameters: LayerParameters, inputWidth: Int) -> Double { 0 }
 }
 
 /// Builds a `Serial` network from layers listed one per line.
 @resultBuilder
 public enum NetworkBuilder {
+    /// One layer as a one-element list.
     public static func buildExpression(_ l: any Layer) -> [any Layer] { [l] }
+    /// A `Serial` spliced in as its layers.
     public static func buildExpression(_ l: Serial) -> [any Layer] { l.layers }
+    /// The lines of a block, concatenated in order.
     public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    /// The layers of a `for` loop, concatenated in order.
     public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
+    /// An `if` without `else`: its layers, or none.
     public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    /// The `if` branch of an `if`/`else`.
     public static func buildEither(first: [any Layer]) -> [any Layer] { first }
+    /// The `else` branch of an `if`/`else`.
     public static func buildEither(second: [any Layer]) -> [any Layer] { second }
 }
 
@@ -50,9 +61,12 @@ public enum NetworkBuilder {
 ///
 ///     let net = Serial { Dense(512, wStd: 1.5, bStd: 0.05); Relu(); Dense(1, wStd: 1.5) }
 public struct Serial: Sendable {
+    /// The layers in the order the input passes through them.
     public let layers: [any Layer]
 
+    /// The composition of `layers`, first to last.
     public init(_ layers: [any Layer]) { self.layers = layers }
+    /// The composition of the layers listed by the builder, one per line.
     public init(@NetworkBuilder _ build: () -> [any Layer]) { self.layers = build() }
 
     /// The NNGP and NTK of x₁ against x₂ (x₁ against itself when x₂ is nil).
@@ -187,7 +201,9 @@ public struct Serial: Sendable {
         return h
     }
 
+    /// Width of the final output for inputs of width `inputWidth`.
     public func outputWidth(inputWidth: Int) -> Int { layers.reduce(inputWidth) { $1.outputWidth(inputWidth: $0) } }
 
+    /// The SPEC text of the network (layer names separated by spaces); `NetworkSpec.parse` reads it back.
     public var description: String { layers.map(\.name).joined(separator: " ") }
 }

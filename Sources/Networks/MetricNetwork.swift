@@ -10,10 +10,13 @@ import NumericCore
 /// This is what metric-NTKs (NTK's `MetricNTK`) and curvature (Training's `NeuralTorusMetric`) are computed from, so
 /// a network trained by `nntheory train torus` is the same value that `nntheory ntk metric --from` differentiates.
 public struct MetricNetwork: Sendable {
+    /// Dimension n of the manifold (g is n × n).
     public let dimension: Int
+    /// How the outputs build g (components, conformal, LDLᵀ or additive).
     public let parametrization: MetricParametrization
     /// The periodic embedding of Tⁿ (nil: the network sees x itself).
     public let embedding: TorusEmbedding?
+    /// The network h; its parameters are the θ of the metric-NTK and of training.
     public var network: Network
     /// The jet (value, gradient, Hessian) of the reference conformal factor r(x) = e^{u_ref(x)} of `additive`
     /// (nil: r = 1, the flat metric δ).
@@ -21,6 +24,8 @@ public struct MetricNetwork: Sendable {
     /// Network outputs after the metric's that do not enter g.
     public let extraOutputs: Int
 
+    /// A metric network; throws unless the network has exactly `outputCount(n) + extraOutputs` outputs, the
+    /// embedding (if any) is of Tⁿ with the network's input width, and a reference is given only to `additive`.
     public init(dimension n: Int, parametrization: MetricParametrization, embedding: TorusEmbedding?, network: Network,
                 reference: (@Sendable ([Double]) -> PointJet)? = nil, extraOutputs: Int = 0) throws {
         guard n >= 1 else { throw InputError("metric dimension \(n), expected ≥ 1") }

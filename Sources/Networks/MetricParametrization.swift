@@ -2,7 +2,7 @@ import Foundation
 import NumericCore
 
 /// How network outputs h ∈ ℝ^O become a symmetric n × n metric g(x) — the one metric parameterisation of nntheory
-/// (metric-NTKs, torus metrics, and the metric flows built on them; 2310.19870, seeds 001).
+/// (metric-NTKs, torus metrics, and the metric flows built on them; 2310.19870).
 ///
 /// - `components`: g_ij = h_{u(i,j)}, the upper triangle (i ≤ j) in row-major order; O = n(n+1)/2. Not positive
 ///   definite by construction.

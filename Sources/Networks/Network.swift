@@ -8,8 +8,11 @@ import NumericCore
 public struct ParameterLayout: Sendable, Equatable {
     /// One layer's slice of θ.
     public struct Slice: Sendable, Equatable {
+        /// Offset of W [fanIn, fanOut] (row-major) in θ.
         public var weightOffset: Int
+        /// Input width n_in of the layer.
         public var fanIn: Int
+        /// Output width of the layer.
         public var fanOut: Int
         /// nil when the layer has no bias (or no parameters).
         public var biasOffset: Int?
@@ -17,6 +20,7 @@ public struct ParameterLayout: Sendable, Equatable {
         public var hasWeight: Bool
     }
 
+    /// One slice per layer of the architecture, in order.
     public let slices: [Slice]
     /// Length of θ.
     public let count: Int
@@ -85,9 +89,13 @@ public struct ParameterLayout: Sendable, Equatable {
 /// Initialisation: every layer in order draws its W (row-major) then b from one `RandomStream`; `init(_:inputWidth:seed:)`
 /// uses stream 0 of `seed`, so a network is a pure function of (SPEC, seed).
 public struct Network: Sendable {
+    /// The layers (SPEC-described).
     public let architecture: Serial
+    /// Width d of the inputs x.
     public let inputWidth: Int
+    /// Where each layer's W and b sit in `parameters`.
     public let layout: ParameterLayout
+    /// θ, the stored parameters (raw N(0, 1) draws under NTK parameterisation, the weights under standard).
     public var parameters: [Double]
 
     /// Parameters drawn from `rng` (see the type's initialisation convention).
@@ -133,7 +141,9 @@ public struct Network: Sendable {
 
     /// θ as per-layer parameters [W [fan_in, fan_out], b] (neural-tangents' layout).
     public var layerParameters: [LayerParameters] { layout.split(parameters) }
+    /// Width O of the outputs f(x).
     public var outputWidth: Int { architecture.outputWidth(inputWidth: inputWidth) }
+    /// Length of θ.
     public var parameterCount: Int { parameters.count }
     /// The highest input-jet order the activations allow (4 with closed-form derivatives; 1 with a closure activation).
     public var maxJetOrder: Int {

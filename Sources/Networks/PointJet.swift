@@ -4,17 +4,26 @@ import Foundation
 /// full (symmetric) Hessian H_kl = ∂_k∂_l v, stored in one SIMD16 as [v, d₀, d₁, d₂, H₀₀, H₀₁, …, H₂₂].
 /// The adjoint of every operation treats all 13 slots as independent variables (H_kl and H_lk separately).
 public struct PointJet: Sendable, Equatable {
+    /// [v, d₀, d₁, d₂, H₀₀, H₀₁, H₀₂, H₁₀, …, H₂₂, 0, 0, 0]: value, gradient, Hessian row-major.
     public var s: SIMD16<Double>
 
+    /// The zero jet.
     public init() { s = .zero }
+    /// The jet of the constant c (zero gradient and Hessian).
     public init(constant c: Double) { s = .zero; s[0] = c }
 
+    /// The value v.
     @inline(__always) public var v: Double { get { s[0] } set { s[0] = newValue } }
+    /// ∂_k v.
     @inline(__always) public func d(_ k: Int) -> Double { s[1 + k] }
+    /// H_kl = ∂_k∂_l v.
     @inline(__always) public func h(_ k: Int, _ l: Int) -> Double { s[4 + 3 * k + l] }
+    /// Sets ∂_k v.
     @inline(__always) public mutating func setD(_ k: Int, _ x: Double) { s[1 + k] = x }
+    /// Sets H_kl (only this slot: H_lk is set separately).
     @inline(__always) public mutating func setH(_ k: Int, _ l: Int, _ x: Double) { s[4 + 3 * k + l] = x }
 
+    /// Sum of jets, slot by slot.
     @inline(__always) public static func + (a: PointJet, b: PointJet) -> PointJet { var c = a; c.s += b.s; return c }
 
     /// (ab)_kl = a_kl b + a_k b_l + a_l b_k + a b_kl.
@@ -63,7 +72,9 @@ public struct PointJet: Sendable, Equatable {
         return abar
     }
 
+    /// Difference of jets, slot by slot.
     @inline(__always) public static func - (a: PointJet, b: PointJet) -> PointJet { var c = a; c.s -= b.s; return c }
+    /// Negation of every slot.
     @inline(__always) public static prefix func - (a: PointJet) -> PointJet { var c = a; c.s = -c.s; return c }
 
     /// φ(a) for a scalar function with φ(a.v) = f0, φ' = f1, φ'' = f2: value f0, gradient f1·a_k,

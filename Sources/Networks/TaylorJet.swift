@@ -7,11 +7,16 @@ import NumericCore
 /// Block 0 is the value, the first-order blocks the gradient, the second-order blocks the Hessian's upper
 /// triangle (i ≤ j), and so on.
 public struct TaylorJet: Sendable {
+    /// The multi-indices α of the blocks.
     public let indexSet: JetIndexSet
+    /// Number of points P.
     public let points: Int
+    /// Number of units w.
     public let width: Int
+    /// ∂_α h of point p and unit u at `(b·P + p)·w + u`, b the index of α.
     public var data: [Double]
 
+    /// A jet from its data, [B·P, w] block-major (B = `indexSet.count`).
     public init(indexSet: JetIndexSet, points: Int, width: Int, data: [Double]) {
         precondition(data.count == indexSet.count * points * width, "TaylorJet: \(data.count) values for \(indexSet.count)×\(points)×\(width)")
         self.indexSet = indexSet; self.points = points; self.width = width; self.data = data
@@ -56,7 +61,9 @@ public struct TaylorJet: Sendable {
 /// What the reverse pass needs from a forward jet pass: the input jet of every layer, [B·P, fan_in] (layer 0's is
 /// the network's input jet; a nonlinearity's is its pre-activation jet).
 public struct JetTape: Sendable {
+    /// The multi-indices of the forward pass.
     public let indexSet: JetIndexSet
+    /// Number of points P of the forward pass.
     public let points: Int
     var inputs: [[Double]]
 

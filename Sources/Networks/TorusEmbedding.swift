@@ -6,14 +6,18 @@ import NumericCore
 /// smooth and 2π-periodic in every x_j. Jets are exact: ∂_j^m cos(kx_j) = k^m cos(kx_j + mπ/2) (sin likewise),
 /// mixed derivatives vanish.
 public struct TorusEmbedding: Sendable, Equatable {
+    /// Dimension n of the torus Tⁿ (1, 2 or 3).
     public let dimension: Int
+    /// Number K of harmonics k = 1…K per coordinate.
     public let harmonics: Int
+    /// The embedding of Tⁿ with K harmonics; throws unless 1 ≤ n ≤ 3 and 1 ≤ K ≤ 64.
     public init(dimension: Int, harmonics: Int) throws {
         guard dimension >= 1 && dimension <= 3 else { throw InputError("torus dimension \(dimension), expected 1, 2 or 3") }
         guard harmonics >= 1 && harmonics <= 64 else { throw SettingError("harmonics", "\(harmonics), expected 1…64") }
         self.dimension = dimension; self.harmonics = harmonics
     }
 
+    /// Number of features, 2nK.
     public var width: Int { 2 * dimension * harmonics }
 
     /// The embedding's jet at the rows of x [P, n] up to `order`, [B·P, width] in `JetIndexSet` order.

@@ -6,16 +6,21 @@ import Foundation
 /// is then 2τ_int·Var(x)/n, i.e. n/(2τ_int) effective samples. Also returns Madras–Sokal's error of τ_int,
 /// √(2(2W + 1)/n)·τ_int.
 public struct IntegratedAutocorrelation: Sendable, Codable, Equatable {
+    /// τ_int, in units of the chain's steps (½ for an uncorrelated chain).
     public let tau: Double
+    /// Madras–Sokal's error √(2(2W + 1)/n)·τ_int (NaN for fewer than 4 samples).
     public let tauError: Double
+    /// The window W at which the sum stopped.
     public let window: Int
 
+    /// A result given directly (e.g. decoded from a checkpoint).
     public init(tau: Double, tauError: Double, window: Int) {
         self.tau = tau
         self.tauError = tauError
         self.window = window
     }
 
+    /// τ_int of the series x with Sokal's window, the smallest W ≥ windowFactor·τ_int(W).
     public init(_ x: [Double], windowFactor: Double = 5) {
         let n = x.count
         guard n >= 4 else { tau = 0.5; tauError = .nan; window = 0; return }

@@ -3,16 +3,21 @@ import Numerics
 /// A dense, row-major `rows × cols` matrix of complex Float64 values (swift-numerics `Complex<Double>`,
 /// layout-compatible with C `double _Complex`, LAPACKE's complex and FFTW's `fftw_complex`).
 public struct ComplexMatrix: Sendable, Equatable {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let cols: Int
+    /// Entries, row-major: (i, j) at i·cols + j.
     public var data: [Complex<Double>]
 
+    /// A rows × cols matrix with every entry `value` (zero by default).
     public init(rows: Int, cols: Int, repeating value: Complex<Double> = .zero) {
         self.rows = rows
         self.cols = cols
         self.data = [Complex<Double>](repeating: value, count: rows * cols)
     }
 
+    /// A rows × cols matrix of the given row-major entries (count rows·cols).
     public init(rows: Int, cols: Int, data: [Complex<Double>]) {
         precondition(data.count == rows * cols, "ComplexMatrix: \(data.count) values for a \(rows)×\(cols) matrix")
         self.rows = rows
@@ -20,6 +25,7 @@ public struct ComplexMatrix: Sendable, Equatable {
         self.data = data
     }
 
+    /// Entry (i, j), read and written in place.
     @inlinable
     public subscript(i: Int, j: Int) -> Complex<Double> {
         get { data[i * cols + j] }

@@ -3,6 +3,7 @@ import Foundation
 /// Summaries as JSON: pretty-printed, keys sorted, written atomically. Non-finite numbers (which JSON lacks)
 /// are written as the strings "nan", "inf" and "-inf".
 public enum JSONOutput {
+    /// `value` as pretty-printed JSON with sorted keys and unescaped slashes; NaN and ±∞ as "nan", "inf", "-inf".
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

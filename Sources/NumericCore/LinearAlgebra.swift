@@ -23,6 +23,7 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Sendable, Equata
     /// info > 0: the iteration failed to converge).
     case lapackFailure(routine: String, info: Int32)
 
+    /// One line naming the problem and what was expected.
     public var description: String {
         switch self {
         case .notSquare(let r, let c):

@@ -5,8 +5,11 @@ import CNumericLibs
 /// Element `(i, j)` lives at `data[i * cols + j]`. Products go through OpenBLAS (`cblas_dgemm`,
 /// `cblas_dgemv`); decompositions live in `LinearAlgebra.swift`.
 public struct Matrix: Sendable, Equatable, CustomStringConvertible {
+    /// Number of rows.
     public let rows: Int
+    /// Number of columns.
     public let cols: Int
+    /// Entries, row-major: (i, j) at i·cols + j.
     public var data: [Double]
 
     /// A `rows × cols` matrix filled with `value`.
@@ -40,6 +43,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         return m
     }
 
+    /// Entry (i, j) = data[i·cols + j], read and written in place.
     @inlinable
     public subscript(i: Int, j: Int) -> Double {
         get { data[i * cols + j] }
@@ -56,6 +60,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         return t
     }
 
+    /// The rows, one per line, entries separated by spaces.
     public var description: String {
         (0..<rows).map { i in row(i).map { String($0) }.joined(separator: " ") }.joined(separator: "\n")
     }
@@ -108,6 +113,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         return y
     }
 
+    /// The matrix product a·b (`multiply`, through BLAS).
     public static func * (a: Matrix, b: Matrix) -> Matrix { multiply(a, b) }
 
     /// self ← self + α·other in place (BLAS daxpy); shapes must agree.
@@ -119,6 +125,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Entrywise sum; shapes must agree.
     public static func + (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.rows == b.rows && a.cols == b.cols, "Matrix+: shapes differ")
         var c = a
@@ -126,6 +133,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         return c
     }
 
+    /// Entrywise difference; shapes must agree.
     public static func - (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.rows == b.rows && a.cols == b.cols, "Matrix-: shapes differ")
         var c = a
@@ -133,6 +141,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         return c
     }
 
+    /// Every entry multiplied by s.
     public static func * (s: Double, a: Matrix) -> Matrix {
         var c = a
         for i in 0..<c.data.count { c.data[i] *= s }

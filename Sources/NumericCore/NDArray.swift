@@ -8,12 +8,15 @@ public protocol NPYScalar: Sendable, Equatable {
 }
 
 extension Double: NPYScalar {
+    /// `<f8`: little-endian Float64.
     public static var npyDescr: String { "<f8" }
 }
 extension Complex: NPYScalar where RealType == Double {
+    /// `<c16`: little-endian complex128 (real, imaginary Float64).
     public static var npyDescr: String { "<c16" }
 }
 extension Int64: NPYScalar {
+    /// `<i8`: little-endian Int64.
     public static var npyDescr: String { "<i8" }
 }
 
@@ -21,9 +24,12 @@ extension Int64: NPYScalar {
 /// `Σ_k i_k · stride_k` with `stride_{r−1} = 1`, `stride_k = stride_{k+1} · shape_{k+1}`.
 /// A rank-0 array holds one scalar.
 public struct NDArray<Scalar: NPYScalar>: Sendable, Equatable {
+    /// Extents, outermost first.
     public var shape: [Int]
+    /// Elements in C order (count Π shape).
     public var data: [Scalar]
 
+    /// An array of the given shape and C-order data (count must be Π shape, extents ≥ 0).
     public init(shape: [Int], data: [Scalar]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "NDArray: negative extent in shape \(shape)")
         precondition(data.count == shape.reduce(1, *), "NDArray: \(data.count) values for shape \(shape)")
@@ -31,11 +37,14 @@ public struct NDArray<Scalar: NPYScalar>: Sendable, Equatable {
         self.data = data
     }
 
+    /// An array of the given shape with every element `value` (zero by default).
     public init(shape: [Int], repeating value: Scalar = .zero) {
         self.init(shape: shape, data: [Scalar](repeating: value, count: shape.reduce(1, *)))
     }
 
+    /// Number of axes r.
     public var rank: Int { shape.count }
+    /// Number of elements, Π shape.
     public var count: Int { data.count }
 
     /// Row-major strides in elements.
@@ -45,6 +54,7 @@ public struct NDArray<Scalar: NPYScalar>: Sendable, Equatable {
         return s
     }
 
+    /// Element (i₀, …, i_{r−1}), read and written in place.
     public subscript(index: [Int]) -> Scalar {
         get { data[offset(index)] }
         set { data[offset(index)] = newValue }

@@ -3,7 +3,9 @@ import Foundation
 
 /// Errors of the `.npy` reader and writer; each description is one line naming the file and the problem.
 public struct NPYError: Error, CustomStringConvertible, Sendable {
+    /// The one-line message.
     public let description: String
+    /// An error with message `description`.
     public init(_ description: String) { self.description = description }
 }
 
@@ -13,6 +15,7 @@ public enum NPYArray: Sendable {
     case complex128(NDArray<Complex<Double>>)
     case int64(NDArray<Int64>)
 
+    /// The array's shape, whatever its dtype.
     public var shape: [Int] {
         switch self {
         case .float64(let a): return a.shape

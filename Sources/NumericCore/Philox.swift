@@ -5,6 +5,7 @@
 /// `bits = philox4x32_10(counter, key)`. Ten rounds with multipliers 0xD2511F53, 0xCD9E8D57 and Weyl
 /// key increments 0x9E3779B9, 0xBB67AE85. Checked against Random123's known-answer vectors in the tests.
 public enum Philox4x32 {
+    /// Four 32-bit words: a counter, a key pair, or one output block.
     public typealias Block = (UInt32, UInt32, UInt32, UInt32)
 
     @inlinable @inline(__always)

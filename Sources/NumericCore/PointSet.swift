@@ -2,7 +2,9 @@ import Foundation
 
 /// An input error with a one-line description naming the offending value and what was expected.
 public struct InputError: Error, CustomStringConvertible, Sendable {
+    /// The one-line message.
     public let description: String
+    /// An error with message `description`.
     public init(_ description: String) { self.description = description }
 }
 

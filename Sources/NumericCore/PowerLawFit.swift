@@ -10,6 +10,7 @@ import Foundation
 public struct PowerLawFit: Sendable, Codable, Equatable {
     /// Exponent b and its standard error (nil when it cannot be estimated).
     public let exponent: Double
+    /// Standard error σ_b of the exponent (nil when it cannot be estimated).
     public let exponentError: Double?
     /// Prefactor A.
     public let prefactor: Double

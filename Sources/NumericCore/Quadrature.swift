@@ -3,7 +3,9 @@ import Foundation
 /// Gaussian quadrature rules (nodes and weights), computed by Newton iteration on the orthogonal
 /// polynomials' three-term recurrences.
 public struct QuadratureRule: Sendable {
+    /// Nodes x_i.
     public let nodes: [Double]
+    /// Weights w_i, paired with `nodes`.
     public let weights: [Double]
 
     /// Gauss–Legendre rule on [−1, 1]: ∫_{−1}^{1} f(x) dx ≈ Σ_i w_i f(x_i), exact for polynomials of degree ≤ 2n−1.

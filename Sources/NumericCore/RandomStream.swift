@@ -13,7 +13,9 @@ import Foundation
 /// Conventions: `uniform()` is `k · 2⁻⁵³` with `k` the top 53 bits of one 64-bit word, in [0, 1);
 /// `normal()` is the ziggurat method (`Ziggurat.swift`), usually one 64-bit word per draw.
 public struct RandomStream: @unchecked Sendable {
+    /// The Philox key.
     public let seed: UInt64
+    /// The stream number, the high half of the Philox counter.
     public let stream: UInt64
     @usableFromInline var blockIndex: UInt64
     @usableFromInline var buffer: (UInt64, UInt64) = (0, 0)

@@ -2,35 +2,54 @@ import Foundation
 
 /// A minimal SVG line/scatter plot with linear or logarithmic axes, for result figures.
 public struct SVGPlot {
+    /// One curve of the plot.
     public struct Series {
+        /// Legend text.
         public var label: String
+        /// Abscissae.
         public var x: [Double]
+        /// Ordinates, paired with `x`.
         public var y: [Double]
+        /// CSS colour of the curve.
         public var color: String
+        /// Whether the line is dashed.
         public var dashed: Bool
+        /// Whether the points are marked.
         public var markers: Bool
+        /// Whether the points are joined by lines.
         public var lines: Bool
+        /// A series; by default solid, with markers and lines.
         public init(label: String, x: [Double], y: [Double], color: String, dashed: Bool = false, markers: Bool = true, lines: Bool = true) {
             self.label = label; self.x = x; self.y = y; self.color = color
             self.dashed = dashed; self.markers = markers; self.lines = lines
         }
     }
 
+    /// Title above the plot.
     public var title: String
+    /// Label of the x axis.
     public var xLabel: String
+    /// Label of the y axis.
     public var yLabel: String
+    /// Logarithmic x axis (non-positive x are dropped).
     public var logX: Bool
+    /// Logarithmic y axis (non-positive y are dropped).
     public var logY: Bool
     /// Integer-valued axes (e.g. a degree k): ticks only at integers (linear axes).
     public var integerX = false, integerY = false
+    /// The curves, drawn in order.
     public var series: [Series] = []
+    /// Width of the image in pixels.
     public var width = 720.0
+    /// Height of the image in pixels.
     public var height = 480.0
 
+    /// An empty plot with the given title and axes.
     public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY
     }
 
+    /// Default series colours, in the order series take them (from matplotlib's tab10 palette).
     public static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
     func escape(_ s: String) -> String {

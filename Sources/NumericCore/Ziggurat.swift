@@ -9,7 +9,9 @@ import Foundation
 /// against f (layer 0 samples the tail |x| > r by Marsaglia's exponential method). The method is exact:
 /// the output has the normal distribution, not an approximation of it.
 public enum Ziggurat {
+    /// Number C of layers of equal area.
     public static let layers = 256
+    /// r, the start of the tail: x[1] of the layer table.
     public static let r = 3.6541528853610088
     static let v = 4.92867323399e-3
 

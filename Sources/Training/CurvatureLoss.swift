@@ -8,8 +8,8 @@ import NumericCore
 /// - `ricci2`: ∫ |Ric|² dV = ∫ g^{ac} g^{bd} Ric_ab Ric_cd dV
 /// - `perelman`: F(g, f) = ∫ (R + |∇f|²) e^{−f} dV with the dilaton f the network's extra output, under
 ///   Perelman's normalisation ∫ e^{−f} dV = 1 built in: the loss is F/∫e^{−f}dV (= F at f + ln∫e^{−f}dV), which
-///   for a fixed metric is bounded below by λ(g), the lowest eigenvalue of −4Δ_g + R (math/0211159 §1–2;
-///   nn-theory.md §4.2, §5).
+///   for a fixed metric is bounded below by λ(g), the lowest eigenvalue of −4Δ_g + R (math/0211159
+///   §1–2).
 /// - `mse`: ∫ Σ_ij (g_ij − g*_ij)² dⁿx against a target metric g*.
 ///
 /// dV = √det g dⁿx. Volume constraint (curvature losses): the metric used is ĝ = s·g with

@@ -13,9 +13,13 @@ public struct NeuralTorusMetric: Sendable {
     /// The reference metric e^{u_ref(x)}δ of the `additive` parametrisation (nil: flat δ), with exact jets.
     public let reference: TorusExpression?
 
+    /// Dimension n of the torus (2 or 3).
     public var dimension: Int { metricNetwork.dimension }
+    /// How the outputs build g (conformal, LDLᵀ, components or additive).
     public var parametrization: MetricParametrization { metricNetwork.parametrization }
+    /// The periodic input embedding (cos k x_j, sin k x_j), k = 1…K.
     public var embedding: TorusEmbedding { metricNetwork.embedding! }
+    /// Whether the network has the extra dilaton output f (Perelman's F).
     public var dilaton: Bool { metricNetwork.extraOutputs == 1 }
     /// The network h; its parameters are what training moves.
     public var network: Network {
@@ -44,7 +48,9 @@ public struct NeuralTorusMetric: Sendable {
     /// Geometry at the rows of x [P, n]: g [P, n, n], Γ^k_ij [P, n, n, n] (k first), R_abcd [P, n⁴], Ric [P, n, n],
     /// R [P], √det g [P], dilaton f [P] (zeros without one). Non-positive det g gives NaN curvature at that point.
     public struct Evaluation: Sendable {
+        /// g_ij [P, n, n], Γ^k_ij [P, n, n, n] (k first), R_abcd [P, n, n, n, n] and Ric_bd [P, n, n].
         public var metric, christoffel, riemann, ricci: NDArray<Double>
+        /// R [P], √det g [P] and the dilaton f [P] (zeros without one).
         public var scalar, volumeForm, dilaton: [Double]
     }
 
@@ -93,6 +99,8 @@ public struct NeuralTorusMetric: Sendable {
         }
     }
 
+    /// g, Γ, Riemann, Ricci, R, √det g and f at the rows of x [P, n] (the un-normalised metric; Landau–Lifshitz
+    /// conventions of `PointCurvature`), from the network's order-2 jets.
     public func evaluate(_ x: Matrix) -> Evaluation {
         let n = dimension, P = x.rows, O = network.outputWidth, n2 = n * n
         let (jet, _) = outputJet(x, keepTape: false)

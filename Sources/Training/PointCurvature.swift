@@ -10,14 +10,21 @@ import Networks
 ///
 /// (for g = e^{u}δ in n = 2: R = −e^{−u}Δu). Buffers are allocated once per instance; one instance per thread.
 public final class PointCurvature {
+    /// Dimension n (1…3).
     public let n: Int
     // forward
+    /// Forward buffers, row-major: g_ij and g^ij [n²], ∂_k g_ij [n³] and ∂_k∂_l g_ij [n⁴] (inputs), Γ_{k,ij} and Γ^k_ij
+    /// [n³], R_abcd [n⁴], Ric_bd [n²].
     public let g, ginv, dg, ddg, gamma1, gamma2, riemann, ricci: UnsafeMutablePointer<Double>
+    /// R = g^{bd} Ric_bd, √det g and det g of the last forward pass.
     public var scalar = 0.0, sqrtDet = 0.0, det = 0.0
     // adjoints
+    /// Adjoints ∂L/∂(·) of the forward buffers, same shapes, filled by the reverse pass.
     public let gbar, ginvbar, dgbar, ddgbar, gamma1bar, gamma2bar, riemannbar, riccibar: UnsafeMutablePointer<Double>
+    /// Adjoints ∂L/∂R and ∂L/∂√det g that seed the reverse pass.
     public var scalarbar = 0.0, sqrtDetbar = 0.0
 
+    /// Zeroed buffers for an n-dimensional metric, n ≤ 3 (one instance per thread).
     public init(dimension n: Int) {
         precondition(n >= 1 && n <= 3, "PointCurvature: dimension \(n), expected 1…3")
         self.n = n

@@ -13,12 +13,16 @@ public struct TorusExpression: Sendable, CustomStringConvertible {
         case unary(Character, Node), binary(Character, Node, Node), call(String, Node)
     }
     let root: Node
+    /// The formula as given (with its `NAME =`, if any).
     public let text: String
+    /// Dimension n of the torus: the variables x, y, z available are the first n.
     public let dimension: Int
+    /// The formula as given.
     public var description: String { text }
 
     static let functions = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh"]
 
+    /// Parses `text` (see the grammar above) on Tⁿ; throws a one-line `InputError` naming the token and position.
     public init(_ text: String, dimension n: Int) throws {
         self.text = text; dimension = n
         var body = Substring(text)

@@ -10,10 +10,14 @@ import NumericCore
 /// - `random(points:seed:stream:)`: P uniform points from `RandomStream(seed:stream:)`, weights (2π)ⁿ/P; the
 ///   Monte Carlo error of ∫f is (2π)ⁿ·sd(f)/√P, reported by `monteCarloError`.
 public struct TorusQuadrature: Sendable {
+    /// The nodes x_p, [P, n], in [0, 2π)ⁿ.
     public let points: Matrix
+    /// The common weight w of every node ((2π/N)ⁿ on a grid, (2π)ⁿ/P for random points).
     public let weight: Double
+    /// Whether the nodes are the full uniform grid (the trapezoidal rule) rather than random points.
     public let isGrid: Bool
 
+    /// The uniform grid x = 2π(i₁, …, iₙ)/N, last coordinate fastest, weights (2π/N)ⁿ.
     public static func grid(dimension n: Int, side N: Int) -> TorusQuadrature {
         let P = Int(pow(Double(N), Double(n)).rounded())
         var x = Matrix(rows: P, cols: n)
@@ -24,6 +28,7 @@ public struct TorusQuadrature: Sendable {
         return TorusQuadrature(points: x, weight: pow(2 * .pi / Double(N), Double(n)), isGrid: true)
     }
 
+    /// P uniform points of [0, 2π)ⁿ from `RandomStream(seed:stream:)` (row by row), weights (2π)ⁿ/P.
     public static func random(dimension n: Int, points P: Int, seed: UInt64, stream: UInt64) -> TorusQuadrature {
         var rng = RandomStream(seed: seed, stream: stream)
         let x = Matrix(rows: P, cols: n, data: (0..<(P * n)).map { _ in 2 * .pi * rng.uniform() })

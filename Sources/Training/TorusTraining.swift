@@ -5,29 +5,42 @@ import Optimization
 
 /// Everything that defines a torus-metric training run (`nntheory train torus`).
 public struct TorusTrainingConfig: Codable, Sendable, Equatable {
+    /// Torus dimension n (2 or 3).
     public var dimension = 2
+    /// How the network's outputs build g.
     public var metric: MetricParametrization = .conformal
     /// The network h, a SPEC string (`NetworkSpec`), with `parameterization` for Dense layers that name none.
     public var net = TorusTrainingConfig.defaultNet(outputs: 1)
+    /// Parameterisation of Dense layers in `net` that name none (`ntk`; the default `net` names `standard`).
     public var parameterization: Dense.Parameterization = .ntk
+    /// Harmonics K of the torus embedding (width 2nK).
     public var harmonics = 2
+    /// The loss of the main phase.
     public var loss: CurvatureLoss = .scalar2
     /// Defining function of the starting metric g* = e^{u}δ (`u = …`), fitted first by the MSE loss.
     public var initExpression: String? = nil
     /// Reference metric e^{u_ref}δ of the additive parametrisation (`u = …`; nil: flat).
     public var reference: String? = nil
+    /// Adam steps of the MSE fit to `initExpression` (none without one).
     public var initSteps = 300
+    /// Learning rate of the MSE fit.
     public var initRate = 0.01
     /// Training points per step: a uniform grid when this is a perfect n-th power, else fresh uniform random
     /// points every step (Monte Carlo).
     public var points = 1024
     /// Minibatch size drawn from the grid each step (0: the full grid).
     public var batch = 0
+    /// Steps of the main phase.
     public var steps = 1000
+    /// Learning rate η of the main phase (L-BFGS: the initial step length).
     public var rate = 1e-3
+    /// Optimiser of the main phase.
     public var optimizer: OptimizerKind = .adam
+    /// Learning-rate schedule (`LearningRateSchedule.parse`: constant, exp:H, step:K:F, cosine:T).
     public var schedule = "constant"
+    /// Seed of the parameters (stream 0) and of the per-step minibatch and Monte Carlo streams.
     public var seed: UInt64 = 0
+    /// Checkpoint every this many steps.
     public var checkpointEvery = 100
     /// Side of the evaluation grid of the snapshots.
     public var evalSide = 32
@@ -36,6 +49,7 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
     /// Volume normalisation of curvature losses (Vol fixed at its value when the main phase starts).
     public var volumeConstraint = true
 
+    /// The defaults of `nntheory train torus` (conformal metric on T², default network, scalar2 loss, Adam).
     public init() {}
 
     /// The default network of torus metrics with `outputs` outputs: two hidden tanh layers of width 32, standard
@@ -110,38 +124,57 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
 
 /// A snapshot of g on the evaluation grid.
 public struct SnapshotRecord: Codable, Sendable, Equatable {
+    /// The main step of the snapshot.
     public var step: Int
     /// t = η·step (constant schedule) or Σ_{i<step} η_i.
     public var t: Double
+    /// The snapshot's file name in `snapshots/`, `g_SSSSSSSS.npy`.
     public var file: String
     /// ∫R² dV and Vol of the (normalised) metric on the evaluation grid.
     public var scalar2: Double
+    /// Vol = ∫√det g dⁿx of the (normalised) metric on the evaluation grid.
     public var volume: Double
 }
 
 /// The result of a run.
 public struct TorusTrainingSummary: Codable, Sendable {
+    /// The configuration of the run (what `NeuralTorusMetric.trained(from:)` rebuilds the network from).
     public var config: TorusTrainingConfig
+    /// Length of θ.
     public var parameterCount: Int
+    /// Training points per step (`config.points`).
     public var trainingPoints: Int
+    /// "grid", "grid minibatch" or "monte carlo".
     public var quadrature: String
+    /// Loss at the first main step.
     public var initialLoss: Double?
+    /// Loss at the last main step.
     public var finalLoss: Double?
     /// Monte Carlo standard error of the final loss (random training points or minibatches only).
     public var finalLossStandardError: Double?
+    /// First over last main-phase loss.
     public var lossReduction: Double?
+    /// Last loss of the MSE fit to the starting metric (nil without one).
     public var initFitLoss: Double?
+    /// Volume V₀ the curvature losses hold (nil without the constraint).
     public var volumeTarget: Double?
+    /// Every snapshot of the run, in step order.
     public var snapshots: [SnapshotRecord]
+    /// ∫R² dV of the first snapshot over that of the last.
     public var scalar2Reduction: Double?
+    /// Vol(last snapshot)/Vol(first snapshot) − 1.
     public var volumeRelativeChange: Double?
+    /// The step the run was resumed from (nil: not resumed).
     public var resumedFrom: Int?
+    /// Wall-clock time of this invocation, in seconds.
     public var seconds: Double
 }
 
 /// Errors that stop a run (non-finite values), one line naming the step and the quantity.
 public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    /// The one-line message, e.g. "step 120 (main): loss is nan; lower --lr".
     public let description: String
+    /// An error with message `d`.
     public init(_ d: String) { description = d }
 }
 
@@ -150,16 +183,27 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
 /// first) draws its minibatch or Monte Carlo points from Philox stream s, so every step is a pure function of
 /// (parameters, optimiser state, s) and a resumed run is bit-identical to an uninterrupted one.
 public final class TorusTrainer {
+    /// The (validated) configuration.
     public let config: TorusTrainingConfig
+    /// The metric being trained; its network's parameters move with every step.
     public private(set) var model: NeuralTorusMetric
+    /// The network's architecture, parsed from `config.net`.
     public let architecture: Serial
+    /// The learning-rate schedule, in absolute main steps.
     public let schedule: LearningRateSchedule
+    /// The starting metric's u in g* = e^{u}δ (nil: no MSE fit).
     public let initTarget: TorusExpression?
+    /// The training grid when `config.points` is a perfect n-th power (nil: random points every step).
     public let grid: TorusQuadrature?
+    /// The evaluation grid of the snapshots (`config.evalSide` per side).
     public let evalGrid: TorusQuadrature
+    /// Main-phase loss at every step so far.
     public private(set) var losses: [Double] = []
+    /// MSE-fit loss at every step so far.
     public private(set) var initLosses: [Double] = []
+    /// Snapshots written so far.
     public private(set) var snapshots: [SnapshotRecord] = []
+    /// Volume V₀ that the curvature losses hold (set when the main phase starts; nil without the constraint).
     public private(set) var volumeTarget: Double?
     var lastStandardError: Double?
     var optimizer: OptimizerState

@@ -11,21 +11,35 @@ import Optimization
 /// `lbfgs_y.npy` (as present), `loss.npy`, `init_loss.npy` and `state.json`. The folder is written under a
 /// temporary name and renamed into place, so a checkpoint is complete or absent.
 public struct TrainingCheckpoint: Sendable {
+    /// The scalar part of a checkpoint, `state.json`.
     public struct State: Codable, Sendable, Equatable {
+        /// Global step reached (MSE-fit steps first, then main steps).
         public var step: Int
+        /// The optimiser in use at this step.
         public var optimizer: OptimizerKind
+        /// The optimiser's update count t (Adam's bias correction).
         public var optimizerUpdates: Int
+        /// Volume V₀ held by the curvature losses (nil: not yet fixed, or no constraint).
         public var volumeTarget: Double?
+        /// The run's seed.
         public var seed: UInt64
+        /// The stream index of the next step's random draws (= `step`).
         public var nextRandomCounter: Int
+        /// Snapshots written so far.
         public var snapshots: [SnapshotRecord]
+        /// The run's configuration.
         public var config: TorusTrainingConfig
     }
 
+    /// Step counter, seed, configuration and snapshot records.
     public var state: State
+    /// θ at this step (`params.npy`, flat layout of `ParameterLayout`).
     public var parameters: [Double]
+    /// The optimiser state (Adam moments, SGD buffer or L-BFGS pairs).
     public var optimizer: OptimizerState
+    /// Main-phase losses so far (`loss.npy`).
     public var losses: [Double]
+    /// MSE-fit losses so far (`init_loss.npy`).
     public var initLosses: [Double]
 
     static func folderName(_ step: Int) -> String { String(format: "step_%08d", step) }
