@@ -5,7 +5,8 @@ import NumericCore
 import Numerics
 
 /// The algebraic (Donaldson) metric of a hermitian form h on the sections s_α of O(k), in cymetric's normalisation
-/// (cy-geometry.md §3.1; cyjax `AlgebraicMetric`):
+/// (Donaldson's algebraic metrics as used by Douglas–Karp–Lukic–Reinbacher, arXiv hep-th/0612075; cymetric,
+/// arXiv 2205.13408; cyjax `AlgebraicMetric`, arXiv 2211.12520):
 ///
 ///   K_h(z) = (kπ)⁻¹ log ψ(z),   ψ = sᵀ h s̄ = Σ_{αβ} s_α h_{αβ} conj(s_β),
 ///   g_ij̄ = ∂_i∂̄_j K_h = (kπ)⁻¹ [ψ_ij̄/ψ − ψ_i ψ_j̄/ψ²],   ψ_ij̄ = (∂_i s)ᵀ h conj(∂_j s),  ψ_i = (∂_i s)ᵀ h s̄,

@@ -2,7 +2,7 @@ import Numerics
 
 /// # CYBridge — numerical Calabi–Yau geometry
 ///
-/// Conventions follow cymetric (docs/cy.md, ../shared/docs/cy-geometry.md §2):
+/// Conventions follow cymetric (Larfors–Lukas–Ruehle–Schneider, arXiv 2111.01436 and 2205.13408; docs/cy.md):
 /// * ambient space ∏_r P^{n_r} with homogeneous coordinates z ∈ C^D, D = Σ_r (n_r + 1), factors stored
 ///   consecutively; the variety X is cut out by K polynomials (`Variety`), complex dimension n = Σ n_r − K;
 /// * Fubini–Study metric of factor r: g_ij̄ = (t_r/π)(|z|²δ_ij − z̄_i z_j)/|z|⁴ (so ∫_{P¹} J = t);

@@ -5,7 +5,8 @@ import NumericCore
 import Numerics
 
 /// Donaldson's T-operator and its iteration to the balanced hermitian form, with exactly the convention of cymetric's
-/// `Donaldson.compute_hbalanced` and cyjax's `AlgebraicMetric.donaldson_step` (cy-geometry.md §3.1):
+/// `Donaldson.compute_hbalanced` (arXiv 2205.13408) and cyjax's `AlgebraicMetric.donaldson_step` (arXiv 2211.12520);
+/// the iteration is the one of Douglas–Karp–Lukic–Reinbacher, arXiv hep-th/0612075:
 ///
 ///   ψ_p = s(z_p)ᵀ h s̄(z_p),
 ///   T(h)_{αβ̄} = N_k/(N_p·Vol_CY) Σ_p w_p s_α(z_p) s̄_β(z_p)/ψ_p,   Vol_CY = (1/N_p) Σ_p w_p,

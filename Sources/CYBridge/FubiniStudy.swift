@@ -1,7 +1,7 @@
 import NumericCore
 import Numerics
 
-/// The Fubini–Study metric with cymetric's normalisation (cy-geometry.md §2.4): on factor r,
+/// The Fubini–Study metric with cymetric's normalisation (arXiv 2205.13408): on factor r,
 ///   K_r = (t_r/π) log|z^{(r)}|²,  g_ij̄ = ∂_i∂̄_j K = (t_r/π)(|z|²δ_ij − z̄_i z_j)/|z|⁴,
 /// so J = (i/2) g dz∧dz̄ has ∫_{P¹} J = t and Vol_K(t) = ∫_X J^n is the intersection volume.
 /// On a product the ambient metric is block-diagonal, g = ⊕_r g^{(r)}; the pullback to X is

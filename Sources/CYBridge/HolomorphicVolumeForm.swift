@@ -1,7 +1,7 @@
 import NumericCore
 import Numerics
 
-/// The holomorphic volume form in local coordinates (cy-geometry.md §2.3, cymetric `holomorphic_volume_form`):
+/// The holomorphic volume form in local coordinates (cymetric `holomorphic_volume_form`, arXiv 2205.13408):
 ///   Ω = dx¹∧…∧dxⁿ / det B,  B_{αβ} = ∂Q_α/∂z_{dep β}  (hypersurface: Ω = dx/(∂Q/∂z_dep)),
 /// without extra 1/d or 2πi factors, so |Ω|² = 1/|det B|². The coefficient depends on the chart but
 /// |Ω|²/det g does not.

@@ -1,7 +1,7 @@
 import NumericCore
 import Numerics
 
-/// Monte Carlo weights, Vol_K, Vol_CY and κ with cymetric's conventions (cy-geometry.md §2.4,
+/// Monte Carlo weights, Vol_K, Vol_CY and κ with cymetric's conventions (arXiv 2205.13408;
 /// `point_weight`, `prepare_dataset(normalize_to_vol_j=True)`, `compute_kappa`).
 ///
 /// Shiffman–Zelditch points are distributed by the mixed FS form ∧_r J_r^{m_r}|_X, m_r = n_r − d_r

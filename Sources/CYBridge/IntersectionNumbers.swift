@@ -1,6 +1,7 @@
 import NumericCore
 /// Triple (n-fold) intersection numbers and the Kähler volume of a complete intersection X in a product of
-/// projective spaces, normalised by ∫_A ∏_r J_r^{n_r} = 1 (cy-geometry.md §4.1):
+/// projective spaces, normalised by ∫_A ∏_r J_r^{n_r} = 1 (standard intersection theory; these are the volumes
+/// cymetric normalises its weights to, arXiv 2205.13408):
 ///
 ///   d_{r_1…r_n} = ∫_X J_{r_1} ∧ … ∧ J_{r_n} = [coefficient of ∏_r x_r^{n_r}] in x_{r_1}⋯x_{r_n} · ∏_a (Σ_r q_{ar} x_r),
 ///   Vol_K(t) = ∫_X J^n, J = Σ_r t_r J_r, = [coefficient of ∏_r x_r^{n_r}] in (Σ_r t_r x_r)^n ∏_a (Σ_r q_{ar} x_r),

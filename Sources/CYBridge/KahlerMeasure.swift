@@ -1,7 +1,8 @@
 import NumericCore
 import Numerics
 
-/// The Kähler measure of a chart-wise metric model (cy-geometry.md §2.7, cymetric's Kähler loss): a Hermitian
+/// The Kähler measure of a chart-wise metric model (the Kähler loss of Anderson et al., arXiv 2012.04656, as
+/// implemented in cymetric, arXiv 2205.13408): a Hermitian
 /// metric is Kähler iff dω = 0, i.e. c_{ab̄c} = c_{cb̄a} with c_{ab̄c} = ∂_c g_ab̄ (holomorphic derivative in the local
 /// coordinates). Here
 ///   L = mean over points of Σ_{a,b,c} |∂_c g_ab̄ − ∂_a g_cb̄|²

@@ -9,7 +9,8 @@ public enum RicciRoute: String, Sendable, Codable {
     case finiteDifferences = "finite differences"
 }
 
-/// The accuracy scores of one metric g on one weighted sample (cy-geometry.md §2.5–2.6, cymetric's conventions):
+/// The accuracy scores of one metric g on one weighted sample (cymetric's conventions, arXiv 2205.13408; σ is the
+/// accuracy measure of Douglas–Karp–Lukic–Reinbacher, arXiv hep-th/0612075):
 ///
 ///   σ = (1/(N Vol_CY)) Σ_i w_i |1 − det g_i/|Ω_i|² · Vol_CY/Vol_K|   (`SigmaMeasure.sigma`), with its jackknife error,
 ///   Vol_K = mean(w det g/|Ω|²) with its standard error, Vol_CY = mean(w), κ = Vol_K/Vol_CY,

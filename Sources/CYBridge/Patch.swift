@@ -1,8 +1,8 @@
 import NumericCore
 import Numerics
 
-/// Patch and dependent-coordinate choice (cy-geometry.md §2.1, cymetric `_rescale_points`,
-/// `_find_max_dQ_coords`):
+/// Patch and dependent-coordinate choice (cymetric `_rescale_points`, `_find_max_dQ_coords`, arXiv 2205.13408;
+/// cyjax and MLGeometry use the same rule):
 /// * patch: in each factor r the coordinate of largest |z_j| is divided out, so it becomes exactly 1 + 0i;
 /// * dependent coordinates: for equation a = 1..K in order, the coordinate j (not a patch coordinate, not yet
 ///   chosen) with the largest |∂Q_a/∂z_j| (greedy; for a hypersurface simply argmax |∂Q/∂z_j|);

@@ -1,7 +1,7 @@
 import NumericCore
 import Numerics
 
-/// Counts of sampled roots that were not kept (cy-geometry.md §2.1; the "dropped and counted").
+/// Counts of sampled roots that were not kept: no root is dropped silently, each is counted under its reason.
 public struct DroppedPoints: Sendable, Codable, Equatable {
     /// |Q_a| ≥ `PointSampler.residualTolerance` after Newton polishing.
     public var residual = 0

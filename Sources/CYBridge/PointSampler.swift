@@ -4,7 +4,8 @@ import Numerics
 import NumericCore
 
 /// Shiffman–Zelditch sampling of a complete intersection with ALL intersection points kept
-/// (cy-geometry.md §2.1; DKLR hep-th/0612075).
+/// (Douglas–Karp–Lukic–Reinbacher, arXiv hep-th/0612075; for complete intersections Braun–Brelidze–Douglas–Ovrut,
+/// arXiv 0712.3563).
 ///
 /// Draw r-th factor points p_0^{(r)}, …, p_{d_r}^{(r)} uniformly on S^{2n_r+1} (FS-distributed in P^{n_r}),
 /// d = `Variety.samplingDegrees`, and intersect X with the linear space

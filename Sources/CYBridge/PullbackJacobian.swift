@@ -3,7 +3,7 @@ import Foundation
 import Numerics
 
 /// Pullback Jacobian J = ∂z/∂x (n×D) of the embedding X → ambient in the local coordinates x_a = z_{good_a}
-/// (cy-geometry.md §2.2, cymetric `PointGenerator.pullbacks`):
+/// (cymetric `PointGenerator.pullbacks`, arXiv 2205.13408):
 ///   J[a, good_a] = 1;  J[a, patch] = 0;  J[a, dep_α] = dz_{dep_α}/dx_a = −Σ_β (B⁻¹)_{αβ} ∂Q_β/∂z_{good_a},
 /// with B_{βα} = ∂Q_β/∂z_{dep_α} (K×K). Pull back an ambient (1,1) tensor g as g_ab̄ = J_a^i g_ij̄ conj(J_b^j).
 /// Also gives det B, from which |Ω|² = 1/|det B|² (`HolomorphicVolumeForm`).

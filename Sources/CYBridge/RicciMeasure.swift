@@ -2,7 +2,7 @@ import Foundation
 import NumericCore
 import Numerics
 
-/// Ricci scalar and Ricci measure (cy-geometry.md §2.6).
+/// Ricci scalar and Ricci measure (cymetric's definitions, arXiv 2111.01436, 2205.13408).
 ///
 /// Convention: Ric_ab̄ = −∂_a∂̄_b log det g and the scalar R = g^{ab̄} Ric_ab̄ (standard sign; the round
 /// metric has R > 0). cymetric's "Ricci scalar" is R_cym = tr(g⁻¹ ∂∂̄ log det g) = −R.

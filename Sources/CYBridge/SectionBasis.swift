@@ -4,7 +4,8 @@ import Numerics
 
 /// A basis of holomorphic sections s_α of O(k) on a hypersurface X = {Q = 0} of an ambient space ∏_r P^{n_r}:
 /// the monomials z^e of multi-degree (k_1, …) in the homogeneous coordinates, **reduced modulo Q** by deleting every
-/// monomial divisible by the leading monomial of Q (cy-geometry.md §3.1).
+/// monomial divisible by the leading monomial of Q (the reduction of cymetric's and cyjax's Donaldson code,
+/// arXiv 2205.13408, 2211.12520).
 ///
 /// Why this is a basis of the restriction to X: the ideal (Q) is principal, so {Q} is its own Gröbner basis for any
 /// monomial order, and the standard monomials (those not divisible by the leading monomial LM(Q)) form a basis of the

@@ -1,6 +1,7 @@
 import NumericCore
 
-/// The σ (Monge–Ampère accuracy) measure of cymetric / Donaldson / cyjax / MLGeometry (cy-geometry.md §2.5):
+/// The σ (Monge–Ampère accuracy) measure of Douglas–Karp–Lukic–Reinbacher (arXiv hep-th/0612075), computed as in
+/// cymetric (arXiv 2205.13408), its Donaldson code, cyjax (arXiv 2211.12520) and MLGeometry (arXiv 2012.04797):
 ///   σ = (1/(N·Vol_CY)) Σ_i w_i |1 − (det g_i/|Ω_i|²) · Vol_CY/Vol_K|,
 /// Vol_CY = mean(w), Vol_K = mean(w det g/|Ω|²) recomputed from the metric under test (so σ does not depend on
 /// the overall scale of g). σ = 0 iff det g = κ|Ω|² (Ricci-flat) on the sample.

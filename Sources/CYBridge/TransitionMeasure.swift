@@ -6,7 +6,8 @@ import Numerics
 /// x_a = z_{good_a} (cymetric's `model(z, j_elim)`; e.g. a neural network's output).
 public typealias ChartMetric = @Sendable (_ z: [ComplexDouble], _ patch: [Int], _ dependent: [Int]) -> [ComplexDouble]
 
-/// The transition measure of a chart-wise metric model (cy-geometry.md §2.7, cymetric `compute_transition_loss`):
+/// The transition measure of a chart-wise metric model (the transition loss of Anderson et al., arXiv 2012.04656;
+/// cymetric `compute_transition_loss`, arXiv 2205.13408):
 /// a metric on X must satisfy g^{(old)} = T g^{(new)} T† on chart overlaps, with T_ac = ∂x'_c/∂x_a. For every point
 /// and every other admissible patch (in each factor any coordinate that is not the current patch, not dependent and
 /// nonzero; all combinations with at least one factor changed; the dependent coordinates are kept) the point is

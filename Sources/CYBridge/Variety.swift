@@ -6,8 +6,9 @@ import NumericCore
 /// each Q_a multi-homogeneous of degree q_{ar} in factor r. Complex dimension n = Σ_r n_r − K.
 /// Calabi–Yau (c₁ = 0) iff Σ_a q_{ar} = n_r + 1 for every factor r (`isCalabiYau`).
 ///
-/// Built-ins (cy-geometry.md §4.1): `cubicTorus` [P²|3], `quarticK3` [P³|4], `dworkQuintic(psi:)`
-/// Q = Σ z_i⁵ − 5ψ Π z_i in P⁴ (ψ = 0 Fermat; ψ⁵ = 1 singular), `bicubic` [P²×P²|3 3]
+/// Built-ins (the usual test cases of numerical Calabi–Yau metrics, e.g. arXiv hep-th/0612075, 0712.3563,
+/// 2012.15821, 2205.13408; their volumes follow from `IntersectionNumbers`): `cubicTorus` [P²|3], `quarticK3` [P³|4],
+/// `dworkQuintic(psi:)` Q = Σ z_i⁵ − 5ψ Π z_i in P⁴ (ψ = 0 Fermat; ψ⁵ = 1 singular), `bicubic` [P²×P²|3 3]
 /// Q = (Σ x_i³)(Σ y_j³) + Σ x_i³ y_i³ (smooth: Q = Σ C_ij x_i³y_j³ with C = 1 + I, all minors of C nonzero),
 /// `tianYau` [P³×P³|3 0 1; 0 3 1]: Σ x_i³ = 0, Σ y_i³ = 0, Σ x_i y_i = 0, and `fermat(dimension:)`.
 public struct Variety: Sendable, Equatable {

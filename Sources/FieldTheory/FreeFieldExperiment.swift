@@ -4,7 +4,8 @@ import NumericCore
 
 /// The free-scalar check behind `nntheory freefield`: M cos-nets of width N (network k on Philox stream k, so
 /// the numbers do not depend on the thread count) give G₂ and G₄c at the points with jackknife errors, beside the
-/// exact values — G_Λ(x_i − x_j) and the exact finite-N connected four-point function (nn-theory.md §3.1–3.2).
+/// exact values — G_Λ(x_i − x_j) and the exact finite-N connected four-point function (`FreeScalarExact`; cos-net of
+/// Halverson, arXiv 2112.04527).
 public struct FreeFieldExperiment: Sendable {
     /// The width-N cos-net ensemble that is sampled.
     public let ensemble: CosNetEnsemble

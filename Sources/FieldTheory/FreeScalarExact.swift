@@ -2,7 +2,10 @@ import Ensembles
 import Foundation
 import NumericCore
 
-/// Exact statements about the free-scalar cos-net (nn-theory.md §3.1–3.2), valid at every width N.
+/// Exact statements about the free-scalar cos-net (Halverson, arXiv 2112.04527; arXiv 2307.03223), valid at every
+/// width N: the two-point function is the cutoff propagator G_Λ(x − y) = ∫_{|p|<Λ} dᵈp/(2π)ᵈ e^{ip·(x−y)}/(p² + m²),
+/// and the connected four-point function is a pure 1/N term, derived here directly from E[a⁴] = 3σ_a⁴/N² and the
+/// phase average of a product of four cosines (`connectedFourPointTimesWidth`).
 public struct FreeScalarExact: Sendable {
     /// The dimension d (1, 2 or 3).
     public let dimension: Int

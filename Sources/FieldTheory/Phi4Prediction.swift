@@ -48,7 +48,8 @@ public struct PropagatorTable: Sendable {
 }
 
 
-/// Leading-order φ⁴ predictions of cutoff perturbation theory (nn-theory.md §3.4):
+/// Leading-order φ⁴ predictions of cutoff perturbation theory for the deformed cos-net, which at N = ∞ is ordinary
+/// φ⁴ theory with momentum cutoff Λ (Demirtas–Halverson–Maiti–Schwartz–Stoner, arXiv 2307.03223):
 ///   G_c⁽⁴⁾(x₁..x₄) = −λ ∫ dᵈy Π_{i=1}^4 G_Λ(x_i − y) + O(λ²),
 ///   δG⁽²⁾(x, y) = −(λ/2) G_Λ(0) ∫ dᵈz G_Λ(x − z) G_Λ(z − y) = −(λ/2) G_Λ(0) ∫_{|p|<Λ} dᵈp/(2π)ᵈ e^{ip·(x−y)}/(p² + m²)²
 /// (the tadpole, a mass shift δm² = (λ/2)G_Λ(0)).

@@ -2,7 +2,8 @@ import Ensembles
 import Foundation
 import NumericCore
 
-/// φ⁴ theory as a neural-network field theory (nn-theory.md §3.4; 2307.03223): the free cos-net density deformed
+/// φ⁴ theory as a neural-network field theory (Demirtas–Halverson–Maiti–Schwartz–Stoner, arXiv 2307.03223; also
+/// Gukov–Halverson–Ruehle, arXiv 2402.13321, eq. 13): the free cos-net density deformed
 /// by the interaction over a box V,
 ///   P_λ(θ) ∝ P(θ) exp(−S_int[φ_θ]),   S_int = (λ/4!) ∫_V φ_θ(x)⁴ dᵈx,
 /// so that to leading order in λ the connected four-point function is −λ ∫_V dᵈy Π_i G_Λ(x_i − y)

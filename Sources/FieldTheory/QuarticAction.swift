@@ -50,7 +50,8 @@ public struct Box: Sendable, Equatable, Codable {
     }
 }
 
-/// The φ⁴ interaction of a cos-net field over a box, S_int = (λ/4!) ∫_V φ(x)⁴ dᵈx (nn-theory.md §3.4), for
+/// The φ⁴ interaction of a cos-net field over a box, S_int = (λ/4!) ∫_V φ(x)⁴ dᵈx (the deformation of arXiv 2307.03223,
+/// restricted to a finite box so that it is finite for every network), for
 /// φ = Σ_i A_i cos(b_i·x + c_i).
 ///
 /// Analytic route: with θ_k = b_k·x + c_k, Π_{k=1}^4 cos θ_k = ⅛ Σ_{ε∈{±1}³} cos(θ₁ + ε₂θ₂ + ε₃θ₃ + ε₄θ₄) and
