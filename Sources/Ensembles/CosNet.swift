@@ -9,7 +9,7 @@ public func ballVolume(dimension d: Int, radius: Double) -> Double {
 /// How the cos-net draws its momenta b_i; both give the cutoff free propagator G_Λ as two-point function at
 /// every width N.
 public enum MomentumSampling: String, Sendable, CaseIterable, Codable {
-    /// Seeds 004 eqs. (11)–(12): b uniform in the ball |b| < Λ, amplitude s(b) = 1/√(b² + m²), prefactor
+    /// arXiv 2307.03223 (as written in Gukov–Halverson–Ruehle, arXiv 2402.13321, eqs. 11–12): b uniform in the ball |b| < Λ, amplitude s(b) = 1/√(b² + m²), prefactor
     /// C = √(2 vol(B_Λ^d) / (σ_a² (2π)^d)).
     case ball
     /// arXiv 2112.04527 style: b drawn with density ∝ 1/(b² + m²) on the ball, constant amplitude s = 1,

@@ -136,7 +136,7 @@ struct QuinticTestSample {
 }
 
 /// σ = (1/(N Vol_CY)) Σ_i w_i |1 − (det g_i/|Ω_i|²) Vol_CY/Vol_K| with Vol_CY = mean w, Vol_K = mean(w det g/|Ω|²)
-/// from the metric under test (cy-geometry.md §2.5), and its standard error from 10 batches.
+/// from the metric under test (σ of Douglas–Karp–Lukic–Reinbacher, arXiv hep-th/0612075, as in cymetric, arXiv 2205.13408), and its standard error from 10 batches.
 func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Double, error: Double) {
     func sigma(_ r: Range<Int>) -> Double {
         var vcy = 0.0, vk = 0.0
@@ -156,7 +156,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
 @Suite struct DonaldsonTests {
     static let quintic: [[Int]] = (0..<5).map { i in (0..<5).map { $0 == i ? 5 : 0 } } + [[1, 1, 1, 1, 1]]
 
-    /// N_k from the reduction against the closed forms of cy-geometry.md §3.2.
+    /// N_k from the reduction against the closed forms N_k = C(k+n, n) − C(k−d+n, n) (quintic: (5k³ + 25k)/6).
     @Test func sectionCounts() throws {
         let counts = try (1...6).map { try SectionBasis(degree: $0, variables: 5, polynomialExponents: Self.quintic).count }
         #expect(counts == [5, 15, 35, 70, 125, 205])
@@ -379,7 +379,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
     /// Tolerance: 4·√(δ_eval² + δ_h² + δ_pub²) with δ_eval the batch standard error of σ on the evaluation sample,
     /// δ_h the spread of σ between two independent T-samples (the balanced h is itself a Monte Carlo estimate), and
     /// δ_pub = 0.3/√10⁵ ≈ 0.001 for the published values (Monte Carlo estimates themselves; 0.3/√N is the noise of σ
-    /// on the quintic, cy-geometry.md §4.3, at the ≥ 10⁵ evaluation points of §3.1).
+    /// on the quintic FS metric, at the ≥ 10⁵ evaluation points).
     @Test func sigmaReproducesPublishedFermatTrend() throws {
         let eval = try QuinticTestSample(lines: 8000, seed: 40)
         // FS directly from the sample's own FS determinants

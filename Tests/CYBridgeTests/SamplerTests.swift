@@ -35,7 +35,7 @@ import Testing
     /// Vol_K(t) = mean(w det g_FS(t)/|Ω|²) with weights normalised at t = 1 must equal the intersection volume at
     /// every t. On products this only holds if the points follow the mixed FS measure (all roots kept).
     /// Error bar: delta-method standard error of the ratio estimator V(1)·mean(a)/mean(b).
-    /// A Schoen manifold [P²P²P¹|3 0;0 3;1 1] given as text: Vol_K = 9t₁t₂(t₁ + t₂ + 6t₃) (cy-geometry.md §4.1).
+    /// A Schoen manifold [P²P²P¹|3 0;0 3;1 1] given as text: Vol_K = 9t₁t₂(t₁ + t₂ + 6t₃).
     static let schoen = try! Variety.parse("(z0^3+z1^3+z2^3)*z6 + z0*z1*z2*z7; (z3^3+z4^3+z5^3)*z7 + z3*z4*z5*z6", ambient: [2, 2, 1])
 
     @Test(arguments: [(Variety.bicubic, [[1.0, 2.0], [3.0, 0.5], [0.2, 1.0]]), (Variety.tianYau, [[1.0, 2.0], [2.5, 1.0]]),
@@ -79,7 +79,7 @@ import Testing
         #expect(abs(biased - v.kahlerVolume(t)) > 0.05 * v.kahlerVolume(t))
     }
 
-    /// cy-geometry.md §4.2: Vol_CY = n!·π^n γ(1/d)^{n+2}/d^{n+1}, γ(s) = Γ(s)/Γ(1−s), for Σ z_i^d = 0, d = n + 2.
+    /// Exact (chart z₀ = 1, w_i = z_i^d, complex Dirichlet integral): Vol_CY = n!·π^n γ(1/d)^{n+2}/d^{n+1}, γ(s) = Γ(s)/Γ(1−s), for Σ z_i^d = 0, d = n + 2.
     @Test(arguments: [1, 2, 3])
     func calabiYauVolumeMatchesTheFermatClosedForm(_ n: Int) throws {
         let v = Variety.fermat(dimension: n)

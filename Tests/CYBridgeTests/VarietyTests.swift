@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func intersectionVolumesMatchTheTable() throws {
-        // cy-geometry.md §4.1
+        // Vol_K(t) = ∫_X J^n from intersection numbers, ∫_A ∏J_r^{n_r} = 1
         for t in [0.5, 1.0, 2.3] {
             #expect(abs(Variety.cubicTorus.kahlerVolume([t]) - 3 * t) < 1e-12)
             #expect(abs(Variety.quarticK3.kahlerVolume([t]) - 4 * t * t) < 1e-12)

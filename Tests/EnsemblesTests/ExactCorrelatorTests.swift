@@ -93,7 +93,7 @@ import Testing
     }
 
     /// Cos-net: G⁽²⁾(x, x) = G_Λ(0) in closed form, and the d = 1 coincident-point connected 4-point
-    /// function N·G_c⁽⁴⁾ = 9ΛJ(0)/(4π²) − 3G_Λ(0)², J(0) = Λ/(m²(Λ²+m²)) + arctan(Λ/m)/m³ (nn-theory.md §3.2).
+    /// function N·G_c⁽⁴⁾ = 9ΛJ(0)/(4π²) − 3G_Λ(0)², J(0) = Λ/(m²(Λ²+m²)) + arctan(Λ/m)/m³ (derived from E[a⁴] = 3σ_a⁴/N² and the four-cosine phase average; cos-net of arXiv 2112.04527).
     @Test(arguments: [1, 2, 3]) func cosNetClosedForms(d: Int) {
         let m = 1.0, L = 10.0, N = 4
         let e = CosNetEnsemble(width: N, dimension: d, mass: m, cutoff: L)

@@ -4,7 +4,7 @@ import Testing
 @testable import NumericCore
 @testable import Training
 
-/// Perelman's F on T² in conformal gauge, F = ∫(−Δu + |∂f|²) e^{−f} dx dy (nn-theory.md §5), at dilatons tied to u
+/// Perelman's F on T² in conformal gauge, F = ∫(−Δu + |∂f|²) e^{−f} dx dy (Perelman, arXiv math/0211159 §1, written in conformal gauge on T²), at dilatons tied to u
 /// (the loss is F/∫e^{−f}dV, ∫e^{−f}dV = ∫e^{u−f} dx dy):
 /// the network's dilaton output is made a copy of the u output (f = u), its negative (f = −u) or a constant, by
 /// editing the last layer. Quadrature on a 96² grid: the residuals fall spectrally with the grid (relative 10⁻⁷ at
