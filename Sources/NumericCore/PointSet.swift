@@ -69,7 +69,9 @@ public struct SettingError: Error, CustomStringConvertible, Sendable {
     public let setting: String
     /// The rest of the line: the value and what was expected.
     public let detail: String
+    /// The error of `setting` with `detail` ("0, expected a positive number").
     public init(_ setting: String, _ detail: String) { self.setting = setting; self.detail = detail }
+    /// "setting detail", one line.
     public var description: String { renamed(setting) }
     /// The same line with the setting called `name` (a detail starting with ':' follows the name directly).
     public func renamed(_ name: String) -> String { name + (detail.hasPrefix(":") ? "" : " ") + detail }
