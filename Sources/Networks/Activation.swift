@@ -118,12 +118,7 @@ public enum Activation: Sendable {
         case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
         case .identity: return x
         case .polynomial(let c): return c.reversed().reduce(0) { $0 * x + $1 }
-        case .tanh: return Foundation.tanh(x)
-        case .sigmoid: return 1 / (1 + Foundation.exp(-x))
-        // ln(1 + eˣ) = max(x, 0) + ln(1 + e^{−|x|}) without overflow.
-        case .softplus: return Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
-        case .swish: return x / (1 + Foundation.exp(-x))
-        case .elu(let alpha, _): return x > 0 ? x : alpha * Foundation.expm1(x)
+        case .tanh, .sigmoid, .softplus, .swish, .elu: return quadratureFunctions.f(x)
         case .numerical(_, let f, _, _, _): return f(x)
         }
     }
@@ -145,12 +140,25 @@ public enum Activation: Sendable {
             var s = 0.0
             for i in stride(from: c.count - 1, through: 1, by: -1) { s = s * x + Double(i) * c[i] }
             return s
-        case .tanh: let t = Foundation.tanh(x); return 1 - t * t
-        case .sigmoid: let s = 1 / (1 + Foundation.exp(-x)); return s * (1 - s)
-        case .softplus: return 1 / (1 + Foundation.exp(-x))
-        case .swish: let s = 1 / (1 + Foundation.exp(-x)); return s + x * s * (1 - s)
-        case .elu(let alpha, _): return x > 0 ? 1 : alpha * Foundation.exp(x)
+        case .tanh, .sigmoid, .softplus, .swish, .elu: return quadratureFunctions.df(x)
         case .numerical(_, _, let d, _, _): return d(x)
+        }
+    }
+
+    /// φ and φ' of the activations whose kernels are computed by quadrature, as closures with the case decided
+    /// once (the quadrature's inner loops call them n² times per kernel entry):
+    /// tanh: 1 − tanh²; logistic s = 1/(1 + e⁻ˣ): s(1 − s); softplus max(x, 0) + ln(1 + e^{−|x|}) (no overflow): s;
+    /// swish x·s: s + x·s(1 − s); elu: x | α(eˣ − 1), 1 | αeˣ. For `numerical`, the given closures; others through
+    /// `value`/`derivative`.
+    public var quadratureFunctions: (f: @Sendable (Double) -> Double, df: @Sendable (Double) -> Double) {
+        switch self {
+        case .tanh: return ({ Foundation.tanh($0) }, { let t = Foundation.tanh($0); return 1 - t * t })
+        case .sigmoid: return ({ 1 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s * (1 - s) })
+        case .softplus: return ({ Swift.max($0, 0) + Foundation.log1p(Foundation.exp(-Swift.abs($0))) }, { 1 / (1 + Foundation.exp(-$0)) })
+        case .swish: return ({ $0 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s + $0 * s * (1 - s) })
+        case .elu(let alpha, _): return ({ $0 > 0 ? $0 : alpha * Foundation.expm1($0) }, { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
+        case .numerical(_, let f, let df, _, _): return (f, df)
+        default: return ({ [self] in self.value($0) }, { [self] in self.derivative($0) })
         }
     }
 
@@ -336,11 +344,13 @@ extension Activation {
         case .polynomial(let c):
             return Self.polynomialDual(c, k11, k12, k22)
         case .tanh(let degree), .sigmoid(let degree), .softplus(let degree), .swish(let degree):
-            return (gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { self.value($0) * self.value($1) },
-                    gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { self.derivative($0) * self.derivative($1) })
+            let (f, df) = quadratureFunctions
+            return (gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
+                    gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
         case .elu(_, let degree):
-            return (gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { self.value($0) * self.value($1) },
-                    gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { self.derivative($0) * self.derivative($1) })
+            let (f, df) = quadratureFunctions
+            return (gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
+                    gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
         case .numerical(_, let f, let df, let degree, let kinked):
             if kinked {
                 return (gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
