@@ -106,6 +106,10 @@ public struct Phi4Experiment: Sendable {
 
         /// The leading-order G₄c at coupling λ: −λV, [P, P, P, P].
         public func prediction(coupling λ: Double) -> NDArray<Double> { NDArray(shape: vertex.shape, data: vertex.data.map { -λ * $0 }) }
+        /// The two-point function to O(λ), G_Λ + λ·δG₂/λ (free propagator plus tadpole), [P, P].
+        public func tadpoleTwoPoint(coupling λ: Double) -> NDArray<Double> {
+            NDArray(shape: exactTwoPoint.shape, data: zip(exactTwoPoint.data, tadpolePerCoupling.data).map { $0 + λ * $1 })
+        }
     }
 
     /// The settings it runs.

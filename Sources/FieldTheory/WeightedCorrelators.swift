@@ -124,4 +124,14 @@ public struct WeightedCorrelators: Sendable {
     public func twoPoint(_ i: Int, _ j: Int) -> (value: Double, error: Double) {
         (g2.data[i * pointCount + j], g2Error.data[i * pointCount + j])
     }
+
+    /// max |G₂ − exact|/σ over the entries: how many errors the Monte Carlo G₂ strays from `exact` [P, P] at most.
+    public func maxTwoPointPull(from exact: NDArray<Double>) -> Double? { Self.maxPull(g2, g2Error, exact) }
+
+    /// max |G₄c − exact|/σ over the entries of `exact` [P, P, P, P]; nil when the four-point tensors were not computed.
+    public func maxConnectedFourPointPull(from exact: NDArray<Double>) -> Double? { Self.maxPull(g4c, g4cError, exact) }
+
+    static func maxPull(_ value: NDArray<Double>, _ error: NDArray<Double>, _ exact: NDArray<Double>) -> Double? {
+        zip(zip(value.data, error.data), exact.data).map { abs($0.0 - $1) / $0.1 }.max()
+    }
 }

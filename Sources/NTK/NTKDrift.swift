@@ -36,6 +36,11 @@ public struct NTKDrift: Sendable {
     /// Step size η; nil: η = n/λ_max(Θ_∞), half the largest stable step of the infinite-width linear model.
     public let learningRate: Double?
 
+    /// The default targets y_a(x) = sin(x_1 + … + x_d + a) of output a = 0…O−1, [P, O].
+    public static func defaultTargets(_ x: Matrix, outputs O: Int) -> Matrix {
+        Matrix(rows: x.rows, cols: O, data: (0..<(x.rows * O)).map { k in sin(x.row(k / O).reduce(0, +) + Double(k % O)) })
+    }
+
     /// An experiment; throws unless the widths are positive, networks, steps and recordEvery ≥ 1, η (if given) is
     /// positive and finite, and X, Y and x* have matching shapes.
     public init(network: Serial, trainX: Matrix, trainY: Matrix, testX: Matrix? = nil, widths: [Int], networks: Int = 1,

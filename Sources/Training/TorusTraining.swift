@@ -59,6 +59,9 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
         return "Dense(32, \(d)) Tanh Dense(32, \(d)) Tanh Dense(\(outputs), \(d))"
     }
 
+    /// The network outputs `metric` needs in `dimension` (1 or n(n+1)/2), plus the dilaton f of the `perelman` loss.
+    public var networkOutputs: Int { metric.outputCount(dimension: dimension) + (loss == .perelman ? 1 : 0) }
+
     /// The network's architecture: `net` parsed with `parameterization` as the Dense layers' default.
     public func architecture() throws -> Serial {
         try NetworkSpec.parse(net, defaultParameterization: parameterization)

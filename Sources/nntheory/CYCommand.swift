@@ -61,7 +61,8 @@ struct CYSampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Shiffman–Zelditch points on a Calabi–Yau with weights, |Ω|², FS pullbacks, κ, Vol_K and Vol_CY.",
         discussion: """
-        Lines (linear spaces for complete intersections) through FS-random points;
+        Lines (linear spaces for complete intersections) through FS-random points
+        (draw i on Philox stream i of --seed, so the sample does not depend on --threads);
         every intersection point is kept (Aberth iteration or companion-matrix
         eigenvalues, resultants for two equations in two parameters), Newton-
         polished to |Q| < 1e-10, so the points follow the mixed FS measure.
@@ -97,24 +98,19 @@ struct CYSampleCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of points N.")
     var points: Int = 100_000
 
-    @Option(parsing: .unconditional, help: "Random seed (draw i uses Philox stream i).")
-    var seed: UInt64 = 0
-
-    @Option(parsing: .unconditional, help: "Worker threads (default: all cores; results do not depend on it).")
-    var threads: Int?
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Flag(name: .customLong("jacobians"), help: "Also write jacobians.npy: the pullback Jacobians J = ∂z/∂x, complex128 [N, n, D].")
     var writeJacobians = false
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            let dir = try prepareOutputDirectory(out)
+        try output.run { dir in
             let (v, psi, t) = try geometry.resolve()
             guard points >= 1 else { throw InputError("--points: \(points), expected a positive number") }
-            if let th = threads, th < 1 { throw InputError("--threads: \(th), expected at least 1") }
+            let threads = try threadOptions.count(), seed = self.seed.seed
             let start = Date()
             let sampler = try PointSampler(variety: v)
             let singular = reportSingularPoint(of: v, seed: seed,
@@ -158,10 +154,10 @@ struct CYSampleCommand: ParsableCommand {
             summary.singular = singular
             summary.seconds_sampling = tSample; summary.seconds_pullbacks = tPullback
             summary.seconds_total = Date().timeIntervalSince(start)
-            summary.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            summary.threads = threads
             try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
             print(String(format: "%@: %d points (%d draws, %d dropped)  κ = %.6g  Vol_K = %.6g (intersection %.6g)  Vol_CY = %.6g ± %.2g  σ_FS = %.4f  → %@",
-                         v.name, s.count, s.draws, dr.total, volK / volCY, volK, v.kahlerVolume(t), volCY, summary.vol_cy_error, sigma, out))
+                         v.name, s.count, s.draws, dr.total, volK / volCY, volK, v.kahlerVolume(t), volCY, summary.vol_cy_error, sigma, output.out))
         }
     }
 }
@@ -242,7 +238,8 @@ struct CYSigmaCommand: ParsableCommand {
         A singular member recorded by `cy sample` is warned about on stderr.
 
         Examples:
-          nntheory cy sigma --sample quintic --metric fs
+          nntheory cy sample --points 20000 --out quintic && nntheory cy sigma \\
+              --sample quintic --metric fs
           nntheory cy sigma --sample bicubic --kahler 1,3 --ricci-points 0 \\
               --out sigma.json
           nntheory cy sigma --sample quintic --metric donaldson-fermat --k 4
@@ -267,8 +264,7 @@ struct CYSigmaCommand: ParsableCommand {
     @Option(name: .customLong("ricci"), help: "Ricci scalar of FS: analytic (equal Kähler moduli; unequal ones use finite differences) or fd.")
     var ricciMethod: String = "analytic"
 
-    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Option(help: "Also write the JSON to this file.")
     var out: String?
@@ -300,6 +296,7 @@ struct CYSigmaCommand: ParsableCommand {
                 }
                 try prepareOutputDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
             }
+            let threads = try threadOptions.count()
             let (s, summary, v) = try SampleDirectory.load(URL(fileURLWithPath: sample), threads: threads)
             if let sg = summary.singular { warnSingular(v.name, sg, note: "as recorded in \(sample)/summary.json") }
             var t = summary.kahler

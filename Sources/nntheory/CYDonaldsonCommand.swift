@@ -71,9 +71,6 @@ struct CYDonaldsonCommand: ParsableCommand {
     @Option(name: .customLong("eval-points"), parsing: .unconditional, help: "Points of the independent σ sample.")
     var evalPoints: Int = 100_000
 
-    @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 0
-
     @Option(parsing: .unconditional, help: "Stop when ‖h_{t+1} − h_t‖_F/‖h_t‖_F falls below this.")
     var tolerance: Double = 1e-5
 
@@ -84,12 +81,11 @@ struct CYDonaldsonCommand: ParsableCommand {
             help: "Ricci scalar (analytic) on the first M evaluation points for the Ricci measure (0: skip).")
     var ricciPoints: Int = 10_000
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
+        try output.run { dir in
             let ks = try parseDegrees(degrees)
             let (v, _, t) = try geometry.resolve()
             guard t.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 <= 12 }) else {
@@ -97,16 +93,16 @@ struct CYDonaldsonCommand: ParsableCommand {
             }
             let scan: DonaldsonScan
             do {
-                scan = try DonaldsonScan(variety: v, degrees: ks, points: points, evalPoints: evalPoints, seed: seed, tolerance: tolerance,
+                scan = try DonaldsonScan(variety: v, degrees: ks, points: points, evalPoints: evalPoints, seed: seed.seed, tolerance: tolerance,
                                          maxIterations: maxIterations, ricciPoints: ricciPoints, kahler: t.map { Int($0) })
             } catch let e as DonaldsonScan.InvalidParameter {
                 throw InputError(optionMessage(e))
             }
-            let singular = reportSingularPoint(of: v, seed: seed, note: "sample points too close to the singular locus are dropped")
+            let singular = reportSingularPoint(of: v, seed: seed.seed, note: "sample points too close to the singular locus are dropped")
             var result = try scan.run(progress: progress)
             result.summary.psi = geometry.psi
             result.summary.singular = singular
-            try writeDonaldsonScan(scan, result, to: URL(fileURLWithPath: out))
+            try writeDonaldsonScan(scan, result, to: dir)
             for r in result.summary.degrees {
                 let ricci = r.ricciMeasure.map { String(format: "  ‖R‖ = %.4f", $0) } ?? ""
                 print(String(format: "k = %d  N_k = %3d  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f", r.k, r.sections, r.sigma, r.sigmaError,

@@ -21,16 +21,22 @@ struct CorrelatorsCommand: ParsableCommand {
         G4c.npy, G6c.npy (+ _exact) as full symmetric tensors [P]*n.
 
         Examples:
-          nntheory correlators --net erf --widths 2,5,10,100 --networks 100000 --x -1,-0.6,-0.2,0.2,0.6,1 --out erf
-          nntheory correlators --net relu --sigma-b 0 --widths 2,3,4,5,10,20,50,100,500,1000 --networks 1000000 \\
+          nntheory correlators --net erf --widths 2,5,10,100 --networks 100000 \\
+              --x -1,-0.6,-0.2,0.2,0.6,1 --out erf
+          nntheory correlators --net relu --sigma-b 0 \\
+              --widths 2,3,4,5,10,20,50,100,500,1000 --networks 1000000 \\
               --x 0.2,0.4,0.6,0.8,1.0,1.2 --out relu-paper
-          nntheory correlators --net gauss --widths 2,10,100 --networks 0 --x "0.01,0.01;-0.01,0.01" --out exact-only
-          nntheory correlators --net cos --mass 1 --cutoff 10 --widths 4,40 --networks 50000 --x 0,0.5,1 --out cos
-          nntheory correlators --net mlp --depth 3 --activation tanh --widths 16,64 --networks 20000 --x "1,0;0,1" --out deep
-          nntheory correlators --net "Dense(N, W_std=1.4, b_std=0.1) Erf Dense(N, W_std=1.4, b_std=0.1) Erf Dense(1, W_std=1.4)" \\
-              --widths 16,64 --networks 20000 --x "1,0;0,1" --out spec
+          nntheory correlators --net gauss --widths 2,10,100 --networks 0 \\
+              --x "0.01,0.01;-0.01,0.01" --out exact-only
+          nntheory correlators --net cos --mass 1 --cutoff 10 --widths 4,40 \\
+              --networks 50000 --x 0,0.5,1 --out cos
+          nntheory correlators --net mlp --depth 3 --activation tanh --widths 16,64 \\
+              --networks 20000 --x "1,0;0,1" --out deep
+          nntheory correlators --net "Dense(N) Erf Dense(N) Erf Dense(1)" --widths 16,64 \\
+              --networks 20000 --x "1,0;0,1" --out spec
         Sharded: run `--shard 1/3` … `--shard 3/3` (same --out, or copy all DIR/checkpoints/ together),
-        then `--resume` without --shard to combine them; --resume also continues an interrupted run.
+        then `--resume` without --shard to combine their checkpoints in DIR/checkpoints; --resume also continues an
+        interrupted run.
         """
     )
 
@@ -61,11 +67,8 @@ struct CorrelatorsCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Correlator orders among 2,4,6.")
     var orders: String = "2,4,6"
 
-    @Option(parsing: .unconditional, help: "Random seed (64-bit).")
-    var seed: UInt64 = 0
-
-    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var threads: ThreadOptions
 
     @Option(parsing: .unconditional, help: "cos-net: mass m.")
     var mass: Double = 1
@@ -94,15 +97,11 @@ struct CorrelatorsCommand: ParsableCommand {
     @Option(help: "Run only shard i of S (e.g. 2/3): writes checkpoints, no summary.")
     var shard: String?
 
-    @Flag(help: "Continue from (and merge) checkpoints in DIR/checkpoints.")
-    var resume = false
-
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var resume: ResumeOption
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
+        try output.run { dir in
             // A known kind, or a SPEC (an mlp given layer by layer).
             let isSpec = NetKind(rawValue: net) == nil && net.contains("(")
             guard let kind = isSpec ? NetKind.mlp : NetKind(rawValue: net) else {
@@ -114,17 +113,14 @@ struct CorrelatorsCommand: ParsableCommand {
             e.sigmaW = sigmaW
             e.sigmaB = sigmaB
             e.orders = try parseList(orders, option: "--orders", expected: "an integer") { Int($0) }
-            e.seed = seed
-            e.threads = threads
+            e.seed = seed.seed
+            e.threads = try threads.count()
             e.mass = mass
             e.cutoff = cutoff
             e.sigmaA = sigmaA
             e.depth = depth
             e.activation = try naming("--activation") { try NetworkSpec.activation(activation) }
-            guard let par = Dense.Parameterization(rawValue: parameterization) else {
-                throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
-            }
-            e.parameterization = par
+            e.parameterization = try parseParameterization(parameterization)
             if isSpec {
                 _ = try naming("--net") { try NetworkSpec.parse(net, width: 1) }
                 e.spec = net
@@ -133,8 +129,8 @@ struct CorrelatorsCommand: ParsableCommand {
             e.ngpWidth = ngpWidth
             if let n = ngpWidth, n < 1 { throw InputError("--ngp-width \(n), expected a positive integer") }
             try e.validate()
-            var runner = CorrelatorRunner(experiment: e, output: URL(fileURLWithPath: out))
-            runner.resume = resume
+            var runner = CorrelatorRunner(experiment: e, output: dir)
+            runner.resume = resume.resume
             if let s = shard {
                 let parts = s.split(separator: "/").compactMap { Int($0) }
                 guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
@@ -149,7 +145,7 @@ struct CorrelatorsCommand: ParsableCommand {
     }
 
     func printSummary(_ s: CorrelatorSummary) {
-        var lines = ["\(s.net)-net, \(s.points.count) points, M = \(s.networks) networks per width → \(out)"]
+        var lines = ["\(s.net)-net, \(s.points.count) points, M = \(s.networks) networks per width → \(output.out)"]
         let header = "     N" + s.orders.map { "   m\($0) (MC)   m\($0) exact" }.joined()
         lines.append(header)
         for w in s.widths {

@@ -22,7 +22,7 @@ struct DemoCommand: ParsableCommand {
         EnsemblesDemo.self, NTKDemo.self, FieldTheoryDemo.self, CYDemo.self, TrainingDemo.self,
     ]
 
-    @Option(help: "Output directory.")
+    @Option(help: OutputOptions.help)
     var out: String = "results"
 
     @Option(help: "Comma-separated sections to run (ensembles, ntk, fieldtheory, cy, training); default all.")
@@ -31,23 +31,20 @@ struct DemoCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Networks per width in the ensembles section.")
     var networks: Int = 100_000
 
-    @Option(parsing: .unconditional, help: "Random seed.")
+    @Option(parsing: .unconditional, help: SeedOption.help)
     var seed: UInt64 = 1
 
-    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
+        try OutputOptions.run(in: out) { root in
             let known = Self.sections.map { $0.name }
             let chosen = try sections.map {
                 try parseList($0, option: "--sections", expected: "one of \(known.joined(separator: ", "))") { known.contains($0) ? $0 : nil }
             } ?? known
             guard networks > 0 else { throw InputError("--networks \(networks), expected a positive count") }
-            guard threads > 0 else { throw InputError("--threads \(threads), expected a positive count") }
+            let threads = try threadOptions.count()
             EnsemblesDemo.networks = networks
-            let root = URL(fileURLWithPath: out)
             let start = Date()
             var report: [String] = []
             for section in Self.sections where chosen.contains(section.name) {

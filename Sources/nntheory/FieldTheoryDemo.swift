@@ -20,7 +20,7 @@ enum FieldTheoryDemo: DemoSection {
         try NPY.write(c.g2, to: dir.appendingPathComponent("G2.npy"))
         try NPY.write(c.g2Error, to: dir.appendingPathComponent("G2_error.npy"))
         try NPY.write(exact, to: dir.appendingPathComponent("exact_G2.npy"))
-        let pull = zip(zip(c.g2.data, c.g2Error.data), exact.data).map { abs($0.0 - $1) / $0.1 }.max() ?? .nan
+        let pull = c.maxTwoPointPull(from: exact) ?? .nan
 
         // φ⁴ by reweighting: λ = 0.1 … 2, N = 200, 40 000 free networks, box [−2, 2].
         var s = Phi4Experiment.Settings(dimension: 1, mass: 1, cutoff: 10, box: try Box(side: 4, dimension: 1),

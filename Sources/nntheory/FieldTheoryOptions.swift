@@ -21,12 +21,6 @@ struct FieldTheoryOptions: ParsableArguments {
     @Option(name: .customLong("x"), parsing: .unconditional, help: "Points: .npy [P, d] or inline ('0,0.5,1' in d = 1; rows separated by ';').")
     var points: String
 
-    @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Output directory.")
-    var out: String
-
     func validated() throws -> (sampling: MomentumSampling, points: Matrix) {
         guard (1...3).contains(dimension) else { throw InputError("--d \(dimension), expected 1, 2 or 3") }
         guard mass > 0, mass.isFinite else { throw InputError("--mass \(mass), expected m > 0") }
@@ -40,10 +34,37 @@ struct FieldTheoryOptions: ParsableArguments {
     }
 }
 
-/// `body`, with a library `CheckpointMismatch` turned into the command line's advice: the same line followed by
-/// "— use another --out or drop --resume".
-func withCheckpointAdvice<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CheckpointMismatch { throw InputError("\(e) — use another --out or drop --resume") }
+/// --blocks B: the jackknife blocks of the error bars of sampled networks, shared by `freefield` and `phi4`.
+struct JackknifeOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Jackknife blocks B ≥ 2 for the error bars of sampled networks (not used by Markov chains).")
+    var blocks: Int = 32
+
+    /// Checks B ≥ 2 and that `networks` sampled networks fill the blocks: 0 or at least 2B.
+    func check(networks: Int) throws {
+        guard blocks >= 2 else { throw InputError("--blocks \(blocks), expected ≥ 2") }
+        guard networks == 0 || networks >= 2 * blocks else {
+            throw InputError("--networks \(networks), expected 0 or at least 2 × --blocks (\(2 * blocks))")
+        }
+    }
+}
+
+extension ResumeOption {
+    /// `body` on the sample checkpoints `store` (and the Markov-chain states `chains`): with --resume they must belong
+    /// to these settings, without it they are cleared first. A library `CheckpointMismatch` becomes the command
+    /// line's advice: the same line followed by "— use another --out or drop --resume".
+    func continuing<T>(_ store: SampleCheckpoint, chains: ChainCheckpoint? = nil, _ body: () throws -> T) throws -> T {
+        do {
+            if resume {
+                try store.validate()
+                try chains?.validate()
+            } else {
+                store.clear()
+            }
+            return try body()
+        } catch let e as CheckpointMismatch {
+            throw InputError("\(e) — use another --out or drop --resume")
+        }
+    }
 }
 
 /// A nested JSON array of numbers (tensors in summaries, outermost index first).

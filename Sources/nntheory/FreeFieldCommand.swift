@@ -21,7 +21,8 @@ struct FreeFieldCommand: ParsableCommand {
         in DIR/checkpoint after every tenth of the run; --resume continues an interrupted run to the same numbers.
 
         Example:
-          nntheory freefield --d 1 --mass 1 --cutoff 10 --width 100 --networks 100000 --x 0,0.25,0.5,1 --seed 0 --out ff
+          nntheory freefield --d 1 --mass 1 --cutoff 10 --width 100 \\
+              --networks 100000 --x 0,0.25,0.5,1 --seed 0 --out ff
         """
     )
 
@@ -33,11 +34,10 @@ struct FreeFieldCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Networks M in the ensemble (0: exact values only).")
     var networks: Int = 100_000
 
-    @Option(parsing: .unconditional, help: "Jackknife blocks.")
-    var blocks: Int = 32
-
-    @Flag(help: "Continue from the samples checkpointed in DIR/checkpoint by an interrupted run with the same settings (identical results).")
-    var resume = false
+    @OptionGroup var jackknife: JackknifeOptions
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var resume: ResumeOption
+    @OptionGroup var output: OutputOptions
 
     struct Summary: Encodable {
         let d: Int, mass: Double, cutoff: Double, width: Int, networks: Int, seed: UInt64, sampling: String
@@ -50,16 +50,12 @@ struct FreeFieldCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(theory.out)
+        try output.run { dir in
             let (sampling, x) = try theory.validated()
             guard networks >= 0 else { throw InputError("--networks \(networks), expected M ≥ 0") }
-            guard networks == 0 || networks >= 2 * blocks else { throw InputError("--networks \(networks), expected 0 or at least 2 × --blocks (\(2 * blocks))") }
-            guard blocks >= 2 else { throw InputError("--blocks \(blocks), expected ≥ 2") }
+            try jackknife.check(networks: networks)
             let exp = try FreeFieldExperiment(dimension: theory.dimension, mass: theory.mass, cutoff: theory.cutoff, width: width,
                                               sampling: sampling, points: x)
-            let dir = URL(fileURLWithPath: theory.out)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let g2 = exp.exactTwoPoint()
             let g4 = exp.hasFourPoint ? exp.exactConnectedFourPoint() : nil
             try writeNPY(g2, "exact_G2.npy", in: dir)
@@ -67,26 +63,23 @@ struct FreeFieldCommand: ParsableCommand {
                 progress("freefield: \(x.rows) points > \(FreeFieldExperiment.maxFourPointPoints): four-point functions skipped")
             }
             var mc: WeightedCorrelators? = nil
-            var pull2: Double? = nil, pull4: Double? = nil
             if networks > 0 {
-                let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint + " seed=\(theory.seed)")
-                let c = try withCheckpointAdvice {
-                    if resume { try store.validate() } else { store.clear() }
-                    return try exp.measure(networks: networks, seed: theory.seed, blocks: blocks, progress: progress, checkpoint: store)
+                let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint + " seed=\(seed.seed)")
+                let c = try resume.continuing(store) {
+                    try exp.measure(networks: networks, seed: seed.seed, blocks: jackknife.blocks, progress: progress, checkpoint: store)
                 }
                 mc = c
                 try writeNPY(c.g2, "G2.npy", in: dir)
                 try writeNPY(c.g2Error, "G2_error.npy", in: dir)
-                pull2 = zip(zip(c.g2.data, c.g2Error.data), g2.data).map { abs($0.0 - $1) / $0.1 }.max()
-                if let g4 {
+                if g4 != nil {
                     try writeNPY(c.g4c, "G4c.npy", in: dir)
                     try writeNPY(c.g4cError, "G4c_error.npy", in: dir)
-                    pull4 = zip(zip(c.g4c.data, c.g4cError.data), g4.data).map { abs($0.0 - $1) / $0.1 }.max()
                 }
             }
+            let pull2 = mc?.maxTwoPointPull(from: g2), pull4 = g4.flatMap { mc?.maxConnectedFourPointPull(from: $0) }
             try Self.plot(exp, measured: mc).write(to: dir.appendingPathComponent("propagator.svg"))
             let summary = Summary(d: theory.dimension, mass: theory.mass, cutoff: theory.cutoff, width: width, networks: networks,
-                                  seed: theory.seed, sampling: sampling.rawValue, points: NestedArray(NDArray(x)),
+                                  seed: seed.seed, sampling: sampling.rawValue, points: NestedArray(NDArray(x)),
                                   exact_G2: NestedArray(g2), exact_G4c: g4.map(NestedArray.init),
                                   G2: mc.map { NestedArray($0.g2) }, G2_error: mc.map { NestedArray($0.g2Error) },
                                   G4c: g4 == nil ? nil : mc.map { NestedArray($0.g4c) }, G4c_error: g4 == nil ? nil : mc.map { NestedArray($0.g4cError) },
@@ -96,7 +89,7 @@ struct FreeFieldCommand: ParsableCommand {
             if let mc { line += String(format: ", Monte Carlo %.6f ± %.6f", mc.g2.data[0], mc.g2Error.data[0]) }
             if let pull2 { line += String(format: "; max |MC − exact|/σ: G2 %.2f", pull2) }
             if let pull4 { line += String(format: ", G4c %.2f", pull4) }
-            print(line + " → \(theory.out)")
+            print(line + " → \(output.out)")
         }
     }
 

@@ -18,14 +18,17 @@ struct KernelCommand: ParsableCommand {
         quadrature error; its maximum is printed on stderr (--no-error-estimate skips it, ≈ 0.8× the run time).
 
         Examples:
-          nntheory kernel --net "Dense(512, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)" --x x.npy --out k
-          nntheory kernel --net "Dense(1) Erf Dense(1)" --x "1,0;0,1;0.6,0.8" --x2 "1,1" --out k2
-          nntheory kernel --net "Dense(64, W_std=1.4) Tanh(deg=48) Dense(1)" --x x.npy --diagonal --out kd
+          nntheory kernel \\
+              --net "Dense(512, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)" \\
+              --x "1,0;0,1;0.6,0.8" --out k
+          nntheory kernel --net "Dense(1) Erf Dense(1)" --x "1,0;0,1;0.6,0.8" \\
+              --x2 "1,1" --out k2
+          nntheory kernel --net "Dense(64, W_std=1.4) Tanh(deg=48) Dense(1)" \\
+              --x x.npy --diagonal --out kd
         """
     )
 
     @OptionGroup var input: NetworkInputOptions
-
 
     @Flag(help: "Only the diagonal K(x, x), Θ(x, x).")
     var diagonal = false
@@ -33,17 +36,13 @@ struct KernelCommand: ParsableCommand {
     @Flag(name: .customLong("no-error-estimate"), help: "Skip the quadrature error estimate of networks with quadrature layers.")
     var noErrorEstimate = false
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
+        try output.run { dir in
             let (serial, a, b) = try input.resolve()
             if diagonal && b != nil { throw InputError("--diagonal takes one point set; drop --x2") }
             let k = try serial.kernels(a, b, diagonalOnly: diagonal)
-            let dir = URL(fileURLWithPath: out)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let shape = diagonal ? [k.rows] : [k.rows, k.cols]
             try NPY.write(NDArray(shape: shape, data: k.nngp), to: dir.appendingPathComponent("nngp.npy"))
             try NPY.write(NDArray(shape: shape, data: k.ntk), to: dir.appendingPathComponent("ntk.npy"))
@@ -54,7 +53,7 @@ struct KernelCommand: ParsableCommand {
                 progress(String(format: "quadrature error estimate: max |ΔK| = %.2g (relative %.2g), max |ΔΘ| = %.2g (relative %.2g)",
                                 e.nngp.max() ?? 0, relative(e.nngp, k.nngp), e.ntk.max() ?? 0, relative(e.ntk, k.ntk)))
             }
-            print("\(serial.description): NNGP and NTK \(shape.map(String.init).joined(separator: "×")) → \(out)")
+            print("\(serial.description): NNGP and NTK \(shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }
     }
 }

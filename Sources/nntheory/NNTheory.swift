@@ -10,6 +10,8 @@ struct NNTheory: ParsableCommand {
         discussion: """
         Outputs: arrays as .npy (np.load reads them as they are), summaries as JSON, plots as SVG.
         Randomness is seeded and counter-based: the same --seed gives the same numbers on any thread count.
+        Networks are given as SPECs, layers separated by spaces (--net "Dense(512) Relu Dense(1)"); the SPEC
+        grammar is documented in docs/networks.md.
         """,
         version: "0.1.0",
         subcommands: [

@@ -10,6 +10,7 @@ struct NTKCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ntk",
         abstract: "Empirical NTKs of finite networks: the kernel, its convergence with width, its drift in training, metric-NTKs.",
+        discussion: "Each subcommand takes the network as a SPEC (--net); the SPEC grammar is documented in docs/networks.md.",
         subcommands: [NTKComputeCommand.self, NTKConvergenceCommand.self, NTKDriftCommand.self, NTKMetricCommand.self],
         defaultSubcommand: NTKComputeCommand.self
     )
@@ -27,8 +28,11 @@ struct NTKComputeCommand: ParsableCommand {
         (p{i}_W.npy [fan_in, fan_out], p{i}_b.npy [1, fan_out], i = position in the SPEC). Also writes f_x1.npy.
 
         Examples:
-          nntheory ntk --net "Dense(512, W_std=1.5, b_std=0.05) Relu Dense(3, W_std=1.5)" --seed 1 --x x.npy --out e
-          nntheory ntk --net "Dense(512) Erf Dense(1)" --params jax_params --x x.npy --x2 y.npy --trace --out e2
+          nntheory ntk \\
+              --net "Dense(512, W_std=1.5, b_std=0.05) Relu Dense(3, W_std=1.5)" \\
+              --seed 1 --x "1,0;0,1;0.6,0.8" --out e
+          nntheory ntk --net "Dense(512) Erf Dense(1)" --params jax_params --x x.npy \\
+              --x2 y.npy --trace --out e2
         """
     )
 
@@ -38,20 +42,16 @@ struct NTKComputeCommand: ParsableCommand {
     @Flag(help: "Average over outputs: write (1/O) Σ_a Θ_aa [P1, P2].")
     var trace = false
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
+        try output.run { dir in
             let (serial, a, b) = try input.resolve()
-            let dir = URL(fileURLWithPath: out)
             let e = EmpiricalNTK(try source.resolve(serial, inputWidth: a.cols, saveTo: dir))
             let k = try e.kernel(a, b, trace: trace)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))
             try NPY.write(e.outputs(a), to: dir.appendingPathComponent("f_x1.npy"))
-            print("\(serial.description): empirical NTK \(k.shape.map(String.init).joined(separator: "×")) → \(out)")
+            print("\(serial.description): empirical NTK \(k.shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }
     }
 }

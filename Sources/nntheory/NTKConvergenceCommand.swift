@@ -20,15 +20,14 @@ struct NTKConvergenceCommand: ParsableCommand {
         errors.npy [widths, networks], widths.npy, and the analytic nngp.npy and ntk.npy [P, P].
 
         Example:
-          nntheory ntk convergence --net "Dense(1, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)" \\
-              --x "1,0,0;0,1,0;0.6,0.8,0;-0.3,0.2,0.9" --widths 64,128,256,512,1024,2048 --networks 8 --out conv
+          nntheory ntk convergence \\
+              --net "Dense(1, W_std=1.5) Relu Dense(1, W_std=1.5) Relu Dense(1)" \\
+              --x "1,0,0;0,1,0;0.6,0.8,0;-0.3,0.2,0.9" \\
+              --widths 64,128,256,512,1024,2048 --networks 8 --out conv
         """
     )
 
-    @OptionGroup var network: NetworkOptions
-
-    @Option(name: .customLong("x"), parsing: .unconditional, help: "Points: .npy [P, d] or inline rows '1,0;0,1'.")
-    var points: String
+    @OptionGroup var input: NetworkPointSetOptions
 
     @Option(parsing: .unconditional, help: "Comma-separated hidden widths N.")
     var widths: String = "64,128,256,512,1024,2048"
@@ -36,24 +35,19 @@ struct NTKConvergenceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Independently initialised networks per width.")
     var networks: Int = 8
 
-    @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
-            let serial = try network.resolve()
-            let x = try PointSet.parse(points)
+        try output.run { dir in
+            let (serial, x) = try input.resolve()
             let ws = try parseWidths(widths)
             guard networks >= 1 else { throw InputError("--networks \(networks), expected at least 1") }
-            let scan = try NTKConvergence(network: serial, points: x, widths: ws, networks: networks, seed: seed)
+            let scan = try NTKConvergence(network: serial, points: x, widths: ws, networks: networks, seed: seed.seed)
             let r = try scan.run(progress: progress)
-            try NTKConvergenceReport.write(r, spec: serial.description, to: URL(fileURLWithPath: out))
+            try NTKConvergenceReport.write(r, spec: serial.description, to: dir)
             let fit = r.fit.map { f in String(format: "fitted exponent %.3f", f.exponent) + (f.exponentError.map { String(format: " ± %.3f", $0) } ?? "") } ?? "no fit"
-            print("\(serial.description): relative NTK error \(String(format: "%.3g", r.widths.first!.mean)) at N = \(ws.first!) → \(String(format: "%.3g", r.widths.last!.mean)) at N = \(ws.last!); \(fit) (expected −0.5) → \(out)")
+            print("\(serial.description): relative NTK error \(String(format: "%.3g", r.widths.first!.mean)) at N = \(ws.first!) → \(String(format: "%.3g", r.widths.last!.mean)) at N = \(ws.last!); \(fit) (expected −0.5) → \(output.out)")
         }
     }
 }

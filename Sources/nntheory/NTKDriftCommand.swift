@@ -9,8 +9,8 @@ struct NTKDriftCommand: ParsableCommand {
         commandName: "drift",
         abstract: "NTK drift during gradient-descent training on an MSE task, and actual against linearised training, for several widths.",
         discussion: """
-        Each width N (every hidden Dense layer set to N) is trained by full-batch gradient descent on
-        L = (1/2n)‖f(X) − Y‖² (n = P·O) with step η for --steps steps. At every --record-every steps (time
+        Each width N (every hidden Dense layer set to N) is trained by full-batch gradient descent on the points X
+        of --x, L = (1/2n)‖f(X) − Y‖² (n = P·O) with step η for --steps steps. At every --record-every steps (time
         t = η·step) it records the loss, the kernel drift ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F (full tensor empirical NTK on the
         training points) and the gap ‖f_t − f^lin_t‖_F/‖f_0 − Y‖_F to the linearised network trained by the same
         steps, f^lin = Y + (I − ηΘ_0/n)^k (f_0 − Y) (and gap_flow: to neural-tangents' continuous-time
@@ -26,15 +26,14 @@ struct NTKDriftCommand: ParsableCommand {
         width_N/f_train.npy, width_N/f_train_linear.npy [T, P, O] (network 0, actual and linearised).
 
         Example:
-          nntheory ntk drift --net "Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1)" \\
-              --x "0,0;0.5,1;1,-0.5;-1,0.3;0.2,-1;-0.7,-0.7" --widths 64,256,1024,4096 --steps 200 --out drift
+          nntheory ntk drift \\
+              --net "Dense(1, W_std=1.5) Erf Dense(1, W_std=1.5) Erf Dense(1)" \\
+              --x "0,0;0.5,1;1,-0.5;-1,0.3;0.2,-1;-0.7,-0.7" \\
+              --widths 64,256,1024,4096 --steps 200 --out drift
         """
     )
 
-    @OptionGroup var network: NetworkOptions
-
-    @Option(name: .customLong("x"), parsing: .unconditional, help: "Training points: .npy [P, d] or inline rows '1,0;0,1'.")
-    var points: String
+    @OptionGroup var input: NetworkPointSetOptions
 
     @Option(name: .customLong("y"), parsing: .unconditional, help: "Targets [P, O]: .npy or inline rows (default: sin(Σ_i x_i + a)).")
     var targets: String?
@@ -57,38 +56,28 @@ struct NTKDriftCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Learning rate η (default: n/λ_max of the analytic NTK).")
     var lr: Double?
 
-    @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
-            let serial = try network.resolve()
-            let x = try PointSet.parse(points)
+        try output.run { dir in
+            let (serial, x) = try input.resolve()
             let O = serial.outputWidth(inputWidth: x.cols)
-            let y: Matrix
-            if let t = targets {
-                y = try PointSet.parse(t, dimension: O)
-                guard y.rows == x.rows else { throw InputError("--y has \(y.rows) rows, expected \(x.rows) (one per training point)") }
-            } else {
-                y = Matrix(rows: x.rows, cols: O, data: (0..<(x.rows * O)).map { k in sin(x.row(k / O).reduce(0, +) + Double(k % O)) })
-            }
+            let y = try targets.map { try PointSet.parse($0, dimension: O) } ?? NTKDrift.defaultTargets(x, outputs: O)
+            guard y.rows == x.rows else { throw InputError("--y has \(y.rows) rows, expected \(x.rows) (one per training point)") }
             let xt = try testPoints.map { try PointSet.parse($0, dimension: x.cols) }
             if let η = lr, !(η > 0) { throw InputError("--lr \(η), expected a positive learning rate") }
             guard steps >= 1 else { throw InputError("--steps \(steps), expected at least 1") }
             guard recordEvery >= 1 else { throw InputError("--record-every \(recordEvery), expected at least 1") }
             guard networks >= 1 else { throw InputError("--networks \(networks), expected at least 1") }
             let d = try NTKDrift(network: serial, trainX: x, trainY: y, testX: xt, widths: try parseWidths(widths), networks: networks,
-                                 steps: steps, recordEvery: recordEvery, learningRate: lr, seed: seed)
+                                 steps: steps, recordEvery: recordEvery, learningRate: lr, seed: seed.seed)
             let r = try d.run(progress: progress)
-            try NTKDriftReport.write(r, spec: serial.description, to: URL(fileURLWithPath: out))
+            try NTKDriftReport.write(r, spec: serial.description, to: dir)
             func fit(_ f: PowerLawFit?) -> String {
                 f.map { String(format: "%.3f", $0.exponent) + ($0.exponentError.map { String(format: " ± %.3f", $0) } ?? "") } ?? "n/a"
             }
-            print("\(serial.description): η = \(String(format: "%.4g", r.learningRate)); final kernel drift ∝ N^\(fit(r.driftFit)), gap to linearised ∝ N^\(fit(r.gapFit)) → \(out)")
+            print("\(serial.description): η = \(String(format: "%.4g", r.learningRate)); final kernel drift ∝ N^\(fit(r.driftFit)), gap to linearised ∝ N^\(fit(r.gapFit)) → \(output.out)")
         }
     }
 }

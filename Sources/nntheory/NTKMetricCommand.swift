@@ -26,8 +26,8 @@ struct NTKMetricCommand: ParsableCommand {
         (--net, --seed, --params, --dim and --metric are not given); the points are on Tⁿ.
 
         Examples:
-          nntheory ntk metric --net "Dense(256, W_std=1.5, b_std=0.1) Tanh Dense(3)" --dim 2 --metric ldl --seed 1 \\
-              --x "0,0;0.5,1;1,-0.5" --out mntk
+          nntheory ntk metric --net "Dense(256, W_std=1.5, b_std=0.1) Tanh Dense(3)" \\
+              --dim 2 --metric ldl --seed 1 --x "0,0;0.5,1;1,-0.5" --out mntk
           nntheory ntk metric --from run --x "0,0;1,2;3,1" --out run-mntk
         """
     )
@@ -45,13 +45,10 @@ struct NTKMetricCommand: ParsableCommand {
     @Option(help: "How outputs build the metric: components | conformal | ldl | additive.")
     var metric: String?
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
-            let dir = URL(fileURLWithPath: out)
+        try output.run { dir in
             let metricNetwork: MetricNetwork
             let (a, b) = try points.resolve()
             if let from {
@@ -79,7 +76,7 @@ struct NTKMetricCommand: ParsableCommand {
             if let frozen = try m.frozenKernel(a, b) {
                 try NPY.write(frozen, to: dir.appendingPathComponent("frozen_metric_ntk.npy"))
             }
-            print("\(metricNetwork.network.architecture.description): metric-NTK (\(metricNetwork.parametrization.rawValue)) \(k.shape.map(String.init).joined(separator: "×")) → \(out)")
+            print("\(metricNetwork.network.architecture.description): metric-NTK (\(metricNetwork.parametrization.rawValue)) \(k.shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }
     }
 }

@@ -6,7 +6,7 @@ import NumericCore
 
 /// The network SPEC and its default parameterisation, shared by the kernel and ntk commands.
 struct NetworkOptions: ParsableArguments {
-    @Option(help: "Network SPEC, layers separated by spaces (the grammar: docs/networks.md or `nntheory kernel --help`).")
+    @Option(help: "Network SPEC: layers separated by spaces, e.g. 'Dense(512) Relu Dense(1)' (grammar: docs/networks.md).")
     var net: String?
 
     @Option(help: "Default parameterisation of Dense layers: ntk | standard.")
@@ -19,12 +19,15 @@ struct NetworkOptions: ParsableArguments {
     }
 
     /// The parameterisation of Dense layers that name none.
-    func defaultParameterization() throws -> Dense.Parameterization {
-        guard let par = Dense.Parameterization(rawValue: parameterization.lowercased()) else {
-            throw InputError("--parameterization '\(parameterization)', expected ntk or standard")
-        }
-        return par
+    func defaultParameterization() throws -> Dense.Parameterization { try parseParameterization(parameterization) }
+}
+
+/// A --parameterization value: ntk or standard (any case); a one-line error otherwise.
+func parseParameterization(_ text: String) throws -> Dense.Parameterization {
+    guard let par = Dense.Parameterization(rawValue: text.lowercased()) else {
+        throw InputError("--parameterization '\(text)', expected ntk or standard")
     }
+    return par
 }
 
 /// The two point sets of the kernel commands.
@@ -40,6 +43,19 @@ struct PointOptions: ParsableArguments {
         let a = try naming("--x") { try PointSet.parse(x1) }
         let b = try x2.map { spec in try naming("--x2") { try PointSet.parse(spec, dimension: a.cols) } }
         return (a, b)
+    }
+}
+
+/// The network SPEC and one point set, shared by `ntk convergence` and `ntk drift`.
+struct NetworkPointSetOptions: ParsableArguments {
+    @OptionGroup var network: NetworkOptions
+
+    @Option(name: .customLong("x"), parsing: .unconditional, help: "Points: .npy [P, d] or inline rows '1,0;0,1'.")
+    var points: String
+
+    /// The parsed network and points; one-line errors for each bad value.
+    func resolve() throws -> (network: Serial, points: Matrix) {
+        (try network.resolve(), try naming("--x") { try PointSet.parse(points) })
     }
 }
 

@@ -31,8 +31,9 @@ struct Phi4Command: ParsableCommand {
         nested lists in the order of the points, widths first, then couplings; diagnostics per cell).
 
         Example (d = 1, m = 1, Λ = 10, see docs/fieldtheory.md):
-          nntheory phi4 --d 1 --mass 1 --cutoff 10 --lambda 0.5,1,2 --box 4 --sampler reweight --width 1000 \\
-              --networks 200000 --x 0,0.4 --seed 1 --out phi4
+          nntheory phi4 --d 1 --mass 1 --cutoff 10 --lambda 0.5,1,2 --box 4 \\
+              --sampler reweight --width 1000 --networks 200000 --x 0,0.4 --seed 1 \\
+              --out phi4
         """
     )
 
@@ -65,11 +66,10 @@ struct Phi4Command: ParsableCommand {
     @Option(name: .customLong("leapfrog-steps"), parsing: .unconditional, help: "HMC leapfrog steps per trajectory (drawn from [n/2, n]).")
     var leapfrogSteps: Int = 16
 
-    @Option(parsing: .unconditional, help: "Jackknife blocks (reweighting).")
-    var blocks: Int = 32
-
-    @Flag(help: "Continue from the samples or chain states checkpointed in DIR/checkpoint by an interrupted run with the same settings (identical results).")
-    var resume = false
+    @OptionGroup var jackknife: JackknifeOptions
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var resume: ResumeOption
+    @OptionGroup var output: OutputOptions
 
     struct Cell: Encodable {
         let width: Int, lambda: Double
@@ -93,8 +93,7 @@ struct Phi4Command: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(theory.out)
+        try output.run { dir in
             let (sampling, x) = try theory.validated()
             let lambdas = try parseList(couplings, option: "--lambda", expected: "a number") { Double($0) }
             for λ in lambdas where (try? QuarticAction.validatedCoupling(λ)) == nil { throw InputError("--lambda \(λ), expected a finite λ ≥ 0") }
@@ -107,30 +106,21 @@ struct Phi4Command: ParsableCommand {
             guard networks >= 0 else { throw InputError("--networks \(networks), expected ≥ 0") }
             guard chains >= 1 else { throw InputError("--chains \(chains), expected ≥ 1") }
             guard thermalization >= 0 else { throw InputError("--thermalization \(thermalization), expected ≥ 0") }
-            guard blocks >= 2 else { throw InputError("--blocks \(blocks), expected ≥ 2") }
-            if kind == .reweight && networks > 0 && networks < 2 * blocks {
-                throw InputError("--networks \(networks), expected 0 or at least 2 × --blocks (\(2 * blocks))")
-            }
+            try jackknife.check(networks: kind == .reweight ? networks : 0)
             var s = Phi4Experiment.Settings(dimension: theory.dimension, mass: theory.mass, cutoff: theory.cutoff,
                                             box: try Box(side: box, dimension: theory.dimension), couplings: lambdas, widths: widths,
                                             sampler: kind, networks: networks)
             s.sampling = sampling; s.thermalization = thermalization; s.chains = chains; s.stepSize = stepSize
-            s.leapfrogSteps = leapfrogSteps; s.seed = theory.seed; s.blocks = blocks
+            s.leapfrogSteps = leapfrogSteps; s.seed = seed.seed; s.blocks = jackknife.blocks
             let exp = try Phi4Experiment(settings: s, points: x)
-            let dir = URL(fileURLWithPath: theory.out)
             let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint)
-            let r = try withCheckpointAdvice {
-                if resume {
-                    try store.validate()
-                    try ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint).validate()
-                } else {
-                    store.clear()
-                }
+            let chainStates = ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint)
+            let r = try resume.continuing(store, chains: chainStates) {
                 progress("phi4: leading-order vertex integrals over the box")
                 return try exp.run(progress: { progress($0) }, checkpoint: store)
             }
             try Self.write(r, to: dir)
-            print(Self.headline(r) + " → \(theory.out)")
+            print(Self.headline(r) + " → \(output.out)")
         }
     }
 
@@ -151,7 +141,7 @@ struct Phi4Command: ParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let s = r.settings
         let preds = stack(s.couplings.map { r.prediction(coupling: $0) })
-        let tad = stack(s.couplings.map { λ in NDArray(shape: r.exactTwoPoint.shape, data: zip(r.exactTwoPoint.data, r.tadpolePerCoupling.data).map { $0 + λ * $1 }) })
+        let tad = stack(s.couplings.map { r.tadpoleTwoPoint(coupling: $0) })
         try writeNPY(r.vertex, "vertex.npy", in: dir)
         try writeNPY(preds, "prediction_G4c.npy", in: dir)
         try writeNPY(r.exactTwoPoint, "exact_G2.npy", in: dir)

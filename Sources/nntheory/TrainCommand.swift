@@ -10,6 +10,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train neural-network metrics by gradient descent on curvature losses.",
+        discussion: "The network is a SPEC (--net); the SPEC grammar is documented in docs/networks.md.",
         subcommands: [TrainTorusCommand.self]
     )
 }
@@ -44,15 +45,19 @@ struct TrainTorusCommand: ParsableCommand {
         the step.
 
         Examples:
-          nntheory train torus --dim 2 --metric conformal --net "Dense(32) Tanh Dense(32) Tanh Dense(1)" \\
-              --loss scalar2 --init "u = 0.5*cos(x) + 0.2*sin(2*y)" --points 1024 --steps 2000 --lr 0.01 \\
-              --optimizer adam --seed 1 --checkpoint-every 200 --out flat2
-          nntheory train torus --dim 2 --metric conformal --loss scalar2 --init "u = 0.5*cos(x)" \\
-              --steps 4000 --out flat2 --resume
-          nntheory train torus --dim 3 --metric ldl --loss ricci2 --init "u = 0.3*cos(x)*sin(y+z)" --points 4096 \\
-              --steps 500 --lr 0.003 --out ricci3
-          nntheory train torus --dim 2 --metric additive --reference "u = 0.4*sin(x)*cos(y)" \\
-              --net "Dense(32) Tanh Dense(32) Tanh Dense(3, W_std=0.01)" --loss scalar2 --steps 1000 --out corr
+          nntheory train torus --dim 2 --metric conformal \\
+              --net "Dense(32) Tanh Dense(32) Tanh Dense(1)" --loss scalar2 \\
+              --init "u = 0.5*cos(x) + 0.2*sin(2*y)" --points 1024 --steps 2000 \\
+              --lr 0.01 --optimizer adam --seed 1 --checkpoint-every 200 --out flat2
+          nntheory train torus --dim 2 --metric conformal --loss scalar2 \\
+              --init "u = 0.5*cos(x)" --steps 4000 --out flat2 --resume
+          nntheory train torus --dim 3 --metric ldl --loss ricci2 \\
+              --init "u = 0.3*cos(x)*sin(y+z)" --points 4096 --steps 500 --lr 0.003 \\
+              --out ricci3
+          nntheory train torus --dim 2 --metric additive \\
+              --reference "u = 0.4*sin(x)*cos(y)" \\
+              --net "Dense(32) Tanh Dense(32) Tanh Dense(3, W_std=0.01)" \\
+              --loss scalar2 --steps 1000 --out corr
         """
     )
 
@@ -109,21 +114,15 @@ struct TrainTorusCommand: ParsableCommand {
     @Flag(help: "Let the volume change under curvature losses.")
     var noVolumeConstraint = false
 
-    @Option(parsing: .unconditional, help: "Random seed.")
-    var seed: UInt64 = 0
-
     @Option(parsing: .unconditional, help: "Checkpoint every K steps.")
     var checkpointEvery: Int = 100
 
-    @Option(help: "Output directory.")
-    var out: String
-
-    @Flag(help: "Continue from the newest checkpoint in --out up to --steps.")
-    var resume = false
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
-        try reportingErrors {
-            try prepareOutputDirectory(out)
+        try output.run { dir in
             var c = TorusTrainingConfig()
             c.dimension = dim
             guard let m = MetricParametrization(rawValue: metric.lowercased()), m.supportsRealCoordinates else {
@@ -137,25 +136,24 @@ struct TrainTorusCommand: ParsableCommand {
             }
             guard dim == 2 || dim == 3 else { throw InputError("--dim \(dim), expected 2 or 3") }
             c.metric = m; c.loss = l; c.optimizer = o
-            let outputs = m.outputCount(dimension: dim) + (l == .perelman ? 1 : 0)
-            c.net = network.net ?? TorusTrainingConfig.defaultNet(outputs: outputs)
+            c.net = network.net ?? TorusTrainingConfig.defaultNet(outputs: c.networkOutputs)
             c.parameterization = try network.defaultParameterization()
             c.harmonics = harmonics
             c.initExpression = `init`
             c.reference = reference
             c.initSteps = initSteps; c.initRate = initLr
             c.points = points; c.batch = batch; c.steps = steps; c.rate = lr
-            c.schedule = schedule; c.seed = seed; c.checkpointEvery = checkpointEvery
+            c.schedule = schedule; c.seed = seed.seed; c.checkpointEvery = checkpointEvery
             c.evalSide = evalGrid ?? (dim == 2 ? 32 : 12)
             c.snapshotEvery = snapshotEvery ?? max(1, steps / 10)
             c.volumeConstraint = !noVolumeConstraint
             let trainer = try TorusTrainer(config: c)
-            let s = try trainer.run(root: URL(fileURLWithPath: out), resume: resume, progress: progress)
+            let s = try trainer.run(root: dir, resume: resume.resume, progress: progress)
             var line = "train torus: T^\(dim) \(m.rawValue) metric, \(l.rawValue) loss, \(s.parameterCount) parameters"
             if let a = s.initialLoss, let b = s.finalLoss { line += String(format: "; loss %.4e → %.4e", a, b) }
             if let r = s.scalar2Reduction { line += String(format: "; ∫R²dV ÷ %.3g", r) }
             if let v = s.volumeRelativeChange { line += String(format: "; volume change %.2e", v) }
-            print(line + String(format: " (%.1f s) → %@", s.seconds, out))
+            print(line + String(format: " (%.1f s) → %@", s.seconds, output.out))
         }
     }
 }

@@ -183,6 +183,15 @@ import Testing
     /// as N^{-1/2} (the bound of Lee et al. 1902.06720, Thm 2.1), and at the 1/N rate of Dyer & Gur-Ari
     /// (1909.11304) for the time derivative of Θ — the fitted exponent lies in [−1, −1/2] within 4 standard
     /// errors (+0.05 for sub-leading corrections). The training loss falls.
+    /// `NTKDrift.defaultTargets`: y_a(x) = sin(x_1 + … + x_d + a), against the values written out.
+    @Test func defaultTargetsAreShiftedSines() {
+        let x = Matrix(rows: 2, cols: 3, data: [0.1, 0.2, 0.3, -1, 0.5, 2])
+        let y = NTKDrift.defaultTargets(x, outputs: 2)
+        #expect(y.rows == 2 && y.cols == 2)
+        let expected = [sin(0.6), sin(1.6), sin(1.5), sin(2.5)]
+        for (a, b) in zip(y.data, expected) { #expect(abs(a - b) <= 1e-15) }
+    }
+
     @Test func driftAndLinearisationGapShrinkWithWidth() throws {
         let net = try NetworkSpec.parse("Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.2)")
         var rng = RandomStream(seed: 2, stream: 0)

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import NumericCore
+
+// The options every command shares, each declared and worded once. A command takes them with `@OptionGroup`;
+// `demo`, whose --out and --seed have other defaults, declares those two with the same help text.
+
+/// --out DIR: the directory a command writes into, created and checked before any work is done.
+struct OutputOptions: ParsableArguments {
+    static let help = ArgumentHelp("Output directory (created if missing; an unwritable one is refused before any work).")
+
+    @Option(help: Self.help)
+    var out: String
+
+    /// Runs `body` with the prepared output directory, every error as one line on stderr (exit status 2).
+    func run(_ body: (URL) throws -> Void) throws {
+        try Self.run(in: out, body)
+    }
+
+    /// `run` for a directory given otherwise (a command whose --out has a default).
+    static func run(in path: String, _ body: (URL) throws -> Void) throws {
+        try reportingErrors { try body(try prepareOutputDirectory(path)) }
+    }
+}
+
+/// --threads N: worker threads, all cores by default.
+struct ThreadOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Worker threads, at least 1 (default: all cores).")
+    var threads: Int?
+
+    /// The thread count: --threads, else all cores; a one-line error below 1.
+    func count() throws -> Int {
+        guard let threads else { return ProcessInfo.processInfo.activeProcessorCount }
+        guard threads >= 1 else { throw InputError("--threads \(threads), expected at least 1") }
+        return threads
+    }
+}
+
+/// --seed S: the seed of every random stream of a run.
+struct SeedOption: ParsableArguments {
+    static let help = ArgumentHelp("Random seed (64-bit); the same seed gives the same numbers on any thread count.")
+
+    @Option(parsing: .unconditional, help: Self.help)
+    var seed: UInt64 = 0
+}
+
+/// --resume: continue an interrupted run from the checkpoints it left in --out.
+struct ResumeOption: ParsableArguments {
+    @Flag(help: "Continue an interrupted run from its checkpoints in --out (the same settings; the same numbers as an uninterrupted run).")
+    var resume = false
+}
