@@ -40,7 +40,7 @@ struct CorrelatorsCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture: gauss | erf | relu | cos | mlp, or a network SPEC with hidden widths written N (docs/networks.md).")
+    @Option(help: "Architecture: gauss | erf | relu | cos | mlp, or a network SPEC with hidden widths written N (grammar: docs/networks.md).")
     var net: String
 
     @Option(parsing: .unconditional, help: "Comma-separated widths N, e.g. 2,5,10.")
@@ -82,7 +82,7 @@ struct CorrelatorsCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "mlp: number of hidden layers, each of width N.")
     var depth: Int = 2
 
-    @Option(help: "mlp: activation in SPEC syntax (relu, erf, tanh, gelu, sin, cos, softplus, sigmoid, Erf(a=2), …; see docs/networks.md).")
+    @Option(help: "mlp: activation in SPEC syntax (relu, erf, tanh, gelu, sin, cos, softplus, sigmoid, Erf(a=2), …).")
     var activation: String = "relu"
 
     @Option(help: "mlp: ntk | standard parameterisation (same function-space distribution).")

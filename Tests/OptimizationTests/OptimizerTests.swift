@@ -247,7 +247,7 @@ private func heavyBall(x0: Double, lambda: Double, eta: Double, mu: Double, t: I
         #expect(try LearningRateSchedule.parse("step:10:0.5").rate(1, step: 25) == 0.25)
         #expect(abs(try LearningRateSchedule.parse("cosine:50").rate(1, step: 50) - 0.01) < 1e-15)
         #expect(try LearningRateSchedule.parse("constant").rate(0.3, step: 7) == 0.3)
-        #expect(throws: InputError.self) { try LearningRateSchedule.parse("exp:-1") }
+        #expect(throws: SettingError.self) { try LearningRateSchedule.parse("exp:-1") }
     }
 
     /// Each schedule over 0…300 steps against its formula by another route: exp as e^{−step·ln2/H} (pow and exp
