@@ -15,7 +15,7 @@ struct FieldTheoryOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Momentum cutoff Λ > 0.")
     var cutoff: Double = 10
 
-    @Option(help: "Momentum sampling: ball (seeds 004 eq. 11–12: b uniform in |b| < Λ, amplitude 1/√(b²+m²)) or propagator (b ∝ 1/(b²+m²), constant amplitude).")
+    @Option(help: "Momentum sampling: ball (arXiv 2307.03223, 2402.13321 eqs. 11–12: b uniform in |b| < Λ, amplitude 1/√(b²+m²)) or propagator (b ∝ 1/(b²+m²), constant amplitude).")
     var sampling: String = "ball"
 
     @Option(name: .customLong("x"), parsing: .unconditional, help: "Points: .npy [P, d] or inline ('0,0.5,1' in d = 1; rows separated by ';').")

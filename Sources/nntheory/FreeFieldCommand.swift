@@ -8,9 +8,9 @@ struct FreeFieldCommand: ParsableCommand {
         commandName: "freefield",
         abstract: "The free scalar as a cos-net field theory: Monte Carlo two- and four-point functions against the exact ones.",
         discussion: """
-        φ(x) = C Σ_i a_i s(b_i) cos(b_i·x + c_i) with N neurons (seeds 004 eqs. 11–12; --sampling). Its two-point
+        φ(x) = C Σ_i a_i s(b_i) cos(b_i·x + c_i) with N neurons (arXiv 2307.03223, 2402.13321 eqs. 11–12; --sampling). Its two-point
         function is the cutoff propagator G_Λ(x − y) = ∫_{|p|<Λ} dᵈp/(2π)ᵈ e^{ip·(x−y)}/(p² + m²) at every width;
-        its connected four-point function is a pure 1/N term, known exactly (nn-theory.md §3.1–3.2). M networks
+        its connected four-point function is a pure 1/N term, known exactly (cos-net of arXiv 2112.04527; the 1/N term from E[a⁴] = 3σ_a⁴/N² and the phase average of four cosines). M networks
         (network k on Philox stream k of --seed) give G₂ and G₄c with delete-one-block jackknife errors.
         --networks 0 writes the exact values alone.
 

@@ -14,9 +14,9 @@ struct NTKMetricCommand: ParsableCommand {
           components  g_ij = h_u(i,j) (upper triangle, row-major)
           conformal   g = e^h δ (one output)
           ldl         g = L D Lᵀ, L unit lower triangular from the first n(n−1)/2 outputs, D = diag(e^h) from the
-                      last n (positive definite by construction; seeds 001)
+                      last n (positive definite by construction; arXiv 2012.15821)
           additive    g = δ + components(h): a flat reference metric plus the network's correction
-        Θ^g = (∂g/∂h)(x) Θ^h(x, x') (∂g/∂h)(x')ᵀ by the chain rule from the full output NTK (nn-theory.md §4.1).
+        Θ^g = (∂g/∂h)(x) Θ^h(x, x') (∂g/∂h)(x')ᵀ by the chain rule from the full output NTK (metric-NTK, arXiv 2310.19870).
         Writes metric_ntk.npy [P1, P2, n, n, n, n], g_x1.npy [P1, n, n]; for components/additive also the frozen
         infinite-width form frozen_metric_ntk.npy, (δ_ik δ_jl + δ_il δ_jk − δ_ij δ_kl δ_ik)·Θ(x, x') with the
         analytic NTK Θ. Parameters as for `nntheory ntk` (--seed or --params).

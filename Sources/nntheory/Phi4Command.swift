@@ -8,7 +8,7 @@ struct Phi4Command: ParsableCommand {
         commandName: "phi4",
         abstract: "φ⁴ theory from the cos-net by deforming its parameter density: measured G₄c against the leading-order prediction.",
         discussion: """
-        Samples P(θ)·exp(−(λ/4!)∫_V φ_θ⁴ dᵈx) over the box V = [−L/2, L/2]ᵈ (nn-theory.md §3.4) by
+        Samples P(θ)·exp(−(λ/4!)∫_V φ_θ⁴ dᵈx) over the box V = [−L/2, L/2]ᵈ (the φ⁴ deformation of the cos-net density, arXiv 2307.03223) by
           reweight     free networks weighted by exp(−(λ/24)∫_Vφ⁴) (∫_Vφ⁴ exact); the effective sample size is reported,
           metropolis   single-neuron proposals from the free density, accepted with min(1, e^{−ΔS}),
           hmc          Hamiltonian Monte Carlo in (a, b, c) with reflection at |b| = Λ and wrapped phases,

@@ -96,7 +96,7 @@ struct TrainTorusCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Learning rate η (L-BFGS: initial step length, 1 is natural).")
     var lr: Double = 0.01
 
-    @Option(help: "Optimiser: adam, sgd (momentum 0.9) or lbfgs (full batch).")
+    @Option(help: "Optimiser: adam, sgd (momentum 0.9), gd (plain gradient descent) or lbfgs (full batch).")
     var optimizer: String = "adam"
 
     @Option(help: "Learning-rate schedule: constant, exp:HALFLIFE, step:EVERY:FACTOR, cosine:STEPS.")
@@ -132,7 +132,7 @@ struct TrainTorusCommand: ParsableCommand {
                 throw InputError("--loss '\(loss)', expected ricci2, scalar2, perelman or mse")
             }
             guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else {
-                throw InputError("--optimizer '\(optimizer)', expected adam, sgd or lbfgs")
+                throw InputError("--optimizer '\(optimizer)', expected adam, sgd, gd or lbfgs")
             }
             guard dim == 2 || dim == 3 else { throw InputError("--dim \(dim), expected 2 or 3") }
             c.metric = m; c.loss = l; c.optimizer = o

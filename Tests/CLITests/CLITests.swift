@@ -149,7 +149,7 @@ enum CLI {
                 let d = w[key] as! [String: Any]
                 #expect(Set(d.keys) == ["2", "4", "6"])
             }
-            // ReLU, d_in = 1, σ_b = 0: exact m4 = 5/N for every multiset (nn-theory.md §2.2).
+            // ReLU, d_in = 1, σ_b = 0: exact m4 = 5/N for every multiset (exact finite-N correlators of single-layer nets with i.i.d. neurons; arXiv 2008.08601).
             let ex4 = (w["exact_deviation"] as! [String: Any])["4"] as! Double
             #expect(abs(ex4 - 5.0 / Double(w["width"] as! Int)) < 1e-12)
         }

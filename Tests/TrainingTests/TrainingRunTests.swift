@@ -51,12 +51,12 @@ import Optimization
     /// A run interrupted after its checkpoint at step 20 and resumed gives the parameters, losses and snapshots
     /// of the uninterrupted run bit for bit (Adam and SGD with minibatches, whose draws depend on the step
     /// counter; L-BFGS with its curvature pairs).
-    @Test(arguments: [OptimizerKind.adam, .sgd, .lbfgs]) func resumeIsBitIdentical(opt: OptimizerKind) throws {
+    @Test(arguments: [OptimizerKind.adam, .sgd, .gd, .lbfgs]) func resumeIsBitIdentical(opt: OptimizerKind) throws {
         var c = Self.bumpy(steps: 30)
         c.initSteps = 10
         c.batch = 64
         c.optimizer = opt
-        if opt == .sgd { c.rate = 3e-4 }     // heavy-ball momentum: a smaller step keeps the metric non-degenerate
+        if opt == .sgd || opt == .gd { c.rate = 3e-4 }     // plain steps: a smaller η keeps the metric non-degenerate
         if opt == .lbfgs { c.rate = 1; c.batch = 0 }     // full batch; the curvature pairs travel in the checkpoint
         c.checkpointEvery = 20
         c.snapshotEvery = 10
