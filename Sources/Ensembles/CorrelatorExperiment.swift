@@ -104,7 +104,7 @@ public struct CorrelatorExperiment: Sendable {
     public func ensemble(width: Int) -> any NetworkEnsemble {
         switch net {
         case .gauss, .erf, .relu:
-            return SingleLayerEnsemble(activation: SingleLayerActivation(rawValue: net.rawValue)!, width: width,
+            return SingleLayerEnsemble(activation: SingleLayerNetKind(rawValue: net.rawValue)!, width: width,
                                        inputDimension: points.cols, sigmaW: sigmaW, sigmaB: sigmaB)
         case .cos:
             return CosNetEnsemble(width: width, dimension: points.cols, mass: mass, cutoff: cutoff, sigmaA: sigmaA)

@@ -1,8 +1,10 @@
 import Foundation
 import NumericCore
 
-/// The hidden-layer activations of the single-layer networks of Halverson, Maiti & Stoner (2008.08601).
-public enum SingleLayerActivation: String, Sendable, CaseIterable {
+/// The three single-hidden-layer networks of Halverson, Maiti & Stoner (2008.08601), named by their hidden-layer
+/// map. Not an activation vocabulary (that is `Networks.Activation`): the Gauss-net's map depends on the input
+/// point through its normaliser, and these nets have fused samplers of their own.
+public enum SingleLayerNetKind: String, Sendable, CaseIterable {
     /// σ(z) = erf(z) (evaluated by `FastErf`, within 5·10⁻¹⁶ of the C library).
     case erf
     /// σ(z) = max(z, 0).
@@ -78,7 +80,7 @@ public struct SingleLayerDensity: ParameterDensity {
 /// f(x) = Σ_{i=1}^N W1_i σ(W0_i·x + b0_i) + b1 (2008.08601), d_out = 1.
 public struct SingleLayerNetwork: NeuralNetwork {
     /// The hidden activation σ.
-    public let activation: SingleLayerActivation
+    public let activation: SingleLayerNetKind
     /// Width N.
     public let width: Int
     /// Input dimension d_in.
@@ -136,14 +138,14 @@ public struct SingleLayerEnsemble: NetworkEnsemble {
     let erfEvaluator = FastErf.Evaluator()
 
     /// The ensemble of width-N nets with activation σ on d_in inputs, scales σ_w, σ_b.
-    public init(activation: SingleLayerActivation, width: Int, inputDimension: Int, sigmaW: Double, sigmaB: Double) {
+    public init(activation: SingleLayerNetKind, width: Int, inputDimension: Int, sigmaW: Double, sigmaB: Double) {
         network = SingleLayerNetwork(activation: activation, width: width, inputDimension: inputDimension,
                                      sigmaW: sigmaW, sigmaB: sigmaB)
         density = SingleLayerDensity(width: width, inputDimension: inputDimension, sigmaW: sigmaW, sigmaB: sigmaB)
     }
 
     /// The hidden activation σ.
-    public var activation: SingleLayerActivation { network.activation }
+    public var activation: SingleLayerNetKind { network.activation }
     /// Width N.
     public var width: Int { network.width }
     /// σ_w.

@@ -7,13 +7,13 @@ import Testing
 @Suite struct ExactCorrelatorTests {
     static let points1D = Matrix(rows: 3, cols: 1, data: [-0.6, 0.2, 1.0])
 
-    static func ensemble(_ a: SingleLayerActivation, width: Int = 5, d: Int = 1, sb: Double = 1) -> SingleLayerEnsemble {
+    static func ensemble(_ a: SingleLayerNetKind, width: Int = 5, d: Int = 1, sb: Double = 1) -> SingleLayerEnsemble {
         SingleLayerEnsemble(activation: a, width: width, inputDimension: d, sigmaW: 1, sigmaB: sb)
     }
 
     /// Neuron moments (Gauss–Hermite for Erf, sphere averages for ReLU, closed form for Gauss) against
     /// the closed-form GP kernels: two independent routes to K(x, y).
-    @Test(arguments: SingleLayerActivation.allCases) func twoPointMomentsMatchClosedFormKernels(a: SingleLayerActivation) throws {
+    @Test(arguments: SingleLayerNetKind.allCases) func twoPointMomentsMatchClosedFormKernels(a: SingleLayerNetKind) throws {
         for (d, sb) in [(1, 1.0), (1, 0.0), (2, 0.0), (2, 0.7), (3, 0.0), (3, 1.0)] {
             if a == .relu && d + (sb > 0 ? 1 : 0) > 3 { continue }
             let e = Self.ensemble(a, d: d, sb: sb)
@@ -33,7 +33,7 @@ import Testing
     }
 
     /// N → ∞: the exact 4- and 6-point functions tend to Wick contractions of the closed-form kernel.
-    @Test(arguments: SingleLayerActivation.allCases) func largeWidthLimitIsGaussian(a: SingleLayerActivation) throws {
+    @Test(arguments: SingleLayerNetKind.allCases) func largeWidthLimitIsGaussian(a: SingleLayerNetKind) throws {
         let pts = Self.points1D
         let e = Self.ensemble(a, width: 1)
         let exact = try e.exactCorrelators(points: pts)

@@ -35,10 +35,10 @@ import Testing
         #expect(gpWorst > 5, "\(label): the error bars are too wide to resolve finite-N effects (max z \(gpWorst))")
     }
 
-    @Test(arguments: SingleLayerActivation.allCases) func singleLayerNetsAgreeWithExactFiniteN(a: SingleLayerActivation) throws {
+    @Test(arguments: SingleLayerNetKind.allCases) func singleLayerNetsAgreeWithExactFiniteN(a: SingleLayerNetKind) throws {
         // The Gauss-net's exp(z) is log-normal: its 6th moments are heavy-tailed unless Var z is small, so
         // that net is tested at σ_b = 0.1 and |x| ≤ 0.25 (Var z ≤ 0.073; the paper scales its inputs by 0.01) where chunk errors are trustworthy.
-        let sb = [SingleLayerActivation.relu: 0.0, .gauss: 0.1, .erf: 1.0][a]!
+        let sb = [SingleLayerNetKind.relu: 0.0, .gauss: 0.1, .erf: 1.0][a]!
         let e = SingleLayerEnsemble(activation: a, width: 2, inputDimension: 1, sigmaW: 1, sigmaB: sb)
         let pts = a == .gauss ? Matrix(rows: 3, cols: 1, data: Self.pts.data.map { $0 * 0.25 }) : Self.pts
         Self.checkAgainstExact(e, exact: try e.exactCorrelators(points: pts), points: pts, networks: a == .relu ? 60_000 : 200_000, label: a.rawValue)
@@ -83,7 +83,7 @@ import Testing
 
     @Test func fusedSamplingMatchesSampleThenEvaluate() {
         let pts = Matrix(rows: 4, cols: 2, data: [0.1, 0.2, -1, 0.5, 0.3, 0.3, 2, -1])
-        for a in SingleLayerActivation.allCases {
+        for a in SingleLayerNetKind.allCases {
             for width in [3, 7, 8] {   // the SIMD groups of four and the scalar remainder
                 Self.checkFused(SingleLayerEnsemble(activation: a, width: width, inputDimension: 2, sigmaW: 1.2, sigmaB: 0.4),
                                 points: pts, stream: 11)
