@@ -86,8 +86,9 @@ public struct ParameterLayout: Sendable, Equatable {
 ///
 /// Dense layers follow neural-tangents (see `Dense`): under NTK parameterisation θ holds the raw N(0, 1) draws and
 /// z = (W_std/√fan_in)·h·W + b_std·b; under standard parameterisation θ holds the weights, z = h·W + b.
-/// Initialisation: every layer in order draws its W (row-major) then b from one `RandomStream`; `init(_:inputWidth:seed:)`
-/// uses stream 0 of `seed`, so a network is a pure function of (SPEC, seed).
+/// Initialisation: from a seed (`init(_:inputWidth:seed:)`), Dense layer k draws its W (row-major) then b from stream k
+/// of the seed; from a given stream (`init(_:inputWidth:using:)`, the members of ensembles and width families: network
+/// m is stream m), every layer in order draws its W then b from that one stream.
 public struct Network: Sendable {
     /// The layers (SPEC-described).
     public let architecture: Serial
@@ -107,10 +108,23 @@ public struct Network: Sendable {
         parameters = try layout.join(architecture.initialize(inputWidth: inputWidth, using: &rng))
     }
 
-    /// Parameters drawn from stream 0 of `seed`.
+    /// Parameters from `seed`: the k-th layer with parameters (k = 0, 1, … over the Dense layers) draws its W then b
+    /// from stream k of `seed`, so a network is a pure function of (SPEC, input width, seed), and a layer's draws do
+    /// not depend on the shapes of the layers before it.
     public init(_ architecture: Serial, inputWidth: Int, seed: UInt64) throws {
-        var rng = RandomStream(seed: seed, stream: 0)
-        try self.init(architecture, inputWidth: inputWidth, using: &rng)
+        try Self.validate(architecture, inputWidth: inputWidth)
+        var perLayer: [LayerParameters] = [], k: UInt64 = 0, w = inputWidth
+        for l in architecture.layers {
+            if l is Dense {
+                var rng = RandomStream(seed: seed, stream: k)
+                perLayer.append(l.initialize(inputWidth: w, using: &rng))
+                k += 1
+            } else {
+                perLayer.append(.none)
+            }
+            w = l.outputWidth(inputWidth: w)
+        }
+        try self.init(architecture, inputWidth: inputWidth, layerParameters: perLayer)
     }
 
     /// Given parameters θ (length `layout.count`).

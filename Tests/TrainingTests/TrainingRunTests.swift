@@ -56,7 +56,8 @@ import Optimization
         c.initSteps = 10
         c.batch = 64
         c.optimizer = opt
-        if opt == .sgd || opt == .gd { c.rate = 3e-4 }     // plain steps: a smaller η keeps the metric non-degenerate
+        if opt == .sgd { c.rate = 1e-3 }
+        if opt == .gd { c.rate = 3e-4 }     // plain steps: a smaller η keeps the metric non-degenerate
         if opt == .lbfgs { c.rate = 1; c.batch = 0 }     // full batch; the curvature pairs travel in the checkpoint
         c.checkpointEvery = 20
         c.snapshotEvery = 10
