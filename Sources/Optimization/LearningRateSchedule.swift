@@ -1,5 +1,4 @@
 import Foundation
-import Networks
 import NumericCore
 
 /// Learning rate η(step) from the base rate η₀, in absolute steps (independent of the run's length, so a
