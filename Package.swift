@@ -50,15 +50,18 @@ let package = Package(
                 "MetricFlow", numerics, .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "NumericCore"]),
-        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "NumericCore"]),
-        .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "Networks", "NumericCore"]),
-        .testTarget(name: "NTKTests", dependencies: ["NTK", "Networks", "NumericCore"]),
-        .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Ensembles", "NumericCore"]),
-        .testTarget(name: "CYBridgeTests", dependencies: ["CYBridge", "NumericCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NTK", "Networks", "Optimization", "NumericCore"]),
-        .testTarget(name: "MetricFlowTests", dependencies: ["MetricFlow", "Training", "NumericCore"]),
-        .testTarget(name: "CLITests", dependencies: ["nntheory"]),
+        // Helpers shared by the test targets: random inputs, finite differences, error measures, Monte Carlo statistics,
+        // temporary directories and the python3 runner.
+        .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "NumericCore", "TestSupport"]),
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "NumericCore", "TestSupport"]),
+        .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "Networks", "NumericCore", "TestSupport"]),
+        .testTarget(name: "NTKTests", dependencies: ["NTK", "Networks", "NumericCore", "TestSupport"]),
+        .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Ensembles", "NumericCore", "TestSupport"]),
+        .testTarget(name: "CYBridgeTests", dependencies: ["CYBridge", "NumericCore", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NTK", "Networks", "Optimization", "NumericCore", "TestSupport"]),
+        .testTarget(name: "MetricFlowTests", dependencies: ["MetricFlow", "Training", "NumericCore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["nntheory", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@ import Numerics
 import Testing
 @testable import CYBridge
 @testable import NumericCore
+import TestSupport
 
 /// `DonaldsonScan` against the direct route: the scan's samples drawn here from the documented seeds, the existing
 /// balancing, metric and Ricci functions called at each k, and σ, Vol_K and the Ricci measure from the tests' own
@@ -56,8 +57,7 @@ import Testing
             let sg = testSigma(det: det, omega2: e.omegaSquared, weights: e.weights)
             #expect(abs(got.sigma - sg.sigma) < 1e-12, "k = \(k): σ \(got.sigma) vs \(sg.sigma)")
             let x = (0..<ne).map { e.weights[$0] * det[$0] / e.omegaSquared[$0] }
-            let mean = x.reduce(0, +) / Double(ne)
-            let se = (x.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(ne - 1) / Double(ne)).squareRoot()
+            let (mean, se) = meanAndStandardError(x)
             #expect(abs(got.volK - mean) < 1e-12 * mean && abs(got.volKError - se) < 1e-9 * se)
             #expect(abs(got.volK - 4) < 5 * se, "k = \(k): Vol_K \(got.volK) ± \(se)")
             let ricci = try metric.ricciScalars(points: rz, jacobians: rj, jacobianDerivatives: dj, dimension: n)

@@ -3,6 +3,7 @@ import Numerics
 import Testing
 @testable import CYBridge
 @testable import NumericCore
+import TestSupport
 
 /// A self-contained sample of the Dwork quintic Q = Σ z_i⁵ − 5ψ Π z_i built here independently of the module's sampler
 /// (so that the Donaldson code is tested against its own route): lines p + t q with p, q uniform on S⁹ ⊂ C⁵, all five
@@ -63,6 +64,15 @@ struct QuinticTestSample {
         var jac = [Complex<Double>](repeating: .zero, count: 15)
         for a in 0..<3 { jac[a * 5 + good[a]] = Complex(1, 0); jac[a * 5 + dep] = -(g[good[a]] / g[dep]) }
         return jac
+    }
+
+    /// The point of X = {Q = 0} at local coordinates z0[good] + dx in the chart (good, dep) of z0: z_dep by 30 Newton steps
+    /// on Q from z0[dep].
+    static func chartPoint(_ z0: [Complex<Double>], offset dx: [Complex<Double>], psi: Complex<Double>, good: [Int], dep: Int) -> [Complex<Double>] {
+        var z = z0
+        for a in 0..<3 { z[good[a]] = z[good[a]] + dx[a] }
+        for _ in 0..<30 { z[dep] = z[dep] - value(z, psi: psi) / gradient(z, psi: psi)[dep] }
+        return z
     }
 
     /// Jacobian [3, 5] at a patch-normalised point.
@@ -148,9 +158,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
     }
     let n = weights.count, b = 10
     let parts = (0..<b).map { sigma((($0 * n) / b)..<((($0 + 1) * n) / b)) }
-    let m = parts.reduce(0, +) / Double(b)
-    let v = parts.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(b - 1)
-    return (sigma(0..<n), (v / Double(b)).squareRoot())
+    return (sigma(0..<n), meanAndStandardError(parts).error)
 }
 
 @Suite struct DonaldsonTests {
@@ -178,21 +186,21 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
     @Test func sectionDerivativesMatchFiniteDifferences() throws {
         let basis = try SectionBasis(degree: 3, variables: 5, polynomialExponents: Self.quintic)
         var rng = RandomStream(seed: 11, stream: 0)
-        let z = (0..<5).map { _ in Complex(rng.normal(), rng.normal()) }
+        let z = rng.complexNormals(5)
         let jet = basis.evaluate(ComplexMatrix(rows: 1, cols: 5, data: z), order: .second)
         let n = basis.count, eps = 1e-5
-        func shifted(_ i: Int, _ e: Double, order: SectionBasis.JetOrder) -> [Complex<Double>] {
-            var w = z; w[i] = w[i] + Complex(e, 0)
-            return basis.evaluate(ComplexMatrix(rows: 1, cols: 5, data: w), order: order)
-        }
         var worst = 0.0
         for i in 0..<5 {
-            let plus = shifted(i, eps, order: .first), minus = shifted(i, -eps, order: .first)
+            // values and first derivatives, differentiated along z_i
+            let d = complexCentralDifferences(step: eps) { e in
+                var w = z; w[i] = w[i] + Complex(e, 0)
+                return basis.evaluate(ComplexMatrix(rows: 1, cols: 5, data: w), order: .first)
+            }
             for a in 0..<n {
-                let fd = (plus[a] - minus[a]) / Complex(2 * eps, 0)
+                let fd = d[a]
                 worst = max(worst, (fd - jet[(1 + i) * n + a]).length / (1 + jet[(1 + i) * n + a].length))
                 for j in 0..<5 {
-                    let fd2 = (plus[(1 + j) * n + a] - minus[(1 + j) * n + a]) / Complex(2 * eps, 0)
+                    let fd2 = d[(1 + j) * n + a]
                     let an = jet[basis.secondDerivativeRow(i, j) * n + a]
                     worst = max(worst, (fd2 - an).length / (1 + an.length))
                 }
@@ -203,8 +211,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
 
     static func randomForm(_ n: Int, seed: UInt64) -> ComplexMatrix {
         var rng = RandomStream(seed: seed, stream: 1)
-        var a = ComplexMatrix(rows: n, cols: n)
-        for i in a.data.indices { a.data[i] = Complex(rng.normal(), rng.normal()) }
+        let a = ComplexMatrix(rows: n, cols: n, data: rng.complexNormals(n * n))
         var h = a * a.adjoint
         for i in 0..<n { h[i, i] = h[i, i] + Complex(Double(n), 0) }
         return h
@@ -215,7 +222,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
         let basis = try SectionBasis(degree: 2, variables: 5, polynomialExponents: Self.quintic)
         let metric = try AlgebraicMetric(basis: basis, h: Self.randomForm(basis.count, seed: 5), degree: 2)
         var rng = RandomStream(seed: 12, stream: 0)
-        let z = (0..<5).map { _ in Complex(rng.normal(), rng.normal()) }
+        let z = rng.complexNormals(5)
         let eps = 1e-5
         let grad = metric.potentialGradient(points: z), g = metric.ambientMetric(points: z)
         func moved(_ i: Int, _ dz: Complex<Double>) -> [Complex<Double>] { var w = z; w[i] = w[i] + dz; return w }
@@ -227,10 +234,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
             worstGrad = max(worstGrad, (fd - grad[i]).length)
             // ∂̄_j of ∂_i K
             for j in 0..<5 {
-                let gxp = metric.potentialGradient(points: moved(j, Complex(eps, 0)))[i], gxm = metric.potentialGradient(points: moved(j, Complex(-eps, 0)))[i]
-                let gyp = metric.potentialGradient(points: moved(j, Complex(0, eps)))[i], gym = metric.potentialGradient(points: moved(j, Complex(0, -eps)))[i]
-                let dx = (gxp - gxm) / Complex(2 * eps, 0), dy = (gyp - gym) / Complex(2 * eps, 0)
-                let fd2 = (dx + Complex(0, 1) * dy) / Complex(2, 0)
+                let fd2 = wirtingerDerivatives(step: eps) { metric.potentialGradient(points: moved(j, $0)) }.antiholomorphic[i]
                 worstMetric = max(worstMetric, (fd2 - g[i * 5 + j]).length)
                 scale = max(scale, g[i * 5 + j].length)
             }
@@ -255,31 +259,12 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
         for p in 0..<sample.count {
             let z0 = Array(sample.points[(p * 5)..<(p * 5 + 5)])
             let (_, _, good, dep, _) = QuinticTestSample.jacobian(z0, psi: .zero)
-            func potential(_ dx: [Complex<Double>]) -> Double {
-                var z = z0
-                for a in 0..<3 { z[good[a]] = z[good[a]] + dx[a] }
-                for _ in 0..<30 {   // Newton in z_dep
-                    let g = QuinticTestSample.gradient(z, psi: .zero)
-                    z[dep] = z[dep] - QuinticTestSample.value(z, psi: .zero) / g[dep]
-                }
-                return metric.kahlerPotential(points: z)[0]
+            let hessian = wirtingerHessian(dimension: 3, step: 1e-4) { dx in
+                metric.kahlerPotential(points: QuinticTestSample.chartPoint(z0, offset: dx, psi: .zero, good: good, dep: dep))[0]
             }
-            let e = 1e-4
             for a in 0..<3 {
                 for b in 0..<3 {
-                    // ∂_a∂̄_b f = ¼[f_{x_a x_b} + f_{y_a y_b} + i(f_{x_a y_b} − f_{y_a x_b})]
-                    func d2(_ u: Complex<Double>, _ v: Complex<Double>) -> Double {
-                        func f(_ s: Double, _ t: Double) -> Double {
-                            var dx = [Complex<Double>](repeating: .zero, count: 3)
-                            dx[a] = dx[a] + Complex(s * u.real, s * u.imaginary)
-                            dx[b] = dx[b] + Complex(t * v.real, t * v.imaginary)
-                            return potential(dx)
-                        }
-                        return (f(e, e) - f(e, -e) - f(-e, e) + f(-e, -e)) / (4 * e * e)
-                    }
-                    let xx = d2(Complex(1, 0), Complex(1, 0)), yy = d2(Complex(0, 1), Complex(0, 1))
-                    let xy = d2(Complex(1, 0), Complex(0, 1)), yx = d2(Complex(0, 1), Complex(1, 0))
-                    let fd = Complex((xx + yy) / 4, (xy - yx) / 4)
+                    let fd = hessian[a, b]
                     let an = gpb[p * 9 + a * 3 + b]
                     #expect((fd - an).length < 1e-5 * max(1, an.length), "point \(p) (\(a),\(b)): fd \(fd) vs \(an)")
                 }
@@ -308,9 +293,8 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
             let c = Double(n) * sample.weights[p] / (wsum * psi.real)
             for a in 0..<n { for b in 0..<n { direct[a, b] = direct[a, b] + Complex(c, 0) * s[p * n + a] * s[p * n + b].conjugate } }
         }
-        var diff = 0.0, norm = 0.0
-        for i in t.data.indices { diff = max(diff, (t.data[i] - direct.data[i]).length); norm = max(norm, direct.data[i].length) }
-        #expect(diff < 1e-12 * norm)
+        let norm = maxAbs(direct)
+        #expect(maxAbsDifference(t, direct) < 1e-12 * norm)
         // T(3h) = T(h)/3
         var h3 = h
         for i in h3.data.indices { h3.data[i] = Complex(3, 0) * h3.data[i] }
@@ -367,8 +351,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
             let det = try AlgebraicMetric(basis: basis, h: h, degree: k)
                 .pullbackDeterminants(points: esample.points, jacobians: esample.jacobians, dimension: 3)
             let x = (0..<esample.count).map { esample.weights[$0] * det[$0] / esample.omega2[$0] }
-            let m = x.reduce(0, +) / Double(x.count)
-            let se = (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1) / Double(x.count)).squareRoot()
+            let (m, se) = meanAndStandardError(x)
             #expect(abs(m - 5) < 4 * se, "k = \(k): Vol_K = \(m) ± \(se)")
             #expect(det.allSatisfy { $0 > 0 })
         }
@@ -420,26 +403,21 @@ extension DonaldsonTests {
         let basis = try SectionBasis(degree: 2, variables: 5, polynomialExponents: Self.quintic)
         let metric = try AlgebraicMetric(basis: basis, h: Self.randomForm(basis.count, seed: 6), degree: 2)
         var rng = RandomStream(seed: 13, stream: 0)
-        let z = (0..<5).map { _ in Complex(0.5 * rng.normal(), 0.5 * rng.normal()) }
+        let z = rng.complexNormals(5).map { Complex(0.5 * $0.real, 0.5 * $0.imaginary) }
         let (_, g1, g2) = metric.ambientMetricDerivatives(points: z)
         let e = 1e-5
         func moved(_ m: Int, _ dz: Complex<Double>) -> [Complex<Double>] { var w = z; w[m] = w[m] + dz; return w }
         var worst1 = 0.0, worst2 = 0.0, scale1 = 0.0, scale2 = 0.0
         for m in 0..<5 {
-            let gxp = metric.ambientMetric(points: moved(m, Complex(e, 0))), gxm = metric.ambientMetric(points: moved(m, Complex(-e, 0)))
-            let gyp = metric.ambientMetric(points: moved(m, Complex(0, e))), gym = metric.ambientMetric(points: moved(m, Complex(0, -e)))
-            let fxp = metric.ambientMetricDerivatives(points: moved(m, Complex(e, 0))).first, fxm = metric.ambientMetricDerivatives(points: moved(m, Complex(-e, 0))).first
-            let fyp = metric.ambientMetricDerivatives(points: moved(m, Complex(0, e))).first, fym = metric.ambientMetricDerivatives(points: moved(m, Complex(0, -e))).first
+            let dg = wirtingerDerivatives(step: e) { metric.ambientMetric(points: moved(m, $0)) }.holomorphic
+            let dbarDg = wirtingerDerivatives(step: e) { metric.ambientMetricDerivatives(points: moved(m, $0)).first }.antiholomorphic
             for i in 0..<5 { for j in 0..<5 {
-                let dx = (gxp[i * 5 + j] - gxm[i * 5 + j]) / Complex(2 * e, 0), dy = (gyp[i * 5 + j] - gym[i * 5 + j]) / Complex(2 * e, 0)
-                let fd = (dx - Complex(0, 1) * dy) / Complex(2, 0)
+                let fd = dg[i * 5 + j]
                 let an = g1[(m * 5 + i) * 5 + j]
                 worst1 = max(worst1, (fd - an).length); scale1 = max(scale1, an.length)
                 // ∂̄_m of ∂_q g_ij̄ for every q: g2[q][m][i][j]
                 for q in 0..<5 {
-                    let idx = (q * 5 + i) * 5 + j
-                    let ex = (fxp[idx] - fxm[idx]) / Complex(2 * e, 0), ey = (fyp[idx] - fym[idx]) / Complex(2 * e, 0)
-                    let fd2 = (ex + Complex(0, 1) * ey) / Complex(2, 0)
+                    let fd2 = dbarDg[(q * 5 + i) * 5 + j]
                     let an2 = g2[((q * 5 + m) * 5 + i) * 5 + j]
                     worst2 = max(worst2, (fd2 - an2).length); scale2 = max(scale2, an2.length)
                 }
@@ -463,28 +441,11 @@ extension DonaldsonTests {
         for p in 0..<sample.count {
             let z0 = Array(sample.points[(p * 5)..<(p * 5 + 5)])
             let (_, _, good, dep, _) = QuinticTestSample.jacobian(z0, psi: psi)
-            func logDet(_ dx: [Complex<Double>]) -> Double {
-                var z = z0
-                for a in 0..<3 { z[good[a]] = z[good[a]] + dx[a] }
-                for _ in 0..<30 { z[dep] = z[dep] - QuinticTestSample.value(z, psi: psi) / QuinticTestSample.gradient(z, psi: psi)[dep] }
+            let hess = wirtingerHessian(dimension: 3, step: 2e-4) { dx in
+                let z = QuinticTestSample.chartPoint(z0, offset: dx, psi: psi, good: good, dep: dep)
                 let jac = QuinticTestSample.jacobian(z, psi: psi, good: good, dep: dep)
                 return log(try! metric.pullbackDeterminants(points: z, jacobians: jac, dimension: 3)[0])
             }
-            let h = 2e-4
-            var hess = ComplexMatrix(rows: 3, cols: 3)
-            for a in 0..<3 { for b in 0..<3 {
-                func d2(_ u: Complex<Double>, _ v: Complex<Double>) -> Double {
-                    func f(_ s: Double, _ t: Double) -> Double {
-                        var dx = [Complex<Double>](repeating: .zero, count: 3)
-                        dx[a] = dx[a] + Complex(s * u.real, s * u.imaginary); dx[b] = dx[b] + Complex(t * v.real, t * v.imaginary)
-                        return logDet(dx)
-                    }
-                    return (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4 * h * h)
-                }
-                let xx = d2(Complex(1, 0), Complex(1, 0)), yy = d2(Complex(0, 1), Complex(0, 1))
-                let xy = d2(Complex(1, 0), Complex(0, 1)), yx = d2(Complex(0, 1), Complex(1, 0))
-                hess[a, b] = Complex((xx + yy) / 4, (xy - yx) / 4)
-            } }
             let g = try metric.pullbackMetric(points: z0, jacobians: Array(sample.jacobians[(p * 15)..<(p * 15 + 15)]), dimension: 3)
             let inv = try DonaldsonBalancing.hermitianInverse(ComplexMatrix(rows: 3, cols: 3, data: g))
             var tr = Complex<Double>.zero
@@ -506,8 +467,7 @@ extension DonaldsonTests {
         let r = try metric.ricciScalars(points: esample.points, jacobians: esample.jacobians, jacobianDerivatives: dj, dimension: 3)
         let det = try metric.pullbackDeterminants(points: esample.points, jacobians: esample.jacobians, dimension: 3)
         let x = (0..<esample.count).map { esample.weights[$0] * det[$0] / esample.omega2[$0] * r[$0] }
-        let m = x.reduce(0, +) / Double(x.count)
-        let se = (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1) / Double(x.count)).squareRoot()
+        let (m, se) = meanAndStandardError(x)
         let absMean = x.reduce(0) { $0 + abs($1) } / Double(x.count)
         #expect(abs(m) < 4 * se, "∫R dVol = \(m) ± \(se)")
         #expect(absMean > 10 * se, "∫|R| dVol = \(absMean)")

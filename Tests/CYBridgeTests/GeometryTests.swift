@@ -1,6 +1,7 @@
 import Foundation
 import Numerics
 import NumericCore
+import TestSupport
 import Testing
 @testable import CYBridge
 
@@ -15,12 +16,13 @@ import Testing
             let chart = LocalChart(sample: s, index: i)
             let x0 = chart.centerCoordinates
             for a in 0..<n {
-                let h = 1e-5
-                var xp = x0, xm = x0
-                xp[a] = xp[a] + ComplexDouble(h, 0); xm[a] = xm[a] - ComplexDouble(h, 0)
-                let zp = try #require(chart.point(at: xp)), zm = try #require(chart.point(at: xm))
+                let dz = try complexCentralDifferences(step: 1e-5) { h in
+                    var x = x0
+                    x[a] = x[a] + ComplexDouble(h, 0)
+                    return try #require(chart.point(at: x))
+                }
                 for j in 0..<d {
-                    let fd = (zp[j] - zm[j]) / ComplexDouble(2 * h, 0)
+                    let fd = dz[j]
                     let an = jac[(i * n + a) * d + j]
                     #expect((fd - an).length < 1e-6 * max(1, an.length), "\(v.name) point \(i) J[\(a),\(j)]")
                 }

@@ -3,6 +3,7 @@ import Numerics
 import Testing
 @testable import CYBridge
 @testable import NumericCore
+import TestSupport
 
 /// The numerical reduction of monomials modulo a complete intersection (`SectionBasis(factorSizes:degrees:variety:points:)`)
 /// against independent routes: the Koszul count against hand-derived dimensions, the exact (leading-monomial) reduction
@@ -41,7 +42,7 @@ import Testing
         #expect(counts == [15, 84])
         // random ambient points: no relation among the 16 bilinear monomials
         var stream = RandomStream(seed: 7, stream: 0)
-        let ambient = (0..<(100 * 8)).map { _ in Complex(stream.normal(), stream.normal()) }
+        let ambient = stream.complexNormals(100 * 8)
         #expect(try SectionBasis(factorSizes: [4, 4], degrees: [1, 1], variety: ty, points: ambient).count == 16)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Numerics
 import NumericCore
+import TestSupport
 import Testing
 @testable import CYBridge
 
@@ -130,7 +131,7 @@ extension Variety: CustomTestStringConvertible {
         var rng = RandomStream(seed: 17, stream: 0)
         for trial in 0..<200 {
             let m = 5
-            for k in 0...m { solver.coeffs[k] = ComplexDouble(rng.normal(), rng.normal()) * ComplexDouble(trial % 7 == 0 ? 1e3 : 1, 0) }
+            for k in 0...m { solver.coeffs[k] = rng.complexNormal() * ComplexDouble(trial % 7 == 0 ? 1e3 : 1, 0) }
             var a = [ComplexDouble](repeating: .zero, count: m), b = a
             let okA = a.withUnsafeMutableBufferPointer { solver.aberthRoots(m, $0.baseAddress!) }
             let okB = b.withUnsafeMutableBufferPointer { solver.companionRoots(m, $0.baseAddress!) }

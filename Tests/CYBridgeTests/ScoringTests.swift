@@ -3,6 +3,7 @@ import Numerics
 import Testing
 @testable import CYBridge
 @testable import NumericCore
+import TestSupport
 
 /// `ScoringSample`/`MetricScore`, `AlgebraicMetric.fubiniStudy`, `PointSample.fubiniStudyDeterminants` and
 /// `BalancedMetricDirectory`, each against an independent route.
@@ -19,7 +20,7 @@ import Testing
         let ref = testSigma(det: s.detFubiniStudy, omega2: s.omegaSquared, weights: s.weights)
         #expect(abs(score.sigma - ref.sigma) < 1e-10, "\(score.sigma) vs \(ref.sigma)")
         let x = (0..<s.count).map { s.weights[$0] * s.detFubiniStudy[$0] / s.omegaSquared[$0] }
-        let mean = x.reduce(0, +) / Double(x.count)
+        let mean = sampleMean(x)
         #expect(abs(score.volK - mean) < 1e-10 * mean)
         // on a single P⁴ the weights make w det g_FS/|Ω|² = 5 at every point: Vol_K is exact and its error vanishes
         #expect(abs(score.volK - 5) < 1e-9 && score.volKError < 1e-9, "Vol_K = \(score.volK) ± \(score.volKError)")
@@ -75,8 +76,7 @@ import Testing
     /// written form); the degrees present, the default (largest) degree, the Kähler class of summary.json, and the
     /// load errors name the directory and the degrees present.
     @Test func balancedMetricDirectoryRoundTrip() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cy-balanced-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory(prefix: "cy-balanced")
         defer { try? FileManager.default.removeItem(at: dir) }
         let v = Variety.quarticK3
         let q = v.equations[0]

@@ -1,6 +1,7 @@
 import Foundation
 import Numerics
 import NumericCore
+import TestSupport
 import Testing
 @testable import CYBridge
 
@@ -9,23 +10,21 @@ import Testing
     @Test func gradientAndHessianMatchFiniteDifferences() throws {
         let q = Variety.dworkQuintic(psi: ComplexDouble(0.3, 0.2)).equations[0]
         var rng = RandomStream(seed: 3, stream: 0)
-        let z = (0..<5).map { _ in ComplexDouble(rng.normal(), rng.normal()) }
+        let z = rng.complexNormals(5)
         let g = q.gradient(at: z), h = q.hessian(at: z)
         let eps = 1e-6
         for j in 0..<5 {
-            var zp = z, zm = z
-            zp[j] = zp[j] + ComplexDouble(eps, 0); zm[j] = zm[j] - ComplexDouble(eps, 0)
-            let fd = (q.value(at: zp) - q.value(at: zm)) / ComplexDouble(2 * eps, 0)
+            func shifted(_ s: Double) -> [ComplexDouble] { var w = z; w[j] = w[j] + ComplexDouble(s, 0); return w }
+            let fd = complexCentralDifferences(step: eps) { [q.value(at: shifted($0))] }[0]
             #expect((fd - g[j]).length < 1e-6 * max(1, g[j].length))
-            let gp = q.gradient(at: zp), gm = q.gradient(at: zm)
+            let dg = complexCentralDifferences(step: eps) { q.gradient(at: shifted($0)) }
             for i in 0..<5 {
-                let fdh = (gp[i] - gm[i]) / ComplexDouble(2 * eps, 0)
+                let fdh = dg[i]
                 #expect((fdh - h[j * 5 + i]).length < 1e-6 * max(1, h[j * 5 + i].length))
             }
         }
         // batch forms agree with the single-point ones
-        var zs: [ComplexDouble] = []
-        for _ in 0..<100 { for _ in 0..<5 { zs.append(ComplexDouble(rng.normal(), rng.normal())) } }
+        let zs = rng.complexNormals(100 * 5)
         let vals = q.values(atPoints: zs), grads = q.gradients(atPoints: zs)
         for i in 0..<100 {
             let zi = Array(zs[(5 * i)..<(5 * i + 5)])
@@ -44,7 +43,7 @@ import Testing
         let builtIn = Variety.dworkQuintic(psi: psi)
         var rng = RandomStream(seed: 4, stream: 0)
         for _ in 0..<5 {
-            let z = (0..<5).map { _ in ComplexDouble(rng.normal(), rng.normal()) }
+            let z = rng.complexNormals(5)
             #expect((parsed.equations[0].value(at: z) - builtIn.equations[0].value(at: z)).length < 1e-12)
         }
         // expansion of products and powers, complex coefficients, several equations

@@ -3,6 +3,7 @@ import Testing
 @testable import Ensembles
 @testable import Networks
 @testable import NumericCore
+import TestSupport
 
 @Suite struct ExactCorrelatorTests {
     static let points1D = Matrix(rows: 3, cols: 1, data: [-0.6, 0.2, 1.0])
@@ -18,7 +19,7 @@ import Testing
             if a == .relu && d + (sb > 0 ? 1 : 0) > 3 { continue }
             let e = Self.ensemble(a, d: d, sb: sb)
             var rng = RandomStream(seed: 5, stream: UInt64(d))
-            let pts = Matrix(rows: 3, cols: d, data: (0..<(3 * d)).map { _ in rng.uniform(-1.2, 1.2) })
+            let pts = rng.uniformMatrix(3, d, -1.2, 1.2)
             let exact = try e.exactCorrelators(points: pts)
             for i in 0..<3 {
                 for j in i..<3 {

@@ -3,17 +3,12 @@ import Foundation
 import Testing
 @testable import FieldTheory
 @testable import NumericCore
+import TestSupport
 
 /// Markov chains stopped at a checkpoint and resumed end with the records, acceptance and autocorrelation times of
 /// an uninterrupted chain, bit for bit — also when the process died while saving (records written, the state that
 /// declares them not yet) and when every chain had already finished.
 @Suite struct ChainCheckpointTests {
-    static func tempDir() -> URL {
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("chain-ckpt-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
-    }
-
     struct Case {
         let sampler: String
         let theory: Phi4Theory
@@ -55,7 +50,7 @@ import Testing
         #expect(uninterrupted.resumedSteps == 0 && uninterrupted.count == 2 * c.steps)
         #expect(uninterrupted.acceptance > 0.05 && uninterrupted.acceptance < 1)   // λ = 3: some proposals rejected
 
-        let dir = Self.tempDir()
+        let dir = try makeTemporaryDirectory(prefix: "chain-ckpt")
         defer { try? FileManager.default.removeItem(at: dir) }
         var store = ChainCheckpoint(directory: dir, fingerprint: "test \(sampler)", interval: .infinity)
         store.interruptAfterStep = 70
@@ -84,7 +79,7 @@ import Testing
 
     @Test func stateOfOtherSettingsIsRefused() throws {
         let c = try Case("metropolis")
-        let dir = Self.tempDir()
+        let dir = try makeTemporaryDirectory(prefix: "chain-ckpt")
         defer { try? FileManager.default.removeItem(at: dir) }
         _ = try c.run(ChainCheckpoint(directory: dir, fingerprint: "seed=7", interval: .infinity))
         let other = ChainCheckpoint(directory: dir, fingerprint: "seed=8")
@@ -103,7 +98,7 @@ import Testing
                                         sampler: .metropolis, networks: 64)
         s.chains = 2; s.thermalization = 10; s.seed = 3
         let exp = try Phi4Experiment(settings: s, points: Matrix(rows: 2, cols: 1, data: [0, 0.3]))
-        let dir = Self.tempDir()
+        let dir = try makeTemporaryDirectory(prefix: "chain-ckpt")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = SampleCheckpoint(directory: dir, fingerprint: exp.fingerprint)
         let a = try exp.run(checkpoint: store)

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import FieldTheory
 @testable import NumericCore
+import TestSupport
 
 /// Monte Carlo moments of the free-scalar cos-net at four points: per chunk, G₂ for every pair and G₄, then the
 /// connected G_c⁽⁴⁾ per chunk; mean and standard error over chunks.
@@ -23,13 +24,9 @@ func freeScalarMoments(_ e: CosNetEnsemble, points: Matrix, networks: Int, chunk
         g2Chunks.append(g2)
         if P == 4 { g4c.append(s4 / Double(per) - (g2[0][1] * g2[2][3] + g2[0][2] * g2[1][3] + g2[0][3] * g2[1][2])) }
     }
-    func stats(_ v: [Double]) -> (Double, Double) {
-        let m = v.reduce(0, +) / Double(v.count)
-        return (m, (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1) / Double(v.count)).squareRoot())
-    }
     var g2 = [[Double]](repeating: [Double](repeating: 0, count: P), count: P), g2e = g2
-    for a in 0..<P { for b in 0..<P { (g2[a][b], g2e[a][b]) = stats(g2Chunks.map { $0[a][b] }) } }
-    let (m4, e4) = P == 4 ? stats(g4c) : (0, 0)
+    for a in 0..<P { for b in 0..<P { (g2[a][b], g2e[a][b]) = meanAndStandardError(g2Chunks.map { $0[a][b] }) } }
+    let (m4, e4) = P == 4 ? meanAndStandardError(g4c) : (0, 0)
     return (g2, g2e, m4, e4)
 }
 

@@ -3,12 +3,13 @@ import Foundation
 import Testing
 @testable import FieldTheory
 @testable import NumericCore
+import TestSupport
 
 @Suite struct Phi4PredictionTests {
     static func randomModes(_ n: Int, d: Int, cutoff: Double, seed: UInt64) -> CosineModes {
         var rng = RandomStream(seed: seed, stream: 0)
-        let b = Matrix(rows: n, cols: d, data: (0..<(n * d)).map { _ in rng.uniform(-cutoff, cutoff) / Double(d).squareRoot() })
-        return CosineModes(amplitudes: (0..<n).map { _ in rng.normal() }, momenta: b, phases: (0..<n).map { _ in rng.uniform(-Double.pi, Double.pi) })
+        let b = Matrix(rows: n, cols: d, data: rng.uniforms(n * d, -cutoff, cutoff).map { $0 / Double(d).squareRoot() })
+        return CosineModes(amplitudes: rng.normals(n), momenta: b, phases: rng.uniforms(n, -Double.pi, Double.pi))
     }
 
     /// Brute force: composite Gauss–Legendre with panels of 1/20 of the shortest wavelength of φ⁴, in every axis.

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import FieldTheory
 @testable import NumericCore
+import TestSupport
 
 @Suite struct Phi4SamplingTests {
     static func theory(d: Int = 1, width: Int, cutoff: Double = 6, box: Double = 3, sampling: MomentumSampling = .ball) throws -> Phi4Theory {
@@ -32,10 +33,11 @@ import Testing
         var g = [Double](repeating: 0, count: q.count)
         _ = g.withUnsafeMutableBufferPointer { hmc.potential(q, gradient: $0, phi: &phi) }
         for k in q.indices {
-            let h = 1e-5 * max(1, abs(q[k]))
-            var qp = q, qm = q
-            qp[k] += h; qm[k] -= h
-            let fd = (hmc.potential(qp, gradient: nil, phi: &phi).U - hmc.potential(qm, gradient: nil, phi: &phi).U) / (2 * h)
+            let fd = centralDifference(step: 1e-5 * max(1, abs(q[k]))) { h in
+                var qh = q
+                qh[k] += h
+                return hmc.potential(qh, gradient: nil, phi: &phi).U
+            }
             // Central differences: error O(h²U''') — relative 1e-7 of the gradient scale.
             #expect(abs(fd - g[k]) < 1e-6 * max(1, abs(g[k])), "component \(k): \(g[k]) vs \(fd)")
         }
@@ -83,8 +85,7 @@ import Testing
         let hmc = try HamiltonianSampler(theory: t, coupling: λ, stepSize: 0.2, steps: 10).run(points: points, trajectories: 4000, thermalization: 50, seed: 9)
         for (name, rec) in [("metropolis", metro), ("hmc", hmc)] {
             let n = Double(rec.count)
-            let m = rec.interactions.reduce(0, +) / n
-            let v = rec.interactions.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
+            let m = sampleMean(rec.interactions), v = sampleVariance(rec.interactions)
             let err = (2 * rec.tauInteraction.tau * v / n).squareRoot()
             #expect(abs(m - meanI) < 4 * (err * err + varI).squareRoot(), "\(name): ⟨I⟩ = \(m) ± \(err) vs reweighting \(meanI) ± \(varI.squareRoot())")
             let c = rec.correlators()
@@ -96,19 +97,14 @@ import Testing
         }
         // The coupling lowers ⟨∫φ⁴⟩ below its free value 3G_Λ(0)²·|V| (to first order by (λ/24)Var I > 0).
         let exact = try FreeScalarExact(dimension: 1, mass: 1, cutoff: 6)
-        let freeMean = free.interactions.reduce(0, +) / Double(free.count)
+        let freeMean = sampleMean(free.interactions)
         #expect(meanI < freeMean)
-        #expect(abs(freeMean - 3 * pow(exact.propagatorAtZero, 2) * 3 - freeMeanFiniteWidthCorrection(t, exact)) < 5 * sqrt(varianceOf(free.interactions) / Double(free.count)))
+        #expect(abs(freeMean - 3 * pow(exact.propagatorAtZero, 2) * 3 - freeMeanFiniteWidthCorrection(t, exact)) < 5 * sqrt(sampleVariance(free.interactions) / Double(free.count)))
     }
 
     /// E_free[∫_V φ⁴] = ∫_V G₄(x,x,x,x) = |V|(3G_Λ(0)² + G_c⁽⁴⁾(x,x,x,x)) with the exact 1/N term.
     func freeMeanFiniteWidthCorrection(_ t: Phi4Theory, _ exact: FreeScalarExact) -> Double {
         t.box.volume * exact.connectedFourPointTimesWidth([[0], [0], [0], [0]]) / Double(t.width)
-    }
-
-    func varianceOf(_ x: [Double]) -> Double {
-        let m = x.reduce(0, +) / Double(x.count)
-        return x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)
     }
 
     /// The integrated autocorrelation time of an AR(1) series x_t = ρx_{t−1} + ε_t is (1 + ρ)/(2(1 − ρ)).

@@ -3,6 +3,7 @@ import Testing
 @testable import NTK
 @testable import Networks
 @testable import NumericCore
+import TestSupport
 
 @Suite struct EmpiricalNTKTests {
     static let specs = ["Dense(7, W_std=1.3, b_std=0.2) Tanh Dense(5, W_std=1.1, b_std=0.1) Gelu Dense(3, W_std=1.2, b_std=0.4)",
@@ -12,7 +13,7 @@ import Testing
     static func setup(_ spec: String, seed: UInt64 = 3) throws -> (EmpiricalNTK, Matrix) {
         let net = try NetworkSpec.parse(spec)
         var rng = RandomStream(seed: seed, stream: 0)
-        let x = Matrix(rows: 4, cols: 3, data: (0..<12).map { _ in rng.normal() })
+        let x = rng.normalMatrix(4, 3)
         return (EmpiricalNTK(try Network(net, inputWidth: 3, using: &rng)), x)
     }
 
@@ -27,15 +28,13 @@ import Testing
             for isBias in [false, true] {
                 let count = isBias ? (p.bias?.count ?? 0) : (p.weight?.data.count ?? 0)
                 for k in 0..<count {
-                    func shifted(_ h: Double) -> Matrix {
+                    let fd = centralDifferences(step: 1e-6) { h in
                         var q = e.parameters
                         if isBias { q[l].bias![k] += h } else { q[l].weight!.data[k] += h }
-                        return e.network.architecture.apply(q, x)
+                        return e.network.architecture.apply(q, x).data
                     }
-                    let h = 1e-6
-                    let fd = shifted(h) - shifted(-h)
                     for r in 0..<(x.rows * O) {
-                        let v = fd.data[r] / (2 * h)
+                        let v = fd[r]
                         #expect(abs(J[r, col] - v) < 1e-8 * max(1, abs(v)), "layer \(l) \(isBias ? "b" : "W")[\(k)] row \(r)")
                     }
                     col += 1
@@ -50,11 +49,11 @@ import Testing
     @Test(arguments: specs) func fastPathMatchesJacobianPath(spec: String) throws {
         let (e, x) = try Self.setup(spec)
         var rng = RandomStream(seed: 9, stream: 1)
-        let y = Matrix(rows: 5, cols: 3, data: (0..<15).map { _ in rng.normal() })
+        let y = rng.normalMatrix(5, 3)
         let fast = try e.kernel(x, y, blockSize: 3)
         let slow = e.kernelByJacobian(x, y)
         #expect(fast.shape == slow.shape)
-        let scale = slow.data.map(abs).max()!
+        let scale = maxAbs(slow.data)
         for k in 0..<fast.count { #expect(abs(fast.data[k] - slow.data[k]) < 1e-10 * scale) }
         let traced = try e.kernel(x, y, trace: true)
         let O = e.outputWidth
@@ -79,15 +78,14 @@ import Testing
         let analytic = try net.kernels(x)
         var rng = RandomStream(seed: 17, stream: 0)
         let M = 2000
-        var s = [Double](repeating: 0, count: 36), s2 = s
+        var acc = MomentAccumulator(entries: 36)
         for _ in 0..<M {
             let e = EmpiricalNTK(try Network(net, inputWidth: 2, using: &rng))
-            let k = try e.kernel(x)
-            for i in 0..<36 { s[i] += k.data[i]; s2[i] += k.data[i] * k.data[i] }
+            acc.add(try e.kernel(x).data)
         }
         for p in 0..<2 { for q in 0..<2 { for a in 0..<3 { for b in 0..<3 {
             let i = ((p * 2 + q) * 3 + a) * 3 + b
-            let m = s[i] / Double(M), se = ((s2[i] / Double(M) - m * m) / Double(M)).squareRoot()
+            let m = acc.mean(i), se = acc.standardError(i)
             let expected = a == b ? analytic.ntk[p * 2 + q] : 0
             #expect(abs(m - expected) < 5 * se + 1e-12, "Θ[\(p),\(q),\(a),\(b)] = \(m) ± \(se), expected \(expected)")
         } } } }
@@ -95,7 +93,7 @@ import Testing
 
     @Test func parametersRoundTripInNeuralTangentsLayout() throws {
         let (e, x) = try Self.setup(Self.specs[0])
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nnt-params-\(UUID().uuidString)")
+        let dir = temporaryDirectoryURL(prefix: "nnt-params")
         defer { try? FileManager.default.removeItem(at: dir) }
         try ParameterIO.save(e.network, to: dir)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("p2_W.npy").path))

@@ -3,6 +3,7 @@ import Testing
 @testable import NTK
 @testable import Networks
 @testable import NumericCore
+import TestSupport
 
 @Suite struct MetricNTKTests {
     /// A metric network on ℝⁿ (no embedding) with parametrisation `par`; the reference factor r(x) = 1 + x₀² for
@@ -11,7 +12,7 @@ import Testing
         let O = par.outputCount(dimension: n)
         let net = try NetworkSpec.parse("Dense(6, W_std=1.2, b_std=0.3) Tanh Dense(\(O), W_std=0.8, b_std=0.2)")
         var rng = RandomStream(seed: seed, stream: 0)
-        let x = Matrix(rows: 3, cols: n, data: (0..<(3 * n)).map { _ in rng.normal() })
+        let x = rng.normalMatrix(3, n)
         let network = try Network(net, inputWidth: n, using: &rng)
         var reference: (@Sendable ([Double]) -> PointJet)? = nil
         if par == .additive { reference = { x in var j = PointJet(); j.v = 1 + x[0] * x[0]; return j } }
@@ -27,19 +28,15 @@ import Testing
         let (m, x) = try Self.model(par)
         let theta = try m.kernel(x)
         let n = 2, P = 3
-        var grads: [[Double]] = []    // per parameter: ∂g over (p, i, j)
-        for k in 0..<m.metricNetwork.network.parameterCount {
-            func g(_ h: Double) -> [Double] {
-                var q = m.metricNetwork
-                q.network.parameters[k] += h
-                return q.metrics(x).data
-            }
-            let h = 1e-6
-            grads.append(zip(g(h), g(-h)).map { ($0 - $1) / (2 * h) })
+        // per parameter: ∂g over (p, i, j)
+        let grads = centralDifferenceJacobian(at: m.metricNetwork.network.parameters, step: 1e-6) { params in
+            var q = m.metricNetwork
+            q.network.parameters = params
+            return q.metrics(x).data
         }
-        let scale = theta.data.map(abs).max()!
+        let kernel = tangentKernel(grads), scale = maxAbs(theta.data)
         for p in 0..<P { for q in 0..<P { for i in 0..<n { for j in 0..<n { for k in 0..<n { for l in 0..<n {
-            let fd = grads.reduce(0.0) { $0 + $1[(p * n + i) * n + j] * $1[(q * n + k) * n + l] }
+            let fd = kernel[(p * n + i) * n + j, (q * n + k) * n + l]
             #expect(abs(theta[[p, q, i, j, k, l]] - fd) < 1e-7 * scale, "\(name) Θ[\(p),\(q),\(i)\(j)\(k)\(l)]")
         } } } } } }
     }
@@ -77,17 +74,16 @@ import Testing
         let analytic = try net.kernels(x)
         var rng = RandomStream(seed: 8, stream: 0)
         let M = 3000, size = 4 * 16
-        var s = [Double](repeating: 0, count: size), s2 = s
+        var acc = MomentAccumulator(entries: size)
         for _ in 0..<M {
             let network = try Network(net, inputWidth: 2, using: &rng)
-            let k = try MetricNTK(MetricNetwork(dimension: n, parametrization: .components, embedding: nil, network: network)).kernel(x)
-            for i in 0..<size { s[i] += k.data[i]; s2[i] += k.data[i] * k.data[i] }
+            acc.add(try MetricNTK(MetricNetwork(dimension: n, parametrization: .components, embedding: nil, network: network)).kernel(x).data)
         }
         for pq in 0..<4 {
             let frozen = MetricNTK.frozenComponentKernel(dimension: n, ntk: analytic.ntk[pq])
             for c in 0..<16 {
                 let i = pq * 16 + c
-                let mean = s[i] / Double(M), se = ((s2[i] / Double(M) - mean * mean) / Double(M)).squareRoot()
+                let mean = acc.mean(i), se = acc.standardError(i)
                 #expect(abs(mean - frozen[c]) < 5 * se + 1e-12, "entry \(pq),\(c): \(mean) ± \(se) vs \(frozen[c])")
             }
         }

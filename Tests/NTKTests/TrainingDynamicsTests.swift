@@ -3,6 +3,7 @@ import Testing
 @testable import NTK
 @testable import Networks
 @testable import NumericCore
+import TestSupport
 
 /// Gradient descent on the MSE, the closed-form linearised dynamics, kernel drift and convergence with width.
 @Suite struct TrainingDynamicsTests {
@@ -10,8 +11,8 @@ import Testing
 
     static func data(points: Int = 5, dimension: Int = 3, outputs: Int = 2, seed: UInt64 = 11) -> (Matrix, Matrix) {
         var rng = RandomStream(seed: seed, stream: 7)
-        let x = Matrix(rows: points, cols: dimension, data: (0..<(points * dimension)).map { _ in rng.normal() })
-        let y = Matrix(rows: points, cols: outputs, data: (0..<(points * outputs)).map { _ in rng.normal() })
+        let x = rng.normalMatrix(points, dimension)
+        let y = rng.normalMatrix(points, outputs)
         return (x, y)
     }
 
@@ -35,19 +36,9 @@ import Testing
         let (x, y) = Self.data(outputs: gd.ntk.outputWidth)
         let (loss, g) = try gd.lossAndGradient(x, y)
         #expect(abs(loss - Self.loss(gd, gd.network.parameters, x, y)) < 1e-14 * max(1, loss))
-        let h = 1e-5
-        var checked = 0
-        for k in gd.network.parameters.indices {
-            func at(_ s: Double) -> Double {
-                var q = gd.network.parameters
-                q[k] += s
-                return Self.loss(gd, q, x, y)
-            }
-            let fd = (at(h) - at(-h)) / (2 * h)
-            #expect(abs(g[k] - fd) < 1e-8 * max(1, abs(fd)), "θ[\(k)]: \(g[k]) vs \(fd)")
-            checked += 1
-        }
-        #expect(checked >= 25)
+        let fds = centralDifferenceGradient(at: gd.network.parameters, step: 1e-5) { Self.loss(gd, $0, x, y) }
+        for (k, fd) in fds.enumerated() { #expect(abs(g[k] - fd) < 1e-8 * max(1, abs(fd)), "θ[\(k)]: \(g[k]) vs \(fd)") }
+        #expect(fds.count >= 25)
     }
 
     /// A gradient step of size η moves the outputs by −(η/n) Θ r + O(η²), Θ the empirical NTK from the
@@ -76,7 +67,7 @@ import Testing
 
     static func spdKernel(_ n: Int, seed: UInt64) -> Matrix {
         var rng = RandomStream(seed: seed, stream: 1)
-        let a = Matrix(rows: n, cols: n + 2, data: (0..<(n * (n + 2))).map { _ in rng.normal() })
+        let a = rng.normalMatrix(n, n + 2)
         return Matrix.multiply(a, a, transposeB: true)
     }
 
@@ -89,9 +80,9 @@ import Testing
         for i in 0..<P { for j in 0..<P { k[i, j] = all[i, j] } }
         for i in 0..<Pt { for j in 0..<P { kst[i, j] = all[P + i, j] } }
         var rng = RandomStream(seed: 9, stream: 2)
-        let f0 = Matrix(rows: P, cols: O, data: (0..<P).map { _ in rng.normal() })
-        let fs0 = Matrix(rows: Pt, cols: O, data: (0..<Pt).map { _ in rng.normal() })
-        let y = Matrix(rows: P, cols: O, data: (0..<P).map { _ in rng.normal() })
+        let f0 = rng.normalMatrix(P, O)
+        let fs0 = rng.normalMatrix(Pt, O)
+        let y = rng.normalMatrix(P, O)
         let lin = try LinearizedTraining(scalarKernel: k, outputs: O)
         let n = Double(P * O), t = 2.5 * n / (lin.eigenvalues.max()!)
         func rhs(_ f: [Double]) -> ([Double], [Double]) {
@@ -124,9 +115,9 @@ import Testing
         for i in 0..<P { for j in 0..<P { k[i, j] = all[i, j] } }
         for i in 0..<Pt { for j in 0..<P { kst[i, j] = all[P + i, j] } }
         var rng = RandomStream(seed: 10, stream: 2)
-        let f0 = Matrix(rows: P, cols: O, data: (0..<(P * O)).map { _ in rng.normal() })
-        let fs0 = Matrix(rows: Pt, cols: O, data: (0..<(Pt * O)).map { _ in rng.normal() })
-        let y = Matrix(rows: P, cols: O, data: (0..<(P * O)).map { _ in rng.normal() })
+        let f0 = rng.normalMatrix(P, O)
+        let fs0 = rng.normalMatrix(Pt, O)
+        let y = rng.normalMatrix(P, O)
         let lin = try LinearizedTraining(scalarKernel: k, outputs: O)
         let kstND = NDArray(shape: [Pt, P], data: kst.data)
         // t = ∞ against a direct solve.
@@ -170,7 +161,7 @@ import Testing
     @Test func empiricalNTKConvergesLikeInverseSquareRootOfWidth() throws {
         let net = try NetworkSpec.parse("Dense(1, W_std=1.5, b_std=0.1) Relu Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.2)")
         var rng = RandomStream(seed: 21, stream: 0)
-        let x = Matrix(rows: 5, cols: 3, data: (0..<15).map { _ in rng.normal() })
+        let x = rng.normalMatrix(5, 3)
         let scan = try NTKConvergence(network: net, points: x, widths: [128, 256, 512, 1024, 2048], networks: 40, seed: 4)
         let r = try scan.run()
         let fit = try #require(r.fit)
@@ -195,7 +186,7 @@ import Testing
     @Test func driftAndLinearisationGapShrinkWithWidth() throws {
         let net = try NetworkSpec.parse("Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.2)")
         var rng = RandomStream(seed: 2, stream: 0)
-        let x = Matrix(rows: 6, cols: 2, data: (0..<12).map { _ in rng.normal() })
+        let x = rng.normalMatrix(6, 2)
         let y = Matrix(rows: 6, cols: 1, data: (0..<6).map { x.data[2 * $0] * 0.8 + sin(x.data[2 * $0 + 1]) })
         let d = try NTKDrift(network: net, trainX: x, trainY: y, testX: Matrix(rows: 2, cols: 2, data: [0.3, -0.2, 1, 0.5]),
                              widths: [64, 128, 256, 512, 1024], networks: 8, steps: 40, recordEvery: 20, seed: 8)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import NumericCore
 @testable import Networks
+import TestSupport
 
 /// Taylor jets through networks and the parameter gradient through them, against finite differences.
 @Suite struct JetTests {
@@ -23,7 +24,7 @@ import Testing
 
     static func points(_ P: Int, _ n: Int, seed: UInt64 = 3) -> Matrix {
         var r = RandomStream(seed: seed, stream: 0)
-        return Matrix(rows: P, cols: n, data: (0..<(P * n)).map { _ in r.uniform(-1.5, 1.5) })
+        return r.uniformMatrix(P, n, -1.5, 1.5)
     }
 
     /// φ^{(k)} against the central difference of φ^{(k−1)} (h = 10⁻⁵: truncation h²/6·|φ^{(k+2)}| ≲ 10⁻⁹ for these
@@ -32,9 +33,9 @@ import Testing
         let act = Self.closedForms[index]
         let h = 1e-5
         for z in stride(from: -3.0, through: 3.0, by: 0.37) {
-            let d = act.derivatives(z), p = act.derivatives(z + h), m = act.derivatives(z - h)
+            let d = act.derivatives(z), fds = centralDifferences(step: h) { act.derivatives(z + $0) }
             for k in 1...4 {
-                let fd = (p[k - 1] - m[k - 1]) / (2 * h)
+                let fd = fds[k - 1]
                 #expect(abs(fd - d[k]) < 1e-8, "\(act) σ^(\(k))(\(z)) = \(d[k]), FD \(fd)")
             }
         }
@@ -51,20 +52,19 @@ import Testing
             let x = Self.points(3, n)
             let J = f.jet(x, order: 4)
             let h = 1e-3
-            var shifted: [[TaylorJet]] = []   // [i][+h, −h, +2h, −2h]
+            var shifted: [[Double: TaylorJet]] = []   // [i][displacement ±h, ±2h]
             for i in 0..<n {
-                shifted.append([h, -h, 2 * h, -2 * h].map { s in
+                shifted.append(Dictionary(uniqueKeysWithValues: [h, -h, 2 * h, -2 * h].map { s in
                     var xs = x
                     for p in 0..<x.rows { xs[p, i] += s }
-                    return f.jet(xs, order: 3)
-                })
+                    return (s, f.jet(xs, order: 3))
+                }))
             }
             var worst = 0.0
             for alpha in J.indexSet.indices where !alpha.isEmpty {
                 let i = alpha.last!, lower = Array(alpha.dropLast())
                 for p in 0..<x.rows { for u in 0..<f.outputWidth {
-                    let s = shifted[i].map { $0[lower, point: p, unit: u] }
-                    let fd = (8 * (s[0] - s[1]) - (s[2] - s[3])) / (12 * h)
+                    let fd = fourthOrderCentralDifference(step: h) { shifted[i][$0]![lower, point: p, unit: u] }
                     let err = abs(fd - J[alpha, point: p, unit: u]) / (1 + abs(fd))
                     worst = max(worst, err)
                 } }
@@ -78,7 +78,7 @@ import Testing
     @Test(arguments: [0, 1, 2, 3], [1, 2, 3]) func parameterGradientMatchesFiniteDifferences(a: Int, depth: Int) throws {
         let act = Self.activations[a]
         let n = 2
-        var f = try Self.net(act, depth: depth, inputs: n)
+        let f = try Self.net(act, depth: depth, inputs: n)
         let x = Self.points(4, n)
         for K in [2, 3] {
             let input = TaylorJet(inputs: x, order: K)
@@ -91,16 +91,14 @@ import Testing
             let (o, tape) = f.forward(inputJet: input.data, indexSet: input.indexSet, points: x.rows, keepTape: true)
             let adj = zip(o, c).map { $0 + $1 }
             let g = f.parameterGradient(tape: tape!, outputAdjoint: adj)
-            let scale = g.map(abs).max()!
+            let scale = maxAbs(g)
             var worst = 0.0
-            let h = 1e-6
-            for k in 0..<f.parameterCount {
-                let t = f.parameters[k]
-                f.parameters[k] = t + h; let lp = loss(f)
-                f.parameters[k] = t - h; let lm = loss(f)
-                f.parameters[k] = t
-                worst = max(worst, abs((lp - lm) / (2 * h) - g[k]) / scale)
+            let fd = centralDifferenceGradient(at: f.parameters, step: 1e-6) { theta in
+                var m = f
+                m.parameters = theta
+                return loss(m)
             }
+            for k in 0..<f.parameterCount { worst = max(worst, abs(fd[k] - g[k]) / scale) }
             #expect(worst < 1e-7, "\(act) depth \(depth) K \(K): worst relative error \(worst)")
         }
     }
@@ -114,14 +112,12 @@ import Testing
         let h = 1e-2
         var fd = Matrix(rows: x.rows, cols: f.outputWidth)
         for i in 0..<3 {
-            let v = [2 * h, h, 0, -h, -2 * h].map { s -> Matrix in
+            let d2 = fivePointSecondDifferences(step: h) { s in
                 var xs = x
                 for p in 0..<x.rows { xs[p, i] += s }
-                return f.outputs(xs)
+                return f.outputs(xs).data
             }
-            for k in 0..<fd.data.count {
-                fd.data[k] += (-v[0].data[k] + 16 * v[1].data[k] - 30 * v[2].data[k] + 16 * v[3].data[k] - v[4].data[k]) / (12 * h * h)
-            }
+            for k in 0..<fd.data.count { fd.data[k] += d2[k] }
         }
         for k in 0..<fd.data.count { #expect(abs(fd.data[k] - lap.data[k]) < 1e-7, "\(lap.data[k]) vs \(fd.data[k])") }
     }

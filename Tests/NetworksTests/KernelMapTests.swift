@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Networks
 @testable import NumericCore
+import TestSupport
 
 /// E[f(u)g(v)] for a kinked, positively homogeneous integrand of total degree n, by polar coordinates:
 /// (u, v) = L·r(cos α, sin α), E = E[rⁿ]·(1/2π)∮ f g dα with E[rⁿ] = 2^{n/2}Γ(1 + n/2), the angle
@@ -70,7 +71,7 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
                 #expect(abs(t - tq) < 1e-12 * max(1, abs(tq)) && abs(td - tdq) < 1e-12 * max(1, abs(tdq)),
                         "\(l.name) at \((k11, k12, k22)): (\(t), \(td)) vs (\(tq), \(tdq))")
                 let h = 1e-5
-                let fd = (l.dual(k11: k11, k12: k12 + h, k22: k22).t - l.dual(k11: k11, k12: k12 - h, k22: k22).t) / (2 * h)
+                let fd = centralDifference(step: h) { l.dual(k11: k11, k12: k12 + $0, k22: k22).t }
                 #expect(abs(fd - td) < 1e-7 * max(1, abs(td)), "\(l.name): Ṫ \(td) vs ∂T/∂K₁₂ \(fd)")
             }
         }
@@ -166,7 +167,7 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
         let h = 1e-5
         for l in layers {
             for (k11, k12, k22) in Self.covariances where abs(k12) < 0.95 * (k11 * k22).squareRoot() {
-                let fd = (l.dual(k11: k11, k12: k12 + h, k22: k22).t - l.dual(k11: k11, k12: k12 - h, k22: k22).t) / (2 * h)
+                let fd = centralDifference(step: h) { l.dual(k11: k11, k12: k12 + $0, k22: k22).t }
             // Central differences: h²T'''/6 + ε|T|/h ≈ 10⁻¹⁰ at h = 10⁻⁵ for these covariances (|ρ| < 0.95).
             #expect(abs(fd - l.dual(k11: k11, k12: k12, k22: k22).tDot) < 1e-9 * max(1, abs(fd)), "\(l.name)")
             }
@@ -201,7 +202,7 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
                       "Dense(16, parameterization=standard) Sin Dense(1, W_std=2, b_std=None)"])
     func kernelsAreSymmetricPSD(spec: String) throws {
         var r = RandomStream(seed: 1, stream: 0)
-        let x = Matrix(rows: 20, cols: 5, data: (0..<100).map { _ in r.normal() })
+        let x = r.normalMatrix(20, 5)
         let k = try NetworkSpec.parse(spec).kernels(x)
         for m in [k.nngpMatrix, k.ntkMatrix] {
             #expect((m - m.transposed).frobeniusNorm == 0)
@@ -235,15 +236,15 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
         let net = try NetworkSpec.parse(spec)
         var r = RandomStream(seed: 3, stream: 0)
         for d in [10, 40] {
-            let x1 = Matrix(rows: 300, cols: d, data: (0..<(300 * d)).map { _ in r.normal() })
-            let x2 = Matrix(rows: 141, cols: d, data: (0..<(141 * d)).map { _ in r.normal() })
+            let x1 = r.normalMatrix(300, d)
+            let x2 = r.normalMatrix(141, d)
             for other in [nil, x2] {
                 let fused = try net.kernels(x1, other)
                 var reference = KernelState(x1: x1, x2: other)
                 for l in net.layers { reference = try l.kernel(reference) }
                 for (a, b, what) in [(fused.nngp, reference.nngp, "NNGP"), (fused.ntk, reference.ntk, "NTK")] {
-                    let scale = b.map(abs).max()!
-                    let worst = zip(a, b).map { abs($0 - $1) }.max()!
+                    let scale = maxAbs(b)
+                    let worst = maxAbsDifference(a, b)
                     #expect(worst <= 1e-12 * scale, "\(spec), d = \(d), x₂ \(other == nil ? "nil" : "given"): \(what) off by \(worst / scale)")
                 }
                 if other == nil {
@@ -267,7 +268,7 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
     @Test func reluDiagonalIsExact() throws {
         let net = try NetworkSpec.parse("Dense(64, W_std=1.5, b_std=0.05) Relu Dense(64, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)")
         var r = RandomStream(seed: 4, stream: 0)
-        let x = Matrix(rows: 260, cols: 10, data: (0..<2600).map { _ in r.normal() })
+        let x = r.normalMatrix(260, 10)
         let k = try net.kernels(x)
         for i in 0..<260 {
             var kk = 0.0
@@ -318,7 +319,7 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
         let act = net.layers[1] as! Nonlinearity
         let d1 = net.layers[0] as! Dense, d2 = net.layers[2] as! Dense
         let M = 20_000
-        var sf = [Double](repeating: 0, count: 4), sf2 = sf, st = sf, st2 = sf
+        var f2 = MomentAccumulator(entries: 4), ntk = MomentAccumulator(entries: 4)
         var rng = RandomStream(seed: 5, stream: UInt64(parameterization == .ntk ? 0 : 1))
         for _ in 0..<M {
             let p = net.initialize(inputWidth: 2, using: &rng)
@@ -335,15 +336,13 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
                 row.append(s2b)
                 J.append(row)
             }
-            for (e, (i, j)) in [(0, 0), (0, 1), (1, 0), (1, 1)].enumerated() {
-                let ff = f[i, 0] * f[j, 0]
-                let th = zip(J[i], J[j]).reduce(0) { $0 + $1.0 * $1.1 }
-                sf[e] += ff; sf2[e] += ff * ff; st[e] += th; st2[e] += th * th
-            }
+            let pairs = [(0, 0), (0, 1), (1, 0), (1, 1)]
+            f2.add(pairs.map { i, j in f[i, 0] * f[j, 0] })
+            ntk.add(pairs.map { i, j in zip(J[i], J[j]).reduce(0) { $0 + $1.0 * $1.1 } })
         }
         for e in 0..<4 {
-            let mf = sf[e] / Double(M), ef = ((sf2[e] / Double(M) - mf * mf) / Double(M)).squareRoot()
-            let mt = st[e] / Double(M), et = ((st2[e] / Double(M) - mt * mt) / Double(M)).squareRoot()
+            let mf = f2.mean(e), ef = f2.standardError(e)
+            let mt = ntk.mean(e), et = ntk.standardError(e)
             #expect(abs(mf - k.nngp[e]) < 5 * ef, "NNGP[\(e)]: MC \(mf) ± \(ef) vs \(k.nngp[e])")
             #expect(abs(mt - k.ntk[e]) < 5 * et, "NTK[\(e)]: MC \(mt) ± \(et) vs \(k.ntk[e])")
         }

@@ -2,6 +2,7 @@ import Foundation
 import Numerics
 import Testing
 @testable import NumericCore
+import TestSupport
 
 /// Tests of the FFTW wrappers against the O(N²) definition of the DFT, exact transforms of plane waves and
 /// impulses, round trips and Parseval's identity.
@@ -10,16 +11,12 @@ import Testing
 
     static func randomComplex(_ shape: [Int], seed: UInt64) -> NDArray<Complex<Double>> {
         var g = RandomStream(seed: seed, stream: 0)
-        var x = NDArray<Complex<Double>>(shape: shape)
-        for k in 0..<x.count { x.data[k] = Complex(g.symmetric(), g.symmetric()) }
-        return x
+        return NDArray(shape: shape, data: g.symmetricComplexes(shape.reduce(1, *)))
     }
 
     static func randomReal(_ shape: [Int], seed: UInt64) -> NDArray<Double> {
         var g = RandomStream(seed: seed, stream: 0)
-        var x = NDArray<Double>(shape: shape)
-        for k in 0..<x.count { x.data[k] = g.symmetric() }
-        return x
+        return NDArray(shape: shape, data: g.symmetrics(shape.reduce(1, *)))
     }
 
     /// The O(N²) definition X_k = Σ_n x_n e^{sign·2πi k·n/N} over all axes, with twiddles e^{sign·2πi m/N_a}
@@ -51,10 +48,8 @@ import Testing
 
     static func maxDiff(_ a: NDArray<Complex<Double>>, _ b: NDArray<Complex<Double>>) -> Double {
         #expect(a.shape == b.shape)
-        return zip(a.data, b.data).reduce(0) { max($0, ($1.0 - $1.1).length) }
+        return maxAbsDifference(a.data, b.data)
     }
-
-    static func maxAbs(_ a: NDArray<Complex<Double>>) -> Double { a.data.reduce(0) { max($0, $1.length) } }
 
     /// Error budget of a size-N transform whose outputs are sums of N terms of magnitude ≤ max|x|.
     static func tolerance(_ n: Int, scale: Double) -> Double { 1e-12 * Double(max(n, 1)) * max(scale, 1) }
@@ -64,7 +59,7 @@ import Testing
     @Test(arguments: shapes)
     func forwardAndBackwardMatchTheNaiveDFT(shape: [Int]) {
         let x = Self.randomComplex(shape, seed: UInt64(shape.reduce(17) { $0 &* 31 &+ $1 }))
-        let n = x.count, scale = Self.maxAbs(x)
+        let n = x.count, scale = maxAbs(x.data)
         let fx = FFT.forward(x)
         #expect(fx.shape == shape)
         #expect(Self.maxDiff(fx, Self.naiveDFT(x, sign: -1)) <= Self.tolerance(n, scale: scale))

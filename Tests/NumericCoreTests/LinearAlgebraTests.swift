@@ -2,6 +2,7 @@ import Foundation
 import Numerics
 import Testing
 @testable import NumericCore
+import TestSupport
 
 /// Tests of the LAPACK wrappers, each against a route that does not go through the routine under test:
 /// defining identities (A V = V Λ, L Lᵀ = A, A X = B), closed-form spectra and determinants, and the roots of
@@ -11,16 +12,12 @@ import Testing
 
     static func random(_ r: Int, _ c: Int, seed: UInt64) -> Matrix {
         var g = RandomStream(seed: seed, stream: 0)
-        var m = Matrix(rows: r, cols: c)
-        for k in 0..<(r * c) { m.data[k] = g.symmetric() }
-        return m
+        return Matrix(rows: r, cols: c, data: g.symmetrics(r * c))
     }
 
     static func randomComplex(_ r: Int, _ c: Int, seed: UInt64) -> ComplexMatrix {
         var g = RandomStream(seed: seed, stream: 0)
-        var m = ComplexMatrix(rows: r, cols: c)
-        for k in 0..<(r * c) { m.data[k] = Complex(g.symmetric(), g.symmetric()) }
-        return m
+        return ComplexMatrix(rows: r, cols: c, data: g.symmetricComplexes(r * c))
     }
 
     static func randomSymmetric(_ n: Int, seed: UInt64) -> Matrix {
@@ -33,14 +30,6 @@ import Testing
         var a = b
         for i in 0..<n { for j in 0..<n { a[i, j] = b[i, j] + b[j, i].conjugate } }
         return a
-    }
-
-    static func maxAbs(_ m: Matrix) -> Double { m.data.reduce(0) { max($0, abs($1)) } }
-    static func maxAbs(_ m: ComplexMatrix) -> Double { m.data.reduce(0) { max($0, $1.length) } }
-
-    static func maxDiff(_ a: ComplexMatrix, _ b: ComplexMatrix) -> Double {
-        precondition(a.rows == b.rows && a.cols == b.cols)
-        return zip(a.data, b.data).reduce(0) { max($0, ($1.0 - $1.1).length) }
     }
 
     static func identity(_ n: Int) -> ComplexMatrix {
@@ -98,10 +87,10 @@ import Testing
         var vl = v
         for i in 0..<n { for j in 0..<n { vl[i, j] *= w[j] } }
         let tol = 1e3 * Self.eps * Double(n)
-        #expect(Self.maxAbs(a * v - vl) <= tol * Self.maxAbs(a), "A V = V Λ")
-        #expect(Self.maxAbs(Matrix.multiply(v, v, transposeA: true) - .identity(n)) <= tol, "Vᵀ V = I")
+        #expect(maxAbs(a * v - vl) <= tol * maxAbs(a), "A V = V Λ")
+        #expect(maxAbs(Matrix.multiply(v, v, transposeA: true) - .identity(n)) <= tol, "Vᵀ V = I")
         let trace = (0..<n).reduce(0.0) { $0 + a[$1, $1] }
-        #expect(abs(w.reduce(0, +) - trace) <= tol * Self.maxAbs(a) * Double(n), "Σ λ = tr A")
+        #expect(abs(w.reduce(0, +) - trace) <= tol * maxAbs(a) * Double(n), "Σ λ = tr A")
     }
 
     @Test func symmetricEigenOfKnownSpectra() throws {
@@ -140,8 +129,8 @@ import Testing
         var vl = v
         for i in 0..<n { for j in 0..<n { vl[i, j] = v[i, j] * Complex(w[j], 0) } }
         let tol = 1e3 * Self.eps * Double(n)
-        #expect(Self.maxDiff(a * v, vl) <= tol * Self.maxAbs(a), "A V = V Λ")
-        #expect(Self.maxDiff(v.adjoint * v, Self.identity(n)) <= tol, "V† V = I")
+        #expect(maxAbsDifference(a * v, vl) <= tol * maxAbs(a), "A V = V Λ")
+        #expect(maxAbsDifference(v.adjoint * v, Self.identity(n)) <= tol, "V† V = I")
     }
 
     @Test func hermitianEigenOfKnownSpectra() throws {
@@ -161,7 +150,7 @@ import Testing
         let s = Self.randomSymmetric(10, seed: 9)
         let hs = ComplexMatrix(rows: 10, cols: 10, data: s.data.map { Complex($0, 0) })
         let ws = try LinearAlgebra.symmetricEigen(s).values, wh = try LinearAlgebra.hermitianEigen(hs).values
-        for (x, y) in zip(ws, wh) { #expect(abs(x - y) <= 1e3 * Self.eps * Self.maxAbs(s)) }
+        for (x, y) in zip(ws, wh) { #expect(abs(x - y) <= 1e3 * Self.eps * maxAbs(s)) }
     }
 
     // MARK: - Cholesky
@@ -175,7 +164,7 @@ import Testing
             #expect(l[i, i] > 0)
             for j in (i + 1)..<max(i + 1, n) { #expect(l[i, j] == 0) }
         }
-        #expect(Self.maxAbs(Matrix.multiply(l, l, transposeB: true) - a) <= 1e2 * Self.eps * Double(n) * Self.maxAbs(a))
+        #expect(maxAbs(Matrix.multiply(l, l, transposeB: true) - a) <= 1e2 * Self.eps * Double(n) * maxAbs(a))
     }
 
     @Test func choleskyClosedFormAndFailures() throws {
@@ -203,7 +192,7 @@ import Testing
             #expect(l[i, i].imaginary == 0 && l[i, i].real > 0)
             for j in (i + 1)..<max(i + 1, n) { #expect(l[i, j] == .zero) }
         }
-        #expect(Self.maxDiff(l * l.adjoint, h) <= 1e2 * Self.eps * Double(n) * Self.maxAbs(h))
+        #expect(maxAbsDifference(l * l.adjoint, h) <= 1e2 * Self.eps * Double(n) * maxAbs(h))
         // [[1, 2i], [−2i, 1]] has eigenvalues 3 and −1.
         var bad = Self.identity(2)
         bad[0, 1] = Complex(0, 2); bad[1, 0] = Complex(0, -2)
@@ -218,15 +207,15 @@ import Testing
         let b = Self.random(n, 3, seed: 500 + UInt64(n))
         let x = try LinearAlgebra.solve(a, b)
         // Backward-stable LU: ‖A X − B‖ ≲ c·n·ε·‖A‖·‖X‖ (entrywise max norms, row sums bounded by n·max).
-        #expect(Self.maxAbs(a * x - b) <= 1e2 * Self.eps * Double(n) * Self.maxAbs(a) * Self.maxAbs(x) * Double(n))
+        #expect(maxAbs(a * x - b) <= 1e2 * Self.eps * Double(n) * maxAbs(a) * maxAbs(x) * Double(n))
         let xv = try LinearAlgebra.solve(a, (0..<n).map { b[$0, 1] })
-        for i in 0..<n { #expect(abs(xv[i] - x[i, 1]) <= 1e2 * Self.eps * Double(n) * Self.maxAbs(x)) }
+        for i in 0..<n { #expect(abs(xv[i] - x[i, 1]) <= 1e2 * Self.eps * Double(n) * maxAbs(x)) }
         // Complex.
         let ac = Self.randomComplex(n, n, seed: 600 + UInt64(n)), bc = Self.randomComplex(n, 2, seed: 700 + UInt64(n))
         var acs = ac
         for i in 0..<n { acs[i, i] = acs[i, i] + Complex(2, 0) }
         let xc = try LinearAlgebra.solve(acs, bc)
-        #expect(Self.maxDiff(acs * xc, bc) <= 1e2 * Self.eps * Double(n * n) * Self.maxAbs(acs) * Self.maxAbs(xc))
+        #expect(maxAbsDifference(acs * xc, bc) <= 1e2 * Self.eps * Double(n * n) * maxAbs(acs) * maxAbs(xc))
     }
 
     @Test func solveClosedFormAndFailures() throws {
@@ -385,11 +374,11 @@ import Testing
         let gs = try LinearAlgebra.generalEigenvalues(s)
         #expect(gs.allSatisfy { $0.imaginary == 0 })
         for (x, y) in zip(gs.map(\.real).sorted(), try LinearAlgebra.symmetricEigen(s).values) {
-            #expect(abs(x - y) <= 1e3 * Self.eps * Self.maxAbs(s))
+            #expect(abs(x - y) <= 1e3 * Self.eps * maxAbs(s))
         }
         let hc = Self.randomHermitian(6, seed: 23)
         let gh = try LinearAlgebra.generalEigenvalues(hc).map(\.real).sorted()
-        for (x, y) in zip(gh, try LinearAlgebra.hermitianEigen(hc).values) { #expect(abs(x - y) <= 1e3 * Self.eps * Self.maxAbs(hc)) }
+        for (x, y) in zip(gh, try LinearAlgebra.hermitianEigen(hc).values) { #expect(abs(x - y) <= 1e3 * Self.eps * maxAbs(hc)) }
     }
 
     // MARK: - Input validation

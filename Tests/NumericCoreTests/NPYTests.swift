@@ -2,27 +2,9 @@ import Foundation
 import Numerics
 import Testing
 @testable import NumericCore
+import TestSupport
 
 @Suite struct NPYTests {
-    static func tempDir() throws -> URL {
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("nnt-npy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
-    }
-
-    static func python(_ script: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
-    }
-
     @Test func roundTripInMemory() throws {
         let a = NDArray<Double>(shape: [2, 3, 4], data: (0..<24).map { Double($0) * 0.37 - 1 })
         guard case .float64(let b) = try NPY.decode(NPY.encode(a)) else { Issue.record("wrong dtype"); return }
@@ -37,7 +19,7 @@ import Testing
 
     /// Swift writes, numpy checks values and writes its own arrays (C and Fortran order), Swift reads them back.
     @Test func roundTripThroughNumpy() throws {
-        let dir = try Self.tempDir()
+        let dir = try makeTemporaryDirectory(prefix: "nnt-npy")
         defer { try? FileManager.default.removeItem(at: dir) }
         let f = NDArray<Double>(shape: [3, 2, 2], data: (0..<12).map { Double($0) / 7 - 0.5 })
         let c = NDArray<Complex<Double>>(shape: [2, 3], data: (0..<6).map { Complex(Double($0), -2 * Double($0) + 0.25) })
@@ -64,7 +46,7 @@ import Testing
         np.save(os.path.join(d, 'j.npy'), np.arange(4, dtype=np.int32))
         print('ok')
         """
-        let (status, out) = try Self.python(script)
+        let (status, out) = try runPython(script)
         #expect(status == 0, "numpy side failed: \(out)")
         guard case .float64(let g) = try NPY.read(dir.appendingPathComponent("g.npy")) else { Issue.record("g dtype"); return }
         #expect(g.shape == [3, 2, 2] && g.data == f.data.map { $0 * 3 })
@@ -77,7 +59,7 @@ import Testing
     }
 
     @Test func badFilesGiveOneLineErrors() throws {
-        let dir = try Self.tempDir()
+        let dir = try makeTemporaryDirectory(prefix: "nnt-npy")
         defer { try? FileManager.default.removeItem(at: dir) }
         let missing = dir.appendingPathComponent("missing.npy")
         #expect(throws: NPYError.self) { try NPY.read(missing) }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import NumericCore
 import Optimization
+import TestSupport
 
 /// Unit roundoff of Double, 2⁻⁵³.
 private let u = Double.ulpOfOne / 2
@@ -52,7 +53,7 @@ private func heavyBall(x0: Double, lambda: Double, eta: Double, mu: Double, t: I
         for t in 1...40 {
             st.update(&th, gradient: gradient2(th), rate: eta)
             let exact = closedForm2(theta0, eta: eta, mu: 0, t: t)
-            let tol = (Double(t) * 4 * (1 + 3 * eta) + 8) * u * theta0.map(abs).max()!
+            let tol = (Double(t) * 4 * (1 + 3 * eta) + 8) * u * maxAbs(theta0)
             #expect(abs(th[0] - exact[0]) <= tol && abs(th[1] - exact[1]) <= tol, "t = \(t): \(th) vs \(exact)")
         }
         #expect(st.t == 40)
@@ -179,7 +180,7 @@ private func heavyBall(x0: Double, lambda: Double, eta: Double, mu: Double, t: I
             for i in 0..<n { f += 0.5 * x[i] * ax[i] - b[i] * x[i] }
             return (f, (0..<n).map { ax[$0] - b[$0] })
         }
-        func error(_ x: [Double]) -> Double { zip(x, xStar).map { abs($0 - $1) }.max()! }
+        func error(_ x: [Double]) -> Double { maxAbsDifference(x, xStar) }
     }
 
     /// With exact line searches α = −gᵀd/dᵀAd and memory ≥ n, (L-)BFGS from a scalar H₀ = γI makes the same iterates as
@@ -200,7 +201,7 @@ private func heavyBall(x0: Double, lambda: Double, eta: Double, mu: Double, t: I
             (x, g) = (x1, g1)
             if k == f.n - 1 { #expect(f.error(x) > 1e-3, "converged early at k = \(k)") }
         }
-        let tol = Double(f.n) * 100 * u * f.xStar.map(abs).max()!
+        let tol = Double(f.n) * 100 * u * maxAbs(f.xStar)
         #expect(f.error(x) <= tol, "|x − x*| = \(f.error(x)), tol \(tol)")
     }
 

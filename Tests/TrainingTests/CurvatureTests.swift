@@ -3,6 +3,7 @@ import Testing
 @testable import Networks
 @testable import NumericCore
 @testable import Training
+import TestSupport
 
 /// Curvature of network metrics on Tⁿ against closed forms and independent routes.
 @Suite struct CurvatureTests {
@@ -115,12 +116,11 @@ import Testing
         let h = 1e-3
         var dGamma: [[Double]] = []   // [c][(p, a, b, d)]
         for c in 0..<n {
-            let e = [h, -h, 2 * h, -2 * h].map { s -> [Double] in
+            dGamma.append(fourthOrderCentralDifferences(step: h) { s in
                 var xs = x
                 for p in 0..<x.rows { xs[p, c] += s }
                 return m.evaluate(xs).christoffel.data
-            }
-            dGamma.append((0..<e[0].count).map { (8 * (e[0][$0] - e[1][$0]) - (e[2][$0] - e[3][$0])) / (12 * h) })
+            })
         }
         var worst = 0.0, scale = 0.0
         for p in 0..<x.rows {
@@ -158,7 +158,7 @@ import Testing
 
     @Test(arguments: CurvatureLoss.allCases, realParametrizations) func lossGradientMatchesFiniteDifferences(loss: CurvatureLoss, par: MetricParametrization) throws {
         for n in [2, 3] {
-            var m = try Self.model(par, n: n, dilaton: loss == .perelman)
+            let m = try Self.model(par, n: n, dilaton: loss == .perelman)
             let q = TorusQuadrature.random(dimension: n, points: 10, seed: 4, stream: UInt64(n))
             var target: Matrix? = nil
             if loss == .mse {
@@ -169,18 +169,15 @@ import Testing
             for V0: Double? in [nil, 50.0] {
                 let e = m.lossAndGradient(loss, quadrature: q, target: target, volumeTarget: V0)
                 #expect(e.badPoint == nil)
-                let scale = e.gradient.map(abs).max()!
+                let scale = maxAbs(e.gradient)
                 var worst = 0.0
-                let stride = max(1, m.network.parameterCount / 40)
-                for k in Swift.stride(from: 0, to: m.network.parameterCount, by: stride) {
-                    let t = m.network.parameters[k], h = 1e-6
-                    m.network.parameters[k] = t + h
-                    let lp = m.lossAndGradient(loss, quadrature: q, target: target, volumeTarget: V0, gradient: false).loss
-                    m.network.parameters[k] = t - h
-                    let lm = m.lossAndGradient(loss, quadrature: q, target: target, volumeTarget: V0, gradient: false).loss
-                    m.network.parameters[k] = t
-                    worst = max(worst, abs((lp - lm) / (2 * h) - e.gradient[k]))
+                let checked = Array(stride(from: 0, to: m.network.parameterCount, by: max(1, m.network.parameterCount / 40)))
+                let fd = centralDifferenceGradient(at: m.network.parameters, step: 1e-6, indices: checked) { theta in
+                    var mh = m
+                    mh.network.parameters = theta
+                    return mh.lossAndGradient(loss, quadrature: q, target: target, volumeTarget: V0, gradient: false).loss
                 }
+                for (k, d) in zip(checked, fd) { worst = max(worst, abs(d - e.gradient[k])) }
                 #expect(worst < 1e-6 * scale, "\(loss) \(par) n \(n) V0 \(String(describing: V0)): worst \(worst), scale \(scale)")
             }
         }
@@ -199,10 +196,10 @@ import Testing
             #expect(abs(J.v - e(x)) < 1e-14)
             for i in 0..<3 {
                 func shifted(_ s: Double) -> [Double] { var y = x; y[i] += s; return y }
-                let fd = (8 * (e(shifted(h)) - e(shifted(-h))) - (e(shifted(2 * h)) - e(shifted(-2 * h)))) / (12 * h)
+                let fd = fourthOrderCentralDifference(step: h) { e(shifted($0)) }
                 #expect(abs(fd - J.d(i)) < 1e-9, "∂\(i): \(J.d(i)) vs \(fd)")
                 for j in 0..<3 {
-                    let fd2 = (8 * (e.jet(shifted(h)).d(j) - e.jet(shifted(-h)).d(j)) - (e.jet(shifted(2 * h)).d(j) - e.jet(shifted(-2 * h)).d(j))) / (12 * h)
+                    let fd2 = fourthOrderCentralDifference(step: h) { e.jet(shifted($0)).d(j) }
                     #expect(abs(fd2 - J.h(i, j)) < 1e-8, "∂\(i)∂\(j): \(J.h(i, j)) vs \(fd2)")
                 }
             }

@@ -4,6 +4,7 @@ import Testing
 @testable import Networks
 @testable import NumericCore
 @testable import Training
+import TestSupport
 
 /// The metric-NTK of a network trained by a torus training run, restored from the run's directory: the same
 /// `MetricNetwork` (embedding, parametrisation, reference, trained parameters) that training moved.
@@ -23,7 +24,7 @@ import Testing
         c.rate = 1e-3
         c.evalSide = 8
         c.seed = 4
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nnt-trained-\(UUID().uuidString)")
+        let dir = temporaryDirectoryURL(prefix: "nnt-trained")
         let t = try TorusTrainer(config: c)
         try t.run(root: dir)
         return (dir, t.model)
@@ -47,20 +48,15 @@ import Testing
         // The restored metric is the trained model's metric (through the curvature route of Training).
         let ev = model.evaluate(x)
         for k in 0..<ev.metric.data.count { #expect(abs(mn.metrics(x).data[k] - ev.metric.data[k]) < 1e-14 * max(1, abs(ev.metric.data[k]))) }
-        var grads: [[Double]] = []
-        for k in 0..<mn.network.parameterCount {
-            func g(_ h: Double) -> [Double] {
-                var q = mn
-                q.network.parameters[k] += h
-                return q.metrics(x).data
-            }
-            let h = 1e-6
-            grads.append(zip(g(h), g(-h)).map { ($0 - $1) / (2 * h) })
+        let grads = centralDifferenceJacobian(at: mn.network.parameters, step: 1e-6) { params in
+            var q = mn
+            q.network.parameters = params
+            return q.metrics(x).data
         }
-        let n = 2, scale = theta.data.map(abs).max()!
+        let n = 2, kernel = tangentKernel(grads), scale = maxAbs(theta.data)
         var worst = 0.0
         for p in 0..<3 { for q in 0..<3 { for i in 0..<n { for j in 0..<n { for k in 0..<n { for l in 0..<n {
-            let fd = grads.reduce(0.0) { $0 + $1[(p * n + i) * n + j] * $1[(q * n + k) * n + l] }
+            let fd = kernel[(p * n + i) * n + j, (q * n + k) * n + l]
             worst = max(worst, abs(theta[[p, q, i, j, k, l]] - fd))
         } } } } } }
         #expect(worst < 1e-7 * scale, "\(par): worst |Θ − FD| = \(worst), scale \(scale)")

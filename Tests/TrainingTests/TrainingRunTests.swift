@@ -4,6 +4,7 @@ import Testing
 @testable import NumericCore
 import Optimization
 @testable import Training
+import TestSupport
 
 /// End-to-end training runs on T².
 @Suite struct TrainingRunTests {
@@ -61,8 +62,7 @@ import Optimization
         if opt == .lbfgs { c.rate = 1; c.batch = 0 }     // full batch; the curvature pairs travel in the checkpoint
         c.checkpointEvery = 20
         c.snapshotEvery = 10
-        let a = FileManager.default.temporaryDirectory.appendingPathComponent("nnt-train-\(UUID().uuidString)")
-        let b = FileManager.default.temporaryDirectory.appendingPathComponent("nnt-train-\(UUID().uuidString)")
+        let a = temporaryDirectoryURL(prefix: "nnt-train"), b = temporaryDirectoryURL(prefix: "nnt-train")
         defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
         let full = try TorusTrainer(config: c)
         try full.run(root: a)
