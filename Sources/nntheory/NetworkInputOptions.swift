@@ -79,7 +79,7 @@ struct NetworkInputOptions: ParsableArguments {
 /// Parameters of a network: drawn from --seed (saved to DIR/params) or loaded from --params in
 /// neural-tangents' layout.
 struct ParameterSourceOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Seed for the parameters (Philox stream 0).")
+    @Option(parsing: .unconditional, help: "Seed for the parameters (Dense layer k from Philox stream k).")
     var seed: UInt64?
 
     @Option(help: "Directory of parameters in neural-tangents' layout (p{i}_W.npy [fan_in, fan_out], p{i}_b.npy [1, fan_out]).")
