@@ -114,11 +114,15 @@ public enum Activation: Sendable {
         case .gaussian(let a, let b): return a * Foundation.exp(b * x * x)
         case .exp(let a, let b): return a * Foundation.exp(b * x)
         case .rbf(let g): return 2.0.squareRoot() * Foundation.sin((2 * g).squareRoot() * x + Double.pi / 4)
-        case .gelu: return 0.5 * x * Foundation.erfc(-x / 2.0.squareRoot())
+        case .gelu: return x * Self.normalCDF(x)
         case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
         case .identity: return x
         case .polynomial(let c): return c.reversed().reduce(0) { $0 * x + $1 }
-        case .tanh, .sigmoid, .softplus, .swish, .elu: return quadratureFunctions.f(x)
+        case .tanh: return Self.tanhValue(x)
+        case .sigmoid: return Self.sigmoidValue(x)
+        case .softplus: return Self.softplusValue(x)
+        case .swish: return Self.swishValue(x)
+        case .elu(let alpha, _): return Self.eluValue(x, alpha)
         case .numerical(_, let f, _, _, _): return f(x)
         }
     }
@@ -133,14 +137,18 @@ public enum Activation: Sendable {
         case .gaussian(let a, let b): return 2 * a * b * x * Foundation.exp(b * x * x)
         case .exp(let a, let b): return a * b * Foundation.exp(b * x)
         case .rbf(let g): let s = (2 * g).squareRoot(); return 2.0.squareRoot() * s * Foundation.cos(s * x + Double.pi / 4)
-        case .gelu: return 0.5 * Foundation.erfc(-x / 2.0.squareRoot()) + x * Foundation.exp(-x * x / 2) / (2 * Double.pi).squareRoot()
+        case .gelu: return Self.normalCDF(x) + x * Self.normalDensity(x)
         case .sign: return 0
         case .identity: return 1
         case .polynomial(let c):
             var s = 0.0
             for i in stride(from: c.count - 1, through: 1, by: -1) { s = s * x + Double(i) * c[i] }
             return s
-        case .tanh, .sigmoid, .softplus, .swish, .elu: return quadratureFunctions.df(x)
+        case .tanh: return Self.tanhDerivative(x)
+        case .sigmoid: return Self.sigmoidDerivative(x)
+        case .softplus: return Self.sigmoidValue(x)
+        case .swish: return Self.swishDerivative(x)
+        case .elu(let alpha, _): return Self.eluDerivative(x, alpha)
         case .numerical(_, _, let d, _, _): return d(x)
         }
     }
@@ -152,15 +160,30 @@ public enum Activation: Sendable {
     /// `value`/`derivative`.
     public var quadratureFunctions: (f: @Sendable (Double) -> Double, df: @Sendable (Double) -> Double) {
         switch self {
-        case .tanh: return ({ Foundation.tanh($0) }, { let t = Foundation.tanh($0); return 1 - t * t })
-        case .sigmoid: return ({ 1 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s * (1 - s) })
-        case .softplus: return ({ Swift.max($0, 0) + Foundation.log1p(Foundation.exp(-Swift.abs($0))) }, { 1 / (1 + Foundation.exp(-$0)) })
-        case .swish: return ({ $0 / (1 + Foundation.exp(-$0)) }, { let s = 1 / (1 + Foundation.exp(-$0)); return s + $0 * s * (1 - s) })
-        case .elu(let alpha, _): return ({ $0 > 0 ? $0 : alpha * Foundation.expm1($0) }, { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
+        case .tanh: return (Self.tanhValue, Self.tanhDerivative)
+        case .sigmoid: return (Self.sigmoidValue, Self.sigmoidDerivative)
+        case .softplus: return (Self.softplusValue, Self.sigmoidValue)
+        case .swish: return (Self.swishValue, Self.swishDerivative)
+        case .elu(let alpha, _): return ({ Self.eluValue($0, alpha) }, { Self.eluDerivative($0, alpha) })
         case .numerical(_, let f, let df, _, _): return (f, df)
         default: return ({ [self] in self.value($0) }, { [self] in self.derivative($0) })
         }
     }
+
+    @inlinable static func tanhValue(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inlinable static func tanhDerivative(_ x: Double) -> Double { let t = Foundation.tanh(x); return 1 - t * t }
+    /// The logistic 1/(1 + e⁻ˣ), overflow-free (eˣ/(1 + eˣ) for x < 0).
+    @inlinable static func sigmoidValue(_ x: Double) -> Double { x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x)) }
+    @inlinable static func sigmoidDerivative(_ x: Double) -> Double { let s = sigmoidValue(x); return s * (1 - s) }
+    /// Φ(x) = ½ erfc(−x/√2) and ϕ(x) = e^{−x²/2}/√(2π).
+    @inlinable static func normalCDF(_ x: Double) -> Double { 0.5 * Foundation.erfc(-x * 0.7071067811865476) }
+    @inlinable static func normalDensity(_ x: Double) -> Double { Foundation.exp(-0.5 * x * x) * 0.3989422804014327 }
+    /// ln(1 + eˣ) = max(x, 0) + ln(1 + e^{−|x|}) without overflow.
+    @inlinable static func softplusValue(_ x: Double) -> Double { Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x))) }
+    @inlinable static func swishValue(_ x: Double) -> Double { x * sigmoidValue(x) }
+    @inlinable static func swishDerivative(_ x: Double) -> Double { let s = sigmoidValue(x); return s + x * s * (1 - s) }
+    @inlinable static func eluValue(_ x: Double, _ alpha: Double) -> Double { x > 0 ? x : alpha * Foundation.expm1(x) }
+    @inlinable static func eluDerivative(_ x: Double, _ alpha: Double) -> Double { x > 0 ? 1 : alpha * Foundation.exp(x) }
 
     /// Writes φ⁽ᵏ⁾(z) for k = 0…K (K ≤ `maxDerivativeOrder`) into `out[k]`. Orders 0 and 1 are `value` and
     /// `derivative` (same arithmetic); higher orders in closed form:
@@ -174,11 +197,48 @@ public enum Activation: Sendable {
     ///   piecewise-linear ones and sign: 0.
     @inlinable
     public func derivatives(_ z: Double, upTo K: Int, into out: UnsafeMutablePointer<Double>) {
+        precondition(K <= maxDerivativeOrder, "\(name): derivatives up to order \(maxDerivativeOrder), asked for \(K)")
+        // The activations whose orders share one expensive evaluation (tanh, Φ and ϕ, the logistic) compute it once.
+        switch self {
+        case .tanh:
+            let t = Foundation.tanh(z), s = 1 - t * t
+            out[0] = t
+            if K >= 1 { out[1] = s }
+            if K >= 2 { out[2] = -2 * t * s }
+            if K >= 3 { out[3] = (6 * t * t - 2) * s }
+            if K >= 4 { out[4] = (16 * t - 24 * t * t * t) * s }
+            return
+        case .gelu:
+            let phi = Self.normalDensity(z), Phi = Self.normalCDF(z), z2 = z * z
+            out[0] = z * Phi
+            if K >= 1 { out[1] = Phi + z * phi }
+            if K >= 2 { out[2] = phi * (2 - z2) }
+            if K >= 3 { out[3] = phi * (z2 * z - 4 * z) }
+            if K >= 4 { out[4] = phi * (-z2 * z2 + 7 * z2 - 4) }
+            return
+        case .sigmoid, .softplus, .swish:
+            // The logistic s and its derivatives s⁽ᵏ⁾, k = 1…4.
+            let s = Self.sigmoidValue(z), q = s * (1 - s)
+            let d = (s, q, q * (1 - 2 * s), q * (1 - 6 * s + 6 * s * s), q * (1 - 2 * s) * (1 - 12 * s + 12 * s * s))
+            let sig = [d.0, d.1, d.2, d.3, d.4]
+            switch self {
+            case .sigmoid: for k in 0...K { out[k] = sig[k] }
+            case .softplus:
+                out[0] = Self.softplusValue(z)
+                if K >= 1 { for k in 1...K { out[k] = sig[k - 1] } }
+            default:
+                out[0] = z * s
+                if K >= 1 { out[1] = s + z * s * (1 - s) }      // `swishDerivative`'s arithmetic
+                if K >= 2 { for k in 2...K { out[k] = z * sig[k] + Double(k) * sig[k - 1] } }
+            }
+            return
+        default:
+            break
+        }
         out[0] = value(z)
         if K < 1 { return }
         out[1] = derivative(z)
         if K < 2 { return }
-        precondition(K <= maxDerivativeOrder, "\(name): derivatives up to order \(maxDerivativeOrder), asked for \(K)")
         for k in 2...K { out[k] = 0 }
         switch self {
         case .abRelu, .sign, .identity, .numerical:
@@ -201,11 +261,8 @@ public enum Activation: Sendable {
         case .exp(let a, let b):
             var c = a * Foundation.exp(b * z) * b
             for k in 2...K { c *= b; out[k] = c }
-        case .gelu:
-            let phi = Foundation.exp(-0.5 * z * z) * 0.3989422804014327, z2 = z * z
-            out[2] = phi * (2 - z2)
-            if K >= 3 { out[3] = phi * (z2 * z - 4 * z) }
-            if K >= 4 { out[4] = phi * (-z2 * z2 + 7 * z2 - 4) }
+        case .gelu, .tanh, .sigmoid, .softplus, .swish:
+            break   // above
         case .polynomial(let c):
             for k in 2...K {
                 // Σ_{i ≥ k} c_i·i!/(i − k)!·z^{i−k}, by Horner.
@@ -216,23 +273,6 @@ public enum Activation: Sendable {
                     s = s * z + f * c[i]
                 }
                 out[k] = s
-            }
-        case .tanh:
-            let t = Foundation.tanh(z), s = 1 - t * t
-            out[2] = -2 * t * s
-            if K >= 3 { out[3] = (6 * t * t - 2) * s }
-            if K >= 4 { out[4] = (16 * t - 24 * t * t * t) * s }
-        case .sigmoid, .softplus, .swish:
-            // The logistic s and its derivatives s⁽ᵏ⁾, k = 1…4, overflow-free.
-            let s = z >= 0 ? 1 / (1 + Foundation.exp(-z)) : Foundation.exp(z) / (1 + Foundation.exp(z)), q = s * (1 - s)
-            let sig = (s, q, q * (1 - 2 * s), q * (1 - 6 * s + 6 * s * s), q * (1 - 2 * s) * (1 - 12 * s + 12 * s * s))
-            let d = [sig.0, sig.1, sig.2, sig.3, sig.4]
-            for k in 2...K {
-                switch self {
-                case .sigmoid: out[k] = d[k]
-                case .softplus: out[k] = d[k - 1]
-                default: out[k] = z * d[k] + Double(k) * d[k - 1]
-                }
             }
         case .elu(let alpha, _):
             if z <= 0 { let e = alpha * Foundation.exp(z); for k in 2...K { out[k] = e } }
