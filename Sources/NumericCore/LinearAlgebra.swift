@@ -186,9 +186,7 @@ public enum LinearAlgebra {
     /// - Throws: `notSquare`, `rightHandSideMismatch` when `b.rows != a.rows`, `singular(pivot:)` on an exactly
     ///   zero pivot.
     public static func solve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
-        let n = try squareOrder(a.rows, a.cols)
-        guard b.rows == a.rows else { throw LinearAlgebraError.rightHandSideMismatch(rows: b.rows, expected: a.rows) }
-        let nrhs = try lapackInt(b.cols)
+        let (n, nrhs) = try systemOrders(a.rows, a.cols, b.rows, b.cols)
         try checkFinite(a, "matrix")
         try checkFinite(b, "right-hand side")
         var lu = a, x = b
@@ -205,6 +203,13 @@ public enum LinearAlgebra {
         return x
     }
 
+    /// The orders (n, nrhs) of a linear system A X = B as LAPACK integers: A [n, n] square, B [n, nrhs].
+    static func systemOrders(_ aRows: Int, _ aCols: Int, _ bRows: Int, _ bCols: Int) throws -> (LapackInt, LapackInt) {
+        let n = try squareOrder(aRows, aCols)
+        guard bRows == aRows else { throw LinearAlgebraError.rightHandSideMismatch(rows: bRows, expected: aRows) }
+        return (n, try lapackInt(bCols))
+    }
+
     /// The solution x of A x = b for one right-hand-side vector (LAPACK `dgesv`).
     public static func solve(_ a: Matrix, _ b: [Double]) throws -> [Double] {
         try solve(a, Matrix(rows: b.count, cols: 1, data: b)).data
@@ -213,9 +218,7 @@ public enum LinearAlgebra {
     /// The solution X of A X = B for complex matrices (LAPACK `zgesv`: LU with partial pivoting).
     /// - Throws: `notSquare`, `rightHandSideMismatch`, `singular(pivot:)` as the real version.
     public static func solve(_ a: ComplexMatrix, _ b: ComplexMatrix) throws -> ComplexMatrix {
-        let n = try squareOrder(a.rows, a.cols)
-        guard b.rows == a.rows else { throw LinearAlgebraError.rightHandSideMismatch(rows: b.rows, expected: a.rows) }
-        let nrhs = try lapackInt(b.cols)
+        let (n, nrhs) = try systemOrders(a.rows, a.cols, b.rows, b.cols)
         try checkFinite(a, "matrix")
         try checkFinite(b, "right-hand side")
         var lu = a, x = b
