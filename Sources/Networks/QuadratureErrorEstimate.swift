@@ -15,6 +15,12 @@ extension Serial {
         })
     }
 
+    /// The largest entrywise relative error max_e err_e/|v_e| of kernel values v with error estimates err (|v| below
+    /// 10⁻³⁰⁰ counts as 10⁻³⁰⁰); 0 for no entries.
+    public static func largestRelativeError(_ err: [Double], of v: [Double]) -> Double {
+        zip(err, v).map { $0 / Swift.max(Swift.abs($1), 1e-300) }.max() ?? 0
+    }
+
     /// An error estimate for the kernels of a network with quadrature activations: entrywise
     ///   ΔK = max(|K(n) − K(⌈n/2⌉)|, |K(n) − K(⌈3n/4⌉)|),  ΔΘ likewise,
     /// the differences between the kernels with each quadrature layer at its degree n and at lower degrees. While

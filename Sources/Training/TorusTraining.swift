@@ -52,6 +52,12 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
     /// The defaults of `nntheory train torus` (conformal metric on T², default network, scalar2 loss, Adam).
     public init() {}
 
+    /// The default side of the evaluation grid: 32 on T² (1024 points), 12 on T³ (1728 points).
+    public static func defaultEvalSide(dimension n: Int) -> Int { n == 2 ? 32 : 12 }
+
+    /// The default snapshot interval: ten snapshots over the main phase (at least every step).
+    public static func defaultSnapshotEvery(steps: Int) -> Int { max(1, steps / 10) }
+
     /// The default network of torus metrics with `outputs` outputs: two hidden tanh layers of width 32, standard
     /// parameterisation with trainable biases starting at 0 (written out, so the SPEC means the same in every command).
     public static func defaultNet(outputs: Int) -> String {

@@ -49,9 +49,9 @@ struct KernelCommand: ParsableCommand {
             if !noErrorEstimate, let e = try serial.quadratureErrorEstimate(a, b, diagonalOnly: diagonal, reference: k) {
                 try NPY.write(NDArray(shape: shape, data: e.nngp), to: dir.appendingPathComponent("nngp_quadrature_error.npy"))
                 try NPY.write(NDArray(shape: shape, data: e.ntk), to: dir.appendingPathComponent("ntk_quadrature_error.npy"))
-                func relative(_ err: [Double], _ v: [Double]) -> Double { zip(err, v).map { $0 / max(abs($1), 1e-300) }.max() ?? 0 }
                 progress(String(format: "quadrature error estimate: max |ΔK| = %.2g (relative %.2g), max |ΔΘ| = %.2g (relative %.2g)",
-                                e.nngp.max() ?? 0, relative(e.nngp, k.nngp), e.ntk.max() ?? 0, relative(e.ntk, k.ntk)))
+                                e.nngp.max() ?? 0, Serial.largestRelativeError(e.nngp, of: k.nngp),
+                                e.ntk.max() ?? 0, Serial.largestRelativeError(e.ntk, of: k.ntk)))
             }
             print("\(serial.description): NNGP and NTK \(shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }

@@ -144,8 +144,8 @@ struct TrainTorusCommand: ParsableCommand {
             c.initSteps = initSteps; c.initRate = initLr
             c.points = points; c.batch = batch; c.steps = steps; c.rate = lr
             c.schedule = schedule; c.seed = seed.seed; c.checkpointEvery = checkpointEvery
-            c.evalSide = evalGrid ?? (dim == 2 ? 32 : 12)
-            c.snapshotEvery = snapshotEvery ?? max(1, steps / 10)
+            c.evalSide = evalGrid ?? TorusTrainingConfig.defaultEvalSide(dimension: dim)
+            c.snapshotEvery = snapshotEvery ?? TorusTrainingConfig.defaultSnapshotEvery(steps: steps)
             c.volumeConstraint = !noVolumeConstraint
             let trainer = try TorusTrainer(config: c)
             let s = try trainer.run(root: dir, resume: resume.resume, progress: progress)
