@@ -144,4 +144,61 @@ public enum FFT {
         }
         return y
     }
+
+    /// A reusable real-to-complex / complex-to-real transform pair for one shape (FFTW plans made once with
+    /// `FFTW_ESTIMATE | FFTW_UNALIGNED`, executed on any buffers of that shape; concurrent execution on different
+    /// buffers is safe). Same conventions as `realForward` / `realBackward` (unnormalised backward).
+    public final class RealPlan: @unchecked Sendable {
+        /// Shape of the real arrays.
+        public let shape: [Int]
+        /// Shape of the half spectrum: the last extent N becomes ⌊N/2⌋ + 1.
+        public let spectrumShape: [Int]
+        /// Number of real values, Π shape.
+        public let count: Int
+        /// Number of complex half-spectrum values, Π spectrumShape.
+        public let spectrumCount: Int
+        private let r2c: fftw_plan
+        private let c2r: fftw_plan
+
+        /// Plans both directions for real arrays of `shape` (rank ≥ 1, every extent ≥ 1).
+        public init(shape: [Int]) {
+            precondition(!shape.isEmpty && shape.allSatisfy { $0 >= 1 }, "FFT.RealPlan: shape \(shape), expected extents ≥ 1")
+            self.shape = shape
+            spectrumShape = FFT.halfSpectrumShape(shape)
+            count = shape.reduce(1, *)
+            spectrumCount = spectrumShape.reduce(1, *)
+            let dims = FFT.fftwDims(shape)
+            var real = [Double](repeating: 0, count: count)
+            var spectrum = [Complex<Double>](repeating: .zero, count: spectrumCount)
+            let flags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_UNALIGNED)
+            var made: (fftw_plan?, fftw_plan?) = (nil, nil)
+            real.withUnsafeMutableBufferPointer { pr in
+                FFT.withFFTWComplex(&spectrum) { ps in
+                    FFT.plannerLock.lock()
+                    made.0 = fftw_plan_dft_r2c(Int32(dims.count), dims, pr.baseAddress, ps, flags)
+                    made.1 = fftw_plan_dft_c2r(Int32(dims.count), dims, ps, pr.baseAddress, flags)
+                    FFT.plannerLock.unlock()
+                }
+            }
+            guard let f = made.0, let b = made.1 else { preconditionFailure("FFT: FFTW could not create a plan") }
+            r2c = f; c2r = b
+        }
+
+        deinit {
+            FFT.plannerLock.lock()
+            fftw_destroy_plan(r2c); fftw_destroy_plan(c2r)
+            FFT.plannerLock.unlock()
+        }
+
+        /// Half spectrum X_k = Σ_n x_n e^{−2πi k·n/N} of `x` (count values) into `spectrum` (spectrumCount values).
+        public func forward(_ x: UnsafePointer<Double>, into spectrum: UnsafeMutablePointer<Complex<Double>>) {
+            fftw_execute_dft_r2c(r2c, UnsafeMutablePointer(mutating: x), OpaquePointer(spectrum))
+        }
+
+        /// Unnormalised backward transform x_n = Σ_k X_k e^{+2πi k·n/N} of a half spectrum; `spectrum` is used as
+        /// scratch and overwritten.
+        public func backward(_ spectrum: UnsafeMutablePointer<Complex<Double>>, into x: UnsafeMutablePointer<Double>) {
+            fftw_execute_dft_c2r(c2r, OpaquePointer(spectrum), x)
+        }
+    }
 }
