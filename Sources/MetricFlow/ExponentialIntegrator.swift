@@ -184,7 +184,7 @@ public struct ExponentialIntegrator {
         }
 
         func physical(_ s: [[Complex<Double>]]) -> [Double] {
-            s.flatMap { grid.field(fromSpectrum: $0) { _, _ in Complex(1, 0) } }
+            s.flatMap { grid.field(fromSpectrum: $0, radial: { _ in 1 }) }
         }
 
         /// α·a + β·b for complex a, b and real α, β.

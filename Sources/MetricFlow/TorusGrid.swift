@@ -109,24 +109,52 @@ public struct TorusGrid: Sendable, Equatable {
         return out
     }
 
+    /// The field of a half spectrum (normalised inverse transform); `work` is overwritten.
+    func inverse(_ work: inout [Complex<Double>]) -> [Double] {
+        var out = [Double](repeating: 0, count: count)
+        work.withUnsafeMutableBufferPointer { pw in out.withUnsafeMutableBufferPointer { plan.backward(pw.baseAddress!, into: $0.baseAddress!) } }
+        return out
+    }
+
     /// The field whose spectrum is r(|k|²)·ŝ_k for a real radial multiplier (Nyquist modes included).
     public func field(fromSpectrum s: [Complex<Double>], radial r: (Double) -> Double) -> [Double] {
-        let n = dimension
-        return field(fromSpectrum: s) { k, _ in
-            var k2 = 0.0
-            for a in 0..<n { k2 += k[a] * k[a] }
-            return Complex(r(k2), 0)
+        let n = dimension, scale = 1 / Double(count)
+        var work = s
+        waveNumbers.withUnsafeBufferPointer { k in
+            for m in 0..<work.count {
+                var k2 = 0.0
+                for a in 0..<n { k2 += k[m * n + a] * k[m * n + a] }
+                let f = r(k2) * scale
+                work[m] = Complex(work[m].real * f, work[m].imaginary * f)
+            }
         }
+        return inverse(&work)
     }
 
     /// ∂_a f from a half spectrum (i k_a, zero on the Nyquist number of axis a).
     public func derivative(fromSpectrum s: [Complex<Double>], axis a: Int) -> [Double] {
-        field(fromSpectrum: s) { k, q in q[a] ? .zero : Complex(0, k[a]) }
+        let n = dimension, scale = 1 / Double(count)
+        var work = s
+        waveNumbers.withUnsafeBufferPointer { k in nyquist.withUnsafeBufferPointer { q in
+            for m in 0..<work.count {
+                let f = q[m * n + a] ? 0 : k[m * n + a] * scale
+                work[m] = Complex(-work[m].imaginary * f, work[m].real * f)
+            }
+        } }
+        return inverse(&work)
     }
 
     /// ∂_a∂_b f from a half spectrum (−k_a k_b; for a ≠ b zero on either Nyquist number).
     public func secondDerivative(fromSpectrum s: [Complex<Double>], _ a: Int, _ b: Int) -> [Double] {
-        field(fromSpectrum: s) { k, q in a != b && (q[a] || q[b]) ? .zero : Complex(-k[a] * k[b], 0) }
+        let n = dimension, scale = 1 / Double(count)
+        var work = s
+        waveNumbers.withUnsafeBufferPointer { k in nyquist.withUnsafeBufferPointer { q in
+            for m in 0..<work.count {
+                let f = a != b && (q[m * n + a] || q[m * n + b]) ? 0 : -k[m * n + a] * k[m * n + b] * scale
+                work[m] = Complex(work[m].real * f, work[m].imaginary * f)
+            }
+        } }
+        return inverse(&work)
     }
 
     /// ∂_a f.
