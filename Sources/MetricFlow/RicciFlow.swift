@@ -151,6 +151,8 @@ public struct FlowTrajectory: Sendable {
     public var conformalFactors: [[Double]]? = nil
     /// Why the flow stopped early (nil when it reached its last time).
     public var breakdown: FlowBreakdown? = nil
+    /// ∂_t g at each saved state, [M, n, n] (the arm's own velocity there).
+    public var velocities: [[Double]] = []
     /// Step statistics of the time stepping (reference flows).
     public var statistics = ExponentialIntegrator.Statistics()
 
@@ -161,8 +163,8 @@ public struct FlowTrajectory: Sendable {
     public var isComplete: Bool { breakdown == nil }
 
     /// Appends a saved state.
-    public mutating func append(time: Double, metric: GridMetric, conformalFactor: [Double]?) {
-        times.append(time); metrics.append(metric)
+    public mutating func append(time: Double, metric: GridMetric, conformalFactor: [Double]?, velocity: [Double]? = nil) {
+        times.append(time); metrics.append(metric); velocities.append(velocity ?? RicciFlow.velocity(of: metric))
         if let u = conformalFactor { conformalFactors = (conformalFactors ?? []) + [u] }
     }
 }
