@@ -16,7 +16,7 @@ struct NNTheory: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             CorrelatorsCommand.self, KernelCommand.self, NTKCommand.self, FreeFieldCommand.self, Phi4Command.self,
-            CYCommand.self, TrainCommand.self, DemoCommand.self,
+            CYCommand.self, TrainCommand.self, FlowCommand.self, DemoCommand.self,
         ]
     )
 

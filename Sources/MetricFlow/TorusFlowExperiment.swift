@@ -1,0 +1,270 @@
+import Foundation
+import NumericCore
+import Training
+
+/// The flows `nntheory flow torus` runs: the reference Ricci flow and the realisations of the network metric flow.
+public enum TorusFlowKind: String, Sendable, Codable, CaseIterable {
+    /// Ricci flow ∂_t g = −2 Ric (`RicciFlow`).
+    case ricci
+    /// Frozen local kernel −Δδ on v = e^u, loss ∫ v ln v (`KernelFlow.Arm.local`).
+    case local
+    /// Frozen kernel δ on u, loss ½∫|∇u|² (`KernelFlow.Arm.heat`).
+    case heat
+    /// Normalised Gaussian kernel of width ℓ on u, loss ½∫|∇u|² (`KernelFlow.Arm.gaussian`).
+    case gaussian
+    /// The frozen empirical NTK of a network at initialisation (linearised training).
+    case frozen
+    /// A network trained by gradient descent, its NTK recomputed along training.
+    case network
+
+    /// Whether the flow is realised by a network (`--net`, `--widths`).
+    public var isNetwork: Bool { self == .frozen || self == .network }
+}
+
+/// How the metric is represented: `conformal` g = e^{u}δ (2-D: the state is u), `components` and `ldl` a general
+/// g_ij (the reference flow then runs in the Ricci–DeTurck form; for network arms the parametrisation of the
+/// network's outputs).
+public enum TorusMetricForm: String, Sendable, Codable, CaseIterable {
+    case conformal, components, ldl
+}
+
+/// The settings of a torus flow run (`nntheory flow torus`).
+public struct TorusFlowConfig: Sendable, Codable, Equatable {
+    /// Torus dimension n (2 or 3).
+    public var dimension = 2
+    /// Metric representation.
+    public var metric: TorusMetricForm = .conformal
+    /// The starting metric e^{u}δ, as a `TorusExpression` ("u = cos(x)").
+    public var initExpression = "u = cos(x)"
+    /// Grid points per dimension (even).
+    public var grid = 64
+    /// Which flow.
+    public var flow: TorusFlowKind = .ricci
+    /// Loss of the kernel and network arms (nil: the arm's natural loss — vlogv for `local`, dirichlet otherwise).
+    public var loss: String? = nil
+    /// Width ℓ of the Gaussian kernel.
+    public var kernelWidth = 0.5
+    /// Learning rate η of the gradient-descent arms (nil: half the stable bound).
+    public var step: Double? = nil
+    /// Final flow time.
+    public var tEnd = 16.0
+    /// Saved times (nil: 17 equally spaced times on [0, tEnd]).
+    public var times: [Double]? = nil
+    /// Relative tolerance of the reference flow's time stepping.
+    public var tolerance = 1e-8
+    /// Whether to compare with the reference Ricci flow from the same metric.
+    public var compare = false
+    /// Network SPEC of the network arms (nil: the default network with `width` N).
+    public var net: String? = nil
+    /// Widths N of the network arms (one run each).
+    public var widths: [Int] = [64]
+    /// Input harmonics of the network arms.
+    public var harmonics = 1
+    /// Seed of the network parameters.
+    public var seed: UInt64 = 0
+
+    /// The defaults (u = cos x on a 64² grid to t = 16, Ricci flow).
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case dimension, metric, grid, flow, loss, step, times, tolerance, compare, net, widths, harmonics, seed
+        case initExpression = "init", kernelWidth = "kernel_width", tEnd = "t_end"
+    }
+
+    /// The saved times: `times`, else 17 equally spaced on [0, tEnd].
+    public var savedTimes: [Double] { times ?? (0...16).map { tEnd * Double($0) / 16 } }
+
+    /// Checks every setting; throws a one-line `SettingError` naming the first bad one.
+    public func validate() throws {
+        guard dimension == 2 || dimension == 3 else { throw SettingError("dimension", "\(dimension), expected 2 or 3") }
+        guard grid >= 4, grid % 2 == 0, grid <= (dimension == 2 ? 1024 : 96) else {
+            throw SettingError("grid", "\(grid), expected an even number of points per dimension in 4…\(dimension == 2 ? 1024 : 96)")
+        }
+        guard tEnd.isFinite, tEnd >= 0 else { throw SettingError("tEnd", "\(tEnd), expected a finite time ≥ 0") }
+        let ts = savedTimes
+        guard !ts.isEmpty, ts.count <= 10_000 else { throw SettingError("times", "\(ts.count) times, expected 1…10000") }
+        for (i, t) in ts.enumerated() {
+            guard t.isFinite, t >= 0 else { throw SettingError("times", "\(t), expected finite times ≥ 0") }
+            if i > 0 && !(t > ts[i - 1]) { throw SettingError("times", "\(ts[i - 1]), \(t): expected strictly increasing times") }
+        }
+        guard tolerance.isFinite, tolerance >= 1e-14, tolerance <= 1e-2 else { throw SettingError("tolerance", "\(tolerance), expected 1e-14…1e-2") }
+        guard kernelWidth.isFinite, kernelWidth > 0 else { throw SettingError("kernelWidth", "\(kernelWidth), expected a positive width") }
+        if let s = step { guard s.isFinite, s > 0 else { throw SettingError("step", "\(s), expected a positive learning rate") } }
+        if flow != .ricci && (dimension != 2 || metric != .conformal) {
+            throw SettingError("flow", "\(flow.rawValue) with a \(metric.rawValue) metric on T^\(dimension), expected a conformal metric on T^2 (the kernel and network arms act on e^u δ)")
+        }
+        if dimension == 3 && metric == .conformal && flow == .ricci {
+            // The initial metric is conformal; the flow leaves the conformal class and runs in the DeTurck form.
+        }
+        if let l = loss {
+            let allowed: [String]
+            switch flow {
+            case .ricci: allowed = ["perelman"]
+            case .local: allowed = ["vlogv"]
+            case .heat, .gaussian: allowed = ["dirichlet"]
+            case .frozen, .network: allowed = ["dirichlet", "vlogv"]
+            }
+            guard allowed.contains(l) else {
+                throw SettingError("loss", "'\(l)' for the \(flow.rawValue) flow, expected \(allowed.joined(separator: " or "))")
+            }
+        }
+        if flow.isNetwork {
+            guard !widths.isEmpty, widths.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
+                throw SettingError("widths", "\(widths.map(String.init).joined(separator: ",")), expected widths in 1…4096")
+            }
+        }
+        do { _ = try TorusExpression(initExpression, dimension: dimension) } catch { throw SettingError("initExpression", ": \(error)") }
+    }
+}
+
+/// One saved state's Perelman data and bookkeeping.
+public struct TorusFlowResult: Sendable {
+    /// The settings.
+    public let config: TorusFlowConfig
+    /// The flow (for network arms: the first width's).
+    public var trajectory: FlowTrajectory
+    /// The reference Ricci flow from the same metric (with `compare`), saved densely.
+    public var reference: FlowTrajectory?
+    /// Vol(g) at each saved time (the area in 2-D).
+    public var area: [Double] = []
+    /// Mean of u = ln g_00 over the grid at each saved time (conformal metrics).
+    public var meanU: [Double]? = nil
+    /// λ(g) at each saved time.
+    public var lambda: [Double] = []
+    /// F(g, f_λ) at each saved time, with f_λ the λ-minimiser (equal to λ up to discretisation: a check).
+    public var perelmanF: [Double] = []
+    /// The comparison with the reference (with `compare`).
+    public var comparison: FlowComparison? = nil
+    /// The learning rate used by a gradient-descent arm.
+    public var step: Double? = nil
+    /// Network arms: kernel drift per width at each saved time.
+    public var ntkDrift: [Int: [Double]] = [:]
+    /// Network arms: the fitted drift exponent (drift at the last time ∝ N^exponent) and its standard error.
+    public var driftExponent: (value: Double, error: Double)? = nil
+    /// Wall-clock seconds.
+    public var seconds = 0.0
+}
+
+/// Runs a torus flow experiment: the chosen flow from the --init metric, Perelman's λ and F along it, and, when asked,
+/// the reference Ricci flow and the comparison measures.
+public struct TorusFlowExperiment {
+    /// The settings.
+    public let config: TorusFlowConfig
+    /// The grid.
+    public let grid: TorusGrid
+
+    /// Validates `config` and builds the grid.
+    public init(config: TorusFlowConfig) throws {
+        try config.validate()
+        self.config = config
+        grid = try TorusGrid(dimension: config.dimension, side: config.grid)
+    }
+
+    /// The conformal factor u of the --init formula on the grid; throws when it is not finite or not periodic
+    /// (u(x + 2π e_a) ≠ u(x) beyond round-off).
+    public func initialConformalFactor() throws -> [Double] {
+        let e = try TorusExpression(config.initExpression, dimension: config.dimension)
+        let n = config.dimension
+        var x = [Double](repeating: 0, count: n)
+        var u = [Double](repeating: 0, count: grid.count)
+        for p in 0..<grid.count {
+            for a in 0..<n { x[a] = grid.coordinate(p, axis: a) }
+            let v = e(x)
+            guard v.isFinite else {
+                throw SettingError("initExpression", "'\(config.initExpression)' is \(v) at x = (\(x.map { String(format: "%.4g", $0) }.joined(separator: ", "))), expected finite values")
+            }
+            u[p] = v
+            for a in 0..<n {
+                var y = x; y[a] += 2 * Double.pi
+                let w = e(y)
+                guard abs(w - v) <= 1e-8 * max(1, abs(v)) else {
+                    throw SettingError("initExpression", "'\(config.initExpression)' is not periodic: u = \(v) at x\(a == 0 ? "" : a == 1 ? "(y)" : "(z)") = \(String(format: "%.4g", x[a])) but \(w) at x + 2π, expected a function on the torus [0, 2π)^\(n)")
+                }
+            }
+        }
+        return u
+    }
+
+    /// Runs the experiment; `progress(fraction)` reports the flow's progress in [0, 1].
+    public func run(progress: (Double) -> Void = { _ in }) throws -> TorusFlowResult {
+        let start = Date()
+        let u0 = try initialConformalFactor()
+        let g0 = GridMetric.conformal(u0, grid: grid)
+        let times = config.savedTimes, tMax = times.last ?? 0
+        let report: (Double) -> Void = { t in progress(tMax > 0 ? min(1, t / tMax) : 1) }
+        var result: TorusFlowResult
+        switch config.flow {
+        case .ricci:
+            let form: RicciFlow.Formulation = config.metric == .conformal && config.dimension == 2 ? .conformal : .deTurck
+            let flow = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: config.tolerance))
+            result = TorusFlowResult(config: config, trajectory: try flow.run(from: g0, times: times, progress: report))
+        case .local, .heat, .gaussian:
+            let arm = KernelFlow.Arm(rawValue: config.flow.rawValue)!
+            let probe = try KernelFlow(grid: grid, arm: arm, step: 1, kernelWidth: config.kernelWidth)
+            let eta = config.step ?? 0.5 * probe.stableStepBound(u0)
+            let flow = try KernelFlow(grid: grid, arm: arm, step: eta, kernelWidth: config.kernelWidth)
+            result = TorusFlowResult(config: config, trajectory: try flow.run(conformalFactor: u0, times: times, progress: report))
+            result.step = eta
+        case .frozen, .network:
+            result = try runNetworkArms(u0: u0, times: times, progress: report)
+        }
+        // Perelman's functionals and the bookkeeping at every saved state.
+        let traj = result.trajectory
+        result.area = traj.metrics.map(\.volume)
+        if let us = traj.conformalFactors { result.meanU = us.map { $0.reduce(0, +) / Double($0.count) } }
+        for g in traj.metrics {
+            let l = try Perelman.lambda(g)
+            result.lambda.append(l.value)
+            result.perelmanF.append(Perelman.F(g, f: l.potential))
+        }
+        if config.compare {
+            // The reference, saved densely enough for the time matching (cubic Hermite between saved states).
+            let form: RicciFlow.Formulation = config.dimension == 2 ? .conformal : .deTurck
+            let span = max(tMax, 1e-12) * 2
+            let dense = (0...400).map { span * Double($0) / 400 }
+            let reference = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: min(config.tolerance, 1e-9))).run(from: g0, times: dense)
+            result.reference = reference
+            result.comparison = FlowComparison(arm: traj, reference: reference)
+        }
+        result.seconds = Date().timeIntervalSince(start)
+        return result
+    }
+}
+
+extension TorusFlowExperiment {
+    /// The network arms: one `NetworkFlow` per width (network of width N seeded by deriveSeed(seed, N)), all from
+    /// u₀ with the same η; the first width's trajectory is the result's, every width's NTK drift is kept, and for the
+    /// `network` arm drift(t_end) ∝ N^b is fitted over the widths (`PowerLawFit`, errors from the residuals).
+    func runNetworkArms(u0: [Double], times: [Double], progress: (Double) -> Void) throws -> TorusFlowResult {
+        let arm: NetworkFlow.Arm = config.flow == .frozen ? .frozen : .network
+        guard let loss = NetworkFlow.Loss(rawValue: config.loss ?? "dirichlet") else {
+            throw SettingError("loss", "'\(config.loss ?? "")', expected dirichlet or vlogv")
+        }
+        var result: TorusFlowResult? = nil
+        var drift: [Int: [Double]] = [:]
+        var eta = config.step
+        for (k, N) in config.widths.enumerated() {
+            let net = try NetworkFlow.metricNetwork(spec: config.net ?? NetworkFlow.defaultNet, width: N, harmonics: config.harmonics,
+                                                   seed: deriveSeed(config.seed, UInt64(N)))
+            let flow = try NetworkFlow(grid: grid, metricNetwork: net, arm: arm, loss: loss, step: eta, initialConformalFactor: u0)
+            let W = Double(config.widths.count)
+            let r = try flow.run(times: times) { progress((Double(k) + $0 / max(times.last ?? 1, 1e-300)) / W) }
+            eta = eta ?? r.step   // every width runs at the first width's η (half its stable bound unless given)
+            drift[N] = r.drift
+            if result == nil {
+                var res = TorusFlowResult(config: config, trajectory: r.trajectory)
+                res.step = r.step
+                result = res
+            }
+            if r.trajectory.breakdown != nil && k > 0 { result!.trajectory.breakdown = r.trajectory.breakdown; break }
+        }
+        result!.ntkDrift = drift
+        if arm == .network, config.widths.count >= 2 {
+            let ws = config.widths.filter { (drift[$0]?.last ?? 0) > 0 }
+            if ws.count >= 2, let fit = PowerLawFit(x: ws.map(Double.init), y: ws.map { drift[$0]!.last! }) {
+                result!.driftExponent = (fit.exponent, fit.exponentError ?? .nan)
+            }
+        }
+        return result!
+    }
+}
