@@ -15,17 +15,19 @@ struct DemoCommand: ParsableCommand {
           fieldtheory  the cos-net propagator against G_Λ, and G_c(4) of φ⁴ against λ.
           cy           σ of the Fubini–Study and Donaldson k = 1..4 metrics on the Fermat quintic.
           training     a bumpy torus metric trained flat, with its curvature decay.
+          metricflow   Ricci flow of e^u δ from u = cos x on T², and the local (−Δδ on e^u) and heat (δ on u)
+                       kernel arms compared with it: velocity cosine, time matching, distance.
         """
     )
 
     static let sections: [any DemoSection.Type] = [
-        EnsemblesDemo.self, NTKDemo.self, FieldTheoryDemo.self, CYDemo.self, TrainingDemo.self,
+        EnsemblesDemo.self, NTKDemo.self, FieldTheoryDemo.self, CYDemo.self, TrainingDemo.self, MetricFlowDemo.self,
     ]
 
     @Option(help: OutputOptions.help)
     var out: String = "results"
 
-    @Option(help: "Comma-separated sections to run (ensembles, ntk, fieldtheory, cy, training); default all.")
+    @Option(help: "Comma-separated sections to run (ensembles, ntk, fieldtheory, cy, training, metricflow); default all.")
     var sections: String?
 
     @Option(parsing: .unconditional, help: "Networks per width in the ensembles section.")
