@@ -96,6 +96,9 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
         if dimension == 3 && metric == .conformal && flow == .ricci {
             // The initial metric is conformal; the flow leaves the conformal class and runs in the DeTurck form.
         }
+        if compare && pow(Double(grid), Double(dimension)) > 128 * 128 {
+            throw SettingError("grid", "\(grid) with compare: the reference is kept at 401 times (\(grid)^\(dimension) points each), expected at most 128² points (2-D) or 25³ (3-D)")
+        }
         if let l = loss {
             let allowed: [String]
             switch flow {
@@ -182,7 +185,25 @@ public struct TorusFlowExperiment {
                 }
             }
         }
+        try checkResolution(u)
         return u
+    }
+
+    /// Refuses an initial metric the grid under-resolves: the Fourier coefficients of g = e^{u} beyond half the
+    /// largest wave number (max_a |k_a| > N/4) must stay below 10⁻³ of the largest coefficient, so that the
+    /// pseudo-spectral derivatives (and the curvature) are accurate (u = cos x needs N ≥ 16).
+    func checkResolution(_ u: [Double]) throws {
+        let s = grid.spectrum(u.map(exp))
+        let n = grid.dimension, N = grid.side
+        var top = 0.0, tail = 0.0
+        for m in 0..<s.count {
+            let a = (s[m].real * s[m].real + s[m].imaginary * s[m].imaginary).squareRoot()
+            top = max(top, a)
+            if (0..<n).contains(where: { abs(grid.waveNumbers[m * n + $0]) > Double(N / 4) }) { tail = max(tail, a) }
+        }
+        guard tail <= 1e-3 * top else {
+            throw SettingError("grid", "\(N) under-resolves the initial metric e^u of '\(config.initExpression)' (Fourier tail beyond |k| = \(N / 4) is \(String(format: "%.2g", tail / top)) of the largest coefficient), expected a finer grid (try \(2 * N))")
+        }
     }
 
     /// Runs the experiment; `progress(fraction)` reports the flow's progress in [0, 1].
@@ -212,15 +233,24 @@ public struct TorusFlowExperiment {
         let traj = result.trajectory
         result.area = traj.metrics.map(\.volume)
         if let us = traj.conformalFactors { result.meanU = us.map { $0.reduce(0, +) / Double($0.count) } }
-        for g in traj.metrics {
-            let l = try Perelman.lambda(g)
-            result.lambda.append(l.value)
-            result.perelmanF.append(Perelman.F(g, f: l.potential))
+        for (i, g) in traj.metrics.enumerated() {
+            do {
+                let l = try Perelman.lambda(g)
+                result.lambda.append(l.value)
+                result.perelmanF.append(Perelman.F(g, f: l.potential))
+            } catch {
+                // Keep the flow's states; the run is incomplete from here and ends with an error.
+                result.lambda.append(.nan); result.perelmanF.append(.nan)
+                if result.trajectory.breakdown == nil {
+                    result.trajectory.breakdown = FlowBreakdown("Perelman's λ failed (\(error)); the grid may under-resolve the metric", time: traj.times[i])
+                }
+            }
         }
         if config.compare {
             // The reference, saved densely enough for the time matching (cubic Hermite between saved states).
             let form: RicciFlow.Formulation = config.dimension == 2 ? .conformal : .deTurck
-            let span = max(tMax, 1e-12) * 2
+            // Slow arms match reference times beyond their own (the heat arm runs at speed e^{u∞} ≤ e^{max u₀}).
+            let span = max(tMax, 1e-12) * max(2, 1.25 * exp(u0.max() ?? 0))
             let dense = (0...400).map { span * Double($0) / 400 }
             let reference = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: min(config.tolerance, 1e-9))).run(from: g0, times: dense)
             result.reference = reference

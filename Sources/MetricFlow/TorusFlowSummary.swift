@@ -45,6 +45,14 @@ public struct TorusFlowSummary: Encodable, Sendable {
     /// Network arms: exponent of drift(t_end) ∝ N^exponent and its standard error.
     public var drift_exponent: Double?
     public var drift_exponent_err: Double?
+    /// Wave vectors k of the mode measures, [K][n].
+    public var mode_wave_vectors: [[Int]]
+    /// Fitted late-time decay rates of the Fourier modes of u = ln(det g)/n, [K] (NaN: below the round-off floor).
+    public var mode_rates: [Double]
+    /// --compare: the same rates of the reference Ricci flow, [K].
+    public var reference_mode_rates: [Double]?
+    /// Linearised Ricci-flow rates e^{−u∞}|k|² with u∞ = (2/n) ln(Vol/(2π)ⁿ), [K].
+    public var ricci_mode_rates: [Double]
     public var seconds: Double
 
     /// The summary of a run.
@@ -62,5 +70,12 @@ public struct TorusFlowSummary: Encodable, Sendable {
         if !r.ntkDrift.isEmpty { ntk_drift = Dictionary(uniqueKeysWithValues: r.ntkDrift.map { (String($0.key), $0.value) }) }
         drift_exponent = r.driftExponent?.value; drift_exponent_err = r.driftExponent?.error
         seconds = r.seconds
+        let modes = ModeAmplitudes(r.trajectory)
+        mode_wave_vectors = modes.waveVectors; mode_rates = modes.rates
+        reference_mode_rates = r.comparison?.referenceModes.rates
+        let volume = r.area.first ?? .nan, n = r.config.dimension
+        ricci_mode_rates = modes.waveVectors.map { v in
+            ModeAmplitudes.ricciRate(normSquared: Double(v.reduce(0) { $0 + $1 * $1 }), volume: volume, dimension: n)
+        }
     }
 }
