@@ -58,6 +58,8 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
     public var net: String? = nil
     /// Widths N of the network arms (one run each).
     public var widths: [Int] = [64]
+    /// Networks per width of the network arms (seeds derived per width and network; drifts averaged).
+    public var networks = 1
     /// Input harmonics of the network arms.
     public var harmonics = 1
     /// Seed of the network parameters.
@@ -67,7 +69,7 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case dimension, metric, grid, flow, loss, step, times, tolerance, compare, net, widths, harmonics, seed
+        case dimension, metric, grid, flow, loss, step, times, tolerance, compare, net, widths, networks, harmonics, seed
         case initExpression = "init", kernelWidth = "kernel_width", tEnd = "t_end"
     }
 
@@ -114,6 +116,10 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
         if flow.isNetwork {
             guard !widths.isEmpty, widths.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
                 throw SettingError("widths", "\(widths.map(String.init).joined(separator: ",")), expected widths in 1…4096")
+            }
+            guard networks >= 1, networks <= 1000 else { throw SettingError("networks", "\(networks), expected 1…1000 networks per width") }
+            guard pow(Double(grid), Double(dimension)) <= 64 * 64 else {
+                throw SettingError("grid", "\(grid) for a network arm: its NTK is a dense [M, M] matrix, expected at most 64² points")
             }
         }
         do { _ = try TorusExpression(initExpression, dimension: dimension) } catch { throw SettingError("initExpression", ": \(error)") }
@@ -235,7 +241,7 @@ public struct TorusFlowExperiment {
         if let us = traj.conformalFactors { result.meanU = us.map { $0.reduce(0, +) / Double($0.count) } }
         for (i, g) in traj.metrics.enumerated() {
             do {
-                let l = try Perelman.lambda(g)
+                let l = try Perelman.lambda(g, tolerance: 1e-8)   // λ error ≈ residual²/gap: far below the flow errors
                 result.lambda.append(l.value)
                 result.perelmanF.append(Perelman.F(g, f: l.potential))
             } catch {
@@ -262,36 +268,57 @@ public struct TorusFlowExperiment {
 }
 
 extension TorusFlowExperiment {
-    /// The network arms: one `NetworkFlow` per width (network of width N seeded by deriveSeed(seed, N)), all from
-    /// u₀ with the same η; the first width's trajectory is the result's, every width's NTK drift is kept, and for the
-    /// `network` arm drift(t_end) ∝ N^b is fitted over the widths (`PowerLawFit`, errors from the residuals).
+    /// The network arms: at every width N, `networks` networks (network m seeded by deriveSeed(deriveSeed(seed, N), m),
+    /// as `NetworkFlow.widthStudy`), all from u₀ with the same η (the first network's, half its stable bound unless
+    /// given). The result's trajectory is the first network of the first width; `ntkDrift[N]` is the mean drift over
+    /// the networks at each saved time; for the `network` arm with ≥ 2 widths, drift(t_end) ∝ N^b is fitted
+    /// (`PowerLawFit`, weighted by the standard errors of the means when there are ≥ 2 networks per width).
     func runNetworkArms(u0: [Double], times: [Double], progress: (Double) -> Void) throws -> TorusFlowResult {
         let arm: NetworkFlow.Arm = config.flow == .frozen ? .frozen : .network
         guard let loss = NetworkFlow.Loss(rawValue: config.loss ?? "dirichlet") else {
             throw SettingError("loss", "'\(config.loss ?? "")', expected dirichlet or vlogv")
         }
         var result: TorusFlowResult? = nil
-        var drift: [Int: [Double]] = [:]
+        var drift: [Int: [Double]] = [:], finalError: [Int: Double] = [:]
         var eta = config.step
-        for (k, N) in config.widths.enumerated() {
-            let net = try NetworkFlow.metricNetwork(spec: config.net ?? NetworkFlow.defaultNet, width: N, harmonics: config.harmonics,
-                                                   seed: deriveSeed(config.seed, UInt64(N)))
-            let flow = try NetworkFlow(grid: grid, metricNetwork: net, arm: arm, loss: loss, step: eta, initialConformalFactor: u0)
-            let W = Double(config.widths.count)
-            let r = try flow.run(times: times) { progress((Double(k) + $0 / max(times.last ?? 1, 1e-300)) / W) }
-            eta = eta ?? r.step   // every width runs at the first width's η (half its stable bound unless given)
-            drift[N] = r.drift
-            if result == nil {
-                var res = TorusFlowResult(config: config, trajectory: r.trajectory)
-                res.step = r.step
-                result = res
+        let runs = Double(config.widths.count * config.networks)
+        var done = 0.0
+        for N in config.widths {
+            var sums = [Double](repeating: 0, count: times.count), finals = [Double]()
+            for m in 0..<config.networks {
+                let net = try NetworkFlow.metricNetwork(spec: config.net ?? NetworkFlow.defaultNet, width: N, harmonics: config.harmonics,
+                                                       seed: deriveSeed(deriveSeed(config.seed, UInt64(N)), UInt64(m)))
+                let flow = try NetworkFlow(grid: grid, metricNetwork: net, arm: arm, loss: loss, step: eta, initialConformalFactor: u0)
+                let r = try flow.run(times: times) { progress((done + $0 / max(times.last ?? 1, 1e-300)) / runs) }
+                done += 1
+                eta = eta ?? r.step
+                if result == nil {
+                    var res = TorusFlowResult(config: config, trajectory: r.trajectory)
+                    res.step = r.step
+                    result = res
+                }
+                if let b = r.trajectory.breakdown {
+                    if result!.trajectory.breakdown == nil {
+                        result!.trajectory.breakdown = FlowBreakdown("width \(N), network \(m): \(b.reason)", time: b.time)
+                    }
+                    continue
+                }
+                for (i, d) in r.drift.enumerated() where i < sums.count { sums[i] += d }
+                finals.append(r.drift.last ?? .nan)
             }
-            if r.trajectory.breakdown != nil && k > 0 { result!.trajectory.breakdown = r.trajectory.breakdown; break }
+            guard !finals.isEmpty else { continue }
+            let S = Double(finals.count)
+            drift[N] = sums.map { $0 / S }
+            if finals.count >= 2 {
+                let mean = finals.reduce(0, +) / S
+                finalError[N] = (finals.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (S - 1) / S).squareRoot()
+            }
         }
         result!.ntkDrift = drift
-        if arm == .network, config.widths.count >= 2 {
+        if arm == .network {
             let ws = config.widths.filter { (drift[$0]?.last ?? 0) > 0 }
-            if ws.count >= 2, let fit = PowerLawFit(x: ws.map(Double.init), y: ws.map { drift[$0]!.last! }) {
+            let errors = ws.allSatisfy({ (finalError[$0] ?? 0) > 0 }) ? ws.map { finalError[$0]! } : nil
+            if ws.count >= 2, let fit = PowerLawFit(x: ws.map(Double.init), y: ws.map { drift[$0]!.last! }, errors: errors) {
                 result!.driftExponent = (fit.exponent, fit.exponentError ?? .nan)
             }
         }

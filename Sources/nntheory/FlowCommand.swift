@@ -26,6 +26,9 @@ struct FlowTorusCommand: ParsableCommand {
           gaussian  normalised Gaussian kernel of width --kernel-width on u, same loss: ∂_t u = K ∗ Δu.
           frozen    the empirical NTK of a network (--net, --widths) at initialisation: linearised training.
           network   the network itself trained by gradient descent; its NTK is recomputed at every saved time.
+        Network arms: u = u_init + h_θ − h_θ₀ (centred, so u(0) is --init exactly), loss dirichlet ½∫|∇u|² or
+        vlogv ∫e^u u (local in u: with a network kernel it is not Ricci flow); --networks per width average the
+        drift ‖Θ_t − Θ_0‖/‖Θ_0‖ of the output NTK and give drift_exponent ± drift_exponent_err.
         Gradient-descent arms use learning rate --step (flow time t = steps × η; default half the stable bound;
         an unstable η is refused with the bound). --compare adds the reference Ricci flow from the same metric and
         the velocity cosine (L²(dV_g), tr(g⁻¹ a g⁻¹ b)), the best-matching reference time and the distance left.
@@ -41,7 +44,8 @@ struct FlowTorusCommand: ParsableCommand {
           nntheory flow torus --init "u = cos(x)" --grid 64 --t-end 16 --out ricci
           nntheory flow torus --flow heat --init "u = cos(x)" --t-end 4 --compare --out heat
           nntheory flow torus --flow gaussian --kernel-width 0.5 --step 0.001 --compare --out gauss
-          nntheory flow torus --flow network --grid 16 --widths 32,64,128 --step 0.01 --t-end 1 --out nn
+          nntheory flow torus --flow network --grid 16 --widths 16,64,256 --networks 4 \\
+              --step 0.1 --t-end 1 --out nn
           nntheory flow torus --dim 3 --metric components --grid 16 --init "u = 0.3*cos(x)*sin(y+z)" --out r3
         """
     )
@@ -88,6 +92,9 @@ struct FlowTorusCommand: ParsableCommand {
     @Option(help: "Widths N of the network arms, comma-separated (one run per width).")
     var widths: String = "64"
 
+    @Option(parsing: .unconditional, help: "Networks per width of the network arms (drifts averaged; ≥ 2 gives error bars to the drift exponent).")
+    var networks: Int = 1
+
     @Option(parsing: .unconditional, help: "Periodic harmonics of the network input embedding.")
     var harmonics: Int = 1
 
@@ -111,7 +118,7 @@ struct FlowTorusCommand: ParsableCommand {
             guard w == w.rounded(), w >= 1, w <= 4096 else { throw InputError("--widths \(widths): \(w), expected whole numbers in 1…4096") }
             return Int(w)
         }
-        c.harmonics = harmonics; c.seed = seed.seed
+        c.harmonics = harmonics; c.networks = networks; c.seed = seed.seed
         return c
     }
 

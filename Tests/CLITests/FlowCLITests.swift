@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// `nntheory flow torus`: output files numpy loads with the documented keys, the first --help example, one-line
+/// errors for bad input.
+@Suite struct FlowCLITests {
+    /// Ricci flow from u = cos x: shapes, saved times exactly as asked, conserved area (Gauss–Bonnet) against
+    /// 4π²I₀(1) computed by numpy, λ non-decreasing and ≤ 0, F(g, f_λ) = λ.
+    @Test func ricciFlowWritesItsOutputs() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["flow", "torus", "--init", "u = cos(x)", "--grid", "16", "--times", "0,0.5,2,4", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import numpy as np, json
+        d = '\(dir)'
+        t = np.load(d + '/times.npy'); assert list(t) == [0, 0.5, 2, 4], t
+        u = np.load(d + '/u.npy'); g = np.load(d + '/metric.npy')
+        assert u.shape == (4, 16, 16) and g.shape == (4, 16, 16, 2, 2), (u.shape, g.shape)
+        x = 2 * np.pi * np.arange(16) / 16
+        assert np.allclose(u[0], np.cos(x)[:, None] + 0 * x[None, :], atol=1e-15)
+        assert np.allclose(g[:, :, :, 0, 0], np.exp(u)) and np.all(g[:, :, :, 0, 1] == 0)
+        s = json.load(open(d + '/summary.json'))
+        for k in ['times', 'area', 'mean_u', 'lambda', 'F']: assert len(s[k]) == 4, k
+        assert s['complete'] is True and s['provenance']['config']['flow'] == 'ricci'
+        A = 4 * np.pi**2 * np.i0(1.0)
+        assert max(abs(a / A - 1) for a in s['area']) < 1e-7, s['area']
+        lam = np.array(s['lambda']); assert np.all(np.diff(lam) > 0) and np.all(lam < 0), lam
+        assert np.allclose(s['F'], lam, atol=1e-9)
+        for f in ['modes.svg', 'lambda.svg']: assert open(d + '/' + f).read().startswith('<svg')
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
+    /// The local kernel arm is Ricci flow: velocity cosine 1, matched time = t, distance at the Euler error.
+    @Test func localArmComparesAsRicciFlow() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["flow", "torus", "--flow", "local", "--grid", "16", "--times", "0,0.5,1", "--compare", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import json
+        s = json.load(open('\(dir)/summary.json'))
+        assert all(abs(c - 1) < 1e-12 for c in s['velocity_cosine']), s['velocity_cosine']
+        assert all(abs(m - t) < 1e-2 for m, t in zip(s['matched_time'], s['times'])), s['matched_time']
+        assert max(s['distance']) < 1e-4, s['distance']
+        assert open('\(dir)/comparison.svg').read().startswith('<svg')
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
+    /// Bad input: one line naming the value and what was expected, non-zero exit, no trace.
+    @Test(arguments: [
+        (["--dim", "4"], "--dim 4"),
+        (["--init", "u = x"], "not periodic"),
+        (["--init", "u = log(0*x)"], "-inf"),
+        (["--flow", "heat", "--step", "1"], "stable bound"),
+        (["--flow", "ricci", "--metric", "conformal", "--grid", "7"], "--grid 7"),
+        (["--times", "0,2,1"], "increasing"),
+        (["--times", "0,,1"], "--times"),
+        (["--flow", "local", "--dim", "3"], "T^2"),
+        (["--init", "u = 6*cos(x)", "--grid", "8"], "under-resolves"),
+        (["--flow", "warp"], "--flow 'warp'"),
+        (["--flow", "heat", "--loss", "vlogv"], "--loss 'vlogv'"),
+    ])
+    func badInputGivesOneLineError(args: [String], needle: String) throws {
+        let r = try CLI.run(["flow", "torus"] + args + ["--out", CLI.tempDir()])
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(lines.count == 1 && r.stderr.contains(needle), "\(r.stderr)")
+    }
+}
