@@ -241,7 +241,8 @@ public struct TorusFlowExperiment {
         if let us = traj.conformalFactors { result.meanU = us.map { $0.reduce(0, +) / Double($0.count) } }
         for (i, g) in traj.metrics.enumerated() {
             do {
-                let l = try Perelman.lambda(g, tolerance: 1e-8)   // λ error ≈ residual²/gap: far below the flow errors
+                // Tight first; a near-flat metric can stall LOBPCG near round-off, then 1e-8 (λ error ≈ residual²/gap).
+                let l = try (try? Perelman.lambda(g, maximumIterations: 1000)) ?? Perelman.lambda(g, tolerance: 1e-8, maximumIterations: 2000)
                 result.lambda.append(l.value)
                 result.perelmanF.append(Perelman.F(g, f: l.potential))
             } catch {

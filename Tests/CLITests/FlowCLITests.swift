@@ -8,15 +8,15 @@ import Testing
     /// 4π²I₀(1) computed by numpy, λ non-decreasing and ≤ 0, F(g, f_λ) = λ.
     @Test func ricciFlowWritesItsOutputs() throws {
         let dir = CLI.tempDir()
-        let r = try CLI.run(["flow", "torus", "--init", "u = cos(x)", "--grid", "16", "--times", "0,0.5,2,4", "--out", dir])
+        let r = try CLI.run(["flow", "torus", "--init", "u = cos(x)", "--grid", "32", "--times", "0,0.5,2,4", "--out", dir])
         #expect(r.status == 0, "\(r.stderr)")
         let py = try CLI.python("""
         import numpy as np, json
         d = '\(dir)'
         t = np.load(d + '/times.npy'); assert list(t) == [0, 0.5, 2, 4], t
         u = np.load(d + '/u.npy'); g = np.load(d + '/metric.npy')
-        assert u.shape == (4, 16, 16) and g.shape == (4, 16, 16, 2, 2), (u.shape, g.shape)
-        x = 2 * np.pi * np.arange(16) / 16
+        assert u.shape == (4, 32, 32) and g.shape == (4, 32, 32, 2, 2), (u.shape, g.shape)
+        x = 2 * np.pi * np.arange(32) / 32
         assert np.allclose(u[0], np.cos(x)[:, None] + 0 * x[None, :], atol=1e-15)
         assert np.allclose(g[:, :, :, 0, 0], np.exp(u)) and np.all(g[:, :, :, 0, 1] == 0)
         s = json.load(open(d + '/summary.json'))
@@ -25,7 +25,9 @@ import Testing
         A = 4 * np.pi**2 * np.i0(1.0)
         assert max(abs(a / A - 1) for a in s['area']) < 1e-7, s['area']
         lam = np.array(s['lambda']); assert np.all(np.diff(lam) > 0) and np.all(lam < 0), lam
-        assert np.allclose(s['F'], lam, atol=1e-9)
+        # F at the λ-minimiser is λ (two discretisations: ∫(R + |∇f|²)e^{-f}dV with f = −2 ln w, and the eigenvalue);
+        # they agree to round-off once the grid resolves g (32 points; on 16 they differ by 1e-6 at t = 0.5).
+        assert np.allclose(s['F'], lam, rtol=0, atol=1e-12), np.array(s['F']) - lam
         for f in ['modes.svg', 'lambda.svg']: assert open(d + '/' + f).read().startswith('<svg')
         print('ok')
         """)
@@ -35,13 +37,17 @@ import Testing
     /// The local kernel arm is Ricci flow: velocity cosine 1, matched time = t, distance at the Euler error.
     @Test func localArmComparesAsRicciFlow() throws {
         let dir = CLI.tempDir()
-        let r = try CLI.run(["flow", "torus", "--flow", "local", "--grid", "16", "--times", "0,0.5,1", "--compare", "--out", dir])
+        let r = try CLI.run(["flow", "torus", "--flow", "local", "--grid", "16", "--step", "0.001", "--times", "0,0.5,1", "--compare", "--out", dir])
         #expect(r.status == 0, "\(r.stderr)")
         let py = try CLI.python("""
         import json
         s = json.load(open('\(dir)/summary.json'))
-        assert all(abs(c - 1) < 1e-12 for c in s['velocity_cosine']), s['velocity_cosine']
+        # Both velocities are Δu δ in the continuum; on 16² points −2 Ric is computed from e^u, resolved to ~1e-8, and the
+        # cosine deviates from 1 at second order in that error.
+        assert all(abs(c - 1) < 1e-8 for c in s['velocity_cosine']), s['velocity_cosine']
         assert all(abs(m - t) < 1e-2 for m, t in zip(s['matched_time'], s['times'])), s['matched_time']
+        # The distance left is the explicit-Euler error, first order in η (FlowComparisonTests): 1.1e-4 at the default
+        # η = 2.9e-3 on this grid, so ≈ 4e-5 at η = 1e-3.
         assert max(s['distance']) < 1e-4, s['distance']
         assert open('\(dir)/comparison.svg').read().startswith('<svg')
         print('ok')
