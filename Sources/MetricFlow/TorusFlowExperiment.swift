@@ -104,13 +104,13 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
         if let l = loss {
             let allowed: [String]
             switch flow {
-            case .ricci: allowed = ["perelman"]
+            case .ricci: allowed = []   // the reference flow has no loss
             case .local: allowed = ["vlogv"]
             case .heat, .gaussian: allowed = ["dirichlet"]
             case .frozen, .network: allowed = ["dirichlet", "vlogv"]
             }
             guard allowed.contains(l) else {
-                throw SettingError("loss", "'\(l)' for the \(flow.rawValue) flow, expected \(allowed.joined(separator: " or "))")
+                throw SettingError("loss", "'\(l)' for the \(flow.rawValue) flow, expected \(allowed.isEmpty ? "none (Ricci flow is the reference, not a loss's gradient flow)" : allowed.joined(separator: " or "))")
             }
         }
         if flow.isNetwork {

@@ -65,7 +65,7 @@ struct FlowTorusCommand: ParsableCommand {
     @Option(help: "Flow: ricci, local, heat, gaussian, frozen or network.")
     var flow: String = "ricci"
 
-    @Option(help: "Loss of the kernel/network arms: vlogv (local), dirichlet (heat, gaussian, frozen, network), perelman (ricci).")
+    @Option(help: "Loss of the kernel/network arms: vlogv (local, frozen, network), dirichlet (heat, gaussian, frozen, network).")
     var loss: String?
 
     @Option(parsing: .unconditional, help: "Width ℓ of the Gaussian kernel.")
