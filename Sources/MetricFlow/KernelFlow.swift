@@ -94,6 +94,7 @@ public struct KernelFlow: Sendable {
         }
         var trajectory = FlowTrajectory(grid: grid)
         var u = u0, v = u0.map(exp), t = 0.0
+        var lnv = v.map(log)   // ln v, the argument of the local kernel's Laplacian (one log per point and step)
         do {
             for target in times {
                 while target - t > 1e-12 * max(1, target) {
@@ -103,12 +104,12 @@ public struct KernelFlow: Sendable {
                         if h > stableStepBound(u) * (1 + 1e-12) {
                             throw FlowBreakdown("the learning rate \(step) crossed the stable bound \(String(format: "%.6g", stableStepBound(u))) of the local kernel (min v fell)")
                         }
-                        let lap = grid.laplacian(v.map(log))
+                        let lap = grid.laplacian(lnv)
                         for p in 0..<v.count { v[p] += h * lap[p] }
                         if let bad = v.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
                             throw FlowBreakdown("v = e^u became \(v[bad]) at point \(bad), expected a positive finite value")
                         }
-                        u = v.map(log)
+                        lnv = v.map(log); u = lnv
                     case .heat, .gaussian:
                         let du = conformalVelocity(u)
                         for p in 0..<u.count { u[p] += h * du[p] }

@@ -82,7 +82,12 @@ public enum Perelman {
     /// definite.
     public static func lambda(_ g: GridMetric, tolerance: Double = 1e-10, maximumIterations: Int = 500) throws -> PerelmanLambda {
         try g.validate("metric")
-        let curvature = GridCurvature(g)
+        return try lambda(GridCurvature(g), tolerance: tolerance, maximumIterations: maximumIterations)
+    }
+
+    /// λ(g) as above, from the curvature of a positive-definite metric already computed (F and W take it too).
+    public static func lambda(_ curvature: GridCurvature, tolerance: Double = 1e-10, maximumIterations: Int = 500) throws -> PerelmanLambda {
+        let g = curvature.metric
         let op = WeightedLaplacian(curvature)
         let grid = g.grid, M = grid.count
         let meanB = op.weight.reduce(0, +) / Double(M)

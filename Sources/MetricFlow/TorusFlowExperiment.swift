@@ -95,9 +95,6 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
         if flow != .ricci && (dimension != 2 || metric != .conformal) {
             throw SettingError("flow", "\(flow.rawValue) with a \(metric.rawValue) metric on T^\(dimension), expected a conformal metric on T^2 (the kernel and network arms act on e^u δ)")
         }
-        if dimension == 3 && metric == .conformal && flow == .ricci {
-            // The initial metric is conformal; the flow leaves the conformal class and runs in the DeTurck form.
-        }
         if compare && pow(Double(grid), Double(dimension)) > 128 * 128 {
             throw SettingError("grid", "\(grid) with compare: the reference is kept at 401 times (\(grid)^\(dimension) points each), expected at most 128² points (2-D) or 25³ (3-D)")
         }
@@ -242,9 +239,12 @@ public struct TorusFlowExperiment {
         for (i, g) in traj.metrics.enumerated() {
             do {
                 // Tight first; a near-flat metric can stall LOBPCG near round-off, then 1e-8 (λ error ≈ residual²/gap).
-                let l = try (try? Perelman.lambda(g, maximumIterations: 1000)) ?? Perelman.lambda(g, tolerance: 1e-8, maximumIterations: 2000)
+                try g.validate("metric")
+                let curvature = GridCurvature(g)   // once per state, for λ and F
+                let l = try (try? Perelman.lambda(curvature, maximumIterations: 1000))
+                    ?? Perelman.lambda(curvature, tolerance: 1e-8, maximumIterations: 2000)
                 result.lambda.append(l.value)
-                result.perelmanF.append(Perelman.F(g, f: l.potential))
+                result.perelmanF.append(Perelman.F(curvature, f: l.potential))
             } catch {
                 // Keep the flow's states; the run is incomplete from here and ends with an error.
                 result.lambda.append(.nan); result.perelmanF.append(.nan)

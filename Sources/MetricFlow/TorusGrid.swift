@@ -87,28 +87,6 @@ public struct TorusGrid: Sendable, Equatable {
         return s
     }
 
-    /// The field whose half spectrum is m(k)·ŝ_k: `multiplier` receives the mode's wave vector (n values) and
-    /// whether each component is a Nyquist number, and returns the (complex) factor.
-    public func field(fromSpectrum s: [Complex<Double>], multiplier: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Bool>) -> Complex<Double>) -> [Double] {
-        let n = dimension, scale = 1 / Double(count)
-        var work = s
-        waveNumbers.withUnsafeBufferPointer { k in
-            nyquist.withUnsafeBufferPointer { q in
-                for m in 0..<work.count {
-                    let f = multiplier(UnsafeBufferPointer(rebasing: k[(m * n)..<(m * n + n)]),
-                                       UnsafeBufferPointer(rebasing: q[(m * n)..<(m * n + n)]))
-                    let (a, b) = (work[m].real, work[m].imaginary)
-                    let re: Double = (a * f.real - b * f.imaginary) * scale
-                    let im: Double = (a * f.imaginary + b * f.real) * scale
-                    work[m] = Complex(re, im)
-                }
-            }
-        }
-        var out = [Double](repeating: 0, count: count)
-        work.withUnsafeMutableBufferPointer { pw in out.withUnsafeMutableBufferPointer { plan.backward(pw.baseAddress!, into: $0.baseAddress!) } }
-        return out
-    }
-
     /// The field of a half spectrum (normalised inverse transform); `work` is overwritten.
     func inverse(_ work: inout [Complex<Double>]) -> [Double] {
         var out = [Double](repeating: 0, count: count)

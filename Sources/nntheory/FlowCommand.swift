@@ -111,23 +111,12 @@ struct FlowTorusCommand: ParsableCommand {
         c.grid = grid ?? (dim == 3 ? 16 : (f.isNetwork ? 16 : 64))
         c.loss = loss?.lowercased()
         c.kernelWidth = kernelWidth; c.step = step; c.tEnd = tEnd
-        c.times = try times.map { try parseList($0, option: "--times") }
+        c.times = try times.map { try parseList($0, option: "--times", expected: "a finite number") { Double($0).flatMap { $0.isFinite ? $0 : nil } } }
         c.tolerance = tolerance; c.compare = compare
         c.net = net
-        c.widths = try parseList(widths, option: "--widths").map { w in
-            guard w == w.rounded(), w >= 1, w <= 4096 else { throw InputError("--widths \(widths): \(w), expected whole numbers in 1…4096") }
-            return Int(w)
-        }
+        c.widths = try parseList(widths, option: "--widths", expected: "a whole number in 1…4096") { Int($0).flatMap { (1...4096).contains($0) ? $0 : nil } }
         c.harmonics = harmonics; c.networks = networks; c.seed = seed.seed
         return c
-    }
-
-    func parseList(_ text: String, option: String) throws -> [Double] {
-        try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
-            let s = item.trimmingCharacters(in: .whitespaces)
-            guard let v = Double(s), v.isFinite else { throw InputError("\(option) \(text): '\(s)', expected comma-separated finite numbers") }
-            return v
-        }
     }
 
     func run() throws {

@@ -129,9 +129,9 @@ func counted(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
     "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
 }
 
-/// Parses a comma-separated list, naming the option in the error.
+/// Parses a comma-separated list, naming the option in the error; an empty item ("2,,4", "2,") is an error.
 func parseList<T>(_ text: String, option: String, expected: String, _ convert: (String) -> T?) throws -> [T] {
-    try text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.map { s in
+    try text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }.map { s in
         guard let v = convert(s) else { throw InputError("\(option): '\(s)' in '\(text)' is not \(expected)") }
         return v
     }

@@ -8,20 +8,6 @@ import TestSupport
 /// Fourier–Galerkin eigen-solve, exact symmetries (scaling, products with a flat circle), and the monotonicity of F
 /// and λ along Ricci flow with the conjugate heat flow.
 @Suite struct PerelmanTests {
-    /// The modified Bessel function I_ν(x) of integer order by its power series Σ_m (x/2)^{2m+ν}/(m!(m+ν)!)
-    /// (I_{−ν} = I_ν; terms summed until they fall below 10⁻¹⁸ of the sum).
-    static func besselI(_ order: Int, _ x: Double) -> Double {
-        let nu = abs(order)
-        var term = 1.0
-        for k in 0..<nu { term *= (x / 2) / Double(k + 1) }
-        var sum = term
-        for m in 1..<300 {
-            term *= (x / 2) * (x / 2) / (Double(m) * Double(m + nu))
-            sum += term
-            if abs(term) <= 1e-18 * abs(sum) { break }
-        }
-        return sum
-    }
 
     static let eps = Double.ulpOfOne
 
@@ -44,7 +30,7 @@ import TestSupport
             let grad = curvature.gradientNormSquared(Perelman.gradient(f, grid: grid))
             return grid.integrate((0..<grid.count).map { (abs(curvature.scalar[$0]) + grad[$0]) * exp(-f[$0]) * curvature.volumeDensity[$0] })
         }
-        let area = 4 * Double.pi * Double.pi * Self.besselI(0, a)
+        let area = 4 * Double.pi * Double.pi * besselI(0, a)
         #expect(abs(g.volume - area) <= tol * area, "area \(g.volume) vs \(area)")
         let fc = [Double](repeating: 0.7, count: grid.count)
         let F0 = Perelman.F(g, f: fc)
@@ -52,7 +38,7 @@ import TestSupport
         let Fu = Perelman.F(g, f: u)
         #expect(abs(Fu) <= tol * scale(u), "F(g, u) = \(Fu), scale \(scale(u))")
         let minusU = u.map { -$0 }
-        let Fm = Perelman.F(g, f: minusU), exact = 8 * Double.pi * Double.pi * a * Self.besselI(1, a)
+        let Fm = Perelman.F(g, f: minusU), exact = 8 * Double.pi * Double.pi * a * besselI(1, a)
         #expect(abs(Fm - exact) <= tol * scale(minusU), "F(g, −u) = \(Fm) vs \(exact)")
     }
 
@@ -67,7 +53,7 @@ import TestSupport
             let curvature = GridCurvature(g)
             let f = grid.sample { c + b * cos($0[0]) }
             let W = Perelman.W(g, f: f, tau: tau)
-            let exact = Double.pi / tau * exp(-c) * (tau * (b - a) * Self.besselI(1, b) + (c - 2) * Self.besselI(0, a - b) + b * Self.besselI(1, a - b))
+            let exact = Double.pi / tau * exp(-c) * (tau * (b - a) * besselI(1, b) + (c - 2) * besselI(0, a - b) + b * besselI(1, a - b))
             let grad = curvature.gradientNormSquared(Perelman.gradient(f, grid: grid))
             let scale = grid.integrate((0..<grid.count).map {
                 (tau * (abs(curvature.scalar[$0]) + grad[$0]) + abs(f[$0]) + 2) * exp(-f[$0]) * curvature.volumeDensity[$0]
@@ -127,7 +113,7 @@ import TestSupport
         #expect(r.residual <= r.bound)
         let reference = try Self.galerkinLambda(a, modes: 24)
         #expect(abs(r.value - reference) <= r.residual + 4 * rounding, "λ = \(r.value), Galerkin \(reference)")
-        let upper = 2 * a * Self.besselI(1, a) / Self.besselI(0, 2 * a)
+        let upper = 2 * a * besselI(1, a) / besselI(0, 2 * a)
         let minR = GridCurvature(g).scalar.min()!
         #expect(minR <= r.value && r.value < 0 && r.value <= upper, "λ = \(r.value), min R = \(minR), F(−u + c) = \(upper)")
         let weights = (0..<grid.count).map { exp(-r.potential[$0]) * g.volumeDensity[$0] }
