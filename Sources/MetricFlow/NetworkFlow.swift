@@ -50,7 +50,13 @@ public struct NetworkFlow: Sendable {
         case network
     }
 
-    /// The loss L(u) = Σ_x w ℓ(u)(x) on the grid (w the cell volume), and its variation δL/δu = (1/w)∂L/∂u.
+    /// The loss L(u) on the grid (w the cell volume; sums Σ_x are the trapezoidal rule), and its variation
+    /// δL/δu = (1/w)∂L/∂u, exact for the discrete L.
+    ///
+    /// The curvature losses are those of `train torus` (`CurvatureLoss`) specialised to g = e^{u}δ on T², where
+    /// √g = e^{u}, R = −e^{−u}Δu and Ric = (R/2)g, and they carry its volume normalisation: the loss is that of
+    /// ĝ = (A₀/A)g, A = ∫e^{u}dx the area and A₀ the target area (the area at the start of the flow), which makes it
+    /// invariant under u → u + c. The flow saves ĝ (conformal factor û = u + ln(A₀/A)), as `train torus` saves ĝ.
     public enum Loss: String, Sendable, Codable, CaseIterable {
         /// L = ½∫|∇u|² dx, on the grid ½ w Σ_x u·(−Δu) with the spectral Laplacian (this counts the Nyquist modes
         /// with |k|², where the spectral gradient would drop them); δL/δu = −Δu. Linear in u: the frozen arm is
@@ -60,28 +66,76 @@ public struct NetworkFlow: Sendable {
         /// u), so with a smooth network kernel the flow is not Ricci flow (that needs the kernel −Δδ, `KernelFlow`'s
         /// `local` arm): it drives u towards the minimiser u = −1 through the kernel.
         case vlogv
+        /// L = ∫R² dV of ĝ = (A/A₀)·S, S = ∫e^{−u}(Δu)² dx (the Calabi energy; R²√g = e^{−u}(Δu)²);
+        /// δS/δu = −e^{−u}(Δu)² + 2Δ(e^{−u}Δu), δL/δu = (A δS/δu + S e^{u})/A₀. With the kernel δ/√g its gradient
+        /// flow is the Calabi flow ∂_t u ∝ Δ_g R, fourth order, not Ricci flow.
+        case scalar2
+        /// L = ∫|Ric|² dV of ĝ: in two dimensions |Ric|² = R²/2 (Ric = (R/2)g), so half of `scalar2`.
+        case ricci2
+        /// L = −F(ĝ, f) at the λ-minimising f, i.e. −λ(ĝ) = −(A/A₀)λ(g) (λ(s·g) = λ(g)/s), with λ the conformal-gauge
+        /// eigenvalue of `Perelman.lambda(conformalFactor:grid:)`; δL/δu = −(A δλ/δu + λ e^{u})/A₀ with
+        /// `Perelman.lambdaVariation`. Descending L ascends F in g with f tied to g — Perelman's flow, of which
+        /// Ricci flow is the diffeomorphism-equivalent form (math/0211159 §1): the realisation L = −F of the metric-NTK
+        /// literature (2310.19870). (`train torus --loss perelman` descends F in metric and dilaton together and so
+        /// lowers λ; here f is not a parameter but the exact minimiser at every step.) Near the flat metric
+        /// L ≈ (1/4A₀)∫|∇u|²dx: a slow heat flow for a frozen local kernel.
+        case perelman
 
-        /// L(u) on the grid.
-        public func value(_ u: [Double], grid: TorusGrid) -> Double {
+        /// Whether the loss is the volume-normalised loss of ĝ (the curvature losses).
+        public var holdsVolume: Bool { self == .scalar2 || self == .ricci2 || self == .perelman }
+
+        /// L(u) and δL/δu on the grid; `targetVolume` is A₀ of the curvature losses (ignored by the others). Throws
+        /// an `EigenSolverError` when λ cannot be computed (`perelman`).
+        public func evaluate(_ u: [Double], grid: TorusGrid, targetVolume: Double) throws -> (value: Double, variation: [Double]) {
+            let w = grid.cellVolume, M = u.count
             switch self {
             case .dirichlet:
                 let lap = grid.laplacian(u)
                 var s = 0.0
-                for p in 0..<u.count { s -= u[p] * lap[p] }
-                return 0.5 * grid.cellVolume * s
+                for p in 0..<M { s -= u[p] * lap[p] }
+                return (0.5 * w * s, lap.map { -$0 })
             case .vlogv:
                 var s = 0.0
-                for p in 0..<u.count { s += exp(u[p]) * u[p] }
-                return grid.cellVolume * s
+                for p in 0..<M { s += exp(u[p]) * u[p] }
+                return (w * s, u.map { exp($0) * ($0 + 1) })
+            case .scalar2, .ricci2:
+                let c = self == .ricci2 ? 0.5 : 1
+                let lap = grid.laplacian(u)
+                let q = (0..<M).map { exp(-u[$0]) * lap[$0] }          // e^{−u}Δu = −R
+                let lq = grid.laplacian(q)
+                let area = grid.integrate(u.map(exp))
+                var sum = 0.0
+                for p in 0..<M { sum += q[p] * lap[p] }
+                let s = c * w * sum
+                let variation = (0..<M).map { p in (area * c * (-q[p] * lap[p] + 2 * lq[p]) + s * exp(u[p])) / targetVolume }
+                return (area * s / targetVolume, variation)
+            case .perelman:
+                let l = try Perelman.lambda(conformalFactor: u, grid: grid)
+                let dl = Perelman.lambdaVariation(l, conformalFactor: u, grid: grid)
+                let area = grid.integrate(u.map(exp))
+                return (-area * l.value / targetVolume, (0..<M).map { -(area * dl[$0] + l.value * exp(u[$0])) / targetVolume })
             }
         }
 
-        /// δL/δu at every grid point (−Δu or e^{u}(u + 1)).
-        public func variation(_ u: [Double], grid: TorusGrid) -> [Double] {
-            switch self {
-            case .dirichlet: return grid.laplacian(u).map { -$0 }
-            case .vlogv: return u.map { exp($0) * ($0 + 1) }
-            }
+        /// L(u) on the grid (see `evaluate`).
+        public func value(_ u: [Double], grid: TorusGrid, targetVolume: Double) throws -> Double {
+            try evaluate(u, grid: grid, targetVolume: targetVolume).value
+        }
+
+        /// δL/δu at every grid point (see `evaluate`).
+        public func variation(_ u: [Double], grid: TorusGrid, targetVolume: Double) throws -> [Double] {
+            try evaluate(u, grid: grid, targetVolume: targetVolume).variation
+        }
+
+        /// The saved conformal factor: û = u + ln(A₀/A) for the curvature losses (the metric ĝ the loss sees), u
+        /// otherwise; with `velocity` ∂_t u, also ∂_t û = ∂_t u − ∫e^{u}∂_t u dx / A.
+        public func savedState(_ u: [Double], velocity du: [Double], grid: TorusGrid, targetVolume: Double) -> (u: [Double], velocity: [Double]) {
+            guard holdsVolume else { return (u, du) }
+            let e = u.map(exp)
+            let area = grid.integrate(e)
+            let shift = log(targetVolume / area)
+            let mean = grid.integrate((0..<u.count).map { e[$0] * du[$0] }) / area
+            return (u.map { $0 + shift }, du.map { $0 - mean })
         }
     }
 
@@ -105,6 +159,8 @@ public struct NetworkFlow: Sendable {
     public let inputs: Matrix
     /// h_θ₀ at the grid points (subtracted by the centring).
     let initialOutputs: [Double]
+    /// A₀ = ∫e^{u_init}dx, the area the curvature losses hold (`Loss.holdsVolume`).
+    public let targetVolume: Double
 
     /// A network flow from the conformal factor `initialConformalFactor` (one value per grid point) with learning
     /// rate `step` (nil: half the stable bound, found when the run starts). Throws a `SettingError` for n ≠ 2, a
@@ -128,6 +184,7 @@ public struct NetworkFlow: Sendable {
         initialConformalFactor = u0
         inputs = metricNetwork.networkInputs(grid.points)
         initialOutputs = metricNetwork.network.outputs(inputs).data
+        targetVolume = grid.integrate(u0.map(exp))
     }
 
     /// The conformal metric network of T² with `harmonics` harmonics whose network is the SPEC `spec` (one output)
@@ -169,19 +226,26 @@ public struct NetworkFlow: Sendable {
         return (0..<h.count).map { initialConformalFactor[$0] + (h[$0] - initialOutputs[$0]) }
     }
 
-    /// L(θ) = Σ_x w ℓ(u_θ)(x).
-    public func lossValue(parameters theta: [Double]) -> Double { loss.value(conformalFactor(parameters: theta), grid: grid) }
+    /// L(θ) = L(u_θ) (`Loss.evaluate` with A₀ = `targetVolume`).
+    public func lossValue(parameters theta: [Double]) throws -> Double {
+        try loss.value(conformalFactor(parameters: theta), grid: grid, targetVolume: targetVolume)
+    }
+
+    /// L(u) and δL/δu with this flow's target area.
+    public func evaluateLoss(_ u: [Double]) throws -> (value: Double, variation: [Double]) {
+        try loss.evaluate(u, grid: grid, targetVolume: targetVolume)
+    }
 
     /// L(θ), ∇_θL = J_θᵀ(w δL/δu) (by the network's reverse pass) and u_θ.
-    public func lossAndGradient(parameters theta: [Double]) -> (loss: Double, gradient: [Double], conformalFactor: [Double]) {
+    public func lossAndGradient(parameters theta: [Double]) throws -> (loss: Double, gradient: [Double], conformalFactor: [Double]) {
         let net = network(theta)
         let (h, tape) = net.forward(inputJet: inputs.data, indexSet: JetIndexSet(dimension: 1, order: 0), points: inputs.rows, keepTape: true)
+        defer { tape!.recycle() }
         let u = (0..<grid.count).map { initialConformalFactor[$0] + (h[$0] - initialOutputs[$0]) }
         let w = grid.cellVolume
-        let adjoint = loss.variation(u, grid: grid).map { w * $0 }
-        let gradient = net.parameterGradient(tape: tape!, outputAdjoint: adjoint)
-        tape!.recycle()
-        return (loss.value(u, grid: grid), gradient, u)
+        let (value, variation) = try evaluateLoss(u)
+        let gradient = net.parameterGradient(tape: tape!, outputAdjoint: variation.map { w * $0 })
+        return (value, gradient, u)
     }
 
     /// The stable bound at the start: `stableStepBound(kernel:at:)` with Θ_0 and u_init (what `run` checks η against).
@@ -195,10 +259,17 @@ public struct NetworkFlow: Sendable {
         return Matrix(rows: grid.count, cols: grid.count, data: k.data)
     }
 
-    /// The largest stable learning rate 2/λ_max(w H^{1/2}ΘH^{1/2}) of explicit Euler for the kernel Θ [M, M] at the
-    /// conformal factor u: H^{1/2} is the spectral multiplier |k| for `dirichlet` (H = −Δ) and
-    /// diag(max(0, e^{u}(u + 2)))^{1/2} for `vlogv` (the non-convex region u < −2 has no stiffness); λ_max by
-    /// Lanczos on x ↦ H^{1/2}ΘH^{1/2}x (`largestEigenvalue`, an upper estimate converged to 10⁻¹² relative).
+    /// The largest stable learning rate 2/λ_max(w BΘBᵀ) of explicit Euler for the kernel Θ [M, M] at the conformal
+    /// factor u, with H = BᵀB the stiffness (the Hessian (1/w)∂²L/∂u², or its positive part) written as a square;
+    /// wBΘBᵀ has the non-zero spectrum of wΘH. B is the spectral multiplier |k| for `dirichlet` (H = −Δ);
+    /// diag(max(0, e^{u}(u + 2)))^{1/2} for `vlogv` (the non-convex region u < −2 has no stiffness);
+    /// λ_max by Lanczos on x ↦ BΘBᵀx (`largestEigenvalue`, an upper estimate converged to 10⁻¹² relative). The
+    /// curvature losses have no such square root in closed form (their Hessians are not sign-definite away from the
+    /// flat metric, and perelman's involves the resolvent of λ's operator): for them λ_max(wΘH) comes from Lanczos on
+    /// HΘ, self-adjoint in the inner product ⟨a, b⟩_Θ = aᵀΘb, with the Hessian–vector products
+    /// Hv = (δL/δu(u + εv) − δL/δu(u − εv))/2ε by central differences (ε = 10⁻⁵·max(1, max|u|)/max|v|;
+    /// relative error ≈ 10⁻⁵ from truncation and the loss's own accuracy), converged to 10⁻⁶ relative
+    /// (`largestEigenvalue` with the metric Θ).
     public func stableStepBound(kernel: Matrix, at u: [Double]) throws -> Double {
         let M = grid.count
         precondition(kernel.rows == M && kernel.cols == M && u.count == M)
@@ -210,6 +281,15 @@ public struct NetworkFlow: Sendable {
         case .vlogv:
             let d = u.map { max(0, exp($0) * ($0 + 2)).squareRoot() }
             apply = { x in zip(d, kernel * zip(d, x).map(*)).map(*) }
+        case .scalar2, .ricci2, .perelman:
+            let scale = max(1, u.reduce(0) { max($0, abs($1)) })
+            let top = try Self.largestEigenvalue(dimension: M, metric: kernel, relativeTolerance: 1e-6) { v in
+                let e = 1e-5 * scale / max(v.reduce(0) { max($0, abs($1)) }, 1e-300)
+                let plus = try self.evaluateLoss(zip(u, v).map { $0 + e * $1 }).variation
+                let minus = try self.evaluateLoss(zip(u, v).map { $0 - e * $1 }).variation
+                return zip(plus, minus).map { ($0 - $1) / (2 * e) }
+            } * grid.cellVolume
+            return top > 0 ? 2 / top : .infinity
         }
         let top = try Self.largestEigenvalue(dimension: M, apply) * grid.cellVolume
         return top > 0 ? 2 / top : .infinity
@@ -218,30 +298,38 @@ public struct NetworkFlow: Sendable {
     /// An upper estimate of the largest eigenvalue of a symmetric operator A on ℝ^M (given by its action) by Lanczos with full
     /// reorthogonalisation from a fixed pseudo-random start: the top Ritz value θ of the Krylov space plus its residual
     /// ‖Ay − θy‖ = β_k|y_k| (some eigenvalue lies within the residual of θ), stopping once the residual is below
-    /// 10⁻¹² θ, at an invariant subspace (then exact), or after 160 steps. O(k M²) instead of the O(M³) of a full
-    /// eigen-decomposition (k ≈ 15 at M = 64² for an NTK).
-    static func largestEigenvalue(dimension M: Int, _ apply: ([Double]) -> [Double]) throws -> Double {
+    /// `relativeTolerance`·θ (default 10⁻¹²), at an invariant subspace (then exact), or after 160 steps. O(k M²)
+    /// instead of the O(M³) of a full eigen-decomposition (k ≈ 15 at M = 64² for an NTK).
+    ///
+    /// With a symmetric positive semi-definite `metric` K, the eigenvalue is that of KH for H = `apply` (symmetric):
+    /// Lanczos on T = HK, self-adjoint in ⟨a, b⟩_K = aᵀKb (with z = K^{1/2}a it is Lanczos on K^{1/2}HK^{1/2}, without
+    /// forming the square root); `apply` then receives Kq.
+    static func largestEigenvalue(dimension M: Int, metric K: Matrix? = nil, relativeTolerance: Double = 1e-12,
+                                  _ apply: ([Double]) throws -> [Double]) throws -> Double {
         if M == 0 { return 0 }
+        let metricApply: ([Double]) -> [Double] = { v in K.map { $0 * v } ?? v }
         var rng = RandomStream(seed: 0x4C41_4E43, stream: 0)
         var q = (0..<M).map { _ in rng.normal() }
-        let n0 = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        q = q.map { $0 / n0 }
-        var basis: [Double] = []                    // the Lanczos vectors, row-major [k, M]
+        var kq = metricApply(q)
+        let n0 = max(0, zip(q, kq).reduce(0) { $0 + $1.0 * $1.1 }).squareRoot()
+        guard n0 > 0 else { return 0 }
+        q = q.map { $0 / n0 }; kq = kq.map { $0 / n0 }
+        var basis: [Double] = [], kBasis: [Double] = []   // the Lanczos vectors q_j and K q_j, row-major [k, M]
         var alpha: [Double] = [], beta: [Double] = []
         var estimate = 0.0
         for k in 0..<min(M, 160) {
-            basis.append(contentsOf: q)
-            var z = apply(q)
-            let ak = zip(q, z).reduce(0) { $0 + $1.0 * $1.1 }
-            alpha.append(ak)
-            // Full reorthogonalisation against every Lanczos vector, twice (z ← z − Qᵀ(Qz)).
-            let qm = Matrix(rows: k + 1, cols: M, data: basis)
+            basis.append(contentsOf: q); kBasis.append(contentsOf: kq)
+            var z = try apply(kq)                           // T q = H K q (A q without a metric)
+            alpha.append(zip(kq, z).reduce(0) { $0 + $1.0 * $1.1 })
+            // Full reorthogonalisation against every Lanczos vector, twice (z ← z − Q (KQ)ᵀ z).
+            let qm = Matrix(rows: k + 1, cols: M, data: basis), km = K == nil ? qm : Matrix(rows: k + 1, cols: M, data: kBasis)
             for _ in 0..<2 {
-                let c = qm * z
+                let c = km * z
                 let back = Matrix.multiply(qm, Matrix(rows: k + 1, cols: 1, data: c), transposeA: true).data
                 for i in 0..<M { z[i] -= back[i] }
             }
-            let bk = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let kz = metricApply(z)
+            let bk = max(0, zip(z, kz).reduce(0) { $0 + $1.0 * $1.1 }).squareRoot()
             // The tridiagonal T_k and its top Ritz pair.
             let n = k + 1
             var t = Matrix(rows: n, cols: n)
@@ -250,9 +338,9 @@ public struct NetworkFlow: Sendable {
             let top = e.values.indices.max { e.values[$0] < e.values[$1] }!
             let theta = e.values[top], residual = bk * abs(e.vectors[n - 1, top])
             estimate = theta + residual
-            if residual <= 1e-12 * abs(theta) || bk <= 1e-14 * max(abs(theta), 1e-300) { break }
+            if residual <= relativeTolerance * abs(theta) || bk <= 1e-14 * max(abs(theta), 1e-300) { break }
             beta.append(bk)
-            q = z.map { $0 / bk }
+            q = z.map { $0 / bk }; kq = kz.map { $0 / bk }
         }
         return estimate
     }
@@ -283,19 +371,25 @@ public struct NetworkFlow: Sendable {
         let norm0 = kernel0.frobeniusNorm, w = grid.cellVolume
         var out = NetworkFlowRun(trajectory: FlowTrajectory(grid: grid), parameterCount: parameterCount, step: step, stableStepBound: bound)
         var u = initialConformalFactor, theta = theta0, t = 0.0
+        /// L and δL/δu; a loss that cannot be evaluated (λ of a non-finite u or a failed eigensolve, `perelman`)
+        /// is a breakdown of the flow.
+        func evaluate(_ u: [Double]) throws -> (value: Double, variation: [Double]) {
+            do { return try evaluateLoss(u) } catch { throw FlowBreakdown("the \(loss.rawValue) loss failed: \(error)") }
+        }
         do {
             for target in times {
                 while target - t > 1e-12 * max(1, target) {
                     let h = min(step, target - t)
                     switch arm {
                     case .frozen:
-                        let du = kernel0 * loss.variation(u, grid: grid)
+                        let du = kernel0 * (try evaluate(u)).variation
                         for p in 0..<u.count { u[p] -= h * w * du[p] }
                     case .network:
                         // u at θ_k comes with the gradient; u after the last step is evaluated once, at the save.
-                        let (_, g, uk) = lossAndGradient(parameters: theta)
-                        if let bad = uk.firstIndex(where: { !$0.isFinite }) { throw FlowBreakdown("u became \(uk[bad]) at point \(bad)") }
-                        for i in 0..<theta.count { theta[i] -= h * g[i] }
+                        let g: (loss: Double, gradient: [Double], conformalFactor: [Double])
+                        do { g = try lossAndGradient(parameters: theta) } catch { throw FlowBreakdown("the \(loss.rawValue) loss failed: \(error)") }
+                        if let bad = g.conformalFactor.firstIndex(where: { !$0.isFinite }) { throw FlowBreakdown("u became \(g.conformalFactor[bad]) at point \(bad)") }
+                        for i in 0..<theta.count { theta[i] -= h * g.gradient[i] }
                     }
                     t = h == step ? t + h : target
                     progress(t)
@@ -303,10 +397,13 @@ public struct NetworkFlow: Sendable {
                 if arm == .network { u = conformalFactor(parameters: theta) }
                 if let bad = u.firstIndex(where: { !$0.isFinite }) { throw FlowBreakdown("u became \(u[bad]) at point \(bad)") }
                 let kernel = arm == .frozen ? kernel0 : try outputNTK(parameters: theta)
-                let du = (kernel * loss.variation(u, grid: grid)).map { -w * $0 }
-                out.trajectory.append(time: target, metric: .conformal(u, grid: grid), conformalFactor: u, velocity: Self.metricVelocity(du, u))
+                let (value, variation) = try evaluate(u)
+                let du = (kernel * variation).map { -w * $0 }
+                let saved = loss.savedState(u, velocity: du, grid: grid, targetVolume: targetVolume)
+                out.trajectory.append(time: target, metric: .conformal(saved.u, grid: grid), conformalFactor: saved.u,
+                                      velocity: Self.metricVelocity(saved.velocity, saved.u))
                 out.drift.append(arm == .frozen ? 0 : (kernel - kernel0).frobeniusNorm / norm0)
-                out.loss.append(loss.value(u, grid: grid))
+                out.loss.append(value)
                 out.finalParameters = theta
             }
         } catch var b as FlowBreakdown {

@@ -87,11 +87,48 @@ public enum Perelman {
 
     /// λ(g) as above, from the curvature of a positive-definite metric already computed (F and W take it too).
     public static func lambda(_ curvature: GridCurvature, tolerance: Double = 1e-10, maximumIterations: Int = 500) throws -> PerelmanLambda {
-        let g = curvature.metric
-        let op = WeightedLaplacian(curvature)
-        let grid = g.grid, M = grid.count
+        try lambda(WeightedLaplacian(curvature), maxR: curvature.scalar.reduce(0) { max($0, abs($1)) },
+                   tolerance: tolerance, maximumIterations: maximumIterations)
+    }
+
+    /// λ of the conformal metric g = e^{u}δ of T² in the conformal gauge, where √g g^{ij} = δ^{ij}, √g = e^{u} and
+    /// R√g = −Δu: the generalised eigenproblem (−4Δ − Δu) w = λ e^{u} w with the spectral Laplacian Δ (Nyquist modes
+    /// with their |k|²) in both terms; it agrees with `lambda(_:)` (flux form with first derivatives, potential from
+    /// the curvature of the sampled components e^{u}) to the grid's spectral accuracy. The full spectral Laplacian
+    /// keeps the grid's sawtooth (−1)^{i_a}w out of the low spectrum: the first-derivative form annihilates it, which
+    /// makes the ground state degenerate for a metric independent of x_a and nearly so close to one, where LOBPCG
+    /// stalls. This is the λ whose exact derivative in u is `lambdaVariation`. Throws a `SettingError` when u is not on a 2-D grid or is not
+    /// finite, an `EigenSolverError` as `lambda(_:)`.
+    public static func lambda(conformalFactor u: [Double], grid: TorusGrid, tolerance: Double = 1e-10,
+                              maximumIterations: Int = 500) throws -> PerelmanLambda {
+        guard grid.dimension == 2, u.count == grid.count else {
+            throw SettingError("conformal factor", "\(u.count) values on T^\(grid.dimension), expected \(grid.count) values on T^2")
+        }
+        if let bad = u.firstIndex(where: { !$0.isFinite }) { throw SettingError("conformal factor", "u = \(u[bad]) at point \(bad), expected finite values") }
+        let op = WeightedLaplacian(conformalFactor: u, grid: grid)
+        let maxR = (0..<u.count).reduce(0.0) { max($0, abs(op.potential[$1] / op.weight[$1])) }
+        return try lambda(op, maxR: maxR, tolerance: tolerance, maximumIterations: maximumIterations)
+    }
+
+    /// The exact derivative of the conformal-gauge λ (`lambda(conformalFactor:grid:)`) in the grid values of u,
+    /// divided by the cell volume h (the discrete variation δλ/δu): by Hellmann–Feynman for A w = λ B w with
+    /// A = h(−4D² + diag(−D²u)), B = h diag(e^{u}) (D² the spectral Laplacian) and the ground state normalised
+    /// h Σ w² e^{u} = 1,
+    ///
+    ///     δλ/δu = −D²(w²) − λ e^{u} w²,
+    ///
+    /// the discrete form of −(R + Δ_g f) e^{−f} √g with e^{−f} = w² (Perelman's first variation of F at fixed
+    /// measure, math/0211159 §1, at the λ-minimising f, restricted to conformal variations δg = δu·g).
+    public static func lambdaVariation(_ l: PerelmanLambda, conformalFactor u: [Double], grid: TorusGrid) -> [Double] {
+        let w2 = l.groundState.map { $0 * $0 }
+        let lap = grid.laplacian(w2)
+        return (0..<u.count).map { -lap[$0] - l.value * exp(u[$0]) * w2[$0] }
+    }
+
+    /// The LOBPCG solve shared by both λ routes (see `lambda(_:)` for the preconditioner and the bound).
+    static func lambda(_ op: WeightedLaplacian, maxR: Double, tolerance: Double, maximumIterations: Int) throws -> PerelmanLambda {
+        let grid = op.grid, M = grid.count
         let meanB = op.weight.reduce(0, +) / Double(M)
-        let maxR = curvature.scalar.reduce(0) { max($0, abs($1)) }
         let c = op.meanCoefficient
         let sigma = 4 * c + meanB * maxR
         let scale = 4 * c / meanB + maxR
@@ -307,10 +344,14 @@ struct WeightedLaplacian {
     let scaledWaveNumber: [[Double]]
     /// |k|² per half-spectrum mode.
     let k2: [Double]
+    /// Whether the kinetic term is −4Δ by the spectral Laplacian (conformal gauge, `coefficient` = δ) instead of the
+    /// flux form −4∂_i(√g g^{ij}∂_j) with first derivatives.
+    let laplacianKinetic: Bool
 
     init(_ curvature: GridCurvature) {
         let grid = curvature.metric.grid, n = grid.dimension, M = grid.count, n2 = n * n, S = grid.plan.spectrumCount
         self.grid = grid
+        laplacianKinetic = false
         let vol = curvature.volumeDensity
         coefficient = (0..<n2).map { ij in (0..<M).map { p in vol[p] * curvature.inverse[p * n2 + ij] } }
         potential = (0..<M).map { curvature.scalar[$0] * vol[$0] }
@@ -323,6 +364,22 @@ struct WeightedLaplacian {
             for a in 0..<n { s += grid.waveNumbers[m * n + a] * grid.waveNumbers[m * n + a] }
             return s
         }
+    }
+
+    /// The conformal-gauge operator of g = e^{u}δ on T²: √g g^{ij} = δ^{ij}, R√g = −Δu, √g = e^{u}, with the kinetic
+    /// term −4Δ by the spectral Laplacian (`laplacianKinetic`).
+    init(conformalFactor u: [Double], grid: TorusGrid) {
+        laplacianKinetic = true
+        let M = grid.count, S = grid.plan.spectrumCount, n = 2
+        self.grid = grid
+        let one = [Double](repeating: 1, count: M), zero = [Double](repeating: 0, count: M)
+        coefficient = [one, zero, zero, one]
+        potential = grid.laplacian(u).map { -$0 }
+        weight = u.map { exp($0) }
+        scaledWaveNumber = (0..<n).map { a in
+            (0..<S).map { m in grid.nyquist[m * n + a] ? 0 : grid.waveNumbers[m * n + a] / Double(M) }
+        }
+        k2 = (0..<S).map { m in grid.waveNumbers[m * n] * grid.waveNumbers[m * n] + grid.waveNumbers[m * n + 1] * grid.waveNumbers[m * n + 1] }
     }
 
     /// The mean over points of tr(√g g^{ij})/n.
@@ -342,8 +399,12 @@ struct WeightedLaplacian {
         return out
     }
 
-    /// A w = −4 ∂_i(√g g^{ij} ∂_j w) + R√g w.
+    /// A w = −4 ∂_i(√g g^{ij} ∂_j w) + R√g w (−4Δw + R√g w with `laplacianKinetic`).
     func apply(_ w: [Double]) -> [Double] {
+        if laplacianKinetic {
+            let lap = grid.laplacian(w)
+            return (0..<w.count).map { -4 * lap[$0] + potential[$0] * w[$0] }
+        }
         let n = grid.dimension, M = grid.count, S = grid.plan.spectrumCount
         let ws = forward(w)
         var d = [[Double]]()

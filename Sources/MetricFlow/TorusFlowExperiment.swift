@@ -34,13 +34,15 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
     public var dimension = 2
     /// Metric representation.
     public var metric: TorusMetricForm = .conformal
-    /// The starting metric e^{u}δ, as a `TorusExpression` ("u = cos(x)").
+    /// The starting metric as a `TorusMetricExpression`: e^{u}δ ("u = cos(x)") or components
+    /// ("g11 = …; g12 = …; g22 = …", with `metric` components or ldl and the Ricci flow).
     public var initExpression = "u = cos(x)"
     /// Grid points per dimension (even).
     public var grid = 64
     /// Which flow.
     public var flow: TorusFlowKind = .ricci
-    /// Loss of the kernel and network arms (nil: the arm's natural loss — vlogv for `local`, dirichlet otherwise).
+    /// Loss of the kernel and network arms (nil: the arm's natural loss — vlogv for `local`, dirichlet otherwise); the
+    /// network arms also take the curvature losses scalar2, ricci2 and perelman (`NetworkFlow.Loss`).
     public var loss: String? = nil
     /// Width ℓ of the Gaussian kernel.
     public var kernelWidth = 0.5
@@ -104,7 +106,7 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
             case .ricci: allowed = []   // the reference flow has no loss
             case .local: allowed = ["vlogv"]
             case .heat, .gaussian: allowed = ["dirichlet"]
-            case .frozen, .network: allowed = ["dirichlet", "vlogv"]
+            case .frozen, .network: allowed = NetworkFlow.Loss.allCases.map(\.rawValue)
             }
             guard allowed.contains(l) else {
                 throw SettingError("loss", "'\(l)' for the \(flow.rawValue) flow, expected \(allowed.isEmpty ? "none (Ricci flow is the reference, not a loss's gradient flow)" : allowed.joined(separator: " or "))")
@@ -119,7 +121,16 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
                 throw SettingError("grid", "\(grid) for a network arm: its NTK is a dense [M, M] matrix, expected at most 64² points")
             }
         }
-        do { _ = try TorusExpression(initExpression, dimension: dimension) } catch { throw SettingError("initExpression", ": \(error)") }
+        let initial: TorusMetricExpression
+        do { initial = try TorusMetricExpression(initExpression, dimension: dimension) } catch { throw SettingError("initExpression", ": \(error)") }
+        if initial.conformalFactor == nil {
+            guard flow == .ricci else {
+                throw SettingError("initExpression", "'\(initExpression)' gives components for the \(flow.rawValue) flow, expected 'u = EXPR' (the kernel and network arms act on e^u δ)")
+            }
+            guard metric != .conformal else {
+                throw SettingError("metric", "conformal with the components '\(initExpression)', expected components or ldl (or a conformal 'u = EXPR')")
+            }
+        }
     }
 }
 
@@ -166,54 +177,81 @@ public struct TorusFlowExperiment {
         grid = try TorusGrid(dimension: config.dimension, side: config.grid)
     }
 
-    /// The conformal factor u of the --init formula on the grid; throws when it is not finite or not periodic
-    /// (u(x + 2π e_a) ≠ u(x) beyond round-off).
-    public func initialConformalFactor() throws -> [Double] {
-        let e = try TorusExpression(config.initExpression, dimension: config.dimension)
-        let n = config.dimension
+    /// The starting metric of the --init formula on the grid (`TorusMetricExpression`), with its conformal factor u
+    /// when the formula is conformal (`u = EXPR`). Throws a `SettingError` naming the point when a value is not
+    /// finite, when the formula is not periodic (f(x + 2π e_a) ≠ f(x) beyond round-off), when the metric is not
+    /// positive definite at t = 0, or when the grid under-resolves it (`checkResolution`).
+    public func initialState() throws -> (metric: GridMetric, conformalFactor: [Double]?) {
+        let e = try TorusMetricExpression(config.initExpression, dimension: config.dimension)
+        let n = config.dimension, n2 = n * n, M = grid.count
         var x = [Double](repeating: 0, count: n)
-        var u = [Double](repeating: 0, count: grid.count)
-        for p in 0..<grid.count {
+        func location(_ y: [Double]) -> String { "x = (\(y.map { String(format: "%.4g", $0) }.joined(separator: ", ")))" }
+        // The formulas' values (u, or the n² entries) and their periodicity.
+        let width = e.conformalFactor != nil ? 1 : n2
+        let evaluate: ([Double]) -> [Double] = { y in e.conformalFactor.map { [$0(y)] } ?? e(y) }
+        var values = [Double](repeating: 0, count: M * width)
+        for p in 0..<M {
             for a in 0..<n { x[a] = grid.coordinate(p, axis: a) }
-            let v = e(x)
-            guard v.isFinite else {
-                throw SettingError("initExpression", "'\(config.initExpression)' is \(v) at x = (\(x.map { String(format: "%.4g", $0) }.joined(separator: ", "))), expected finite values")
+            let v = evaluate(x)
+            if let bad = v.first(where: { !$0.isFinite }) {
+                throw SettingError("initExpression", "'\(config.initExpression)' is \(bad) at \(location(x)) at t = 0, expected finite values")
             }
-            u[p] = v
+            for k in 0..<width { values[p * width + k] = v[k] }
             for a in 0..<n {
                 var y = x; y[a] += 2 * Double.pi
-                let w = e(y)
-                guard abs(w - v) <= 1e-8 * max(1, abs(v)) else {
-                    throw SettingError("initExpression", "'\(config.initExpression)' is not periodic: u = \(v) at x\(a == 0 ? "" : a == 1 ? "(y)" : "(z)") = \(String(format: "%.4g", x[a])) but \(w) at x + 2π, expected a function on the torus [0, 2π)^\(n)")
+                let w = evaluate(y)
+                for k in 0..<width where !(abs(w[k] - v[k]) <= 1e-8 * max(1, abs(v[k]))) {
+                    throw SettingError("initExpression", "'\(config.initExpression)' is not periodic: \(width == 1 ? "u" : "g\(k / n + 1)\(k % n + 1)") = \(v[k]) at \(location(x)) but \(w[k]) at x\(a == 0 ? "" : a == 1 ? "(y)" : "(z)") + 2π, expected a function on the torus [0, 2π)^\(n)")
                 }
             }
         }
-        try checkResolution(u)
+        let metric: GridMetric, u: [Double]?
+        if width == 1 {
+            u = values
+            metric = .conformal(values, grid: grid)
+        } else {
+            u = nil
+            metric = GridMetric(grid: grid, components: values)
+            do { try metric.validate("starting metric") } catch let error as SettingError {
+                throw SettingError("initExpression", "'\(config.initExpression)' at t = 0 \(error.detail)")
+            }
+        }
+        try checkResolution(metric)
+        return (metric, u)
+    }
+
+    /// The conformal factor u of a conformal --init formula on the grid (`initialState`); throws for a component
+    /// formula.
+    public func initialConformalFactor() throws -> [Double] {
+        guard let u = try initialState().conformalFactor else {
+            throw SettingError("initExpression", "'\(config.initExpression)' gives components, expected a conformal metric 'u = EXPR'")
+        }
         return u
     }
 
-    /// Refuses an initial metric the grid under-resolves: the Fourier coefficients of g = e^{u} beyond half the
-    /// largest wave number (max_a |k_a| > N/4) must stay below 10⁻³ of the largest coefficient, so that the
-    /// pseudo-spectral derivatives (and the curvature) are accurate (u = cos x needs N ≥ 16).
-    func checkResolution(_ u: [Double]) throws {
-        let s = grid.spectrum(u.map(exp))
-        let n = grid.dimension, N = grid.side
+    /// Refuses an initial metric the grid under-resolves: for every component g_ij the Fourier coefficients beyond
+    /// half the largest wave number (max_a |k_a| > N/4) must stay below 10⁻³ of the largest coefficient of the
+    /// metric, so that the pseudo-spectral derivatives (and the curvature) are accurate (e^{cos x} needs N ≥ 16).
+    func checkResolution(_ g: GridMetric) throws {
+        let n = grid.dimension, N = grid.side, M = grid.count
         var top = 0.0, tail = 0.0
-        for m in 0..<s.count {
-            let a = (s[m].real * s[m].real + s[m].imaginary * s[m].imaginary).squareRoot()
-            top = max(top, a)
-            if (0..<n).contains(where: { abs(grid.waveNumbers[m * n + $0]) > Double(N / 4) }) { tail = max(tail, a) }
-        }
+        for i in 0..<n { for j in i..<n {
+            let s = grid.spectrum((0..<M).map { g.components[($0 * n + i) * n + j] })
+            for m in 0..<s.count {
+                let a = (s[m].real * s[m].real + s[m].imaginary * s[m].imaginary).squareRoot()
+                top = max(top, a)
+                if (0..<n).contains(where: { abs(grid.waveNumbers[m * n + $0]) > Double(N / 4) }) { tail = max(tail, a) }
+            }
+        } }
         guard tail <= 1e-3 * top else {
-            throw SettingError("grid", "\(N) under-resolves the initial metric e^u of '\(config.initExpression)' (Fourier tail beyond |k| = \(N / 4) is \(String(format: "%.2g", tail / top)) of the largest coefficient), expected a finer grid (try \(2 * N))")
+            throw SettingError("grid", "\(N) under-resolves the initial metric of '\(config.initExpression)' (Fourier tail beyond |k| = \(N / 4) is \(String(format: "%.2g", tail / top)) of the largest coefficient), expected a finer grid (try \(2 * N))")
         }
     }
 
     /// Runs the experiment; `progress(fraction)` reports the flow's progress in [0, 1].
     public func run(progress: (Double) -> Void = { _ in }) throws -> TorusFlowResult {
         let start = Date()
-        let u0 = try initialConformalFactor()
-        let g0 = GridMetric.conformal(u0, grid: grid)
+        let (g0, initialFactor) = try initialState()
         let times = config.savedTimes, tMax = times.last ?? 0
         let report: (Double) -> Void = { t in progress(tMax > 0 ? min(1, t / tMax) : 1) }
         var result: TorusFlowResult
@@ -223,6 +261,7 @@ public struct TorusFlowExperiment {
             let flow = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: config.tolerance))
             result = TorusFlowResult(config: config, trajectory: try flow.run(from: g0, times: times, progress: report))
         case .local, .heat, .gaussian:
+            let u0 = try conformal(initialFactor)
             let arm = KernelFlow.Arm(rawValue: config.flow.rawValue)!
             let probe = try KernelFlow(grid: grid, arm: arm, step: 1, kernelWidth: config.kernelWidth)
             let eta = config.step ?? 0.5 * probe.stableStepBound(u0)
@@ -230,7 +269,7 @@ public struct TorusFlowExperiment {
             result = TorusFlowResult(config: config, trajectory: try flow.run(conformalFactor: u0, times: times, progress: report))
             result.step = eta
         case .frozen, .network:
-            result = try runNetworkArms(u0: u0, times: times, progress: report)
+            result = try runNetworkArms(u0: try conformal(initialFactor), times: times, progress: report)
         }
         // Perelman's functionals and the bookkeeping at every saved state.
         let traj = result.trajectory
@@ -255,9 +294,12 @@ public struct TorusFlowExperiment {
         }
         if config.compare {
             // The reference, saved densely enough for the time matching (cubic Hermite between saved states).
-            let form: RicciFlow.Formulation = config.dimension == 2 ? .conformal : .deTurck
-            // Slow arms match reference times beyond their own (the heat arm runs at speed e^{u∞} ≤ e^{max u₀}).
-            let span = max(tMax, 1e-12) * max(2, 1.25 * exp(u0.max() ?? 0))
+            let form: RicciFlow.Formulation = config.dimension == 2 && initialFactor != nil ? .conformal : .deTurck
+            // Slow arms match reference times beyond their own (the heat arm runs at speed e^{u∞} ≤ e^{max u₀}, the
+            // largest diagonal entry of g₀).
+            let n = config.dimension
+            let largest = (0..<grid.count).reduce(0.0) { m, p in (0..<n).reduce(m) { max($0, g0.components[(p * n + $1) * n + $1]) } }
+            let span = max(tMax, 1e-12) * max(2, 1.25 * largest)
             let dense = (0...400).map { span * Double($0) / 400 }
             let reference = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: min(config.tolerance, 1e-9))).run(from: g0, times: dense)
             result.reference = reference
@@ -265,6 +307,12 @@ public struct TorusFlowExperiment {
         }
         result.seconds = Date().timeIntervalSince(start)
         return result
+    }
+
+    /// The conformal factor the kernel and network arms need (`validate` has refused a component --init for them).
+    func conformal(_ u: [Double]?) throws -> [Double] {
+        guard let u else { throw SettingError("initExpression", "'\(config.initExpression)' gives components, expected 'u = EXPR' for the \(config.flow.rawValue) flow") }
+        return u
     }
 }
 
@@ -277,7 +325,7 @@ extension TorusFlowExperiment {
     func runNetworkArms(u0: [Double], times: [Double], progress: (Double) -> Void) throws -> TorusFlowResult {
         let arm: NetworkFlow.Arm = config.flow == .frozen ? .frozen : .network
         guard let loss = NetworkFlow.Loss(rawValue: config.loss ?? "dirichlet") else {
-            throw SettingError("loss", "'\(config.loss ?? "")', expected dirichlet or vlogv")
+            throw SettingError("loss", "'\(config.loss ?? "")', expected \(NetworkFlow.Loss.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var result: TorusFlowResult? = nil
         var drift: [Int: [Double]] = [:], finalError: [Int: Double] = [:]

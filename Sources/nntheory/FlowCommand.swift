@@ -17,7 +17,9 @@ struct FlowTorusCommand: ParsableCommand {
         commandName: "torus",
         abstract: "Ricci flow and kernel/network realisations of metric flows on the square torus T^n = [0, 2π)^n.",
         discussion: """
-        Flows (--flow), all from the metric e^u δ of --init "u = EXPR" (the train torus formula syntax):
+        The starting metric (--init): e^u δ as "u = EXPR" (the train torus formula syntax), or its components as
+        "g11 = EXPR; g12 = EXPR; g22 = EXPR" (with --metric components|ldl and the ricci flow; off-diagonal entries
+        not given are 0). Flows (--flow):
           ricci     Ricci flow ∂_t g = −2 Ric, pseudo-spectral (FFTW) with adaptive exponential (ETDRK4) steps to
                     --tolerance; conformal in 2-D (∂_t u = e^{-u} Δu), Ricci–DeTurck for --metric components|ldl
                     and in 3-D (W^k = g^{pq} Γ^k_pq against the flat metric).
@@ -26,9 +28,12 @@ struct FlowTorusCommand: ParsableCommand {
           gaussian  normalised Gaussian kernel of width --kernel-width on u, same loss: ∂_t u = K ∗ Δu.
           frozen    the empirical NTK of a network (--net, --widths) at initialisation: linearised training.
           network   the network itself trained by gradient descent; its NTK is recomputed at every saved time.
-        Network arms: u = u_init + h_θ − h_θ₀ (centred, so u(0) is --init exactly), loss dirichlet ½∫|∇u|² or
-        vlogv ∫e^u u (local in u: with a network kernel it is not Ricci flow); --networks per width average the
-        drift ‖Θ_t − Θ_0‖/‖Θ_0‖ of the output NTK and give drift_exponent ± drift_exponent_err.
+        Network arms: u = u_init + h_θ − h_θ₀ (centred, so u(0) is --init exactly), --loss dirichlet ½∫|∇u|²
+        (default), vlogv ∫e^u u (local in u: with a network kernel it is not Ricci flow), or the curvature losses of
+        train torus at fixed area (the metric saved is ĝ = (A₀/A)g): scalar2 ∫R² dV (Calabi energy), ricci2
+        ∫|Ric|² dV (= ½∫R² in 2-D), perelman −λ(g) = −F at the λ-minimising f (Perelman's flow ascends F);
+        --networks per width average the drift ‖Θ_t − Θ_0‖/‖Θ_0‖ of the output NTK and give drift_exponent ±
+        drift_exponent_err.
         Gradient-descent arms use learning rate --step (flow time t = steps × η; default half the stable bound;
         an unstable η is refused with the bound). --compare adds the reference Ricci flow from the same metric and
         the velocity cosine (L²(dV_g), tr(g⁻¹ a g⁻¹ b)), the best-matching reference time and the distance left.
@@ -46,6 +51,9 @@ struct FlowTorusCommand: ParsableCommand {
           nntheory flow torus --flow gaussian --kernel-width 0.5 --step 0.001 --compare --out gauss
           nntheory flow torus --flow network --grid 16 --widths 16,64,256 --networks 4 \\
               --step 0.1 --t-end 1 --out nn
+          nntheory flow torus --flow network --loss perelman --grid 16 --t-end 200 --compare --out perelman
+          nntheory flow torus --metric components --grid 32 \\
+              --init "g11 = 1 + 0.3*cos(y); g12 = 0.2*sin(x); g22 = 1" --out general
           nntheory flow torus --dim 3 --metric components --grid 16 --init "u = 0.3*cos(x)*sin(y+z)" --out r3
         """
     )
@@ -56,7 +64,7 @@ struct FlowTorusCommand: ParsableCommand {
     @Option(help: "Metric representation: conformal, components or ldl.")
     var metric: String = "conformal"
 
-    @Option(help: "Starting metric e^u δ as 'u = EXPR' (x, y, z, numbers, + - * / ^, sin cos tan exp log sqrt tanh, pi).")
+    @Option(help: "Starting metric: e^u δ as 'u = EXPR', or 'g11 = EXPR; g12 = EXPR; g22 = EXPR' (x, y, z, numbers, + - * / ^, sin cos tan exp log sqrt tanh, pi).")
     var `init`: String = "u = cos(x)"
 
     @Option(parsing: .unconditional, help: "Grid points per dimension (even).")
@@ -65,7 +73,7 @@ struct FlowTorusCommand: ParsableCommand {
     @Option(help: "Flow: ricci, local, heat, gaussian, frozen or network.")
     var flow: String = "ricci"
 
-    @Option(help: "Loss of the kernel/network arms: vlogv (local, frozen, network), dirichlet (heat, gaussian, frozen, network).")
+    @Option(help: "Loss of the kernel/network arms: vlogv (local, frozen, network), dirichlet (heat, gaussian, frozen, network), scalar2, ricci2, perelman (frozen, network).")
     var loss: String?
 
     @Option(parsing: .unconditional, help: "Width ℓ of the Gaussian kernel.")

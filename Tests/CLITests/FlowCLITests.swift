@@ -55,6 +55,52 @@ import Testing
         #expect(py.status == 0, "\(py.output)")
     }
 
+    /// A metric given by its components flows by Ricci–DeTurck: metric.npy starts at the formulas (numpy evaluates
+    /// them), no u.npy, the area is conserved (∫R dA = 4πχ = 0, dA/dt = −∫R dA) to the flow's tolerance and λ rises
+    /// to 0 (Hamilton: flat limit on T²).
+    @Test func componentMetricFlowsByDeTurck() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["flow", "torus", "--metric", "components", "--grid", "24", "--times", "0,1,8",
+                             "--init", "g11 = 1 + 0.3*cos(y); g12 = 0.2*sin(x); g22 = exp(0.2*cos(x+y))", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import numpy as np, json, os
+        d = '\(dir)'
+        g = np.load(d + '/metric.npy'); assert g.shape == (3, 24, 24, 2, 2), g.shape
+        assert not os.path.exists(d + '/u.npy')
+        x = 2 * np.pi * np.arange(24) / 24; X, Y = np.meshgrid(x, x, indexing='ij')
+        assert np.allclose(g[0, :, :, 0, 0], 1 + 0.3 * np.cos(Y), atol=1e-15)
+        assert np.allclose(g[0, :, :, 0, 1], 0.2 * np.sin(X), atol=1e-15) and np.allclose(g[0, :, :, 1, 0], g[0, :, :, 0, 1])
+        assert np.allclose(g[0, :, :, 1, 1], np.exp(0.2 * np.cos(X + Y)), atol=1e-15)
+        s = json.load(open(d + '/summary.json'))
+        assert s['complete'] is True and s['provenance']['config']['metric'] == 'components'
+        a = np.array(s['area']); assert np.all(abs(a / a[0] - 1) < 1e-7), a
+        lam = np.array(s['lambda']); assert np.all(np.diff(lam) > 0) and lam[-1] > -1e-6, lam
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
+    /// The network arm on Perelman's loss at fixed area: the saved metric keeps the starting area 4π²I₀(1) to
+    /// round-off, λ rises along the flow (the loss is −λ), and the comparison keys are there.
+    @Test func networkArmTakesPerelmansLoss() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["flow", "torus", "--flow", "network", "--loss", "perelman", "--grid", "16", "--widths", "32",
+                             "--times", "0,50,100", "--compare", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import numpy as np, json
+        s = json.load(open('\(dir)/summary.json'))
+        assert s['complete'] is True and s['provenance']['config']['loss'] == 'perelman'
+        A = 4 * np.pi**2 * np.i0(1.0)
+        assert max(abs(a / A - 1) for a in s['area']) < 1e-12, s['area']
+        lam = np.array(s['lambda']); assert np.all(np.diff(lam) > 0), lam
+        assert len(s['velocity_cosine']) == 3 and all(0 < c <= 1 for c in s['velocity_cosine']), s['velocity_cosine']
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
     /// Bad input: one line naming the value and what was expected, non-zero exit, no trace.
     @Test(arguments: [
         (["--dim", "4"], "--dim 4"),
@@ -68,6 +114,12 @@ import Testing
         (["--init", "u = 6*cos(x)", "--grid", "8"], "under-resolves"),
         (["--flow", "warp"], "--flow 'warp'"),
         (["--flow", "heat", "--loss", "vlogv"], "--loss 'vlogv'"),
+        (["--flow", "network", "--loss", "scalar3"], "--loss 'scalar3'"),
+        (["--metric", "components", "--init", "g11 = 1; g12 = 2*cos(x); g22 = 1"], "at t = 0 is not a positive-definite metric at x = (0, 0)"),
+        (["--metric", "components", "--init", "g11 = 1 + 0.5*cos(x)"], "no g22"),
+        (["--metric", "components", "--init", "g11 = 1; g22 = x"], "not periodic"),
+        (["--init", "g11 = 1; g22 = 1"], "--metric conformal"),
+        (["--flow", "network", "--metric", "components", "--init", "g11 = 1; g22 = 1"], "--flow network"),
     ])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
         let r = try CLI.run(["flow", "torus"] + args + ["--out", CLI.tempDir()])
