@@ -188,7 +188,7 @@ import TestSupport
     /// the run's final θ, and u there is u_init + h_θ − h_θ₀ from the network's outputs.
     @Test(arguments: NetworkFlow.Loss.allCases) func storedVelocityIsTheTimeDerivative(loss: NetworkFlow.Loss) throws {
         let grid = try TorusGrid(dimension: 2, side: 12)
-        let w = grid.cellVolume, M = grid.count
+        let M = grid.count
         let probe = try Self.flow(grid, arm: .network, loss: loss, width: 48, step: nil)
         let bound = try probe.initialStableStepBound()
         let eta = 0.25 * bound, t = 2.05 * bound, delta = 0.07 * bound
