@@ -67,17 +67,19 @@ public enum Perelman {
     /// f = −2 ln w (w the positive ground state, ∫ w² dV = 1).
     ///
     /// Discretisation: the symmetric generalised eigenproblem −4 ∂_i(√g g^{ij} ∂_j w) + R√g w = λ √g w with the
-    /// pseudo-spectral first derivative on both sides (exactly antisymmetric, so the matrix is exactly symmetric;
-    /// Nyquist modes are annihilated by first derivatives, which leaves the spectrum's low end untouched). Solver:
+    /// pseudo-spectral first derivative on both sides (exactly antisymmetric, so the matrix is exactly symmetric).
+    /// First derivatives annihilate the Nyquist mode along each axis; the grid's sawtooth (−1)^{i_a} would then carry
+    /// no kinetic energy and sit next to λ for a nearly flat metric (degenerate with the ground state when g does not
+    /// depend on x_a), so the kinetic term gives Nyquist modes the flat Laplacian's 4c·k_a² instead (c below; for
+    /// a conformal metric of T² exactly the spectral Laplacian). A resolved metric and ground state carry no Nyquist
+    /// content, so this leaves λ unchanged to the grid's accuracy and keeps the low spectrum free of grid modes. Solver:
     /// `LowestEigenpair` (LOBPCG, block size one) from w = 1 with the spectral preconditioner
     /// P = (4c|k|² + σ)⁻¹, c = mean over points of tr(√g g^{ij})/n, σ = 4c + mean(√g)·max|R|.
     ///
     /// Convergence: the strong residual ‖(−4Δ_g + R − λ)w‖_{L²(dV)} (∫ w² dV = 1) at most `tolerance`·s with the
     /// curvature scale s = 4c/mean(√g) + max|R| (it scales as 1/length², like λ); λ is then within the residual
-    /// (Krylov–Bogoliubov), and within residual²/gap (Kato–Temple), of the discrete eigenvalue. For a metric
-    /// independent of x_a the discrete ground state is degenerate with (−1)^{i_a}w (the Nyquist mode along x_a is
-    /// annihilated by ∂_a); started from w = 1 with a Fourier-diagonal preconditioner the solver stays in the smooth
-    /// one. Throws an `EigenSolverError` when that is not reached in `maximumIterations`
+    /// (Krylov–Bogoliubov), and within residual²/gap (Kato–Temple), of the discrete eigenvalue. Throws an
+    /// `EigenSolverError` when that is not reached in `maximumIterations`
     /// iterations or when the ground state is not positive, and a `SettingError` for a metric that is not positive
     /// definite.
     public static func lambda(_ g: GridMetric, tolerance: Double = 1e-10, maximumIterations: Int = 500) throws -> PerelmanLambda {
@@ -93,11 +95,10 @@ public enum Perelman {
 
     /// λ of the conformal metric g = e^{u}δ of T² in the conformal gauge, where √g g^{ij} = δ^{ij}, √g = e^{u} and
     /// R√g = −Δu: the generalised eigenproblem (−4Δ − Δu) w = λ e^{u} w with the spectral Laplacian Δ (Nyquist modes
-    /// with their |k|²) in both terms; it agrees with `lambda(_:)` (flux form with first derivatives, potential from
-    /// the curvature of the sampled components e^{u}) to the grid's spectral accuracy. The full spectral Laplacian
-    /// keeps the grid's sawtooth (−1)^{i_a}w out of the low spectrum: the first-derivative form annihilates it, which
-    /// makes the ground state degenerate for a metric independent of x_a and nearly so close to one, where LOBPCG
-    /// stalls. This is the λ whose exact derivative in u is `lambdaVariation`. Throws a `SettingError` when u is not on a 2-D grid or is not
+    /// with their |k|²) in both terms. Its kinetic term is that of `lambda(_:)` (flux form with first derivatives,
+    /// Nyquist modes given the flat k²) exactly; the potential differs, −Δu here against R√g from the curvature of
+    /// the sampled components e^{u} there, so the two agree to the grid's spectral accuracy. This is the λ whose
+    /// exact derivative in u is `lambdaVariation`. Throws a `SettingError` when u is not on a 2-D grid or is not
     /// finite, an `EigenSolverError` as `lambda(_:)`.
     public static func lambda(conformalFactor u: [Double], grid: TorusGrid, tolerance: Double = 1e-10,
                               maximumIterations: Int = 500) throws -> PerelmanLambda {
@@ -424,6 +425,17 @@ struct WeightedLaplacian {
             }
             let fs = forward(flux), k = scaledWaveNumber[i]
             for m in 0..<S { acc[m] = Complex(acc[m].real - k[m] * fs[m].imaginary, acc[m].imaginary + k[m] * fs[m].real) }
+        }
+        // The grid's sawtooth: first derivatives annihilate the Nyquist mode along each axis, which would leave it
+        // with no kinetic energy (a spurious eigenvalue near λ for a nearly flat metric, degenerate with the ground
+        // state for a metric independent of x_a). It gets the flat Laplacian's k_a² times the mean coefficient c̄
+        // instead — for a conformal metric of T² (√g g^{ij} = δ, c̄ = 1) exactly the spectral Laplacian; it acts on
+        // the Nyquist modes only, which a resolved metric and ground state do not carry.
+        let c = meanCoefficient / Double(M)
+        for m in 0..<S {
+            var k2a = 0.0
+            for a in 0..<n where grid.nyquist[m * n + a] { k2a += grid.waveNumbers[m * n + a] * grid.waveNumbers[m * n + a] }
+            if k2a > 0 { acc[m] = Complex(acc[m].real - c * k2a * ws[m].real, acc[m].imaginary - c * k2a * ws[m].imaginary) }
         }
         let div = backward(&acc)
         return (0..<M).map { -4 * div[$0] + potential[$0] * w[$0] }
