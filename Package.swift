@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "FieldTheory", dependencies: ["NumericCore", "Ensembles", numerics]),
         .target(name: "CYBridge", dependencies: ["NumericCore", numerics]),
         // Curvature of network metrics through input jets, curvature losses, training runs and checkpoints.
-        .target(name: "Training", dependencies: ["NumericCore", "Networks", "Optimization"]),
+        .target(name: "Training", dependencies: ["NumericCore", "Networks", "Optimization", "CYBridge", numerics]),
         // Metric flows on tori: the reference Ricci flow (pseudo-spectral, exponential time stepping), Perelman's
         // functionals, kernel and network realisations of the gradient flow of a metric, and their comparison.
         .target(name: "MetricFlow", dependencies: ["NumericCore", "Networks", "Optimization", "CYBridge", "NTK", "Training", numerics]),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "NTKTests", dependencies: ["NTK", "Networks", "NumericCore", "TestSupport"]),
         .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Ensembles", "NumericCore", "TestSupport"]),
         .testTarget(name: "CYBridgeTests", dependencies: ["CYBridge", "NumericCore", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NTK", "Networks", "Optimization", "NumericCore", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NTK", "Networks", "Optimization", "NumericCore", "CYBridge", "TestSupport", numerics]),
         .testTarget(name: "MetricFlowTests", dependencies: ["MetricFlow", "Training", "NTK", "Networks", "NumericCore", "TestSupport", numerics]),
         .testTarget(name: "CLITests", dependencies: ["nntheory", "TestSupport"]),
     ]

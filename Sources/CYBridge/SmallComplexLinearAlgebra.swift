@@ -3,11 +3,11 @@ import Numerics
 
 /// Tiny dense complex linear algebra on raw row-major buffers (K ≤ ~10), used per point in hot loops where
 /// a LAPACK call would cost more than the arithmetic. Gaussian elimination with partial pivoting.
-enum SmallComplexLinearAlgebra {
+public enum SmallComplexLinearAlgebra {
     /// LU-factorises the n×n matrix `a` in place and solves a·X = B for `nrhs` right-hand sides stored
     /// row-major [n, nrhs] in `b` (overwritten by X). Returns det(a) (zero if singular; then b is garbage).
     @inline(__always)
-    static func solve(_ a: UnsafeMutablePointer<ComplexDouble>, _ n: Int, _ b: UnsafeMutablePointer<ComplexDouble>, _ nrhs: Int) -> ComplexDouble {
+    public static func solve(_ a: UnsafeMutablePointer<ComplexDouble>, _ n: Int, _ b: UnsafeMutablePointer<ComplexDouble>, _ nrhs: Int) -> ComplexDouble {
         var det = ComplexDouble(1, 0)
         for k in 0..<n {
             var piv = k
@@ -43,5 +43,5 @@ enum SmallComplexLinearAlgebra {
 
     /// det of the n×n matrix `a` (destroyed): the elimination of `solve` without right-hand sides.
     @inline(__always)
-    static func determinant(_ a: UnsafeMutablePointer<ComplexDouble>, _ n: Int) -> ComplexDouble { solve(a, n, a, 0) }
+    public static func determinant(_ a: UnsafeMutablePointer<ComplexDouble>, _ n: Int) -> ComplexDouble { solve(a, n, a, 0) }
 }

@@ -1,0 +1,179 @@
+import CYBridge
+import Foundation
+import Networks
+import NumericCore
+import Optimization
+
+/// The settings of a neural Calabi–Yau metric run (`nntheory cy train`).
+public struct CYTrainingConfig: Codable, Sendable, Equatable {
+    /// Variety: a built-in name or polynomial(s) (`Variety.resolve`).
+    public var variety = "fermat-quintic"
+    /// ψ of the built-in families (real, imaginary).
+    public var psi: [Double] = [0, 0]
+    /// Ambient factor dimensions of a polynomial variety (nil: one projective space).
+    public var ambient: [Int]? = nil
+    /// Kähler moduli t (nil: all 1).
+    public var kahler: [Double]? = nil
+    /// The model.
+    public var model: CYMetricModel = .phi
+    /// Network SPEC (inputs 2D, one output for `phi`).
+    public var net = NeuralCYMetric.defaultNet
+    /// Training points.
+    public var points = 20_000
+    /// Validation points (their own sample, another seed).
+    public var validationPoints = 10_000
+    /// Epochs (passes over the training points).
+    public var epochs = 10
+    /// Minibatch size.
+    public var batch = 1000
+    /// Learning rate η.
+    public var rate = 1e-3
+    /// Optimiser (`OptimizerKind`; L-BFGS is full-batch and not offered here).
+    public var optimizer: OptimizerKind = .adam
+    /// Learning-rate schedule in epochs×batches steps (`LearningRateSchedule`).
+    public var schedule = "constant"
+    /// Exponent p of the Monge–Ampère loss |det g/(κ|Ω|²) − 1|^p (cymetric's default 1).
+    public var power = 1.0
+    /// The run's seed: network from deriveSeed(seed, 0), training sample deriveSeed(seed, 1), validation sample
+    /// deriveSeed(seed, 2), the minibatch order of epoch e from stream e of deriveSeed(seed, 3).
+    public var seed: UInt64 = 0
+
+    /// The defaults (φ-model on the Fermat quintic, 20 000 points, 10 epochs).
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case variety, psi, ambient, kahler, model, net, points, epochs, batch, rate, optimizer, schedule, power, seed
+        case validationPoints = "validation_points"
+    }
+
+    /// Checks every setting; throws a one-line `SettingError` naming the first bad one.
+    public func validate() throws {
+        guard points >= 10, points <= 10_000_000 else { throw SettingError("points", "\(points), expected 10…10000000 training points") }
+        guard validationPoints >= 10, validationPoints <= 10_000_000 else { throw SettingError("validationPoints", "\(validationPoints), expected 10…10000000") }
+        guard epochs >= 0, epochs <= 1_000_000 else { throw SettingError("epochs", "\(epochs), expected 0…1000000") }
+        guard batch >= 1, batch <= points else { throw SettingError("batch", "\(batch), expected 1…\(points) (the training points)") }
+        guard rate.isFinite, rate > 0 else { throw SettingError("rate", "\(rate), expected a positive learning rate") }
+        guard optimizer != .lbfgs else { throw SettingError("optimizer", "lbfgs, expected adam, sgd or gd (minibatch training)") }
+        guard power.isFinite, power >= 1, power <= 4 else { throw SettingError("power", "\(power), expected 1…4") }
+        guard psi.count == 2, psi.allSatisfy(\.isFinite) else { throw SettingError("psi", "\(psi), expected a finite complex number") }
+        _ = try LearningRateSchedule.parse(schedule)
+    }
+}
+
+/// What a CY training run records per epoch (validation set) and at its end.
+public struct CYTrainingHistory: Codable, Sendable {
+    /// Epochs completed (0 = the initial network).
+    public var epochs: [Int] = []
+    /// σ on the validation sample after each epoch.
+    public var sigma: [Double] = []
+    /// Its jackknife standard error.
+    public var sigmaError: [Double] = []
+    /// Mean Monge–Ampère loss over the epoch's training batches (the initial network's on the first batch at epoch 0).
+    public var mongeAmpereLoss: [Double] = []
+    /// Monge–Ampère loss on the validation sample.
+    public var validationLoss: [Double] = []
+    /// Wall-clock seconds of each epoch.
+    public var epochSeconds: [Double] = []
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, sigma
+        case sigmaError = "sigma_error", mongeAmpereLoss = "monge_ampere_loss", validationLoss = "validation_loss"
+        case epochSeconds = "epoch_seconds"
+    }
+}
+
+/// Trains a `NeuralCYMetric` on the Monge–Ampère loss by minibatch gradient descent (Adam by default) and scores
+/// it on a validation sample after every epoch.
+public struct CYTrainer: Sendable {
+    /// The settings.
+    public let config: CYTrainingConfig
+    /// The variety.
+    public let variety: Variety
+    /// Kähler moduli.
+    public let kahler: [Double]
+    /// The training sample.
+    public let training: CYTrainingSample
+    /// The validation sample.
+    public let validation: CYTrainingSample
+    /// The metric at the start.
+    public let initial: NeuralCYMetric
+
+    /// Validates `config`, samples both point sets and draws the network.
+    public init(config: CYTrainingConfig, threads: Int? = nil) throws {
+        try config.validate()
+        self.config = config
+        let v = try Variety.resolve(config.variety, psi: ComplexDouble(config.psi[0], config.psi[1]), ambient: config.ambient)
+        guard v.isCalabiYau else { throw SettingError("variety", "'\(config.variety)' is not Calabi–Yau (c₁ ≠ 0), expected Σ_a q_ar = n_r + 1 in every factor") }
+        variety = v
+        let t = config.kahler ?? [Double](repeating: 1, count: v.ambient.factorCount)
+        kahler = t
+        let sampler = try PointSampler(variety: v)
+        training = CYTrainingSample(sample: try sampler.sample(count: config.points, seed: deriveSeed(config.seed, 1), threads: threads), kahler: t, threads: threads)
+        validation = CYTrainingSample(sample: try sampler.sample(count: config.validationPoints, seed: deriveSeed(config.seed, 2), threads: threads), kahler: t, threads: threads)
+        let architecture = try NetworkSpec.parse(config.net, defaultParameterization: .standard)
+        initial = try NeuralCYMetric(variety: v, kahler: t, model: config.model, architecture: architecture, seed: deriveSeed(config.seed, 0))
+    }
+
+    /// σ of `metric` on the validation sample, with its jackknife error, and the validation Monge–Ampère loss.
+    public func score(_ metric: NeuralCYMetric) -> (sigma: Double, error: Double, loss: Double) {
+        let det = metric.determinants(validation)
+        let s = validation.sample
+        let sigma = SigmaMeasure.sigma(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
+        let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
+        var loss = 0.0
+        for i in 0..<s.count {
+            let m = abs(det[i] / (validation.kappa * s.omegaSquared[i]) - 1)
+            loss += config.power == 1 ? m : pow(m, config.power)
+        }
+        return (sigma, err, loss / Double(s.count))
+    }
+
+    /// The minibatch order of epoch e: a permutation of the training points from stream e of deriveSeed(seed, 3).
+    public func order(epoch e: Int) -> [Int] {
+        var rng = RandomStream(seed: deriveSeed(config.seed, 3), stream: UInt64(e))
+        var p = Array(0..<training.count)
+        for i in stride(from: p.count - 1, to: 0, by: -1) {
+            let j = Int(rng.nextUInt64() % UInt64(i + 1))
+            p.swapAt(i, j)
+        }
+        return p
+    }
+
+    /// Runs all epochs from `initial`; `progress(epoch, history)` after each. Throws a `TrainingError` when the metric
+    /// stops being positive definite (naming the epoch, the batch and the fraction of points).
+    public func run(progress: (Int, CYTrainingHistory) -> Void = { _, _ in }) throws -> (metric: NeuralCYMetric, history: CYTrainingHistory) {
+        var metric = initial
+        var theta = metric.network.parameters
+        var opt = OptimizerState(kind: config.optimizer, parameters: theta.count)
+        let schedule = try LearningRateSchedule.parse(config.schedule)
+        var history = CYTrainingHistory()
+        let s0 = score(metric)
+        history.epochs.append(0); history.sigma.append(s0.sigma); history.sigmaError.append(s0.error)
+        history.validationLoss.append(s0.loss); history.mongeAmpereLoss.append(s0.loss); history.epochSeconds.append(0)
+        progress(0, history)
+        let batches = (training.count + config.batch - 1) / config.batch
+        var step = 0
+        for epoch in 1...max(1, config.epochs) where config.epochs > 0 {
+            let start = Date()
+            let order = order(epoch: epoch)
+            var lossSum = 0.0
+            for b in 0..<batches {
+                let idx = Array(order[(b * config.batch)..<min(order.count, (b + 1) * config.batch)])
+                let e = metric.evaluate(training, indices: idx, power: config.power, wantGradient: true)
+                guard e.nonPositive == 0, let g = e.gradient, e.mongeAmpere.isFinite else {
+                    throw TrainingError("epoch \(epoch), batch \(b + 1): the metric is not positive definite at \(e.nonPositive) of \(idx.count) points (\(String(format: "%.2g", Double(e.nonPositive) / Double(idx.count) * 100)) %), expected det g > 0; lower --lr")
+                }
+                lossSum += e.mongeAmpere
+                opt.update(&theta, gradient: g, rate: schedule.rate(config.rate, step: step))
+                metric.network.parameters = theta
+                step += 1
+            }
+            let sc = score(metric)
+            history.epochs.append(epoch); history.sigma.append(sc.sigma); history.sigmaError.append(sc.error)
+            history.validationLoss.append(sc.loss); history.mongeAmpereLoss.append(lossSum / Double(batches))
+            history.epochSeconds.append(Date().timeIntervalSince(start))
+            progress(epoch, history)
+        }
+        return (metric, history)
+    }
+}
