@@ -320,7 +320,7 @@ public final class TorusTrainer {
     }
 
     func checkpoint(root: URL) throws {
-        let st = TrainingCheckpoint.State(step: step, optimizer: optimizer.kind, optimizerUpdates: optimizer.t, volumeTarget: volumeTarget,
+        let st = TorusCheckpointState(step: step, optimizer: optimizer.kind, optimizerUpdates: optimizer.t, volumeTarget: volumeTarget,
                                           seed: config.seed, nextRandomCounter: step, snapshots: snapshots, config: config)
         try TrainingCheckpoint(state: st, parameters: model.network.parameters, optimizer: optimizer, losses: losses, initLosses: initLosses).write(root: root)
     }
@@ -334,7 +334,7 @@ public final class TorusTrainer {
         if let root = root {
             try FileManager.default.createDirectory(at: root.appendingPathComponent("snapshots"), withIntermediateDirectories: true)
             if resume {
-                guard let c = try TrainingCheckpoint.newest(in: root) else { throw InputError("no checkpoint in \(root.path)/checkpoints to resume from, expected one written by an earlier run") }
+                guard let c = try TrainingCheckpoint<TorusCheckpointState>.newest(in: root) else { throw InputError("no checkpoint in \(root.path)/checkpoints to resume from, expected one written by an earlier run") }
                 var a = c.state.config, b = config
                 a.steps = 0; b.steps = 0; a.checkpointEvery = 1; b.checkpointEvery = 1; a.snapshotEvery = 0; b.snapshotEvery = 0
                 guard a == b else { throw InputError("the checkpoint in \(root.path) was made with other settings, expected the same (only steps, checkpointEvery and snapshotEvery may change)") }

@@ -32,7 +32,7 @@ extension NeuralTorusMetric {
             }
             theta = try NPY.readDoubles(thetaURL).data
             step = nil
-        } else if let c = try TrainingCheckpoint.newest(in: dir) {
+        } else if let c = try TrainingCheckpoint<TorusCheckpointState>.newest(in: dir) {
             config = c.state.config
             theta = c.parameters
             step = c.state.step

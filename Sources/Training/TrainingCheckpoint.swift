@@ -3,36 +3,30 @@ import Networks
 import NumericCore
 import Optimization
 
+/// The scalar part of a training checkpoint (`state.json`): at least the step counter and the optimiser's kind
+/// and update count; each kind of training adds what its run needs to continue (its configuration, histories).
+public protocol CheckpointState: Codable, Sendable {
+    /// The step (or epoch) the checkpoint was written at: its folder's number.
+    var step: Int { get }
+    /// The optimiser in use.
+    var optimizer: OptimizerKind { get }
+    /// The optimiser's update count t (Adam's bias correction).
+    var optimizerUpdates: Int { get }
+}
+
 /// A training checkpoint: everything a run needs to continue bit-identically — parameters, optimiser state,
-/// the step counter (which is also the counter of every random stream the run draws from: minibatch and Monte
-/// Carlo point draws use stream = step), loss histories, the volume target and the snapshot records.
+/// loss histories and the run's own `State` (for torus training: the step counter, which is also the counter of
+/// every random stream the run draws from, the volume target and the snapshot records; for CY training the epoch
+/// and the per-epoch history).
 ///
 /// Layout: `DIR/checkpoints/step_SSSSSSSS/` with `params.npy`, `opt_m.npy`, `opt_v.npy`, `lbfgs_s.npy`,
 /// `lbfgs_y.npy` (as present), `loss.npy`, `init_loss.npy` and `state.json`. The folder is written under a
 /// temporary name and renamed into place, so a checkpoint is complete or absent.
-public struct TrainingCheckpoint: Sendable {
-    /// The scalar part of a checkpoint, `state.json`.
-    public struct State: Codable, Sendable, Equatable {
-        /// Global step reached (MSE-fit steps first, then main steps).
-        public var step: Int
-        /// The optimiser in use at this step.
-        public var optimizer: OptimizerKind
-        /// The optimiser's update count t (Adam's bias correction).
-        public var optimizerUpdates: Int
-        /// Volume V₀ held by the curvature losses (nil: not yet fixed, or no constraint).
-        public var volumeTarget: Double?
-        /// The run's seed.
-        public var seed: UInt64
-        /// The stream index of the next step's random draws (= `step`).
-        public var nextRandomCounter: Int
-        /// Snapshots written so far.
-        public var snapshots: [SnapshotRecord]
-        /// The run's configuration.
-        public var config: TorusTrainingConfig
-    }
+public struct TrainingCheckpoint<State: CheckpointState>: Sendable {
 
     /// Step counter, seed, configuration and snapshot records.
     public var state: State
+
     /// θ at this step (`params.npy`, flat layout of `ParameterLayout`).
     public var parameters: [Double]
     /// The optimiser state (Adam moments, SGD buffer or L-BFGS pairs).
@@ -106,4 +100,24 @@ public struct TrainingCheckpoint: Sendable {
         return TrainingCheckpoint(state: state, parameters: params, optimizer: opt,
                                   losses: try arr("loss.npy") ?? [], initLosses: try arr("init_loss.npy") ?? [])
     }
+}
+
+/// The state of a `train torus` checkpoint.
+public struct TorusCheckpointState: CheckpointState, Equatable {
+    /// Global step reached (MSE-fit steps first, then main steps).
+    public var step: Int
+    /// The optimiser in use at this step.
+    public var optimizer: OptimizerKind
+    /// The optimiser's update count t (Adam's bias correction).
+    public var optimizerUpdates: Int
+    /// Volume V₀ held by the curvature losses (nil: not yet fixed, or no constraint).
+    public var volumeTarget: Double?
+    /// The run's seed.
+    public var seed: UInt64
+    /// The stream index of the next step's random draws (= `step`).
+    public var nextRandomCounter: Int
+    /// Snapshots written so far.
+    public var snapshots: [SnapshotRecord]
+    /// The run's configuration.
+    public var config: TorusTrainingConfig
 }

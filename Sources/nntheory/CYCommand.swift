@@ -20,7 +20,7 @@ struct CYCommand: ParsableCommand {
           nntheory cy volume --variety bicubic --kahler 1,2
           nntheory cy donaldson --variety fermat-quintic --k 1..4 --out don
         """,
-        subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self]
+        subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self, CYTrainCommand.self]
     )
 }
 

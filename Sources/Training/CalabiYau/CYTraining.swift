@@ -75,6 +75,9 @@ public struct CYTrainingHistory: Codable, Sendable {
     /// Wall-clock seconds of each epoch.
     public var epochSeconds: [Double] = []
 
+    /// An empty history.
+    public init() {}
+
     enum CodingKeys: String, CodingKey {
         case epochs, sigma
         case sigmaError = "sigma_error", mongeAmpereLoss = "monge_ampere_loss", validationLoss = "validation_loss"
@@ -139,29 +142,67 @@ public struct CYTrainer: Sendable {
         return p
     }
 
-    /// Runs all epochs from `initial`; `progress(epoch, history)` after each. Throws a `TrainingError` when the metric
-    /// stops being positive definite (naming the epoch, the batch and the fraction of points).
-    public func run(progress: (Int, CYTrainingHistory) -> Void = { _, _ in }) throws -> (metric: NeuralCYMetric, history: CYTrainingHistory) {
+    /// What a run reached: the metric after its last completed epoch, the history, and the error that stopped it
+    /// early (nil when every epoch ran).
+    public struct Outcome: Sendable {
+        public var metric: NeuralCYMetric
+        public var history: CYTrainingHistory
+        public var failure: TrainingError?
+        /// The epoch a resumed run started from (nil for a fresh run).
+        public var resumedFrom: Int?
+    }
+
+    /// Runs the epochs from `initial` (or, with `resume`, from the newest checkpoint in `root`); `progress(epoch,
+    /// history)` after each. With `root`, a checkpoint (`TrainingCheckpoint` of `CYCheckpointState`) is written after
+    /// every epoch, so a resumed run continues bit-identically (the minibatch order of an epoch and the schedule's step
+    /// are functions of the epoch). When the metric stops being positive definite the run stops with a `TrainingError`
+    /// naming the epoch, the batch and the fraction of points, keeping the last completed epoch's metric and history.
+    public func run(root: URL? = nil, resume: Bool = false, progress: (Int, CYTrainingHistory) -> Void = { _, _ in }) throws -> Outcome {
         var metric = initial
         var theta = metric.network.parameters
         var opt = OptimizerState(kind: config.optimizer, parameters: theta.count)
         let schedule = try LearningRateSchedule.parse(config.schedule)
         var history = CYTrainingHistory()
-        let s0 = score(metric)
-        history.epochs.append(0); history.sigma.append(s0.sigma); history.sigmaError.append(s0.error)
-        history.validationLoss.append(s0.loss); history.mongeAmpereLoss.append(s0.loss); history.epochSeconds.append(0)
-        progress(0, history)
+        var first = 1, resumedFrom: Int? = nil
+        if resume, let root {
+            guard let c = try TrainingCheckpoint<CYCheckpointState>.newest(in: root) else {
+                throw InputError("no checkpoint in \(root.path)/checkpoints to resume from, expected one written by an earlier `cy train`")
+            }
+            var a = c.state.config, b = config
+            a.epochs = 0; b.epochs = 0
+            guard a == b else {
+                let differing = CYTrainingConfig.differences(a, b)
+                throw InputError("the checkpoint in \(root.path) was made with other settings (\(differing.joined(separator: ", "))), expected the same (only --epochs may change)")
+            }
+            guard c.parameters.count == theta.count else { throw InputError("the checkpoint has \(c.parameters.count) parameters, expected \(theta.count)") }
+            theta = c.parameters; metric.network.parameters = theta
+            opt = c.optimizer
+            history = c.state.history
+            first = c.state.step + 1; resumedFrom = c.state.step
+        } else {
+            let s0 = score(metric)
+            history.epochs.append(0); history.sigma.append(s0.sigma); history.sigmaError.append(s0.error)
+            history.validationLoss.append(s0.loss); history.mongeAmpereLoss.append(s0.loss); history.epochSeconds.append(0)
+        }
+        progress(first - 1, history)
         let batches = (training.count + config.batch - 1) / config.batch
-        var step = 0
-        for epoch in 1...max(1, config.epochs) where config.epochs > 0 {
+        var step = (first - 1) * batches
+        for epoch in first..<max(first, config.epochs + 1) {
             let start = Date()
             let order = order(epoch: epoch)
+            let epochStart = theta
             var lossSum = 0.0
             for b in 0..<batches {
                 let idx = Array(order[(b * config.batch)..<min(order.count, (b + 1) * config.batch)])
                 let e = metric.evaluate(training, indices: idx, power: config.power, wantGradient: true)
                 guard e.nonPositive == 0, let g = e.gradient, e.mongeAmpere.isFinite else {
-                    throw TrainingError("epoch \(epoch), batch \(b + 1): the metric is not positive definite at \(e.nonPositive) of \(idx.count) points (\(String(format: "%.2g", Double(e.nonPositive) / Double(idx.count) * 100)) %), expected det g > 0; lower --lr")
+                    let why = e.nonPositive > 0
+                        ? "the metric is not positive definite at \(e.nonPositive) of \(idx.count) points (\(String(format: "%.2g", Double(e.nonPositive) / Double(idx.count) * 100)) %)"
+                        : "the loss is \(e.mongeAmpere)"
+                    let kept = root == nil ? "" : "; the metric of epoch \(epoch - 1) is kept (checkpoint and params.npy)"
+                    return Outcome(metric: trainedMetric(epochStart),
+                                   history: history, failure: TrainingError("epoch \(epoch), batch \(b + 1): \(why); lower --lr\(kept)"),
+                                   resumedFrom: resumedFrom)
                 }
                 lossSum += e.mongeAmpere
                 opt.update(&theta, gradient: g, rate: schedule.rate(config.rate, step: step))
@@ -172,8 +213,92 @@ public struct CYTrainer: Sendable {
             history.epochs.append(epoch); history.sigma.append(sc.sigma); history.sigmaError.append(sc.error)
             history.validationLoss.append(sc.loss); history.mongeAmpereLoss.append(lossSum / Double(batches))
             history.epochSeconds.append(Date().timeIntervalSince(start))
+            if let root {
+                let st = CYCheckpointState(step: epoch, optimizer: opt.kind, optimizerUpdates: opt.t, config: config, history: history)
+                try TrainingCheckpoint(state: st, parameters: theta, optimizer: opt, losses: history.mongeAmpereLoss, initLosses: []).write(root: root, keep: 2)
+            }
             progress(epoch, history)
         }
-        return (metric, history)
+        return Outcome(metric: metric, history: history, failure: nil, resumedFrom: resumedFrom)
+    }
+
+    /// The initial metric with parameters θ.
+    func trainedMetric(_ theta: [Double]) -> NeuralCYMetric {
+        var m = initial
+        m.network.parameters = theta
+        return m
+    }
+}
+
+/// The state of a `cy train` checkpoint, written after every epoch.
+public struct CYCheckpointState: CheckpointState {
+    /// The epoch completed.
+    public var step: Int
+    /// The optimiser.
+    public var optimizer: OptimizerKind
+    /// Its update count.
+    public var optimizerUpdates: Int
+    /// The run's settings.
+    public var config: CYTrainingConfig
+    /// The per-epoch history so far.
+    public var history: CYTrainingHistory
+}
+
+extension CYTrainingConfig {
+    /// The snake_case names of the settings in which `a` and `b` differ.
+    public static func differences(_ a: CYTrainingConfig, _ b: CYTrainingConfig) -> [String] {
+        guard let ja = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(a)) as? [String: Any],
+              let jb = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(b)) as? [String: Any] else { return [] }
+        return Set(ja.keys).union(jb.keys).sorted().filter { k in
+            !(ja[k].map { "\($0)" } == jb[k].map { "\($0)" })
+        }
+    }
+}
+
+/// The contents of `summary.json` of `nntheory cy train` (snake_case keys).
+public struct CYTrainingSummary: Encodable, Sendable {
+    /// Tool and settings.
+    public struct Provenance: Encodable, Sendable {
+        public var tool = "nntheory cy train"
+        public var config: CYTrainingConfig
+    }
+    public var provenance: Provenance
+    /// The variety's name, its dimension n and Kähler moduli t.
+    public var variety: String
+    public var dimension: Int
+    public var kahler: [Double]
+    /// κ = Vol_K/Vol_CY of the training and the validation samples.
+    public var kappa: Double
+    public var validation_kappa: Double
+    /// Network parameters.
+    public var parameter_count: Int
+    /// Per epoch (0 = the initial network): σ on the validation sample and its jackknife error, the mean training
+    /// Monge–Ampère loss, the validation one, and the epoch's seconds.
+    public var epochs: [Int]
+    public var sigma: [Double]
+    public var sigma_error: [Double]
+    public var monge_ampere_loss: [Double]
+    public var validation_loss: [Double]
+    public var epoch_seconds: [Double]
+    /// σ after the last epoch, and of the Fubini–Study metric on the same validation sample.
+    public var sigma_final: Double
+    public var sigma_fs: Double
+    /// Whether every epoch ran.
+    public var complete: Bool
+    /// Wall-clock seconds (sampling included).
+    public var seconds: Double
+
+    /// The summary of a run of `trainer` with `history`.
+    public init(_ trainer: CYTrainer, history: CYTrainingHistory, parameterCount: Int, complete: Bool, seconds: Double) {
+        provenance = Provenance(config: trainer.config)
+        variety = trainer.variety.name; dimension = trainer.variety.dimension; kahler = trainer.kahler
+        kappa = trainer.training.kappa; validation_kappa = trainer.validation.kappa
+        parameter_count = parameterCount
+        epochs = history.epochs; sigma = history.sigma; sigma_error = history.sigmaError
+        monge_ampere_loss = history.mongeAmpereLoss; validation_loss = history.validationLoss; epoch_seconds = history.epochSeconds
+        sigma_final = history.sigma.last ?? .nan
+        let v = trainer.validation.sample
+        sigma_fs = SigmaMeasure.sigma(weights: v.weights, omegaSquared: v.omegaSquared, determinants: v.fubiniStudyDeterminants(kahler: trainer.kahler))
+        self.complete = complete; self.seconds = seconds
     }
 }

@@ -1,0 +1,116 @@
+import ArgumentParser
+import CYBridge
+import Foundation
+import Networks
+import NumericCore
+import Optimization
+import Training
+
+/// `nntheory cy train`: a neural Kähler metric on a Calabi–Yau trained towards Ricci-flatness.
+struct CYTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a neural Kähler metric (cymetric's φ-model g = g_FS + ∂∂̄φ) on the Monge–Ampère loss.",
+        discussion: """
+        The network φ (--net, one output) sees cymetric's inputs, [Re z, Im z] of the
+        patch-normalised homogeneous coordinates; g = g_FS(t) + ∂∂̄φ is pulled back to X
+        (Kähler, in the class of t, by construction). Loss: the mean over a minibatch of
+        |det g/(κ|Ω|²) − 1|^p (--power p; cymetric's sigma_loss), minimised by --optimizer
+        at --lr. After every epoch σ (with its jackknife error) is measured on a separate
+        validation sample (its own seed).
+
+        Writes to DIR: summary.json (provenance, kappa, per epoch epochs, sigma,
+        sigma_error, monge_ampere_loss, validation_loss, epoch_seconds; sigma_final,
+        sigma_fs), params.npy (θ, the network's flat layout), sigma.svg.
+
+        Examples:
+          nntheory cy train --points 4000 --validation-points 2000 --epochs 3 --out phi
+          nntheory cy train --variety fermat-quintic --points 100000 --epochs 20 \\
+              --batch 2000 --lr 0.001 --out phi-quintic
+        """
+    )
+
+    @OptionGroup var geometry: CYVarietyOptions
+
+    @Option(help: "Model: phi (g = g_FS + ∂∂̄φ).")
+    var model: String = "phi"
+
+    @Option(help: ArgumentHelp("Network SPEC of φ (one output, standard parameterisation unless a layer names another).", valueName: "SPEC"))
+    var net: String = NeuralCYMetric.defaultNet
+
+    @Option(parsing: .unconditional, help: "Training points.")
+    var points: Int = 20_000
+
+    @Option(name: .customLong("validation-points"), parsing: .unconditional, help: "Validation points (a separate sample).")
+    var validationPoints: Int = 10_000
+
+    @Option(parsing: .unconditional, help: "Epochs.")
+    var epochs: Int = 10
+
+    @Option(parsing: .unconditional, help: "Minibatch size.")
+    var batch: Int = 1000
+
+    @Option(parsing: .unconditional, help: "Learning rate.")
+    var lr: Double = 1e-3
+
+    @Option(help: "Optimiser: adam, sgd (momentum 0.9) or gd.")
+    var optimizer: String = "adam"
+
+    @Option(help: "Learning-rate schedule in optimiser steps: constant, exp:HALFLIFE, step:EVERY:FACTOR, cosine:STEPS.")
+    var schedule: String = "constant"
+
+    @Option(parsing: .unconditional, help: "Exponent p of the Monge–Ampère loss |det g/(κ|Ω|²) − 1|^p (1…4).")
+    var power: Double = 1
+
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var resume: ResumeOption
+
+    func config() throws -> CYTrainingConfig {
+        var c = CYTrainingConfig()
+        let g = try geometry.resolve()
+        c.variety = geometry.variety
+        c.psi = [g.psi.real, g.psi.imaginary]
+        c.ambient = try geometry.ambient.map { try parseList($0, option: "--ambient", expected: "a positive integer") { Int($0) } }
+        c.kahler = g.kahler
+        guard let m = CYMetricModel(rawValue: model.lowercased()) else { throw InputError("--model '\(model)', expected phi") }
+        c.model = m
+        c.net = net
+        c.points = points; c.validationPoints = validationPoints; c.epochs = epochs; c.batch = batch; c.rate = lr
+        guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else { throw InputError("--optimizer '\(optimizer)', expected adam, sgd or gd") }
+        c.optimizer = o
+        c.schedule = schedule; c.power = power; c.seed = seed.seed
+        return c
+    }
+
+    func run() throws {
+        try output.run { dir in
+            let start = Date()
+            let c = try config()
+            let trainer = try CYTrainer(config: c)
+            let meter = ProgressMeter(label: "cy train")
+            let outcome = try trainer.run(root: dir, resume: resume.resume) { epoch, h in
+                let s = h.sigma.last ?? .nan, e = h.sigmaError.last ?? .nan
+                FileHandle.standardError.write(String(format: "cy train: epoch %d/%d  σ = %.5f ± %.5f  loss %.5g  (%.1f s)\n", epoch, c.epochs, s, e,
+                                                      h.mongeAmpereLoss.last ?? .nan, h.epochSeconds.last ?? 0).data(using: .utf8)!)
+                meter.update(Double(epoch) / Double(max(1, c.epochs)))
+            }
+            meter.finish()
+            if let r = outcome.resumedFrom { FileHandle.standardError.write("cy train: resumed from the checkpoint of epoch \(r)\n".data(using: .utf8)!) }
+            let history = outcome.history, metric = outcome.metric, failure = outcome.failure
+            let summary = CYTrainingSummary(trainer, history: history, parameterCount: metric.network.parameterCount,
+                                            complete: failure == nil, seconds: Date().timeIntervalSince(start))
+            try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
+            try NPY.write(NDArray(shape: [metric.network.parameterCount], data: metric.network.parameters), to: dir.appendingPathComponent("params.npy"))
+            var p = SVGPlot(title: "σ on the validation sample (\(trainer.variety.name), \(c.model.rawValue)-model)", xLabel: "epoch", yLabel: "σ", logY: true)
+            p.series.append(.init(label: "σ, neural metric", x: history.epochs.map(Double.init), y: history.sigma, color: SVGPlot.palette[0]))
+            p.series.append(.init(label: "σ, Fubini–Study", x: history.epochs.map(Double.init), y: history.epochs.map { _ in summary.sigma_fs },
+                                  color: SVGPlot.palette[1], dashed: true, markers: false))
+            try p.write(to: dir.appendingPathComponent("sigma.svg"))
+            if let failure { throw InputError("cy train: \(failure); summary.json has complete = false") }
+            print(String(format: "cy train: %@ %@-model, σ %.5f → %.5f (FS %.5f), %.1f s per epoch → %@", trainer.variety.name, c.model.rawValue,
+                         history.sigma.first ?? .nan, summary.sigma_final, summary.sigma_fs,
+                         history.epochSeconds.dropFirst().reduce(0, +) / Double(max(1, history.epochSeconds.count - 1)), output.out))
+        }
+    }
+}
