@@ -15,13 +15,18 @@ struct CYTrainCommand: ParsableCommand {
         The network φ (--net, one output) sees cymetric's inputs, [Re z, Im z] of the
         patch-normalised homogeneous coordinates; g = g_FS(t) + ∂∂̄φ is pulled back to X
         (Kähler, in the class of t, by construction). Loss: the mean over a minibatch of
-        |det g/(κ|Ω|²) − 1|^p (--power p; cymetric's sigma_loss), minimised by --optimizer
-        at --lr. After every epoch σ (with its jackknife error) is measured on a separate
-        validation sample (its own seed).
+        |det g/(κ|Ω|²) − 1|^p (--power p; cymetric's sigma_loss) plus --transition-weight
+        times the mean of |φ(z') − φ(z)|^p over the point's other patches (φ must be one
+        function on X), minimised by --optimizer at --lr. After every epoch, on a separate
+        validation sample (its own seed): σ with its jackknife error, the Monge–Ampère,
+        transition and volume losses, and on its first --score-points points the Kähler
+        and transition measures and the Ricci measure (finite differences in charts).
+        A checkpoint is written after every epoch; --resume continues bit-identically.
 
         Writes to DIR: summary.json (provenance, kappa, per epoch epochs, sigma,
-        sigma_error, monge_ampere_loss, validation_loss, epoch_seconds; sigma_final,
-        sigma_fs), params.npy (θ, the network's flat layout), sigma.svg.
+        sigma_error, monge_ampere_loss, transition_loss, volume_loss, kahler_loss,
+        transition_measure, ricci, training_loss, epoch_seconds; sigma_final, sigma_fs),
+        params.npy (θ, the network's flat layout), sigma.svg, checkpoints/.
 
         Examples:
           nntheory cy train --points 4000 --validation-points 2000 --epochs 3 --out phi
@@ -59,8 +64,14 @@ struct CYTrainCommand: ParsableCommand {
     @Option(help: "Learning-rate schedule in optimiser steps: constant, exp:HALFLIFE, step:EVERY:FACTOR, cosine:STEPS.")
     var schedule: String = "constant"
 
-    @Option(parsing: .unconditional, help: "Exponent p of the Monge–Ampère loss |det g/(κ|Ω|²) − 1|^p (1…4).")
+    @Option(parsing: .unconditional, help: "Exponent p of the Monge–Ampère and transition losses, |det g/(κ|Ω|²) − 1|^p (1…4).")
     var power: Double = 1
+
+    @Option(name: .customLong("transition-weight"), parsing: .unconditional, help: "Weight of the transition loss |φ(z') − φ(z)|^p over the other patches (0: off).")
+    var transitionWeight: Double = 1
+
+    @Option(name: .customLong("score-points"), parsing: .unconditional, help: "Validation points for the Kähler, transition and Ricci measures after each epoch (0: skip).")
+    var scorePoints: Int = 200
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
@@ -80,6 +91,7 @@ struct CYTrainCommand: ParsableCommand {
         guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else { throw InputError("--optimizer '\(optimizer)', expected adam, sgd or gd") }
         c.optimizer = o
         c.schedule = schedule; c.power = power; c.seed = seed.seed
+        c.transitionWeight = transitionWeight; c.scorePoints = scorePoints
         return c
     }
 
@@ -92,7 +104,7 @@ struct CYTrainCommand: ParsableCommand {
             let outcome = try trainer.run(root: dir, resume: resume.resume) { epoch, h in
                 let s = h.sigma.last ?? .nan, e = h.sigmaError.last ?? .nan
                 FileHandle.standardError.write(String(format: "cy train: epoch %d/%d  σ = %.5f ± %.5f  loss %.5g  (%.1f s)\n", epoch, c.epochs, s, e,
-                                                      h.mongeAmpereLoss.last ?? .nan, h.epochSeconds.last ?? 0).data(using: .utf8)!)
+                                                      h.trainingLoss.last ?? .nan, h.epochSeconds.last ?? 0).data(using: .utf8)!)
                 meter.update(Double(epoch) / Double(max(1, c.epochs)))
             }
             meter.finish()

@@ -17,7 +17,7 @@ import Testing
         let py = try CLI.python("""
         import numpy as np, json
         s = json.load(open('\(dir)/summary.json'))
-        for k in ['epochs', 'sigma', 'sigma_error', 'monge_ampere_loss', 'validation_loss', 'epoch_seconds']:
+        for k in ['epochs', 'sigma', 'sigma_error', 'monge_ampere_loss', 'transition_loss', 'volume_loss', 'kahler_loss', 'transition_measure', 'ricci', 'training_loss', 'epoch_seconds']:
             assert len(s[k]) == 9, (k, s[k])
         assert s['complete'] is True and s['provenance']['config']['model'] == 'phi' and s['dimension'] == 3
         sig, err = np.array(s['sigma']), np.array(s['sigma_error'])

@@ -16,8 +16,10 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     public var kahler: [Double]? = nil
     /// The model.
     public var model: CYMetricModel = .phi
-    /// Network SPEC (inputs 2D, one output for `phi`).
+    /// Network SPEC (one output for `phi`).
     public var net = NeuralCYMetric.defaultNet
+    /// What the network sees of a point (cymetric's coordinates, or patch-invariant bihomogeneous features).
+    public var inputs: CYNetworkInputs = .coordinates
     /// Training points.
     public var points = 20_000
     /// Validation points (their own sample, another seed).
@@ -32,8 +34,13 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     public var optimizer: OptimizerKind = .adam
     /// Learning-rate schedule in epochs×batches steps (`LearningRateSchedule`).
     public var schedule = "constant"
-    /// Exponent p of the Monge–Ampère loss |det g/(κ|Ω|²) − 1|^p (cymetric's default 1).
+    /// Exponent p of the Monge–Ampère loss |det g/(κ|Ω|²) − 1|^p and of the transition loss (cymetric's default 1).
     public var power = 1.0
+    /// Weight α_T of the transition loss in the total loss L_MA + α_T·L_T (cymetric's default 1; 0 switches it off).
+    public var transitionWeight = 1.0
+    /// Validation points on which the Kähler, transition and Ricci measures are taken after every epoch (finite
+    /// differences in charts; 0: skip them).
+    public var scorePoints = 200
     /// The run's seed: network from deriveSeed(seed, 0), training sample deriveSeed(seed, 1), validation sample
     /// deriveSeed(seed, 2), the minibatch order of epoch e from stream e of deriveSeed(seed, 3).
     public var seed: UInt64 = 0
@@ -42,8 +49,8 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case variety, psi, ambient, kahler, model, net, points, epochs, batch, rate, optimizer, schedule, power, seed
-        case validationPoints = "validation_points"
+        case variety, psi, ambient, kahler, model, net, inputs, points, epochs, batch, rate, optimizer, schedule, power, seed
+        case validationPoints = "validation_points", transitionWeight = "transition_weight", scorePoints = "score_points"
     }
 
     /// Checks every setting; throws a one-line `SettingError` naming the first bad one.
@@ -56,6 +63,8 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         guard optimizer != .lbfgs else { throw SettingError("optimizer", "lbfgs, expected adam, sgd or gd (minibatch training)") }
         guard power.isFinite, power >= 1, power <= 4 else { throw SettingError("power", "\(power), expected 1…4") }
         guard psi.count == 2, psi.allSatisfy(\.isFinite) else { throw SettingError("psi", "\(psi), expected a finite complex number") }
+        guard transitionWeight.isFinite, transitionWeight >= 0 else { throw SettingError("transitionWeight", "\(transitionWeight), expected a weight ≥ 0") }
+        guard scorePoints >= 0, scorePoints <= validationPoints else { throw SettingError("scorePoints", "\(scorePoints), expected 0…\(validationPoints) (the validation points)") }
         _ = try LearningRateSchedule.parse(schedule)
     }
 }
@@ -68,20 +77,35 @@ public struct CYTrainingHistory: Codable, Sendable {
     public var sigma: [Double] = []
     /// Its jackknife standard error.
     public var sigmaError: [Double] = []
-    /// Mean Monge–Ampère loss over the epoch's training batches (the initial network's on the first batch at epoch 0).
-    public var mongeAmpereLoss: [Double] = []
+    /// Mean training loss L_MA + α_T·L_T over the epoch's batches (at epoch 0 the validation Monge–Ampère loss).
+    public var trainingLoss: [Double] = []
     /// Monge–Ampère loss on the validation sample.
-    public var validationLoss: [Double] = []
+    public var mongeAmpereLoss: [Double] = []
     /// Wall-clock seconds of each epoch.
     public var epochSeconds: [Double] = []
+    /// The model's transition loss on the validation sample (`NeuralCYMetric.transitionLoss`).
+    public var transitionLoss: [Double] = []
+    /// CYBridge's Kähler measure (`KahlerMeasure`, finite differences of g in each point's chart) on the first
+    /// `scorePoints` validation points: 0 for a Kähler metric up to the differences' truncation.
+    public var kahlerLoss: [Double] = []
+    /// CYBridge's transition measure of the metric (`TransitionMeasure`: g against T g' T† in every other chart) on the
+    /// first `scorePoints` validation points.
+    public var transitionMeasure: [Double] = []
+    /// The Ricci measure ‖R‖ (`RicciMeasure`, R by finite differences of log det g) on the first `scorePoints`
+    /// validation points.
+    public var ricci: [Double] = []
+    /// |Vol_K(g)/Vol_K(t) − 1| on the validation sample: Vol_K(g) = mean(w det g/|Ω|²) against the intersection
+    /// volume of the class t.
+    public var volumeLoss: [Double] = []
 
     /// An empty history.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case epochs, sigma
-        case sigmaError = "sigma_error", mongeAmpereLoss = "monge_ampere_loss", validationLoss = "validation_loss"
-        case epochSeconds = "epoch_seconds"
+        case sigmaError = "sigma_error", trainingLoss = "training_loss", mongeAmpereLoss = "monge_ampere_loss"
+        case epochSeconds = "epoch_seconds", transitionLoss = "transition_loss", kahlerLoss = "kahler_loss"
+        case transitionMeasure = "transition_measure", ricci, volumeLoss = "volume_loss"
     }
 }
 
@@ -114,11 +138,19 @@ public struct CYTrainer: Sendable {
         training = CYTrainingSample(sample: try sampler.sample(count: config.points, seed: deriveSeed(config.seed, 1), threads: threads), kahler: t, threads: threads)
         validation = CYTrainingSample(sample: try sampler.sample(count: config.validationPoints, seed: deriveSeed(config.seed, 2), threads: threads), kahler: t, threads: threads)
         let architecture = try NetworkSpec.parse(config.net, defaultParameterization: .standard)
-        initial = try NeuralCYMetric(variety: v, kahler: t, model: config.model, architecture: architecture, seed: deriveSeed(config.seed, 0))
+        initial = try NeuralCYMetric(variety: v, kahler: t, model: config.model, inputs: config.inputs, architecture: architecture, seed: deriveSeed(config.seed, 0))
     }
 
-    /// σ of `metric` on the validation sample, with its jackknife error, and the validation Monge–Ampère loss.
-    public func score(_ metric: NeuralCYMetric) -> (sigma: Double, error: Double, loss: Double) {
+    /// The validation scores of a metric (`CYTrainingHistory` has their definitions).
+    public struct Score: Sendable {
+        public var sigma: Double, error: Double, loss: Double, transition: Double, volume: Double
+        public var kahler: Double, transitionMeasure: Double, ricci: Double
+    }
+
+    /// σ of `metric` on the validation sample with its jackknife error, the validation Monge–Ampère and transition
+    /// losses, the volume loss, and on the first `scorePoints` validation points the Kähler, transition and Ricci
+    /// measures (NaN when `scorePoints` is 0).
+    public func score(_ metric: NeuralCYMetric) -> Score {
         let det = metric.determinants(validation)
         let s = validation.sample
         let sigma = SigmaMeasure.sigma(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
@@ -128,7 +160,34 @@ public struct CYTrainer: Sendable {
             let m = abs(det[i] / (validation.kappa * s.omegaSquared[i]) - 1)
             loss += config.power == 1 ? m : pow(m, config.power)
         }
-        return (sigma, err, loss / Double(s.count))
+        var transition = 0.0
+        var lo = 0
+        while lo < s.count {
+            let idx = Array(lo..<min(s.count, lo + 4096))
+            let values = metric.potential(validation, indices: idx)
+            transition += metric.transitionLoss(validation, indices: idx, values: values, power: config.power, wantGradient: false).loss * Double(idx.count)
+            lo += idx.count
+        }
+        let volume = abs(s.kahlerVolume(determinants: det) / variety.kahlerVolume(kahler) - 1)
+        var sc = Score(sigma: sigma, error: err, loss: loss / Double(s.count), transition: transition / Double(s.count), volume: volume,
+                       kahler: .nan, transitionMeasure: .nan, ricci: .nan)
+        if config.scorePoints > 0 {
+            let m = config.scorePoints
+            sc.kahler = KahlerMeasure.measure(s, metric: metric.chartMetric, count: m)
+            sc.transitionMeasure = TransitionMeasure.measure(s, metric: metric.chartMetric, count: m)
+            let r = RicciMeasure.ricciScalars(s, metric: metric.metricFunction, count: m)
+            sc.ricci = RicciMeasure.measure(weights: Array(s.weights[0..<m]), omegaSquared: Array(s.omegaSquared[0..<m]),
+                                            determinants: Array(det[0..<m]), ricci: r, dimension: variety.dimension)
+        }
+        return sc
+    }
+
+    /// Appends a score to the history.
+    static func record(_ sc: Score, epoch: Int, trainingLoss: Double, seconds: Double, into h: inout CYTrainingHistory) {
+        h.epochs.append(epoch); h.sigma.append(sc.sigma); h.sigmaError.append(sc.error)
+        h.mongeAmpereLoss.append(sc.loss); h.trainingLoss.append(trainingLoss); h.epochSeconds.append(seconds)
+        h.transitionLoss.append(sc.transition); h.kahlerLoss.append(sc.kahler); h.transitionMeasure.append(sc.transitionMeasure)
+        h.ricci.append(sc.ricci); h.volumeLoss.append(sc.volume)
     }
 
     /// The minibatch order of epoch e: a permutation of the training points from stream e of deriveSeed(seed, 3).
@@ -181,8 +240,7 @@ public struct CYTrainer: Sendable {
             first = c.state.step + 1; resumedFrom = c.state.step
         } else {
             let s0 = score(metric)
-            history.epochs.append(0); history.sigma.append(s0.sigma); history.sigmaError.append(s0.error)
-            history.validationLoss.append(s0.loss); history.mongeAmpereLoss.append(s0.loss); history.epochSeconds.append(0)
+            Self.record(s0, epoch: 0, trainingLoss: s0.loss, seconds: 0, into: &history)
         }
         progress(first - 1, history)
         let batches = (training.count + config.batch - 1) / config.batch
@@ -194,7 +252,7 @@ public struct CYTrainer: Sendable {
             var lossSum = 0.0
             for b in 0..<batches {
                 let idx = Array(order[(b * config.batch)..<min(order.count, (b + 1) * config.batch)])
-                let e = metric.evaluate(training, indices: idx, power: config.power, wantGradient: true)
+                let e = metric.evaluate(training, indices: idx, power: config.power, transitionWeight: config.transitionWeight, wantGradient: true)
                 guard e.nonPositive == 0, let g = e.gradient, e.mongeAmpere.isFinite else {
                     let why = e.nonPositive > 0
                         ? "the metric is not positive definite at \(e.nonPositive) of \(idx.count) points (\(String(format: "%.2g", Double(e.nonPositive) / Double(idx.count) * 100)) %)"
@@ -204,18 +262,16 @@ public struct CYTrainer: Sendable {
                                    history: history, failure: TrainingError("epoch \(epoch), batch \(b + 1): \(why); lower --lr\(kept)"),
                                    resumedFrom: resumedFrom)
                 }
-                lossSum += e.mongeAmpere
+                lossSum += e.mongeAmpere + config.transitionWeight * e.transition
                 opt.update(&theta, gradient: g, rate: schedule.rate(config.rate, step: step))
                 metric.network.parameters = theta
                 step += 1
             }
-            let sc = score(metric)
-            history.epochs.append(epoch); history.sigma.append(sc.sigma); history.sigmaError.append(sc.error)
-            history.validationLoss.append(sc.loss); history.mongeAmpereLoss.append(lossSum / Double(batches))
-            history.epochSeconds.append(Date().timeIntervalSince(start))
+            let seconds = Date().timeIntervalSince(start)
+            Self.record(score(metric), epoch: epoch, trainingLoss: lossSum / Double(batches), seconds: seconds, into: &history)
             if let root {
                 let st = CYCheckpointState(step: epoch, optimizer: opt.kind, optimizerUpdates: opt.t, config: config, history: history)
-                try TrainingCheckpoint(state: st, parameters: theta, optimizer: opt, losses: history.mongeAmpereLoss, initLosses: []).write(root: root, keep: 2)
+                try TrainingCheckpoint(state: st, parameters: theta, optimizer: opt, losses: history.trainingLoss, initLosses: []).write(root: root, keep: 2)
             }
             progress(epoch, history)
         }
@@ -272,13 +328,19 @@ public struct CYTrainingSummary: Encodable, Sendable {
     public var validation_kappa: Double
     /// Network parameters.
     public var parameter_count: Int
-    /// Per epoch (0 = the initial network): σ on the validation sample and its jackknife error, the mean training
-    /// Monge–Ampère loss, the validation one, and the epoch's seconds.
+    /// Per epoch (0 = the initial network; `CYTrainingHistory` has the definitions): on the validation sample σ and its
+    /// jackknife error, the Monge–Ampère, transition and volume losses, and on its first `score_points` points the
+    /// Kähler and transition measures and the Ricci measure; the mean training loss and the epoch's seconds.
     public var epochs: [Int]
     public var sigma: [Double]
     public var sigma_error: [Double]
     public var monge_ampere_loss: [Double]
-    public var validation_loss: [Double]
+    public var transition_loss: [Double]
+    public var volume_loss: [Double]
+    public var kahler_loss: [Double?]
+    public var transition_measure: [Double?]
+    public var ricci: [Double?]
+    public var training_loss: [Double]
     public var epoch_seconds: [Double]
     /// σ after the last epoch, and of the Fubini–Study metric on the same validation sample.
     public var sigma_final: Double
@@ -295,7 +357,10 @@ public struct CYTrainingSummary: Encodable, Sendable {
         kappa = trainer.training.kappa; validation_kappa = trainer.validation.kappa
         parameter_count = parameterCount
         epochs = history.epochs; sigma = history.sigma; sigma_error = history.sigmaError
-        monge_ampere_loss = history.mongeAmpereLoss; validation_loss = history.validationLoss; epoch_seconds = history.epochSeconds
+        monge_ampere_loss = history.mongeAmpereLoss; transition_loss = history.transitionLoss; volume_loss = history.volumeLoss
+        let finite = { (x: [Double]) in x.map { $0.isFinite ? $0 : nil } }
+        kahler_loss = finite(history.kahlerLoss); transition_measure = finite(history.transitionMeasure); ricci = finite(history.ricci)
+        training_loss = history.trainingLoss; epoch_seconds = history.epochSeconds
         sigma_final = history.sigma.last ?? .nan
         let v = trainer.validation.sample
         sigma_fs = SigmaMeasure.sigma(weights: v.weights, omegaSquared: v.omegaSquared, determinants: v.fubiniStudyDeterminants(kahler: trainer.kahler))

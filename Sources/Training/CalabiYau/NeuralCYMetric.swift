@@ -15,16 +15,11 @@ public enum CYMetricModel: String, Sendable, Codable, CaseIterable {
     case phi
 }
 
-/// A sample prepared for training and scoring neural CY metrics: the points, their network inputs, pullback
-/// Jacobians and pulled-back Fubini–Study metric at the Kähler moduli t, and κ.
-///
-/// Network inputs follow cymetric: the patch-normalised homogeneous coordinates z (`PointSample`, the largest
-/// coordinate of each factor is 1), as [Re z₀ … Re z_{D−1}, Im z₀ … Im z_{D−1}].
+/// A sample prepared for training and scoring neural CY metrics: the points (patch-normalised, `PointSample`), their
+/// pullback Jacobians and pulled-back Fubini–Study metric at the Kähler moduli t, and κ.
 public struct CYTrainingSample: Sendable {
     /// The points, weights and |Ω|².
     public let sample: PointSample
-    /// Network inputs [N, 2D].
-    public let inputs: Matrix
     /// Pullback Jacobians J = ∂z/∂x, [N, n, D].
     public let jacobians: [ComplexDouble]
     /// g_FS,pb(t), [N, n, n].
@@ -37,21 +32,9 @@ public struct CYTrainingSample: Sendable {
     /// Prepares `sample` at Kähler moduli `t`.
     public init(sample s: PointSample, kahler t: [Double], threads: Int? = nil) {
         sample = s; kahler = t
-        let D = s.variety.coordinateCount
-        inputs = Self.inputs(s.points, count: s.count, coordinates: D)
         jacobians = PullbackJacobian.jacobians(of: s, threads: threads)
         fubiniStudy = FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
         kappa = s.kappa(kahler: t)
-    }
-
-    /// [Re z, Im z] rows for `count` points of D coordinates each.
-    public static func inputs(_ z: [ComplexDouble], count: Int, coordinates D: Int) -> Matrix {
-        var x = Matrix(rows: count, cols: 2 * D)
-        for p in 0..<count { for i in 0..<D {
-            x.data[p * 2 * D + i] = z[p * D + i].real
-            x.data[p * 2 * D + D + i] = z[p * D + i].imaginary
-        } }
-        return x
     }
 
     /// Number of points N.
@@ -67,6 +50,8 @@ public struct NeuralCYMetric: Sendable {
     public let kahler: [Double]
     /// How the outputs become a metric.
     public let model: CYMetricModel
+    /// What the network sees of a point.
+    public let inputs: CYNetworkInputs
     /// The network (inputs 2D, outputs `model`'s count).
     public var network: Network
 
@@ -79,22 +64,37 @@ public struct NeuralCYMetric: Sendable {
 
     /// A metric on `variety` at Kähler moduli `kahler` with network `architecture` drawn from `seed`; throws when the
     /// architecture's output width is not the model's (1 for `phi`) or t does not match the ambient factors.
-    public init(variety: Variety, kahler: [Double], model: CYMetricModel = .phi, architecture: Serial, seed: UInt64) throws {
+    public init(variety: Variety, kahler: [Double], model: CYMetricModel = .phi, inputs: CYNetworkInputs = .coordinates,
+                architecture: Serial, seed: UInt64) throws {
         guard kahler.count == variety.ambient.factorCount, kahler.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw SettingError("kahler", "\(kahler), expected \(variety.ambient.factorCount) positive Kähler moduli")
         }
-        let net = try Network(architecture, inputWidth: 2 * variety.coordinateCount, seed: seed)
+        let net = try Network(architecture, inputWidth: inputs.width(variety.ambient), seed: seed)
         guard net.outputWidth == 1 else {
             throw SettingError("net", "has \(net.outputWidth) outputs, expected 1 for the \(model.rawValue) model (the potential φ)")
         }
         guard net.maxJetOrder >= 2 else {
             throw SettingError("net", "has an activation without closed-form second derivatives, expected one the φ-model can differentiate twice")
         }
-        self.variety = variety; self.kahler = kahler; self.model = model; network = net
+        self.variety = variety; self.kahler = kahler; self.model = model; self.inputs = inputs; network = net
     }
 
     /// Order of the input jets the φ-model needs (its Hessian).
     static let hessianOrder = 2
+
+    /// The rows `indices` of a row-major [N, D] array.
+    static func gather(_ z: [ComplexDouble], _ indices: [Int], _ D: Int) -> [ComplexDouble] {
+        var out = [ComplexDouble](); out.reserveCapacity(indices.count * D)
+        for i in indices { out.append(contentsOf: z[(i * D)..<((i + 1) * D)]) }
+        return out
+    }
+
+    /// φ at the points `indices` of a sample.
+    public func potential(_ s: CYTrainingSample, indices: [Int]) -> [Double] {
+        let D = variety.coordinateCount
+        let jet = inputs.jet(Self.gather(s.sample.points, indices, D)[...], count: indices.count, ambient: variety.ambient, order: 0)
+        return network.forward(inputJet: jet.data, indexSet: jet.indexSet, points: indices.count, keepTape: false).output
+    }
 
     /// ∂∂̄φ [D, D] from the second-order jet blocks of φ at point p (P points in the batch, stride P between blocks).
     @inline(__always)
@@ -174,7 +174,9 @@ public struct NeuralCYMetric: Sendable {
         public var determinants: [Double]
         /// The Monge–Ampère loss of the batch, mean over its points of |det g/(κ|Ω|²) − 1|^power.
         public var mongeAmpere: Double
-        /// ∂(mongeAmpere)/∂θ (nil unless asked for).
+        /// The transition loss of the batch (0 when its weight is 0): `transitionLoss`.
+        public var transition: Double = 0
+        /// ∂(mongeAmpere + transitionWeight·transition)/∂θ (nil unless asked for).
         public var gradient: [Double]?
         /// Points where g is not positive definite (det g ≤ 0 or not finite).
         public var nonPositive: Int
@@ -187,13 +189,14 @@ public struct NeuralCYMetric: Sendable {
     /// with A_ij = ¼[(H_{x_i x_j} + H_{y_i y_j}) + i(H_{x_i y_j} − H_{y_i x_j})] (H the real Hessian of φ) the
     /// adjoints of the Hessian entries are ¼det·Re M_ji (xx and yy), −¼det·Im M_ji (x_i y_j) and ¼det·Im M_ji
     /// (y_i x_j); the network's jet adjoint (`Network.parameterGradient`) carries them to θ.
-    public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, wantGradient: Bool) -> BatchEvaluation {
+    ///
+    /// With `transitionWeight` α > 0 the batch's transition loss (`transitionLoss`) is added, α·L_T, sharing the
+    /// values φ(z) of the Hessian pass (its value block).
+    public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, transitionWeight alpha: Double = 0, wantGradient: Bool) -> BatchEvaluation {
         let P = indices.count, D = variety.coordinateCount, n = variety.dimension, R = 2 * D
         let ix = JetIndexSet(dimension: R, order: Self.hessianOrder)
-        // Input jet of the identity map at the batch's inputs.
-        var x = Matrix(rows: P, cols: R)
-        for (k, i) in indices.enumerated() { for c in 0..<R { x.data[k * R + c] = s.inputs.data[i * R + c] } }
-        let input = TaylorJet(inputs: x, order: Self.hessianOrder)
+        // The jet of the network's inputs in x at the batch's points.
+        let input = inputs.jet(Self.gather(s.sample.points, indices, D)[...], count: P, ambient: variety.ambient, order: Self.hessianOrder)
         let (jet, tape) = network.forward(inputJet: input.data, indexSet: ix, points: P, keepTape: wantGradient)
         let blocks = Self.hessianBlocks(ix)
         var det = [Double](repeating: 0, count: P), terms = [Double](repeating: 0, count: P)
@@ -253,11 +256,117 @@ public struct NeuralCYMetric: Sendable {
         } }
         let nonPositive = bad.reduce(0, +)
         let loss = nonPositive > 0 ? .nan : terms.reduce(0, +) / Double(P)
+        var transition = 0.0
+        var transitionGradient: [Double]? = nil
+        if alpha > 0 && !inputs.isPatchInvariant {
+            // φ(z) is the jet's value block (block 0: rows 0..<P).
+            let t = transitionLoss(s, indices: indices, values: Array(jet[0..<P]), power: power, wantGradient: wantGradient && nonPositive == 0)
+            transition = t.loss
+            if let va = t.valueAdjoint { for p in 0..<P { adjoint[p] += alpha * va[p] } }
+            transitionGradient = t.gradient
+        }
         var gradient: [Double]? = nil
         if wantGradient, let tape {
-            gradient = nonPositive > 0 ? nil : network.parameterGradient(tape: tape, outputAdjoint: adjoint)
+            if nonPositive == 0 {
+                var g = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
+                if let tg = transitionGradient { for k in 0..<g.count { g[k] += alpha * tg[k] } }
+                gradient = g
+            }
             tape.recycle()
         }
-        return BatchEvaluation(determinants: det, mongeAmpere: loss, gradient: gradient, nonPositive: nonPositive)
+        var out = BatchEvaluation(determinants: det, mongeAmpere: loss, gradient: gradient, nonPositive: nonPositive)
+        out.transition = transition
+        return out
+    }
+
+    /// The φ-model's transition loss (cymetric's `PhiFSModel.compute_transition_loss`): φ must be one function on X,
+    /// whichever patch normalises its inputs. For every point and every other admissible patch of one factor r (a
+    /// coordinate j of r that is not the current patch, not a dependent coordinate and not zero) the point is
+    /// rescaled, z'^{(r)} = z^{(r)}/z_j, and
+    ///
+    ///     L_T = mean over points and transitions of |φ(z') − φ(z)|^power
+    ///
+    /// (cymetric normalises by the transitions and n² and includes the identity transition; here the mean is over
+    /// the transitions actually taken). `values` are φ(z) at the batch's points. Returns L_T and, when asked, the
+    /// adjoint of the values φ(z) and the gradient through the rescaled points.
+    func transitionLoss(_ s: CYTrainingSample, indices: [Int], values: [Double], power: Double, wantGradient: Bool)
+        -> (loss: Double, valueAdjoint: [Double]?, gradient: [Double]?) {
+        let v = variety, D = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
+        let sample = s.sample
+        var rows: [ComplexDouble] = [], owner: [Int] = []
+        for (p, i) in indices.enumerated() {
+            let z = sample.points[(i * D)..<((i + 1) * D)]
+            let patch = sample.patch[(i * f)..<((i + 1) * f)], dep = sample.dependent[(i * k)..<((i + 1) * k)]
+            for r in 0..<f {
+                for j in v.ambient.range(ofFactor: r) where j != patch[patch.startIndex + r] && !dep.contains(j) && z[z.startIndex + j].lengthSquared > 1e-24 {
+                    var w = Array(z)
+                    let inv = ComplexDouble(1, 0) / z[z.startIndex + j]
+                    for c in v.ambient.range(ofFactor: r) { w[c] = w[c] * inv }
+                    w[j] = ComplexDouble(1, 0)
+                    rows.append(contentsOf: w)
+                    owner.append(p)
+                }
+            }
+        }
+        let T = owner.count
+        guard T > 0 else { return (0, wantGradient ? [Double](repeating: 0, count: indices.count) : nil, wantGradient ? [Double](repeating: 0, count: network.parameterCount) : nil) }
+        let input = inputs.jet(rows[...], count: T, ambient: v.ambient, order: 0)
+        let (phi, tape) = network.forward(inputJet: input.data, indexSet: input.indexSet, points: T, keepTape: wantGradient)
+        var loss = 0.0
+        var adjoint = [Double](repeating: 0, count: wantGradient ? T : 0), valueAdjoint = [Double](repeating: 0, count: wantGradient ? indices.count : 0)
+        for t in 0..<T {
+            let d = phi[t] - values[owner[t]], a = abs(d)
+            loss += power == 1 ? a : Foundation.pow(a, power)
+            if wantGradient {
+                let g = (power == 1 ? 1 : power * Foundation.pow(a, power - 1)) * (d >= 0 ? 1 : -1) / Double(T)
+                adjoint[t] = g; valueAdjoint[owner[t]] -= g
+            }
+        }
+        var gradient: [Double]? = nil
+        if let tape {
+            gradient = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
+            tape.recycle()
+        }
+        return (loss / Double(T), wantGradient ? valueAdjoint : nil, gradient)
+    }
+}
+
+extension NeuralCYMetric {
+    /// g_ab̄ at one point z of X in the chart whose pullback Jacobian is `jacobian` [n, D] (z patch-normalised in
+    /// that chart: the network's inputs are [Re z, Im z]), n×n row-major: g = J (g_FS,amb(t) + ∂∂̄φ) J†.
+    public func metric(at z: [ComplexDouble], jacobian J: [ComplexDouble]) -> [ComplexDouble] {
+        let D = variety.coordinateCount, n = variety.dimension, R = 2 * D
+        let input = inputs.jet(z[...], count: 1, ambient: variety.ambient, order: Self.hessianOrder)
+        let ix = input.indexSet
+        let jet = network.forward(inputJet: input.data, indexSet: ix, points: 1, keepTape: false).output
+        let blocks = Self.hessianBlocks(ix)
+        var a = [ComplexDouble](repeating: .zero, count: D * D)
+        jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in a.withUnsafeMutableBufferPointer { ab in
+            Self.complexHessian(jb.baseAddress!, point: 0, points: 1, coordinates: D, blocks: bb.baseAddress!, into: ab.baseAddress!)
+        } } }
+        let fs = FubiniStudy.ambientMetric(point: z, ambient: variety.ambient, kahler: kahler)
+        for e in 0..<(D * D) { a[e] = a[e] + fs[e] }
+        var g = [ComplexDouble](repeating: .zero, count: n * n)
+        for r in 0..<n { for c in 0..<n {
+            var s = ComplexDouble.zero
+            for i in 0..<D { for j in 0..<D { s = s + J[r * D + i] * a[i * D + j] * J[c * D + j].conjugate } }
+            g[r * n + c] = s
+        } }
+        return g
+    }
+
+    /// The metric as CYBridge's `RicciMeasure.MetricFunction` (for the Ricci scalar by finite differences).
+    public var metricFunction: RicciMeasure.MetricFunction {
+        let m = self
+        return { z, jac in m.metric(at: z, jacobian: jac) }
+    }
+
+    /// The metric chart by chart, CYBridge's `ChartMetric` (for the Kähler and transition measures).
+    public var chartMetric: ChartMetric {
+        let m = self
+        return { z, patch, dep in
+            let (jac, _) = PullbackJacobian.jacobian(variety: m.variety, point: z, patch: patch, dependent: dep)
+            return m.metric(at: z, jacobian: jac)
+        }
     }
 }
