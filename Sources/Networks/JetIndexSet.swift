@@ -56,6 +56,19 @@ public struct JetIndexSet: Sendable, Equatable {
         dimension = n; order = K; indices = idx; lookup = lk; self.terms = terms
     }
 
+    /// The index set of (n, K), built once per process and shared (its Faà di Bruno tables cost O(B·Bell(K)) to
+    /// build: rebuilding them per call dominated single-point jet evaluations at n = 10, K = 2).
+    public static func shared(dimension n: Int, order K: Int) -> JetIndexSet {
+        cacheLock.lock(); defer { cacheLock.unlock() }
+        let key = n * 64 + K
+        if let ix = cache[key] { return ix }
+        let ix = JetIndexSet(dimension: n, order: K)
+        cache[key] = ix
+        return ix
+    }
+    nonisolated(unsafe) static var cache: [Int: JetIndexSet] = [:]
+    static let cacheLock = NSLock()
+
     /// Number of multi-indices (jet blocks).
     public var count: Int { indices.count }
 

@@ -24,7 +24,7 @@ public struct TaylorJet: Sendable {
 
     /// The jet of the identity map x ↦ x at the rows of x [P, n]: value x, ∂_i x_j = δ_ij, higher orders 0.
     public init(inputs x: Matrix, order: Int) {
-        let ix = JetIndexSet(dimension: x.cols, order: order)
+        let ix = JetIndexSet.shared(dimension: x.cols, order: order)
         var d = [Double](repeating: 0, count: ix.count * x.rows * x.cols)
         for k in 0..<(x.rows * x.cols) { d[k] = x.data[k] }
         if order >= 1 {

@@ -23,7 +23,7 @@ public struct TorusEmbedding: Sendable, Equatable {
     /// The embedding's jet at the rows of x [P, n] up to `order`, [B·P, width] in `JetIndexSet` order.
     public func jet(_ x: Matrix, order: Int) -> TaylorJet {
         precondition(x.cols == dimension)
-        let ix = JetIndexSet(dimension: dimension, order: order)
+        let ix = JetIndexSet.shared(dimension: dimension, order: order)
         let P = x.rows, E = width, K = harmonics
         var d = [Double](repeating: 0, count: ix.count * P * E)
         for (b, alpha) in ix.indices.enumerated() {

@@ -8,7 +8,7 @@ import Numerics
 struct CYCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cy",
-        abstract: "Numerical Calabi–Yau geometry: Shiffman–Zelditch samples with weights, volumes, σ, Donaldson.",
+        abstract: "Numerical Calabi–Yau geometry: Shiffman–Zelditch samples with weights, volumes, σ, Donaldson, neural metrics.",
         discussion: """
         Conventions are cymetric's (docs/cy.md): FS metric (t/π)∂∂̄ log|z|²,
         weights normalised so that mean(w det g_FS/|Ω|²) = Vol_K(1) (the
@@ -19,6 +19,7 @@ struct CYCommand: ParsableCommand {
           nntheory cy sigma --sample q --metric fs
           nntheory cy volume --variety bicubic --kahler 1,2
           nntheory cy donaldson --variety fermat-quintic --k 1..4 --out don
+          nntheory cy train --inputs bihomogeneous --points 20000 --epochs 4 --out phi
         """,
         subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self, CYTrainCommand.self]
     )

@@ -13,8 +13,10 @@ struct CYTrainCommand: ParsableCommand {
         abstract: "Train a neural Kähler metric (cymetric's φ-model g = g_FS + ∂∂̄φ) on the Monge–Ampère loss.",
         discussion: """
         The network φ (--net, one output) sees cymetric's inputs, [Re z, Im z] of the
-        patch-normalised homogeneous coordinates; g = g_FS(t) + ∂∂̄φ is pulled back to X
-        (Kähler, in the class of t, by construction). Loss: the mean over a minibatch of
+        patch-normalised homogeneous coordinates, or with --inputs bihomogeneous the
+        features z_i z̄_j/|z|² of each factor (invariant under z → λz: φ is then one
+        function on X, needs no transition loss and keeps Vol_K); g = g_FS(t) + ∂∂̄φ is
+        pulled back to X (Kähler, in the class of t when φ is global). Loss: the mean over a minibatch of
         |det g/(κ|Ω|²) − 1|^p (--power p; cymetric's sigma_loss) plus --transition-weight
         times the mean of |φ(z') − φ(z)|^p over the point's other patches (φ must be one
         function on X), minimised by --optimizer at --lr. After every epoch, on a separate
@@ -28,10 +30,15 @@ struct CYTrainCommand: ParsableCommand {
         transition_measure, ricci, training_loss, epoch_seconds; sigma_final, sigma_fs),
         params.npy (θ, the network's flat layout), sigma.svg, checkpoints/.
 
+        The network is a SPEC (--net); the SPEC grammar is documented in docs/networks.md.
+        Results and conventions: docs/cy-neural.md.
+
         Examples:
-          nntheory cy train --points 4000 --validation-points 2000 --epochs 3 --out phi
-          nntheory cy train --variety fermat-quintic --points 100000 --epochs 20 \\
-              --batch 2000 --lr 0.001 --out phi-quintic
+          nntheory cy train --points 2000 --validation-points 1000 --epochs 2 --out phi
+          nntheory cy train --inputs bihomogeneous --points 90000 --epochs 16 --batch 64 \\
+              --out phi-quintic
+          nntheory cy train --variety bicubic --inputs bihomogeneous --points 50000 \\
+              --epochs 10 --batch 64 --out phi-bicubic
         """
     )
 
@@ -42,6 +49,9 @@ struct CYTrainCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Network SPEC of φ (one output, standard parameterisation unless a layer names another).", valueName: "SPEC"))
     var net: String = NeuralCYMetric.defaultNet
+
+    @Option(help: "Network inputs: coordinates ([Re z, Im z] of the patch-normalised point, cymetric's) or bihomogeneous (z_i z̄_j/|z|² per factor: patch-invariant, φ one function on X).")
+    var inputs: String = "coordinates"
 
     @Option(parsing: .unconditional, help: "Training points.")
     var points: Int = 20_000
@@ -70,8 +80,8 @@ struct CYTrainCommand: ParsableCommand {
     @Option(name: .customLong("transition-weight"), parsing: .unconditional, help: "Weight of the transition loss |φ(z') − φ(z)|^p over the other patches (0: off).")
     var transitionWeight: Double = 1
 
-    @Option(name: .customLong("score-points"), parsing: .unconditional, help: "Validation points for the Kähler, transition and Ricci measures after each epoch (0: skip).")
-    var scorePoints: Int = 200
+    @Option(name: .customLong("score-points"), parsing: .unconditional, help: "Validation points for the Kähler, transition and Ricci measures after each epoch (0: skip; default 100, or all if fewer).")
+    var scorePoints: Int?
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
@@ -87,6 +97,8 @@ struct CYTrainCommand: ParsableCommand {
         guard let m = CYMetricModel(rawValue: model.lowercased()) else { throw InputError("--model '\(model)', expected phi") }
         c.model = m
         c.net = net
+        guard let i = CYNetworkInputs(rawValue: inputs.lowercased()) else { throw InputError("--inputs '\(inputs)', expected coordinates or bihomogeneous") }
+        c.inputs = i
         c.points = points; c.validationPoints = validationPoints; c.epochs = epochs; c.batch = batch; c.rate = lr
         guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else { throw InputError("--optimizer '\(optimizer)', expected adam, sgd or gd") }
         c.optimizer = o
@@ -109,20 +121,31 @@ struct CYTrainCommand: ParsableCommand {
             }
             meter.finish()
             if let r = outcome.resumedFrom { FileHandle.standardError.write("cy train: resumed from the checkpoint of epoch \(r)\n".data(using: .utf8)!) }
-            let history = outcome.history, metric = outcome.metric, failure = outcome.failure
-            let summary = CYTrainingSummary(trainer, history: history, parameterCount: metric.network.parameterCount,
-                                            complete: failure == nil, seconds: Date().timeIntervalSince(start))
-            try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
-            try NPY.write(NDArray(shape: [metric.network.parameterCount], data: metric.network.parameters), to: dir.appendingPathComponent("params.npy"))
-            var p = SVGPlot(title: "σ on the validation sample (\(trainer.variety.name), \(c.model.rawValue)-model)", xLabel: "epoch", yLabel: "σ", logY: true)
-            p.series.append(.init(label: "σ, neural metric", x: history.epochs.map(Double.init), y: history.sigma, color: SVGPlot.palette[0]))
-            p.series.append(.init(label: "σ, Fubini–Study", x: history.epochs.map(Double.init), y: history.epochs.map { _ in summary.sigma_fs },
-                                  color: SVGPlot.palette[1], dashed: true, markers: false))
-            try p.write(to: dir.appendingPathComponent("sigma.svg"))
-            if let failure { throw InputError("cy train: \(failure); summary.json has complete = false") }
+            let summary = try CYTrainOutput.write(trainer, outcome, seconds: Date().timeIntervalSince(start), to: dir)
+            let history = outcome.history
+            if let failure = outcome.failure { throw InputError("cy train: \(failure); summary.json has complete = false") }
             print(String(format: "cy train: %@ %@-model, σ %.5f → %.5f (FS %.5f), %.1f s per epoch → %@", trainer.variety.name, c.model.rawValue,
                          history.sigma.first ?? .nan, summary.sigma_final, summary.sigma_fs,
                          history.epochSeconds.dropFirst().reduce(0, +) / Double(max(1, history.epochSeconds.count - 1)), output.out))
         }
+    }
+}
+
+/// The files `cy train` writes: summary.json, params.npy, sigma.svg.
+enum CYTrainOutput {
+    @discardableResult
+    static func write(_ trainer: CYTrainer, _ outcome: CYTrainer.Outcome, seconds: Double, to dir: URL) throws -> CYTrainingSummary {
+        let history = outcome.history, metric = outcome.metric
+        let summary = CYTrainingSummary(trainer, history: history, parameterCount: metric.network.parameterCount,
+                                        complete: outcome.failure == nil, seconds: seconds)
+        try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
+        try NPY.write(NDArray(shape: [metric.network.parameterCount], data: metric.network.parameters), to: dir.appendingPathComponent("params.npy"))
+        var p = SVGPlot(title: "σ on the validation sample (\(trainer.variety.name), \(trainer.config.model.rawValue)-model, \(trainer.config.inputs.rawValue) inputs)",
+                        xLabel: "epoch", yLabel: "σ", logY: true)
+        p.series.append(.init(label: "σ, neural metric", x: history.epochs.map(Double.init), y: history.sigma, color: SVGPlot.palette[0]))
+        p.series.append(.init(label: "σ, Fubini–Study", x: history.epochs.map(Double.init), y: history.epochs.map { _ in summary.sigma_fs },
+                              color: SVGPlot.palette[1], dashed: true, markers: false))
+        try p.write(to: dir.appendingPathComponent("sigma.svg"))
+        return summary
     }
 }

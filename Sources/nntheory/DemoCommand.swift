@@ -14,6 +14,7 @@ struct DemoCommand: ParsableCommand {
           ntk          the empirical NTK converging to the analytic one as the width grows.
           fieldtheory  the cos-net propagator against G_Λ, and G_c(4) of φ⁴ against λ.
           cy           σ of the Fubini–Study and Donaldson k = 1..4 metrics on the Fermat quintic.
+          cy-neural    a φ-model g = g_FS + ∂∂̄φ trained on the Fermat quintic, σ against FS and Donaldson.
           training     a bumpy torus metric trained flat, with its curvature decay.
           metricflow   Ricci flow of e^u δ from u = cos x on T², and the local (−Δδ on e^u) and heat (δ on u)
                        kernel arms compared with it: velocity cosine, time matching, distance.
@@ -21,13 +22,13 @@ struct DemoCommand: ParsableCommand {
     )
 
     static let sections: [any DemoSection.Type] = [
-        EnsemblesDemo.self, NTKDemo.self, FieldTheoryDemo.self, CYDemo.self, TrainingDemo.self, MetricFlowDemo.self,
+        EnsemblesDemo.self, NTKDemo.self, FieldTheoryDemo.self, CYDemo.self, NeuralCYDemo.self, TrainingDemo.self, MetricFlowDemo.self,
     ]
 
     @Option(help: OutputOptions.help)
     var out: String = "results"
 
-    @Option(help: "Comma-separated sections to run (ensembles, ntk, fieldtheory, cy, training, metricflow); default all.")
+    @Option(help: "Comma-separated sections to run (ensembles, ntk, fieldtheory, cy, cy-neural, training, metricflow); default all.")
     var sections: String?
 
     @Option(parsing: .unconditional, help: "Networks per width in the ensembles section.")

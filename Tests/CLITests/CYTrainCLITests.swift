@@ -4,7 +4,7 @@ import Testing
 /// `nntheory cy train`: the φ-model learns (σ falls well below Fubini–Study's on a separate validation sample),
 /// the outputs numpy loads, --resume continues bit-identically, bad input is one line.
 @Suite struct CYTrainCLITests {
-    static let small = ["cy", "train", "--points", "2000", "--validation-points", "1000", "--batch", "64"]
+    static let small = ["cy", "train", "--points", "2000", "--validation-points", "1000", "--batch", "64", "--score-points", "20"]
 
     /// Eight epochs on 2000 quintic points (250 Adam steps): σ on the validation sample falls from the FS value
     /// (0.375 ± 0.012 on these 1000 points; Fubini–Study's on 10⁶ points is 0.3723 ± 0.0002) to below 0.25 — a drop of
@@ -35,7 +35,7 @@ import Testing
     /// in one go; a resume with other settings names them.
     @Test func resumeIsBitIdentical() throws {
         let a = CLI.tempDir(), b = CLI.tempDir()
-        let base = ["cy", "train", "--points", "400", "--validation-points", "200", "--batch", "50"]
+        let base = ["cy", "train", "--points", "400", "--validation-points", "200", "--batch", "50", "--score-points", "10"]
         #expect(try CLI.run(base + ["--epochs", "3", "--out", a]).status == 0)
         #expect(try CLI.run(base + ["--epochs", "2", "--out", b]).status == 0)
         let r = try CLI.run(base + ["--epochs", "3", "--out", b, "--resume"])
@@ -52,6 +52,7 @@ import Testing
     /// Bad input: one line naming the value and what was expected, non-zero exit.
     @Test(arguments: [
         (["--model", "free"], "--model 'free'"),
+        (["--inputs", "spherical"], "--inputs 'spherical'"),
         (["--batch", "0"], "batch"),
         (["--points", "5"], "points"),
         (["--power", "0.5"], "power"),
@@ -61,7 +62,7 @@ import Testing
         (["--resume"], "no checkpoint"),
     ])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
-        let r = try CLI.run(["cy", "train", "--points", "200", "--validation-points", "100", "--epochs", "1", "--batch", "50"] + args + ["--out", CLI.tempDir()])
+        let r = try CLI.run(["cy", "train", "--points", "200", "--validation-points", "100", "--epochs", "1", "--batch", "50", "--score-points", "0"] + args + ["--out", CLI.tempDir()])
         #expect(r.status != 0)
         let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("cy train:") }
         #expect(lines.count == 1 && r.stderr.contains(needle), "\(r.stderr)")

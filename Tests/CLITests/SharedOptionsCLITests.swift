@@ -22,6 +22,7 @@ import Testing
         (["cy", "sample"], [outHelp, seedHelp, threadsHelp]),
         (["cy", "sigma"], [threadsHelp]),
         (["cy", "donaldson"], [outHelp, seedHelp]),
+        (["cy", "train"], [outHelp, seedHelp, resumeHelp]),
         (["train", "torus"], [outHelp, seedHelp, resumeHelp]),
         (["demo"], [outHelp, seedHelp, threadsHelp]),
     ] as [([String], [String])])
@@ -33,7 +34,7 @@ import Testing
 
     /// The root, the groups and every command that takes a SPEC name docs/networks.md exactly once.
     @Test(arguments: [[], ["kernel"], ["ntk"], ["ntk", "compute"], ["ntk", "convergence"], ["ntk", "drift"], ["ntk", "metric"],
-                      ["train"], ["train", "torus"], ["correlators"]])
+                      ["train"], ["train", "torus"], ["correlators"], ["cy", "train"]])
     func specGrammarIsNamedOnce(command: [String]) throws {
         let r = try CLI.run(command + ["--help"])
         #expect(r.status == 0)
@@ -58,7 +59,7 @@ import Testing
     /// wrapped by the help formatter), so that it can be copied and run as printed.
     @Test(arguments: [["correlators"], ["kernel"], ["ntk", "compute"], ["ntk", "convergence"], ["ntk", "drift"], ["ntk", "metric"],
                       ["freefield"], ["phi4"], ["cy"], ["cy", "sample"], ["cy", "volume"], ["cy", "sigma"], ["cy", "donaldson"],
-                      ["train", "torus"], ["flow", "torus"]])
+                      ["cy", "train"], ["train", "torus"], ["flow", "torus"]])
     func firstExampleIsPrintedWhole(command: [String]) throws {
         let lines = try CLI.run(command + ["--help"]).stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let start = lines.firstIndex(where: { $0.hasPrefix("  nntheory ") }) else {
@@ -72,9 +73,9 @@ import Testing
         for line in lines[start...k] { #expect(line.count <= 80, "\(command): '\(line)' is wider than 80 columns") }
     }
 
-    /// The first example of `kernel`, `ntk`, `ntk metric` and `flow torus`, run as printed (they take a second), writes its files.
+    /// The first example of `kernel`, `ntk`, `ntk metric`, `flow torus` and `cy train`, run as printed (seconds each), writes its files.
     @Test(arguments: [(["kernel"], "ntk.npy"), (["ntk", "compute"], "ntk.npy"), (["ntk", "metric"], "metric_ntk.npy"),
-                      (["flow", "torus"], "u.npy")])
+                      (["flow", "torus"], "u.npy"), (["cy", "train"], "summary.json")])
     func quickFirstExamplesRun(command: [String], file: String) throws {
         let help = try CLI.run(command + ["--help"]).stdout.split(separator: "\n").map(String.init)
         let start = try #require(help.firstIndex(where: { $0.hasPrefix("  nntheory ") }))

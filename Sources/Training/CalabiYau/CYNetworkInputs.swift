@@ -53,7 +53,7 @@ public enum CYNetworkInputs: String, Sendable, Codable, CaseIterable {
     static func bihomogeneousJet(_ x: Matrix, ambient: ProjectiveAmbient, order K: Int) -> TaylorJet {
         let P = x.rows, R = x.cols, D = R / 2
         let W = CYNetworkInputs.bihomogeneous.width(ambient)
-        let ix = JetIndexSet(dimension: R, order: K)
+        let ix = JetIndexSet.shared(dimension: R, order: K)
         var data = [Double](repeating: 0, count: ix.count * P * W)
         // Feature list: (factor, i, j, imaginary?).
         var features: [(r: Int, i: Int, j: Int, im: Bool)] = []

@@ -39,8 +39,11 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     /// Weight α_T of the transition loss in the total loss L_MA + α_T·L_T (cymetric's default 1; 0 switches it off).
     public var transitionWeight = 1.0
     /// Validation points on which the Kähler, transition and Ricci measures are taken after every epoch (finite
-    /// differences in charts; 0: skip them).
-    public var scorePoints = 200
+    /// differences in charts; 0: skip them; nil: 100, or all validation points if fewer).
+    public var scorePoints: Int? = nil
+
+    /// The validation points the measures use: `scorePoints`, else min(100, validationPoints).
+    public var measuredPoints: Int { scorePoints ?? min(100, validationPoints) }
     /// The run's seed: network from deriveSeed(seed, 0), training sample deriveSeed(seed, 1), validation sample
     /// deriveSeed(seed, 2), the minibatch order of epoch e from stream e of deriveSeed(seed, 3).
     public var seed: UInt64 = 0
@@ -64,7 +67,7 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         guard power.isFinite, power >= 1, power <= 4 else { throw SettingError("power", "\(power), expected 1…4") }
         guard psi.count == 2, psi.allSatisfy(\.isFinite) else { throw SettingError("psi", "\(psi), expected a finite complex number") }
         guard transitionWeight.isFinite, transitionWeight >= 0 else { throw SettingError("transitionWeight", "\(transitionWeight), expected a weight ≥ 0") }
-        guard scorePoints >= 0, scorePoints <= validationPoints else { throw SettingError("scorePoints", "\(scorePoints), expected 0…\(validationPoints) (the validation points)") }
+        if let sp = scorePoints, !(sp >= 0 && sp <= validationPoints) { throw SettingError("scorePoints", "\(sp), expected 0…\(validationPoints) (the validation points)") }
         _ = try LearningRateSchedule.parse(schedule)
     }
 }
@@ -149,7 +152,7 @@ public struct CYTrainer: Sendable {
 
     /// σ of `metric` on the validation sample with its jackknife error, the validation Monge–Ampère and transition
     /// losses, the volume loss, and on the first `scorePoints` validation points the Kähler, transition and Ricci
-    /// measures (NaN when `scorePoints` is 0).
+    /// measures (NaN when `measuredPoints` is 0).
     public func score(_ metric: NeuralCYMetric) -> Score {
         let det = metric.determinants(validation)
         let s = validation.sample
@@ -171,8 +174,8 @@ public struct CYTrainer: Sendable {
         let volume = abs(s.kahlerVolume(determinants: det) / variety.kahlerVolume(kahler) - 1)
         var sc = Score(sigma: sigma, error: err, loss: loss / Double(s.count), transition: transition / Double(s.count), volume: volume,
                        kahler: .nan, transitionMeasure: .nan, ricci: .nan)
-        if config.scorePoints > 0 {
-            let m = config.scorePoints
+        if config.measuredPoints > 0 {
+            let m = config.measuredPoints
             sc.kahler = KahlerMeasure.measure(s, metric: metric.chartMetric, count: m)
             sc.transitionMeasure = TransitionMeasure.measure(s, metric: metric.chartMetric, count: m)
             let r = RicciMeasure.ricciScalars(s, metric: metric.metricFunction, count: m)

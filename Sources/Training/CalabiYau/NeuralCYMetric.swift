@@ -194,7 +194,7 @@ public struct NeuralCYMetric: Sendable {
     /// values φ(z) of the Hessian pass (its value block).
     public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, transitionWeight alpha: Double = 0, wantGradient: Bool) -> BatchEvaluation {
         let P = indices.count, D = variety.coordinateCount, n = variety.dimension, R = 2 * D
-        let ix = JetIndexSet(dimension: R, order: Self.hessianOrder)
+        let ix = JetIndexSet.shared(dimension: R, order: Self.hessianOrder)
         // The jet of the network's inputs in x at the batch's points.
         let input = inputs.jet(Self.gather(s.sample.points, indices, D)[...], count: P, ambient: variety.ambient, order: Self.hessianOrder)
         let (jet, tape) = network.forward(inputJet: input.data, indexSet: ix, points: P, keepTape: wantGradient)
