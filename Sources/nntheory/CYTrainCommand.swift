@@ -77,6 +77,9 @@ struct CYTrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Exponent p of the Monge–Ampère and transition losses, |det g/(κ|Ω|²) − 1|^p (1…4).")
     var power: Double = 1
 
+    @Flag(name: .customLong("weighted-loss"), help: "Weight each point's Monge–Ampère term by its integration weight w/mean(w) (σ's measure; cymetric: unweighted).")
+    var weightedLoss = false
+
     @Option(name: .customLong("transition-weight"), parsing: .unconditional, help: "Weight of the transition loss |φ(z') − φ(z)|^p over the other patches (0: off).")
     var transitionWeight: Double = 1
 
@@ -103,7 +106,7 @@ struct CYTrainCommand: ParsableCommand {
         guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else { throw InputError("--optimizer '\(optimizer)', expected adam, sgd or gd") }
         c.optimizer = o
         c.schedule = schedule; c.power = power; c.seed = seed.seed
-        c.transitionWeight = transitionWeight; c.scorePoints = scorePoints
+        c.transitionWeight = transitionWeight; c.scorePoints = scorePoints; c.weightedLoss = weightedLoss
         return c
     }
 

@@ -77,13 +77,25 @@ import TestSupport
         }
     }
 
-    /// ∂L_MA/∂θ (jet adjoint) against central differences of L_MA along three random directions, power 2 (smooth):
-    /// tolerance twice the gap between the second- and fourth-order differences plus the round-off B·ε·|L|/s.
-    @Test func mongeAmpereGradientMatchesFiniteDifferences() throws {
+    /// ∂L_MA/∂θ (jet adjoint) against central differences of L_MA along three random directions, power 2 (smooth),
+    /// unweighted and with the integration weights w/mean(w): tolerance twice the gap between the second- and
+    /// fourth-order differences plus the round-off B·ε·|L|/s. The weighted loss is the weighted mean of the unweighted
+    /// terms (to round-off), and weights all 1 give the unweighted loss bit for bit.
+    @Test(arguments: [false, true]) func mongeAmpereGradientMatchesFiniteDifferences(weighted: Bool) throws {
         let s = try Self.sample(64)
         let m = try Self.metric()
         let idx = Array(0..<s.count)
-        let e0 = m.evaluate(s, indices: idx, power: 2, wantGradient: true)
+        let w = s.sample.weights, meanW = w.reduce(0, +) / Double(w.count)
+        let lw: [Double]? = weighted ? w.map { $0 / meanW } : nil
+        let e0 = m.evaluate(s, indices: idx, power: 2, lossWeights: lw, wantGradient: true)
+        if weighted {
+            let det = e0.determinants
+            let direct = (0..<s.count).reduce(0.0) { $0 + lw![$1] * pow(det[$1] / (s.kappa * s.sample.omegaSquared[$1]) - 1, 2) } / Double(s.count)
+            #expect(abs(e0.mongeAmpere - direct) <= 1e-14 * direct)
+        } else {
+            let ones = m.evaluate(s, indices: idx, power: 2, lossWeights: [Double](repeating: 1, count: s.count), wantGradient: true)
+            #expect(ones.mongeAmpere == e0.mongeAmpere && ones.gradient == e0.gradient)
+        }
         #expect(e0.nonPositive == 0)
         let g = try #require(e0.gradient)
         let theta = m.network.parameters
@@ -94,7 +106,7 @@ import TestSupport
             func loss(_ d: Double) -> Double {
                 var mm = m
                 mm.network.parameters = zip(theta, e).map { $0 + d * $1 }
-                return mm.evaluate(s, indices: idx, power: 2, wantGradient: false).mongeAmpere
+                return mm.evaluate(s, indices: idx, power: 2, lossWeights: lw, wantGradient: false).mongeAmpere
             }
             let st = 1e-4
             let cd = centralDifference(step: st, loss), cd4 = fourthOrderCentralDifference(step: st, loss)

@@ -36,6 +36,9 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     public var schedule = "constant"
     /// Exponent p of the Monge–Ampère loss |det g/(κ|Ω|²) − 1|^p and of the transition loss (cymetric's default 1).
     public var power = 1.0
+    /// Whether the Monge–Ampère loss weights each training point by its integration weight w/mean(w) (the loss then
+    /// estimates ∫_X |det g/(κ|Ω|²) − 1|^p dVol_CY, σ's integrand; cymetric's default is unweighted).
+    public var weightedLoss = false
     /// Weight α_T of the transition loss in the total loss L_MA + α_T·L_T (cymetric's default 1; 0 switches it off).
     public var transitionWeight = 1.0
     /// Validation points on which the Kähler, transition and Ricci measures are taken after every epoch (finite
@@ -54,6 +57,7 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case variety, psi, ambient, kahler, model, net, inputs, points, epochs, batch, rate, optimizer, schedule, power, seed
         case validationPoints = "validation_points", transitionWeight = "transition_weight", scorePoints = "score_points"
+        case weightedLoss = "weighted_loss"
     }
 
     /// Checks every setting; throws a one-line `SettingError` naming the first bad one.
@@ -248,6 +252,8 @@ public struct CYTrainer: Sendable {
         progress(first - 1, history)
         let batches = (training.count + config.batch - 1) / config.batch
         var step = (first - 1) * batches
+        let w = training.sample.weights, meanW = w.reduce(0, +) / Double(max(1, w.count))
+        let lossWeights: [Double]? = config.weightedLoss ? w.map { $0 / meanW } : nil
         for epoch in first..<max(first, config.epochs + 1) {
             let start = Date()
             let order = order(epoch: epoch)
@@ -255,7 +261,8 @@ public struct CYTrainer: Sendable {
             var lossSum = 0.0
             for b in 0..<batches {
                 let idx = Array(order[(b * config.batch)..<min(order.count, (b + 1) * config.batch)])
-                let e = metric.evaluate(training, indices: idx, power: config.power, transitionWeight: config.transitionWeight, wantGradient: true)
+                let e = metric.evaluate(training, indices: idx, power: config.power, transitionWeight: config.transitionWeight,
+                                        lossWeights: lossWeights, wantGradient: true)
                 guard e.nonPositive == 0, let g = e.gradient, e.mongeAmpere.isFinite else {
                     let why = e.nonPositive > 0
                         ? "the metric is not positive definite at \(e.nonPositive) of \(idx.count) points (\(String(format: "%.2g", Double(e.nonPositive) / Double(idx.count) * 100)) %)"

@@ -192,7 +192,12 @@ public struct NeuralCYMetric: Sendable {
     ///
     /// With `transitionWeight` α > 0 the batch's transition loss (`transitionLoss`) is added, α·L_T, sharing the
     /// values φ(z) of the Hessian pass (its value block).
-    public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, transitionWeight alpha: Double = 0, wantGradient: Bool) -> BatchEvaluation {
+    ///
+    /// With `lossWeights` (one per sample point, e.g. the integration weights over their mean) each point's term is
+    /// multiplied by its weight: the batch mean is then a Monte Carlo estimate of the loss integrated over X with the
+    /// Calabi–Yau measure instead of the sampling measure.
+    public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, transitionWeight alpha: Double = 0,
+                         lossWeights: [Double]? = nil, wantGradient: Bool) -> BatchEvaluation {
         let P = indices.count, D = variety.coordinateCount, n = variety.dimension, R = 2 * D
         let ix = JetIndexSet.shared(dimension: R, order: Self.hessianOrder)
         // The jet of the network's inputs in x at the batch's points.
@@ -203,6 +208,9 @@ public struct NeuralCYMetric: Sendable {
         var adjoint = wantGradient ? [Double](repeating: 0, count: jet.count) : []
         var bad = [Int](repeating: 0, count: P)
         let kappa = s.kappa
+        let lw = lossWeights ?? []
+        let weighted = lossWeights != nil
+        precondition(!weighted || lw.count == s.count, "evaluate: \(lw.count) loss weights, expected \(s.count)")
         jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in
             s.jacobians.withUnsafeBufferPointer { jacb in s.fubiniStudy.withUnsafeBufferPointer { fsb in
                 s.sample.omegaSquared.withUnsafeBufferPointer { ob in
@@ -230,10 +238,11 @@ public struct NeuralCYMetric: Sendable {
                                     guard d > 0, d.isFinite else { badp[p] = 1; tp[p] = .nan; continue }
                                     let m = d / (kappa * op[i]) - 1
                                     let am = abs(m)
-                                    tp[p] = power == 1 ? am : Foundation.pow(am, power)
+                                    let wi = weighted ? lw[i] : 1
+                                    tp[p] = wi * (power == 1 ? am : Foundation.pow(am, power))
                                     guard let ap else { continue }
-                                    // ∂ℓ/∂det, with the 1/B of the mean.
-                                    let dl = (power == 1 ? (m >= 0 ? 1.0 : -1.0) : power * Foundation.pow(am, power - 1) * (m >= 0 ? 1 : -1))
+                                    // ∂ℓ/∂det, with the point's weight and the 1/B of the mean.
+                                    let dl = wi * (power == 1 ? (m >= 0 ? 1.0 : -1.0) : power * Foundation.pow(am, power - 1) * (m >= 0 ? 1 : -1))
                                         / (kappa * op[i]) / Double(P)
                                     let c = 0.25 * d * dl
                                     for ii in 0..<D { for jj in 0..<D {
