@@ -11,6 +11,13 @@ public enum JSONOutput {
         return try e.encode(value)
     }
 
+    /// Reads JSON written by `encode` (the strings "nan", "inf", "-inf" back to non-finite numbers).
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try d.decode(type, from: data)
+    }
+
     /// Writes `value` to `url` atomically, creating the parent directory.
     public static func write<T: Encodable>(_ value: T, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

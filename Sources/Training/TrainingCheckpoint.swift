@@ -83,7 +83,7 @@ public struct TrainingCheckpoint<State: CheckpointState>: Sendable {
         }
         let state: State
         do {
-            state = try JSONDecoder().decode(State.self, from: Data(contentsOf: dir.appendingPathComponent("state.json")))
+            state = try JSONOutput.decode(State.self, from: Data(contentsOf: dir.appendingPathComponent("state.json")))
         } catch {
             throw InputError("\(dir.path)/state.json is unreadable (\(error)), expected a checkpoint state")
         }

@@ -24,6 +24,8 @@ struct CYTrainCommand: ParsableCommand {
         transition and volume losses, and on its first --score-points points the Kähler
         and transition measures and the Ricci measure (finite differences in charts).
         A checkpoint is written after every epoch; --resume continues bit-identically.
+        SIGINT/SIGTERM stop the run after the current step, keeping the last epoch's
+        checkpoint (exit status 130/143; --resume continues).
 
         Writes to DIR: summary.json (provenance, kappa, per epoch epochs, sigma,
         sigma_error, monge_ampere_loss, transition_loss, volume_loss, kahler_loss,
@@ -116,16 +118,21 @@ struct CYTrainCommand: ParsableCommand {
             let c = try config()
             let trainer = try CYTrainer(config: c)
             let meter = ProgressMeter(label: "cy train")
-            let outcome = try trainer.run(root: dir, resume: resume.resume) { epoch, h in
+            StopRequest.install()
+            let outcome = try trainer.run(root: dir, resume: resume.resume, stop: { StopRequest.received }, progress: { epoch, h in
                 let s = h.sigma.last ?? .nan, e = h.sigmaError.last ?? .nan
                 FileHandle.standardError.write(String(format: "cy train: epoch %d/%d  σ = %.5f ± %.5f  loss %.5g  (%.1f s)\n", epoch, c.epochs, s, e,
                                                       h.trainingLoss.last ?? .nan, h.epochSeconds.last ?? 0).data(using: .utf8)!)
                 meter.update(Double(epoch) / Double(max(1, c.epochs)))
-            }
+            })
             meter.finish()
             if let r = outcome.resumedFrom { FileHandle.standardError.write("cy train: resumed from the checkpoint of epoch \(r)\n".data(using: .utf8)!) }
             let summary = try CYTrainOutput.write(trainer, outcome, seconds: Date().timeIntervalSince(start), to: dir)
             let history = outcome.history
+            if let sig = outcome.interruptedBy {
+                FileHandle.standardError.write("error: cy train: \(outcome.failure!); summary.json has complete = false\n".data(using: .utf8)!)
+                Foundation.exit(128 + sig)
+            }
             if let failure = outcome.failure { throw InputError("cy train: \(failure); summary.json has complete = false") }
             print(String(format: "cy train: %@ %@-model, σ %.5f → %.5f (FS %.5f), %.1f s per epoch → %@", trainer.variety.name, c.model.rawValue,
                          history.sigma.first ?? .nan, summary.sigma_final, summary.sigma_fs,

@@ -17,9 +17,9 @@ enum NeuralCYDemo: DemoSection {
         c.points = 10_000; c.validationPoints = 5_000; c.epochs = 3; c.batch = 64; c.seed = seed; c.scorePoints = 100
         let start = Date()
         let trainer = try CYTrainer(config: c, threads: threads)
-        let outcome = try trainer.run(root: dir) { epoch, h in
+        let outcome = try trainer.run(root: dir, progress: { epoch, h in
             progress(String(format: "demo: epoch %d/%d σ = %.4f", epoch, c.epochs, h.sigma.last ?? .nan))
-        }
+        })
         if let f = outcome.failure { throw f }
         let s = try CYTrainOutput.write(trainer, outcome, seconds: Date().timeIntervalSince(start), to: dir)
         return [

@@ -49,6 +49,37 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("rate"), "\(bad.stderr)")
     }
 
+    /// SIGINT after the first checkpoint: the run stops after its current step with exit status 130, says how to
+    /// resume, keeps the checkpoint and marks summary.json incomplete; --resume then ends bit-identical to an
+    /// uninterrupted run (the interrupted epoch is redone from its checkpoint).
+    @Test func interruptAndResumeIsBitIdentical() throws {
+        let a = CLI.tempDir(), b = CLI.tempDir()
+        let base = ["cy", "train", "--points", "400", "--validation-points", "200", "--batch", "50", "--score-points", "0", "--epochs", "12"]
+        #expect(try CLI.run(base + ["--out", a]).status == 0)
+        let p = Process()
+        p.executableURL = CLI.executable
+        p.arguments = base + ["--out", b]
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let first = b + "/checkpoints/step_00000001/state.json"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: first) && p.isRunning && Date() < deadline { usleep(20_000) }
+        #expect(p.isRunning, "the run ended before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("stopped by SIGINT") && stderr.contains("--resume"), "\(stderr)")
+        let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: b + "/summary.json"))) as! [String: Any]
+        #expect(s["complete"] as? Bool == false)
+        let r = try CLI.run(base + ["--out", b, "--resume"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let pa = try Data(contentsOf: URL(fileURLWithPath: a + "/params.npy")), pb = try Data(contentsOf: URL(fileURLWithPath: b + "/params.npy"))
+        #expect(pa == pb)
+    }
+
     /// Bad input: one line naming the value and what was expected, non-zero exit.
     @Test(arguments: [
         (["--model", "free"], "--model 'free'"),

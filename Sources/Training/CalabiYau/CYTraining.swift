@@ -216,6 +216,8 @@ public struct CYTrainer: Sendable {
         public var failure: TrainingError?
         /// The epoch a resumed run started from (nil for a fresh run).
         public var resumedFrom: Int?
+        /// The signal that stopped the run (`StopRequest`), nil when it was not interrupted.
+        public var interruptedBy: Int32? = nil
     }
 
     /// Runs the epochs from `initial` (or, with `resume`, from the newest checkpoint in `root`); `progress(epoch,
@@ -223,7 +225,10 @@ public struct CYTrainer: Sendable {
     /// every epoch, so a resumed run continues bit-identically (the minibatch order of an epoch and the schedule's step
     /// are functions of the epoch). When the metric stops being positive definite the run stops with a `TrainingError`
     /// naming the epoch, the batch and the fraction of points, keeping the last completed epoch's metric and history.
-    public func run(root: URL? = nil, resume: Bool = false, progress: (Int, CYTrainingHistory) -> Void = { _, _ in }) throws -> Outcome {
+    /// `stop()` is polled after every optimiser step: a signal number ends the run there with the last completed
+    /// epoch's metric and checkpoint (the partial epoch is discarded; `--resume` redoes it, bit-identically).
+    public func run(root: URL? = nil, resume: Bool = false, stop: () -> Int32? = { nil },
+                    progress: (Int, CYTrainingHistory) -> Void = { _, _ in }) throws -> Outcome {
         var metric = initial
         var theta = metric.network.parameters
         var opt = OptimizerState(kind: config.optimizer, parameters: theta.count)
@@ -276,6 +281,13 @@ public struct CYTrainer: Sendable {
                 opt.update(&theta, gradient: g, rate: schedule.rate(config.rate, step: step))
                 metric.network.parameters = theta
                 step += 1
+                if let sig = stop() {
+                    var o = Outcome(metric: trainedMetric(epochStart), history: history,
+                                    failure: TrainingError("stopped by \(StopRequest.name(sig)) in epoch \(epoch) (batch \(b + 1) of \(batches))\(root == nil ? "" : "; the checkpoint of epoch \(epoch - 1) is kept: rerun with --resume to continue")"),
+                                    resumedFrom: resumedFrom)
+                    o.interruptedBy = sig
+                    return o
+                }
             }
             let seconds = Date().timeIntervalSince(start)
             Self.record(score(metric), epoch: epoch, trainingLoss: lossSum / Double(batches), seconds: seconds, into: &history)
