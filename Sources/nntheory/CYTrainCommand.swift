@@ -16,7 +16,8 @@ struct CYTrainCommand: ParsableCommand {
         patch-normalised homogeneous coordinates, or with --inputs bihomogeneous the
         features z_i z̄_j/|z|² of each factor (invariant under z → λz: φ is then one
         function on X, needs no transition loss and keeps Vol_K); g = g_FS(t) + ∂∂̄φ is
-        pulled back to X (Kähler, in the class of t when φ is global). Loss: the mean over a minibatch of
+        pulled back to X (Kähler, in the class of t when φ is global). With --reference DIR
+        the balanced metric of `cy donaldson` replaces g_FS (φ corrects Donaldson's metric). Loss: the mean over a minibatch of
         |det g/(κ|Ω|²) − 1|^p (--power p; cymetric's sigma_loss) plus --transition-weight
         times the mean of |φ(z') − φ(z)|^p over the point's other patches (φ must be one
         function on X), minimised by --optimizer at --lr. After every epoch, on a separate
@@ -54,6 +55,12 @@ struct CYTrainCommand: ParsableCommand {
 
     @Option(help: "Network inputs: coordinates ([Re z, Im z] of the patch-normalised point, cymetric's) or bihomogeneous (z_i z̄_j/|z|² per factor: patch-invariant, φ one function on X).")
     var inputs: String = "coordinates"
+
+    @Option(help: ArgumentHelp("A directory written by `cy donaldson`: its balanced metric replaces g_FS as the reference of g = g_ref + ∂∂̄φ.", valueName: "DIR"))
+    var reference: String?
+
+    @Option(name: .customLong("reference-k"), parsing: .unconditional, help: "Degree k of the balanced metric in --reference (default: the largest present).")
+    var referenceK: Int?
 
     @Option(parsing: .unconditional, help: "Training points.")
     var points: Int = 20_000
@@ -104,6 +111,7 @@ struct CYTrainCommand: ParsableCommand {
         c.net = net
         guard let i = CYNetworkInputs(rawValue: inputs.lowercased()) else { throw InputError("--inputs '\(inputs)', expected coordinates or bihomogeneous") }
         c.inputs = i
+        c.reference = reference; c.referenceDegree = referenceK
         c.points = points; c.validationPoints = validationPoints; c.epochs = epochs; c.batch = batch; c.rate = lr
         guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else { throw InputError("--optimizer '\(optimizer)', expected adam, sgd or gd") }
         c.optimizer = o

@@ -91,6 +91,7 @@ import Testing
         (["--variety", "z0^3 + z1^3 + z2^3 + z3^3 + z4^3"], "not Calabi–Yau"),
         (["--net", "Dense(64) Gelu Dense(2)"], "expected 1"),
         (["--resume"], "no checkpoint"),
+        (["--reference", "/nonexistent/donaldson"], "--reference"),
     ])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
         let r = try CLI.run(["cy", "train", "--points", "200", "--validation-points", "100", "--epochs", "1", "--batch", "50", "--score-points", "0"] + args + ["--out", CLI.tempDir()])

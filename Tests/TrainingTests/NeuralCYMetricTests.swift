@@ -15,7 +15,7 @@ import TestSupport
 
     static func sample(_ count: Int, seed: UInt64 = 7) throws -> CYTrainingSample {
         let s = try PointSampler(variety: quintic).sample(count: count, seed: seed)
-        return CYTrainingSample(sample: s, kahler: [1])
+        return try CYTrainingSample(sample: s, kahler: [1])
     }
 
     static func metric(_ spec: String = "Dense(16, b_std=0, parameterization=standard) Gelu Dense(16, b_std=0, parameterization=standard) Tanh Dense(1, W_std=0.05, parameterization=standard)", seed: UInt64 = 3) throws -> NeuralCYMetric {
@@ -183,5 +183,46 @@ import TestSupport
         let meanC = diffC.reduce(0, +) / N
         let seC = (diffC.reduce(0) { $0 + ($1 - meanC) * ($1 - meanC) } / (N - 1) / N).squareRoot()
         #expect(abs(meanC) > 10 * seC, "coordinates: ΔVol_K = \(meanC) ± \(seC)")
+    }
+
+    /// An algebraic reference metric g_alg = ∂∂̄ log(sᵀhs̄)/(2π) (the k = 2 monomials, a random positive-definite h):
+    /// with φ = 0 the batch route's det g is CYBridge's `pullbackDeterminants` of the algebraic metric (to round-off),
+    /// and with φ ≠ 0 the single-point route (`metric(at:)`, ambient algebraic metric + ∂∂̄φ pulled back) equals
+    /// the batch route (pulled-back algebraic metric + J∂∂̄φJ†) entry by entry.
+    @Test func algebraicReferenceMetric() throws {
+        let raw = try PointSampler(variety: Self.quintic).sample(count: 50, seed: 9)
+        let exps = SectionBasis.monomials(variables: 5, degree: 2)
+        let basis = try SectionBasis(exponents: exps, factorSizes: [5])
+        let N = exps.count
+        var rng = RandomStream(seed: 3, stream: 0)
+        var a = ComplexMatrix(rows: N, cols: N)
+        for k in 0..<(N * N) { a.data[k] = ComplexDouble(rng.normal(), rng.normal()) }
+        var h = ComplexMatrix(rows: N, cols: N)
+        for i in 0..<N { for j in 0..<N {
+            var sum = ComplexDouble(i == j ? Double(N) : 0, 0)
+            for k in 0..<N { sum = sum + a.data[i * N + k] * a.data[j * N + k].conjugate }
+            h.data[i * N + j] = sum
+        } }
+        let alg = try AlgebraicMetric(basis: basis, h: h, degree: 2)
+        let s = try CYTrainingSample(sample: raw, kahler: [1], reference: alg)
+        var m = try NeuralCYMetric(variety: Self.quintic, kahler: [1], reference: alg,
+                                   architecture: try NetworkSpec.parse("Dense(16, b_std=0, parameterization=standard) Gelu Dense(1, W_std=0.05, parameterization=standard)", defaultParameterization: .standard), seed: 2)
+        let theta = m.network.parameters
+        var zero = theta
+        let last = m.network.layout.slices.last { $0.hasWeight }!
+        for k in last.weightOffset..<(last.weightOffset + last.fanIn * last.fanOut) { zero[k] = 0 }
+        m.network.parameters = zero
+        let det0 = m.determinants(s)
+        let ref = try alg.pullbackDeterminants(points: raw.points, jacobians: s.jacobians, dimension: 3)
+        for i in 0..<s.count { #expect(abs(det0[i] - ref[i]) <= 1e-12 * ref[i], "point \(i): \(det0[i]) vs \(ref[i])") }
+        m.network.parameters = theta
+        let det = m.determinants(s)
+        for i in 0..<10 {
+            let J = Array(s.jacobians[(i * 15)..<((i + 1) * 15)])
+            let g = m.metric(at: raw.point(i), jacobian: J)
+            var gg = g
+            let d = gg.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.determinant($0.baseAddress!, 3) }.real
+            #expect(abs(d - det[i]) <= 1e-11 * det[i], "point \(i): single-point det \(d) vs batch \(det[i])")
+        }
     }
 }

@@ -20,6 +20,10 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     public var net = NeuralCYMetric.defaultNet
     /// What the network sees of a point (cymetric's coordinates, or patch-invariant bihomogeneous features).
     public var inputs: CYNetworkInputs = .coordinates
+    /// A directory written by `cy donaldson` whose balanced metric is the reference of g = g_ref + ∂∂̄φ (nil:
+    /// Fubini–Study at t), and its degree k (nil: the largest present).
+    public var reference: String? = nil
+    public var referenceDegree: Int? = nil
     /// Training points.
     public var points = 20_000
     /// Validation points (their own sample, another seed).
@@ -55,7 +59,8 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case variety, psi, ambient, kahler, model, net, inputs, points, epochs, batch, rate, optimizer, schedule, power, seed
+        case variety, psi, ambient, kahler, model, net, inputs, reference, points, epochs, batch, rate, optimizer, schedule, power, seed
+        case referenceDegree = "reference_degree"
         case validationPoints = "validation_points", transitionWeight = "transition_weight", scorePoints = "score_points"
         case weightedLoss = "weighted_loss"
     }
@@ -141,11 +146,27 @@ public struct CYTrainer: Sendable {
         variety = v
         let t = config.kahler ?? [Double](repeating: 1, count: v.ambient.factorCount)
         kahler = t
+        var referenceMetric: AlgebraicMetric? = nil
+        if let path = config.reference {
+            let dir = URL(fileURLWithPath: path)
+            let loaded: (metric: AlgebraicMetric, degree: Int)
+            do { loaded = try BalancedMetricDirectory.load(dir, degree: config.referenceDegree, variety: v) } catch {
+                throw SettingError("reference", "'\(path)': \(error), expected a directory written by `nntheory cy donaldson` for \(v.name)")
+            }
+            let cls = BalancedMetricDirectory.kahlerClass(dir) ?? [Double](repeating: 1, count: v.ambient.factorCount)
+            guard cls == t else {
+                throw SettingError("reference", "'\(path)' holds balanced metrics in the class \(cls), expected the class of --kahler \(t)")
+            }
+            referenceMetric = loaded.metric
+        }
         let sampler = try PointSampler(variety: v)
-        training = CYTrainingSample(sample: try sampler.sample(count: config.points, seed: deriveSeed(config.seed, 1), threads: threads), kahler: t, threads: threads)
-        validation = CYTrainingSample(sample: try sampler.sample(count: config.validationPoints, seed: deriveSeed(config.seed, 2), threads: threads), kahler: t, threads: threads)
+        training = try CYTrainingSample(sample: try sampler.sample(count: config.points, seed: deriveSeed(config.seed, 1), threads: threads), kahler: t,
+                                        reference: referenceMetric, threads: threads)
+        validation = try CYTrainingSample(sample: try sampler.sample(count: config.validationPoints, seed: deriveSeed(config.seed, 2), threads: threads), kahler: t,
+                                          reference: referenceMetric, threads: threads)
         let architecture = try NetworkSpec.parse(config.net, defaultParameterization: .standard)
-        initial = try NeuralCYMetric(variety: v, kahler: t, model: config.model, inputs: config.inputs, architecture: architecture, seed: deriveSeed(config.seed, 0))
+        initial = try NeuralCYMetric(variety: v, kahler: t, model: config.model, inputs: config.inputs, reference: referenceMetric,
+                                     architecture: architecture, seed: deriveSeed(config.seed, 0))
     }
 
     /// The validation scores of a metric (`CYTrainingHistory` has their definitions).

@@ -16,24 +16,30 @@ public enum CYMetricModel: String, Sendable, Codable, CaseIterable {
 }
 
 /// A sample prepared for training and scoring neural CY metrics: the points (patch-normalised, `PointSample`), their
-/// pullback Jacobians and pulled-back Fubini–Study metric at the Kähler moduli t, and κ.
+/// pullback Jacobians, the pulled-back reference metric (Fubini–Study at the Kähler moduli t, or an algebraic metric),
+/// and κ.
 public struct CYTrainingSample: Sendable {
     /// The points, weights and |Ω|².
     public let sample: PointSample
     /// Pullback Jacobians J = ∂z/∂x, [N, n, D].
     public let jacobians: [ComplexDouble]
-    /// g_FS,pb(t), [N, n, n].
+    /// The pulled-back reference metric, [N, n, n]: g_FS,pb(t), or the algebraic metric's pullback.
     public let fubiniStudy: [ComplexDouble]
     /// Kähler moduli t.
     public let kahler: [Double]
     /// κ = Vol_K/Vol_CY of this sample (`PointSample.kappa`), so that det g = κ|Ω|² for the Ricci-flat metric.
     public let kappa: Double
 
-    /// Prepares `sample` at Kähler moduli `t`.
-    public init(sample s: PointSample, kahler t: [Double], threads: Int? = nil) {
+    /// Prepares `sample` at Kähler moduli `t`, with the reference metric g_FS(t) or, given, the algebraic metric
+    /// `reference` (which must lie in the class of t).
+    public init(sample s: PointSample, kahler t: [Double], reference: AlgebraicMetric? = nil, threads: Int? = nil) throws {
         sample = s; kahler = t
         jacobians = PullbackJacobian.jacobians(of: s, threads: threads)
-        fubiniStudy = FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
+        if let reference {
+            fubiniStudy = try reference.pullbackMetric(points: s.points, jacobians: jacobians, dimension: s.variety.dimension)
+        } else {
+            fubiniStudy = FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
+        }
         kappa = s.kappa(kahler: t)
     }
 
@@ -52,6 +58,10 @@ public struct NeuralCYMetric: Sendable {
     public let model: CYMetricModel
     /// What the network sees of a point.
     public let inputs: CYNetworkInputs
+    /// The reference Kähler metric g_ref of g = g_ref + ∂∂̄φ: nil for g_FS(t), else an algebraic (e.g. Donaldson
+    /// balanced) metric in the class of t; its pullback comes with the sample (`CYTrainingSample`), its ambient form
+    /// here for single points.
+    public let reference: AlgebraicMetric?
     /// The network (inputs 2D, outputs `model`'s count).
     public var network: Network
 
@@ -65,7 +75,7 @@ public struct NeuralCYMetric: Sendable {
     /// A metric on `variety` at Kähler moduli `kahler` with network `architecture` drawn from `seed`; throws when the
     /// architecture's output width is not the model's (1 for `phi`) or t does not match the ambient factors.
     public init(variety: Variety, kahler: [Double], model: CYMetricModel = .phi, inputs: CYNetworkInputs = .coordinates,
-                architecture: Serial, seed: UInt64) throws {
+                reference: AlgebraicMetric? = nil, architecture: Serial, seed: UInt64) throws {
         guard kahler.count == variety.ambient.factorCount, kahler.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw SettingError("kahler", "\(kahler), expected \(variety.ambient.factorCount) positive Kähler moduli")
         }
@@ -76,7 +86,7 @@ public struct NeuralCYMetric: Sendable {
         guard net.maxJetOrder >= 2 else {
             throw SettingError("net", "has an activation without closed-form second derivatives, expected one the φ-model can differentiate twice")
         }
-        self.variety = variety; self.kahler = kahler; self.model = model; self.inputs = inputs; network = net
+        self.variety = variety; self.kahler = kahler; self.model = model; self.inputs = inputs; self.reference = reference; network = net
     }
 
     /// Order of the input jets the φ-model needs (its Hessian).
@@ -342,7 +352,7 @@ public struct NeuralCYMetric: Sendable {
 
 extension NeuralCYMetric {
     /// g_ab̄ at one point z of X in the chart whose pullback Jacobian is `jacobian` [n, D] (z patch-normalised in
-    /// that chart: the network's inputs are [Re z, Im z]), n×n row-major: g = J (g_FS,amb(t) + ∂∂̄φ) J†.
+    /// that chart), n×n row-major: g = J (g_ref,amb + ∂∂̄φ) J† with g_ref the reference metric (g_FS(t) by default).
     public func metric(at z: [ComplexDouble], jacobian J: [ComplexDouble]) -> [ComplexDouble] {
         let D = variety.coordinateCount, n = variety.dimension, R = 2 * D
         let input = inputs.jet(z[...], count: 1, ambient: variety.ambient, order: Self.hessianOrder)
@@ -353,7 +363,7 @@ extension NeuralCYMetric {
         jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in a.withUnsafeMutableBufferPointer { ab in
             Self.complexHessian(jb.baseAddress!, point: 0, points: 1, coordinates: D, blocks: bb.baseAddress!, into: ab.baseAddress!)
         } } }
-        let fs = FubiniStudy.ambientMetric(point: z, ambient: variety.ambient, kahler: kahler)
+        let fs = reference?.ambientMetric(points: z) ?? FubiniStudy.ambientMetric(point: z, ambient: variety.ambient, kahler: kahler)
         for e in 0..<(D * D) { a[e] = a[e] + fs[e] }
         var g = [ComplexDouble](repeating: .zero, count: n * n)
         for r in 0..<n { for c in 0..<n {
