@@ -81,3 +81,17 @@ public struct OptimizerState: Sendable, Equatable {
         }
     }
 }
+
+/// Gradient clipping by the global norm (TensorFlow's `clip_by_global_norm`, which cymetric applies at norm 5):
+/// g ← g · c/‖g‖₂ when ‖g‖₂ > c, unchanged otherwise. Returns ‖g‖₂ before clipping.
+@discardableResult
+public func clipByGlobalNorm(_ g: inout [Double], maximum c: Double) -> Double {
+    var s = 0.0
+    for v in g { s += v * v }
+    let norm = s.squareRoot()
+    if norm > c, norm.isFinite {
+        let f = c / norm
+        for k in 0..<g.count { g[k] *= f }
+    }
+    return norm
+}

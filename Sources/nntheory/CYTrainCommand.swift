@@ -86,6 +86,9 @@ struct CYTrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Exponent p of the Monge–Ampère and transition losses, |det g/(κ|Ω|²) − 1|^p (1…4).")
     var power: Double = 1
 
+    @Option(parsing: .unconditional, help: "Clip each minibatch gradient to this global norm (cymetric: 5; default: no clipping).")
+    var clip: Double?
+
     @Flag(name: .customLong("weighted-loss"), help: "Weight each point's Monge–Ampère term by its integration weight w/mean(w) (σ's measure; cymetric: unweighted).")
     var weightedLoss = false
 
@@ -116,7 +119,7 @@ struct CYTrainCommand: ParsableCommand {
         guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else { throw InputError("--optimizer '\(optimizer)', expected adam, sgd or gd") }
         c.optimizer = o
         c.schedule = schedule; c.power = power; c.seed = seed.seed
-        c.transitionWeight = transitionWeight; c.scorePoints = scorePoints; c.weightedLoss = weightedLoss
+        c.transitionWeight = transitionWeight; c.scorePoints = scorePoints; c.weightedLoss = weightedLoss; c.clip = clip
         return c
     }
 

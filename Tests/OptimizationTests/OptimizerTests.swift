@@ -271,4 +271,16 @@ private func heavyBall(x0: Double, lambda: Double, eta: Double, mu: Double, t: I
         #expect(cosine.rate(base, step: 500) == cosine.rate(base, step: 100))
         for sched in [exp, step, cosine, .constant] { #expect(try LearningRateSchedule.parse(sched.description) == sched) }
     }
+
+    /// Clipping by the global norm: a gradient above the bound keeps its direction and gets norm c exactly (to
+    /// rounding); one at or below it is returned bit for bit; the norm before clipping is returned.
+    @Test func clipByGlobalNormKeepsDirection() {
+        var g = [3.0, -4.0, 12.0]                       // ‖g‖ = 13
+        let norm = clipByGlobalNorm(&g, maximum: 5)
+        #expect(norm == 13)
+        #expect(abs(g.reduce(0) { $0 + $1 * $1 }.squareRoot() - 5) <= 1e-15 * 5)
+        for (a, b) in zip(g, [3.0, -4.0, 12.0]) { #expect(abs(a / b - 5.0 / 13) <= 1e-15) }
+        var h = [0.3, -0.4]
+        #expect(clipByGlobalNorm(&h, maximum: 0.5) == 0.5 && h == [0.3, -0.4])
+    }
 }

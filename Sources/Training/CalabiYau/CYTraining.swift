@@ -43,6 +43,9 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     /// Whether the Monge–Ampère loss weights each training point by its integration weight w/mean(w) (the loss then
     /// estimates ∫_X |det g/(κ|Ω|²) − 1|^p dVol_CY, σ's integrand; cymetric's default is unweighted).
     public var weightedLoss = false
+    /// Clip each minibatch gradient to this global norm before the optimiser step (cymetric clips at 5; nil: no
+    /// clipping).
+    public var clip: Double? = nil
     /// Weight α_T of the transition loss in the total loss L_MA + α_T·L_T (cymetric's default 1; 0 switches it off).
     public var transitionWeight = 1.0
     /// Validation points on which the Kähler, transition and Ricci measures are taken after every epoch (finite
@@ -62,7 +65,7 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         case variety, psi, ambient, kahler, model, net, inputs, reference, points, epochs, batch, rate, optimizer, schedule, power, seed
         case referenceDegree = "reference_degree"
         case validationPoints = "validation_points", transitionWeight = "transition_weight", scorePoints = "score_points"
-        case weightedLoss = "weighted_loss"
+        case weightedLoss = "weighted_loss", clip
     }
 
     /// Checks every setting; throws a one-line `SettingError` naming the first bad one.
@@ -75,6 +78,7 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         guard optimizer != .lbfgs else { throw SettingError("optimizer", "lbfgs, expected adam, sgd or gd (minibatch training)") }
         guard power.isFinite, power >= 1, power <= 4 else { throw SettingError("power", "\(power), expected 1…4") }
         guard psi.count == 2, psi.allSatisfy(\.isFinite) else { throw SettingError("psi", "\(psi), expected a finite complex number") }
+        if let c = clip, !(c.isFinite && c > 0) { throw SettingError("clip", "\(c), expected a positive gradient norm") }
         guard transitionWeight.isFinite, transitionWeight >= 0 else { throw SettingError("transitionWeight", "\(transitionWeight), expected a weight ≥ 0") }
         if let sp = scorePoints, !(sp >= 0 && sp <= validationPoints) { throw SettingError("scorePoints", "\(sp), expected 0…\(validationPoints) (the validation points)") }
         _ = try LearningRateSchedule.parse(schedule)
@@ -289,7 +293,7 @@ public struct CYTrainer: Sendable {
                 let idx = Array(order[(b * config.batch)..<min(order.count, (b + 1) * config.batch)])
                 let e = metric.evaluate(training, indices: idx, power: config.power, transitionWeight: config.transitionWeight,
                                         lossWeights: lossWeights, wantGradient: true)
-                guard e.nonPositive == 0, let g = e.gradient, e.mongeAmpere.isFinite else {
+                guard e.nonPositive == 0, var g = e.gradient, e.mongeAmpere.isFinite else {
                     let why = e.nonPositive > 0
                         ? "the metric is not positive definite at \(e.nonPositive) of \(idx.count) points (\(String(format: "%.2g", Double(e.nonPositive) / Double(idx.count) * 100)) %)"
                         : "the loss is \(e.mongeAmpere)"
@@ -299,6 +303,7 @@ public struct CYTrainer: Sendable {
                                    resumedFrom: resumedFrom)
                 }
                 lossSum += e.mongeAmpere + config.transitionWeight * e.transition
+                if let c = config.clip { clipByGlobalNorm(&g, maximum: c) }
                 opt.update(&theta, gradient: g, rate: schedule.rate(config.rate, step: step))
                 metric.network.parameters = theta
                 step += 1
