@@ -78,6 +78,10 @@ struct CYSampleCommand: ParsableCommand {
           patch.npy        int64 [N, F], the coordinate set to 1 per factor
           dependent.npy    int64 [N, K], the eliminated coordinates
           jacobians.npy    complex128 [N, n, D], J = ∂z/∂x (with --jacobians)
+          cymetric/        with --cymetric: dataset.npz (X_train, y_train, X_val,
+                           y_val, val_pullbacks; 10 % validation) and basis.npz
+                           (DQDZB0, DQDZF0, AMBIENT, KMODULI, NFOLD, NHYPER,
+                           INTNUMS, KAPPA, …) in cymetric's format
           summary.json     kappa, vol_k, vol_cy (± error), sigma_fs, variety,
                            seed, dropped counts, timings (seconds_sampling:
                            points, weights and pullbacks; seconds_pullbacks:
@@ -104,6 +108,9 @@ struct CYSampleCommand: ParsableCommand {
 
     @Flag(name: .customLong("jacobians"), help: "Also write jacobians.npy: the pullback Jacobians J = ∂z/∂x, complex128 [N, n, D].")
     var writeJacobians = false
+
+    @Flag(name: .customLong("cymetric"), help: "Also write the sample in cymetric's format: cymetric/dataset.npz and cymetric/basis.npz (docs/cy-neural.md).")
+    var cymetric = false
 
     @OptionGroup var output: OutputOptions
 
@@ -141,6 +148,9 @@ struct CYSampleCommand: ParsableCommand {
             if writeJacobians {
                 try NPY.write(NDArray(shape: [s.count, n, d], data: PullbackJacobian.jacobians(of: s, threads: threads)),
                               to: dir.appendingPathComponent("jacobians.npy"))
+            }
+            if cymetric {
+                try CymetricDataset.write(s, kahler: t, validationFraction: 0.1, to: dir.appendingPathComponent("cymetric"), threads: threads)
             }
             let dr = s.dropped
             var summary = SampleSummary()

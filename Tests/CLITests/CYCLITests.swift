@@ -297,4 +297,43 @@ import Testing
         #expect(r.stdout.contains("USAGE"))
         if args.count > 2 { #expect(r.stdout.contains("Examples")) }
     }
+
+    /// `cy sample --cymetric` writes cymetric's dataset.npz and basis.npz: the split is cymetric's (first 90 % train),
+    /// X = [Re z, Im z] and y = [w, |Ω|²] are the sample's own arrays, val_pullbacks are the Jacobians of --jacobians,
+    /// DQDZB/DQDZF rebuild ∂Q/∂z_i at the points (numpy against the analytic gradient of the equation), INTNUMS
+    /// contracted with t three times is the intersection volume (quintic 5t³; bicubic 9t₁t₂(t₁ + t₂) = 54 at t = (1, 2)),
+    /// and KAPPA is Vol_K/Vol_CY of the training part. (cymetric itself, where it is installed, loads both with
+    /// `prepare_tf_basis(np.load('basis.npz'))`; docs/cy-neural.md records that check.)
+    @Test(arguments: [("fermat-quintic", "1", "5 * t[0]**3"), ("bicubic", "1,2", "9 * t[0] * t[1] * (t[0] + t[1])")])
+    func cymetricExportHoldsTheSample(variety: String, kahler: String, volume: String) throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "sample", "--variety", variety, "--kahler", kahler, "--points", "300", "--jacobians", "--cymetric", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import numpy as np, json
+        d, c = '\(dir)', '\(dir)/cymetric'
+        z = np.load(d + '/points.npy'); w = np.load(d + '/weights.npy'); o = np.load(d + '/omega2.npy'); J = np.load(d + '/jacobians.npy')
+        ds = np.load(c + '/dataset.npz'); b = np.load(c + '/basis.npz')
+        N = len(z); nt = int(0.9 * N); D = z.shape[1]
+        X = np.concatenate([ds['X_train'], ds['X_val']]); Y = np.concatenate([ds['y_train'], ds['y_val']])
+        assert len(ds['X_train']) == nt and np.array_equal(X[:, :D] + 1j * X[:, D:], z)
+        assert np.array_equal(Y[:, 0], w) and np.array_equal(Y[:, 1], o) and np.array_equal(ds['val_pullbacks'], J[nt:])
+        B, F = b['DQDZB0'].real.astype(int), b['DQDZF0']
+        grad = np.einsum('im,pim->pi', F, np.prod(z[:, None, None, :] ** B[None], axis=-1))
+        QB, QF = b['QB0'], b['QF0']
+        exact = np.stack([np.sum(QF * QB[:, i] * np.prod(z[:, None, :] ** np.maximum(QB - np.eye(D, dtype=int)[i], 0), axis=-1)
+                                 * (QB[:, i] > 0), axis=1) for i in range(D)], axis=1)
+        assert np.allclose(grad, exact, rtol=1e-12, atol=1e-12), np.abs(grad - exact).max()
+        t = np.array([\(kahler)], dtype=float)
+        vol = b['INTNUMS']
+        for _ in range(int(b['NFOLD'])): vol = vol @ t
+        assert abs(vol - (\(volume))) < 1e-12 * (\(volume)), (vol, \(volume))
+        assert list(b['KMODULI']) == list(t) and int(b['NHYPER']) >= 1
+        pb = np.load(d + '/pullback_fs.npy')[:nt]; det = np.real(np.linalg.det(pb))
+        kappa = np.mean(w[:nt] * det / o[:nt]) / np.mean(w[:nt])
+        assert abs(float(b['KAPPA']) - kappa) < 1e-12 * kappa, (float(b['KAPPA']), kappa)
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
 }
