@@ -30,4 +30,17 @@ public enum StopRequest {
 
     /// Forgets a received signal (for tests in one process).
     public static func reset() { signalNumber = 0 }
+
+    /// What a run throws when it stopped at a safe point because of a signal: the signal and where it stopped
+    /// ("step 120", "epoch 3").
+    public struct Interrupted: Error, CustomStringConvertible, Sendable {
+        /// The signal number.
+        public let signal: Int32
+        /// Where the run stopped and what it kept, one line.
+        public let detail: String
+        public init(signal: Int32, detail: String) { self.signal = signal; self.detail = detail }
+        public var description: String { "stopped by \(StopRequest.name(signal)) \(detail)" }
+        /// The conventional exit status 128 + signal.
+        public var exitStatus: Int32 { 128 + signal }
+    }
 }

@@ -328,7 +328,10 @@ public final class TorusTrainer {
     /// Runs to the end (`initSteps + steps` global steps). With `root`, writes checkpoints, snapshots and the
     /// final outputs there; with `resume`, continues from the newest checkpoint in `root`.
     @discardableResult
-    public func run(root: URL?, resume: Bool = false, progress: (String) -> Void = { _ in }) throws -> TorusTrainingSummary {
+    ///
+    /// `stop()` is polled after every step: a signal number ends the run there with a checkpoint of that step (in
+    /// `root`), throwing `StopRequest.Interrupted`; `--resume` continues from it bit-identically.
+    public func run(root: URL?, resume: Bool = false, stop: () -> Int32? = { nil }, progress: (String) -> Void = { _ in }) throws -> TorusTrainingSummary {
         let start = Date()
         var resumedFrom: Int? = nil
         if let root = root {
@@ -381,6 +384,10 @@ public final class TorusTrainer {
             step += 1
             if !inInit, config.snapshotEvery > 0, (k + 1) % config.snapshotEvery == 0, step < total { try snapshot(k + 1, root: root) }
             if let root = root, step % config.checkpointEvery == 0 || step == total { try checkpoint(root: root) }
+            if step < total, let sig = stop() {
+                if let root = root { try checkpoint(root: root) }
+                throw StopRequest.Interrupted(signal: sig, detail: "at step \(step) of \(total)" + (root.map { "; the checkpoint of step \(step) is in \($0.path)/checkpoints: rerun with --resume to continue" } ?? ""))
+            }
             if step % every == 0 || step == total || Date().timeIntervalSince(lastReport) > 5 {
                 lastReport = Date()
                 progress(String(format: "step %d/%d  %@ loss %.6e", step, total, inInit ? "init-fit" : config.loss.rawValue, e.loss))

@@ -140,9 +140,9 @@ struct CYTrainCommand: ParsableCommand {
             if let r = outcome.resumedFrom { FileHandle.standardError.write("cy train: resumed from the checkpoint of epoch \(r)\n".data(using: .utf8)!) }
             let summary = try CYTrainOutput.write(trainer, outcome, seconds: Date().timeIntervalSince(start), to: dir)
             let history = outcome.history
-            if let sig = outcome.interruptedBy {
-                FileHandle.standardError.write("error: cy train: \(outcome.failure!); summary.json has complete = false\n".data(using: .utf8)!)
-                Foundation.exit(128 + sig)
+            if let i = outcome.interruption {
+                FileHandle.standardError.write("error: cy train: \(i); summary.json has complete = false\n".data(using: .utf8)!)
+                Foundation.exit(i.exitStatus)
             }
             if let failure = outcome.failure { throw InputError("cy train: \(failure); summary.json has complete = false") }
             print(String(format: "cy train: %@ %@-model, σ %.5f → %.5f (FS %.5f), %.1f s per epoch → %@", trainer.variety.name, c.model.rawValue,
@@ -158,7 +158,7 @@ enum CYTrainOutput {
     static func write(_ trainer: CYTrainer, _ outcome: CYTrainer.Outcome, seconds: Double, to dir: URL) throws -> CYTrainingSummary {
         let history = outcome.history, metric = outcome.metric
         let summary = CYTrainingSummary(trainer, history: history, parameterCount: metric.network.parameterCount,
-                                        complete: outcome.failure == nil, seconds: seconds)
+                                        complete: outcome.isComplete, seconds: seconds)
         try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
         try NPY.write(NDArray(shape: [metric.network.parameterCount], data: metric.network.parameters), to: dir.appendingPathComponent("params.npy"))
         var p = SVGPlot(title: "σ on the validation sample (\(trainer.variety.name), \(trainer.config.model.rawValue)-model, \(trainer.config.inputs.rawValue) inputs)",

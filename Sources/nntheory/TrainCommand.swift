@@ -148,7 +148,12 @@ struct TrainTorusCommand: ParsableCommand {
             c.snapshotEvery = snapshotEvery ?? TorusTrainingConfig.defaultSnapshotEvery(steps: steps)
             c.volumeConstraint = !noVolumeConstraint
             let trainer = try TorusTrainer(config: c)
-            let s = try trainer.run(root: dir, resume: resume.resume, progress: progress)
+            StopRequest.install()
+            let s: TorusTrainingSummary
+            do { s = try trainer.run(root: dir, resume: resume.resume, stop: { StopRequest.received }, progress: progress) } catch let i as StopRequest.Interrupted {
+                FileHandle.standardError.write("error: train torus: \(i)\n".data(using: .utf8)!)
+                Foundation.exit(i.exitStatus)
+            }
             var line = "train torus: T^\(dim) \(m.rawValue) metric, \(l.rawValue) loss, \(s.parameterCount) parameters"
             if let a = s.initialLoss, let b = s.finalLoss { line += String(format: "; loss %.4e → %.4e", a, b) }
             if let r = s.scalar2Reduction { line += String(format: "; ∫R²dV ÷ %.3g", r) }

@@ -241,8 +241,10 @@ public struct CYTrainer: Sendable {
         public var failure: TrainingError?
         /// The epoch a resumed run started from (nil for a fresh run).
         public var resumedFrom: Int?
-        /// The signal that stopped the run (`StopRequest`), nil when it was not interrupted.
-        public var interruptedBy: Int32? = nil
+        /// The signal stop (`StopRequest`), nil when the run was not interrupted.
+        public var interruption: StopRequest.Interrupted? = nil
+        /// Whether every epoch ran.
+        public var isComplete: Bool { failure == nil && interruption == nil }
     }
 
     /// Runs the epochs from `initial` (or, with `resume`, from the newest checkpoint in `root`); `progress(epoch,
@@ -308,10 +310,9 @@ public struct CYTrainer: Sendable {
                 metric.network.parameters = theta
                 step += 1
                 if let sig = stop() {
-                    var o = Outcome(metric: trainedMetric(epochStart), history: history,
-                                    failure: TrainingError("stopped by \(StopRequest.name(sig)) in epoch \(epoch) (batch \(b + 1) of \(batches))\(root == nil ? "" : "; the checkpoint of epoch \(epoch - 1) is kept: rerun with --resume to continue")"),
-                                    resumedFrom: resumedFrom)
-                    o.interruptedBy = sig
+                    var o = Outcome(metric: trainedMetric(epochStart), history: history, failure: nil, resumedFrom: resumedFrom)
+                    o.interruption = StopRequest.Interrupted(signal: sig, detail: "in epoch \(epoch) (batch \(b + 1) of \(batches))"
+                        + (root == nil ? "" : "; the checkpoint of epoch \(epoch - 1) is kept: rerun with --resume to continue"))
                     return o
                 }
             }
