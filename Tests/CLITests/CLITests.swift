@@ -43,6 +43,24 @@ enum CLI {
         return (p.terminationStatus, String(decoding: out, as: UTF8.self))
     }
 
+    /// Starts `nntheory args`, waits until `file` exists (at most two minutes), sends SIGINT and waits for the exit:
+    /// whether the process was still running when signalled, its status and its stderr.
+    static func runInterrupted(_ args: [String], after file: String) throws -> (wasRunning: Bool, status: Int32, stderr: String) {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = args
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: file) && p.isRunning && Date() < deadline { usleep(20_000) }
+        let running = p.isRunning
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        return (running, p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
     static func tempDir() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("nnt-cli-\(UUID().uuidString)").path
     }

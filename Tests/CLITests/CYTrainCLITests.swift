@@ -56,21 +56,9 @@ import Testing
         let a = CLI.tempDir(), b = CLI.tempDir()
         let base = ["cy", "train", "--points", "400", "--validation-points", "200", "--batch", "50", "--score-points", "0", "--epochs", "12"]
         #expect(try CLI.run(base + ["--out", a]).status == 0)
-        let p = Process()
-        p.executableURL = CLI.executable
-        p.arguments = base + ["--out", b]
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
-        let first = b + "/checkpoints/step_00000001/state.json"
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: first) && p.isRunning && Date() < deadline { usleep(20_000) }
-        #expect(p.isRunning, "the run ended before it could be interrupted")
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 130, "\(stderr)")
+        let (wasRunning, status, stderr) = try CLI.runInterrupted(base + ["--out", b], after: b + "/checkpoints/step_00000001/state.json")
+        #expect(wasRunning, "the run ended before it could be interrupted")
+        #expect(status == 130, "\(stderr)")
         #expect(stderr.contains("stopped by SIGINT") && stderr.contains("--resume"), "\(stderr)")
         let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: b + "/summary.json"))) as! [String: Any]
         #expect(s["complete"] as? Bool == false)

@@ -72,21 +72,9 @@ import Testing
         let a = CLI.tempDir(), b = CLI.tempDir()
         let args = Self.base + ["--batch", "64", "--checkpoint-every", "10", "--snapshot-every", "0", "--steps", "3000"]
         #expect(try CLI.run(args + ["--out", a]).status == 0)
-        let p = Process()
-        p.executableURL = CLI.executable
-        p.arguments = args + ["--out", b]
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
-        let first = b + "/checkpoints/step_00000010/state.json"
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: first) && p.isRunning && Date() < deadline { usleep(20_000) }
-        #expect(p.isRunning, "the run ended before it could be interrupted")
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 130, "\(stderr)")
+        let (wasRunning, status, stderr) = try CLI.runInterrupted(args + ["--out", b], after: b + "/checkpoints/step_00000010/state.json")
+        #expect(wasRunning, "the run ended before it could be interrupted")
+        #expect(status == 130, "\(stderr)")
         #expect(stderr.contains("stopped by SIGINT at step") && stderr.contains("--resume"), "\(stderr)")
         let r = try CLI.run(args + ["--out", b, "--resume"])
         #expect(r.status == 0, "\(r.stderr)")
