@@ -80,6 +80,7 @@ import Testing
         (["--net", "Dense(64) Gelu Dense(2)"], "expected 1"),
         (["--resume"], "no checkpoint"),
         (["--reference", "/nonexistent/donaldson"], "--reference"),
+        (["--net", "Dense(64, parameterization=standard) Gelu Dense(1, W_std=30, parameterization=standard)"], "not positive definite"),
     ])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
         let r = try CLI.run(["cy", "train", "--points", "200", "--validation-points", "100", "--epochs", "1", "--batch", "50", "--score-points", "0"] + args + ["--out", CLI.tempDir()])

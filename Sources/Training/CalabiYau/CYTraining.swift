@@ -278,6 +278,11 @@ public struct CYTrainer: Sendable {
             history = c.state.history
             first = c.state.step + 1; resumedFrom = c.state.step
         } else {
+            let det0 = metric.determinants(validation)
+            let bad = det0.filter { !($0 > 0) }.count
+            guard bad == 0 else {
+                throw SettingError("net", "'\(config.net)': the initial metric g_ref + ∂∂̄φ is not positive definite at \(bad) of \(det0.count) validation points (\(String(format: "%.2g", Double(bad) / Double(det0.count) * 100)) %), expected a network whose ∂∂̄φ starts small (e.g. a readout with W_std ≤ 0.05)")
+            }
             let s0 = score(metric)
             Self.record(s0, epoch: 0, trainingLoss: s0.loss, seconds: 0, into: &history)
         }
