@@ -19,6 +19,9 @@ public struct SVGPlot {
         /// Whether the points are joined by lines.
         public var lines: Bool
         /// A series; by default solid, with markers and lines.
+        /// Symmetric error bars (one standard error per point; nil: none), drawn as vertical bars y ± e with caps (on a
+        /// log axis the lower end is dropped where y − e ≤ 0).
+        public var errors: [Double]? = nil
         public init(label: String, x: [Double], y: [Double], color: String, dashed: Bool = false, markers: Bool = true, lines: Bool = true) {
             self.label = label; self.x = x; self.y = y; self.color = color
             self.dashed = dashed; self.markers = markers; self.lines = lines
@@ -62,7 +65,18 @@ public struct SVGPlot {
         let pw = width - ml - mr, ph = height - mt - mb
         func tx(_ v: Double) -> Double? { logX ? (v > 0 ? log10(v) : nil) : (v.isFinite ? v : nil) }
         func ty(_ v: Double) -> Double? { logY ? (v > 0 && v.isFinite ? log10(v) : nil) : (v.isFinite ? v : nil) }
-        let xs = series.flatMap { $0.x.compactMap(tx) }, ys = series.flatMap { $0.y.compactMap(ty) }
+        let xs = series.flatMap { $0.x.compactMap(tx) }
+        // The y range holds the values and the ends of their error bars.
+        let ys = series.flatMap { ser -> [Double] in
+            var v = ser.y.compactMap(ty)
+            if let e = ser.errors {
+                for (k, y) in ser.y.enumerated() where k < e.count && e[k].isFinite && e[k] > 0 {
+                    if let a = ty(y + e[k]) { v.append(a) }
+                    if let b = ty(y - e[k]) { v.append(b) }
+                }
+            }
+            return v
+        }
         var x0 = xs.min() ?? 0, x1 = xs.max() ?? 1, y0 = ys.min() ?? 0, y1 = ys.max() ?? 1
         if x1 - x0 < 1e-12 { x0 -= 0.5; x1 += 0.5 }
         if y1 - y0 < 1e-12 { y0 -= 0.5; y1 += 0.5 }
@@ -103,6 +117,18 @@ public struct SVGPlot {
             if ser.lines && pts.count > 1 {
                 s += "<polyline fill=\"none\" stroke=\"\(ser.color)\" stroke-width=\"1.6\"\(dash) points=\""
                 s += pts.map { String(format: "%.2f,%.2f", $0.0, $0.1) }.joined(separator: " ") + "\"/>\n"
+            }
+            if let errs = ser.errors {
+                for (k, (a, b)) in zip(ser.x, ser.y).enumerated() where k < errs.count && errs[k].isFinite && errs[k] > 0 {
+                    guard let u = tx(a), let top = ty(b + errs[k]) else { continue }
+                    let x = px(u), yTop = py(top)
+                    let yBottom = ty(b - errs[k]).map(py) ?? (mt + ph)
+                    s += String(format: "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"", x, yTop, x, yBottom) + " stroke=\"\(ser.color)\" stroke-width=\"1\"/>"
+                    for yc in [yTop, yBottom] {
+                        s += String(format: "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"", x - 3, yc, x + 3, yc) + " stroke=\"\(ser.color)\" stroke-width=\"1\"/>"
+                    }
+                }
+                s += "\n"
             }
             if ser.markers { for p in pts { s += "<circle cx=\"" + String(format: "%.2f", p.0) + "\" cy=\"" + String(format: "%.2f", p.1) + "\" r=\"3.5\" fill=\"\(ser.color)\"/>" } ; s += "\n" }
             // Series with an empty label stay out of the legend.

@@ -163,7 +163,9 @@ enum CYTrainOutput {
         try NPY.write(NDArray(shape: [metric.network.parameterCount], data: metric.network.parameters), to: dir.appendingPathComponent("params.npy"))
         var p = SVGPlot(title: "σ on the validation sample (\(trainer.variety.name), \(trainer.config.model.rawValue)-model, \(trainer.config.inputs.rawValue) inputs)",
                         xLabel: "epoch", yLabel: "σ", logY: true)
-        p.series.append(.init(label: "σ, neural metric", x: history.epochs.map(Double.init), y: history.sigma, color: SVGPlot.palette[0]))
+        var sigma = SVGPlot.Series(label: "σ ± jackknife error, neural metric", x: history.epochs.map(Double.init), y: history.sigma, color: SVGPlot.palette[0])
+        sigma.errors = history.sigmaError
+        p.series.append(sigma)
         p.series.append(.init(label: "σ, Fubini–Study", x: history.epochs.map(Double.init), y: history.epochs.map { _ in summary.sigma_fs },
                               color: SVGPlot.palette[1], dashed: true, markers: false))
         try p.write(to: dir.appendingPathComponent("sigma.svg"))
