@@ -2,6 +2,7 @@ import ArgumentParser
 import CYBridge
 import Foundation
 import NumericCore
+import Training
 import Numerics
 
 /// `nntheory cy`: numerical Calabi–Yau geometry (CYBridge) — sampling, volumes, σ, Donaldson.
@@ -244,6 +245,8 @@ struct CYSigmaCommand: ParsableCommand {
           --metric DIR_OF_H  the balanced metric g = ∂∂̄ log(sᵀ h s̄)/(kπ) of
                              `cy donaldson` (h_k{K}.npy, sections_k{K}.npy;
                              --k, default the largest), R analytic
+          --metric DIR       the neural metric of a `cy train` run (its
+                             summary.json and params.npy), R by differences
         The variety is read from DIR/summary.json; weights, |Ω|² and the geometry
         are recomputed from points.npy. --kahler overrides the sample's moduli.
         A singular member recorded by `cy sample` is warned about on stderr.
@@ -322,11 +325,23 @@ struct CYSigmaCommand: ParsableCommand {
                 throw InputError("--ricci: '\(ricciMethod)', expected analytic or fd")
             }
             let dir = URL(fileURLWithPath: metric)
-            let balanced = metric.lowercased() == "fs" ? nil : try loadBalancedMetric(dir, variety: v)
+            let isNeural = FileManager.default.fileExists(atPath: dir.appendingPathComponent("params.npy").path)
+            let balanced = metric.lowercased() == "fs" || isNeural ? nil : try loadBalancedMetric(dir, variety: v)
             let scoring = try ScoringSample(sample: s, ricciPoints: ricciPoints, threads: threads)
             let m = scoring.ricciPoints
             let o: Output
-            if let (am, k) = balanced {
+            if isNeural {
+                let nm = try NeuralCYMetric.trained(from: dir)
+                guard nm.variety.equations == v.equations, nm.variety.ambient == v.ambient else {
+                    throw InputError("--metric: '\(metric)' was trained on \(nm.variety.name), expected the sample's variety \(v.name)")
+                }
+                let prepared = try CYTrainingSample(sample: s, kahler: nm.kahler, reference: nm.reference, threads: threads)
+                let det = nm.determinants(prepared)
+                if m > 0 { progress("cy sigma: Ricci scalar of the neural metric by finite differences on \(m) points") }
+                let r = m > 0 ? RicciMeasure.ricciScalars(s, metric: nm.metricFunction, count: m, threads: threads) : nil
+                o = Output(metric: dir.path, degree: nil, variety: v.name, points: s.count, kahler: nm.kahler,
+                           score: scoring.score(determinants: det, ricci: r.map { ($0, .finiteDifferences) }))
+            } else if let (am, k) = balanced {
                 if m > 0 { progress("cy sigma: analytic Ricci scalar of the k = \(k) balanced metric on \(m) points") }
                 o = Output(metric: dir.path, degree: k, variety: v.name, points: s.count, kahler: BalancedMetricDirectory.kahlerClass(dir),
                            score: try scoring.score(am))

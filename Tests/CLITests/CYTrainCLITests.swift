@@ -29,6 +29,22 @@ import Testing
         print('ok')
         """)
         #expect(py.status == 0, "\(py.output)")
+        // The trained metric scored by `cy sigma` on an independent sample: the same σ within 4 combined jackknife
+        // errors (two estimates of one integral on different points), and a sample of another variety is refused.
+        let other = CLI.tempDir()
+        #expect(try CLI.run(["cy", "sample", "--points", "3000", "--seed", "11", "--out", other]).status == 0)
+        let sg = try CLI.run(["cy", "sigma", "--sample", other, "--metric", dir, "--ricci-points", "20"])
+        #expect(sg.status == 0, "\(sg.stderr)")
+        let scored = try JSONSerialization.jsonObject(with: Data(sg.stdout.utf8)) as! [String: Any]
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+        let a = scored["sigma"] as! Double, ea = scored["sigma_error"] as! Double
+        let b = summary["sigma_final"] as! Double, eb = (summary["sigma_error"] as! [Double]).last!
+        #expect(abs(a - b) <= 4 * (ea * ea + eb * eb).squareRoot(), "cy sigma \(a) ± \(ea) vs the run's \(b) ± \(eb)")
+        #expect((scored["ricci_measure"] as? Double).map { $0 > 0 && $0.isFinite } == true)
+        let k3 = CLI.tempDir()
+        #expect(try CLI.run(["cy", "sample", "--variety", "quartic-k3", "--points", "100", "--out", k3]).status == 0)
+        let wrong = try CLI.run(["cy", "sigma", "--sample", k3, "--metric", dir])
+        #expect(wrong.status != 0 && wrong.stderr.contains("was trained on"), "\(wrong.stderr)")
     }
 
     /// Two epochs, then --resume to three: the same parameters, bit for bit, and the same σ history as three epochs

@@ -421,3 +421,30 @@ public struct CYTrainingSummary: Encodable, Sendable {
         self.complete = complete; self.seconds = seconds
     }
 }
+
+extension NeuralCYMetric {
+    /// The metric a `cy train` run in `dir` ended with: its settings from summary.json's provenance, θ from params.npy
+    /// (the last completed epoch), the reference metric reloaded from the settings' `reference` directory.
+    /// - Throws: `InputError` naming the file when dir is not the output of `nntheory cy train`.
+    public static func trained(from dir: URL) throws -> NeuralCYMetric {
+        struct Written: Decodable { struct P: Decodable { let tool: String; let config: CYTrainingConfig }; let provenance: P }
+        let summaryURL = dir.appendingPathComponent("summary.json"), paramsURL = dir.appendingPathComponent("params.npy")
+        guard let data = try? Data(contentsOf: summaryURL), let w = try? JSONOutput.decode(Written.self, from: data),
+              w.provenance.tool == "nntheory cy train" else {
+            throw InputError("\(summaryURL.path) is not the summary of a `nntheory cy train` run, expected the output directory of one")
+        }
+        let c = w.provenance.config
+        let v = try Variety.resolve(c.variety, psi: ComplexDouble(c.psi[0], c.psi[1]), ambient: c.ambient)
+        let t = c.kahler ?? [Double](repeating: 1, count: v.ambient.factorCount)
+        let reference = try c.reference.map { try BalancedMetricDirectory.load(URL(fileURLWithPath: $0), degree: c.referenceDegree, variety: v).metric }
+        var m = try NeuralCYMetric(variety: v, kahler: t, model: c.model, inputs: c.inputs, reference: reference,
+                                   architecture: try NetworkSpec.parse(c.net, defaultParameterization: .standard), seed: 0)
+        let theta: [Double]
+        do { theta = try NPY.readDoubles(paramsURL).data } catch { throw InputError("\(paramsURL.path): \(error), expected the run's parameters") }
+        guard theta.count == m.network.parameterCount else {
+            throw InputError("\(paramsURL.path) has \(theta.count) parameters, expected \(m.network.parameterCount) for the run's --net")
+        }
+        m.network.parameters = theta
+        return m
+    }
+}
