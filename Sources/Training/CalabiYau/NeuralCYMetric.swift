@@ -7,11 +7,12 @@ import Numerics
 /// How a network builds a Kähler metric on a Calabi–Yau X (cymetric's models, Larfors–Lukas–Ruehle–Schneider,
 /// arXiv 2205.13408, and 2111.01436).
 public enum CYMetricModel: String, Sendable, Codable, CaseIterable {
-    /// g = g_FS + ∂∂̄φ with φ the network's one real output: Kähler by construction and in the Kähler class of
-    /// g_FS(t), so Vol_K is fixed (no Kähler or volume loss is needed). ∂_i∂̄_j φ is taken in the ambient
-    /// homogeneous coordinates z_i = x_i + i y_i of the network's inputs and pulled back,
-    /// ∂_i∂̄_j φ = ¼[(∂_{x_i}∂_{x_j} + ∂_{y_i}∂_{y_j})φ + i(∂_{x_i}∂_{y_j} − ∂_{y_i}∂_{x_j})φ],
-    /// g_ab̄ = g^FS_ab̄ + J_a^i (∂_i∂̄_j φ) conj(J_b^j) with the pullback Jacobian J (`PullbackJacobian`).
+    /// g = g_ref + ∂∂̄φ with φ the network's one real output and g_ref = g_FS(t) or an algebraic metric of the same
+    /// class: Kähler by construction, and in the class of t — so Vol_K is fixed — when φ is one function on X
+    /// (patch-invariant inputs; with cymetric's coordinates only as far as the transition loss makes it so).
+    /// ∂_i∂̄_j φ is taken in the ambient homogeneous coordinates z_i = x_i + i y_i of the patch-normalised point and
+    /// pulled back, ∂_i∂̄_j φ = ¼[(∂_{x_i}∂_{x_j} + ∂_{y_i}∂_{y_j})φ + i(∂_{x_i}∂_{y_j} − ∂_{y_i}∂_{x_j})φ],
+    /// g_ab̄ = g^ref_ab̄ + J_a^i (∂_i∂̄_j φ) conj(J_b^j) with the pullback Jacobian J (`PullbackJacobian`).
     case phi
 }
 
@@ -47,12 +48,12 @@ public struct CYTrainingSample: Sendable {
     public var count: Int { sample.count }
 }
 
-/// A neural Kähler metric on a Calabi–Yau variety: a network (one `Network`, SPEC-described) on cymetric's inputs and a
-/// `CYMetricModel` that turns its outputs into g_ab̄ on X.
+/// A neural Kähler metric on a Calabi–Yau variety: a network (one `Network`, SPEC-described) on `CYNetworkInputs` of
+/// the point and a `CYMetricModel` that turns its outputs into g_ab̄ on X.
 public struct NeuralCYMetric: Sendable {
     /// The variety X.
     public let variety: Variety
-    /// Kähler moduli t of the reference Fubini–Study metric.
+    /// Kähler moduli t: the class of the metric (and of g_FS(t) when that is the reference).
     public let kahler: [Double]
     /// How the outputs become a metric.
     public let model: CYMetricModel
@@ -62,7 +63,7 @@ public struct NeuralCYMetric: Sendable {
     /// balanced) metric in the class of t; its pullback comes with the sample (`CYTrainingSample`), its ambient form
     /// here for single points.
     public let reference: AlgebraicMetric?
-    /// The network (inputs 2D, outputs `model`'s count).
+    /// The network (inputs `inputs.width`, one output for `phi`).
     public var network: Network
 
     /// The default network: cymetric's φ-model network, three GELU layers of width 64 and a linear readout, standard
@@ -147,7 +148,7 @@ public struct NeuralCYMetric: Sendable {
         return true
     }
 
-    /// g = g_FS + J A J† at one point (n×n), A = ∂∂̄φ [D, D], J [n, D].
+    /// g = g_ref,pb + J A J† at one point (n×n), A = ∂∂̄φ [D, D], J [n, D].
     @inline(__always)
     static func pulledBack(fs: UnsafePointer<ComplexDouble>, jacobian J: UnsafePointer<ComplexDouble>, a: UnsafePointer<ComplexDouble>,
                            n: Int, D: Int, scratch t: UnsafeMutablePointer<ComplexDouble>, into g: UnsafeMutablePointer<ComplexDouble>) {
