@@ -54,24 +54,32 @@ public enum FubiniStudy {
         }
     }
 
-    /// Pulled-back FS metric g(t) = J g_FS(t) J† at every point, complex [N, n, n] row-major.
-    public static func pullbackMetrics(of s: PointSample, kahler t: [Double], threads: Int? = nil) -> [ComplexDouble] {
+    /// The pulled-back factor metrics g^{(r)} (t_r = 1) at every point, complex [N, F, n, n] row-major.
+    public static func pullbackFactorMetrics(of s: PointSample, threads: Int? = nil) -> [ComplexDouble] {
         let v = s.variety, n = v.dimension, f = v.ambient.factorCount
-        precondition(t.count == f, "FubiniStudy: \(t.count) Kähler moduli for \(f) factors")
-        var out = [ComplexDouble](repeating: .zero, count: s.count * n * n)
+        var out = [ComplexDouble](repeating: .zero, count: s.count * f * n * n)
         out.withUnsafeMutableBufferPointer { po in
             let base = po.baseAddress!
             forEachFrame(of: s, threads: threads) { i, z, jac, w in
-                let gr = w.scratch
-                pullbackFactorMetrics(point: z, jacobian: jac, variety: v, out: gr, scratch: gr + f * n * n)
-                let g = base + i * n * n
-                for e in 0..<(n * n) {
-                    var acc = ComplexDouble.zero
-                    for r in 0..<f { acc = acc + gr[r * n * n + e] * ComplexDouble(t[r], 0) }
-                    g[e] = acc
-                }
+                pullbackFactorMetrics(point: z, jacobian: jac, variety: v, out: base + i * f * n * n, scratch: w.scratch + f * n * n)
             }
         }
+        return out
+    }
+
+    /// Pulled-back FS metric g(t) = J g_FS(t) J† = Σ_r t_r g^{(r)} at every point, complex [N, n, n] row-major.
+    public static func pullbackMetrics(of s: PointSample, kahler t: [Double], threads: Int? = nil) -> [ComplexDouble] {
+        let v = s.variety, n = v.dimension, f = v.ambient.factorCount
+        precondition(t.count == f, "FubiniStudy: \(t.count) Kähler moduli for \(f) factors")
+        return combine(pullbackFactorMetrics(of: s, threads: threads), count: s.count, factors: f, dimension: n, kahler: t)
+    }
+
+    /// Σ_r t_r g^{(r)} of factor metrics [N, F, n, n].
+    public static func combine(_ factors: [ComplexDouble], count: Int, factors f: Int, dimension n: Int, kahler t: [Double]) -> [ComplexDouble] {
+        var out = [ComplexDouble](repeating: .zero, count: count * n * n)
+        for i in 0..<count { for r in 0..<f { for e in 0..<(n * n) {
+            out[i * n * n + e] = out[i * n * n + e] + factors[(i * f + r) * n * n + e] * ComplexDouble(t[r], 0)
+        } } }
         return out
     }
 

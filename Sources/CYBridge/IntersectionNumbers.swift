@@ -49,6 +49,18 @@ public enum IntersectionNumbers {
         return topCoefficient(p, v.ambient.dimensions)
     }
 
+    /// ∂Vol_K/∂t_a = n ∫_X J^{n−1} ∧ J_a = n·[coefficient of ∏_r x_r^{n_r}] in x_a (Σ_r t_r x_r)^{n−1} ∏_a (Σ_r q_{ar} x_r)
+    /// for every factor a (n times the slopes of cymetric's volume loss).
+    public static func volumeGradient(of v: Variety, kahler t: [Double]) -> [Double] {
+        precondition(t.count == v.ambient.factorCount)
+        var p = equationClass(v)
+        for _ in 0..<(v.dimension - 1) { p = multiply(p, linear(t), caps: v.ambient.dimensions) }
+        return (0..<t.count).map { a in
+            var e = [Double](repeating: 0, count: t.count); e[a] = 1
+            return Double(v.dimension) * topCoefficient(multiply(p, linear(e), caps: v.ambient.dimensions), v.ambient.dimensions)
+        }
+    }
+
     /// All intersection numbers d_{r_1…r_n} with r_1 ≤ … ≤ r_n, keyed by the sorted index list.
     public static func numbers(of v: Variety) -> [([Int], Double)] {
         let f = v.ambient.factorCount, n = v.dimension

@@ -10,8 +10,15 @@ import Training
 struct CYTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a neural Kähler metric (cymetric's φ-model g = g_FS + ∂∂̄φ) on the Monge–Ampère loss.",
+        abstract: "Train a neural Kähler metric (cymetric's φ, additive, multiplicative or free model) towards Ricci-flatness.",
         discussion: """
+        Models (--model): phi, g = g_ref + ∂∂̄φ (default); additive, g = g_ref + H;
+        multiplicative, g = g_ref ⊙ (1 + H); free, g = H — H the network's n² outputs packed
+        into a Hermitian n×n matrix in the point's chart (cymetric's packing). The φ-model
+        is Kähler by construction; the others learn closedness from the Kähler loss
+        (--kahler-weight), their class from the volume loss (--volume-weight) and
+        agreement across charts from the transition loss.
+
         The network φ (--net, one output) sees cymetric's inputs, [Re z, Im z] of the
         patch-normalised homogeneous coordinates, or with --inputs bihomogeneous the
         features z_i z̄_j/|z|² of each factor (invariant under z → λz: φ is then one
@@ -20,17 +27,20 @@ struct CYTrainCommand: ParsableCommand {
         the balanced metric of `cy donaldson` replaces g_FS (φ corrects Donaldson's metric). Loss: the mean over a minibatch of
         |det g/(κ|Ω|²) − 1|^p (--power p; cymetric's sigma_loss) plus --transition-weight
         times the mean of |φ(z') − φ(z)|^p over the point's other patches (φ must be one
-        function on X), minimised by --optimizer at --lr. After every epoch, on a separate
-        validation sample (its own seed): σ with its jackknife error, the Monge–Ampère,
-        transition and volume losses, and on its first --score-points points the Kähler
-        and transition measures and the Ricci measure (finite differences in charts).
+        function on X; for the matrix models the mean of |g − T g' T†|^p over the entries),
+        plus the Kähler and volume losses, minimised by --optimizer at --lr. After every
+        epoch, on a separate validation sample (its own seed): σ with its jackknife error,
+        the Monge–Ampère, Kähler, transition and volume losses, and on its first
+        --score-points points the Kähler and transition measures and the Ricci measure
+        (finite differences in charts).
         A checkpoint is written after every epoch; --resume continues bit-identically.
         SIGINT/SIGTERM stop the run after the current step, keeping the last epoch's
         checkpoint (exit status 130/143; --resume continues).
 
         Writes to DIR: summary.json (provenance, kappa, per epoch epochs, sigma,
-        sigma_error, monge_ampere_loss, transition_loss, volume_loss, kahler_loss,
-        transition_measure, ricci, training_loss, epoch_seconds; sigma_final, sigma_fs),
+        sigma_error, monge_ampere_loss, kahler_loss, transition_loss, volume_loss,
+        kahler_measure, transition_measure, ricci, training_loss, epoch_seconds;
+        sigma_final, sigma_fs),
         params.npy (θ, the network's flat layout), sigma.svg, checkpoints/.
 
         The network is a SPEC (--net); the SPEC grammar is documented in docs/networks.md.
@@ -42,16 +52,18 @@ struct CYTrainCommand: ParsableCommand {
               --out phi-quintic
           nntheory cy train --variety bicubic --inputs bihomogeneous --points 50000 \\
               --epochs 10 --batch 64 --out phi-bicubic
+          nntheory cy train --model multiplicative --points 90000 --epochs 50 --batch 64 \
+              --out mult-quintic
         """
     )
 
     @OptionGroup var geometry: CYVarietyOptions
 
-    @Option(help: "Model: phi (g = g_FS + ∂∂̄φ).")
+    @Option(help: "Model: phi (g = g_ref + ∂∂̄φ), additive (g_ref + H), multiplicative (g_ref ⊙ (1 + H)) or free (H); H the n² outputs as a Hermitian matrix.")
     var model: String = "phi"
 
-    @Option(help: ArgumentHelp("Network SPEC of φ (one output, standard parameterisation unless a layer names another).", valueName: "SPEC"))
-    var net: String = NeuralCYMetric.defaultNet
+    @Option(help: ArgumentHelp("Network SPEC (one output for phi, n² for the others; standard parameterisation unless a layer names another). Default: 3 × 64 GELU and a small readout.", valueName: "SPEC"))
+    var net: String?
 
     @Option(help: "Network inputs: coordinates ([Re z, Im z] of the patch-normalised point, cymetric's) or bihomogeneous (z_i z̄_j/|z|² per factor: patch-invariant, φ one function on X).")
     var inputs: String = "coordinates"
@@ -92,8 +104,14 @@ struct CYTrainCommand: ParsableCommand {
     @Flag(name: .customLong("weighted-loss"), help: "Weight each point's Monge–Ampère term by its integration weight w/mean(w) (σ's measure; cymetric: unweighted).")
     var weightedLoss = false
 
-    @Option(name: .customLong("transition-weight"), parsing: .unconditional, help: "Weight of the transition loss |φ(z') − φ(z)|^p over the other patches (0: off).")
+    @Option(name: .customLong("transition-weight"), parsing: .unconditional, help: "Weight of the transition loss over the other patches (0: off).")
     var transitionWeight: Double = 1
+
+    @Option(name: .customLong("kahler-weight"), parsing: .unconditional, help: "Weight of the Kähler loss Σ|∂_c g_ab̄ − ∂_a g_cb̄|² (matrix models; φ is Kähler by construction).")
+    var kahlerWeight: Double = 1
+
+    @Option(name: .customLong("volume-weight"), parsing: .unconditional, help: "Weight of the volume loss (the slopes ∫ω^{n−1}∧J_a against the class t's; default 1 for the matrix models, 0 for phi).")
+    var volumeWeight: Double?
 
     @Option(name: .customLong("score-points"), parsing: .unconditional, help: "Validation points for the Kähler, transition and Ricci measures after each epoch (0: skip; default 100, or all if fewer).")
     var scorePoints: Int?
@@ -109,9 +127,9 @@ struct CYTrainCommand: ParsableCommand {
         c.psi = [g.psi.real, g.psi.imaginary]
         c.ambient = try geometry.ambient.map { try parseList($0, option: "--ambient", expected: "a positive integer") { Int($0) } }
         c.kahler = g.kahler
-        guard let m = CYMetricModel(rawValue: model.lowercased()) else { throw InputError("--model '\(model)', expected phi") }
+        guard let m = CYMetricModel(rawValue: model.lowercased()) else { throw InputError("--model '\(model)', expected phi, additive, multiplicative or free") }
         c.model = m
-        c.net = net
+        if let net { c.net = net }
         guard let i = CYNetworkInputs(rawValue: inputs.lowercased()) else { throw InputError("--inputs '\(inputs)', expected coordinates or bihomogeneous") }
         c.inputs = i
         c.reference = reference; c.referenceDegree = referenceK
@@ -119,7 +137,7 @@ struct CYTrainCommand: ParsableCommand {
         guard let o = OptimizerKind(rawValue: optimizer.lowercased()) else { throw InputError("--optimizer '\(optimizer)', expected adam, sgd or gd") }
         c.optimizer = o
         c.schedule = schedule; c.power = power; c.seed = seed.seed
-        c.transitionWeight = transitionWeight; c.scorePoints = scorePoints; c.weightedLoss = weightedLoss; c.clip = clip
+        c.transitionWeight = transitionWeight; c.kahlerWeight = kahlerWeight; c.volumeWeight = volumeWeight; c.scorePoints = scorePoints; c.weightedLoss = weightedLoss; c.clip = clip
         return c
     }
 

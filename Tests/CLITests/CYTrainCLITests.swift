@@ -17,7 +17,7 @@ import Testing
         let py = try CLI.python("""
         import numpy as np, json
         s = json.load(open('\(dir)/summary.json'))
-        for k in ['epochs', 'sigma', 'sigma_error', 'monge_ampere_loss', 'transition_loss', 'volume_loss', 'kahler_loss', 'transition_measure', 'ricci', 'training_loss', 'epoch_seconds']:
+        for k in ['epochs', 'sigma', 'sigma_error', 'monge_ampere_loss', 'transition_loss', 'volume_loss', 'kahler_loss', 'kahler_measure', 'transition_measure', 'ricci', 'training_loss', 'epoch_seconds']:
             assert len(s[k]) == 9, (k, s[k])
         assert s['complete'] is True and s['provenance']['config']['model'] == 'phi' and s['dimension'] == 3
         sig, err = np.array(s['sigma']), np.array(s['sigma_error'])
@@ -86,7 +86,10 @@ import Testing
 
     /// Bad input: one line naming the value and what was expected, non-zero exit.
     @Test(arguments: [
-        (["--model", "free"], "--model 'free'"),
+        (["--model", "hermitian"], "--model 'hermitian'"),
+        (["--model", "free", "--net", "Dense(8) Gelu Dense(4)"], "expected 9 for the free model"),
+        (["--model", "additive", "--kahler-weight", "-1"], "kahlerWeight"),
+        (["--model", "multiplicative", "--volume-weight", "nan"], "volumeWeight"),
         (["--inputs", "spherical"], "--inputs 'spherical'"),
         (["--batch", "0"], "batch"),
         (["--points", "5"], "points"),

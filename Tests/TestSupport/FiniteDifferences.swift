@@ -122,3 +122,22 @@ public func tangentKernel(_ jacobian: [[Double]]) -> Matrix {
     for a in 0..<m { for b in 0..<m { k[a, b] = jacobian.reduce(0.0) { $0 + $1[a] * $1[b] } } }
     return k
 }
+
+/// A gradient g of F at θ checked along `count` random unit directions e (normal draws from `seed`, normalised): per
+/// direction the analytic g·e, the central difference of s ↦ F(θ + s e) at `step`, and the tolerance twice the gap
+/// between the second- and fourth-order differences (Richardson's estimate of the truncation) plus `roundoff`/step
+/// (pass the round-off of one evaluation of F, e.g. B·ε·|F| for a mean over B terms).
+public func directionalDerivativeChecks(theta: [Double], gradient g: [Double], seed: UInt64, count: Int = 3, step: Double,
+                                        roundoff: Double, _ f: ([Double]) throws -> Double) rethrows -> [(analytic: Double, difference: Double, tolerance: Double)] {
+    precondition(g.count == theta.count, "directional checks: \(g.count) gradient entries for \(theta.count) parameters")
+    var rng = RandomStream(seed: seed, stream: 0)
+    var out: [(analytic: Double, difference: Double, tolerance: Double)] = []
+    for _ in 0..<count {
+        var e = (0..<theta.count).map { _ in rng.normal() }
+        let n = e.reduce(0) { $0 + $1 * $1 }.squareRoot(); e = e.map { $0 / n }
+        let cd = try centralDifference(step: step) { d in try f(zip(theta, e).map { $0 + d * $1 }) }
+        let cd4 = try fourthOrderCentralDifference(step: step) { d in try f(zip(theta, e).map { $0 + d * $1 }) }
+        out.append((zip(g, e).reduce(0) { $0 + $1.0 * $1.1 }, cd, 2 * abs(cd - cd4) + roundoff / step))
+    }
+    return out
+}

@@ -98,22 +98,13 @@ import TestSupport
         }
         #expect(e0.nonPositive == 0)
         let g = try #require(e0.gradient)
-        let theta = m.network.parameters
-        var rng = RandomStream(seed: 5, stream: 0)
-        for _ in 0..<3 {
-            var e = (0..<theta.count).map { _ in rng.normal() }
-            let n = e.reduce(0) { $0 + $1 * $1 }.squareRoot(); e = e.map { $0 / n }
-            func loss(_ d: Double) -> Double {
-                var mm = m
-                mm.network.parameters = zip(theta, e).map { $0 + d * $1 }
-                return mm.evaluate(s, indices: idx, power: 2, lossWeights: lw, wantGradient: false).mongeAmpere
-            }
-            let st = 1e-4
-            let cd = centralDifference(step: st, loss), cd4 = fourthOrderCentralDifference(step: st, loss)
-            let analytic = zip(g, e).reduce(0) { $0 + $1.0 * $1.1 }
-            let tol = 2 * abs(cd - cd4) + Double(s.count) * 2.2e-16 * abs(e0.mongeAmpere) / st
-            #expect(abs(analytic - cd) <= tol, "dL: \(analytic) vs \(cd) (tolerance \(tol))")
+        let checks = directionalDerivativeChecks(theta: m.network.parameters, gradient: g, seed: 5, step: 1e-4,
+                                                 roundoff: Double(s.count) * 2.2e-16 * abs(e0.mongeAmpere)) { theta in
+            var mm = m
+            mm.network.parameters = theta
+            return mm.evaluate(s, indices: idx, power: 2, lossWeights: lw, wantGradient: false).mongeAmpere
         }
+        for c in checks { #expect(abs(c.analytic - c.difference) <= c.tolerance, "dL: \(c.analytic) vs \(c.difference) (tolerance \(c.tolerance))") }
     }
 
     /// The bihomogeneous features' jet in x against central differences of the features themselves (first order:

@@ -29,9 +29,9 @@ public enum CYNetworkInputs: String, Sendable, Codable, CaseIterable {
     /// Whether φ of these features is the same function in every patch (no transition loss needed).
     public var isPatchInvariant: Bool { self == .bihomogeneous }
 
-    /// The jet (order 0 or 2) of the features in x at `count` points z (row-major [count, D]).
+    /// The jet (order 0, 1 or 2) of the features in x at `count` points z (row-major [count, D]).
     public func jet(_ z: ArraySlice<ComplexDouble>, count P: Int, ambient: ProjectiveAmbient, order K: Int) -> TaylorJet {
-        precondition(K == 0 || K == 2, "CYNetworkInputs: order \(K), expected 0 or 2")
+        precondition((0...2).contains(K), "CYNetworkInputs: order \(K), expected 0, 1 or 2")
         let D = ambient.coordinateCount, R = 2 * D
         var x = Matrix(rows: P, cols: R)
         let base = z.startIndex
@@ -66,7 +66,7 @@ public enum CYNetworkInputs: String, Sendable, Codable, CaseIterable {
         }
         precondition(features.count == W)
         let second: [[Int]] = K == 2 ? (0..<R).map { u in (0..<R).map { v in ix.index([min(u, v), max(u, v)]) } } : []
-        let first: [Int] = K == 2 ? (0..<R).map { ix.index([$0]) } : []
+        let first: [Int] = K >= 1 ? (0..<R).map { ix.index([$0]) } : []
         data.withUnsafeMutableBufferPointer { db in
             nonisolated(unsafe) let out = db.baseAddress!
             parallelChunks(P, minimum: 256) { range in
@@ -82,7 +82,7 @@ public enum CYNetworkInputs: String, Sendable, Codable, CaseIterable {
                         let (i, j) = (feat.i, feat.j)
                         let q = feat.im ? X(D + i) * X(j) - X(i) * X(D + j) : X(i) * X(j) + X(D + i) * X(D + j)
                         out[p * W + f] = q / N
-                        guard K == 2 else { continue }
+                        guard K >= 1 else { continue }
                         for k in 0..<R { dq[k] = 0; dN[k] = 0 }
                         for k in 0..<(R * R) { hq[k] = 0 }
                         for k in range { dN[k] = 2 * X(k); dN[D + k] = 2 * X(D + k) }
@@ -99,6 +99,7 @@ public enum CYNetworkInputs: String, Sendable, Codable, CaseIterable {
                         }
                         let n1 = 1 / N, n2 = n1 * n1, n3 = n2 * n1
                         for u in 0..<R { out[(first[u] * P + p) * W + f] = dq[u] * n1 - q * dN[u] * n2 }
+                        guard K == 2 else { continue }
                         for u in 0..<R { for v in u..<R {
                             let hN = (u == v && range.contains(u % D)) ? 2.0 : 0
                             let h = hq[u * R + v] * n1 - (dq[u] * dN[v] + dN[u] * dq[v]) * n2 - q * hN * n2 + 2 * q * dN[u] * dN[v] * n3

@@ -16,7 +16,8 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     public var kahler: [Double]? = nil
     /// The model.
     public var model: CYMetricModel = .phi
-    /// Network SPEC (one output for `phi`).
+    /// Network SPEC (one output for `phi`, n² for the matrix models). The φ default is replaced by
+    /// `NeuralCYMetric.defaultNet(model:dimension:)` for the matrix models when the trainer resolves the settings.
     public var net = NeuralCYMetric.defaultNet
     /// What the network sees of a point (cymetric's coordinates, or patch-invariant bihomogeneous features).
     public var inputs: CYNetworkInputs = .coordinates
@@ -46,8 +47,19 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     /// Clip each minibatch gradient to this global norm before the optimiser step (cymetric clips at 5; nil: no
     /// clipping).
     public var clip: Double? = nil
-    /// Weight α_T of the transition loss in the total loss L_MA + α_T·L_T (cymetric's default 1; 0 switches it off).
+    /// Weight α_T of the transition loss in the total loss L_MA + α_K·L_K + α_T·L_T + α_V·L_V (cymetric's default 1; 0
+    /// switches it off).
     public var transitionWeight = 1.0
+    /// Weight α_K of the Kähler loss (`KahlerLoss`; cymetric's default 1; the φ-model is Kähler by construction).
+    public var kahlerWeight = 1.0
+    /// Weight α_V of the volume loss (`VolumeLoss`); nil: cymetric's 1 for the matrix models, 0 for φ (whose class is
+    /// fixed by construction with patch-invariant inputs, and by the transition loss otherwise).
+    public var volumeWeight: Double? = nil
+
+    /// The loss weights of a training step.
+    public var lossWeights: NeuralCYMetric.LossWeights {
+        .init(kahler: kahlerWeight, transition: transitionWeight, volume: volumeWeight ?? (model == .phi ? 0 : 1))
+    }
     /// Validation points on which the Kähler, transition and Ricci measures are taken after every epoch (finite
     /// differences in charts; 0: skip them; nil: 100, or all validation points if fewer).
     public var scorePoints: Int? = nil
@@ -66,6 +78,7 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         case referenceDegree = "reference_degree"
         case validationPoints = "validation_points", transitionWeight = "transition_weight", scorePoints = "score_points"
         case weightedLoss = "weighted_loss", clip
+        case kahlerWeight = "kahler_weight", volumeWeight = "volume_weight"
     }
 
     /// Checks every setting; throws a one-line `SettingError` naming the first bad one.
@@ -80,6 +93,8 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         guard psi.count == 2, psi.allSatisfy(\.isFinite) else { throw SettingError("psi", "\(psi), expected a finite complex number") }
         if let c = clip, !(c.isFinite && c > 0) { throw SettingError("clip", "\(c), expected a positive gradient norm") }
         guard transitionWeight.isFinite, transitionWeight >= 0 else { throw SettingError("transitionWeight", "\(transitionWeight), expected a weight ≥ 0") }
+        guard kahlerWeight.isFinite, kahlerWeight >= 0 else { throw SettingError("kahlerWeight", "\(kahlerWeight), expected a weight ≥ 0") }
+        if let v = volumeWeight, !(v.isFinite && v >= 0) { throw SettingError("volumeWeight", "\(v), expected a weight ≥ 0") }
         if let sp = scorePoints, !(sp >= 0 && sp <= validationPoints) { throw SettingError("scorePoints", "\(sp), expected 0…\(validationPoints) (the validation points)") }
         _ = try LearningRateSchedule.parse(schedule)
     }
@@ -101,17 +116,19 @@ public struct CYTrainingHistory: Codable, Sendable {
     public var epochSeconds: [Double] = []
     /// The model's transition loss on the validation sample (`NeuralCYMetric.transitionLoss`).
     public var transitionLoss: [Double] = []
-    /// CYBridge's Kähler measure (`KahlerMeasure`, finite differences of g in each point's chart) on the first
-    /// `scorePoints` validation points: 0 for a Kähler metric up to the differences' truncation.
+    /// The Kähler loss (`KahlerLoss`, exact, from the outputs' jets) on the validation sample: 0 for the φ-model by
+    /// construction.
     public var kahlerLoss: [Double] = []
+    /// CYBridge's Kähler measure (`KahlerMeasure`, the same torsion by finite differences of g in each point's chart)
+    /// on the first `scorePoints` validation points: 0 for a Kähler metric up to the differences' truncation.
+    public var kahlerMeasure: [Double] = []
     /// CYBridge's transition measure of the metric (`TransitionMeasure`: g against T g' T† in every other chart) on the
     /// first `scorePoints` validation points.
     public var transitionMeasure: [Double] = []
     /// The Ricci measure ‖R‖ (`RicciMeasure`, R by finite differences of log det g) on the first `scorePoints`
     /// validation points.
     public var ricci: [Double] = []
-    /// |Vol_K(g)/Vol_K(t) − 1| on the validation sample: Vol_K(g) = mean(w det g/|Ω|²) against the intersection
-    /// volume of the class t.
+    /// The volume loss (`VolumeLoss`: the slopes ∫ω^{n−1}∧J_a against the class's) on the validation sample.
     public var volumeLoss: [Double] = []
 
     /// An empty history.
@@ -120,7 +137,7 @@ public struct CYTrainingHistory: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case epochs, sigma
         case sigmaError = "sigma_error", trainingLoss = "training_loss", mongeAmpereLoss = "monge_ampere_loss"
-        case epochSeconds = "epoch_seconds", transitionLoss = "transition_loss", kahlerLoss = "kahler_loss"
+        case epochSeconds = "epoch_seconds", transitionLoss = "transition_loss", kahlerLoss = "kahler_loss", kahlerMeasure = "kahler_measure"
         case transitionMeasure = "transition_measure", ricci, volumeLoss = "volume_loss"
     }
 }
@@ -142,11 +159,13 @@ public struct CYTrainer: Sendable {
     public let initial: NeuralCYMetric
 
     /// Validates `config`, samples both point sets and draws the network.
-    public init(config: CYTrainingConfig, threads: Int? = nil) throws {
-        try config.validate()
-        self.config = config
+    public init(config requested: CYTrainingConfig, threads: Int? = nil) throws {
+        try requested.validate()
+        var config = requested
         let v = try Variety.resolve(config.variety, psi: ComplexDouble(config.psi[0], config.psi[1]), ambient: config.ambient)
         guard v.isCalabiYau else { throw SettingError("variety", "'\(config.variety)' is not Calabi–Yau (c₁ ≠ 0), expected Σ_a q_ar = n_r + 1 in every factor") }
+        if config.net == NeuralCYMetric.defaultNet { config.net = NeuralCYMetric.defaultNet(model: config.model, dimension: v.dimension) }
+        self.config = config
         variety = v
         let t = config.kahler ?? [Double](repeating: 1, count: v.ambient.factorCount)
         kahler = t
@@ -164,26 +183,29 @@ public struct CYTrainer: Sendable {
             referenceMetric = loaded.metric
         }
         let sampler = try PointSampler(variety: v)
+        let derivatives = config.model == .multiplicative && config.kahlerWeight > 0
         training = try CYTrainingSample(sample: try sampler.sample(count: config.points, seed: deriveSeed(config.seed, 1), threads: threads), kahler: t,
-                                        reference: referenceMetric, threads: threads)
+                                        reference: referenceMetric, derivatives: derivatives, threads: threads)
         validation = try CYTrainingSample(sample: try sampler.sample(count: config.validationPoints, seed: deriveSeed(config.seed, 2), threads: threads), kahler: t,
-                                          reference: referenceMetric, threads: threads)
+                                          reference: referenceMetric, derivatives: config.model == .multiplicative, threads: threads)
         let architecture = try NetworkSpec.parse(config.net, defaultParameterization: .standard)
-        initial = try NeuralCYMetric(variety: v, kahler: t, model: config.model, inputs: config.inputs, reference: referenceMetric,
-                                     architecture: architecture, seed: deriveSeed(config.seed, 0))
+        var start = try NeuralCYMetric(variety: v, kahler: t, model: config.model, inputs: config.inputs, reference: referenceMetric, architecture: architecture, seed: deriveSeed(config.seed, 0))
+        if config.model == .free { try start.setFreeStart(scale: NeuralCYMetric.freeStartScale(training)) }
+        initial = start
     }
 
     /// The validation scores of a metric (`CYTrainingHistory` has their definitions).
     public struct Score: Sendable {
         public var sigma: Double, error: Double, loss: Double, transition: Double, volume: Double
-        public var kahler: Double, transitionMeasure: Double, ricci: Double
+        public var kahler: Double, kahlerMeasure: Double, transitionMeasure: Double, ricci: Double
     }
 
-    /// σ of `metric` on the validation sample with its jackknife error, the validation Monge–Ampère and transition
-    /// losses, the volume loss, and on the first `scorePoints` validation points the Kähler, transition and Ricci
-    /// measures (NaN when `measuredPoints` is 0).
+    /// σ of `metric` on the validation sample with its jackknife error, the validation Monge–Ampère, Kähler,
+    /// transition and volume losses (the training losses on the whole validation sample), and on its first
+    /// `scorePoints` points the Kähler and transition measures by finite differences and the Ricci measure (NaN when
+    /// `measuredPoints` is 0).
     public func score(_ metric: NeuralCYMetric) -> Score {
-        let det = metric.determinants(validation)
+        let (gs, det) = metric.metricsAndDeterminants(validation)
         let s = validation.sample
         let sigma = SigmaMeasure.sigma(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
         let err = SigmaMeasure.jackknifeError(weights: s.weights, omegaSquared: s.omegaSquared, determinants: det)
@@ -192,20 +214,23 @@ public struct CYTrainer: Sendable {
             let m = abs(det[i] / (validation.kappa * s.omegaSquared[i]) - 1)
             loss += config.power == 1 ? m : pow(m, config.power)
         }
-        var transition = 0.0
-        var lo = 0
-        while lo < s.count {
-            let idx = Array(lo..<min(s.count, lo + 4096))
-            let values = metric.potential(validation, indices: idx)
-            transition += metric.transitionLoss(validation, indices: idx, values: values, power: config.power, wantGradient: false).loss * Double(idx.count)
-            lo += idx.count
+        let transition = metric.inputs.isPatchInvariant && metric.model == .phi ? 0 : metric.transitionLoss(validation, power: config.power)
+        let volume = VolumeLoss.loss(slopes: VolumeLoss.slopes(validation, metrics: gs), targets: validation.slopeTargets, power: config.power).loss
+        var kahlerLoss = 0.0
+        if !metric.model.isKahlerByConstruction {
+            var lo = 0
+            while lo < s.count {
+                let idx = Array(lo..<min(s.count, lo + 4096))
+                kahlerLoss += metric.evaluate(validation, indices: idx, power: config.power, weights: .init(kahler: 1), wantGradient: false).kahler * Double(idx.count)
+                lo += idx.count
+            }
+            kahlerLoss /= Double(s.count)
         }
-        let volume = abs(s.kahlerVolume(determinants: det) / variety.kahlerVolume(kahler) - 1)
-        var sc = Score(sigma: sigma, error: err, loss: loss / Double(s.count), transition: transition / Double(s.count), volume: volume,
-                       kahler: .nan, transitionMeasure: .nan, ricci: .nan)
+        var sc = Score(sigma: sigma, error: err, loss: loss / Double(s.count), transition: transition, volume: volume,
+                       kahler: kahlerLoss, kahlerMeasure: .nan, transitionMeasure: .nan, ricci: .nan)
         if config.measuredPoints > 0 {
             let m = config.measuredPoints
-            sc.kahler = KahlerMeasure.measure(s, metric: metric.chartMetric, count: m)
+            sc.kahlerMeasure = KahlerMeasure.measure(s, metric: metric.chartMetric, count: m)
             sc.transitionMeasure = TransitionMeasure.measure(s, metric: metric.chartMetric, count: m)
             let r = RicciMeasure.ricciScalars(s, metric: metric.metricFunction, count: m)
             sc.ricci = RicciMeasure.measure(weights: Array(s.weights[0..<m]), omegaSquared: Array(s.omegaSquared[0..<m]),
@@ -218,7 +243,7 @@ public struct CYTrainer: Sendable {
     static func record(_ sc: Score, epoch: Int, trainingLoss: Double, seconds: Double, into h: inout CYTrainingHistory) {
         h.epochs.append(epoch); h.sigma.append(sc.sigma); h.sigmaError.append(sc.error)
         h.mongeAmpereLoss.append(sc.loss); h.trainingLoss.append(trainingLoss); h.epochSeconds.append(seconds)
-        h.transitionLoss.append(sc.transition); h.kahlerLoss.append(sc.kahler); h.transitionMeasure.append(sc.transitionMeasure)
+        h.transitionLoss.append(sc.transition); h.kahlerLoss.append(sc.kahler); h.kahlerMeasure.append(sc.kahlerMeasure); h.transitionMeasure.append(sc.transitionMeasure)
         h.ricci.append(sc.ricci); h.volumeLoss.append(sc.volume)
     }
 
@@ -281,7 +306,7 @@ public struct CYTrainer: Sendable {
             let det0 = metric.determinants(validation)
             let bad = det0.filter { !($0 > 0) }.count
             guard bad == 0 else {
-                throw SettingError("net", "'\(config.net)': the initial metric g_ref + ∂∂̄φ is not positive definite at \(bad) of \(det0.count) validation points (\(String(format: "%.2g", Double(bad) / Double(det0.count) * 100)) %), expected a network whose ∂∂̄φ starts small (e.g. a readout with W_std ≤ 0.05)")
+                throw SettingError("net", "'\(config.net)': the initial metric (\(config.model.rawValue) model) is not positive definite at \(bad) of \(det0.count) validation points (\(String(format: "%.2g", Double(bad) / Double(det0.count) * 100)) %), expected a network whose ∂∂̄φ starts small (e.g. a readout with W_std ≤ 0.05)")
             }
             let s0 = score(metric)
             Self.record(s0, epoch: 0, trainingLoss: s0.loss, seconds: 0, into: &history)
@@ -291,6 +316,7 @@ public struct CYTrainer: Sendable {
         var step = (first - 1) * batches
         let w = training.sample.weights, meanW = w.reduce(0, +) / Double(max(1, w.count))
         let lossWeights: [Double]? = config.weightedLoss ? w.map { $0 / meanW } : nil
+        let lossWeightsOfStep = config.lossWeights
         for epoch in first..<max(first, config.epochs + 1) {
             let start = Date()
             let order = order(epoch: epoch)
@@ -298,7 +324,7 @@ public struct CYTrainer: Sendable {
             var lossSum = 0.0
             for b in 0..<batches {
                 let idx = Array(order[(b * config.batch)..<min(order.count, (b + 1) * config.batch)])
-                let e = metric.evaluate(training, indices: idx, power: config.power, transitionWeight: config.transitionWeight,
+                let e = metric.evaluate(training, indices: idx, power: config.power, weights: lossWeightsOfStep,
                                         lossWeights: lossWeights, wantGradient: true)
                 guard e.nonPositive == 0, var g = e.gradient, e.mongeAmpere.isFinite else {
                     let why = e.nonPositive > 0
@@ -309,7 +335,7 @@ public struct CYTrainer: Sendable {
                                    history: history, failure: TrainingError("epoch \(epoch), batch \(b + 1): \(why); lower --lr\(kept)"),
                                    resumedFrom: resumedFrom)
                 }
-                lossSum += e.mongeAmpere + config.transitionWeight * e.transition
+                lossSum += e.total(lossWeightsOfStep)
                 if let c = config.clip { clipByGlobalNorm(&g, maximum: c) }
                 opt.update(&theta, gradient: g, rate: schedule.rate(config.rate, step: step))
                 metric.network.parameters = theta
@@ -383,7 +409,7 @@ public struct CYTrainingSummary: Encodable, Sendable {
     /// Network parameters.
     public var parameter_count: Int
     /// Per epoch (0 = the initial network; `CYTrainingHistory` has the definitions): on the validation sample σ and its
-    /// jackknife error, the Monge–Ampère, transition and volume losses, and on its first `score_points` points the
+    /// jackknife error, the Monge–Ampère, Kähler, transition and volume losses, and on its first `score_points` points the
     /// Kähler and transition measures and the Ricci measure; the mean training loss and the epoch's seconds.
     public var epochs: [Int]
     public var sigma: [Double]
@@ -391,7 +417,8 @@ public struct CYTrainingSummary: Encodable, Sendable {
     public var monge_ampere_loss: [Double]
     public var transition_loss: [Double]
     public var volume_loss: [Double]
-    public var kahler_loss: [Double?]
+    public var kahler_loss: [Double]
+    public var kahler_measure: [Double?]
     public var transition_measure: [Double?]
     public var ricci: [Double?]
     public var training_loss: [Double]
@@ -413,7 +440,7 @@ public struct CYTrainingSummary: Encodable, Sendable {
         epochs = history.epochs; sigma = history.sigma; sigma_error = history.sigmaError
         monge_ampere_loss = history.mongeAmpereLoss; transition_loss = history.transitionLoss; volume_loss = history.volumeLoss
         let finite = { (x: [Double]) in x.map { $0.isFinite ? $0 : nil } }
-        kahler_loss = finite(history.kahlerLoss); transition_measure = finite(history.transitionMeasure); ricci = finite(history.ricci)
+        kahler_loss = history.kahlerLoss; kahler_measure = finite(history.kahlerMeasure); transition_measure = finite(history.transitionMeasure); ricci = finite(history.ricci)
         training_loss = history.trainingLoss; epoch_seconds = history.epochSeconds
         sigma_final = history.sigma.last ?? .nan
         let v = trainer.validation.sample

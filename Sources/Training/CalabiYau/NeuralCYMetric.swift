@@ -4,18 +4,6 @@ import Networks
 import NumericCore
 import Numerics
 
-/// How a network builds a Kähler metric on a Calabi–Yau X (cymetric's models, Larfors–Lukas–Ruehle–Schneider,
-/// arXiv 2205.13408, and 2111.01436).
-public enum CYMetricModel: String, Sendable, Codable, CaseIterable {
-    /// g = g_ref + ∂∂̄φ with φ the network's one real output and g_ref = g_FS(t) or an algebraic metric of the same
-    /// class: Kähler by construction, and in the class of t — so Vol_K is fixed — when φ is one function on X
-    /// (patch-invariant inputs; with cymetric's coordinates only as far as the transition loss makes it so).
-    /// ∂_i∂̄_j φ is taken in the ambient homogeneous coordinates z_i = x_i + i y_i of the patch-normalised point and
-    /// pulled back, ∂_i∂̄_j φ = ¼[(∂_{x_i}∂_{x_j} + ∂_{y_i}∂_{y_j})φ + i(∂_{x_i}∂_{y_j} − ∂_{y_i}∂_{x_j})φ],
-    /// g_ab̄ = g^ref_ab̄ + J_a^i (∂_i∂̄_j φ) conj(J_b^j) with the pullback Jacobian J (`PullbackJacobian`).
-    case phi
-}
-
 /// A sample prepared for training and scoring neural CY metrics: the points (patch-normalised, `PointSample`), their
 /// pullback Jacobians, the pulled-back reference metric (Fubini–Study at the Kähler moduli t, or an algebraic metric),
 /// and κ.
@@ -31,18 +19,36 @@ public struct CYTrainingSample: Sendable {
     /// κ = Vol_K/Vol_CY of this sample (`PointSample.kappa`), so that det g = κ|Ω|² for the Ricci-flat metric.
     public let kappa: Double
 
+    /// The pulled-back factor metrics g^{(r)} at t_r = 1, [N, F, n, n] (the volume loss's slopes).
+    public let factorMetrics: [ComplexDouble]
+    /// τ_a = ∂Vol_K/∂t_a, the targets of the volume loss (`VolumeLoss`).
+    public let slopeTargets: [Double]
+    /// ∂_c g^ref_ab̄ [N, n, n, n] in each point's chart, when prepared for the multiplicative model's Kähler loss
+    /// (`KahlerLoss.referenceDerivatives`); else nil.
+    public let referenceDerivatives: [ComplexDouble]?
+
     /// Prepares `sample` at Kähler moduli `t`, with the reference metric g_FS(t) or, given, the algebraic metric
-    /// `reference` (which must lie in the class of t).
-    public init(sample s: PointSample, kahler t: [Double], reference: AlgebraicMetric? = nil, threads: Int? = nil) throws {
+    /// `reference` (which must lie in the class of t); with `derivatives` also ∂g_ref (for the multiplicative model's
+    /// Kähler loss).
+    public init(sample s: PointSample, kahler t: [Double], reference: AlgebraicMetric? = nil, derivatives: Bool = false, threads: Int? = nil) throws {
         sample = s; kahler = t
+        let v = s.variety, n = v.dimension
         jacobians = PullbackJacobian.jacobians(of: s, threads: threads)
+        factorMetrics = FubiniStudy.pullbackFactorMetrics(of: s, threads: threads)
         if let reference {
-            fubiniStudy = try reference.pullbackMetric(points: s.points, jacobians: jacobians, dimension: s.variety.dimension)
+            fubiniStudy = try reference.pullbackMetric(points: s.points, jacobians: jacobians, dimension: n)
         } else {
-            fubiniStudy = FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
+            fubiniStudy = FubiniStudy.combine(factorMetrics, count: s.count, factors: v.ambient.factorCount, dimension: n, kahler: t)
         }
         kappa = s.kappa(kahler: t)
+        slopeTargets = VolumeLoss.targets(variety: v, kahler: t)
+        referenceDerivatives = derivatives
+            ? KahlerLoss.referenceDerivatives(s, reference: NeuralCYMetric.referenceChartMetric(variety: v, kahler: t, reference: reference), threads: threads)
+            : nil
     }
+
+    /// Ambient factors F.
+    public var factorCount: Int { sample.variety.ambient.factorCount }
 
     /// Number of points N.
     public var count: Int { sample.count }
@@ -63,7 +69,7 @@ public struct NeuralCYMetric: Sendable {
     /// balanced) metric in the class of t; its pullback comes with the sample (`CYTrainingSample`), its ambient form
     /// here for single points.
     public let reference: AlgebraicMetric?
-    /// The network (inputs `inputs.width`, one output for `phi`).
+    /// The network (inputs `inputs.width`; outputs `model.outputWidth`).
     public var network: Network
 
     /// The default network: cymetric's φ-model network, three GELU layers of width 64 and a linear readout, standard
@@ -73,25 +79,56 @@ public struct NeuralCYMetric: Sendable {
     /// and g is not positive definite at about half the points of the quintic).
     public static let defaultNet = "Dense(64, b_std=0, parameterization=standard) Gelu Dense(64, b_std=0, parameterization=standard) Gelu Dense(64, b_std=0, parameterization=standard) Gelu Dense(1, W_std=0.05, parameterization=standard)"
 
+    /// The default network of a model on a CY n-fold: `defaultNet` for φ; for the matrix models the same three GELU
+    /// layers with a readout of n² outputs (cymetric's `nfold**2`), W_std = 0.05 and zero bias, so that H starts small
+    /// and g starts at g_ref (additive, multiplicative) or at c·1 (free).
+    public static func defaultNet(model: CYMetricModel, dimension n: Int) -> String {
+        model == .phi ? defaultNet
+            : defaultNet.replacingOccurrences(of: "Dense(1, W_std=0.05, parameterization=standard)", with: "Dense(\(n * n), W_std=0.05, b_std=0, parameterization=standard)")
+    }
+
     /// A metric on `variety` at Kähler moduli `kahler` with network `architecture` drawn from `seed`; throws when the
-    /// architecture's output width is not the model's (1 for `phi`) or t does not match the ambient factors.
+    /// architecture's output width is not the model's (`CYMetricModel.outputWidth`), t does not match the ambient
+    /// factors, or the activations cannot be differentiated as often as the model's losses need.
     public init(variety: Variety, kahler: [Double], model: CYMetricModel = .phi, inputs: CYNetworkInputs = .coordinates,
                 reference: AlgebraicMetric? = nil, architecture: Serial, seed: UInt64) throws {
         guard kahler.count == variety.ambient.factorCount, kahler.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw SettingError("kahler", "\(kahler), expected \(variety.ambient.factorCount) positive Kähler moduli")
         }
         let net = try Network(architecture, inputWidth: inputs.width(variety.ambient), seed: seed)
-        guard net.outputWidth == 1 else {
-            throw SettingError("net", "has \(net.outputWidth) outputs, expected 1 for the \(model.rawValue) model (the potential φ)")
+        let want = model.outputWidth(dimension: variety.dimension)
+        guard net.outputWidth == want else {
+            let what = model == .phi ? "the potential φ" : "a Hermitian \(variety.dimension)×\(variety.dimension) matrix"
+            throw SettingError("net", "has \(net.outputWidth) outputs, expected \(want) for the \(model.rawValue) model (\(what))")
         }
         guard net.maxJetOrder >= 2 else {
-            throw SettingError("net", "has an activation without closed-form second derivatives, expected one the φ-model can differentiate twice")
+            throw SettingError("net", "has an activation without closed-form second derivatives, expected one the \(model.rawValue) model's losses can differentiate")
         }
         self.variety = variety; self.kahler = kahler; self.model = model; self.inputs = inputs; self.reference = reference; network = net
     }
 
+    /// Sets the free model's readout bias so that g = c·1 at θ's readout weights zero: the diagonal outputs' biases
+    /// to c. Throws when the readout has no bias.
+    public mutating func setFreeStart(scale c: Double) throws {
+        guard let bo = network.layout.slices.last(where: { $0.hasWeight })?.biasOffset else {
+            throw SettingError("net", "has no readout bias, expected one for the free model (it starts at g = c·1)")
+        }
+        let n = variety.dimension
+        for a in 0..<n { network.parameters[bo + a * n + a] = c }
+    }
+
+    /// The free model's starting scale c = (κ·median|Ω|²)^{1/n}: g = c·1 has det g = κ|Ω|² at the median point.
+    public static func freeStartScale(_ s: CYTrainingSample) -> Double {
+        let o = s.sample.omegaSquared.sorted()
+        return pow(s.kappa * o[o.count / 2], 1 / Double(s.sample.variety.dimension))
+    }
+
     /// Order of the input jets the φ-model needs (its Hessian).
     static let hessianOrder = 2
+
+    /// The order of the jets one pass needs: 2 for φ (its Hessian), 1 for the matrix models when their Kähler loss is
+    /// taken (∂_c g), else 0.
+    func jetOrder(kahler: Bool) -> Int { model == .phi ? 2 : (kahler && !model.isKahlerByConstruction ? 1 : 0) }
 
     /// The rows `indices` of a row-major [N, D] array.
     static func gather(_ z: [ComplexDouble], _ indices: [Int], _ D: Int) -> [ComplexDouble] {
@@ -100,12 +137,20 @@ public struct NeuralCYMetric: Sendable {
         return out
     }
 
-    /// φ at the points `indices` of a sample.
-    public func potential(_ s: CYTrainingSample, indices: [Int]) -> [Double] {
+    /// The jet of the network's inputs at the points `indices` of a sample.
+    func networkInputs(_ s: CYTrainingSample, indices: [Int], order: Int) -> TaylorJet {
+        inputs.jet(Self.gather(s.sample.points, indices, variety.coordinateCount)[...], count: indices.count, ambient: variety.ambient, order: order)
+    }
+
+    /// The network's outputs (φ, or the n² packed entries) at the points `indices` of a sample, [B, W].
+    public func outputs(_ s: CYTrainingSample, indices: [Int]) -> [Double] {
         let D = variety.coordinateCount
-        let jet = inputs.jet(Self.gather(s.sample.points, indices, D)[...], count: indices.count, ambient: variety.ambient, order: 0)
+        let jet = networkInputs(s, indices: indices, order: 0)
         return network.forward(inputJet: jet.data, indexSet: jet.indexSet, points: indices.count, keepTape: false).output
     }
+
+    /// φ at the points `indices` of a sample (the φ-model's one output).
+    public func potential(_ s: CYTrainingSample, indices: [Int]) -> [Double] { outputs(s, indices: indices) }
 
     /// ∂∂̄φ [D, D] from the second-order jet blocks of φ at point p (P points in the batch, stride P between blocks).
     @inline(__always)
@@ -167,195 +212,348 @@ public struct NeuralCYMetric: Sendable {
 
     /// det g of the model at the points `range` of `s` (forward only; for σ and validation), in batches of `batch`.
     public func determinants(_ s: CYTrainingSample, range: Range<Int>? = nil, batch: Int = 4096) -> [Double] {
-        let r = range ?? 0..<s.count
-        var out = [Double](repeating: 0, count: r.count)
+        metricsAndDeterminants(s, range: range, batch: batch).determinants
+    }
+
+    /// g [N, n, n] and det g of the model at the points `range` of `s` (forward only), in batches of `batch`.
+    public func metricsAndDeterminants(_ s: CYTrainingSample, range: Range<Int>? = nil, batch: Int = 4096) -> (metrics: [ComplexDouble], determinants: [Double]) {
+        let r = range ?? 0..<s.count, nn = variety.dimension * variety.dimension
+        var det = [Double](repeating: 0, count: r.count), g = [ComplexDouble](repeating: .zero, count: r.count * nn)
         var lo = r.lowerBound
         while lo < r.upperBound {
             let hi = min(r.upperBound, lo + batch)
-            let d = evaluate(s, indices: Array(lo..<hi), power: 1, wantGradient: false).determinants
-            for k in 0..<d.count { out[lo - r.lowerBound + k] = d[k] }
+            let e = evaluate(s, indices: Array(lo..<hi), power: 1, wantGradient: false)
+            for k in 0..<e.determinants.count { det[lo - r.lowerBound + k] = e.determinants[k] }
+            for k in 0..<e.metrics.count { g[(lo - r.lowerBound) * nn + k] = e.metrics[k] }
             lo = hi
         }
-        return out
+        return (g, det)
+    }
+
+    /// The weights of the losses besides the Monge–Ampère loss (weight 1), cymetric's α: Kähler, transition, volume.
+    public struct LossWeights: Sendable, Equatable {
+        public var kahler: Double, transition: Double, volume: Double
+        public init(kahler: Double = 0, transition: Double = 0, volume: Double = 0) {
+            self.kahler = kahler; self.transition = transition; self.volume = volume
+        }
     }
 
     /// What one pass over a batch gives.
     public struct BatchEvaluation: Sendable {
         /// det g at each point of the batch.
         public var determinants: [Double]
+        /// g at each point, [B, n, n].
+        public var metrics: [ComplexDouble]
         /// The Monge–Ampère loss of the batch, mean over its points of |det g/(κ|Ω|²) − 1|^power.
         public var mongeAmpere: Double
-        /// The transition loss of the batch (0 when its weight is 0): `transitionLoss`.
+        /// The transition loss of the batch (0 when its weight is 0): `transitionLoss`, `hermitianTransitionLoss`.
         public var transition: Double = 0
-        /// ∂(mongeAmpere + transitionWeight·transition)/∂θ (nil unless asked for).
+        /// The Kähler loss of the batch (`KahlerLoss`; 0 when its weight is 0 or the model is Kähler by construction).
+        public var kahler: Double = 0
+        /// The volume loss of the batch (`VolumeLoss`; 0 when its weight is 0).
+        public var volume: Double = 0
+        /// ∂(mongeAmpere + α_K kahler + α_T transition + α_V volume)/∂θ (nil unless asked for).
         public var gradient: [Double]?
         /// Points where g is not positive definite (det g ≤ 0 or not finite).
         public var nonPositive: Int
+        /// The weighted total mongeAmpere + α_K kahler + α_T transition + α_V volume.
+        public func total(_ w: LossWeights) -> Double { mongeAmpere + w.kahler * kahler + w.transition * transition + w.volume * volume }
     }
 
-    /// The Monge–Ampère loss L_MA = (1/B) Σ_p |det g_p/(κ|Ω_p|²) − 1|^power over the points `indices` of `s` (cymetric's
-    /// `sigma_loss`, unweighted; power 1 is cymetric's default), det g and, when asked, ∂L_MA/∂θ.
+    /// The losses of the batch `indices` of `s` and, when asked, their gradient in θ. Every loss is taken from the
+    /// metric g of the model at the batch's points:
     ///
-    /// Gradient: d det g = det g · tr(g⁻¹ dg) and dg = J dA J†, so ∂det/∂A_ij = det · M_ji with M = J† g⁻¹ J [D, D];
-    /// with A_ij = ¼[(H_{x_i x_j} + H_{y_i y_j}) + i(H_{x_i y_j} − H_{y_i x_j})] (H the real Hessian of φ) the
-    /// adjoints of the Hessian entries are ¼det·Re M_ji (xx and yy), −¼det·Im M_ji (x_i y_j) and ¼det·Im M_ji
-    /// (y_i x_j); the network's jet adjoint (`Network.parameterGradient`) carries them to θ.
+    /// - Monge–Ampère L_MA = (1/B) Σ_p |det g_p/(κ|Ω_p|²) − 1|^power (cymetric's `sigma_loss`, unweighted; power 1 is
+    ///   cymetric's default). With `lossWeights` (one per sample point, e.g. the integration weights over their mean)
+    ///   each term is multiplied by its weight: the batch mean then estimates the loss integrated with the
+    ///   Calabi–Yau measure instead of the sampling measure.
+    /// - Kähler L_K (`KahlerLoss`, exponent 2; matrix models only — φ is Kähler by construction), from the first-order
+    ///   jets of the outputs.
+    /// - transition L_T (`transitionLoss` for φ, `hermitianTransitionLoss` for the matrix models).
+    /// - volume L_V (`VolumeLoss`, the batch's slopes).
     ///
-    /// With `transitionWeight` α > 0 the batch's transition loss (`transitionLoss`) is added, α·L_T, sharing the
-    /// values φ(z) of the Hessian pass (its value block).
-    ///
-    /// With `lossWeights` (one per sample point, e.g. the integration weights over their mean) each point's term is
-    /// multiplied by its weight: the batch mean is then a Monte Carlo estimate of the loss integrated over X with the
-    /// Calabi–Yau measure instead of the sampling measure.
-    public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, transitionWeight alpha: Double = 0,
+    /// Gradient: every loss is first differentiated in g, as the matrix G_p with dL = Re tr(G_p dg_p) — for L_MA
+    /// d det g = det g · tr(g⁻¹ dg), G = ℓ′ det g · g⁻¹; for a slope term w det g tr(g⁻¹F)/|Ω|²,
+    /// G = (w/|Ω|²) det g [tr(g⁻¹F) g⁻¹ − g⁻¹ F g⁻¹]. The model then carries G to its outputs: for φ, dg = J dA J†
+    /// gives the adjoint M = J†GJ of A = ∂∂̄φ, and with A_ij = ¼[(H_{x_i x_j} + H_{y_i y_j}) + i(H_{x_i y_j} −
+    /// H_{y_i x_j})] (H the real Hessian of φ) the adjoints ¼Re M_ji (xx and yy), −¼Im M_ji (x_i y_j), ¼Im M_ji (y_i x_j);
+    /// for the matrix models dg = C ⊙ dH (C = 1, or g_ref for multiplicative) and the packing's adjoint
+    /// (`CYMetricModel.packingAdjoint`) with X_ab = G_ba C_ab. The network's jet adjoint (`Network.parameterGradient`)
+    /// carries the output adjoints to θ.
+    public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, weights: LossWeights = LossWeights(),
                          lossWeights: [Double]? = nil, wantGradient: Bool) -> BatchEvaluation {
-        let P = indices.count, D = variety.coordinateCount, n = variety.dimension, R = 2 * D
-        let ix = JetIndexSet.shared(dimension: R, order: Self.hessianOrder)
+        let P = indices.count, D = variety.coordinateCount, n = variety.dimension, R = 2 * D, nn = n * n, F = s.factorCount
+        let W = network.outputWidth, isPhi = model == .phi
+        let kahlerOn = weights.kahler > 0 && !model.isKahlerByConstruction
+        let volumeOn = weights.volume > 0
+        let order = jetOrder(kahler: kahlerOn)
+        precondition(!(kahlerOn && model == .multiplicative) || s.referenceDerivatives != nil,
+                     "evaluate: the multiplicative model's Kähler loss needs a sample prepared with derivatives: true")
+        let ix = JetIndexSet.shared(dimension: R, order: order)
         // The jet of the network's inputs in x at the batch's points.
-        let input = inputs.jet(Self.gather(s.sample.points, indices, D)[...], count: P, ambient: variety.ambient, order: Self.hessianOrder)
+        let input = networkInputs(s, indices: indices, order: order)
         let (jet, tape) = network.forward(inputJet: input.data, indexSet: ix, points: P, keepTape: wantGradient)
-        let blocks = Self.hessianBlocks(ix)
-        var det = [Double](repeating: 0, count: P), terms = [Double](repeating: 0, count: P)
-        var adjoint = wantGradient ? [Double](repeating: 0, count: jet.count) : []
+        let blocks = isPhi ? Self.hessianBlocks(ix) : []
+        let first: [Int] = order >= 1 && !isPhi ? (0..<R).map { ix.index([$0]) } : []
+        var det = [Double](repeating: 0, count: P), terms = [Double](repeating: 0, count: P), dl = terms
+        var metrics = [ComplexDouble](repeating: .zero, count: P * nn), inverses = metrics
+        var slopeDensity = [Double](repeating: 0, count: volumeOn ? P * F : 0), traces = slopeDensity
+        var kahlerTerms = [Double](repeating: 0, count: kahlerOn ? P : 0)
+        var kahlerAdjoint = [ComplexDouble](repeating: .zero, count: kahlerOn && wantGradient ? P * nn * n : 0)
         var bad = [Int](repeating: 0, count: P)
-        let kappa = s.kappa
+        let kappa = s.kappa, invP = 1 / Double(P)
         let lw = lossWeights ?? []
         let weighted = lossWeights != nil
         precondition(!weighted || lw.count == s.count, "evaluate: \(lw.count) loss weights, expected \(s.count)")
-        jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in
-            s.jacobians.withUnsafeBufferPointer { jacb in s.fubiniStudy.withUnsafeBufferPointer { fsb in
-                s.sample.omegaSquared.withUnsafeBufferPointer { ob in
-                    det.withUnsafeMutableBufferPointer { db in terms.withUnsafeMutableBufferPointer { tb in
-                        adjoint.withUnsafeMutableBufferPointer { ab in bad.withUnsafeMutableBufferPointer { badb in
-                            nonisolated(unsafe) let (jp, bp, jacp, fsp, op, dp, tp, ap, badp) =
-                                (jb.baseAddress!, bb.baseAddress!, jacb.baseAddress!, fsb.baseAddress!, ob.baseAddress!, db.baseAddress!, tb.baseAddress!, wantGradient ? ab.baseAddress : nil, badb.baseAddress!)
-                            parallelChunks(P, minimum: 64) { range in
-                                let a = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: D * D)
-                                let t = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
-                                let g = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * n)
-                                let xj = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
-                                let c = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * n)
-                                defer { a.deallocate(); t.deallocate(); g.deallocate(); xj.deallocate(); c.deallocate() }
-                                for p in range {
-                                    let i = indices[p]
-                                    let J = jacp + i * n * D
-                                    Self.complexHessian(jp, point: p, points: P, coordinates: D, blocks: bp, into: a)
-                                    Self.pulledBack(fs: fsp + i * n * n, jacobian: J, a: a, n: n, D: D, scratch: t, into: g)
-                                    guard Self.isPositiveDefinite(g, n, scratch: c) else { badp[p] = 1; dp[p] = .nan; tp[p] = .nan; continue }
-                                    // Solve g X = J (X = g⁻¹J), det g from the same elimination.
-                                    for e in 0..<(n * D) { xj[e] = J[e] }
-                                    let d = SmallComplexLinearAlgebra.solve(g, n, xj, D).real
-                                    dp[p] = d
-                                    guard d > 0, d.isFinite else { badp[p] = 1; tp[p] = .nan; continue }
-                                    let m = d / (kappa * op[i]) - 1
-                                    let am = abs(m)
-                                    let wi = weighted ? lw[i] : 1
-                                    tp[p] = wi * (power == 1 ? am : Foundation.pow(am, power))
-                                    guard let ap else { continue }
-                                    // ∂ℓ/∂det, with the point's weight and the 1/B of the mean.
-                                    let dl = wi * (power == 1 ? (m >= 0 ? 1.0 : -1.0) : power * Foundation.pow(am, power - 1) * (m >= 0 ? 1 : -1))
-                                        / (kappa * op[i]) / Double(P)
-                                    let c = 0.25 * d * dl
-                                    for ii in 0..<D { for jj in 0..<D {
-                                        // M_ji = Σ_r conj(J_r j) X_r i
-                                        var mji = ComplexDouble.zero
-                                        for r in 0..<n { mji = mji + J[r * D + jj].conjugate * xj[r * D + ii] }
-                                        let re = c * mji.real, im = c * mji.imaginary
-                                        // H entries (u, v) of the full symmetric Hessian; the jet stores u ≤ v once.
-                                        ap[bp[ii * R + jj] * P + p] += re                  // x_i x_j
-                                        ap[bp[(D + ii) * R + D + jj] * P + p] += re        // y_i y_j
-                                        ap[bp[ii * R + D + jj] * P + p] -= im              // x_i y_j
-                                        ap[bp[(D + ii) * R + jj] * P + p] += im            // y_i x_j
-                                    } }
+        let model = self.model
+        // Pass 1: g, det g, g⁻¹, the Monge–Ampère terms, the slope densities and the Kähler torsion at every point.
+        jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in first.withUnsafeBufferPointer { fb in
+        s.jacobians.withUnsafeBufferPointer { jacb in s.fubiniStudy.withUnsafeBufferPointer { fsb in s.factorMetrics.withUnsafeBufferPointer { fmb in
+        s.sample.omegaSquared.withUnsafeBufferPointer { ob in s.sample.weights.withUnsafeBufferPointer { wb in
+        (s.referenceDerivatives ?? []).withUnsafeBufferPointer { rdb in
+        det.withUnsafeMutableBufferPointer { db in terms.withUnsafeMutableBufferPointer { tb in dl.withUnsafeMutableBufferPointer { dlb in
+        metrics.withUnsafeMutableBufferPointer { mb in inverses.withUnsafeMutableBufferPointer { ib in
+        slopeDensity.withUnsafeMutableBufferPointer { sdb in traces.withUnsafeMutableBufferPointer { trb in
+        kahlerTerms.withUnsafeMutableBufferPointer { ktb in kahlerAdjoint.withUnsafeMutableBufferPointer { kab in
+        bad.withUnsafeMutableBufferPointer { badb in
+            // (An empty array's base address need not be nil: the optional pointers are set from the flags.)
+            nonisolated(unsafe) let (jp, bp, fp, jacp, fsp, fmp, op, wp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, first.isEmpty ? nil : fb.baseAddress, jacb.baseAddress!, fsb.baseAddress!, fmb.baseAddress!, ob.baseAddress!, wb.baseAddress!)
+            nonisolated(unsafe) let rdp = s.referenceDerivatives == nil ? nil : rdb.baseAddress
+            nonisolated(unsafe) let (dp, tp, dlp, mp, ip, badp) = (db.baseAddress!, tb.baseAddress!, dlb.baseAddress!, mb.baseAddress!, ib.baseAddress!, badb.baseAddress!)
+            nonisolated(unsafe) let (sdp, trp) = volumeOn ? (sdb.baseAddress, trb.baseAddress) : (nil, nil)
+            nonisolated(unsafe) let (ktp, kap) = (kahlerOn ? ktb.baseAddress : nil, kahlerOn && wantGradient ? kab.baseAddress : nil)
+            parallelChunks(P, minimum: 64) { range in
+                let a = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(D * D, nn))
+                let t = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
+                let c = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
+                let dh = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn * n + nn)
+                let dco = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(1, W))
+                defer { a.deallocate(); t.deallocate(); c.deallocate(); dh.deallocate(); dco.deallocate() }
+                for p in range {
+                    let i = indices[p]
+                    let J = jacp + i * n * D, g = mp + p * nn, gi = ip + p * nn, ref = fsp + i * nn
+                    if isPhi {
+                        Self.complexHessian(jp, point: p, points: P, coordinates: D, blocks: bp!, into: a)
+                        Self.pulledBack(fs: ref, jacobian: J, a: a, n: n, D: D, scratch: t, into: g)
+                    } else {
+                        CYMetricModel.hermitian(n, into: a) { m in ComplexDouble(jp[p * W + m], 0) }
+                        model.assemble(n, packed: a, reference: ref, into: g)
+                    }
+                    guard Self.isPositiveDefinite(g, n, scratch: c) else { badp[p] = 1; dp[p] = .nan; tp[p] = .nan; continue }
+                    for e in 0..<nn { c[e] = g[e]; gi[e] = e % (n + 1) == 0 ? ComplexDouble(1, 0) : .zero }
+                    let d = SmallComplexLinearAlgebra.solve(c, n, gi, n).real
+                    dp[p] = d
+                    guard d > 0, d.isFinite else { badp[p] = 1; tp[p] = .nan; continue }
+                    let m = d / (kappa * op[i]) - 1, am = abs(m)
+                    let wi = weighted ? lw[i] : 1
+                    tp[p] = wi * (power == 1 ? am : Foundation.pow(am, power))
+                    // ∂ℓ/∂det with the point's weight and the 1/B of the mean.
+                    dlp[p] = wi * (power == 1 ? (m >= 0 ? 1.0 : -1.0) : power * Foundation.pow(am, power - 1) * (m >= 0 ? 1 : -1)) / (kappa * op[i]) * invP
+                    if let sdp, let trp {
+                        for f in 0..<F {
+                            let fa = fmp + (i * F + f) * nn
+                            var tr = 0.0
+                            for r in 0..<n { for q in 0..<n { tr += (gi[r * n + q] * fa[q * n + r]).real } }
+                            trp[p * F + f] = tr
+                            sdp[p * F + f] = wp[i] * d * tr / op[i]
+                        }
+                    }
+                    if let ktp {
+                        // d[c][a][b] = ∂_c g_ab̄ of g_ref ⊙ H (multiplicative) or H (additive, free; g_ref is closed).
+                        for q in 0..<n {
+                            for mo in 0..<W {
+                                var s = ComplexDouble.zero
+                                for k in 0..<D {
+                                    let jk = J[q * D + k]
+                                    let eu = jp[(fp![k] * P + p) * W + mo], ev = jp[(fp![D + k] * P + p) * W + mo]
+                                    s = s + jk * ComplexDouble(0.5 * eu, -0.5 * ev)
                                 }
+                                dco[mo] = s
                             }
-                        } }
-                    } }
+                            CYMetricModel.hermitian(n, into: dh + q * nn) { dco[$0] }
+                            if model == .multiplicative {
+                                let rd = rdp! + i * nn * n + q * nn
+                                for e in 0..<nn { dh[q * nn + e] = rd[e] * a[e] + ref[e] * dh[q * nn + e] }
+                            }
+                        }
+                        ktp[p] = KahlerLoss.torsionNorm(dh, n, adjoint: kap.map { $0 + p * nn * n })
+                    }
                 }
-            } }
-        } }
-        let nonPositive = bad.reduce(0, +)
-        let loss = nonPositive > 0 ? .nan : terms.reduce(0, +) / Double(P)
-        var transition = 0.0
-        var transitionGradient: [Double]? = nil
-        if alpha > 0 && !inputs.isPatchInvariant {
-            // φ(z) is the jet's value block (block 0: rows 0..<P).
-            let t = transitionLoss(s, indices: indices, values: Array(jet[0..<P]), power: power, wantGradient: wantGradient && nonPositive == 0)
-            transition = t.loss
-            if let va = t.valueAdjoint { for p in 0..<P { adjoint[p] += alpha * va[p] } }
-            transitionGradient = t.gradient
-        }
-        var gradient: [Double]? = nil
-        if wantGradient, let tape {
-            if nonPositive == 0 {
-                var g = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
-                if let tg = transitionGradient { for k in 0..<g.count { g[k] += alpha * tg[k] } }
-                gradient = g
             }
-            tape.recycle()
+        } } } } } } } } } } } } } } } } } } }
+        let nonPositive = bad.reduce(0, +)
+        var out = BatchEvaluation(determinants: det, metrics: metrics, mongeAmpere: nonPositive > 0 ? .nan : terms.reduce(0, +) * invP,
+                                  gradient: nil, nonPositive: nonPositive)
+        var slopeAdjoint = [Double](repeating: 0, count: F)
+        if volumeOn && nonPositive == 0 {
+            var slopes = [Double](repeating: 0, count: F)
+            for p in 0..<P { for f in 0..<F { slopes[f] += slopeDensity[p * F + f] * invP } }
+            let v = VolumeLoss.loss(slopes: slopes, targets: s.slopeTargets, power: power)
+            out.volume = v.loss
+            slopeAdjoint = v.derivatives.map { $0 * weights.volume }
         }
-        var out = BatchEvaluation(determinants: det, mongeAmpere: loss, gradient: gradient, nonPositive: nonPositive)
-        out.transition = transition
+        if kahlerOn { out.kahler = kahlerTerms.reduce(0, +) * invP }
+        // The transition loss, with its adjoint on g (matrix models) or on φ's values (φ).
+        var transitionMetricAdjoint: [ComplexDouble]? = nil, transitionGradient: [Double]? = nil
+        var adjoint = wantGradient ? [Double](repeating: 0, count: jet.count) : []
+        if weights.transition > 0 && nonPositive == 0 && (!isPhi || !inputs.isPatchInvariant) {
+            if isPhi {
+                let t = transitionLoss(s, indices: indices, values: Array(jet[0..<P]), power: power, wantGradient: wantGradient)
+                out.transition = t.loss
+                if let va = t.valueAdjoint { for p in 0..<P { adjoint[p] += weights.transition * va[p] } }
+                transitionGradient = t.gradient
+            } else {
+                let t = hermitianTransitionLoss(s, indices: indices, metrics: metrics, power: power, wantGradient: wantGradient)
+                out.transition = t.loss
+                transitionMetricAdjoint = t.metricAdjoint
+                transitionGradient = t.gradient
+            }
+        }
+        guard wantGradient, let tape else { return out }
+        defer { tape.recycle() }
+        guard nonPositive == 0 else { return out }
+        // Pass 2: G_p, carried to the outputs' jet.
+        let alphaK = weights.kahler * invP, alphaT = weights.transition
+        jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in first.withUnsafeBufferPointer { fb in
+        s.jacobians.withUnsafeBufferPointer { jacb in s.fubiniStudy.withUnsafeBufferPointer { fsb in s.factorMetrics.withUnsafeBufferPointer { fmb in
+        s.sample.omegaSquared.withUnsafeBufferPointer { ob in s.sample.weights.withUnsafeBufferPointer { wb in
+        (s.referenceDerivatives ?? []).withUnsafeBufferPointer { rdb in (transitionMetricAdjoint ?? []).withUnsafeBufferPointer { tab in
+        det.withUnsafeBufferPointer { db in dl.withUnsafeBufferPointer { dlb in inverses.withUnsafeBufferPointer { ib in
+        traces.withUnsafeBufferPointer { trb in kahlerAdjoint.withUnsafeBufferPointer { kab in
+        adjoint.withUnsafeMutableBufferPointer { ab in
+            nonisolated(unsafe) let (jp, bp, fp, jacp, fsp, fmp, op, wp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, first.isEmpty ? nil : fb.baseAddress, jacb.baseAddress!, fsb.baseAddress!, fmb.baseAddress!, ob.baseAddress!, wb.baseAddress!)
+            nonisolated(unsafe) let rdp = s.referenceDerivatives == nil ? nil : rdb.baseAddress
+            nonisolated(unsafe) let tap = transitionMetricAdjoint == nil ? nil : tab.baseAddress
+            nonisolated(unsafe) let (dp, dlp, ip, ap) = (db.baseAddress!, dlb.baseAddress!, ib.baseAddress!, ab.baseAddress!)
+            nonisolated(unsafe) let trp = volumeOn ? trb.baseAddress : nil
+            nonisolated(unsafe) let kap = kahlerOn ? kab.baseAddress : nil
+            _ = jp
+            parallelChunks(P, minimum: 64) { range in
+                let G = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
+                let x = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(nn, D * D))
+                let y = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn * max(1, n))
+                let gj = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
+                defer { G.deallocate(); x.deallocate(); y.deallocate(); gj.deallocate() }
+                for p in range {
+                    let i = indices[p]
+                    let J = jacp + i * n * D, gi = ip + p * nn, ref = fsp + i * nn, d = dp[p]
+                    for e in 0..<nn { G[e] = gi[e] * ComplexDouble(dlp[p] * d, 0) }
+                    if let trp {
+                        let cw = wp[i] / op[i] * invP * d
+                        for f in 0..<F where slopeAdjoint[f] != 0 {
+                            let fa = fmp + (i * F + f) * nn, k = slopeAdjoint[f] * cw
+                            for r in 0..<n { for q in 0..<n {
+                                // (g⁻¹ F g⁻¹)_rq
+                                var s = ComplexDouble.zero
+                                for u in 0..<n { for v in 0..<n { s = s + gi[r * n + u] * fa[u * n + v] * gi[v * n + q] } }
+                                G[r * n + q] = G[r * n + q] + (gi[r * n + q] * ComplexDouble(trp[p * F + f], 0) - s) * ComplexDouble(k, 0)
+                            } }
+                        }
+                    }
+                    if let tap { for e in 0..<nn { G[e] = G[e] + tap[p * nn + e] * ComplexDouble(alphaT, 0) } }
+                    if isPhi {
+                        // M = J† G J [D, D]; the Hessian entries' adjoints.
+                        for r in 0..<n { for j in 0..<D {
+                            var s = ComplexDouble.zero
+                            for q in 0..<n { s = s + G[r * n + q] * J[q * D + j] }
+                            gj[r * D + j] = s
+                        } }
+                        for ii in 0..<D { for jj in 0..<D {
+                            // M_ji = Σ_r conj(J_rj) (GJ)_ri
+                            var mji = ComplexDouble.zero
+                            for r in 0..<n { mji = mji + J[r * D + jj].conjugate * gj[r * D + ii] }
+                            let re = 0.25 * mji.real, im = 0.25 * mji.imaginary
+                            ap[bp![ii * R + jj] * P + p] += re                  // x_i x_j
+                            ap[bp![(D + ii) * R + D + jj] * P + p] += re        // y_i y_j
+                            ap[bp![ii * R + D + jj] * P + p] -= im              // x_i y_j
+                            ap[bp![(D + ii) * R + jj] * P + p] += im            // y_i x_j
+                        } }
+                        continue
+                    }
+                    // X_ab = G_ba C_ab, the outputs' adjoints Re Y_m.
+                    for a in 0..<n { for b in 0..<n { x[a * n + b] = G[b * n + a] * model.entryScale(a * n + b, reference: ref) } }
+                    CYMetricModel.packingAdjoint(n, x, into: y)
+                    for m in 0..<W { ap[p * W + m] += y[m].real }
+                    guard let kap else { continue }
+                    let E = kap + p * nn * n
+                    // Through ∂_c H: X^{(c)}_ab = 2 conj(E_cab) C_ab, Y^{(c)}; e_{u_k,m} gets ½Re Σ_c Y^{(c)}_m J_ck,
+                    // e_{v_k,m} ½Im Σ_c Y^{(c)}_m J_ck.
+                    for q in 0..<n {
+                        for e in 0..<nn { x[e] = E[q * nn + e].conjugate * model.entryScale(e, reference: ref) * ComplexDouble(2 * alphaK, 0) }
+                        CYMetricModel.packingAdjoint(n, x, into: y + q * nn)
+                    }
+                    for m in 0..<W { for k in 0..<D {
+                        var s = ComplexDouble.zero
+                        for q in 0..<n { s = s + y[q * nn + m] * J[q * D + k] }
+                        ap[(fp![k] * P + p) * W + m] += 0.5 * s.real
+                        ap[(fp![D + k] * P + p) * W + m] += 0.5 * s.imaginary
+                    } }
+                    if model == .multiplicative {
+                        // Through the ∂_c g_ref ⊙ H term: X_ab = 2 Σ_c conj(E_cab) ∂_c g_ref,ab.
+                        let rd = rdp! + i * nn * n
+                        for e in 0..<nn {
+                            var s = ComplexDouble.zero
+                            for q in 0..<n { s = s + E[q * nn + e].conjugate * rd[q * nn + e] }
+                            x[e] = s * ComplexDouble(2 * alphaK, 0)
+                        }
+                        CYMetricModel.packingAdjoint(n, x, into: y)
+                        for m in 0..<W { ap[p * W + m] += y[m].real }
+                    }
+                }
+            }
+        } } } } } } } } } } } } } } } }
+        var g = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
+        if let tg = transitionGradient { for k in 0..<g.count { g[k] += weights.transition * tg[k] } }
+        out.gradient = g
         return out
     }
 
-    /// The φ-model's transition loss (cymetric's `PhiFSModel.compute_transition_loss`): φ must be one function on X,
-    /// whichever patch normalises its inputs. For every point and every other admissible patch of one factor r (a
-    /// coordinate j of r that is not the current patch, not a dependent coordinate and not zero) the point is
-    /// rescaled, z'^{(r)} = z^{(r)}/z_j, and
-    ///
-    ///     L_T = mean over points and transitions of |φ(z') − φ(z)|^power
-    ///
-    /// (cymetric normalises by the transitions and n² and includes the identity transition; here the mean is over
-    /// the transitions actually taken). `values` are φ(z) at the batch's points. Returns L_T and, when asked, the
-    /// adjoint of the values φ(z) and the gradient through the rescaled points.
-    func transitionLoss(_ s: CYTrainingSample, indices: [Int], values: [Double], power: Double, wantGradient: Bool)
-        -> (loss: Double, valueAdjoint: [Double]?, gradient: [Double]?) {
-        let v = variety, D = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
-        let sample = s.sample
-        var rows: [ComplexDouble] = [], owner: [Int] = []
-        for (p, i) in indices.enumerated() {
-            let z = sample.points[(i * D)..<((i + 1) * D)]
-            let patch = sample.patch[(i * f)..<((i + 1) * f)], dep = sample.dependent[(i * k)..<((i + 1) * k)]
-            for r in 0..<f {
-                for j in v.ambient.range(ofFactor: r) where j != patch[patch.startIndex + r] && !dep.contains(j) && z[z.startIndex + j].lengthSquared > 1e-24 {
-                    var w = Array(z)
-                    let inv = ComplexDouble(1, 0) / z[z.startIndex + j]
-                    for c in v.ambient.range(ofFactor: r) { w[c] = w[c] * inv }
-                    w[j] = ComplexDouble(1, 0)
-                    rows.append(contentsOf: w)
-                    owner.append(p)
-                }
-            }
-        }
-        let T = owner.count
-        guard T > 0 else { return (0, wantGradient ? [Double](repeating: 0, count: indices.count) : nil, wantGradient ? [Double](repeating: 0, count: network.parameterCount) : nil) }
-        let input = inputs.jet(rows[...], count: T, ambient: v.ambient, order: 0)
-        let (phi, tape) = network.forward(inputJet: input.data, indexSet: input.indexSet, points: T, keepTape: wantGradient)
-        var loss = 0.0
-        var adjoint = [Double](repeating: 0, count: wantGradient ? T : 0), valueAdjoint = [Double](repeating: 0, count: wantGradient ? indices.count : 0)
-        for t in 0..<T {
-            let d = phi[t] - values[owner[t]], a = abs(d)
-            loss += power == 1 ? a : Foundation.pow(a, power)
-            if wantGradient {
-                let g = (power == 1 ? 1 : power * Foundation.pow(a, power - 1)) * (d >= 0 ? 1 : -1) / Double(T)
-                adjoint[t] = g; valueAdjoint[owner[t]] -= g
-            }
-        }
-        var gradient: [Double]? = nil
-        if let tape {
-            gradient = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
-            tape.recycle()
-        }
-        return (loss / Double(T), wantGradient ? valueAdjoint : nil, gradient)
-    }
 }
 
 extension NeuralCYMetric {
+    /// The pulled-back reference metric at one point in the chart of `jacobian`: J g_ref,amb J†.
+    public func referenceMetric(at z: [ComplexDouble], jacobian J: [ComplexDouble]) -> [ComplexDouble] {
+        let D = variety.coordinateCount, n = variety.dimension
+        let a = reference?.ambientMetric(points: z) ?? FubiniStudy.ambientMetric(point: z, ambient: variety.ambient, kahler: kahler)
+        return Self.pullback(a, jacobian: J, n: variety.dimension, D: variety.coordinateCount)
+    }
+
+    /// J A J† (n×n) of an ambient D×D matrix A.
+    static func pullback(_ a: [ComplexDouble], jacobian J: [ComplexDouble], n: Int, D: Int) -> [ComplexDouble] {
+        var g = [ComplexDouble](repeating: .zero, count: n * n)
+        for r in 0..<n { for c in 0..<n {
+            var s = ComplexDouble.zero
+            for i in 0..<D { for j in 0..<D { s = s + J[r * D + i] * a[i * D + j] * J[c * D + j].conjugate } }
+            g[r * n + c] = s
+        } }
+        return g
+    }
+
+    /// The reference metric g_FS(t) or `reference` as a `ChartMetric`.
+    static func referenceChartMetric(variety v: Variety, kahler t: [Double], reference: AlgebraicMetric?) -> ChartMetric {
+        guard let reference else { return TransitionMeasure.fubiniStudy(variety: v, kahler: t) }
+        let n = v.dimension
+        return { z, patch, dep in
+            let (jac, _) = PullbackJacobian.jacobian(variety: v, point: z, patch: patch, dependent: dep)
+            return (try? reference.pullbackMetric(points: z, jacobians: jac, dimension: n)) ?? [ComplexDouble](repeating: ComplexDouble(.nan, .nan), count: n * n)
+        }
+    }
+
     /// g_ab̄ at one point z of X in the chart whose pullback Jacobian is `jacobian` [n, D] (z patch-normalised in
-    /// that chart), n×n row-major: g = J (g_ref,amb + ∂∂̄φ) J† with g_ref the reference metric (g_FS(t) by default).
+    /// that chart), n×n row-major: J (g_ref,amb + ∂∂̄φ) J† for φ, the assembled H and J g_ref,amb J† for the others.
     public func metric(at z: [ComplexDouble], jacobian J: [ComplexDouble]) -> [ComplexDouble] {
-        let D = variety.coordinateCount, n = variety.dimension, R = 2 * D
+        let D = variety.coordinateCount, n = variety.dimension
+        if model != .phi {
+            let input = inputs.jet(z[...], count: 1, ambient: variety.ambient, order: 0)
+            let o = network.forward(inputJet: input.data, indexSet: input.indexSet, points: 1, keepTape: false).output
+            var h = [ComplexDouble](repeating: .zero, count: n * n), g = h
+            let r = model.usesReference ? referenceMetric(at: z, jacobian: J) : h
+            h.withUnsafeMutableBufferPointer { hb in CYMetricModel.hermitian(n, into: hb.baseAddress!) { ComplexDouble(o[$0], 0) } }
+            h.withUnsafeBufferPointer { hb in r.withUnsafeBufferPointer { rb in g.withUnsafeMutableBufferPointer { gb in
+                model.assemble(n, packed: hb.baseAddress!, reference: rb.baseAddress!, into: gb.baseAddress!)
+            } } }
+            return g
+        }
         let input = inputs.jet(z[...], count: 1, ambient: variety.ambient, order: Self.hessianOrder)
         let ix = input.indexSet
         let jet = network.forward(inputJet: input.data, indexSet: ix, points: 1, keepTape: false).output
@@ -366,13 +564,7 @@ extension NeuralCYMetric {
         } } }
         let fs = reference?.ambientMetric(points: z) ?? FubiniStudy.ambientMetric(point: z, ambient: variety.ambient, kahler: kahler)
         for e in 0..<(D * D) { a[e] = a[e] + fs[e] }
-        var g = [ComplexDouble](repeating: .zero, count: n * n)
-        for r in 0..<n { for c in 0..<n {
-            var s = ComplexDouble.zero
-            for i in 0..<D { for j in 0..<D { s = s + J[r * D + i] * a[i * D + j] * J[c * D + j].conjugate } }
-            g[r * n + c] = s
-        } }
-        return g
+        return Self.pullback(a, jacobian: J, n: n, D: D)
     }
 
     /// The metric as CYBridge's `RicciMeasure.MetricFunction` (for the Ricci scalar by finite differences).
