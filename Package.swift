@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Ensembles", "NumericCore", "TestSupport"]),
         .testTarget(name: "CYBridgeTests", dependencies: ["CYBridge", "NumericCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NTK", "Networks", "Optimization", "NumericCore", "CYBridge", "TestSupport", numerics]),
-        .testTarget(name: "MetricFlowTests", dependencies: ["MetricFlow", "Training", "NTK", "Networks", "NumericCore", "TestSupport", numerics]),
+        .testTarget(name: "MetricFlowTests", dependencies: ["MetricFlow", "Training", "NTK", "Networks", "NumericCore", "CYBridge", "TestSupport", numerics]),
         .testTarget(name: "CLITests", dependencies: ["nntheory", "TestSupport"]),
     ]
 )

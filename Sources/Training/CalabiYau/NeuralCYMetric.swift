@@ -256,6 +256,11 @@ public struct NeuralCYMetric: Sendable {
         public var gradient: [Double]?
         /// Points where g is not positive definite (det g ≤ 0 or not finite).
         public var nonPositive: Int
+        /// ∂(total)/∂(output jet) (nil unless asked for, or when g is not positive definite somewhere).
+        public var outputAdjoint: [Double]? = nil
+        /// The transition loss's gradient through the network at the rescaled points (matrix models and φ with
+        /// coordinate inputs).
+        var transitionGradient: [Double]? = nil
         /// The weighted total mongeAmpere + α_K kahler + α_T transition + α_V volume.
         public func total(_ w: LossWeights) -> Double { mongeAmpere + w.kahler * kahler + w.transition * transition + w.volume * volume }
     }
@@ -282,6 +287,29 @@ public struct NeuralCYMetric: Sendable {
     /// carries the output adjoints to θ.
     public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, weights: LossWeights = LossWeights(),
                          lossWeights: [Double]? = nil, wantGradient: Bool) -> BatchEvaluation {
+        let order = jetOrder(kahler: weights.kahler > 0)
+        let ix = JetIndexSet.shared(dimension: 2 * variety.coordinateCount, order: order)
+        // The jet of the network's inputs in x at the batch's points.
+        let input = networkInputs(s, indices: indices, order: order)
+        let (jet, tape) = network.forward(inputJet: input.data, indexSet: ix, points: indices.count, keepTape: wantGradient)
+        var out = evaluate(s, indices: indices, outputJet: jet, power: power, weights: weights, lossWeights: lossWeights, wantAdjoint: wantGradient)
+        if let tape {
+            if let adjoint = out.outputAdjoint {
+                var g = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
+                if let tg = out.transitionGradient { for k in 0..<g.count { g[k] += weights.transition * tg[k] } }
+                out.gradient = g
+            }
+            tape.recycle()
+        }
+        return out
+    }
+
+    /// The losses of `evaluate` for given output jets of the network at the batch's points (layout of
+    /// `Network.forward(inputJet:…)`, order `jetOrder(kahler: weights.kahler > 0)`), e.g. a linearised network's; with
+    /// `wantAdjoint` the adjoint ∂L/∂(jet) in `outputAdjoint` (the transition loss, which evaluates the network at
+    /// other points, adds its own parameter gradient in `transitionGradient`).
+    public func evaluate(_ s: CYTrainingSample, indices: [Int], outputJet jet: [Double], power: Double, weights: LossWeights = LossWeights(),
+                         lossWeights: [Double]? = nil, wantAdjoint wantGradient: Bool) -> BatchEvaluation {
         let P = indices.count, D = variety.coordinateCount, n = variety.dimension, R = 2 * D, nn = n * n, F = s.factorCount
         let W = network.outputWidth, isPhi = model == .phi
         let kahlerOn = weights.kahler > 0 && !model.isKahlerByConstruction
@@ -290,9 +318,6 @@ public struct NeuralCYMetric: Sendable {
         precondition(!(kahlerOn && model == .multiplicative) || s.referenceDerivatives != nil,
                      "evaluate: the multiplicative model's Kähler loss needs a sample prepared with derivatives: true")
         let ix = JetIndexSet.shared(dimension: R, order: order)
-        // The jet of the network's inputs in x at the batch's points.
-        let input = networkInputs(s, indices: indices, order: order)
-        let (jet, tape) = network.forward(inputJet: input.data, indexSet: ix, points: P, keepTape: wantGradient)
         let blocks = isPhi ? Self.hessianBlocks(ix) : []
         let first: [Int] = order >= 1 && !isPhi ? (0..<R).map { ix.index([$0]) } : []
         var det = [Double](repeating: 0, count: P), terms = [Double](repeating: 0, count: P), dl = terms
@@ -409,9 +434,7 @@ public struct NeuralCYMetric: Sendable {
                 transitionGradient = t.gradient
             }
         }
-        guard wantGradient, let tape else { return out }
-        defer { tape.recycle() }
-        guard nonPositive == 0 else { return out }
+        guard wantGradient, nonPositive == 0 else { return out }
         // Pass 2: G_p, carried to the outputs' jet.
         let alphaK = weights.kahler * invP, alphaT = weights.transition
         jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in first.withUnsafeBufferPointer { fb in
@@ -502,9 +525,8 @@ public struct NeuralCYMetric: Sendable {
                 }
             }
         } } } } } } } } } } } } } } } }
-        var g = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
-        if let tg = transitionGradient { for k in 0..<g.count { g[k] += weights.transition * tg[k] } }
-        out.gradient = g
+        out.outputAdjoint = adjoint
+        out.transitionGradient = transitionGradient
         return out
     }
 
