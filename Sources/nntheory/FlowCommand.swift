@@ -8,7 +8,7 @@ struct FlowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flow",
         abstract: "Metric flows: Ricci flow and neural-network gradient flows of metrics, side by side.",
-        subcommands: [FlowTorusCommand.self]
+        subcommands: [FlowTorusCommand.self, FlowCYCommand.self]
     )
 }
 

@@ -71,6 +71,22 @@ public struct NeuralCYMetric: Sendable {
     public let reference: AlgebraicMetric?
     /// The network (inputs `inputs.width`; outputs `model.outputWidth`).
     public var network: Network
+    /// Centring: parameters θ₀ whose outputs are subtracted, f(x) = net(x; θ) − net(x; θ₀), so that the metric at θ₀
+    /// is exactly the reference whatever the random draw (the usual centring of NTK studies; the θ-gradient is
+    /// unchanged). nil: no centring.
+    public var centering: [Double]? = nil
+
+    /// The output jets of the network at `input` (minus those at `centering`), and the tape when asked for.
+    public func forward(_ input: TaylorJet, keepTape: Bool) -> (output: [Double], tape: JetTape?) {
+        var r = network.forward(inputJet: input.data, indexSet: input.indexSet, points: input.points, keepTape: keepTape)
+        if let c = centering {
+            var n0 = network
+            n0.parameters = c
+            let o0 = n0.forward(inputJet: input.data, indexSet: input.indexSet, points: input.points, keepTape: false).output
+            for k in 0..<r.output.count { r.output[k] -= o0[k] }
+        }
+        return r
+    }
 
     /// The default network: cymetric's φ-model network, three GELU layers of width 64 and a linear readout, standard
     /// parameterisation (W ~ N(0, 1/fan_in), close to Keras' Glorot 2/(fan_in + fan_out)), hidden biases starting
@@ -138,7 +154,7 @@ public struct NeuralCYMetric: Sendable {
     }
 
     /// The jet of the network's inputs at the points `indices` of a sample.
-    func networkInputs(_ s: CYTrainingSample, indices: [Int], order: Int) -> TaylorJet {
+    public func networkInputs(_ s: CYTrainingSample, indices: [Int], order: Int) -> TaylorJet {
         inputs.jet(Self.gather(s.sample.points, indices, variety.coordinateCount)[...], count: indices.count, ambient: variety.ambient, order: order)
     }
 
@@ -146,7 +162,7 @@ public struct NeuralCYMetric: Sendable {
     public func outputs(_ s: CYTrainingSample, indices: [Int]) -> [Double] {
         let D = variety.coordinateCount
         let jet = networkInputs(s, indices: indices, order: 0)
-        return network.forward(inputJet: jet.data, indexSet: jet.indexSet, points: indices.count, keepTape: false).output
+        return forward(jet, keepTape: false).output
     }
 
     /// φ at the points `indices` of a sample (the φ-model's one output).
@@ -291,7 +307,8 @@ public struct NeuralCYMetric: Sendable {
         let ix = JetIndexSet.shared(dimension: 2 * variety.coordinateCount, order: order)
         // The jet of the network's inputs in x at the batch's points.
         let input = networkInputs(s, indices: indices, order: order)
-        let (jet, tape) = network.forward(inputJet: input.data, indexSet: ix, points: indices.count, keepTape: wantGradient)
+        precondition(input.indexSet.order == ix.order)
+        let (jet, tape) = forward(input, keepTape: wantGradient)
         var out = evaluate(s, indices: indices, outputJet: jet, power: power, weights: weights, lossWeights: lossWeights, wantAdjoint: wantGradient)
         if let tape {
             if let adjoint = out.outputAdjoint {
@@ -567,7 +584,7 @@ extension NeuralCYMetric {
         let D = variety.coordinateCount, n = variety.dimension
         if model != .phi {
             let input = inputs.jet(z[...], count: 1, ambient: variety.ambient, order: 0)
-            let o = network.forward(inputJet: input.data, indexSet: input.indexSet, points: 1, keepTape: false).output
+            let o = forward(input, keepTape: false).output
             var h = [ComplexDouble](repeating: .zero, count: n * n), g = h
             let r = model.usesReference ? referenceMetric(at: z, jacobian: J) : h
             h.withUnsafeMutableBufferPointer { hb in CYMetricModel.hermitian(n, into: hb.baseAddress!) { ComplexDouble(o[$0], 0) } }
@@ -578,7 +595,7 @@ extension NeuralCYMetric {
         }
         let input = inputs.jet(z[...], count: 1, ambient: variety.ambient, order: Self.hessianOrder)
         let ix = input.indexSet
-        let jet = network.forward(inputJet: input.data, indexSet: ix, points: 1, keepTape: false).output
+        let jet = forward(input, keepTape: false).output
         let blocks = Self.hessianBlocks(ix)
         var a = [ComplexDouble](repeating: .zero, count: D * D)
         jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in a.withUnsafeMutableBufferPointer { ab in

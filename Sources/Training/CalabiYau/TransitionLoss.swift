@@ -39,7 +39,7 @@ extension NeuralCYMetric {
         let T = owner.count
         guard T > 0 else { return (0, wantGradient ? [Double](repeating: 0, count: indices.count) : nil, wantGradient ? [Double](repeating: 0, count: network.parameterCount) : nil) }
         let input = inputs.jet(rows[...], count: T, ambient: v.ambient, order: 0)
-        let (phi, tape) = network.forward(inputJet: input.data, indexSet: input.indexSet, points: T, keepTape: wantGradient)
+        let (phi, tape) = forward(input, keepTape: wantGradient)
         var loss = 0.0
         var adjoint = [Double](repeating: 0, count: wantGradient ? T : 0), valueAdjoint = [Double](repeating: 0, count: wantGradient ? indices.count : 0)
         for t in 0..<T {
@@ -125,7 +125,7 @@ extension NeuralCYMetric {
             }
         }
         let input = inputs.jet(rows[...], count: T, ambient: v.ambient, order: 0)
-        let (o, tape) = network.forward(inputJet: input.data, indexSet: input.indexSet, points: T, keepTape: wantGradient)
+        let (o, tape) = forward(input, keepTape: wantGradient)
         var loss = 0.0
         var metricAdjoint = [ComplexDouble](repeating: .zero, count: wantGradient ? P * nn : 0)
         var outputAdjoint = [Double](repeating: 0, count: wantGradient ? T * W : 0)
