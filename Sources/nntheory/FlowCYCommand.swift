@@ -11,7 +11,7 @@ struct FlowCYCommand: ParsableCommand {
         discussion: """
         φ-models g = g_FS + ∂∂̄φ, φ = Dense(w) ACT Dense(1) (NTK parameterisation, bihomogeneous
         inputs, centred: every width starts at Fubini–Study exactly), trained by full-batch gradient
-        descent at rate --rate on L = mean (det g/(κ|Ω|²) − 1)² over --points points, in three arms
+        descent at rate --lr on L = mean (det g/(κ|Ω|²) − 1)² over --points points, in three arms
         (--arms): full (every parameter), linearized (the network linearised at θ₀, its NTK frozen),
         last-layer (the readout only). At every --record-every steps, on a separate validation
         sample: σ, the Ricci measure, Vol_K, the drift ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F of the scalar NTK of φ on
@@ -27,8 +27,11 @@ struct FlowCYCommand: ParsableCommand {
         ntk_drift.svg. Conventions and findings: docs/cy-neural.md.
 
         Examples:
-          nntheory flow cy --widths 16,32,64 --points 100 --validation-points 300 --steps 4 --record-every 2 --krf-degrees 1 --krf-steps 2 --krf-points 300 --out flow-small
-          nntheory flow cy --out flow-quintic
+          nntheory flow cy --widths 8,16,32 --points 60 --validation-points 200 \\
+              --steps 2 --record-every 1 --score-points 5 --krf-degrees 1,2 \\
+              --krf-time 0.05 --krf-steps 2 --krf-points 300 --out flow-small
+          nntheory flow cy --points 128 --validation-points 1000 --steps 60 --lr 0.5 \\
+              --probe-points 16 --score-points 10 --out flow-quintic
         """
     )
 
@@ -53,8 +56,8 @@ struct FlowCYCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Gradient steps.")
     var steps: Int = 100
 
-    @Option(parsing: .unconditional, help: "Rate η (gradient-flow time t = η·step).")
-    var rate: Double = 0.05
+    @Option(parsing: .unconditional, help: "Learning rate η (gradient-flow time t = η·step).")
+    var lr: Double = 0.05
 
     @Option(name: .customLong("record-every"), parsing: .unconditional, help: "Record every this many steps.")
     var recordEvery: Int = 10
@@ -69,13 +72,13 @@ struct FlowCYCommand: ParsableCommand {
     var krfDegrees: String = "1,2,3"
 
     @Option(name: .customLong("krf-time"), parsing: .unconditional, help: "Kähler–Ricci reference: final time.")
-    var krfTime: Double = 0.5
+    var krfTime: Double = 0.3
 
     @Option(name: .customLong("krf-steps"), parsing: .unconditional, help: "Kähler–Ricci reference: Heun steps.")
-    var krfSteps: Int = 20
+    var krfSteps: Int = 30
 
     @Option(name: .customLong("krf-points"), parsing: .unconditional, help: "Kähler–Ricci reference: points of the projection.")
-    var krfPoints: Int = 3000
+    var krfPoints: Int = 10_000
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
@@ -86,7 +89,7 @@ struct FlowCYCommand: ParsableCommand {
         c.widths = try parseList(widths, option: "--widths", expected: "a positive integer") { Int($0) }
         c.arms = try parseList(arms, option: "--arms", expected: "full, linearized or last-layer") { CYFlowArm(rawValue: $0.lowercased()) }
         c.activation = activation
-        c.points = points; c.validationPoints = validationPoints; c.steps = steps; c.rate = rate; c.recordEvery = recordEvery
+        c.points = points; c.validationPoints = validationPoints; c.steps = steps; c.rate = lr; c.recordEvery = recordEvery
         c.probePoints = probePoints; c.scorePoints = scorePoints
         c.krfDegrees = krfDegrees.isEmpty ? [] : try parseList(krfDegrees, option: "--krf-degrees", expected: "a degree 1…4") { Int($0) }
         c.krfTime = krfTime; c.krfSteps = krfSteps; c.krfPoints = krfPoints

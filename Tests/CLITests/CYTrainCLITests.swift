@@ -84,12 +84,33 @@ import Testing
         #expect(pa == pb)
     }
 
+    /// The multiplicative model (cymetric's g_FS ⊙ (1 + H)) learns too: eight epochs on 2000 quintic points at
+    /// η = 3·10⁻³ (500 Adam steps) take σ from the FS value to below 0.25 by more than 5 times the two jackknife errors
+    /// (measured 0.375 → 0.134); its Kähler loss is positive (the model is not closed by construction) and recorded
+    /// with the volume loss for every epoch, and the provenance names the n² = 9-output readout it defaulted to.
+    @Test func multiplicativeModelLowersSigma() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "train", "--model", "multiplicative", "--points", "2000", "--validation-points", "1000", "--batch", "32",
+                             "--lr", "0.003", "--epochs", "8", "--score-points", "10", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import numpy as np, json
+        s = json.load(open('\(dir)/summary.json'))
+        assert s['provenance']['config']['model'] == 'multiplicative' and 'Dense(9,' in s['provenance']['config']['net']
+        sig, err = np.array(s['sigma']), np.array(s['sigma_error'])
+        assert sig[-1] < 0.25 and sig[0] - sig[-1] > 5 * (err[0] + err[-1]), sig
+        assert all(k > 0 for k in s['kahler_loss'][1:]) and len(s['volume_loss']) == 9, (s['kahler_loss'], s['volume_loss'])
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
     /// Bad input: one line naming the value and what was expected, non-zero exit.
     @Test(arguments: [
         (["--model", "hermitian"], "--model 'hermitian'"),
         (["--model", "free", "--net", "Dense(8) Gelu Dense(4)"], "expected 9 for the free model"),
-        (["--model", "additive", "--kahler-weight", "-1"], "kahlerWeight"),
-        (["--model", "multiplicative", "--volume-weight", "nan"], "volumeWeight"),
+        (["--model", "additive", "--kahler-weight", "-1"], "--kahler-weight"),
+        (["--model", "multiplicative", "--volume-weight", "nan"], "--volume-weight"),
         (["--inputs", "spherical"], "--inputs 'spherical'"),
         (["--batch", "0"], "batch"),
         (["--points", "5"], "points"),

@@ -45,9 +45,9 @@ public struct CYFlowConfig: Codable, Sendable, Equatable {
     public var scorePoints = 20
     /// Degrees k of the Kähler–Ricci reference, its time, Heun steps and points.
     public var krfDegrees = [1, 2, 3]
-    public var krfTime = 0.5
-    public var krfSteps = 20
-    public var krfPoints = 3000
+    public var krfTime = 0.3
+    public var krfSteps = 30
+    public var krfPoints = 10_000
     public var seed: UInt64 = 0
 
     public init() {}
@@ -221,7 +221,7 @@ public struct CYFlowExperiment: Sendable {
                 let d = zip(theta, theta0).map { $0 - $1 }
                 let jets = Self.linearJets(m, direction: d, flow, indices: all, order: 2)
                 e = m.evaluate(flow, indices: all, outputJet: jets, power: 2, wantAdjoint: true)
-                guard let u = e.outputAdjoint else { throw TrainingError("flow cy: the linearized arm's metric is not positive definite at \(e.nonPositive) points at step \(step) (width \(w)); lower --rate") }
+                guard let u = e.outputAdjoint else { throw TrainingError("flow cy: the linearized arm's metric is not positive definite at \(e.nonPositive) points at step \(step) (width \(w)); lower --lr") }
                 var n0 = m.network
                 n0.parameters = theta0
                 let input = m.networkInputs(flow, indices: all, order: 2)
@@ -231,7 +231,7 @@ public struct CYFlowExperiment: Sendable {
             } else {
                 m.network.parameters = theta
                 e = m.evaluate(flow, indices: all, power: 2, wantGradient: true)
-                guard let gg = e.gradient else { throw TrainingError("flow cy: the \(arm.rawValue) arm's metric is not positive definite at \(e.nonPositive) points at step \(step) (width \(w)); lower --rate") }
+                guard let gg = e.gradient else { throw TrainingError("flow cy: the \(arm.rawValue) arm's metric is not positive definite at \(e.nonPositive) points at step \(step) (width \(w)); lower --lr") }
                 g = gg
                 if arm == .lastLayer { for k in 0..<g.count where !readoutRange.contains(k) { g[k] = 0 } }
             }

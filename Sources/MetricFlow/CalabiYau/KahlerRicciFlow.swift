@@ -153,19 +153,44 @@ public struct AlgebraicKahlerRicciFlow: Sendable {
     }
 
     /// Integrates from Fubini–Study to `time` in `steps` Heun steps, recording every `recordEvery` steps (and the
-    /// start).
+    /// start). A step that leaves the positive-definite metrics (F not finite at a stage) is redone in 2, 4, … Heun
+    /// substeps (up to 1024) before the run is refused.
     public func run(time T: Double, steps: Int, recordEvery: Int, progress: (Int) -> Void = { _ in }) throws -> [State] {
         var h = fubiniStudy
         let dt = T / Double(max(1, steps))
+        func finiteResidual(_ h: ComplexMatrix) -> [Double]? {
+            guard let f = try? residual(h), f.allSatisfy(\.isFinite) else { return nil }
+            return f
+        }
+        /// `count` Heun steps of size `step` from h; nil when a stage is not positive definite.
+        func advance(_ start: ComplexMatrix, step: Double, count: Int) throws -> ComplexMatrix? {
+            var h = start
+            for _ in 0..<count {
+                guard let f1 = finiteResidual(h) else { return nil }
+                let v1 = try projection(h, target: f1).velocity
+                var h1 = h
+                for e in 0..<h.data.count { h1.data[e] = h.data[e] + v1.data[e] * ComplexDouble(step, 0) }
+                guard let f2 = finiteResidual(h1) else { return nil }
+                let v2 = try projection(h1, target: f2).velocity
+                for e in 0..<h.data.count { h.data[e] = h.data[e] + (v1.data[e] + v2.data[e]) * ComplexDouble(step / 2, 0) }
+            }
+            return finiteResidual(h) == nil ? nil : h
+        }
         var states: [State] = []
         for step in 0...steps {
-            let (v1, res) = try projection(h, target: try residual(h))
-            if step % max(1, recordEvery) == 0 || step == steps { states.append(State(time: Double(step) * dt, h: h, relativeResidual: res)) }
+            if step % max(1, recordEvery) == 0 || step == steps {
+                guard let f = finiteResidual(h) else { break }
+                states.append(State(time: Double(step) * dt, h: h, relativeResidual: try projection(h, target: f).relativeResidual))
+            }
             if step == steps { break }
-            var h1 = h
-            for e in 0..<h.data.count { h1.data[e] = h.data[e] + v1.data[e] * ComplexDouble(dt, 0) }
-            let (v2, _) = try projection(h1, target: try residual(h1))
-            for e in 0..<h.data.count { h.data[e] = h.data[e] + (v1.data[e] + v2.data[e]) * ComplexDouble(dt / 2, 0) }
+            var sub = 1
+            while true {
+                if let next = try advance(h, step: dt / Double(sub), count: sub) { h = next; break }
+                sub *= 2
+                guard sub <= 1024 else {
+                    throw InputError("flow cy: the Kähler–Ricci reference of degree \(degree) leaves the positive-definite metrics at t = \(String(format: "%.4g", Double(step) * dt)) even in 1024 substeps, expected a smaller --krf-time")
+                }
+            }
             progress(step + 1)
         }
         return states

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `nntheory flow cy`: the outputs numpy loads with the documented keys, every arm starts at Fubini–Study, bad input
+/// is one line.
+@Suite struct FlowCYCLITests {
+    static let small = ["flow", "cy", "--widths", "8,16,32", "--points", "60", "--validation-points", "200", "--steps", "2",
+                        "--record-every", "1", "--score-points", "5", "--probe-points", "8", "--krf-degrees", "1,2", "--krf-time", "0.05",
+                        "--krf-steps", "2", "--krf-points", "300"]
+
+    /// summary.json: per arm and width the records at t = 0, η, 2η (σ at t = 0 is Fubini–Study's on the validation
+    /// sample to 1e-12: the models are centred), a drift exponent per arm (three widths), the Kähler–Ricci references
+    /// with 3 states each starting at σ_FS too; the SVGs exist.
+    @Test func writesTheDocumentedSummary() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(Self.small + ["--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import json
+        s = json.load(open('\(dir)/summary.json'))
+        assert s['provenance']['tool'] == 'nntheory flow cy' and len(s['times']) == 3
+        for arm in ['full', 'linearized', 'last-layer']:
+            for w in ['8', '16', '32']:
+                for k in ['sigma', 'sigma_error', 'ricci', 'vol_k', 'ntk_drift', 'loss', 'krf_cosine', 'krf_speed']:
+                    assert len(s[k][arm][w]) == 3, (k, arm, w)
+                assert abs(s['sigma'][arm][w][0] - s['sigma_fs']) < 1e-12 and s['ntk_drift'][arm][w][0] == 0
+            assert 'exponent' in s['drift_exponent'][arm]
+        assert [k['degree'] for k in s['krf']] == [1, 2]
+        for k in s['krf']:
+            assert len(k['times']) == 3 and abs(k['sigma'][0] - s['sigma_fs']) < 1e-9, k
+        assert open('\(dir)/sigma.svg').read().startswith('<svg') and open('\(dir)/ntk_drift.svg').read().startswith('<svg')
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
+    /// Bad input: one line naming the value and what was expected, non-zero exit, nothing written.
+    @Test(arguments: [
+        (["--arms", "full,lazy"], "--arms"),
+        (["--widths", "0"], "widths"),
+        (["--krf-degrees", "7"], "--krf-degrees"),
+        (["--variety", "bicubic"], "one projective space"),
+        (["--lr", "-1"], "--lr"),
+        (["--krf-time", "1e6", "--krf-steps", "1"], "smaller --krf-time"),
+    ])
+    func badInputIsOneLine(extra: [String], needle: String) throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(Self.small + extra + ["--out", dir])
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("flow cy:") }
+        #expect(lines.count == 1 && r.stderr.contains(needle), "\(r.stderr)")
+    }
+}
