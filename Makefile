@@ -1,12 +1,12 @@
 # nntheory — set-up, build, demo, tests and benchmarks on a fresh Debian machine.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev
+APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
 .PHONY: deps build demo test bench clean
 
-## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3) and numpy when missing.
+## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3, zlib) and numpy when missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

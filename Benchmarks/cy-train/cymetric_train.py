@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""cymetric PhiFSModel on the Fermat quintic: per-epoch seconds and validation σ.
+"""cymetric PhiFSModel (or MultFSModel, --model mult) on the Fermat quintic: per-epoch seconds and validation σ.
 
 cymetric is imported from PYTHONPATH (not vendored here), e.g.
     PYTHONPATH=/tmp/cymetric-src python3 cymetric_train.py --data /tmp/cy-fermat-100k \
@@ -12,6 +12,9 @@ in its models, losses and callbacks; there is no dtype setting).
 --mode sigma      one Keras fit pass per epoch at --batch on the Monge–Ampère loss only
                   (learn_transition = learn_volk = False): the same objective as
                   `nntheory cy train --transition-weight 0`.
+--model mult      MultFSModel, g = g_FS ⊙ (1 + H): Dense(9, no bias) readout; in --mode sigma its one pass per
+                  epoch trains the Monge–Ampère, Kähler, transition and volume losses together at --batch (the
+                  objective of `nntheory cy train --model multiplicative`).
 --mode published  cymetric's tfhelper.train_model as in the notebook: per epoch a pass at batch 64 with the
                   Monge–Ampère + transition losses, then a pass at batch min(50000, N) with the MA + volume
                   loss.  Both passes are timed together.
@@ -25,7 +28,7 @@ import tensorflow as tf
 tf.get_logger().setLevel("ERROR")
 tfk = tf.keras
 from cymetric.models.tfhelper import prepare_tf_basis
-from cymetric.models.tfmodels import PhiFSModel
+from cymetric.models.tfmodels import PhiFSModel, MultFSModel
 from cymetric.models.metrics import SigmaLoss, TransitionLoss, VolkLoss, TotalLoss
 from cymetric.models.measures import sigma_measure
 
@@ -36,6 +39,7 @@ ap.add_argument("--epochs", type=int, default=16)
 ap.add_argument("--batch", type=int, default=64)
 ap.add_argument("--lr", type=float, default=0.001)
 ap.add_argument("--mode", choices=["sigma", "published"], default="sigma")
+ap.add_argument("--model", choices=["phi", "mult"], default="phi")
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--out", default="", help="summary.json to write")
 a = ap.parse_args()
@@ -54,8 +58,8 @@ nn = tfk.Sequential()
 nn.add(tfk.Input(shape=(n_in,)))
 for _ in range(3):
     nn.add(tfk.layers.Dense(64, activation="gelu"))
-nn.add(tfk.layers.Dense(1, use_bias=False))
-model = PhiFSModel(nn, BASIS, alpha=[1.0, 1.0, 1.0, 1.0, 1.0])
+nn.add(tfk.layers.Dense(1 if a.model == "phi" else 9, use_bias=False))
+model = (PhiFSModel if a.model == "phi" else MultFSModel)(nn, BASIS, alpha=[1.0, 1.0, 1.0, 1.0, 1.0])
 opt = tfk.optimizers.Adam(learning_rate=a.lr)
 metrics = [TotalLoss(), SigmaLoss(), TransitionLoss(), VolkLoss()]
 model.compile(custom_metrics=metrics, optimizer=opt)
@@ -72,7 +76,9 @@ print(f"epoch 0: sigma_val {sig0:.5f} (Fubini–Study)", flush=True)
 sigmas, secs = [], []
 for ep in range(a.epochs):
     t0 = time.perf_counter()
-    if a.mode == "sigma":
+    if a.mode == "sigma" and a.model == "mult":
+        model.fit(X, y, epochs=1, batch_size=a.batch, verbose=0)   # every loss (cymetric's defaults), one pass
+    elif a.mode == "sigma":
         model.learn_kaehler = tf.cast(False, tf.bool)
         model.learn_transition = tf.cast(False, tf.bool)
         model.learn_volk = tf.cast(False, tf.bool)
@@ -91,7 +97,7 @@ for ep in range(a.epochs):
     secs.append(dt)
     print(f"epoch {ep + 1}: sigma_val {s:.5f}  {dt:.2f} s", flush=True)
 
-res = {"tool": "cymetric", "mode": a.mode, "dtype": "float32", "tensorflow": tf.__version__,
+res = {"tool": "cymetric", "model": a.model, "mode": a.mode, "dtype": "float32", "tensorflow": tf.__version__,
        "n_train": int(len(X)), "n_val": int(len(data["X_val"])), "batch": a.batch, "lr": a.lr,
        "epochs": a.epochs, "kappa": float(np.real(BASIS["KAPPA"].numpy())),
        "sigma_fs": sig0, "sigma": sigmas, "epoch_seconds": secs,

@@ -88,4 +88,94 @@ public enum CymetricDataset {
         basis.add("KAPPA", NDArray(shape: [], data: [volK / volCY]))
         try basis.write(to: dir.appendingPathComponent("basis.npz"))
     }
+
+    /// A dataset read back: its variety (given, or rebuilt from basis.npz), the Kähler moduli of basis.npz (nil without
+    /// one), the training and validation points as samples of the variety, and how far the file's |Ω|² and weights
+    /// are from the variety's own at those points.
+    public struct Loaded: Sendable {
+        public let variety: Variety
+        public let kahler: [Double]?
+        public let training: PointSample
+        public let validation: PointSample
+        /// max_i |Ω_file|²/|Ω_ours|² − 1 (0 for our own files; cymetric's own datasets are float32-rounded).
+        public let omegaDeviation: Double
+        /// max_i |w_file/w_ours · mean(w_ours)/mean(w_file) − 1|: the weights up to their normalisation.
+        public let weightDeviation: Double
+    }
+
+    /// Reads `dir`/dataset.npz (cymetric's `prepare_dataset` output, written by numpy's `savez_compressed`, or ours)
+    /// and, when present, `dir`/basis.npz. The points become samples of `variety` (or of the variety of basis.npz:
+    /// its QB/QF polynomials and AMBIENT): patches, dependent coordinates, |Ω|² and weights are recomputed from them
+    /// (`PointSampler.evaluate`), and the file's |Ω|² must agree with ours to 1e-5 relative (cymetric stores float32
+    /// in places), else the points are not on that variety.
+    /// - Throws: `InputError` naming the file and what is wrong.
+    public static func read(_ dir: URL, variety given: Variety? = nil, threads: Int? = nil) throws -> Loaded {
+        let dataURL = dir.appendingPathComponent("dataset.npz"), basisURL = dir.appendingPathComponent("basis.npz")
+        let data = try NPZ.read(dataURL)
+        var variety = given, kahler: [Double]? = nil
+        if FileManager.default.fileExists(atPath: basisURL.path) {
+            let basis = try NPZ.read(basisURL)
+            func ints(_ key: String) throws -> [Int] {
+                switch try basis.array(key) {
+                case .int64(let a)?: return a.data.map { Int($0) }
+                case .float64(let a)?: return a.data.map { Int($0.rounded()) }
+                case .complex128(let a)?: return a.data.map { Int($0.real.rounded()) }
+                case nil: throw InputError("\(basisURL.path): no member \(key), expected cymetric's basis")
+                }
+            }
+            if case .float64(let k)? = try basis.array("KMODULI") { kahler = k.data }
+            if variety == nil {
+                let dims = try ints("AMBIENT")
+                let D = dims.reduce(0) { $0 + $1 + 1 }
+                var equations: [Polynomial] = []
+                var a = 0
+                while let qb = try basis.array("QB\(a)") {
+                    // Coefficients complex (ours) or real (cymetric's own for real polynomials).
+                    let qf: [ComplexDouble]
+                    switch try basis.array("QF\(a)") {
+                    case .complex128(let c)?: qf = c.data
+                    case .float64(let c)?: qf = c.data.map { ComplexDouble($0, 0) }
+                    default: qf = []
+                    }
+                    guard qb.shape.count == 2, qb.shape[1] == D, qf.count == qb.shape[0] else {
+                        throw InputError("\(basisURL.path): QB\(a) of shape \(qb.shape) with \(qf.count) coefficients QF\(a), expected [M, \(D)] and M")
+                    }
+                    let e = try ints("QB\(a)")
+                    equations.append(try Polynomial(variableCount: D, exponents: (0..<qb.shape[0]).map { Array(e[($0 * D)..<(($0 + 1) * D)]) }, coefficients: qf))
+                    a += 1
+                }
+                variety = try Variety(name: "cymetric:" + dir.lastPathComponent, ambient: try ProjectiveAmbient(dims), equations: equations)
+            }
+        }
+        guard let v = variety else {
+            throw InputError("\(dir.path): no basis.npz, expected --variety naming the variety of dataset.npz")
+        }
+        let D = v.coordinateCount
+        func part(_ x: String, _ y: String) throws -> (sample: PointSample, omega: Double, weight: Double) {
+            guard case .float64(let X)? = try data.array(x), X.rank == 2, X.shape[1] == 2 * D else {
+                throw InputError("\(dataURL.path): \(x) missing or not float64 [N, \(2 * D)], expected [Re z, Im z] of \(v.name)")
+            }
+            guard case .float64(let Y)? = try data.array(y), Y.rank == 2, Y.shape[0] == X.shape[0], Y.shape[1] >= 2 else {
+                throw InputError("\(dataURL.path): \(y) missing or not float64 [\(X.shape[0]), 2], expected [w, |Ω|²]")
+            }
+            let N = X.shape[0]
+            let z = (0..<(N * D)).map { k in ComplexDouble(X.data[(k / D) * 2 * D + k % D], X.data[(k / D) * 2 * D + D + k % D]) }
+            let s = try PointSampler(variety: v).evaluate(points: z, threads: threads)
+            let w = Y.shape[1]
+            var omega = 0.0, worst = 0
+            for i in 0..<N {
+                let d = abs(Y.data[i * w + 1] / s.omegaSquared[i] - 1)
+                if d > omega { omega = d; worst = i }
+            }
+            guard omega <= 1e-5 else {
+                throw InputError("\(dataURL.path): \(y)'s |Ω|² at point \(worst) is \(Y.data[worst * w + 1]) where \(v.name) has \(s.omegaSquared[worst]), expected the points of \(v.name)")
+            }
+            let meanFile = (0..<N).reduce(0.0) { $0 + Y.data[$1 * w] } / Double(N), meanOurs = s.weights.reduce(0, +) / Double(N)
+            let dev = (0..<N).reduce(0.0) { max($0, abs(Y.data[$1 * w] / s.weights[$1] * meanOurs / meanFile - 1)) }
+            return (s, omega, dev)
+        }
+        let train = try part("X_train", "y_train"), val = try part("X_val", "y_val")
+        return Loaded(variety: v, kahler: kahler, training: train.sample, validation: val.sample,
+                      omegaDeviation: max(train.omega, val.omega), weightDeviation: max(train.weight, val.weight))
+    }
 }

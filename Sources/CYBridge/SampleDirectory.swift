@@ -71,8 +71,22 @@ public enum SampleDirectory {
     /// The summary and the sample, recomputed from points.npy on the variety of the summary: patches, dependent
     /// coordinates, |Ω|², weights and det g_FS(1) are deterministic functions of the points, so they equal the
     /// written ones (`PointSampler.evaluate`).
+    ///
+    /// A directory in cymetric's format (dataset.npz and basis.npz, `CymetricDataset`; e.g. `cy sample --cymetric`'s
+    /// `cymetric/` or a cymetric dataset with its basis saved as npz) loads too: its training and validation points
+    /// together, the variety rebuilt from basis.npz, the summary's Kähler moduli from its KMODULI.
     public static func load(_ dir: URL, threads: Int? = nil) throws -> (sample: PointSample, summary: SampleSummary, variety: Variety) {
         let url = dir.appendingPathComponent("summary.json")
+        if !FileManager.default.fileExists(atPath: url.path), FileManager.default.fileExists(atPath: dir.appendingPathComponent("dataset.npz").path) {
+            let c = try CymetricDataset.read(dir, threads: threads)
+            let z = c.training.points + c.validation.points
+            let s = try PointSampler(variety: c.variety).evaluate(points: z, threads: threads)
+            var summary = SampleSummary()
+            summary.variety = c.variety.name
+            summary.kahler = c.kahler ?? [Double](repeating: 1, count: c.variety.ambient.factorCount)
+            summary.ambient = c.variety.ambient.dimensions
+            return (s, summary, c.variety)
+        }
         guard let data = try? Data(contentsOf: url) else {
             throw InputError("sample: cannot read \(url.path), expected a directory written by `nntheory cy sample`")
         }
