@@ -74,13 +74,15 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dimension, metric, net, parameterization, harmonics, loss, initExpression, reference, initSteps, initRate, points, batch, steps
-        case rate, optimizer, schedule, seed, checkpointEvery, evalSide, snapshotEvery, volumeConstraint
+        case dimension, metric, net, parameterization, harmonics, loss, reference, points, batch, steps, rate, optimizer, schedule, seed
+        case initExpression = "init_expression", initSteps = "init_steps", initRate = "init_rate", checkpointEvery = "checkpoint_every"
+        case evalSide = "eval_side", snapshotEvery = "snapshot_every", volumeConstraint = "volume_constraint"
     }
 
-    /// Decodes a configuration; a missing `parameterization` (runs written before it existed) reads as `ntk`.
+    /// Decodes a configuration (snake_case keys; the camelCase keys of runs written before 2026-12-03 are read too);
+    /// a missing `parameterization` (runs written before it existed) reads as `ntk`.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try LegacyKeyedContainer(decoder.container(keyedBy: CodingKeys.self), legacy: decoder.container(keyedBy: LegacyKey.self))
         dimension = try c.decode(Int.self, forKey: .dimension)
         metric = try c.decode(MetricParametrization.self, forKey: .metric)
         net = try c.decode(String.self, forKey: .net)
@@ -177,6 +179,14 @@ public struct TorusTrainingSummary: Codable, Sendable {
     public var resumedFrom: Int?
     /// Wall-clock time of this invocation, in seconds.
     public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case config, quadrature, snapshots, seconds
+        case parameterCount = "parameter_count", trainingPoints = "training_points", initialLoss = "initial_loss"
+        case finalLoss = "final_loss", finalLossStandardError = "final_loss_standard_error", lossReduction = "loss_reduction"
+        case initFitLoss = "init_fit_loss", volumeTarget = "volume_target", scalar2Reduction = "scalar2_reduction"
+        case volumeRelativeChange = "volume_relative_change", resumedFrom = "resumed_from"
+    }
 }
 
 /// Errors that stop a run (non-finite values), one line naming the step and the quantity.
@@ -428,5 +438,37 @@ public final class TorusTrainer {
         }
         try plot.write(to: root.appendingPathComponent("loss.svg"))
         try JSONOutput.write(summary, to: root.appendingPathComponent("summary.json"))
+    }
+}
+
+/// A key by name (the camelCase keys of earlier `train torus` runs).
+struct LegacyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Decodes a snake_case key, or its camelCase spelling (the Swift name of the case) when absent: reads files written
+/// before the keys became snake_case.
+struct LegacyKeyedContainer<K: CodingKey> {
+    let current: KeyedDecodingContainer<K>
+    let legacy: KeyedDecodingContainer<LegacyKey>
+    init(_ current: KeyedDecodingContainer<K>, legacy: KeyedDecodingContainer<LegacyKey>) { self.current = current; self.legacy = legacy }
+    /// The camelCase name of a key: its `stringValue` with "_x" → "X".
+    static func camel(_ key: K) -> LegacyKey {
+        var out = "", up = false
+        for ch in key.stringValue { if ch == "_" { up = true } else { out += up ? ch.uppercased() : String(ch); up = false } }
+        return LegacyKey(stringValue: out)
+    }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: K) throws -> T {
+        if current.contains(key) { return try current.decode(type, forKey: key) }
+        let old = Self.camel(key)
+        if legacy.contains(old) { return try legacy.decode(type, forKey: old) }
+        return try current.decode(type, forKey: key)   // throws keyNotFound naming the snake_case key
+    }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: K) throws -> T? {
+        if current.contains(key) { return try current.decodeIfPresent(type, forKey: key) }
+        return try legacy.decodeIfPresent(type, forKey: Self.camel(key))
     }
 }

@@ -26,7 +26,8 @@ extension NeuralTorusMetric {
         let config: TorusTrainingConfig, theta: [Double], step: Int?
         if FileManager.default.fileExists(atPath: summaryURL.path) && FileManager.default.fileExists(atPath: thetaURL.path) {
             do {
-                config = try JSONDecoder().decode(TorusTrainingSummary.self, from: Data(contentsOf: summaryURL)).config
+                struct Written: Decodable { let config: TorusTrainingConfig }   // old (camelCase) summaries too
+                config = try JSONDecoder().decode(Written.self, from: Data(contentsOf: summaryURL)).config
             } catch {
                 throw InputError("\(summaryURL.path) is not the summary of a torus training run (\(error.localizedDescription))")
             }

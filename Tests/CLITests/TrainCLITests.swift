@@ -29,8 +29,8 @@ import Testing
         assert np.load(d + '/params/p0_W.npy').shape == (8, 8) and np.load(d + '/params/p4_b.npy').shape == (1, 1)
         assert np.array_equal(np.concatenate([np.load(d + '/params/p%d_%s.npy' % (i, w)).ravel() for i in (0, 2, 4) for w in 'Wb']), th)
         s = json.load(open(d + '/summary.json'))
-        assert abs(s['scalar2Reduction'] - idx[0]['scalar2'] / idx[-1]['scalar2']) < 1e-12 * s['scalar2Reduction']
-        assert s['finalLoss'] < s['initialLoss'] and abs(s['volumeRelativeChange']) < 1e-3
+        assert abs(s['scalar2_reduction'] - idx[0]['scalar2'] / idx[-1]['scalar2']) < 1e-12 * s['scalar2_reduction']
+        assert s['final_loss'] < s['initial_loss'] and abs(s['volume_relative_change']) < 1e-3
         assert sorted(os.listdir(d + '/checkpoints')) == ['step_00000010', 'step_00000020', 'step_00000030']
         assert open(d + '/loss.svg').read().startswith('<svg')
         print('ok')
