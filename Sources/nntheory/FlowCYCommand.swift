@@ -24,7 +24,10 @@ struct FlowCYCommand: ParsableCommand {
         Writes to DIR: summary.json (provenance, times; per arm and width sigma, sigma_error, ricci,
         vol_k, ntk_drift, loss, krf_cosine, krf_speed; per arm drift_exponent {exponent, error}; krf:
         per degree times, sigma, sigma_error, ricci, relative_residual; sigma_fs), sigma.svg,
-        ntk_drift.svg. Conventions and findings: docs/cy-neural.md.
+        ntk_drift.svg, checkpoints/flow_cy.json (after every arm and width and every reference;
+        --resume skips what it holds, with the same numbers). SIGINT/SIGTERM stop after the current
+        step (exit status 130/143) keeping the completed units. Conventions and findings:
+        docs/cy-neural.md.
 
         Examples:
           nntheory flow cy --widths 8,16,32 --points 60 --validation-points 200 \\
@@ -82,6 +85,7 @@ struct FlowCYCommand: ParsableCommand {
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
+    @OptionGroup var resume: ResumeOption
 
     func config() throws -> CYFlowConfig {
         var c = CYFlowConfig()
@@ -102,7 +106,14 @@ struct FlowCYCommand: ParsableCommand {
             let c = try config()
             let experiment = try CYFlowExperiment(config: c)
             let meter = ProgressMeter(label: "flow cy")
-            let r = try experiment.run(progress: meter.update)
+            StopRequest.install()
+            let r: CYFlowResult
+            do {
+                r = try experiment.run(root: dir, resume: resume.resume, stop: { StopRequest.received }, progress: meter.update)
+            } catch let i as StopRequest.Interrupted {
+                FileHandle.standardError.write("error: flow cy: \(i); the completed arms and widths are kept in \(output.out)/checkpoints: rerun with --resume to continue\n".data(using: .utf8)!)
+                Foundation.exit(i.exitStatus)
+            }
             meter.finish()
             let summary = CYFlowSummary(r, variety: experiment.variety)
             try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))

@@ -34,6 +34,30 @@ import Testing
         #expect(py.status == 0, "\(py.output)")
     }
 
+    /// SIGINT after the first completed unit (arm and width): exit 130 with the resume hint, the checkpoint kept; the
+    /// resumed run's summary equals an uninterrupted run's in every key but the seconds.
+    @Test func interruptAndResumeGiveTheUninterruptedResult() throws {
+        let a = CLI.tempDir(), b = CLI.tempDir()
+        let base = ["flow", "cy", "--widths", "8,64,128", "--points", "60", "--validation-points", "200", "--steps", "6",
+                    "--record-every", "3", "--score-points", "0", "--probe-points", "8", "--krf-degrees", "1", "--krf-time", "0.02",
+                    "--krf-steps", "2", "--krf-points", "300"]
+        #expect(try CLI.run(base + ["--out", a]).status == 0)
+        let (wasRunning, status, stderr) = try CLI.runInterrupted(base + ["--out", b], after: b + "/checkpoints/flow_cy.json")
+        #expect(wasRunning, "the run ended before it could be interrupted")
+        #expect(status == 130 && stderr.contains("SIGINT") && stderr.contains("--resume"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: b + "/summary.json"))
+        let r = try CLI.run(base + ["--out", b, "--resume"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import json
+        x, y = json.load(open('\(a)/summary.json')), json.load(open('\(b)/summary.json'))
+        x.pop('seconds'); y.pop('seconds')
+        assert x == y, [k for k in x if x[k] != y.get(k)]
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
     /// Bad input: one line naming the value and what was expected, non-zero exit, nothing written.
     @Test(arguments: [
         (["--arms", "full,lazy"], "--arms"),

@@ -77,7 +77,7 @@ public struct CYFlowConfig: Codable, Sendable, Equatable {
 }
 
 /// What one arm at one width records (at the recorded steps).
-public struct CYFlowRecord: Sendable {
+public struct CYFlowRecord: Sendable, Codable, Equatable {
     /// σ and its jackknife error on the validation sample.
     public var sigma: [Double] = [], sigmaError: [Double] = []
     /// The Ricci measure on the first `scorePoints` validation points (NaN when skipped).
@@ -92,6 +92,8 @@ public struct CYFlowRecord: Sendable {
     /// velocity F = log(det g/(κ|Ω|²)) on the flow points, both without their weighted means: the cosine and the speed
     /// ⟨φ̇, F⟩_w/⟨F, F⟩_w (1 and 1 if the arm moved along the Kähler–Ricci flow at its speed).
     public var krfCosine: [Double] = [], krfSpeed: [Double] = []
+
+    public init() {}
 }
 
 /// `nntheory flow cy`: the training flows of φ-models against the Kähler–Ricci flow.
@@ -200,8 +202,9 @@ public struct CYFlowExperiment: Sendable {
         r.drift.append((num / den).squareRoot())
     }
 
-    /// Runs one arm at one width; `progress(fraction)` after every step.
-    public func run(arm: CYFlowArm, width w: Int, progress: (Double) -> Void = { _ in }) throws -> CYFlowRecord {
+    /// Runs one arm at one width; `progress(fraction)` after every step; `stop()` is polled after every step (a signal
+    /// number throws `StopRequest.Interrupted`).
+    public func run(arm: CYFlowArm, width w: Int, stop: () -> Int32? = { nil }, progress: (Double) -> Void = { _ in }) throws -> CYFlowRecord {
         var m = try model(width: w)
         let theta0 = m.network.parameters
         var theta = theta0
@@ -251,6 +254,7 @@ public struct CYFlowExperiment: Sendable {
             if step == config.steps { break }
             for k in 0..<theta.count { theta[k] -= config.rate * g[k] }
             progress(Double(step + 1) / Double(config.steps))
+            if let sig = stop() { throw StopRequest.Interrupted(signal: sig, detail: "in the \(arm.rawValue) arm at width \(w), step \(step + 1)") }
         }
         return r
     }
@@ -294,13 +298,14 @@ public struct CYFlowExperiment: Sendable {
 }
 
 /// The Kähler–Ricci reference of one degree.
-public struct CYFlowReference: Sendable, Encodable {
+public struct CYFlowReference: Sendable, Codable, Equatable {
     public var degree: Int
     public var times: [Double] = []
     public var sigma: [Double] = []
     public var sigmaError: [Double] = []
     public var ricci: [Double] = []
     public var relativeResidual: [Double] = []
+    public init(degree: Int) { self.degree = degree }
     enum CodingKeys: String, CodingKey {
         case degree, times, sigma, ricci
         case sigmaError = "sigma_error", relativeResidual = "relative_residual"
@@ -323,15 +328,48 @@ public struct CYFlowResult: Sendable {
     public var seconds: Double = 0
 }
 
+/// The progress of a `flow cy` run, written to `checkpoints/flow_cy.json` after every completed arm and width and
+/// every reference: `--resume` skips what is there (every unit is a pure function of the settings, so the resumed
+/// result is the uninterrupted one).
+public struct CYFlowCheckpoint: Codable, Sendable, Equatable {
+    public struct Unit: Codable, Sendable, Equatable { public var arm: CYFlowArm; public var width: Int; public var record: CYFlowRecord }
+    public var config: CYFlowConfig
+    public var units: [Unit] = []
+    public var references: [CYFlowReference] = []
+
+    /// The checkpoint file of an output directory.
+    public static func url(in root: URL) -> URL { root.appendingPathComponent("checkpoints/flow_cy.json") }
+}
+
 extension CYFlowExperiment {
-    /// Every arm at every width, then the Kähler–Ricci references; `progress(fraction)` throughout.
-    public func run(progress: (Double) -> Void = { _ in }) throws -> CYFlowResult {
+    /// Every arm at every width, then the Kähler–Ricci references; `progress(fraction)` throughout. With `root`, a
+    /// checkpoint after every unit; with `resume`, the units of the checkpoint in `root` are taken as done (its
+    /// settings must be these). `stop()` is polled after every gradient step and between units: a signal throws
+    /// `StopRequest.Interrupted`, the checkpoint keeping every completed unit.
+    public func run(root: URL? = nil, resume: Bool = false, stop: () -> Int32? = { nil }, progress: (Double) -> Void = { _ in }) throws -> CYFlowResult {
         let start = Date()
         var steps = Array(stride(from: 0, through: config.steps, by: config.recordEvery))
         if steps.last != config.steps { steps.append(config.steps) }
         let v = validation.sample
         var result = CYFlowResult(config: config, times: steps.map { Double($0) * config.rate },
                                   sigmaFubiniStudy: SigmaMeasure.sigma(weights: v.weights, omegaSquared: v.omegaSquared, determinants: v.fubiniStudyDeterminants(kahler: [1])))
+        var state = CYFlowCheckpoint(config: config)
+        if resume, let root {
+            let url = CYFlowCheckpoint.url(in: root)
+            guard let data = try? Data(contentsOf: url) else {
+                throw InputError("no checkpoint \(url.path) to resume from, expected one written by an earlier `flow cy` into this --out")
+            }
+            let old: CYFlowCheckpoint
+            do { old = try JSONOutput.decode(CYFlowCheckpoint.self, from: data) } catch { throw InputError("\(url.path): \(error), expected a flow cy checkpoint") }
+            guard old.config == config else {
+                let a = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(old.config))) as? [String: Any] ?? [:]
+                let b = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(config))) as? [String: Any] ?? [:]
+                let differing = Set(a.keys).union(b.keys).sorted().filter { k in a[k].map { "\($0)" } != b[k].map { "\($0)" } }
+                throw InputError("the checkpoint in \(root.path) was made with other settings (\(differing.joined(separator: ", "))), expected the same")
+            }
+            state = old
+        }
+        func save() throws { if let root { try JSONOutput.write(state, to: CYFlowCheckpoint.url(in: root)) } }
         // Work ∝ width per arm (the linearised arm ≈ twice); the references a fixed share.
         let armCost: (CYFlowArm) -> Double = { $0 == .linearized ? 2 : 1 }
         let total = config.arms.reduce(0) { $0 + armCost($1) } * Double(config.widths.reduce(0, +)) * 1.2
@@ -339,7 +377,15 @@ extension CYFlowExperiment {
         for arm in config.arms {
             for w in config.widths {
                 let share = armCost(arm) * Double(w)
-                let r = try run(arm: arm, width: w) { progress((done + $0 * share) / total) }
+                let r: CYFlowRecord
+                if let u = state.units.first(where: { $0.arm == arm && $0.width == w }) {
+                    r = u.record
+                } else {
+                    if let sig = stop() { throw StopRequest.Interrupted(signal: sig, detail: "before the \(arm.rawValue) arm at width \(w)") }
+                    r = try run(arm: arm, width: w, stop: stop) { progress((done + $0 * share) / total) }
+                    state.units.append(.init(arm: arm, width: w, record: r))
+                    try save()
+                }
                 result.records[arm, default: [:]][w] = r
                 done += share
             }
@@ -350,7 +396,15 @@ extension CYFlowExperiment {
         }
         let refShare = (total - done) / Double(max(1, config.krfDegrees.count))
         for k in config.krfDegrees {
-            result.references.append(try reference(degree: k) { progress((done + $0 * refShare) / total) })
+            if let r = state.references.first(where: { $0.degree == k }) {
+                result.references.append(r)
+            } else {
+                if let sig = stop() { throw StopRequest.Interrupted(signal: sig, detail: "before the Kähler–Ricci reference of degree \(k)") }
+                let r = try reference(degree: k) { progress((done + $0 * refShare) / total) }
+                state.references.append(r)
+                try save()
+                result.references.append(r)
+            }
             done += refShare
         }
         result.seconds = Date().timeIntervalSince(start)
