@@ -211,3 +211,41 @@ import TestSupport
         #expect(abs(ratios[50] - 1) <= 1e-12, "median ratio \(ratios[50])")
     }
 }
+
+/// The metric-NTK's Jacobian against central differences of the metric's real components in θ.
+@Suite struct CYMetricNTKTests {
+    /// 𝒥v against [g(θ + εv) − g(θ − εv)]/(2ε) along a random unit v, per point and component, for the φ-model
+    /// (coordinates and bihomogeneous inputs) and the multiplicative model: within twice the gap to the fourth-order
+    /// difference plus round-off (ε = 1e-5); Θ = 𝒥𝒥ᵀ is symmetric with a positive diagonal.
+    @Test(arguments: [(CYMetricModel.phi, CYNetworkInputs.coordinates), (.phi, .bihomogeneous), (.multiplicative, .coordinates)])
+    func jacobianMatchesFiniteDifferences(model: CYMetricModel, inputs: CYNetworkInputs) throws {
+        let s = try CYMetricModelTests.sample(6, derivatives: true)
+        let spec = model == .phi ? "Dense(12, b_std=0.1, parameterization=standard) Gelu Dense(1, W_std=0.05, parameterization=standard)" : CYMetricModelTests.spec
+        let m = try NeuralCYMetric(variety: .fermatQuintic, kahler: [1], model: model, inputs: inputs,
+                                   architecture: try NetworkSpec.parse(spec, defaultParameterization: .standard), seed: 3)
+        let idx = Array(0..<s.count), n = 3, nn = 9
+        let jac = m.metricJacobian(s, indices: idx)
+        var rng = RandomStream(seed: 8, stream: 0)
+        var v = (0..<m.network.parameterCount).map { _ in rng.normal() }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); v = v.map { $0 / norm }
+        func comps(_ d: Double) -> [Double] {
+            var mm = m
+            mm.network.parameters = zip(m.network.parameters, v).map { $0 + d * $1 }
+            let g = mm.metricsAndDeterminants(s).metrics
+            return (0..<s.count).flatMap { NeuralCYMetric.realComponents(g[($0 * nn)..<(($0 + 1) * nn)], n: n) }
+        }
+        let h = 1e-5
+        let cd = centralDifferences(step: h, comps), cd4 = fourthOrderCentralDifferences(step: h, comps)
+        let scale = comps(0).reduce(0) { max($0, abs($1)) }
+        for r in 0..<jac.rows {
+            var jv = 0.0
+            for k in 0..<jac.cols { jv += jac.data[r * jac.cols + k] * v[k] }
+            #expect(abs(jv - cd[r]) <= 2 * abs(cd[r] - cd4[r]) + 1e-15 * scale / h, "row \(r): 𝒥v \(jv) vs \(cd[r])")
+        }
+        let theta = m.metricNTK(s, indices: idx)
+        for r in 0..<theta.rows {
+            #expect(theta.data[r * theta.cols + r] > 0)
+            for c in 0..<r { #expect(theta.data[r * theta.cols + c] == theta.data[c * theta.cols + r]) }
+        }
+    }
+}

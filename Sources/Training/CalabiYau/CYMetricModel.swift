@@ -81,6 +81,17 @@ public enum CYMetricModel: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Adds to the n² output values' adjoint (at `out`) that of a functional of g with dL = Re tr(G dg): dg = C ⊙ dH
+    /// (C = 1, or g_ref for multiplicative), so X_ab = G_ba C_ab and the outputs' adjoints are Re Y_m of the packing's
+    /// adjoint. `x` and `y` hold n² entries each. Not for φ.
+    @inline(__always)
+    func addOutputAdjoint(_ G: UnsafePointer<ComplexDouble>, n: Int, reference ref: UnsafePointer<ComplexDouble>?,
+                          scratch x: UnsafeMutablePointer<ComplexDouble>, _ y: UnsafeMutablePointer<ComplexDouble>, into out: UnsafeMutablePointer<Double>) {
+        for a in 0..<n { for b in 0..<n { x[a * n + b] = G[b * n + a] * entryScale(a * n + b, reference: ref) } }
+        Self.packingAdjoint(n, x, into: y)
+        for m in 0..<(n * n) { out[m] += y[m].real }
+    }
+
     /// ∂g_ab/∂H_ab (entrywise): 1 (free, additive) or g_ref,ab (multiplicative).
     @inline(__always)
     func entryScale(_ e: Int, reference r: UnsafePointer<ComplexDouble>?) -> ComplexDouble {

@@ -160,7 +160,6 @@ public struct NeuralCYMetric: Sendable {
 
     /// The network's outputs (φ, or the n² packed entries) at the points `indices` of a sample, [B, W].
     public func outputs(_ s: CYTrainingSample, indices: [Int]) -> [Double] {
-        let D = variety.coordinateCount
         let jet = networkInputs(s, indices: indices, order: 0)
         return forward(jet, keepTape: false).output
     }
@@ -223,6 +222,32 @@ public struct NeuralCYMetric: Sendable {
             var s = fs[r * n + c]
             for j in 0..<D { s = s + t[r * D + j] * J[c * D + j].conjugate }
             g[r * n + c] = s
+        } }
+    }
+
+    /// Adds to the φ-model's output jet the adjoint of a functional of g at point p with dL = Re tr(G dg), G n×n:
+    /// dg = J dA J† gives M = J†GJ [D, D], the adjoint of A = ∂∂̄φ, and with A_ij = ¼[(H_{x_i x_j} + H_{y_i y_j}) +
+    /// i(H_{x_i y_j} − H_{y_i x_j})] (H the real Hessian of φ) the Hessian entries' adjoints ¼Re M_ji (xx and yy),
+    /// −¼Im M_ji (x_i y_j) and ¼Im M_ji (y_i x_j). `scratch` holds n·D entries.
+    @inline(__always)
+    static func addHessianAdjoint(_ G: UnsafePointer<ComplexDouble>, jacobian J: UnsafePointer<ComplexDouble>, n: Int, D: Int,
+                                  blocks bp: UnsafePointer<Int>, point p: Int, points P: Int,
+                                  scratch gj: UnsafeMutablePointer<ComplexDouble>, into ap: UnsafeMutablePointer<Double>) {
+        let R = 2 * D
+        for r in 0..<n { for j in 0..<D {
+            var s = ComplexDouble.zero
+            for q in 0..<n { s = s + G[r * n + q] * J[q * D + j] }
+            gj[r * D + j] = s
+        } }
+        for ii in 0..<D { for jj in 0..<D {
+            // M_ji = Σ_r conj(J_rj) (GJ)_ri
+            var mji = ComplexDouble.zero
+            for r in 0..<n { mji = mji + J[r * D + jj].conjugate * gj[r * D + ii] }
+            let re = 0.25 * mji.real, im = 0.25 * mji.imaginary
+            ap[bp[ii * R + jj] * P + p] += re                  // x_i x_j
+            ap[bp[(D + ii) * R + D + jj] * P + p] += re        // y_i y_j
+            ap[bp[ii * R + D + jj] * P + p] -= im              // x_i y_j
+            ap[bp[(D + ii) * R + jj] * P + p] += im            // y_i x_j
         } }
     }
 
@@ -492,28 +517,10 @@ public struct NeuralCYMetric: Sendable {
                     }
                     if let tap { for e in 0..<nn { G[e] = G[e] + tap[p * nn + e] * ComplexDouble(alphaT, 0) } }
                     if isPhi {
-                        // M = J† G J [D, D]; the Hessian entries' adjoints.
-                        for r in 0..<n { for j in 0..<D {
-                            var s = ComplexDouble.zero
-                            for q in 0..<n { s = s + G[r * n + q] * J[q * D + j] }
-                            gj[r * D + j] = s
-                        } }
-                        for ii in 0..<D { for jj in 0..<D {
-                            // M_ji = Σ_r conj(J_rj) (GJ)_ri
-                            var mji = ComplexDouble.zero
-                            for r in 0..<n { mji = mji + J[r * D + jj].conjugate * gj[r * D + ii] }
-                            let re = 0.25 * mji.real, im = 0.25 * mji.imaginary
-                            ap[bp![ii * R + jj] * P + p] += re                  // x_i x_j
-                            ap[bp![(D + ii) * R + D + jj] * P + p] += re        // y_i y_j
-                            ap[bp![ii * R + D + jj] * P + p] -= im              // x_i y_j
-                            ap[bp![(D + ii) * R + jj] * P + p] += im            // y_i x_j
-                        } }
+                        Self.addHessianAdjoint(G, jacobian: J, n: n, D: D, blocks: bp!, point: p, points: P, scratch: gj, into: ap)
                         continue
                     }
-                    // X_ab = G_ba C_ab, the outputs' adjoints Re Y_m.
-                    for a in 0..<n { for b in 0..<n { x[a * n + b] = G[b * n + a] * model.entryScale(a * n + b, reference: ref) } }
-                    CYMetricModel.packingAdjoint(n, x, into: y)
-                    for m in 0..<W { ap[p * W + m] += y[m].real }
+                    model.addOutputAdjoint(G, n: n, reference: ref, scratch: x, y, into: ap + p * W)
                     guard let kap else { continue }
                     let E = kap + p * nn * n
                     // Through ∂_c H: X^{(c)}_ab = 2 conj(E_cab) C_ab, Y^{(c)}; e_{u_k,m} gets ½Re Σ_c Y^{(c)}_m J_ck,
@@ -552,7 +559,6 @@ public struct NeuralCYMetric: Sendable {
 extension NeuralCYMetric {
     /// The pulled-back reference metric at one point in the chart of `jacobian`: J g_ref,amb J†.
     public func referenceMetric(at z: [ComplexDouble], jacobian J: [ComplexDouble]) -> [ComplexDouble] {
-        let D = variety.coordinateCount, n = variety.dimension
         let a = reference?.ambientMetric(points: z) ?? FubiniStudy.ambientMetric(point: z, ambient: variety.ambient, kahler: kahler)
         return Self.pullback(a, jacobian: J, n: variety.dimension, D: variety.coordinateCount)
     }
