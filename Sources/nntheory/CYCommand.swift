@@ -22,7 +22,7 @@ struct CYCommand: ParsableCommand {
           nntheory cy donaldson --variety fermat-quintic --k 1..4 --out don
           nntheory cy train --inputs bihomogeneous --points 20000 --epochs 4 --out phi
         """,
-        subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self, CYTrainCommand.self]
+        subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self, CYTrainCommand.self, CYNTKCommand.self]
     )
 }
 

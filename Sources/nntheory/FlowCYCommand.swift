@@ -14,8 +14,8 @@ struct FlowCYCommand: ParsableCommand {
         descent at rate --lr on L = mean (det g/(κ|Ω|²) − 1)² over --points points, in three arms
         (--arms): full (every parameter), linearized (the network linearised at θ₀, its NTK frozen),
         last-layer (the readout only). At every --record-every steps, on a separate validation
-        sample: σ, the Ricci measure, Vol_K, the drift ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F of the scalar NTK of φ on
-        --probe-points points, and the alignment of the arm's velocity φ̇ = J θ̇ with the Kähler–Ricci
+        sample: σ, the Ricci measure, Vol_K, the drift ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F of the metric-NTK (g's
+        real components) on --probe-points points, and the alignment of the arm's velocity φ̇ = J θ̇ with the Kähler–Ricci
         velocity F = log(det g/(κ|Ω|²)) (cosine and speed ⟨φ̇, F⟩/⟨F, F⟩ in the Calabi–Yau measure).
         The reference: the Kähler–Ricci flow ∂_t K = F projected on the algebraic metrics of each
         degree in --krf-degrees (Galerkin least squares over --krf-points points, Heun steps to

@@ -105,6 +105,35 @@ import Testing
         #expect(py.status == 0, "\(py.output)")
     }
 
+    /// `cy ntk`: the metric-NTK of a trained run on sample points is [P, P, n², n²], symmetric under exchanging the
+    /// points and components together, positive semi-definite as a [P·n², P·n²] matrix (eigenvalues ≥ −1e-10 of the
+    /// largest), with metric.npy the run's metric at those points (Hermitian); a sample of another variety and too many
+    /// points are one-line errors.
+    @Test func metricNTKOfATrainedRun() throws {
+        let run = CLI.tempDir(), pts = CLI.tempDir(), out = CLI.tempDir(), other = CLI.tempDir()
+        #expect(try CLI.run(Self.small + ["--epochs", "1", "--out", run]).status == 0)
+        #expect(try CLI.run(["cy", "sample", "--points", "100", "--out", pts]).status == 0)
+        let r = try CLI.run(["cy", "ntk", "--metric", run, "--sample", pts, "--points", "12", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import numpy as np, json
+        k = np.load('\(out)/metric_ntk.npy'); g = np.load('\(out)/metric.npy')
+        assert k.shape == (12, 12, 9, 9) and g.shape == (12, 3, 3) and g.dtype == np.complex128
+        assert np.array_equal(k, k.transpose(1, 0, 3, 2))
+        m = k.transpose(0, 2, 1, 3).reshape(108, 108); e = np.linalg.eigvalsh(m)
+        assert e.min() >= -1e-10 * e.max(), e.min()
+        assert np.allclose(g, np.conj(g.transpose(0, 2, 1)))
+        s = json.load(open('\(out)/summary.json')); assert s['components'][:3] == ['re g00', 're g01', 'im g01'] and s['points'] == 12
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+        #expect(try CLI.run(["cy", "sample", "--variety", "bicubic", "--points", "50", "--out", other]).status == 0)
+        let bad = try CLI.run(["cy", "ntk", "--metric", run, "--sample", other, "--out", CLI.tempDir()])
+        #expect(bad.status != 0 && bad.stderr.contains("expected one of fermat-quintic"), "\(bad.stderr)")
+        let many = try CLI.run(["cy", "ntk", "--metric", run, "--sample", pts, "--points", "500", "--out", CLI.tempDir()])
+        #expect(many.status != 0 && many.stderr.contains("--points 500"), "\(many.stderr)")
+    }
+
     /// Bad input: one line naming the value and what was expected, non-zero exit.
     @Test(arguments: [
         (["--model", "hermitian"], "--model 'hermitian'"),

@@ -59,7 +59,7 @@ import Testing
     /// wrapped by the help formatter), so that it can be copied and run as printed.
     @Test(arguments: [["correlators"], ["kernel"], ["ntk", "compute"], ["ntk", "convergence"], ["ntk", "drift"], ["ntk", "metric"],
                       ["freefield"], ["phi4"], ["cy"], ["cy", "sample"], ["cy", "volume"], ["cy", "sigma"], ["cy", "donaldson"],
-                      ["cy", "train"], ["train", "torus"], ["flow", "torus"], ["flow", "cy"]])
+                      ["cy", "train"], ["train", "torus"], ["flow", "torus"], ["flow", "cy"], ["cy", "ntk"]])
     func firstExampleIsPrintedWhole(command: [String]) throws {
         let lines = try CLI.run(command + ["--help"]).stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let start = lines.firstIndex(where: { $0.hasPrefix("  nntheory ") }) else {

@@ -1,7 +1,6 @@
 import CYBridge
 import Foundation
 import Networks
-import NTK
 import NumericCore
 import Numerics
 import Training
@@ -39,7 +38,7 @@ public struct CYFlowConfig: Codable, Sendable, Equatable {
     public var rate = 0.05
     /// Record every this many steps (and the last).
     public var recordEvery = 10
-    /// Probe points of the NTK drift ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F (the scalar NTK of φ at these validation points).
+    /// Probe points of the NTK drift ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F (the metric-NTK at these validation points).
     public var probePoints = 32
     /// Validation points of the Ricci measure (finite differences; 0: skip).
     public var scorePoints = 20
@@ -84,7 +83,8 @@ public struct CYFlowRecord: Sendable, Codable, Equatable {
     public var ricci: [Double] = []
     /// Vol_K(g)/Vol_K(t) on the validation sample (Monte Carlo).
     public var volume: [Double] = []
-    /// ‖Θ(θ_t) − Θ(θ₀)‖_F/‖Θ(θ₀)‖_F of the network's scalar NTK of φ on the probe points, at the arm's parameters.
+    /// ‖Θ(θ_t) − Θ(θ₀)‖_F/‖Θ(θ₀)‖_F of the metric-NTK (`NeuralCYMetric.metricNTK`, g's n² real components) on the
+    /// probe points, at the arm's parameters.
     public var drift: [Double] = []
     /// The training loss on the flow points.
     public var loss: [Double] = []
@@ -164,7 +164,7 @@ public struct CYFlowExperiment: Sendable {
     }
 
     /// The validation measures of an arm at θ (det g from the jets of its model).
-    func score(_ m: NeuralCYMetric, arm: CYFlowArm, theta: [Double], into r: inout CYFlowRecord, kernel0: NDArray<Double>, probe: Matrix) throws {
+    func score(_ m: NeuralCYMetric, arm: CYFlowArm, theta: [Double], into r: inout CYFlowRecord, kernel0: Matrix) throws {
         let all = Array(0..<validation.count)
         var det: [Double]
         if arm == .linearized, let theta0 = m.centering {
@@ -194,9 +194,9 @@ public struct CYFlowExperiment: Sendable {
         } else {
             r.ricci.append(.nan)
         }
-        var net = m.network
-        net.parameters = theta
-        let k1 = try EmpiricalNTK(net).kernel(probe)
+        var at = m
+        at.network.parameters = theta
+        let k1 = at.metricNTK(validation, indices: Array(0..<config.probePoints))
         var num = 0.0, den = 0.0
         for e in 0..<k1.data.count { num += (k1.data[e] - kernel0.data[e]) * (k1.data[e] - kernel0.data[e]); den += kernel0.data[e] * kernel0.data[e] }
         r.drift.append((num / den).squareRoot())
@@ -211,9 +211,7 @@ public struct CYFlowExperiment: Sendable {
         let all = Array(0..<flow.count)
         let readout = m.network.layout.slices.last { $0.hasWeight }!
         let readoutRange = readout.weightOffset..<((readout.biasOffset.map { $0 + readout.fanOut }) ?? (readout.weightOffset + readout.fanIn * readout.fanOut))
-        let probeInput = m.networkInputs(validation, indices: Array(0..<config.probePoints), order: 0)
-        let probe = Matrix(rows: config.probePoints, cols: probeInput.width, data: probeInput.data)
-        let kernel0 = try EmpiricalNTK(m.network).kernel(probe)
+        let kernel0 = m.metricNTK(validation, indices: Array(0..<config.probePoints))
         let weights = flow.sample.weights
         var r = CYFlowRecord()
         for step in 0...config.steps {
@@ -240,7 +238,7 @@ public struct CYFlowExperiment: Sendable {
             }
             if step % config.recordEvery == 0 || step == config.steps {
                 r.loss.append(e.mongeAmpere)
-                try score(m, arm: arm, theta: theta, into: &r, kernel0: kernel0, probe: probe)
+                try score(m, arm: arm, theta: theta, into: &r, kernel0: kernel0)
                 // φ̇ = J(−g) at the flow points against F.
                 let velocityJets: [Double]
                 var at = m
