@@ -73,10 +73,28 @@ public struct TrainingCheckpoint<State: CheckpointState>: Sendable {
         }.sorted()
     }
 
-    /// The newest complete checkpoint under `root`, or nil.
-    public static func newest(in root: URL) throws -> TrainingCheckpoint? {
-        guard let s = steps(in: root).last else { return nil }
-        let dir = root.appendingPathComponent("checkpoints").appendingPathComponent(folderName(s))
+    /// The newest readable checkpoint under `root`, or nil when there is none. A checkpoint that cannot be read (a
+    /// corrupted state or array) is passed over for the one before it, with `warn` told which and why (by default a
+    /// "warning:" line on stderr); when none can be read the newest one's error is thrown.
+    public static func newest(in root: URL, warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }) throws -> TrainingCheckpoint? {
+        let all = steps(in: root)
+        guard !all.isEmpty else { return nil }
+        var first: Error? = nil
+        for s in all.reversed() {
+            do {
+                let c = try load(root.appendingPathComponent("checkpoints").appendingPathComponent(folderName(s)))
+                if first != nil { warn("resuming from the checkpoint of step \(s) instead") }
+                return c
+            } catch {
+                warn("\(error); passing over the checkpoint of step \(s)")
+                if first == nil { first = error }
+            }
+        }
+        throw first!
+    }
+
+    /// The checkpoint in `dir` (one `step_…` folder).
+    static func load(_ dir: URL) throws -> TrainingCheckpoint {
         func arr(_ name: String) throws -> [Double]? {
             let u = dir.appendingPathComponent(name)
             return FileManager.default.fileExists(atPath: u.path) ? try NPY.readDoubles(u).data : nil

@@ -84,6 +84,22 @@ import Testing
         #expect(pa == pb)
     }
 
+    /// A corrupted newest checkpoint is passed over for the one before it with a warning: 3 epochs keep the
+    /// checkpoints of epochs 2 and 3; with epoch 3's state.json garbled, `--resume --epochs 4` redoes epoch 3 from
+    /// epoch 2 and ends with the parameters of an uninterrupted 4-epoch run, bit for bit.
+    @Test func corruptNewestCheckpointFallsBack() throws {
+        let a = CLI.tempDir(), b = CLI.tempDir()
+        let base = ["cy", "train", "--points", "400", "--validation-points", "200", "--batch", "50", "--score-points", "0"]
+        #expect(try CLI.run(base + ["--epochs", "4", "--out", a]).status == 0)
+        #expect(try CLI.run(base + ["--epochs", "3", "--out", b]).status == 0)
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: b + "/checkpoints/step_00000003/state.json"))
+        let r = try CLI.run(base + ["--epochs", "4", "--out", b, "--resume"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("warning:") && r.stderr.contains("passing over the checkpoint of step 3") && r.stderr.contains("step 2 instead"), "\(r.stderr)")
+        let pa = try Data(contentsOf: URL(fileURLWithPath: a + "/params.npy")), pb = try Data(contentsOf: URL(fileURLWithPath: b + "/params.npy"))
+        #expect(pa == pb)
+    }
+
     /// The multiplicative model (cymetric's g_FS ⊙ (1 + H)) learns too: eight epochs on 2000 quintic points at
     /// η = 3·10⁻³ (500 Adam steps) take σ from the FS value to below 0.25 by more than 5 times the two jackknife errors
     /// (measured 0.375 → 0.134); its Kähler loss is positive (the model is not closed by construction) and recorded
