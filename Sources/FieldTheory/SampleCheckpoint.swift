@@ -74,7 +74,7 @@ public struct SampleCheckpoint: Sendable {
 /// A checkpoint (samples or a chain state) saved under other settings than the run that would continue it:
 /// "`location` belongs to other settings (`saved`); expected `expected`", the two fingerprints side by side.
 public struct CheckpointMismatch: Error, CustomStringConvertible, Sendable {
-    /// Which checkpoint, e.g. "checkpoint in /run/checkpoint" or "chain checkpoint /run/checkpoint/chain_N4_l0_c0.json".
+    /// Which checkpoint, e.g. "checkpoint in /run/checkpoints" or "chain checkpoint /run/checkpoints/chain_N4_l0_c0.json".
     public let location: String
     /// The fingerprint the checkpoint was saved with.
     public let saved: String

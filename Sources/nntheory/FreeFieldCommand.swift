@@ -18,7 +18,7 @@ struct FreeFieldCommand: ParsableCommand {
         G4c_error.npy (Monte Carlo; four-point tensors for P ≤ 8 points), propagator.svg (G_Λ against distance,
         with the Λ → ∞ form and the Monte Carlo values) and summary.json (settings, the arrays above as nested
         lists in the order of the points, and the largest |MC − exact|/error). The field samples are checkpointed
-        in DIR/checkpoint after every tenth of the run; --resume continues an interrupted run to the same numbers.
+        in DIR/checkpoints after every tenth of the run; --resume continues an interrupted run to the same numbers.
 
         Example:
           nntheory freefield --d 1 --mass 1 --cutoff 10 --width 100 \\
@@ -64,7 +64,7 @@ struct FreeFieldCommand: ParsableCommand {
             }
             var mc: WeightedCorrelators? = nil
             if networks > 0 {
-                let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint + " seed=\(seed.seed)")
+                let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoints"), fingerprint: exp.fingerprint + " seed=\(seed.seed)")
                 let c = try resume.continuing(store) {
                     try exp.measure(networks: networks, seed: seed.seed, blocks: jackknife.blocks, progress: progress, checkpoint: store)
                 }

@@ -18,7 +18,7 @@ struct Phi4Command: ParsableCommand {
         exact 1/N part and the λ-part Δ(λ, N) (reweighting: against the same draws at λ = 0); with several --width
         values Δ = Δ_∞ + c/N is fitted (N → ∞ at fixed λ). For Markov chains --networks is the number of recorded
         sweeps/trajectories over all chains; acceptance and integrated autocorrelation times are reported.
-        --networks 0 writes the prediction alone. Reweighting samples are checkpointed in DIR/checkpoint after
+        --networks 0 writes the prediction alone. Reweighting samples are checkpointed in DIR/checkpoints after
         every tenth of the run, Markov chains every 30 s and when each (N, λ) cell ends; --resume continues an
         interrupted run to the same numbers.
 
@@ -113,7 +113,7 @@ struct Phi4Command: ParsableCommand {
             s.sampling = sampling; s.thermalization = thermalization; s.chains = chains; s.stepSize = stepSize
             s.leapfrogSteps = leapfrogSteps; s.seed = seed.seed; s.blocks = jackknife.blocks
             let exp = try Phi4Experiment(settings: s, points: x)
-            let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoint"), fingerprint: exp.fingerprint)
+            let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoints"), fingerprint: exp.fingerprint)
             let chainStates = ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint)
             let r = try resume.continuing(store, chains: chainStates) {
                 progress("phi4: leading-order vertex integrals over the box")

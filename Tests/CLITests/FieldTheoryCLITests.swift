@@ -105,7 +105,7 @@ import Testing
     }
 
     /// Markov chains are checkpointed through the CLI: a finished run continued with --resume takes every chain
-    /// from DIR/checkpoint (no step re-run) and writes the same files; other settings are refused in one line.
+    /// from DIR/checkpoints (no step re-run) and writes the same files; other settings are refused in one line.
     @Test(arguments: ["metropolis", "hmc"]) func chainRunResumesFromItsCheckpoint(sampler: String) throws {
         let dir = CLI.tempDir()
         let common = ["phi4", "--d", "1", "--cutoff", "3", "--lambda", "1", "--box", "1", "--width", "6", "--x", "0,0.3",
