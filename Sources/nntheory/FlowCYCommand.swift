@@ -115,6 +115,10 @@ struct FlowCYCommand: ParsableCommand {
                 Foundation.exit(i.exitStatus)
             }
             meter.finish()
+            if let k = r.resumedUnits {
+                let total = c.arms.count * c.widths.count + c.krfDegrees.count
+                FileHandle.standardError.write(Data("flow cy: resumed: \(k) of \(total) arm/width runs and references taken from the checkpoint\n".utf8))
+            }
             let summary = CYFlowSummary(r, variety: experiment.variety)
             try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
             try Self.sigmaPlot(r).write(to: dir.appendingPathComponent("sigma.svg"))

@@ -324,6 +324,8 @@ public struct CYFlowResult: Sendable {
     /// Per arm, the power law ntk_drift(final) ∝ width^exponent fitted over the widths (nil with fewer than 3 widths).
     public var driftExponent: [CYFlowArm: PowerLawFit] = [:]
     public var seconds: Double = 0
+    /// Units (arm and width, or reference) taken from the checkpoint of a resumed run (nil: not resumed).
+    public var resumedUnits: Int? = nil
 }
 
 /// The progress of a `flow cy` run, written to `checkpoints/flow_cy.json` after every completed arm and width and
@@ -366,6 +368,7 @@ extension CYFlowExperiment {
                 throw InputError("the checkpoint in \(root.path) was made with other settings (\(differing.joined(separator: ", "))), expected the same")
             }
             state = old
+            result.resumedUnits = old.units.count + old.references.count
         }
         func save() throws { if let root { try JSONOutput.write(state, to: CYFlowCheckpoint.url(in: root)) } }
         // Work ∝ width per arm (the linearised arm ≈ twice); the references a fixed share.
