@@ -249,3 +249,21 @@ import TestSupport
         }
     }
 }
+
+/// `cy train`'s settings through JSON: every key round-trips, and settings written before a key existed read with
+/// its default.
+@Suite struct CYTrainingConfigTests {
+    @Test func roundTripAndMissingKeys() throws {
+        var c = CYTrainingConfig()
+        c.variety = "bicubic"; c.psi = [0.1, -0.2]; c.ambient = [2, 2]; c.kahler = [1, 2]; c.model = .multiplicative; c.net = "Dense(8) Gelu Dense(9)"
+        c.inputs = .bihomogeneous; c.reference = "/x"; c.referenceDegree = 3; c.points = 123; c.validationPoints = 45; c.epochs = 6; c.batch = 7
+        c.rate = 0.02; c.optimizer = .sgd; c.schedule = "exp:10"; c.power = 2; c.weightedLoss = true; c.clip = 5; c.transitionWeight = 0.5
+        c.kahlerWeight = 0.25; c.volumeWeight = 0.75; c.scorePoints = 9; c.seed = 42
+        let data = try JSONEncoder().encode(c)
+        #expect(try JSONDecoder().decode(CYTrainingConfig.self, from: data) == c)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        object["kahler_weight"] = nil; object["volume_weight"] = nil
+        let old = try JSONDecoder().decode(CYTrainingConfig.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.kahlerWeight == CYTrainingConfig().kahlerWeight && old.volumeWeight == nil && old.points == 123 && old.model == .multiplicative)
+    }
+}

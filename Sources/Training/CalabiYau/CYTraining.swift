@@ -81,6 +81,26 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         case kahlerWeight = "kahler_weight", volumeWeight = "volume_weight"
     }
 
+    /// Decodes settings; a key that is absent takes its default (runs written before a setting existed, e.g.
+    /// `kahler_weight` and `volume_weight`, read as they ran).
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws { if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v } }
+        try take(.variety, &variety); try take(.psi, &psi); try take(.model, &model); try take(.net, &net); try take(.inputs, &inputs)
+        try take(.points, &points); try take(.validationPoints, &validationPoints); try take(.epochs, &epochs); try take(.batch, &batch)
+        try take(.rate, &rate); try take(.optimizer, &optimizer); try take(.schedule, &schedule); try take(.power, &power)
+        try take(.weightedLoss, &weightedLoss); try take(.transitionWeight, &transitionWeight); try take(.kahlerWeight, &kahlerWeight)
+        try take(.seed, &seed)
+        ambient = try c.decodeIfPresent([Int].self, forKey: .ambient)
+        kahler = try c.decodeIfPresent([Double].self, forKey: .kahler)
+        reference = try c.decodeIfPresent(String.self, forKey: .reference)
+        referenceDegree = try c.decodeIfPresent(Int.self, forKey: .referenceDegree)
+        clip = try c.decodeIfPresent(Double.self, forKey: .clip)
+        volumeWeight = try c.decodeIfPresent(Double.self, forKey: .volumeWeight)
+        scorePoints = try c.decodeIfPresent(Int.self, forKey: .scorePoints)
+    }
+
     /// Checks every setting; throws a one-line `SettingError` naming the first bad one.
     public func validate() throws {
         guard points >= 10, points <= 10_000_000 else { throw SettingError("points", "\(points), expected 10…10000000 training points") }
