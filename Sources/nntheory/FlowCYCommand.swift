@@ -33,8 +33,7 @@ struct FlowCYCommand: ParsableCommand {
           nntheory flow cy --widths 8,16,32 --points 60 --validation-points 200 \\
               --steps 2 --record-every 1 --score-points 5 --krf-degrees 1,2 \\
               --krf-time 0.05 --krf-steps 2 --krf-points 300 --out flow-small
-          nntheory flow cy --points 128 --validation-points 1000 --steps 60 --lr 0.5 \\
-              --probe-points 16 --score-points 10 --out flow-quintic
+          nntheory flow cy --out flow-quintic        # the study of docs/cy-neural.md §7, ≈ 11 min
         """
     )
 
@@ -51,25 +50,25 @@ struct FlowCYCommand: ParsableCommand {
     var activation: String = "Gelu"
 
     @Option(parsing: .unconditional, help: "Points of the loss (full batch).")
-    var points: Int = 400
+    var points: Int = 512
 
     @Option(name: .customLong("validation-points"), parsing: .unconditional, help: "Validation points.")
-    var validationPoints: Int = 2000
+    var validationPoints: Int = 1000
 
     @Option(parsing: .unconditional, help: "Gradient steps.")
-    var steps: Int = 100
+    var steps: Int = 40
 
     @Option(parsing: .unconditional, help: "Learning rate η (gradient-flow time t = η·step).")
-    var lr: Double = 0.05
+    var lr: Double = 0.5
 
     @Option(name: .customLong("record-every"), parsing: .unconditional, help: "Record every this many steps.")
-    var recordEvery: Int = 10
+    var recordEvery: Int = 8
 
     @Option(name: .customLong("probe-points"), parsing: .unconditional, help: "Points of the NTK drift.")
-    var probePoints: Int = 32
+    var probePoints: Int = 16
 
     @Option(name: .customLong("score-points"), parsing: .unconditional, help: "Validation points of the Ricci measure (0: skip).")
-    var scorePoints: Int = 20
+    var scorePoints: Int = 10
 
     @Option(name: .customLong("krf-degrees"), help: ArgumentHelp("Degrees k of the Kähler–Ricci reference (1…4; empty: none).", valueName: "K,…"))
     var krfDegrees: String = "1,2,3"

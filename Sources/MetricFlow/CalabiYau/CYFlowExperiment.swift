@@ -16,7 +16,7 @@ public enum CYFlowArm: String, Codable, CaseIterable, Sendable {
     case lastLayer = "last-layer"
 }
 
-/// The settings of `nntheory flow cy`: φ-models g = g_FS + ∂∂̄φ of one hidden layer (NTK parameterisation,
+/// The settings of `nntheory flow cy` (the defaults are the study of docs/cy-neural.md §7): φ-models g = g_FS + ∂∂̄φ of one hidden layer (NTK parameterisation,
 /// bihomogeneous inputs, centred so that every width starts at Fubini–Study exactly) trained by full-batch gradient
 /// descent on L = mean (det g/(κ|Ω|²) − 1)², against the Kähler–Ricci flow projected on the algebraic metrics of
 /// degree k (`AlgebraicKahlerRicciFlow`).
@@ -31,17 +31,17 @@ public struct CYFlowConfig: Codable, Sendable, Equatable {
     /// Hidden activation (a SPEC activation with closed-form jets to order 3).
     public var activation = "Gelu"
     /// Points the loss is taken on (full batch), and the validation sample σ and the Ricci measure are taken on.
-    public var points = 400
-    public var validationPoints = 2000
+    public var points = 512
+    public var validationPoints = 1000
     /// Gradient steps and rate η: gradient-flow time t = η·step.
-    public var steps = 100
-    public var rate = 0.05
+    public var steps = 40
+    public var rate = 0.5
     /// Record every this many steps (and the last).
-    public var recordEvery = 10
+    public var recordEvery = 8
     /// Probe points of the NTK drift ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F (the metric-NTK at these validation points).
-    public var probePoints = 32
+    public var probePoints = 16
     /// Validation points of the Ricci measure (finite differences; 0: skip).
-    public var scorePoints = 20
+    public var scorePoints = 10
     /// Degrees k of the Kähler–Ricci reference, its time, Heun steps and points.
     public var krfDegrees = [1, 2, 3]
     public var krfTime = 0.3
