@@ -11,6 +11,14 @@ public enum JSONOutput {
         return try e.encode(value)
     }
 
+    /// The top-level keys in which the JSON objects of `a` and `b` differ, sorted (e.g. the settings a resumed run
+    /// changed); empty when either is not an object.
+    public static func differingKeys<T: Encodable>(_ a: T, _ b: T) -> [String] {
+        guard let ja = try? JSONSerialization.jsonObject(with: encode(a)) as? [String: Any],
+              let jb = try? JSONSerialization.jsonObject(with: encode(b)) as? [String: Any] else { return [] }
+        return Set(ja.keys).union(jb.keys).sorted().filter { k in ja[k].map { "\($0)" } != jb[k].map { "\($0)" } }
+    }
+
     /// Reads JSON written by `encode` (the strings "nan", "inf", "-inf" back to non-finite numbers).
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let d = JSONDecoder()

@@ -362,9 +362,7 @@ extension CYFlowExperiment {
             let old: CYFlowCheckpoint
             do { old = try JSONOutput.decode(CYFlowCheckpoint.self, from: data) } catch { throw InputError("\(url.path): \(error), expected a flow cy checkpoint") }
             guard old.config == config else {
-                let a = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(old.config))) as? [String: Any] ?? [:]
-                let b = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(config))) as? [String: Any] ?? [:]
-                let differing = Set(a.keys).union(b.keys).sorted().filter { k in a[k].map { "\($0)" } != b[k].map { "\($0)" } }
+                let differing = JSONOutput.differingKeys(old.config, config)
                 throw InputError("the checkpoint in \(root.path) was made with other settings (\(differing.joined(separator: ", "))), expected the same")
             }
             state = old

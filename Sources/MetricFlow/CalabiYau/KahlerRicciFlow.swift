@@ -162,30 +162,41 @@ public struct AlgebraicKahlerRicciFlow: Sendable {
             guard let f = try? residual(h), f.allSatisfy(\.isFinite) else { return nil }
             return f
         }
-        /// `count` Heun steps of size `step` from h; nil when a stage is not positive definite.
-        func advance(_ start: ComplexMatrix, step: Double, count: Int) throws -> ComplexMatrix? {
+        /// `count` Heun steps of size `step` from `start`, whose first-stage velocity `v0` is known; the end state
+        /// and its F, or nil when a stage is not positive definite.
+        func advance(_ start: ComplexMatrix, velocity v0: ComplexMatrix, step: Double, count: Int) throws -> (h: ComplexMatrix, f: [Double])? {
             var h = start
-            for _ in 0..<count {
-                guard let f1 = finiteResidual(h) else { return nil }
-                let v1 = try projection(h, target: f1).velocity
+            for i in 0..<count {
+                let v1: ComplexMatrix
+                if i == 0 { v1 = v0 } else {
+                    guard let f1 = finiteResidual(h) else { return nil }
+                    v1 = try projection(h, target: f1).velocity
+                }
                 var h1 = h
                 for e in 0..<h.data.count { h1.data[e] = h.data[e] + v1.data[e] * ComplexDouble(step, 0) }
                 guard let f2 = finiteResidual(h1) else { return nil }
                 let v2 = try projection(h1, target: f2).velocity
                 for e in 0..<h.data.count { h.data[e] = h.data[e] + (v1.data[e] + v2.data[e]) * ComplexDouble(step / 2, 0) }
             }
-            return finiteResidual(h) == nil ? nil : h
+            guard let f = finiteResidual(h) else { return nil }
+            return (h, f)
         }
+        // The state's F and projection, computed once: recorded, and the first stage of the next step.
+        guard let f0 = finiteResidual(h) else { throw InputError("flow cy: Fubini–Study's Monge–Ampère residual is not finite on the projection points, expected a sample of the variety") }
+        var current = try projection(h, target: f0)
         var states: [State] = []
         for step in 0...steps {
             if step % max(1, recordEvery) == 0 || step == steps {
-                guard let f = finiteResidual(h) else { break }
-                states.append(State(time: Double(step) * dt, h: h, relativeResidual: try projection(h, target: f).relativeResidual))
+                states.append(State(time: Double(step) * dt, h: h, relativeResidual: current.relativeResidual))
             }
             if step == steps { break }
             var sub = 1
             while true {
-                if let next = try advance(h, step: dt / Double(sub), count: sub) { h = next; break }
+                if let next = try advance(h, velocity: current.velocity, step: dt / Double(sub), count: sub) {
+                    h = next.h
+                    current = try projection(h, target: next.f)
+                    break
+                }
                 sub *= 2
                 guard sub <= 1024 else {
                     throw InputError("flow cy: the Kähler–Ricci reference of degree \(degree) leaves the positive-definite metrics at t = \(String(format: "%.4g", Double(step) * dt)) even in 1024 substeps, expected a smaller --krf-time")

@@ -314,7 +314,7 @@ public struct CYTrainer: Sendable {
             var a = c.state.config, b = config
             a.epochs = 0; b.epochs = 0
             guard a == b else {
-                let differing = CYTrainingConfig.differences(a, b)
+                let differing = JSONOutput.differingKeys(a, b)
                 throw InputError("the checkpoint in \(root.path) was made with other settings (\(differing.joined(separator: ", "))), expected the same (only --epochs may change)")
             }
             guard c.parameters.count == theta.count else { throw InputError("the checkpoint has \(c.parameters.count) parameters, expected \(theta.count)") }
@@ -398,17 +398,6 @@ public struct CYCheckpointState: CheckpointState {
     public var config: CYTrainingConfig
     /// The per-epoch history so far.
     public var history: CYTrainingHistory
-}
-
-extension CYTrainingConfig {
-    /// The snake_case names of the settings in which `a` and `b` differ.
-    public static func differences(_ a: CYTrainingConfig, _ b: CYTrainingConfig) -> [String] {
-        guard let ja = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(a)) as? [String: Any],
-              let jb = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(b)) as? [String: Any] else { return [] }
-        return Set(ja.keys).union(jb.keys).sorted().filter { k in
-            !(ja[k].map { "\($0)" } == jb[k].map { "\($0)" })
-        }
-    }
 }
 
 /// The contents of `summary.json` of `nntheory cy train` (snake_case keys).
