@@ -41,67 +41,112 @@ public enum RicciMeasure {
         return det > 0 ? log(det) : nil
     }
 
-    /// ∂_a∂̄_b log det g (n×n, row-major) at the chart's centre by central differences.
-    public static func logDetHessian(_ chart: LocalChart, metric: MetricFunction, step: Double? = nil) -> [ComplexDouble]? {
-        let n = chart.variety.dimension
-        let x0 = chart.centerCoordinates
-        let h = step ?? 1e-3 * max(1, x0.map { $0.length }.max() ?? 1)
-        // real directions: 0..<n → x_a, n..<2n → y_a
-        func dir(_ i: Int) -> [ComplexDouble] {
-            var e = [ComplexDouble](repeating: .zero, count: n)
-            e[i % n] = i < n ? ComplexDouble(h, 0) : ComplexDouble(0, h)
-            return e
-        }
-        func shifted(_ u: [ComplexDouble], _ su: Double, _ v: [ComplexDouble], _ sv: Double) -> [ComplexDouble] {
-            (0..<n).map { x0[$0] + u[$0] * ComplexDouble(su, 0) + v[$0] * ComplexDouble(sv, 0) }
-        }
-        var hess = [Double](repeating: 0, count: 4 * n * n)   // real Hessian of F in (x, y), 2n×2n
-        guard let f0 = logDet(chart, x0, metric) else { return nil }
-        for i in 0..<(2 * n) {
-            for j in i..<(2 * n) {
-                let u = dir(i), v = dir(j)
-                let val: Double
-                if i == j {
-                    guard let fp = logDet(chart, shifted(u, 1, u, 0), metric), let fm = logDet(chart, shifted(u, -1, u, 0), metric) else { return nil }
-                    val = (fp - 2 * f0 + fm) / (h * h)
-                } else {
-                    guard let fpp = logDet(chart, shifted(u, 1, v, 1), metric), let fpm = logDet(chart, shifted(u, 1, v, -1), metric),
-                          let fmp = logDet(chart, shifted(u, -1, v, 1), metric), let fmm = logDet(chart, shifted(u, -1, v, -1), metric) else { return nil }
-                    val = (fpp - fpm - fmp + fmm) / (4 * h * h)
+    /// The default step of the differences at a chart: h = 1e-3·max(1, max_a |x_a|).
+    public static func defaultStep(_ chart: LocalChart) -> Double {
+        1e-3 * max(1, chart.centerCoordinates.map { $0.length }.max() ?? 1)
+    }
+
+    /// A finite-difference stencil for the complex Hessian ∂_a∂̄_b F at a chart's centre: local coordinates x_s of the
+    /// nodes (node 0 is the centre) and complex weights C_s [n, n] with ∂_a∂̄_b F ≈ Σ_s (C_s)_ab F(x_s).
+    ///
+    /// From the real Hessian H of F in the 2n real coordinates (x_a = Re, y_a = Im of the local coordinates) by
+    /// central differences with step h — H_uu = (F(+e_u) − 2F(0) + F(−e_u))/h², H_uv = (F(e_u + e_v) − F(e_u − e_v) −
+    /// F(−e_u + e_v) + F(−e_u − e_v))/(4h²) — and ∂_a∂̄_b F = ¼[H_{x_a x_b} + H_{y_a y_b} + i(H_{x_a y_b} − H_{y_a x_b})].
+    /// With `richardson` the weights are (4 C(h/2) − C(h))/3 over the nodes of both steps, which cancels the O(h²)
+    /// truncation (remaining O(h⁴) + rounding O(ε/h²)). 1 + 4n + 4n(2n − 1) nodes per step (73 for n = 3), the centre
+    /// shared. F is linear in the weights, so a loss built from the stencil (`RicciLoss`) differentiates node by node.
+    public struct Stencil: Sendable {
+        /// Local coordinates of the nodes, [S][n]; node 0 is the centre.
+        public let nodes: [[ComplexDouble]]
+        /// Weights [S, n, n] (row-major per node).
+        public let weights: [ComplexDouble]
+        /// The complex dimension n.
+        public let dimension: Int
+
+        /// The stencil at `chart`'s centre with step `step` (default `RicciMeasure.defaultStep`), Richardson-extrapolated
+        /// from h and h/2 unless `richardson` is false.
+        public init(chart: LocalChart, step: Double? = nil, richardson: Bool = true) {
+            let n = chart.variety.dimension, x0 = chart.centerCoordinates, nn = n * n
+            let h = step ?? RicciMeasure.defaultStep(chart)
+            var nodes: [[ComplexDouble]] = [x0], w = [ComplexDouble](repeating: .zero, count: nn)
+            // The weight of real Hessian entry (u, v) in ∂_a∂̄_b: u, v < 2n (0..<n → x_a, n..<2n → y_a).
+            func addReal(_ u: Int, _ v: Int, _ c: Double, node s: Int) {
+                // ∂_a∂̄_b gets ¼H_{x_a x_b}, ¼H_{y_a y_b}, (i/4)H_{x_a y_b}, −(i/4)H_{y_a x_b}.
+                let (ua, ub) = (u % n, v % n)
+                let k = ComplexDouble(0.25 * c, 0)
+                switch (u < n, v < n) {
+                case (true, true), (false, false): w[s * nn + ua * n + ub] = w[s * nn + ua * n + ub] + k
+                case (true, false): w[s * nn + ua * n + ub] = w[s * nn + ua * n + ub] + ComplexDouble(0, 0.25 * c)
+                case (false, true): w[s * nn + ua * n + ub] = w[s * nn + ua * n + ub] - ComplexDouble(0, 0.25 * c)
                 }
-                hess[i * 2 * n + j] = val; hess[j * 2 * n + i] = val
             }
+            func node(_ terms: [(Int, Double)], _ hh: Double) -> Int {
+                var x = x0
+                for (u, sgn) in terms { x[u % n] = x[u % n] + (u < n ? ComplexDouble(sgn * hh, 0) : ComplexDouble(0, sgn * hh)) }
+                nodes.append(x); w.append(contentsOf: repeatElement(.zero, count: nn))
+                return nodes.count - 1
+            }
+            let steps: [(Double, Double)] = richardson ? [(h, -1.0 / 3), (h / 2, 4.0 / 3)] : [(h, 1)]
+            for (hh, scale) in steps {
+                let inv = scale / (hh * hh)
+                for u in 0..<(2 * n) {
+                    // H_uu (symmetric: it enters ∂_a∂̄_b once, as (u, u)).
+                    let p = node([(u, 1)], hh), m = node([(u, -1)], hh)
+                    addReal(u, u, inv, node: p); addReal(u, u, inv, node: m); addReal(u, u, -2 * inv, node: 0)
+                    for v in (u + 1)..<max(u + 1, 2 * n) {
+                        let pp = node([(u, 1), (v, 1)], hh), pm = node([(u, 1), (v, -1)], hh)
+                        let mp = node([(u, -1), (v, 1)], hh), mm = node([(u, -1), (v, -1)], hh)
+                        for (s, c) in [(pp, 0.25), (pm, -0.25), (mp, -0.25), (mm, 0.25)] {
+                            addReal(u, v, c * inv, node: s); addReal(v, u, c * inv, node: s)
+                        }
+                    }
+                }
+            }
+            self.nodes = nodes; weights = w; dimension = n
         }
-        var out = [ComplexDouble](repeating: .zero, count: n * n)
-        for a in 0..<n { for b in 0..<n {
-            let xx = hess[a * 2 * n + b], yy = hess[(n + a) * 2 * n + n + b]
-            let xy = hess[a * 2 * n + n + b], yx = hess[(n + a) * 2 * n + b]
-            out[a * n + b] = ComplexDouble(0.25 * (xx + yy), 0.25 * (xy - yx))
-        } }
-        return out
+
+        /// Σ_s C_s F_s for values F_s at the nodes (nil entries are not allowed: every node must be evaluated).
+        public func contract(_ values: [Double]) -> [ComplexDouble] {
+            let nn = dimension * dimension
+            var out = [ComplexDouble](repeating: .zero, count: nn)
+            for s in 0..<nodes.count where values[s] != 0 {
+                let f = ComplexDouble(values[s], 0)
+                for e in 0..<nn { out[e] = out[e] + weights[s * nn + e] * f }
+            }
+            return out
+        }
+    }
+
+    /// ∂_a∂̄_b log det g (n×n, row-major) at the chart's centre by central differences (`Stencil`, one step h unless
+    /// `richardson`); nil when a node is off the chart or g is not positive definite there.
+    public static func logDetHessian(_ chart: LocalChart, metric: MetricFunction, step: Double? = nil, richardson: Bool = false) -> [ComplexDouble]? {
+        let st = Stencil(chart: chart, step: step, richardson: richardson)
+        var f = [Double](repeating: 0, count: st.nodes.count)
+        for s in 0..<st.nodes.count {
+            guard let v = logDet(chart, st.nodes[s], metric) else { return nil }
+            f[s] = v
+        }
+        return st.contract(f)
+    }
+
+    /// R = −g^{ab̄} ∂_a∂̄_b log det g = −Re tr(g⁻¹ D) from g_ab̄ and D = ∂∂̄ log det g at one point (nil when g is singular).
+    public static func scalar(metric g: [ComplexDouble], logDetHessian ddF: [ComplexDouble], dimension n: Int) -> Double? {
+        var g = g, rhs = ddF
+        // rhs = g⁻¹ D; with g_ab̄, g^{b̄a} = (g⁻¹)_ba, so R = −Σ_a (g⁻¹D)_aa.
+        let det = g.withUnsafeMutableBufferPointer { pg in rhs.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.solve(pg.baseAddress!, n, $0.baseAddress!, n) } }
+        guard det != .zero else { return nil }
+        var tr = ComplexDouble.zero
+        for a in 0..<n { tr = tr + rhs[a * n + a] }
+        return -tr.real
     }
 
     /// Standard Ricci scalar R = −g^{ab̄} ∂_a∂̄_b log det g at the chart's centre (nil if the chart fails).
     /// With `richardson` (default) the Hessian is extrapolated from steps h and h/2, (4H(h/2) − H(h))/3, which
     /// cancels the O(h²) truncation error (remaining O(h⁴) + rounding O(ε/h²)).
     public static func ricciScalar(_ chart: LocalChart, metric: MetricFunction, step: Double? = nil, richardson: Bool = true) -> Double? {
-        let n = chart.variety.dimension
-        let h = step ?? 1e-3 * max(1, chart.centerCoordinates.map { $0.length }.max() ?? 1)
-        guard var ddF = logDetHessian(chart, metric: metric, step: h) else { return nil }
-        if richardson {
-            guard let half = logDetHessian(chart, metric: metric, step: h / 2) else { return nil }
-            for e in 0..<(n * n) { ddF[e] = (half[e] * ComplexDouble(4, 0) - ddF[e]) / ComplexDouble(3, 0) }
-        }
+        guard let ddF = logDetHessian(chart, metric: metric, step: step, richardson: richardson) else { return nil }
         let (jac, _) = PullbackJacobian.jacobian(variety: chart.variety, point: chart.center, patch: chart.patch, dependent: chart.dependent)
-        var g = metric(chart.center, jac)
-        // solve g X = ddF^T ... R = −Σ_{a,b} (g⁻¹)_{ba} ddF_{ab}: with g_{ab̄}, g^{b̄a} = (g⁻¹)_{ba}
-        var rhs = ddF
-        let det = g.withUnsafeMutableBufferPointer { pg in rhs.withUnsafeMutableBufferPointer { SmallComplexLinearAlgebra.solve(pg.baseAddress!, n, $0.baseAddress!, n) } }
-        guard det != .zero else { return nil }
-        // rhs = g⁻¹ ddF; tr(g⁻¹ ddF) = Σ_a rhs_aa
-        var tr = ComplexDouble.zero
-        for a in 0..<n { tr = tr + rhs[a * n + a] }
-        return -tr.real
+        return scalar(metric: metric(chart.center, jac), logDetHessian: ddF, dimension: chart.variety.dimension)
     }
 
     /// Ricci scalars of a metric at the first `count` points of a sample (parallel; nil entries → NaN).

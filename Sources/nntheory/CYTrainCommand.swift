@@ -28,7 +28,8 @@ struct CYTrainCommand: ParsableCommand {
         |det g/(κ|Ω|²) − 1|^p (--power p; cymetric's sigma_loss) plus --transition-weight
         times the mean of |φ(z') − φ(z)|^p over the point's other patches (φ must be one
         function on X; for the matrix models the mean of |g − T g' T†|^p over the entries),
-        plus the Kähler and volume losses, minimised by --optimizer at --lr. After every
+        plus the Kähler and volume losses (and with --ricci-weight the Ricci loss on
+        --ricci-points points of each minibatch), minimised by --optimizer at --lr. After every
         epoch, on a separate validation sample (its own seed): σ with its jackknife error,
         the Monge–Ampère, Kähler, transition and volume losses, and on its first
         --score-points points the Kähler and transition measures and the Ricci measure
@@ -113,6 +114,12 @@ struct CYTrainCommand: ParsableCommand {
     @Option(name: .customLong("volume-weight"), parsing: .unconditional, help: "Weight of the volume loss (the slopes ∫ω^{n−1}∧J_a against the class t's; default 1 for the matrix models, 0 for phi).")
     var volumeWeight: Double?
 
+    @Option(name: .customLong("ricci-weight"), parsing: .unconditional, help: "Weight of the Ricci loss, the mean of |R|^p with R the Ricci scalar by the Ricci measure's differences (0: off, cymetric's default).")
+    var ricciWeight: Double = 0
+
+    @Option(name: .customLong("ricci-points"), parsing: .unconditional, help: "Points of each minibatch the Ricci loss is taken on (145 metric evaluations each on a threefold).")
+    var ricciPoints: Int = 8
+
     @Option(name: .customLong("score-points"), parsing: .unconditional, help: "Validation points for the Kähler, transition and Ricci measures after each epoch (0: skip; default 100, or all if fewer).")
     var scorePoints: Int?
 
@@ -138,6 +145,7 @@ struct CYTrainCommand: ParsableCommand {
         c.optimizer = o
         c.schedule = schedule; c.power = power; c.seed = seed.seed
         c.transitionWeight = transitionWeight; c.kahlerWeight = kahlerWeight; c.volumeWeight = volumeWeight; c.scorePoints = scorePoints; c.weightedLoss = weightedLoss; c.clip = clip
+        c.ricciWeight = ricciWeight; c.ricciPoints = ricciPoints
         return c
     }
 

@@ -112,3 +112,60 @@ import TestSupport
         #expect(throws: BalancedMetricDirectory.LoadError.self) { try BalancedMetricDirectory.load(dir, variety: .fermatQuintic) }
     }
 }
+
+/// The difference stencil of the Ricci measure (`RicciMeasure.Stencil`) against closed forms: central differences are
+/// exact for quadratics, and the Richardson combination of h and h/2 is exact for quartics (the O(h²) error of a
+/// second difference of a quartic is h²/12 · F⁗, with no higher term), so the weights must reproduce ∂_a∂̄_b F of such F
+/// to rounding, O(ε F/h²).
+@Suite struct RicciStencilTests {
+    /// A chart of the quintic whose centre is a sample point (the stencil only uses its local coordinates).
+    static func chart() throws -> LocalChart {
+        LocalChart(sample: try PointSampler(variety: .fermatQuintic).sample(count: 3, seed: 11), index: 1)
+    }
+
+    @Test func nodesAndWeightsReproduceComplexHessians() throws {
+        let c = try Self.chart(), n = 3
+        let x0 = c.centerCoordinates
+        // F = Σ_ab Re(c_ab x_a x̄_b) + Re(x_0²) + |x_0|⁴ + |x_1|²|x_2|², with c Hermitian:
+        // ∂_a∂̄_b F = c_ab + ∂_a∂̄_b(|x_0|⁴ + |x_1|²|x_2|²) (the holomorphic Re(x_0²) drops out).
+        let cm: [ComplexDouble] = [.init(1.3, 0), .init(0.2, -0.4), .init(-0.1, 0.3),
+                                   .init(0.2, 0.4), .init(0.7, 0), .init(0.5, 0.1),
+                                   .init(-0.1, -0.3), .init(0.5, -0.1), .init(2.1, 0)]
+        func f(_ x: [ComplexDouble]) -> Double {
+            var s = 0.0
+            for a in 0..<n { for b in 0..<n { s += (cm[a * n + b] * x[a] * x[b].conjugate).real } }
+            return s + (x[0] * x[0]).real + x[0].lengthSquared * x[0].lengthSquared + x[1].lengthSquared * x[2].lengthSquared
+        }
+        var exact = cm
+        // ∂_0∂̄_0 |x_0|⁴ = 4|x_0|²; ∂_1∂̄_1 = |x_2|², ∂_2∂̄_2 = |x_1|², ∂_1∂̄_2 (|x_1|²|x_2|²) = x̄_1 x_2, ∂_2∂̄_1 = x_1 x̄_2.
+        exact[0] = exact[0] + ComplexDouble(4 * x0[0].lengthSquared, 0)
+        exact[4] = exact[4] + ComplexDouble(x0[2].lengthSquared, 0)
+        exact[8] = exact[8] + ComplexDouble(x0[1].lengthSquared, 0)
+        exact[5] = exact[5] + x0[1].conjugate * x0[2]
+        exact[7] = exact[7] + x0[1] * x0[2].conjugate
+        let st = RicciMeasure.Stencil(chart: c)
+        // Per step: the centre, ±e_u for 2n directions, and 4 nodes for each of the C(2n, 2) pairs; two steps share the centre.
+        #expect(st.nodes.count == 1 + 2 * (4 * n + 4 * (2 * n) * (2 * n - 1) / 2) && st.nodes[0] == x0)
+        let got = st.contract(st.nodes.map(f))
+        // Rounding bound of Σ_s C_s F_s: each F_s carries a relative error of a few ε, so |error| ≤ 4ε max|F| Σ_s |C_s|.
+        func tolerance(_ s: RicciMeasure.Stencil, _ e: Int, _ fmax: Double) -> Double {
+            4 * 2.2e-16 * fmax * (0..<s.nodes.count).reduce(0) { $0 + s.weights[$1 * n * n + e].length }
+        }
+        let fmax = st.nodes.map { abs(f($0)) }.max()!
+        for e in 0..<(n * n) {
+            let tol = tolerance(st, e, fmax)
+            #expect((got[e] - exact[e]).length <= tol, "∂∂̄F[\(e)] \(got[e]) vs \(exact[e]) (tolerance \(tol))")
+        }
+        // One step without extrapolation: exact for the quadratic part alone.
+        let st1 = RicciMeasure.Stencil(chart: c, richardson: false)
+        #expect(st1.nodes.count == 1 + 4 * n + 4 * (2 * n) * (2 * n - 1) / 2)
+        let quad = { (x: [ComplexDouble]) -> Double in
+            var s = 0.0
+            for a in 0..<n { for b in 0..<n { s += (cm[a * n + b] * x[a] * x[b].conjugate).real } }
+            return s
+        }
+        let g1 = st1.contract(st1.nodes.map(quad))
+        let qmax = st1.nodes.map { abs(quad($0)) }.max()!
+        for e in 0..<(n * n) { #expect((g1[e] - cm[e]).length <= tolerance(st1, e, qmax), "quadratic ∂∂̄F[\(e)] \(g1[e]) vs \(cm[e])") }
+    }
+}

@@ -55,10 +55,16 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
     /// Weight α_V of the volume loss (`VolumeLoss`); nil: cymetric's 1 for the matrix models, 0 for φ (whose class is
     /// fixed by construction with patch-invariant inputs, and by the transition loss otherwise).
     public var volumeWeight: Double? = nil
+    /// Weight α_R of the Ricci loss (`RicciLoss`, mean |R|^power; cymetric's default 0: off).
+    public var ricciWeight = 0.0
+    /// The Ricci loss is taken on the first `ricciPoints` points of each minibatch (a random subset: the batches are
+    /// random); each costs 145 metric evaluations on a threefold.
+    public var ricciPoints = 8
 
     /// The loss weights of a training step.
     public var lossWeights: NeuralCYMetric.LossWeights {
-        .init(kahler: kahlerWeight, transition: transitionWeight, volume: volumeWeight ?? (model == .phi ? 0 : 1))
+        .init(kahler: kahlerWeight, transition: transitionWeight, volume: volumeWeight ?? (model == .phi ? 0 : 1),
+              ricci: ricciWeight, ricciPoints: ricciPoints)
     }
     /// Validation points on which the Kähler, transition and Ricci measures are taken after every epoch (finite
     /// differences in charts; 0: skip them; nil: 100, or all validation points if fewer).
@@ -79,6 +85,7 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         case validationPoints = "validation_points", transitionWeight = "transition_weight", scorePoints = "score_points"
         case weightedLoss = "weighted_loss", clip
         case kahlerWeight = "kahler_weight", volumeWeight = "volume_weight"
+        case ricciWeight = "ricci_weight", ricciPoints = "ricci_points"
     }
 
     /// Decodes settings; a key that is absent takes its default (runs written before a setting existed, e.g.
@@ -91,7 +98,7 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         try take(.points, &points); try take(.validationPoints, &validationPoints); try take(.epochs, &epochs); try take(.batch, &batch)
         try take(.rate, &rate); try take(.optimizer, &optimizer); try take(.schedule, &schedule); try take(.power, &power)
         try take(.weightedLoss, &weightedLoss); try take(.transitionWeight, &transitionWeight); try take(.kahlerWeight, &kahlerWeight)
-        try take(.seed, &seed)
+        try take(.seed, &seed); try take(.ricciWeight, &ricciWeight); try take(.ricciPoints, &ricciPoints)
         ambient = try c.decodeIfPresent([Int].self, forKey: .ambient)
         kahler = try c.decodeIfPresent([Double].self, forKey: .kahler)
         reference = try c.decodeIfPresent(String.self, forKey: .reference)
@@ -115,6 +122,8 @@ public struct CYTrainingConfig: Codable, Sendable, Equatable {
         guard transitionWeight.isFinite, transitionWeight >= 0 else { throw SettingError("transitionWeight", "\(transitionWeight), expected a weight ≥ 0") }
         guard kahlerWeight.isFinite, kahlerWeight >= 0 else { throw SettingError("kahlerWeight", "\(kahlerWeight), expected a weight ≥ 0") }
         if let v = volumeWeight, !(v.isFinite && v >= 0) { throw SettingError("volumeWeight", "\(v), expected a weight ≥ 0") }
+        guard ricciWeight.isFinite, ricciWeight >= 0 else { throw SettingError("ricciWeight", "\(ricciWeight), expected a weight ≥ 0") }
+        guard ricciPoints >= 1, ricciPoints <= points else { throw SettingError("ricciPoints", "\(ricciPoints), expected 1…\(points) (points of a minibatch)") }
         if let sp = scorePoints, !(sp >= 0 && sp <= validationPoints) { throw SettingError("scorePoints", "\(sp), expected 0…\(validationPoints) (the validation points)") }
         _ = try LearningRateSchedule.parse(schedule)
     }
@@ -346,10 +355,11 @@ public struct CYTrainer: Sendable {
                 let idx = Array(order[(b * config.batch)..<min(order.count, (b + 1) * config.batch)])
                 let e = metric.evaluate(training, indices: idx, power: config.power, weights: lossWeightsOfStep,
                                         lossWeights: lossWeights, wantGradient: true)
-                guard e.nonPositive == 0, var g = e.gradient, e.mongeAmpere.isFinite else {
+                guard e.nonPositive == 0, var g = e.gradient, e.total(lossWeightsOfStep).isFinite else {
                     let why = e.nonPositive > 0
                         ? "the metric is not positive definite at \(e.nonPositive) of \(idx.count) points (\(String(format: "%.2g", Double(e.nonPositive) / Double(idx.count) * 100)) %)"
-                        : "the loss is \(e.mongeAmpere)"
+                        : e.ricci.isNaN ? "the metric is not positive definite at a node of the Ricci loss's difference stencils"
+                        : "the loss is \(e.total(lossWeightsOfStep))"
                     let kept = root == nil ? "" : "; the metric of epoch \(epoch - 1) is kept (checkpoint and params.npy)"
                     return Outcome(metric: trainedMetric(epochStart),
                                    history: history, failure: TrainingError("epoch \(epoch), batch \(b + 1): \(why); lower --lr\(kept)"),

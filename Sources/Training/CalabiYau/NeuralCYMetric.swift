@@ -271,11 +271,13 @@ public struct NeuralCYMetric: Sendable {
         return (g, det)
     }
 
-    /// The weights of the losses besides the Monge–Ampère loss (weight 1), cymetric's α: Kähler, transition, volume.
+    /// The weights of the losses besides the Monge–Ampère loss (weight 1), cymetric's α: Kähler, transition, volume,
+    /// Ricci; and the number of points of a batch the Ricci loss is taken on (`RicciLoss`; nil: all).
     public struct LossWeights: Sendable, Equatable {
-        public var kahler: Double, transition: Double, volume: Double
-        public init(kahler: Double = 0, transition: Double = 0, volume: Double = 0) {
-            self.kahler = kahler; self.transition = transition; self.volume = volume
+        public var kahler: Double, transition: Double, volume: Double, ricci: Double
+        public var ricciPoints: Int?
+        public init(kahler: Double = 0, transition: Double = 0, volume: Double = 0, ricci: Double = 0, ricciPoints: Int? = nil) {
+            self.kahler = kahler; self.transition = transition; self.volume = volume; self.ricci = ricci; self.ricciPoints = ricciPoints
         }
     }
 
@@ -293,7 +295,10 @@ public struct NeuralCYMetric: Sendable {
         public var kahler: Double = 0
         /// The volume loss of the batch (`VolumeLoss`; 0 when its weight is 0).
         public var volume: Double = 0
-        /// ∂(mongeAmpere + α_K kahler + α_T transition + α_V volume)/∂θ (nil unless asked for).
+        /// The Ricci loss (`RicciLoss`) on the batch's first `LossWeights.ricciPoints` points (0 when its weight is 0;
+        /// NaN when g is not positive definite at a node of its stencils).
+        public var ricci: Double = 0
+        /// ∂(mongeAmpere + α_K kahler + α_T transition + α_V volume + α_R ricci)/∂θ (nil unless asked for).
         public var gradient: [Double]?
         /// Points where g is not positive definite (det g ≤ 0 or not finite).
         public var nonPositive: Int
@@ -302,8 +307,10 @@ public struct NeuralCYMetric: Sendable {
         /// The transition loss's gradient through the network at the rescaled points (matrix models and φ with
         /// coordinate inputs).
         var transitionGradient: [Double]? = nil
-        /// The weighted total mongeAmpere + α_K kahler + α_T transition + α_V volume.
-        public func total(_ w: LossWeights) -> Double { mongeAmpere + w.kahler * kahler + w.transition * transition + w.volume * volume }
+        /// The weighted total mongeAmpere + α_K kahler + α_T transition + α_V volume + α_R ricci.
+        public func total(_ w: LossWeights) -> Double {
+            mongeAmpere + w.kahler * kahler + w.transition * transition + w.volume * volume + (w.ricci > 0 ? w.ricci * ricci : 0)
+        }
     }
 
     /// The losses of the batch `indices` of `s` and, when asked, their gradient in θ. Every loss is taken from the
@@ -317,6 +324,8 @@ public struct NeuralCYMetric: Sendable {
     ///   jets of the outputs.
     /// - transition L_T (`transitionLoss` for φ, `hermitianTransitionLoss` for the matrix models).
     /// - volume L_V (`VolumeLoss`, the batch's slopes).
+    /// - Ricci L_R (`RicciLoss`, on the first `weights.ricciPoints` points of the batch; its own network passes at the
+    ///   nodes of its difference stencils).
     ///
     /// Gradient: every loss is first differentiated in g, as the matrix G_p with dL = Re tr(G_p dg_p) — for L_MA
     /// d det g = det g · tr(g⁻¹ dg), G = ℓ′ det g · g⁻¹; for a slope term w det g tr(g⁻¹F)/|Ω|²,
@@ -342,6 +351,13 @@ public struct NeuralCYMetric: Sendable {
                 out.gradient = g
             }
             tape.recycle()
+        }
+        if weights.ricci > 0 && out.nonPositive == 0 {
+            let r = ricciLoss(s, indices: Array(indices.prefix(weights.ricciPoints ?? indices.count)), power: power, wantGradient: wantGradient)
+            out.ricci = r.nonPositive > 0 ? .nan : r.loss
+            if wantGradient {
+                if let rg = r.gradient, var g = out.gradient { for k in 0..<g.count { g[k] += weights.ricci * rg[k] }; out.gradient = g } else { out.gradient = nil }
+            }
         }
         return out
     }
