@@ -36,6 +36,56 @@ public struct TaylorJet: Sendable {
         self.init(indexSet: ix, points: x.rows, width: x.cols, data: d)
     }
 
+    /// The jet of h(x_p + Σ_k t_k d_{p,k}) in the m parameters t at t = 0, for each point p, from this jet of h in x
+    /// (order ≤ 2): the chain rule for an affine map, ∂_{t_k} h = Σ_u d_k^u ∂_u h and ∂_{t_k}∂_{t_l} h =
+    /// Σ_{u,v} d_k^u d_l^v ∂_u∂_v h. `directions` is [P, m, R] (R = `indexSet.dimension`). Restricting a jet to the
+    /// directions that matter (e.g. the tangent space of a submanifold) shrinks every later layer's jet from
+    /// O(R²) to O(m²) blocks.
+    public func along(_ directions: [Double], count m: Int) -> TaylorJet {
+        let R = indexSet.dimension, K = indexSet.order, P = points, w = width
+        precondition(K <= 2, "TaylorJet.along: order \(K), expected ≤ 2")
+        precondition(directions.count == P * m * R, "TaylorJet.along: \(directions.count) direction entries, expected \(P)×\(m)×\(R)")
+        let ox = JetIndexSet.shared(dimension: m, order: K)
+        var out = [Double](repeating: 0, count: ox.count * P * w)
+        let firstIn = K >= 1 ? (0..<R).map { indexSet.index([$0]) } : []
+        let firstOut = K >= 1 ? (0..<m).map { ox.index([$0]) } : []
+        // Second-order blocks: inputs (u ≤ v) and outputs (k ≤ l).
+        var pairsIn: [(u: Int, v: Int, b: Int)] = [], pairsOut: [(k: Int, l: Int, b: Int)] = []
+        if K == 2 {
+            for u in 0..<R { for v in u..<R { pairsIn.append((u, v, indexSet.index([u, v]))) } }
+            for k in 0..<m { for l in k..<m { pairsOut.append((k, l, ox.index([k, l]))) } }
+        }
+        data.withUnsafeBufferPointer { ib in directions.withUnsafeBufferPointer { db in out.withUnsafeMutableBufferPointer { ob in
+            nonisolated(unsafe) let (src, dir, dst) = (ib.baseAddress!, db.baseAddress!, ob.baseAddress!)
+            parallelChunks(P, minimum: 64) { range in
+                for p in range {
+                    let d = dir + p * m * R
+                    for u in 0..<w { dst[p * w + u] = src[p * w + u] }
+                    guard K >= 1 else { continue }
+                    for k in 0..<m {
+                        let o = dst + (firstOut[k] * P + p) * w
+                        for r in 0..<R where d[k * R + r] != 0 {
+                            let c = d[k * R + r], i = src + (firstIn[r] * P + p) * w
+                            for u in 0..<w { o[u] += c * i[u] }
+                        }
+                    }
+                    guard K == 2 else { continue }
+                    for po in pairsOut {
+                        let o = dst + (po.b * P + p) * w, dk = d + po.k * R, dl = d + po.l * R
+                        for pi in pairsIn {
+                            // ∂_u∂_v h enters Σ_{u,v} d_k^u d_l^v twice when u ≠ v.
+                            let c = pi.u == pi.v ? dk[pi.u] * dl[pi.u] : dk[pi.u] * dl[pi.v] + dk[pi.v] * dl[pi.u]
+                            guard c != 0 else { continue }
+                            let i = src + (pi.b * P + p) * w
+                            for u in 0..<w { o[u] += c * i[u] }
+                        }
+                    }
+                }
+            }
+        } } }
+        return TaylorJet(indexSet: ox, points: P, width: w, data: out)
+    }
+
     /// ∂_α h for point p and unit u.
     public subscript(alpha: [Int], point p: Int, unit u: Int) -> Double {
         data[(indexSet.index(alpha) * points + p) * width + u]

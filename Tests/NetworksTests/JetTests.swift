@@ -141,3 +141,50 @@ import TestSupport
         }
     }
 }
+
+/// `TaylorJet.along`: the chain rule for an affine map x = x_p + Σ_k t_k d_{p,k}, checked two ways — restricting the
+/// network's input jet commutes with restricting its output jet (the chain rule applied on either side of the
+/// network), and the restricted output jet against central differences of the network along the directions.
+@Suite struct JetAlongTests {
+    @Test func restrictionCommutesWithTheNetworkAndMatchesDifferences() throws {
+        let net = try JetTests.net(.gelu, depth: 2, inputs: 4, outputs: 2)
+        let P = 3, R = 4, m = 3
+        let x = JetTests.points(P, R, seed: 21)
+        var rng = RandomStream(seed: 5, stream: 0)
+        let d = (0..<(P * m * R)).map { _ in rng.normal() }
+        let full = TaylorJet(inputs: x, order: 2)
+        let outFull = net.forward(inputJet: full.data, indexSet: full.indexSet, points: P, keepTape: false).output
+        let restrictedAfter = TaylorJet(indexSet: full.indexSet, points: P, width: 2, data: outFull).along(d, count: m)
+        let inputAlong = full.along(d, count: m)
+        #expect(inputAlong.indexSet.dimension == m && inputAlong.indexSet.count == 1 + m + m * (m + 1) / 2)
+        let restrictedBefore = net.forward(inputJet: inputAlong.data, indexSet: inputAlong.indexSet, points: P, keepTape: false).output
+        for k in 0..<restrictedAfter.data.count {
+            #expect(abs(restrictedAfter.data[k] - restrictedBefore[k]) <= 1e-12 * max(1, abs(restrictedBefore[k])), "entry \(k)")
+        }
+        // Differences: f(t) = net(x_p + Σ t_k d_k); ∂_{t_k}∂_{t_l} f by the four-point stencil (h = 1e-4: truncation
+        // ~h²·|f⁗| ≈ 1e-8, round-off ε/h² ≈ 2e-8).
+        let ix = inputAlong.indexSet, h = 1e-4
+        func f(_ p: Int, _ t: [Double]) -> [Double] {
+            var row = Matrix(rows: 1, cols: R)
+            for r in 0..<R { row.data[r] = x.data[p * R + r] + (0..<m).reduce(0) { $0 + t[$1] * d[(p * m + $1) * R + r] } }
+            return net.outputs(row).data
+        }
+        for p in 0..<P { for k in 0..<m {
+            var e = [Double](repeating: 0, count: m); e[k] = h
+            let fp = f(p, e), fm = f(p, e.map { -$0 })
+            for u in 0..<2 {
+                let fd = (fp[u] - fm[u]) / (2 * h)
+                #expect(abs(fd - restrictedBefore[(ix.index([k]) * P + p) * 2 + u]) <= 1e-7, "∂_t\(k) at point \(p)")
+            }
+            for l in k..<m {
+                var a = [Double](repeating: 0, count: m), b = a
+                a[k] += h; a[l] += h; b[k] += h; b[l] -= h
+                let fpp = f(p, a), fpm = f(p, b), fmp = f(p, b.map { -$0 }), fmm = f(p, a.map { -$0 })
+                for u in 0..<2 {
+                    let fd = (fpp[u] - fpm[u] - fmp[u] + fmm[u]) / (4 * h * h)
+                    #expect(abs(fd - restrictedBefore[(ix.index([k, l]) * P + p) * 2 + u]) <= 1e-6, "∂_t\(k)∂_t\(l) at point \(p): \(fd)")
+                }
+            }
+        } }
+    }
+}

@@ -30,7 +30,7 @@ extension NeuralCYMetric {
 
     /// 𝒥 = ∂g_α(x_p)/∂θ at the points `indices` of `s`, rows p·n² + α, [P·n², parameters].
     public func metricJacobian(_ s: CYTrainingSample, indices: [Int]) -> Matrix {
-        let n = variety.dimension, nn = n * n, D = variety.coordinateCount, K = network.parameterCount
+        let n = variety.dimension, nn = n * n, K = network.parameterCount
         var out = Matrix(rows: indices.count * nn, cols: K)
         let order = model == .phi ? Self.hessianOrder : 0
         // The component α's G, with Re tr(G dg) = dg_α for Hermitian dg (tr(G dg) = Σ G_cr dg_rc): Re g_aa ↔ G_aa = 1;
@@ -43,28 +43,26 @@ extension NeuralCYMetric {
             var H = [ComplexDouble](repeating: .zero, count: nn)
             H[b * n + a] = ComplexDouble(0, -0.5); H[a * n + b] = ComplexDouble(0, 0.5); components.append(H)
         } }
-        let ix = JetIndexSet.shared(dimension: 2 * D, order: order)
+        let ix = JetIndexSet.shared(dimension: 2 * n, order: order)
         let blocks = model == .phi ? Self.hessianBlocks(ix) : []
         for (row, i) in indices.enumerated() {
             let input = networkInputs(s, indices: [i], order: order)
             let (jet, tape) = forward(input, keepTape: true)
-            let J = Array(s.jacobians[(i * n * D)..<((i + 1) * n * D)]), ref = Array(s.fubiniStudy[(i * nn)..<((i + 1) * nn)])
+            let ref = Array(s.fubiniStudy[(i * nn)..<((i + 1) * nn)])
             for (alpha, G) in components.enumerated() {
                 var adjoint = [Double](repeating: 0, count: jet.count)
-                G.withUnsafeBufferPointer { gb in J.withUnsafeBufferPointer { jb in adjoint.withUnsafeMutableBufferPointer { ab in
+                G.withUnsafeBufferPointer { gb in adjoint.withUnsafeMutableBufferPointer { ab in
                     if model == .phi {
-                        var scratch = [ComplexDouble](repeating: .zero, count: n * D)
-                        blocks.withUnsafeBufferPointer { bb in scratch.withUnsafeMutableBufferPointer { sb in
-                            Self.addHessianAdjoint(gb.baseAddress!, jacobian: jb.baseAddress!, n: n, D: D, blocks: bb.baseAddress!, point: 0, points: 1,
-                                                   scratch: sb.baseAddress!, into: ab.baseAddress!)
-                        } }
+                        blocks.withUnsafeBufferPointer { bb in
+                            Self.addHessianAdjoint(gb.baseAddress!, n: n, blocks: bb.baseAddress!, point: 0, points: 1, into: ab.baseAddress!)
+                        }
                     } else {
                         var x = [ComplexDouble](repeating: .zero, count: nn), y = x
                         ref.withUnsafeBufferPointer { rb in x.withUnsafeMutableBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
                             model.addOutputAdjoint(gb.baseAddress!, n: n, reference: rb.baseAddress!, scratch: xb.baseAddress!, yb.baseAddress!, into: ab.baseAddress!)
                         } } }
                     }
-                } } }
+                } }
                 let g = network.parameterGradient(tape: tape!, outputAdjoint: adjoint)
                 let r = (row * nn + alpha) * K
                 for k in 0..<K { out.data[r + k] = g[k] }

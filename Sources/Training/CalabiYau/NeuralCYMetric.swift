@@ -153,9 +153,36 @@ public struct NeuralCYMetric: Sendable {
         return out
     }
 
-    /// The jet of the network's inputs at the points `indices` of a sample.
+    /// The jet of the network's inputs at the points `indices` of a sample, in the tangent parameters of X at each
+    /// point (`inputJet`).
     public func networkInputs(_ s: CYTrainingSample, indices: [Int], order: Int) -> TaylorJet {
-        inputs.jet(Self.gather(s.sample.points, indices, variety.coordinateCount)[...], count: indices.count, ambient: variety.ambient, order: order)
+        let D = variety.coordinateCount
+        return inputJet(Self.gather(s.sample.points, indices, D)[...], jacobians: Self.gather(s.jacobians, indices, variety.dimension * D)[...],
+                        count: indices.count, order: order)
+    }
+
+    /// The jet (order 0, 1 or 2) of the network's inputs at P points z of X (row-major [P, D]) in the 2n real tangent
+    /// parameters of X at each point: z + Σ_a (s_a + i t_a) J_a with J_a = ∂z/∂x_a the rows of the pullback Jacobian
+    /// ([P, n, D]), parameters ordered s_0 … s_{n−1}, t_0 … t_{n−1}. Along a complex line z + uJ_a the holomorphic and
+    /// antiholomorphic derivatives are ∂_u = ½(∂_s − i∂_t), so the jet gives every chart quantity directly:
+    /// ∂_a∂̄_b φ = ¼[(∂_{s_a}∂_{s_b} + ∂_{t_a}∂_{t_b})φ + i(∂_{s_a}∂_{t_b} − ∂_{t_a}∂_{s_b})φ] = (J ∂∂̄φ J†)_ab (the
+    /// pulled-back Hessian: J is holomorphic, so the embedding's curvature does not enter), and ∂_c o = ½(∂_{s_c} −
+    /// i∂_{t_c})o for the matrix models' Kähler loss. The ambient jet in the 2D reals (`CYNetworkInputs.jet`) is
+    /// restricted to these directions (`TaylorJet.along`): 1 + 2n + n(2n + 1) blocks (28 for a threefold) instead of
+    /// 1 + 2D + D(2D + 1) (66 on the quintic), which every layer of the network then carries.
+    public func inputJet(_ z: ArraySlice<ComplexDouble>, jacobians J: ArraySlice<ComplexDouble>, count P: Int, order K: Int) -> TaylorJet {
+        let base = inputs.jet(z, count: P, ambient: variety.ambient, order: K)
+        guard K > 0 else { return base }
+        let n = variety.dimension, D = variety.coordinateCount, R = 2 * D
+        var d = [Double](repeating: 0, count: P * 2 * n * R)
+        let j0 = J.startIndex
+        for p in 0..<P { for a in 0..<n { for k in 0..<D {
+            let v = J[j0 + (p * n + a) * D + k]
+            let sRow = (p * 2 * n + a) * R, tRow = (p * 2 * n + n + a) * R
+            d[sRow + k] = v.real; d[sRow + D + k] = v.imaginary          // Δz = s J_a
+            d[tRow + k] = -v.imaginary; d[tRow + D + k] = v.real         // Δz = i t J_a
+        } } }
+        return base.along(d, count: 2 * n)
     }
 
     /// The network's outputs (φ, or the n² packed entries) at the points `indices` of a sample, [B, W].
@@ -167,11 +194,12 @@ public struct NeuralCYMetric: Sendable {
     /// φ at the points `indices` of a sample (the φ-model's one output).
     public func potential(_ s: CYTrainingSample, indices: [Int]) -> [Double] { outputs(s, indices: indices) }
 
-    /// ∂∂̄φ [D, D] from the second-order jet blocks of φ at point p (P points in the batch, stride P between blocks).
+    /// ∂∂̄φ [D, D] from the second-order jet blocks of φ in D complex coordinates at point p (P points in the batch,
+    /// stride P between blocks); with the tangent jets of `inputJet` (D = n) this is J ∂∂̄φ J†, the metric's correction.
     @inline(__always)
     static func complexHessian(_ jet: UnsafePointer<Double>, point p: Int, points P: Int, coordinates D: Int,
                                blocks: UnsafePointer<Int>, into a: UnsafeMutablePointer<ComplexDouble>) {
-        // blocks[u·2D + v] = jet block of ∂_u∂_v (u, v real input indices: x_i = i, y_i = D + i).
+        // blocks[u·2D + v] = jet block of ∂_u∂_v (u, v real parameters: Re = i, Im = D + i).
         let R = 2 * D
         @inline(__always) func h(_ u: Int, _ v: Int) -> Double { jet[blocks[u * R + v] * P + p] }
         for i in 0..<D { for j in 0..<D {
@@ -208,46 +236,21 @@ public struct NeuralCYMetric: Sendable {
         return true
     }
 
-    /// g = g_ref,pb + J A J† at one point (n×n), A = ∂∂̄φ [D, D], J [n, D].
+    /// Adds to the φ-model's output jet (tangent parameters, `inputJet`) the adjoint of a functional of g at point p
+    /// with dL = Re tr(G dg), G n×n: g = g_ref + A with A_ab = ¼[(H_{s_a s_b} + H_{t_a t_b}) + i(H_{s_a t_b} − H_{t_a s_b})]
+    /// (H the real Hessian of φ in the tangent parameters) gives the Hessian entries' adjoints ¼Re G_ba (ss and tt),
+    /// −¼Im G_ba (s_a t_b) and ¼Im G_ba (t_a s_b).
     @inline(__always)
-    static func pulledBack(fs: UnsafePointer<ComplexDouble>, jacobian J: UnsafePointer<ComplexDouble>, a: UnsafePointer<ComplexDouble>,
-                           n: Int, D: Int, scratch t: UnsafeMutablePointer<ComplexDouble>, into g: UnsafeMutablePointer<ComplexDouble>) {
-        // t = J A [n, D]
-        for r in 0..<n { for j in 0..<D {
-            var s = ComplexDouble.zero
-            for i in 0..<D { s = s + J[r * D + i] * a[i * D + j] }
-            t[r * D + j] = s
-        } }
-        for r in 0..<n { for c in 0..<n {
-            var s = fs[r * n + c]
-            for j in 0..<D { s = s + t[r * D + j] * J[c * D + j].conjugate }
-            g[r * n + c] = s
-        } }
-    }
-
-    /// Adds to the φ-model's output jet the adjoint of a functional of g at point p with dL = Re tr(G dg), G n×n:
-    /// dg = J dA J† gives M = J†GJ [D, D], the adjoint of A = ∂∂̄φ, and with A_ij = ¼[(H_{x_i x_j} + H_{y_i y_j}) +
-    /// i(H_{x_i y_j} − H_{y_i x_j})] (H the real Hessian of φ) the Hessian entries' adjoints ¼Re M_ji (xx and yy),
-    /// −¼Im M_ji (x_i y_j) and ¼Im M_ji (y_i x_j). `scratch` holds n·D entries.
-    @inline(__always)
-    static func addHessianAdjoint(_ G: UnsafePointer<ComplexDouble>, jacobian J: UnsafePointer<ComplexDouble>, n: Int, D: Int,
-                                  blocks bp: UnsafePointer<Int>, point p: Int, points P: Int,
-                                  scratch gj: UnsafeMutablePointer<ComplexDouble>, into ap: UnsafeMutablePointer<Double>) {
-        let R = 2 * D
-        for r in 0..<n { for j in 0..<D {
-            var s = ComplexDouble.zero
-            for q in 0..<n { s = s + G[r * n + q] * J[q * D + j] }
-            gj[r * D + j] = s
-        } }
-        for ii in 0..<D { for jj in 0..<D {
-            // M_ji = Σ_r conj(J_rj) (GJ)_ri
-            var mji = ComplexDouble.zero
-            for r in 0..<n { mji = mji + J[r * D + jj].conjugate * gj[r * D + ii] }
-            let re = 0.25 * mji.real, im = 0.25 * mji.imaginary
-            ap[bp[ii * R + jj] * P + p] += re                  // x_i x_j
-            ap[bp[(D + ii) * R + D + jj] * P + p] += re        // y_i y_j
-            ap[bp[ii * R + D + jj] * P + p] -= im              // x_i y_j
-            ap[bp[(D + ii) * R + jj] * P + p] += im            // y_i x_j
+    static func addHessianAdjoint(_ G: UnsafePointer<ComplexDouble>, n: Int, blocks bp: UnsafePointer<Int>, point p: Int, points P: Int,
+                                  into ap: UnsafeMutablePointer<Double>) {
+        let R = 2 * n
+        for a in 0..<n { for b in 0..<n {
+            let gba = G[b * n + a]
+            let re = 0.25 * gba.real, im = 0.25 * gba.imaginary
+            ap[bp[a * R + b] * P + p] += re                  // s_a s_b
+            ap[bp[(n + a) * R + n + b] * P + p] += re        // t_a t_b
+            ap[bp[a * R + n + b] * P + p] -= im              // s_a t_b
+            ap[bp[(n + a) * R + b] * P + p] += im            // t_a s_b
         } }
     }
 
@@ -338,8 +341,8 @@ public struct NeuralCYMetric: Sendable {
     public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, weights: LossWeights = LossWeights(),
                          lossWeights: [Double]? = nil, wantGradient: Bool) -> BatchEvaluation {
         let order = jetOrder(kahler: weights.kahler > 0)
-        let ix = JetIndexSet.shared(dimension: 2 * variety.coordinateCount, order: order)
-        // The jet of the network's inputs in x at the batch's points.
+        let ix = JetIndexSet.shared(dimension: 2 * variety.dimension, order: order)
+        // The jet of the network's inputs in the tangent parameters at the batch's points.
         let input = networkInputs(s, indices: indices, order: order)
         precondition(input.indexSet.order == ix.order)
         let (jet, tape) = forward(input, keepTape: wantGradient)
@@ -368,7 +371,7 @@ public struct NeuralCYMetric: Sendable {
     /// other points, adds its own parameter gradient in `transitionGradient`).
     public func evaluate(_ s: CYTrainingSample, indices: [Int], outputJet jet: [Double], power: Double, weights: LossWeights = LossWeights(),
                          lossWeights: [Double]? = nil, wantAdjoint wantGradient: Bool) -> BatchEvaluation {
-        let P = indices.count, D = variety.coordinateCount, n = variety.dimension, R = 2 * D, nn = n * n, F = s.factorCount
+        let P = indices.count, n = variety.dimension, R = 2 * n, nn = n * n, F = s.factorCount
         let W = network.outputWidth, isPhi = model == .phi
         let kahlerOn = weights.kahler > 0 && !model.isKahlerByConstruction
         let volumeOn = weights.volume > 0
@@ -391,7 +394,7 @@ public struct NeuralCYMetric: Sendable {
         let model = self.model
         // Pass 1: g, det g, g⁻¹, the Monge–Ampère terms, the slope densities and the Kähler torsion at every point.
         jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in first.withUnsafeBufferPointer { fb in
-        s.jacobians.withUnsafeBufferPointer { jacb in s.fubiniStudy.withUnsafeBufferPointer { fsb in s.factorMetrics.withUnsafeBufferPointer { fmb in
+        s.fubiniStudy.withUnsafeBufferPointer { fsb in s.factorMetrics.withUnsafeBufferPointer { fmb in
         s.sample.omegaSquared.withUnsafeBufferPointer { ob in s.sample.weights.withUnsafeBufferPointer { wb in
         (s.referenceDerivatives ?? []).withUnsafeBufferPointer { rdb in
         det.withUnsafeMutableBufferPointer { db in terms.withUnsafeMutableBufferPointer { tb in dl.withUnsafeMutableBufferPointer { dlb in
@@ -400,24 +403,23 @@ public struct NeuralCYMetric: Sendable {
         kahlerTerms.withUnsafeMutableBufferPointer { ktb in kahlerAdjoint.withUnsafeMutableBufferPointer { kab in
         bad.withUnsafeMutableBufferPointer { badb in
             // (An empty array's base address need not be nil: the optional pointers are set from the flags.)
-            nonisolated(unsafe) let (jp, bp, fp, jacp, fsp, fmp, op, wp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, first.isEmpty ? nil : fb.baseAddress, jacb.baseAddress!, fsb.baseAddress!, fmb.baseAddress!, ob.baseAddress!, wb.baseAddress!)
+            nonisolated(unsafe) let (jp, bp, fp, fsp, fmp, op, wp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, first.isEmpty ? nil : fb.baseAddress, fsb.baseAddress!, fmb.baseAddress!, ob.baseAddress!, wb.baseAddress!)
             nonisolated(unsafe) let rdp = s.referenceDerivatives == nil ? nil : rdb.baseAddress
             nonisolated(unsafe) let (dp, tp, dlp, mp, ip, badp) = (db.baseAddress!, tb.baseAddress!, dlb.baseAddress!, mb.baseAddress!, ib.baseAddress!, badb.baseAddress!)
             nonisolated(unsafe) let (sdp, trp) = volumeOn ? (sdb.baseAddress, trb.baseAddress) : (nil, nil)
             nonisolated(unsafe) let (ktp, kap) = (kahlerOn ? ktb.baseAddress : nil, kahlerOn && wantGradient ? kab.baseAddress : nil)
             parallelChunks(P, minimum: 64) { range in
-                let a = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(D * D, nn))
-                let t = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
+                let a = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
                 let c = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
                 let dh = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn * n + nn)
                 let dco = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(1, W))
-                defer { a.deallocate(); t.deallocate(); c.deallocate(); dh.deallocate(); dco.deallocate() }
+                defer { a.deallocate(); c.deallocate(); dh.deallocate(); dco.deallocate() }
                 for p in range {
                     let i = indices[p]
-                    let J = jacp + i * n * D, g = mp + p * nn, gi = ip + p * nn, ref = fsp + i * nn
+                    let g = mp + p * nn, gi = ip + p * nn, ref = fsp + i * nn
                     if isPhi {
-                        Self.complexHessian(jp, point: p, points: P, coordinates: D, blocks: bp!, into: a)
-                        Self.pulledBack(fs: ref, jacobian: J, a: a, n: n, D: D, scratch: t, into: g)
+                        Self.complexHessian(jp, point: p, points: P, coordinates: n, blocks: bp!, into: a)
+                        for e in 0..<nn { g[e] = ref[e] + a[e] }
                     } else {
                         CYMetricModel.hermitian(n, into: a) { m in ComplexDouble(jp[p * W + m], 0) }
                         model.assemble(n, packed: a, reference: ref, into: g)
@@ -442,16 +444,12 @@ public struct NeuralCYMetric: Sendable {
                         }
                     }
                     if let ktp {
-                        // d[c][a][b] = ∂_c g_ab̄ of g_ref ⊙ H (multiplicative) or H (additive, free; g_ref is closed).
+                        // d[c][a][b] = ∂_c g_ab̄ of g_ref ⊙ H (multiplicative) or H (additive, free; g_ref is closed);
+                        // ∂_c o = ½(∂_{s_c} − i∂_{t_c}) o in the tangent parameters.
                         for q in 0..<n {
                             for mo in 0..<W {
-                                var s = ComplexDouble.zero
-                                for k in 0..<D {
-                                    let jk = J[q * D + k]
-                                    let eu = jp[(fp![k] * P + p) * W + mo], ev = jp[(fp![D + k] * P + p) * W + mo]
-                                    s = s + jk * ComplexDouble(0.5 * eu, -0.5 * ev)
-                                }
-                                dco[mo] = s
+                                let es = jp[(fp![q] * P + p) * W + mo], et = jp[(fp![n + q] * P + p) * W + mo]
+                                dco[mo] = ComplexDouble(0.5 * es, -0.5 * et)
                             }
                             CYMetricModel.hermitian(n, into: dh + q * nn) { dco[$0] }
                             if model == .multiplicative {
@@ -463,7 +461,7 @@ public struct NeuralCYMetric: Sendable {
                     }
                 }
             }
-        } } } } } } } } } } } } } } } } } } }
+        } } } } } } } } } } } } } } } } } }
         let nonPositive = bad.reduce(0, +)
         var out = BatchEvaluation(determinants: det, metrics: metrics, mongeAmpere: nonPositive > 0 ? .nan : terms.reduce(0, +) * invP,
                                   gradient: nil, nonPositive: nonPositive)
@@ -496,13 +494,13 @@ public struct NeuralCYMetric: Sendable {
         // Pass 2: G_p, carried to the outputs' jet.
         let alphaK = weights.kahler * invP, alphaT = weights.transition
         jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in first.withUnsafeBufferPointer { fb in
-        s.jacobians.withUnsafeBufferPointer { jacb in s.fubiniStudy.withUnsafeBufferPointer { fsb in s.factorMetrics.withUnsafeBufferPointer { fmb in
+        s.fubiniStudy.withUnsafeBufferPointer { fsb in s.factorMetrics.withUnsafeBufferPointer { fmb in
         s.sample.omegaSquared.withUnsafeBufferPointer { ob in s.sample.weights.withUnsafeBufferPointer { wb in
         (s.referenceDerivatives ?? []).withUnsafeBufferPointer { rdb in (transitionMetricAdjoint ?? []).withUnsafeBufferPointer { tab in
         det.withUnsafeBufferPointer { db in dl.withUnsafeBufferPointer { dlb in inverses.withUnsafeBufferPointer { ib in
         traces.withUnsafeBufferPointer { trb in kahlerAdjoint.withUnsafeBufferPointer { kab in
         adjoint.withUnsafeMutableBufferPointer { ab in
-            nonisolated(unsafe) let (jp, bp, fp, jacp, fsp, fmp, op, wp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, first.isEmpty ? nil : fb.baseAddress, jacb.baseAddress!, fsb.baseAddress!, fmb.baseAddress!, ob.baseAddress!, wb.baseAddress!)
+            nonisolated(unsafe) let (jp, bp, fp, fsp, fmp, op, wp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, first.isEmpty ? nil : fb.baseAddress, fsb.baseAddress!, fmb.baseAddress!, ob.baseAddress!, wb.baseAddress!)
             nonisolated(unsafe) let rdp = s.referenceDerivatives == nil ? nil : rdb.baseAddress
             nonisolated(unsafe) let tap = transitionMetricAdjoint == nil ? nil : tab.baseAddress
             nonisolated(unsafe) let (dp, dlp, ip, ap) = (db.baseAddress!, dlb.baseAddress!, ib.baseAddress!, ab.baseAddress!)
@@ -511,13 +509,12 @@ public struct NeuralCYMetric: Sendable {
             _ = jp
             parallelChunks(P, minimum: 64) { range in
                 let G = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
-                let x = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(nn, D * D))
+                let x = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
                 let y = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn * max(1, n))
-                let gj = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
-                defer { G.deallocate(); x.deallocate(); y.deallocate(); gj.deallocate() }
+                defer { G.deallocate(); x.deallocate(); y.deallocate() }
                 for p in range {
                     let i = indices[p]
-                    let J = jacp + i * n * D, gi = ip + p * nn, ref = fsp + i * nn, d = dp[p]
+                    let gi = ip + p * nn, ref = fsp + i * nn, d = dp[p]
                     for e in 0..<nn { G[e] = gi[e] * ComplexDouble(dlp[p] * d, 0) }
                     if let trp {
                         let cw = wp[i] / op[i] * invP * d
@@ -533,23 +530,20 @@ public struct NeuralCYMetric: Sendable {
                     }
                     if let tap { for e in 0..<nn { G[e] = G[e] + tap[p * nn + e] * ComplexDouble(alphaT, 0) } }
                     if isPhi {
-                        Self.addHessianAdjoint(G, jacobian: J, n: n, D: D, blocks: bp!, point: p, points: P, scratch: gj, into: ap)
+                        Self.addHessianAdjoint(G, n: n, blocks: bp!, point: p, points: P, into: ap)
                         continue
                     }
                     model.addOutputAdjoint(G, n: n, reference: ref, scratch: x, y, into: ap + p * W)
                     guard let kap else { continue }
                     let E = kap + p * nn * n
-                    // Through ∂_c H: X^{(c)}_ab = 2 conj(E_cab) C_ab, Y^{(c)}; e_{u_k,m} gets ½Re Σ_c Y^{(c)}_m J_ck,
-                    // e_{v_k,m} ½Im Σ_c Y^{(c)}_m J_ck.
+                    // Through ∂_c H: X^{(c)}_ab = 2 conj(E_cab) C_ab, Y^{(c)}; e_{s_c,m} gets ½Re Y^{(c)}_m, e_{t_c,m} ½Im Y^{(c)}_m.
                     for q in 0..<n {
                         for e in 0..<nn { x[e] = E[q * nn + e].conjugate * model.entryScale(e, reference: ref) * ComplexDouble(2 * alphaK, 0) }
                         CYMetricModel.packingAdjoint(n, x, into: y + q * nn)
                     }
-                    for m in 0..<W { for k in 0..<D {
-                        var s = ComplexDouble.zero
-                        for q in 0..<n { s = s + y[q * nn + m] * J[q * D + k] }
-                        ap[(fp![k] * P + p) * W + m] += 0.5 * s.real
-                        ap[(fp![D + k] * P + p) * W + m] += 0.5 * s.imaginary
+                    for m in 0..<W { for q in 0..<n {
+                        ap[(fp![q] * P + p) * W + m] += 0.5 * y[q * nn + m].real
+                        ap[(fp![n + q] * P + p) * W + m] += 0.5 * y[q * nn + m].imaginary
                     } }
                     if model == .multiplicative {
                         // Through the ∂_c g_ref ⊙ H term: X_ab = 2 Σ_c conj(E_cab) ∂_c g_ref,ab.
@@ -564,7 +558,7 @@ public struct NeuralCYMetric: Sendable {
                     }
                 }
             }
-        } } } } } } } } } } } } } } } }
+        } } } } } } } } } } } } } } }
         out.outputAdjoint = adjoint
         out.transitionGradient = transitionGradient
         return out

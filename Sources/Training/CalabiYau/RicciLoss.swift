@@ -42,48 +42,62 @@ extension NeuralCYMetric {
     /// The Ricci loss (`RicciLoss`) at the points `indices` of `s`, and with `wantGradient` its θ-gradient.
     public func ricciLoss(_ s: CYTrainingSample, indices: [Int], power: Double, wantGradient: Bool) -> RicciLoss.Evaluation {
         let v = variety, n = v.dimension, D = v.coordinateCount, nn = n * n, W = network.outputWidth, isPhi = model == .phi
-        // The stencils and their nodes on X: points, Jacobians in the centre's chart, reference metrics.
-        var stencils: [RicciMeasure.Stencil?] = [], firstNode: [Int] = []
-        var z = [ComplexDouble](), jac = [ComplexDouble](), ref = [ComplexDouble]()
-        for i in indices {
-            let chart = LocalChart(sample: s.sample, index: i)
-            let st = RicciMeasure.Stencil(chart: chart)
-            var pts: [[ComplexDouble]] = []
-            for x in st.nodes { guard let p = chart.point(at: x) else { break }; pts.append(p) }
-            guard pts.count == st.nodes.count else { stencils.append(nil); firstNode.append(z.count / D); continue }
-            stencils.append(st); firstNode.append(z.count / D)
-            for p in pts {
-                let (j, _) = PullbackJacobian.jacobian(variety: v, point: p, patch: chart.patch, dependent: chart.dependent)
-                z.append(contentsOf: p); jac.append(contentsOf: j)
-                ref.append(contentsOf: model.usesReference || isPhi ? referenceMetric(at: p, jacobian: j) : [ComplexDouble](repeating: .zero, count: nn))
+        // The stencils and their nodes on X: points, Jacobians in the centre's chart, reference metrics — each point's
+        // nodes in their own slots (filled in parallel; a point whose node leaves the chart keeps its centre there and
+        // is left out of the loss).
+        let charts = indices.map { LocalChart(sample: s.sample, index: $0) }
+        var stencils: [RicciMeasure.Stencil?] = charts.map { RicciMeasure.Stencil(chart: $0) }
+        var firstNode = [Int](), total0 = 0
+        for st in stencils { firstNode.append(total0); total0 += st!.nodes.count }
+        var z = [ComplexDouble](repeating: .zero, count: total0 * D), jac = [ComplexDouble](repeating: .zero, count: total0 * n * D)
+        var ref = [ComplexDouble](repeating: .zero, count: total0 * nn)
+        var failed = [Bool](repeating: false, count: indices.count)
+        let needsReference = model.usesReference || isPhi
+        z.withUnsafeMutableBufferPointer { zb in jac.withUnsafeMutableBufferPointer { jb in ref.withUnsafeMutableBufferPointer { rb in failed.withUnsafeMutableBufferPointer { fb in
+            nonisolated(unsafe) let (zp, jp, rp, fp) = (zb.baseAddress!, jb.baseAddress!, rb.baseAddress!, fb.baseAddress!)
+            let sts = stencils, first = firstNode
+            parallelChunks(indices.count, minimum: 1) { range in
+                for k in range {
+                    let chart = charts[k], st = sts[k]!
+                    for (sIdx, x) in st.nodes.enumerated() {
+                        let m = first[k] + sIdx
+                        let q = chart.point(at: x)
+                        if q == nil { fp[k] = true }
+                        let p = q ?? chart.center
+                        let (j, _) = PullbackJacobian.jacobian(variety: v, point: p, patch: chart.patch, dependent: chart.dependent)
+                        for e in 0..<D { zp[m * D + e] = p[e] }
+                        for e in 0..<(n * D) { jp[m * n * D + e] = j[e] }
+                        if needsReference { let r = referenceMetric(at: p, jacobian: j); for e in 0..<nn { rp[m * nn + e] = r[e] } }
+                    }
+                }
             }
-        }
+        } } } }
+        for k in 0..<indices.count where failed[k] { stencils[k] = nil }
         let M = z.count / D
         var out = RicciLoss.Evaluation(loss: 0, scalars: [Double](repeating: .nan, count: indices.count), nonPositive: 0, gradient: nil)
         guard M > 0 else { return out }
         // The network at every node: φ's Hessian jet, or the n² outputs.
         let order = isPhi ? Self.hessianOrder : 0
-        let input = inputs.jet(z[...], count: M, ambient: v.ambient, order: order)
+        let input = inputJet(z[...], jacobians: jac[...], count: M, order: order)
         let (jet, tape) = forward(input, keepTape: wantGradient)
         defer { tape?.recycle() }
         let blocks = isPhi ? Self.hessianBlocks(input.indexSet) : []
         // g, log det g and g⁻¹ at every node.
         var metrics = [ComplexDouble](repeating: .zero, count: M * nn), inverses = metrics
         var logDet = [Double](repeating: .nan, count: M)
-        jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in jac.withUnsafeBufferPointer { jcb in ref.withUnsafeBufferPointer { rb in
+        jet.withUnsafeBufferPointer { jb in blocks.withUnsafeBufferPointer { bb in ref.withUnsafeBufferPointer { rb in
         metrics.withUnsafeMutableBufferPointer { mb in inverses.withUnsafeMutableBufferPointer { ib in logDet.withUnsafeMutableBufferPointer { lb in
-            nonisolated(unsafe) let (jp, bp, jcp, rp, mp, ip, lp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, jcb.baseAddress!, rb.baseAddress!, mb.baseAddress!, ib.baseAddress!, lb.baseAddress!)
+            nonisolated(unsafe) let (jp, bp, rp, mp, ip, lp) = (jb.baseAddress!, isPhi ? bb.baseAddress : nil, rb.baseAddress!, mb.baseAddress!, ib.baseAddress!, lb.baseAddress!)
             let model = self.model
             parallelChunks(M, minimum: 64) { range in
-                let a = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(D * D, nn))
-                let t = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
+                let a = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
                 let c = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
-                defer { a.deallocate(); t.deallocate(); c.deallocate() }
+                defer { a.deallocate(); c.deallocate() }
                 for m in range {
                     let g = mp + m * nn, gi = ip + m * nn
                     if isPhi {
-                        Self.complexHessian(jp, point: m, points: M, coordinates: D, blocks: bp!, into: a)
-                        Self.pulledBack(fs: rp + m * nn, jacobian: jcp + m * n * D, a: a, n: n, D: D, scratch: t, into: g)
+                        Self.complexHessian(jp, point: m, points: M, coordinates: n, blocks: bp!, into: a)
+                        for e in 0..<nn { g[e] = rp[m * nn + e] + a[e] }
                     } else {
                         CYMetricModel.hermitian(n, into: a) { ComplexDouble(jp[m * W + $0], 0) }
                         model.assemble(n, packed: a, reference: rp + m * nn, into: g)
@@ -94,7 +108,7 @@ extension NeuralCYMetric {
                     if d > 0, d.isFinite { lp[m] = Foundation.log(d) }
                 }
             }
-        } } } } } } }
+        } } } } } }
         out.nonPositive = logDet.filter { !$0.isFinite }.count
         // R_p, the loss and ℓ′_p.
         var used = 0, total = 0.0
@@ -117,9 +131,8 @@ extension NeuralCYMetric {
         // G at every node, carried to the output jet.
         var adjoint = [Double](repeating: 0, count: jet.count)
         var G = [ComplexDouble](repeating: .zero, count: nn)
-        let x = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: max(nn, D * D)), y = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
-        let gj = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: n * D)
-        defer { x.deallocate(); y.deallocate(); gj.deallocate() }
+        let x = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn), y = UnsafeMutablePointer<ComplexDouble>.allocate(capacity: nn)
+        defer { x.deallocate(); y.deallocate() }
         for (k, st) in stencils.enumerated() {
             guard let st, out.scalars[k].isFinite else { continue }
             let m0 = firstNode[k], lp = slopes[k] / Double(used)
@@ -140,15 +153,14 @@ extension NeuralCYMetric {
                 let f = ComplexDouble(-lp * tr, 0)
                 for e in 0..<nn { G[e] = inverses[m * nn + e] * f }
                 if sIdx == 0 { for e in 0..<nn { G[e] = G[e] + centre[e] * ComplexDouble(lp, 0) } }
-                G.withUnsafeBufferPointer { Gb in jac.withUnsafeBufferPointer { jcb in ref.withUnsafeBufferPointer { rb in blocks.withUnsafeBufferPointer { bb in
+                G.withUnsafeBufferPointer { Gb in ref.withUnsafeBufferPointer { rb in blocks.withUnsafeBufferPointer { bb in
                 adjoint.withUnsafeMutableBufferPointer { ab in
                     if isPhi {
-                        Self.addHessianAdjoint(Gb.baseAddress!, jacobian: jcb.baseAddress! + m * n * D, n: n, D: D, blocks: bb.baseAddress!,
-                                               point: m, points: M, scratch: gj, into: ab.baseAddress!)
+                        Self.addHessianAdjoint(Gb.baseAddress!, n: n, blocks: bb.baseAddress!, point: m, points: M, into: ab.baseAddress!)
                     } else {
                         model.addOutputAdjoint(Gb.baseAddress!, n: n, reference: rb.baseAddress! + m * nn, scratch: x, y, into: ab.baseAddress! + m * W)
                     }
-                } } } } }
+                } } } }
             }
         }
         out.gradient = network.parameterGradient(tape: tape, outputAdjoint: adjoint)
