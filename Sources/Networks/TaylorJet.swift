@@ -44,6 +44,7 @@ public struct TaylorJet: Sendable {
     public func along(_ directions: [Double], count m: Int) -> TaylorJet {
         let R = indexSet.dimension, K = indexSet.order, P = points, w = width
         precondition(K <= 2, "TaylorJet.along: order \(K), expected ≤ 2")
+        precondition(!indexSet.isWirtinger, "TaylorJet.along: expected a jet in real coordinates")
         precondition(directions.count == P * m * R, "TaylorJet.along: \(directions.count) direction entries, expected \(P)×\(m)×\(R)")
         let ox = JetIndexSet.shared(dimension: m, order: K)
         var out = [Double](repeating: 0, count: ox.count * P * w)
@@ -86,6 +87,31 @@ public struct TaylorJet: Sendable {
         return TaylorJet(indexSet: ox, points: P, width: w, data: out)
     }
 
+    /// The Wirtinger (1,1)-jet (`JetIndexSet.wirtinger`) of this jet, a real second-order jet in 2n real parameters
+    /// (s_a = index a, t_a = index n + a; u_a = s_a + i t_a): ∂_a = ½(∂_{s_a} − i∂_{t_a}), so
+    /// Re ∂_a h = ½ ∂_{s_a} h, Im ∂_a h = −½ ∂_{t_a} h and ∂_a∂̄_b h = ¼[(∂_{s_a}∂_{s_b} + ∂_{t_a}∂_{t_b})h +
+    /// i(∂_{s_a}∂_{t_b} − ∂_{t_a}∂_{s_b})h].
+    public func wirtinger() -> TaylorJet {
+        precondition(indexSet.order == 2 && !indexSet.isWirtinger && indexSet.dimension % 2 == 0, "TaylorJet.wirtinger: expected a real second-order jet in 2n parameters")
+        let n = indexSet.dimension / 2, P = points, w = width, ix = indexSet
+        let ox = JetIndexSet.wirtinger(dimension: n)
+        var out = [Double](repeating: 0, count: ox.count * P * w)
+        let rows = P * w
+        func copy(_ to: Int, _ terms: [(Int, Double)]) {
+            for (from, c) in terms { for k in 0..<rows { out[to * rows + k] += c * data[from * rows + k] } }
+        }
+        copy(0, [(0, 1)])
+        for a in 0..<n {
+            copy(ox.first(a, imaginary: false), [(ix.index([a]), 0.5)])
+            copy(ox.first(a, imaginary: true), [(ix.index([n + a]), -0.5)])
+            for b in a..<n {
+                copy(ox.hermitian(a, b, imaginary: false), [(ix.index([a, b]), 0.25), (ix.index([n + a, n + b]), 0.25)])
+                if b > a { copy(ox.hermitian(a, b, imaginary: true), [(ix.index([a, n + b]), 0.25), (ix.index([n + a, b]), -0.25)]) }
+            }
+        }
+        return TaylorJet(indexSet: ox, points: P, width: w, data: out)
+    }
+
     /// ∂_α h for point p and unit u.
     public subscript(alpha: [Int], point p: Int, unit u: Int) -> Double {
         data[(indexSet.index(alpha) * points + p) * width + u]
@@ -93,7 +119,7 @@ public struct TaylorJet: Sendable {
 
     /// The Laplacian Δh = Σ_i ∂_i∂_i h of every unit at every point, [P, w] (needs order ≥ 2).
     public func laplacian() -> Matrix {
-        precondition(indexSet.order >= 2, "laplacian needs a jet of order ≥ 2")
+        precondition(indexSet.order >= 2 && !indexSet.isWirtinger, "laplacian needs a real jet of order ≥ 2")
         var out = Matrix(rows: points, cols: width)
         for i in 0..<indexSet.dimension {
             let b = indexSet.index([i, i])

@@ -43,8 +43,7 @@ extension NeuralCYMetric {
             var H = [ComplexDouble](repeating: .zero, count: nn)
             H[b * n + a] = ComplexDouble(0, -0.5); H[a * n + b] = ComplexDouble(0, 0.5); components.append(H)
         } }
-        let ix = JetIndexSet.shared(dimension: 2 * n, order: order)
-        let blocks = model == .phi ? Self.hessianBlocks(ix) : []
+        let blocks = model == .phi ? Self.wirtingerBlocks(jetIndexSet(order: order)) : []
         for (row, i) in indices.enumerated() {
             let input = networkInputs(s, indices: [i], order: order)
             let (jet, tape) = forward(input, keepTape: true)

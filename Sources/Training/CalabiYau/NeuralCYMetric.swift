@@ -168,8 +168,10 @@ public struct NeuralCYMetric: Sendable {
     /// ∂_a∂̄_b φ = ¼[(∂_{s_a}∂_{s_b} + ∂_{t_a}∂_{t_b})φ + i(∂_{s_a}∂_{t_b} − ∂_{t_a}∂_{s_b})φ] = (J ∂∂̄φ J†)_ab (the
     /// pulled-back Hessian: J is holomorphic, so the embedding's curvature does not enter), and ∂_c o = ½(∂_{s_c} −
     /// i∂_{t_c})o for the matrix models' Kähler loss. The ambient jet in the 2D reals (`CYNetworkInputs.jet`) is
-    /// restricted to these directions (`TaylorJet.along`): 1 + 2n + n(2n + 1) blocks (28 for a threefold) instead of
-    /// 1 + 2D + D(2D + 1) (66 on the quintic), which every layer of the network then carries.
+    /// restricted to these directions (`TaylorJet.along`), and for order 2 recast as the Wirtinger (1,1)-jet
+    /// (`TaylorJet.wirtinger`: value, ∂_a, ∂_a∂̄_b — all a Kähler potential's metric needs): 1 + 2n + n² blocks (16 for
+    /// a threefold) instead of the 1 + 2D + D(2D + 1) (66 on the quintic) of the ambient Hessian, which every layer of
+    /// the network then carries.
     public func inputJet(_ z: ArraySlice<ComplexDouble>, jacobians J: ArraySlice<ComplexDouble>, count P: Int, order K: Int) -> TaylorJet {
         let base = inputs.jet(z, count: P, ambient: variety.ambient, order: K)
         guard K > 0 else { return base }
@@ -182,7 +184,14 @@ public struct NeuralCYMetric: Sendable {
             d[sRow + k] = v.real; d[sRow + D + k] = v.imaginary          // Δz = s J_a
             d[tRow + k] = -v.imaginary; d[tRow + D + k] = v.real         // Δz = i t J_a
         } } }
-        return base.along(d, count: 2 * n)
+        let tangent = base.along(d, count: 2 * n)
+        return K == 2 ? tangent.wirtinger() : tangent
+    }
+
+    /// The block layout of `inputJet` of order K: the Wirtinger (1,1)-jet for K = 2 (φ's ∂_a∂̄_b), else the real jet in
+    /// the 2n tangent parameters.
+    func jetIndexSet(order K: Int) -> JetIndexSet {
+        K == 2 ? JetIndexSet.wirtinger(dimension: variety.dimension) : JetIndexSet.shared(dimension: 2 * variety.dimension, order: K)
     }
 
     /// The network's outputs (φ, or the n² packed entries) at the points `indices` of a sample, [B, W].
@@ -236,22 +245,46 @@ public struct NeuralCYMetric: Sendable {
         return true
     }
 
-    /// Adds to the φ-model's output jet (tangent parameters, `inputJet`) the adjoint of a functional of g at point p
-    /// with dL = Re tr(G dg), G n×n: g = g_ref + A with A_ab = ¼[(H_{s_a s_b} + H_{t_a t_b}) + i(H_{s_a t_b} − H_{t_a s_b})]
-    /// (H the real Hessian of φ in the tangent parameters) gives the Hessian entries' adjoints ¼Re G_ba (ss and tt),
-    /// −¼Im G_ba (s_a t_b) and ¼Im G_ba (t_a s_b).
+    /// For a Wirtinger jet (`JetIndexSet.wirtinger`): per entry (a, b) of the n×n Hermitian ∂∂̄, the block of its real
+    /// part (of (min, max)) and of its imaginary part (−1 on the diagonal), [n·n·2].
+    static func wirtingerBlocks(_ ix: JetIndexSet) -> [Int] {
+        let n = ix.dimension
+        var out = [Int](repeating: -1, count: 2 * n * n)
+        for a in 0..<n { for b in 0..<n {
+            let (lo, hi) = (min(a, b), max(a, b))
+            out[2 * (a * n + b)] = ix.hermitian(lo, hi, imaginary: false)
+            if a != b { out[2 * (a * n + b) + 1] = ix.hermitian(lo, hi, imaginary: true) }
+        } }
+        return out
+    }
+
+    /// ∂_a∂̄_b φ (n×n) from φ's Wirtinger jet at point p (P points, stride P between blocks; `wirtingerBlocks`): with the
+    /// jets of `inputJet` this is J ∂∂̄φ J†, the φ-model's correction to g_ref. Entry (a, b) for a > b is the conjugate
+    /// of (b, a).
+    @inline(__always)
+    static func wirtingerHessian(_ jet: UnsafePointer<Double>, point p: Int, points P: Int, n: Int, blocks: UnsafePointer<Int>,
+                                 into a: UnsafeMutablePointer<ComplexDouble>) {
+        for r in 0..<n { for c in 0..<n {
+            let e = r * n + c, re = jet[blocks[2 * e] * P + p]
+            let im = r == c ? 0 : (r < c ? 1.0 : -1.0) * jet[blocks[2 * e + 1] * P + p]
+            a[e] = ComplexDouble(re, im)
+        } }
+    }
+
+    /// Adds to the φ-model's output Wirtinger jet the adjoint of a functional of g at point p with dL = Re tr(G dg), G n×n:
+    /// g = g_ref + A with A_ab = R_ab + iI_ab (a < b, stored), A_ba = R_ab − iI_ab, A_aa = R_aa, so
+    /// dL = Re Σ_ab G_ba dA_ab gives R̄_aa = Re G_aa, R̄_ab = Re(G_ab + G_ba) and Ī_ab = Im(G_ab − G_ba).
     @inline(__always)
     static func addHessianAdjoint(_ G: UnsafePointer<ComplexDouble>, n: Int, blocks bp: UnsafePointer<Int>, point p: Int, points P: Int,
                                   into ap: UnsafeMutablePointer<Double>) {
-        let R = 2 * n
-        for a in 0..<n { for b in 0..<n {
-            let gba = G[b * n + a]
-            let re = 0.25 * gba.real, im = 0.25 * gba.imaginary
-            ap[bp[a * R + b] * P + p] += re                  // s_a s_b
-            ap[bp[(n + a) * R + n + b] * P + p] += re        // t_a t_b
-            ap[bp[a * R + n + b] * P + p] -= im              // s_a t_b
-            ap[bp[(n + a) * R + b] * P + p] += im            // t_a s_b
-        } }
+        for a in 0..<n {
+            ap[bp[2 * (a * n + a)] * P + p] += G[a * n + a].real
+            for b in (a + 1)..<max(a + 1, n) {
+                let gab = G[a * n + b], gba = G[b * n + a], e = 2 * (a * n + b)
+                ap[bp[e] * P + p] += gab.real + gba.real
+                ap[bp[e + 1] * P + p] += gab.imaginary - gba.imaginary
+            }
+        }
     }
 
     /// det g of the model at the points `range` of `s` (forward only; for σ and validation), in batches of `batch`.
@@ -341,10 +374,10 @@ public struct NeuralCYMetric: Sendable {
     public func evaluate(_ s: CYTrainingSample, indices: [Int], power: Double, weights: LossWeights = LossWeights(),
                          lossWeights: [Double]? = nil, wantGradient: Bool) -> BatchEvaluation {
         let order = jetOrder(kahler: weights.kahler > 0)
-        let ix = JetIndexSet.shared(dimension: 2 * variety.dimension, order: order)
+        let ix = jetIndexSet(order: order)
         // The jet of the network's inputs in the tangent parameters at the batch's points.
         let input = networkInputs(s, indices: indices, order: order)
-        precondition(input.indexSet.order == ix.order)
+        precondition(input.indexSet.count == ix.count && input.indexSet.isWirtinger == ix.isWirtinger)
         let (jet, tape) = forward(input, keepTape: wantGradient)
         var out = evaluate(s, indices: indices, outputJet: jet, power: power, weights: weights, lossWeights: lossWeights, wantAdjoint: wantGradient)
         if let tape {
@@ -378,8 +411,8 @@ public struct NeuralCYMetric: Sendable {
         let order = jetOrder(kahler: kahlerOn)
         precondition(!(kahlerOn && model == .multiplicative) || s.referenceDerivatives != nil,
                      "evaluate: the multiplicative model's Kähler loss needs a sample prepared with derivatives: true")
-        let ix = JetIndexSet.shared(dimension: R, order: order)
-        let blocks = isPhi ? Self.hessianBlocks(ix) : []
+        let ix = jetIndexSet(order: order)
+        let blocks = isPhi ? Self.wirtingerBlocks(ix) : []
         let first: [Int] = order >= 1 && !isPhi ? (0..<R).map { ix.index([$0]) } : []
         var det = [Double](repeating: 0, count: P), terms = [Double](repeating: 0, count: P), dl = terms
         var metrics = [ComplexDouble](repeating: .zero, count: P * nn), inverses = metrics
@@ -418,7 +451,7 @@ public struct NeuralCYMetric: Sendable {
                     let i = indices[p]
                     let g = mp + p * nn, gi = ip + p * nn, ref = fsp + i * nn
                     if isPhi {
-                        Self.complexHessian(jp, point: p, points: P, coordinates: n, blocks: bp!, into: a)
+                        Self.wirtingerHessian(jp, point: p, points: P, n: n, blocks: bp!, into: a)
                         for e in 0..<nn { g[e] = ref[e] + a[e] }
                     } else {
                         CYMetricModel.hermitian(n, into: a) { m in ComplexDouble(jp[p * W + m], 0) }

@@ -81,7 +81,7 @@ extension NeuralCYMetric {
         let input = inputJet(z[...], jacobians: jac[...], count: M, order: order)
         let (jet, tape) = forward(input, keepTape: wantGradient)
         defer { tape?.recycle() }
-        let blocks = isPhi ? Self.hessianBlocks(input.indexSet) : []
+        let blocks = isPhi ? Self.wirtingerBlocks(input.indexSet) : []
         // g, log det g and g⁻¹ at every node.
         var metrics = [ComplexDouble](repeating: .zero, count: M * nn), inverses = metrics
         var logDet = [Double](repeating: .nan, count: M)
@@ -96,7 +96,7 @@ extension NeuralCYMetric {
                 for m in range {
                     let g = mp + m * nn, gi = ip + m * nn
                     if isPhi {
-                        Self.complexHessian(jp, point: m, points: M, coordinates: n, blocks: bp!, into: a)
+                        Self.wirtingerHessian(jp, point: m, points: M, n: n, blocks: bp!, into: a)
                         for e in 0..<nn { g[e] = rp[m * nn + e] + a[e] }
                     } else {
                         CYMetricModel.hermitian(n, into: a) { ComplexDouble(jp[m * W + $0], 0) }
