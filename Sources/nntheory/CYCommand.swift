@@ -333,7 +333,8 @@ struct CYSigmaCommand: ParsableCommand {
             if isNeural {
                 let nm = try NeuralCYMetric.trained(from: dir)
                 guard nm.variety.equations == v.equations, nm.variety.ambient == v.ambient else {
-                    throw InputError("--metric: '\(metric)' was trained on \(nm.variety.name), expected the sample's variety \(v.name)")
+                    let what = nm.variety.name == v.name ? "another \(v.name) (other coefficients, e.g. another --psi)" : nm.variety.name
+                    throw InputError("--metric: '\(metric)' was trained on \(what), expected the sample's variety \(v.name) with its equations")
                 }
                 let prepared = try CYTrainingSample(sample: s, kahler: nm.kahler, reference: nm.reference, threads: threads)
                 let det = nm.determinants(prepared)
