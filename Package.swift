@@ -50,8 +50,11 @@ let package = Package(
             dependencies: [
                 "NumericCore", "Networks", "Optimization", "Ensembles", "NTK", "FieldTheory", "CYBridge", "Training",
                 "MetricFlow", numerics, .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
+        // The git commit the CLI is built from (`nntheory --version`, every summary's `run.commit`).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // Helpers shared by the test targets: random inputs, finite differences, error measures, Monte Carlo statistics,
         // temporary directories and the python3 runner.
         .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),

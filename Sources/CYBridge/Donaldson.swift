@@ -170,7 +170,7 @@ public struct DonaldsonBalancing: Sendable {
                                 }
                                 // U = S L (ZTRMM in place on a copy of S); ψ_p = ‖U_p‖²
                                 var one = Complex<Double>(1, 0)
-                                _ = py.baseAddress!.update(from: ps.baseAddress!, count: b * n)
+                                py.baseAddress!.update(from: ps.baseAddress!, count: b * n)
                                 cblas_ztrmm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, Int32(b), Int32(n),
                                             &one, ph.baseAddress, Int32(n), py.baseAddress, Int32(n))
                                 for i in 0..<b {

@@ -256,9 +256,7 @@ public struct CorrelatorRunner {
             results.append(r)
         }
         let summary = makeSummary(results, exactModel: exactModel, reason: reason, K: K)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(summary).write(to: output.appendingPathComponent("summary.json"), options: .atomic)
+        try JSONOutput.writeSummary(summary, to: output.appendingPathComponent("summary.json"))
         try scalingPlot(results).write(to: output.appendingPathComponent("scaling.svg"))
         if let l = summary.lambda { try lambdaPlot(l).write(to: output.appendingPathComponent("lambda.svg")) }
         return summary

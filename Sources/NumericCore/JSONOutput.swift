@@ -26,6 +26,23 @@ public enum JSONOutput {
         return try d.decode(type, from: data)
     }
 
+    /// Writes a run's summary: `value`'s keys plus `run`, the run's provenance (`RunProvenance.current`, finished
+    /// now), atomically. `value` must encode as a JSON object.
+    public static func writeSummary<T: Encodable>(_ value: T, to url: URL) throws {
+        try write(WithRun(value: value, run: RunProvenance.current.finished()), to: url)
+    }
+
+    /// A summary with the `run` key added at its top level.
+    struct WithRun<T: Encodable>: Encodable {
+        let value: T, run: RunProvenance
+        enum Key: String, CodingKey { case run }
+        func encode(to encoder: Encoder) throws {
+            try value.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(run, forKey: .run)
+        }
+    }
+
     /// Writes `value` to `url` atomically, creating the parent directory.
     public static func write<T: Encodable>(_ value: T, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

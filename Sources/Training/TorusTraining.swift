@@ -437,7 +437,7 @@ public final class TorusTrainer {
             plot.series.append(.init(label: "∫R² dV (eval grid)", x: snapshots.map { Double($0.step) }, y: snapshots.map(\.scalar2), color: SVGPlot.palette[2], lines: false))
         }
         try plot.write(to: root.appendingPathComponent("loss.svg"))
-        try JSONOutput.write(summary, to: root.appendingPathComponent("summary.json"))
+        try JSONOutput.writeSummary(summary, to: root.appendingPathComponent("summary.json"))
     }
 }
 

@@ -167,7 +167,7 @@ struct CYSampleCommand: ParsableCommand {
             summary.seconds_sampling = tSample; summary.seconds_pullbacks = tPullback
             summary.seconds_total = Date().timeIntervalSince(start)
             summary.threads = threads
-            try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
+            try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
             print(String(format: "%@: %d points (%d draws, %d dropped)  κ = %.6g  Vol_K = %.6g (intersection %.6g)  Vol_CY = %.6g ± %.2g  σ_FS = %.4f  → %@",
                          v.name, s.count, s.draws, dr.total, volK / volCY, volK, v.kahlerVolume(t), volCY, summary.vol_cy_error, sigma, output.out))
         }
@@ -354,7 +354,7 @@ struct CYSigmaCommand: ParsableCommand {
                 o = Output(metric: "fs", degree: nil, variety: v.name, points: s.count, kahler: t,
                            score: try scoring.scoreFubiniStudy(kahler: t, route: route))
             }
-            if let path = out { try JSONOutput.write(o, to: URL(fileURLWithPath: path)) }
+            if let path = out { try JSONOutput.writeSummary(o, to: URL(fileURLWithPath: path)) }
             print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
         }
     }

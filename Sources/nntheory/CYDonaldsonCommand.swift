@@ -143,7 +143,7 @@ func writeDonaldsonScan(_ scan: DonaldsonScan, _ result: DonaldsonScan.Outcome, 
     for (i, k) in scan.degrees.enumerated() {
         try BalancedMetricDirectory.write(form: result.forms[i], basis: scan.bases[i], degree: k, to: dir)
     }
-    try JSONOutput.write(result.summary, to: dir.appendingPathComponent("summary.json"))
+    try JSONOutput.writeSummary(result.summary, to: dir.appendingPathComponent("summary.json"))
     var plot = SVGPlot(title: "Donaldson balanced metrics on \(scan.variety.name): σ_k", xLabel: "k", yLabel: "σ", logY: true)
     plot.integerX = true
     let s = result.summary

@@ -63,7 +63,7 @@ struct CYNTKCommand: ParsableCommand {
             }
             var names: [String] = []
             for a in 0..<n { for b in a..<n { names.append("re g\(a)\(b)"); if b > a { names.append("im g\(a)\(b)") } } }
-            try JSONOutput.write(Summary(provenance: .init(metric: metric, sample: sample), variety: v.name, points: points, components: names,
+            try JSONOutput.writeSummary(Summary(provenance: .init(metric: metric, sample: sample), variety: v.name, points: points, components: names,
                                          parameter_count: m.network.parameterCount, seconds: Date().timeIntervalSince(start)),
                                  to: dir.appendingPathComponent("summary.json"))
             print("cy ntk: \(m.model.rawValue)-model of \(metric), \(m.network.parameterCount) parameters, metric-NTK on \(points) points of \(v.name) [\(points)×\(points)×\(nn)×\(nn)] → \(output.out)")

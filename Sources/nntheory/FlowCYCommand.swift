@@ -119,7 +119,7 @@ struct FlowCYCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("flow cy: resumed: \(k) of \(total) arm/width runs and references taken from the checkpoint\n".utf8))
             }
             let summary = CYFlowSummary(r, variety: experiment.variety)
-            try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
+            try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
             try Self.sigmaPlot(r).write(to: dir.appendingPathComponent("sigma.svg"))
             try Self.driftPlot(r).write(to: dir.appendingPathComponent("ntk_drift.svg"))
             var line = "flow cy: \(experiment.variety.name), widths \(c.widths.map(String.init).joined(separator: ",")), t = 0…\(String(format: "%g", r.times.last ?? 0))"

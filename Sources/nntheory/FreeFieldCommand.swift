@@ -84,7 +84,7 @@ struct FreeFieldCommand: ParsableCommand {
                                   G2: mc.map { NestedArray($0.g2) }, G2_error: mc.map { NestedArray($0.g2Error) },
                                   G4c: g4 == nil ? nil : mc.map { NestedArray($0.g4c) }, G4c_error: g4 == nil ? nil : mc.map { NestedArray($0.g4cError) },
                                   max_pull_G2: pull2, max_pull_G4c: pull4)
-            try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
+            try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
             var line = String(format: "freefield d = %d, m = %g, Λ = %g, N = %d: G_Λ(0) = %.6f", theory.dimension, theory.mass, theory.cutoff, width, g2.data[0])
             if let mc { line += String(format: ", Monte Carlo %.6f ± %.6f", mc.g2.data[0], mc.g2Error.data[0]) }
             if let pull2 { line += String(format: "; max |MC − exact|/σ: G2 %.2f", pull2) }

@@ -65,7 +65,7 @@ enum NTKConvergenceReport {
 
     static func write(_ r: NTKConvergence.Result, spec: String, to dir: URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try JSONOutput.write(Summary(spec: spec, points: r.ntk.rows, widths: r.widths, fit: r.fit, expectedExponent: -0.5),
+        try JSONOutput.writeSummary(Summary(spec: spec, points: r.ntk.rows, widths: r.widths, fit: r.fit, expectedExponent: -0.5),
                              to: dir.appendingPathComponent("convergence.json"))
         let M = r.widths.first?.errors.count ?? 0
         try NPY.write(NDArray(shape: [r.widths.count, M], data: r.widths.flatMap(\.errors)), to: dir.appendingPathComponent("errors.npy"))

@@ -111,7 +111,7 @@ enum NTKDriftReport {
             Width(width: $0.width, steps: $0.steps, time: $0.time, loss: $0.loss, drift: $0.drift, gap: $0.gap, gapFlow: $0.gapFlow,
                   driftError: $0.driftError, gapError: $0.gapError, testGap: $0.testGap)
         }
-        try JSONOutput.write(Summary(spec: spec, learningRate: r.learningRate, widths: widths, driftFit: r.driftFit, gapFit: r.gapFit),
+        try JSONOutput.writeSummary(Summary(spec: spec, learningRate: r.learningRate, widths: widths, driftFit: r.driftFit, gapFit: r.gapFit),
                              to: dir.appendingPathComponent("drift.json"))
         for w in r.widths {
             let sub = dir.appendingPathComponent("width_\(w.width)")

@@ -180,7 +180,7 @@ struct Phi4Command: ParsableCommand {
                               G4c_lambda_part_error: arrays["G4c_lambda_part_error"].map(NestedArray.init),
                               extrapolated_lambda_part: arrays["extrapolated_lambda_part"].map(NestedArray.init),
                               extrapolated_lambda_part_error: arrays["extrapolated_lambda_part_error"].map(NestedArray.init), cells: cells)
-        try JSONOutput.write(summary, to: dir.appendingPathComponent("summary.json"))
+        try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
         try plotAgainstCoupling(r).write(to: dir.appendingPathComponent("g4c_vs_lambda.svg"))
         if r.extrapolated != nil { try plotExtrapolation(r).write(to: dir.appendingPathComponent("extrapolation.svg")) }
     }

@@ -251,7 +251,7 @@ enum CLI {
         (["kernel", "--x", "1,0", "--out", "/tmp/x"], "missing expected argument '--net <net>'"),
         (["ntk", "--net", "Dense(2) Relu Dense(1)", "--seed", "-1", "--x", "1", "--out", "/tmp/x"], "'-1' is invalid for '--seed <seed>'"),
         (["cy", "sample", "--points", "abc", "--out", "/tmp/x"], "'abc' is invalid for '--points <points>'"),
-        (["frobnicate"], "unexpected argument 'frobnicate'"),
+        (["frobnicate"], "unknown command 'frobnicate'"),
     ]) func parseErrorsAreOneLine(args: [String], needle: String) throws {
         let r = try CLI.run(args)
         #expect(r.status == 64 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(needle) && r.stderr.contains("--help"),
