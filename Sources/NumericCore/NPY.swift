@@ -122,8 +122,17 @@ public enum NPY {
                 guard let v = Int(s), v >= 0 else { throw NPYError("\(name): bad shape \(shapeText)") }
                 return v
             }
-        let count = shape.reduce(1, *)
         let body = headerStart + headerLength
+        // The element count, checked for overflow: a header may declare any shape (e.g. 2⁶², or two factors whose
+        // product wraps); the data it needs is compared with the file's bytes before anything is allocated.
+        var count = 1
+        for s in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: s)
+            guard !overflow else {
+                throw NPYError("\(name): shape \(shape) has more elements than any array can hold, expected one that fits the file's \(bytes.count - body) data bytes")
+            }
+            count = p
+        }
         let descrClean = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
         guard descrClean.count >= 3 else { throw NPYError("\(name): bad dtype \(descr)") }
         let order = descrClean.first!
@@ -133,8 +142,9 @@ public enum NPY {
             throw NPYError("\(name): bad dtype \(descrClean)")
         }
         func need(_ itemSize: Int) throws {
-            guard bytes.count - body >= count * itemSize else {
-                throw NPYError("\(name): file holds \(bytes.count - body) data bytes, shape \(shape) of \(descrClean) needs \(count * itemSize)")
+            let (needed, overflow) = count.multipliedReportingOverflow(by: itemSize)
+            guard !overflow, bytes.count - body >= needed else {
+                throw NPYError("\(name): file holds \(bytes.count - body) data bytes, shape \(shape) of \(descrClean) needs \(overflow ? "more than \(Int.max)" : String(needed))")
             }
         }
         func word64(_ i: Int) -> UInt64 {

@@ -80,4 +80,26 @@ import TestSupport
         truncated.removeLast(8)
         #expect(throws: NPYError.self) { try NPY.decode(truncated) }
     }
+
+    /// A header may declare any shape: one whose element count overflows (2⁶² × 2), or whose byte count does
+    /// (3037000499² elements of 8 bytes), is a one-line error naming the shape, before anything is allocated.
+    @Test func hugeDeclaredShapesAreErrorsNotCrashes() throws {
+        func file(shape: String) -> Data {
+            var h = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }"
+            h += String(repeating: " ", count: 118 - h.count) + "\n"
+            var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count & 0xff), UInt8(h.utf8.count >> 8)])
+            d.append(contentsOf: Array(h.utf8)); d.append(contentsOf: [UInt8](repeating: 0, count: 32))
+            return d
+        }
+        for (shape, needle) in [("(4611686018427387904, 2)", "more elements than any array can hold"),
+                                ("(3037000499, 3037000499)", "needs more than"),
+                                ("(1000000, 1000000)", "needs 8000000000000")] {
+            do {
+                _ = try NPY.decode(file(shape: shape), name: "huge.npy")
+                Issue.record("shape \(shape) decoded")
+            } catch let e as NPYError {
+                #expect("\(e)".contains(needle) && "\(e)".contains("huge.npy") && !"\(e)".contains("\n"), "\(e)")
+            }
+        }
+    }
 }
