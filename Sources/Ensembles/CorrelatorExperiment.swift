@@ -82,6 +82,12 @@ public struct CorrelatorExperiment: Sendable {
         if chunks < 1 { throw SettingError("chunks", "\(chunks), expected ≥ 1") }
         if networks > 0 && chunks > networks { throw SettingError("chunks", "\(chunks), expected at most the number of networks (\(networks))") }
         if let o = orders.first(where: { ![2, 4, 6].contains($0) }) { throw SettingError("orders", "order \(o), expected 2, 4 or 6") }
+        if let o = orders.first(where: { o in orders.filter { $0 == o }.count > 1 }) {
+            throw SettingError("orders", "order \(o) given twice in \(orders.map(String.init).joined(separator: ",")), expected distinct orders among 2, 4, 6")
+        }
+        if let w = widths.first(where: { w in widths.filter { $0 == w }.count > 1 }) {
+            throw SettingError("widths", "width \(w) given twice in \(widths.map(String.init).joined(separator: ",")), expected distinct widths")
+        }
         for (name, v) in [("sigmaW", sigmaW), ("sigmaB", sigmaB), ("sigmaA", sigmaA)] where !(v.isFinite && v >= 0) {
             throw SettingError(name, "\(v), expected a finite number ≥ 0")
         }

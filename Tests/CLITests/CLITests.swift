@@ -77,6 +77,8 @@ enum CLI {
         (["--net", "erf", "--widths", "2", "--x", "0.1,nan"], "nan"),
         (["--net", "erf", "--widths", "2", "--x", "/nonexistent/points.npy"], "/nonexistent/points.npy"),
         (["--net", "erf", "--widths", "2", "--x", "0.1", "--orders", "2,5"], "order 5"),
+        (["--net", "erf", "--widths", "2", "--x", "0.1", "--orders", "2,2"], "order 2 given twice"),
+        (["--net", "erf", "--widths", "2,2", "--x", "0.1"], "width 2 given twice"),
         (["--net", "erf", "--widths", "2", "--x", "0.1", "--networks", "-3"], "-3"),
         (["--net", "cos", "--widths", "2", "--x", "0.1", "--mass", "-1"], "--mass -1"),
         (["--net", "erf", "--widths", "2", "--x", "0.1", "--shard", "4/3"], "4/3"),
