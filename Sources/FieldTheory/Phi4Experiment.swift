@@ -216,6 +216,11 @@ public struct Phi4Experiment: Sendable {
                 for λ in s.couplings {
                     let c = ImportanceReweighting.estimate(samples, coupling: λ, blocks: s.blocks)
                     let diff = c.connectedFourPointDifference(from: base)
+                    // The weights e^{−λ∫φ⁴} of a large λ concentrate on a few networks: with fewer effective networks
+                    // than jackknife blocks the blocks' weights vanish and the error is 0/0.
+                    guard c.effectiveSampleSize >= Double(s.blocks), diff.value.data.allSatisfy(\.isFinite), diff.error.data.allSatisfy(\.isFinite) else {
+                        throw InputError("--lambda \(λ): the reweighting leaves \(String(format: "%.3g", c.effectiveSampleSize)) effective networks of \(samples.count) at N = \(N), expected at least one per jackknife block (\(s.blocks)); lower --lambda or sample the deformed density (--sampler metropolis)")
+                    }
                     row.append(Cell(width: N, coupling: λ, correlators: c, lambdaPart: diff.value, lambdaPartError: diff.error,
                                     effectiveSampleSize: c.effectiveSampleSize, acceptance: nil, tauInteraction: nil, tauFieldSquared: nil))
                 }

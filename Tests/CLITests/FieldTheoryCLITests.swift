@@ -135,4 +135,16 @@ import Testing
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1 && r.stderr.contains(needle), "\(r.stderr)")
     }
+
+    /// A coupling so large that the reweighting's weights e^{−λ∫φ⁴} sit on one network: an error naming λ and the
+    /// effective sample (the jackknife error would be 0/0), exit 2, no summary — not a "± nan" with exit 0.
+    @Test func hugeCouplingIsAnErrorNotANaN() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["phi4", "--d", "1", "--cutoff", "5", "--lambda", "1e300", "--box", "2", "--width", "20", "--networks", "2000",
+                             "--x", "0,0.5", "--out", dir])
+        #expect(r.status == 2)
+        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("error: --lambda 1e+300: the reweighting leaves") && last.contains("effective networks"), "\(r.stderr)")
+        #expect(!r.stdout.lowercased().contains("nan") && !FileManager.default.fileExists(atPath: dir + "/summary.json"))
+    }
 }
