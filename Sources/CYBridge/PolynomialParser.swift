@@ -76,7 +76,15 @@ public enum PolynomialParser {
             return acc
         }
 
+        /// The deepest nesting accepted (parentheses and signs): the parser recurses once per level.
+        static let maxDepth = 200
+        var depth = 0
+
         mutating func unary() throws -> Terms {
+            // Every nesting passes here, so the recursion is bounded before it can exhaust the stack.
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw fail("an expression nested at most \(Self.maxDepth) levels deep (parentheses and signs)") }
             if let c = peek(), c == "-" || c == "+" {
                 pos += 1
                 let u = try unary()

@@ -32,7 +32,7 @@ public struct TorusExpression: Sendable, CustomStringConvertible {
             body = body[body.index(after: eq)...]
         }
         var p = Parser(chars: Array(body), offset: text.count - body.count, text: text, dimension: n)
-        let r = try p.expression()
+        let (r, _) = try p.expression()
         p.skip()
         if p.i < p.chars.count { throw p.error("unexpected '\(p.tokenText())'", "an operator or the end") }
         root = r
@@ -55,39 +55,69 @@ public struct TorusExpression: Sendable, CustomStringConvertible {
         func error(_ what: String, _ expected: String) -> InputError {
             InputError("\(what) at position \(offset + i + 1) in '\(text)', expected \(expected)")
         }
-        mutating func expression() throws -> Node {
-            var l = try term()
-            while true {
-                skip()
-                guard i < chars.count, chars[i] == "+" || chars[i] == "-" else { return l }
-                let op = chars[i]; i += 1
-                l = .binary(op, l, try term())
+        /// The deepest expression tree accepted: evaluation, differentiation and deallocation of the tree recurse
+        /// once per level, on worker threads with small stacks.
+        static let maxHeight = 200
+        var depth = 0
+
+        /// Fails when a tree of height h would exceed `maxHeight`.
+        func check(_ h: Int) throws {
+            guard h <= Self.maxHeight else {
+                throw error("expression nested more than \(Self.maxHeight) levels deep (parentheses, signs, powers or a chain of + − * /)", "a shallower formula")
             }
         }
-        mutating func term() throws -> Node {
-            var l = try unary()
+        // Each returns the node and the height of its tree.
+        mutating func expression() throws -> (Node, Int) {
+            var (l, hl) = try term()
             while true {
                 skip()
-                guard i < chars.count, chars[i] == "*" || chars[i] == "/" else { return l }
+                guard i < chars.count, chars[i] == "+" || chars[i] == "-" else { return (l, hl) }
                 let op = chars[i]; i += 1
-                l = .binary(op, l, try unary())
+                let (r, hr) = try term()
+                hl = max(hl, hr) + 1
+                try check(hl)
+                l = .binary(op, l, r)
             }
         }
-        mutating func unary() throws -> Node {
+        mutating func term() throws -> (Node, Int) {
+            var (l, hl) = try unary()
+            while true {
+                skip()
+                guard i < chars.count, chars[i] == "*" || chars[i] == "/" else { return (l, hl) }
+                let op = chars[i]; i += 1
+                let (r, hr) = try unary()
+                hl = max(hl, hr) + 1
+                try check(hl)
+                l = .binary(op, l, r)
+            }
+        }
+        mutating func unary() throws -> (Node, Int) {
+            // Every nesting (parentheses, calls, signs, powers) passes here: the parser's own recursion is bounded
+            // before it can exhaust the stack.
+            depth += 1
+            defer { depth -= 1 }
+            try check(depth)
             skip()
             if i < chars.count, chars[i] == "-" || chars[i] == "+" {
                 let op = chars[i]; i += 1
-                return .unary(op, try unary())
+                let (u, h) = try unary()
+                try check(h + 1)
+                return (.unary(op, u), h + 1)
             }
             return try power()
         }
-        mutating func power() throws -> Node {
-            let base = try primary()
+        mutating func power() throws -> (Node, Int) {
+            let (base, hb) = try primary()
             skip()
-            if i < chars.count, chars[i] == "^" { i += 1; return .binary("^", base, try unary()) }
-            return base
+            if i < chars.count, chars[i] == "^" {
+                i += 1
+                let (e, he) = try unary()
+                try check(max(hb, he) + 1)
+                return (.binary("^", base, e), max(hb, he) + 1)
+            }
+            return (base, hb)
         }
-        mutating func primary() throws -> Node {
+        mutating func primary() throws -> (Node, Int) {
             skip()
             let expected = "a number, x, y\(dimension == 3 ? ", z" : ""), pi, (, or one of \(TorusExpression.functions.joined(separator: ", "))"
             guard i < chars.count else { throw error("unexpected end of input", expected) }
@@ -110,29 +140,30 @@ public struct TorusExpression: Sendable, CustomStringConvertible {
                 }
                 let s = String(chars[start..<i])
                 guard let v = Double(s) else { i = start; throw error("bad number '\(s)'", expected) }
-                return .number(v)
+                return (.number(v), 1)
             }
             if c.isLetter {
                 let start = i
                 let name = tokenText()
                 i += name.count
                 switch name.lowercased() {
-                case "x": return .variable(0)
-                case "y": return .variable(1)
+                case "x": return (.variable(0), 1)
+                case "y": return (.variable(1), 1)
                 case "z":
                     if dimension < 3 { i = start; throw error("'z' is not a coordinate of T^\(dimension)", expected) }
-                    return .variable(2)
-                case "pi": return .number(.pi)
+                    return (.variable(2), 1)
+                case "pi": return (.number(.pi), 1)
                 default:
                     guard TorusExpression.functions.contains(name.lowercased()) else { i = start; throw error("unknown name '\(name)'", expected) }
                     skip()
                     guard i < chars.count, chars[i] == "(" else { throw error("'\(tokenText())' after \(name)", "'('") }
                     i += 1
-                    let arg = try expression()
+                    let (arg, ha) = try expression()
                     skip()
                     guard i < chars.count, chars[i] == ")" else { throw error("'\(tokenText())' where ')' belongs", "')'") }
                     i += 1
-                    return .call(name.lowercased(), arg)
+                    try check(ha + 1)
+                    return (.call(name.lowercased(), arg), ha + 1)
                 }
             }
             throw error("unexpected '\(tokenText())'", expected)

@@ -56,9 +56,22 @@ import Testing
         #expect((e.value(at: z) - direct).length < 1e-14)
     }
 
+    /// 200 levels of parentheses parse (and mean what they say); 201 do not.
+    @Test func nestingUpToTheLimitParses() throws {
+        let deep = String(repeating: "(", count: 199) + "z0" + String(repeating: ")", count: 199) + "^2 + z1^2"
+        let p = try PolynomialParser.parse(deep)[0], q = try PolynomialParser.parse("z0^2 + z1^2")[0]
+        let z: [ComplexDouble] = [.init(0.3, -0.2), .init(1.1, 0.4)]
+        #expect((p.value(at: z) - q.value(at: z)).length < 1e-15)
+        #expect(throws: InputError.self) { try PolynomialParser.parse(String(repeating: "(", count: 200) + "z0" + String(repeating: ")", count: 200) + "^2") }
+    }
+
     @Test func parserErrorsAreOneLineAndNameTheProblem() {
         for (text, fragment) in [("z0^5 + x1", "unexpected 'x'"), ("z0^5 + ", "unexpected end"), ("z0^5 + z1^4", "not homogeneous"),
-                                 ("z0^5 + (z1", "expected )"), ("z0^a", "integer exponent")] {
+                                 ("z0^5 + (z1", "expected )"), ("z0^a", "integer exponent"),
+                                 // Nesting beyond 200 levels (the recursion would exhaust the stack at ≈ 9000): an error.
+                                 (String(repeating: "(", count: 9000) + "z0" + String(repeating: ")", count: 9000) + "^5 + z1^5",
+                                  "nested at most 200 levels"),
+                                 (String(repeating: "-", count: 5000) + "z0^2 + z1^2", "nested at most 200 levels")] {
             do {
                 _ = try Variety.parse(text)
                 Issue.record("\(text) parsed")

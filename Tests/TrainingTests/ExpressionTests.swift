@@ -18,4 +18,24 @@ import Testing
             #expect(d.contains(needle) && !d.contains("--") && !d.contains("\n"), "\(d)")  // the CLI names the flag
         }
     }
+
+    /// Trees deeper than 200 levels — nested parentheses (whose parsing would exhaust the stack at ≈ 60 000), long
+    /// sign runs, or a chain of 30 000 sums (whose evaluation and deallocation recurse once per level) — are one-line
+    /// errors; 200 levels parse and evaluate as written.
+    @Test func deepExpressionsAreErrors() throws {
+        for text in ["u = " + String(repeating: "(", count: 60_000) + "x" + String(repeating: ")", count: 60_000),
+                     "u = " + String(repeating: "-", count: 5_000) + "x",
+                     "u = " + Array(repeating: "x", count: 30_000).joined(separator: "+")] {
+            do {
+                _ = try TorusExpression(text, dimension: 2)
+                Issue.record("a \(text.count)-character formula parsed")
+            } catch {
+                #expect("\(error)".contains("nested more than 200 levels") && !"\(error)".contains("\n"))
+            }
+        }
+        let chain = try TorusExpression("u = " + Array(repeating: "x", count: 200).joined(separator: "+"), dimension: 2)
+        #expect(abs(chain([0.25, 0]) - 50) < 1e-12)
+        let nested = try TorusExpression("u = " + String(repeating: "(", count: 190) + "x" + String(repeating: ")", count: 190), dimension: 2)
+        #expect(nested([0.7, 0]) == 0.7)
+    }
 }
