@@ -383,10 +383,10 @@ extension Activation {
             return (k12, 1)
         case .polynomial(let c):
             return Self.polynomialDual(c, k11, k12, k22)
-        case .tanh(let degree), .sigmoid(let degree), .softplus(let degree), .swish(let degree):
+        case .tanh, .sigmoid, .softplus, .swish:
+            // Mehler's series (`HermiteExpansion`); a kernel computation builds the table once for all its diagonals.
             let (f, df) = quadratureFunctions
-            return (gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
-                    gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
+            return hermiteExpansion!.table(diagonals: [k11, k22], f, df).dual(k11: k11, k12: k12, k22: k22)
         case .elu(_, let degree):
             let (f, df) = quadratureFunctions
             return (gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
@@ -396,9 +396,16 @@ extension Activation {
                 return (gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
                         gaussianExpectation2DSplitAtAxes(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
             }
-            return (gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
-                    gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
+            return hermiteExpansion!.table(diagonals: [k11, k22], f, df).dual(k11: k11, k12: k12, k22: k22)
         }
+    }
+
+    /// (T, Ṫ) by the 2-D Gauss–Hermite rule with `degree` nodes per axis (neural-tangents' `ElementwiseNumerical`):
+    /// the route the Hermite expansion replaced, kept as an independent check of it.
+    public func dualByQuadrature2D(k11: Double, k12: Double, k22: Double, degree: Int) -> (t: Double, tDot: Double) {
+        let (f, df) = quadratureFunctions
+        return (gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { f($0) * f($1) },
+                gaussHermite2D(k11: k11, k12: k12, k22: k22, degree: degree) { df($0) * df($1) })
     }
 
     /// E[uⁱvʲ] by Isserlis' theorem (see `Activation.polynomial`), T = Σ c_i c_j E[uⁱvʲ], Ṫ = Σ i j c_i c_j E[uⁱ⁻¹vʲ⁻¹].
@@ -484,6 +491,27 @@ extension Nonlinearity {
         }
         var out = k
         let n = k.nngp.count
+        if let h = activation.hermiteExpansion {
+            let (f, df) = activation.quadratureFunctions
+            let table = h.table(diagonals: k.diagonal1 + k.diagonal2, f, df)
+            let map = HermiteKernelMap(table: table)
+            if k.diagonalOnly {
+                for e in 0..<n {
+                    let (t, td) = table.dual(k11: k.diagonal1[e], k12: k.nngp[e], k22: k.diagonal1[e])
+                    out.nngp[e] = t; out.ntk[e] = td * k.ntk[e]
+                }
+            } else if n > 0 {
+                out.nngp.withUnsafeMutableBufferPointer { kb in out.ntk.withUnsafeMutableBufferPointer { tb in
+                k.diagonal1.withUnsafeBufferPointer { d1 in k.diagonal2.withUnsafeBufferPointer { d2 in
+                    map.map(KernelTile(nngp: kb.baseAddress!, ntk: tb.baseAddress!, stride: k.cols, rows: k.rows, cols: k.cols,
+                                       diagonal1: d1.baseAddress!, diagonal2: d2.baseAddress!, width: k.width))
+                } } } }
+            }
+            out.diagonal1 = k.diagonal1.map { table.dual(k11: $0, k12: $0, k22: $0).t }
+            out.diagonal2 = k.diagonalOnly ? out.diagonal1 : k.diagonal2.map { table.dual(k11: $0, k12: $0, k22: $0).t }
+            out.isGaussian = false
+            return out
+        }
         let chunks = max(1, min(64, n / 256))
         nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * n)
         defer { results.deallocate() }

@@ -77,8 +77,8 @@ public struct Serial: Sendable {
     /// only the entries on and above the diagonal are computed (whole blocks above it, the upper part of blocks
     /// on it) and the others mirrored (K and Θ are symmetric).
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
-        let maps = layers.compactMap { $0 as? any EntrywiseKernelMap }
-        guard !diagonalOnly, maps.count == layers.count, !layers.isEmpty else {
+        var entrywise = layers.compactMap { $0 as? any EntrywiseKernelMap }
+        guard !diagonalOnly, entrywise.count == layers.count, !layers.isEmpty else {
             var k = KernelState(x1: x1, x2: x2, diagonalOnly: diagonalOnly)
             for l in layers { k = try l.kernel(k) }
             return k
@@ -94,6 +94,14 @@ public struct Serial: Sendable {
             s1 = try l.kernel(s1)
             if let t = s2 { s2 = try l.kernel(t) }
         }
+        // Nonlinearities whose map needs per-point data (the Hermite coefficients of every diagonal value) get it now.
+        for (l, layer) in layers.enumerated() {
+            if let nl = layer as? Nonlinearity, let h = nl.activation.hermiteExpansion {
+                let (f, df) = nl.activation.quadratureFunctions
+                entrywise[l] = HermiteKernelMap(table: h.table(diagonals: diagonals1[l] + diagonals2[l], f, df))
+            }
+        }
+        let maps = entrywise
         let y = x2 ?? x1
         precondition(x1.cols == y.cols, "Serial.kernels: inputs of dimension \(x1.cols) and \(y.cols)")
         let P1 = x1.rows, P2 = y.rows, d = x1.cols, same = x2 == nil, T = Self.fusedBlock

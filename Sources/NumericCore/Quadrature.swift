@@ -51,6 +51,10 @@ public struct QuadratureRule: Sendable {
 
     static func computeGaussHermiteNormal(_ n: Int) -> QuadratureRule {
         precondition(n >= 1)
+        // Beyond ≈ 150 nodes the Hermite recurrence below overflows at the outer nodes (its polynomials grow like
+        // z^n there): Golub–Welsch instead — the nodes are the eigenvalues of the Jacobi matrix of the normal
+        // weight (zero diagonal, off-diagonal √k), the weights the squared first components of its unit eigenvectors.
+        if n > 100 { return golubWelschHermiteNormal(n) }
         var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)
         let m = (n + 1) / 2
         let pim4 = 0.7511255444649425   // π^{−1/4}
@@ -83,6 +87,41 @@ public struct QuadratureRule: Sendable {
         let nodes = x.map { $0 * 2.0.squareRoot() }.reversed()
         let weights = w.map { $0 * s }.reversed()
         return QuadratureRule(nodes: Array(nodes), weights: Array(weights))
+    }
+
+    /// Gauss–Hermite for the standard normal by Golub–Welsch (`computeGaussHermiteNormal` for n > 100): weights that
+    /// underflow (outer nodes, w < 1e-300) are 0.
+    static func golubWelschHermiteNormal(_ n: Int) -> QuadratureRule {
+        var j = Matrix(rows: n, cols: n)
+        for k in 1..<n { let b = Double(k).squareRoot(); j.data[k * n + k - 1] = b; j.data[(k - 1) * n + k] = b }
+        guard let (values, vectors) = try? LinearAlgebra.symmetricEigen(j) else {
+            preconditionFailure("Gauss–Hermite: the Jacobi matrix of \(n) nodes has no eigen-decomposition")
+        }
+        _ = vectors
+        // Symmetrise the nodes (the rule is even): x_i = −x_{n−1−i}.
+        var x = values
+        for i in 0..<(n / 2) { let xs = (x[n - 1 - i] - x[i]) / 2; x[i] = -xs; x[n - 1 - i] = xs }
+        if n % 2 == 1 { x[n / 2] = 0 }
+        // Weights w_i = 1/(n h_{n−1}(x_i)²) (h_k the orthonormal Hermite polynomials; Christoffel–Darboux at the zeros
+        // of h_n), with h_{n−1} by its recurrence rescaled by powers of 2 — to relative accuracy even where w_i is
+        // 1e-250 (the squared eigenvector components are accurate only to ≈ 1e-32 absolute, and the polynomials a rule
+        // integrates grow like 1e200 there).
+        var w = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var a = 1.0, b = x[i], e = 0.0   // h_{k−1}, h_k scaled by 2^{−e}
+            if n == 1 { b = 1 }
+            var k = 1
+            while k < n - 1 {
+                let next = (x[i] * b - Double(k).squareRoot() * a) / Double(k + 1).squareRoot()
+                a = b; b = next; k += 1
+                if abs(b) > 0x1p500 { a *= 0x1p-500; b *= 0x1p-500; e += 500 }
+            }
+            let logH = log(abs(b)) + e * log(2.0)
+            w[i] = exp(-log(Double(n)) - 2 * logH)
+        }
+        for i in 0..<(n / 2) { let ws = (w[i] + w[n - 1 - i]) / 2; w[i] = ws; w[n - 1 - i] = ws }
+        let total = w.reduce(0, +)
+        return QuadratureRule(nodes: x, weights: w.map { $0 / total })
     }
 
     /// Σ_i w_i f(x_i).
