@@ -631,14 +631,7 @@ extension Nonlinearity: EntrywiseKernelMap {
                 }
             }
         default:
-            for r in 0..<t.rows {
-                let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride, d2 = t.diagonal2
-                let k11 = t.diagonal1[r]
-                for c in 0..<t.cols {
-                    let (v, vd) = activation.dual(k11: k11, k12: k[c], k22: d2[c])
-                    k[c] = v; th[c] = vd * th[c]
-                }
-            }
+            t.mapEntries { activation.dual(k11: $0, k12: $1, k22: $2) }
         }
     }
 }

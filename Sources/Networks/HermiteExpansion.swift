@@ -25,9 +25,8 @@ public struct HermiteExpansion: Sendable {
     /// Relative tail that ends the series (see above).
     public let tolerance: Double
 
-    /// The most nodes: beyond ≈ 700 the Gauss–Hermite weights of the outermost nodes (e^{−z²/2}, z ≈ √(2n)) underflow
-    /// double precision.
-    public static let maxNodes = 600
+    /// The most nodes (the outermost weights e^{−z²/2}, z ≈ √(4n), underflow from ≈ 700 on; such nodes are skipped).
+    public static let maxNodes = 1200
 
     /// The expansion with `nodes` quadrature points (at most `maxNodes`) and at most nodes/2 terms.
     public init(nodes: Int, tolerance: Double = 1e-14) {
@@ -44,28 +43,40 @@ public struct HermiteExpansion: Sendable {
     }
 
     /// A_n(q), B_n(q) of φ = f, φ′ = df (q ≥ 0).
-    public func coefficients(q: Double, _ f: (Double) -> Double, _ df: (Double) -> Double) -> Coefficients {
+    public func coefficients(q: Double, _ f: @Sendable (Double) -> Double, _ df: @Sendable (Double) -> Double) -> Coefficients {
+        table(diagonals: [q], f, df).coefficients[0]
+    }
+
+    /// The quadrature's nodes z_i with weight above 1e-300 (the others contribute nothing representable, and h_n there
+    /// could overflow; elsewhere |h_n(z_i)| ≤ 1/√w_i by Σ_n w h_n² ≤ 1), their weights, and H [maxTerms, nodes] with
+    /// H_ni = h_n(z_i) (h_0 = 1, h_1 = z, h_{n+1} = (z h_n − √n h_{n−1})/√(n+1)); built once per node count.
+    func basis() -> (z: [Double], w: [Double], h: Matrix) {
+        let key = nodes * 4096 + maxTerms
+        Self.lock.lock()
+        if let b = Self.bases[key] { Self.lock.unlock(); return b }
+        Self.lock.unlock()
         let rule = QuadratureRule.gaussHermiteNormal(nodes)
-        let s = max(0, q).squareRoot(), M = maxTerms
-        var a = [Double](repeating: 0, count: M), b = a
-        var hPrev = [Double](repeating: 0, count: nodes), h = [Double](repeating: 1, count: nodes)
-        var fw = [Double](repeating: 0, count: nodes), dw = fw
-        for i in 0..<nodes {
-            let x = s * rule.nodes[i]
-            fw[i] = rule.weights[i] * f(x); dw[i] = rule.weights[i] * df(x)
-        }
-        for n in 0..<M {
-            var sa = 0.0, sb = 0.0
-            for i in 0..<nodes { sa += fw[i] * h[i]; sb += dw[i] * h[i] }
-            a[n] = sa; b[n] = sb
-            // h_{n+1} = (z h_n − √n h_{n−1})/√(n+1)
-            let c1 = 1 / Double(n + 1).squareRoot(), c0 = Double(n).squareRoot()
-            for i in 0..<nodes {
-                let next = (rule.nodes[i] * h[i] - c0 * hPrev[i]) * c1
-                hPrev[i] = h[i]; h[i] = next
+        let used = (0..<nodes).filter { rule.weights[$0] > 1e-300 }
+        let z = used.map { rule.nodes[$0] }, w = used.map { rule.weights[$0] }, U = used.count, M = maxTerms
+        var h = Matrix(rows: M, cols: U)
+        for i in 0..<U { h.data[i] = 1 }
+        if M > 1 { for i in 0..<U { h.data[U + i] = z[i] } }
+        if M > 2 {
+            for n in 1..<(M - 1) {
+                let c1 = 1 / Double(n + 1).squareRoot(), c0 = Double(n).squareRoot()
+                for i in 0..<U { h.data[(n + 1) * U + i] = (z[i] * h.data[n * U + i] - c0 * h.data[(n - 1) * U + i]) * c1 }
             }
         }
-        // Suffix sums of squares; the smallest N with both tails below tolerance² of the totals.
+        let b = (z, w, h)
+        Self.lock.lock(); Self.bases[key] = b; Self.lock.unlock()
+        return b
+    }
+    nonisolated(unsafe) static var bases: [Int: (z: [Double], w: [Double], h: Matrix)] = [:]
+    static let lock = NSLock()
+
+    /// Tails and truncation of one value's coefficients (the smallest N with both tails below tolerance² of the sums).
+    func truncated(a: [Double], b: [Double]) -> Coefficients {
+        let M = a.count
         var tA = 0.0, tB = 0.0
         var tailsA = [Double](repeating: 0, count: M + 1), tailsB = tailsA
         for n in stride(from: M - 1, through: 0, by: -1) { tA += a[n] * a[n]; tB += b[n] * b[n]; tailsA[n] = tA; tailsB[n] = tB }
@@ -108,14 +119,30 @@ public struct HermiteExpansion: Sendable {
         }
     }
 
-    /// The table of the distinct values among `diagonals` (computed in parallel; the same values give the same bits).
+    /// The table of the distinct values among `diagonals`: with F_iq = w_i φ(√q z_i) the coefficients are one matrix
+    /// product, A = H F (and B = H F′), [maxTerms, values] — BLAS instead of a loop per value.
     public func table(diagonals: [Double], _ f: @Sendable (Double) -> Double, _ df: @Sendable (Double) -> Double) -> Table {
         let distinct = Array(Set(diagonals)).sorted()
-        var out = [Coefficients?](repeating: nil, count: distinct.count)
+        let (z, w, h) = basis()
+        let U = z.count, Q = distinct.count, M = maxTerms
+        var fq = Matrix(rows: U, cols: Q), dq = fq
+        fq.data.withUnsafeMutableBufferPointer { fb in dq.data.withUnsafeMutableBufferPointer { db in
+            nonisolated(unsafe) let (fp, dp) = (fb.baseAddress!, db.baseAddress!)
+            parallelChunks(Q, minimum: 8) { range in
+                for k in range {
+                    let s = Swift.max(0, distinct[k]).squareRoot()
+                    for i in 0..<U { let x = s * z[i]; fp[i * Q + k] = w[i] * f(x); dp[i * Q + k] = w[i] * df(x) }
+                }
+            }
+        } }
+        let a = Matrix.multiply(h, fq), b = Matrix.multiply(h, dq)
+        var out = [Coefficients?](repeating: nil, count: Q)
         out.withUnsafeMutableBufferPointer { ob in
             nonisolated(unsafe) let op = ob.baseAddress!
-            parallelChunks(distinct.count, minimum: 4) { range in
-                for k in range { op[k] = coefficients(q: distinct[k], f, df) }
+            parallelChunks(Q, minimum: 16) { range in
+                for k in range {
+                    op[k] = truncated(a: (0..<M).map { a.data[$0 * Q + k] }, b: (0..<M).map { b.data[$0 * Q + k] })
+                }
             }
         }
         var index: [Double: Int] = [:]
@@ -126,13 +153,13 @@ public struct HermiteExpansion: Sendable {
 
 extension Activation {
     /// The Hermite expansion of a smooth activation without a closed form (tanh, sigmoid, softplus, swish, and
-    /// `numerical` without a kink): 8·degree nodes (at most `HermiteExpansion.maxNodes`), half as many terms at most; nil for closed forms and for activations
+    /// `numerical` without a kink): 32·degree nodes (at most `HermiteExpansion.maxNodes`), half as many terms at most; nil for closed forms and for activations
     /// with a kink (ELU, `numerical` with `kinkAtZero`), whose coefficients fall only algebraically and which keep
     /// the split polar quadrature.
     public var hermiteExpansion: HermiteExpansion? {
         switch self {
-        case .tanh(let n), .sigmoid(let n), .softplus(let n), .swish(let n): return HermiteExpansion(nodes: 8 * n)
-        case .numerical(_, _, _, let n, let kinked): return kinked ? nil : HermiteExpansion(nodes: 8 * n)
+        case .tanh(let n), .sigmoid(let n), .softplus(let n), .swish(let n): return HermiteExpansion(nodes: 32 * n)
+        case .numerical(_, _, _, let n, let kinked): return kinked ? nil : HermiteExpansion(nodes: 32 * n)
         default: return nil
         }
     }
@@ -145,14 +172,5 @@ struct HermiteKernelMap: EntrywiseKernelMap {
     /// Σ A1_n A2_n ρⁿ is symmetric in q₁ ↔ q₂ bit for bit (products commute).
     var isSymmetric: Bool { true }
 
-    func map(_ t: KernelTile) {
-        for r in 0..<t.rows {
-            let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride, d2 = t.diagonal2
-            let k11 = t.diagonal1[r]
-            for c in 0..<t.cols {
-                let (v, vd) = table.dual(k11: k11, k12: k[c], k22: d2[c])
-                k[c] = v; th[c] = vd * th[c]
-            }
-        }
-    }
+    func map(_ t: KernelTile) { t.mapEntries { table.dual(k11: $0, k12: $1, k22: $2) } }
 }

@@ -122,6 +122,21 @@ struct KernelTile {
     var width: Int
 }
 
+extension KernelTile {
+    /// K₁₂ ← T, Θ ← Ṫ·Θ at every entry of the tile, (T, Ṫ) = dual(K₁₁, K₁₂, K₂₂).
+    @inline(__always)
+    func mapEntries(_ dual: (Double, Double, Double) -> (t: Double, tDot: Double)) {
+        for r in 0..<rows {
+            let k = nngp + r * stride, th = ntk + r * stride
+            let k11 = diagonal1[r]
+            for c in 0..<cols {
+                let (v, vd) = dual(k11, k[c], diagonal2[c])
+                k[c] = v; th[c] = vd * th[c]
+            }
+        }
+    }
+}
+
 /// Layers whose kernel map acts entry by entry (given the diagonals), so that a network of them can be
 /// evaluated block by block, all layers at once, with the same arithmetic as `Layer.kernel`.
 protocol EntrywiseKernelMap: Sendable {

@@ -105,6 +105,18 @@ public enum LinearAlgebra {
 
     // MARK: - Eigen-decompositions of self-adjoint matrices
 
+    /// The eigenvalues, ascending, of the symmetric tridiagonal matrix with `diagonal` (n) and `offDiagonal` (n − 1)
+    /// (LAPACK `dsterf`, root-free QR: O(n²), no eigenvectors).
+    public static func symmetricTridiagonalEigenvalues(diagonal: [Double], offDiagonal: [Double]) throws -> [Double] {
+        let n = diagonal.count
+        precondition(offDiagonal.count == max(0, n - 1), "tridiagonal matrix: \(n) diagonal and \(offDiagonal.count) off-diagonal entries")
+        var d = diagonal, e = offDiagonal + [0]
+        if n == 0 { return d }
+        let info = d.withUnsafeMutableBufferPointer { pd in e.withUnsafeMutableBufferPointer { LAPACKE_dsterf(LapackInt(n), pd.baseAddress, $0.baseAddress) } }
+        try check(info, "dsterf")
+        return d
+    }
+
     /// Eigen-decomposition A = V diag(λ) Vᵀ of a real symmetric matrix (LAPACK `dsyevd`, divide and conquer).
     ///
     /// Only the lower triangle (i ≥ j) of `a` is referenced; the matrix is taken to be symmetric.

@@ -92,12 +92,10 @@ public struct QuadratureRule: Sendable {
     /// Gauss–Hermite for the standard normal by Golub–Welsch (`computeGaussHermiteNormal` for n > 100): weights that
     /// underflow (outer nodes, w < 1e-300) are 0.
     static func golubWelschHermiteNormal(_ n: Int) -> QuadratureRule {
-        var j = Matrix(rows: n, cols: n)
-        for k in 1..<n { let b = Double(k).squareRoot(); j.data[k * n + k - 1] = b; j.data[(k - 1) * n + k] = b }
-        guard let (values, vectors) = try? LinearAlgebra.symmetricEigen(j) else {
-            preconditionFailure("Gauss–Hermite: the Jacobi matrix of \(n) nodes has no eigen-decomposition")
+        guard let values = try? LinearAlgebra.symmetricTridiagonalEigenvalues(diagonal: [Double](repeating: 0, count: n),
+                                                                             offDiagonal: (1..<n).map { Double($0).squareRoot() }) else {
+            preconditionFailure("Gauss–Hermite: the Jacobi matrix of \(n) nodes has no eigenvalues")
         }
-        _ = vectors
         // Symmetrise the nodes (the rule is even): x_i = −x_{n−1−i}.
         var x = values
         for i in 0..<(n / 2) { let xs = (x[n - 1 - i] - x[i]) / 2; x[i] = -xs; x[n - 1 - i] = xs }
