@@ -10,12 +10,13 @@ struct KernelCommand: ParsableCommand {
         abstract: "Infinite-width NNGP and NTK kernels of a fully connected network (neural-tangents' kernel_fn).",
         discussion: """
         Composes each layer's kernel map: input kernel x·x'/d_in, Dense: K ← σ_w²K + σ_b², Θ ← K + σ_w²Θ (NTK
-        parameterisation), nonlinearities: K ← E[φ(u)φ(v)], Θ ← E[φ'(u)φ'(v)]·Θ (closed forms; Gauss–Hermite
-        quadrature for Tanh, Sigmoid, Softplus, Swish; polar quadrature split at the kink for Elu). Writes
-        nngp.npy and ntk.npy of shape [P1, P2] ([P1] with --diagonal). With a quadrature layer also
+        parameterisation), nonlinearities: K ← E[φ(u)φ(v)], Θ ← E[φ'(u)φ'(v)]·Θ (closed forms; the Hermite
+        (Mehler) expansion for Tanh, Sigmoid, Softplus, Swish; polar quadrature split at the kink for Elu). Writes
+        nngp.npy and ntk.npy of shape [P1, P2] ([P1] with --diagonal) and summary.json (the SPEC as parsed, the
+        shape, the largest error estimates, the run). With such a layer also
         nngp_quadrature_error.npy and ntk_quadrature_error.npy (same shape): the entrywise estimate
         max(|K(n) − K(n/2)|, |K(n) − K(3n/4)|) over the layers' degrees n (deg=), an upper estimate of the
-        quadrature error; its maximum is printed on stderr (--no-error-estimate skips it, ≈ 0.8× the run time).
+        error; its maximum is printed on stderr (--no-error-estimate skips it, ≈ 0.8× the run time).
 
         Examples:
           nntheory kernel \\
@@ -46,13 +47,23 @@ struct KernelCommand: ParsableCommand {
             let shape = diagonal ? [k.rows] : [k.rows, k.cols]
             try NPY.write(NDArray(shape: shape, data: k.nngp), to: dir.appendingPathComponent("nngp.npy"))
             try NPY.write(NDArray(shape: shape, data: k.ntk), to: dir.appendingPathComponent("ntk.npy"))
+            struct Summary: Encodable {
+                let net: String, shape: [Int], diagonal: Bool
+                var nngp_error_estimate: Double? = nil, ntk_error_estimate: Double? = nil
+                var nngp_relative_error_estimate: Double? = nil, ntk_relative_error_estimate: Double? = nil
+            }
+            var summary = Summary(net: serial.description, shape: shape, diagonal: diagonal)
             if !noErrorEstimate, let e = try serial.quadratureErrorEstimate(a, b, diagonalOnly: diagonal, reference: k) {
+                summary.nngp_error_estimate = e.nngp.max(); summary.ntk_error_estimate = e.ntk.max()
+                summary.nngp_relative_error_estimate = Serial.largestRelativeError(e.nngp, of: k.nngp)
+                summary.ntk_relative_error_estimate = Serial.largestRelativeError(e.ntk, of: k.ntk)
                 try NPY.write(NDArray(shape: shape, data: e.nngp), to: dir.appendingPathComponent("nngp_quadrature_error.npy"))
                 try NPY.write(NDArray(shape: shape, data: e.ntk), to: dir.appendingPathComponent("ntk_quadrature_error.npy"))
                 progress(String(format: "quadrature error estimate: max |ΔK| = %.2g (relative %.2g), max |ΔΘ| = %.2g (relative %.2g)",
                                 e.nngp.max() ?? 0, Serial.largestRelativeError(e.nngp, of: k.nngp),
                                 e.ntk.max() ?? 0, Serial.largestRelativeError(e.ntk, of: k.ntk)))
             }
+            try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
             print("\(serial.description): NNGP and NTK \(shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }
     }

@@ -238,6 +238,10 @@ enum CLI {
         assert ek.shape == k.shape == (3, 2) and et.shape == t.shape and (ek >= 0).all() and (et >= 0).all()
         assert (np.abs(k - rk) <= ek + 1e-14).all() and (np.abs(t - rt) <= et + 1e-14).all(), (np.abs(k - rk), ek)
         assert ek.max() > 0
+        import json
+        s = json.load(open('\(lo)/summary.json'))
+        assert s['shape'] == [3, 2] and abs(s['nngp_error_estimate'] - ek.max()) <= 1e-15 * max(1, ek.max()), s
+        assert abs(s['ntk_error_estimate'] - et.max()) <= 1e-15 * max(1, et.max()) and s['run']['argv'][1] == 'kernel', s
         print('ok')
         """
         let py = try CLI.python(script)
