@@ -49,3 +49,17 @@ struct ResumeOption: ParsableArguments {
     @Flag(help: "Continue an interrupted run from its checkpoints in --out (the same settings; the same numbers as an uninterrupted run).")
     var resume = false
 }
+
+/// summary.json of a command whose results are arrays (`kernel`, `ntk compute`, `ntk metric`): the network as parsed,
+/// the main array's shape, the files written and, for kernels by series or quadrature, the largest error estimates
+/// (absolute and relative); `JSONOutput.writeSummary` adds the run.
+struct ArrayRunSummary: Encodable {
+    var net: String
+    var shape: [Int]
+    var files: [String]
+    var nngp_error_estimate: Double? = nil, ntk_error_estimate: Double? = nil
+    var nngp_relative_error_estimate: Double? = nil, ntk_relative_error_estimate: Double? = nil
+
+    /// Writes it to DIR/summary.json.
+    func write(to dir: URL) throws { try JSONOutput.writeSummary(self, to: dir.appendingPathComponent("summary.json")) }
+}

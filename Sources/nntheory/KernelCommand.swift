@@ -47,23 +47,19 @@ struct KernelCommand: ParsableCommand {
             let shape = diagonal ? [k.rows] : [k.rows, k.cols]
             try NPY.write(NDArray(shape: shape, data: k.nngp), to: dir.appendingPathComponent("nngp.npy"))
             try NPY.write(NDArray(shape: shape, data: k.ntk), to: dir.appendingPathComponent("ntk.npy"))
-            struct Summary: Encodable {
-                let net: String, shape: [Int], diagonal: Bool
-                var nngp_error_estimate: Double? = nil, ntk_error_estimate: Double? = nil
-                var nngp_relative_error_estimate: Double? = nil, ntk_relative_error_estimate: Double? = nil
-            }
-            var summary = Summary(net: serial.description, shape: shape, diagonal: diagonal)
+            var summary = ArrayRunSummary(net: serial.description, shape: shape, files: ["nngp.npy", "ntk.npy"])
             if !noErrorEstimate, let e = try serial.quadratureErrorEstimate(a, b, diagonalOnly: diagonal, reference: k) {
                 summary.nngp_error_estimate = e.nngp.max(); summary.ntk_error_estimate = e.ntk.max()
                 summary.nngp_relative_error_estimate = Serial.largestRelativeError(e.nngp, of: k.nngp)
                 summary.ntk_relative_error_estimate = Serial.largestRelativeError(e.ntk, of: k.ntk)
+                summary.files += ["nngp_quadrature_error.npy", "ntk_quadrature_error.npy"]
                 try NPY.write(NDArray(shape: shape, data: e.nngp), to: dir.appendingPathComponent("nngp_quadrature_error.npy"))
                 try NPY.write(NDArray(shape: shape, data: e.ntk), to: dir.appendingPathComponent("ntk_quadrature_error.npy"))
                 progress(String(format: "quadrature error estimate: max |ΔK| = %.2g (relative %.2g), max |ΔΘ| = %.2g (relative %.2g)",
                                 e.nngp.max() ?? 0, Serial.largestRelativeError(e.nngp, of: k.nngp),
                                 e.ntk.max() ?? 0, Serial.largestRelativeError(e.ntk, of: k.ntk)))
             }
-            try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
+            try summary.write(to: dir)
             print("\(serial.description): NNGP and NTK \(shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }
     }

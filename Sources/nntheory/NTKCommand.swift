@@ -51,6 +51,7 @@ struct NTKComputeCommand: ParsableCommand {
             let k = try e.kernel(a, b, trace: trace)
             try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))
             try NPY.write(e.outputs(a), to: dir.appendingPathComponent("f_x1.npy"))
+            try ArrayRunSummary(net: serial.description, shape: k.shape, files: ["ntk.npy", "f_x1.npy"]).write(to: dir)
             print("\(serial.description): empirical NTK \(k.shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }
     }

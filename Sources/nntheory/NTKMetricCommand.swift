@@ -73,9 +73,12 @@ struct NTKMetricCommand: ParsableCommand {
             let k = try naming("--x") { try m.kernel(a, b) }
             try NPY.write(k, to: dir.appendingPathComponent("metric_ntk.npy"))
             try NPY.write(m.metrics(a), to: dir.appendingPathComponent("g_x1.npy"))
+            var files = ["metric_ntk.npy", "g_x1.npy"]
             if let frozen = try m.frozenKernel(a, b) {
                 try NPY.write(frozen, to: dir.appendingPathComponent("frozen_metric_ntk.npy"))
+                files.append("frozen_metric_ntk.npy")
             }
+            try ArrayRunSummary(net: metricNetwork.network.architecture.description, shape: k.shape, files: files).write(to: dir)
             print("\(metricNetwork.network.architecture.description): metric-NTK (\(metricNetwork.parametrization.rawValue)) \(k.shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }
     }

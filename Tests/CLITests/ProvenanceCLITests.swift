@@ -51,6 +51,29 @@ import TestSupport
     }
 }
 
+/// The array commands' summary.json: the network, the main array's shape (as np.load gives it), every file it lists
+/// written, and the run block.
+@Suite struct ArraySummaryCLITests {
+    @Test(arguments: [
+        (["kernel", "--net", "Dense(8) Tanh Dense(1)", "--x", "1,0;0,1;0.6,0.8"], "nngp.npy"),
+        (["ntk", "--net", "Dense(8) Relu Dense(1)", "--seed", "1", "--x", "1,0;0,1"], "ntk.npy"),
+        (["ntk", "metric", "--net", "Dense(8) Relu Dense(3)", "--dim", "2", "--seed", "2", "--x", "1,0;0,1"], "metric_ntk.npy"),
+    ]) func summariesListTheirArrays(args: [String], main: String) throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(args + ["--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let py = try CLI.python("""
+        import json, os, numpy as np
+        s = json.load(open('\(dir)/summary.json'))
+        assert list(np.load('\(dir)/\(main)').shape) == s['shape'], s
+        assert '\(main)' in s['files'] and all(os.path.exists('\(dir)/' + f) for f in s['files']), s
+        assert s['run']['argv'][1:] == \(args + ["--out", dir]) and s['net'].startswith('Dense('), s
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+}
+
 /// Mistyped subcommands and options get the likely intent, in one line, with a non-zero exit; valid command lines with
 /// a bad value keep ArgumentParser's message.
 @Suite struct SuggestionCLITests {
