@@ -485,15 +485,24 @@ extension Activation {
 extension Nonlinearity {
     /// The dual kernel map entry by entry: K₁₂ ← T(K₁₁, K₁₂, K₂₂), Θ ← Ṫ(K₁₁, K₁₂, K₂₂)·Θ, the diagonals K ← T(K, K, K);
     /// throws unless the input is Gaussian (the previous layer is Dense).
-    public func kernel(_ k: KernelState) throws -> KernelState {
+    public func kernel(_ k: KernelState) throws -> KernelState { try kernel(k, table: nil) }
+
+    /// The Hermite table of this layer's activation for the given diagonal values (nil without a Hermite expansion).
+    func hermiteTable(diagonals: [Double]) -> HermiteExpansion.Table? {
+        guard let h = activation.hermiteExpansion else { return nil }
+        let (f, df) = activation.quadratureFunctions
+        return h.table(diagonals: diagonals, f, df)
+    }
+
+    /// `kernel`, with the Hermite table of a Hermite activation given (it must hold every diagonal value of `k`) or
+    /// built here from k's diagonals.
+    func kernel(_ k: KernelState, table given: HermiteExpansion.Table?) throws -> KernelState {
         guard k.isGaussian else {
             throw InputError("\(name) must directly follow a Dense layer (its input must be Gaussian)")
         }
         var out = k
         let n = k.nngp.count
-        if let h = activation.hermiteExpansion {
-            let (f, df) = activation.quadratureFunctions
-            let table = h.table(diagonals: k.diagonal1 + k.diagonal2, f, df)
+        if let table = given ?? hermiteTable(diagonals: k.diagonal1 + k.diagonal2) {
             let map = HermiteKernelMap(table: table)
             if k.diagonalOnly {
                 for e in 0..<n {

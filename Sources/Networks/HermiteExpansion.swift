@@ -91,17 +91,27 @@ public struct HermiteExpansion: Sendable {
         let index: [Double: Int]
         let coefficients: [Coefficients]
 
+        /// The position of a diagonal value in the table (it must be one of the table's values).
+        @inline(__always)
+        func position(_ q: Double) -> Int { index[q]! }
+
         /// (T, Ṫ) of the entry (q₁, c, q₂), q₁ and q₂ among the table's values.
         @inline(__always)
         public func dual(k11: Double, k12: Double, k22: Double) -> (t: Double, tDot: Double) {
-            let c1 = coefficients[index[k11]!], c2 = coefficients[index[k22]!]
+            dual(position(k11), position(k22), k11: k11, k12: k12, k22: k22)
+        }
+
+        /// (T, Ṫ) of an entry whose diagonal values sit at positions i1, i2 (`position`): Horner in ρ from the highest
+        /// of max(N₁, N₂) terms.
+        @inline(__always)
+        func dual(_ i1: Int, _ i2: Int, k11: Double, k12: Double, k22: Double) -> (t: Double, tDot: Double) {
+            let c1 = coefficients[i1], c2 = coefficients[i2]
             let den = (k11 * k22).squareRoot()
             let rho = den > 0 ? Swift.max(-1, Swift.min(1, k12 / den)) : 0
             let N = Swift.max(c1.terms, c2.terms)
             var t = 0.0, td = 0.0
             c1.a.withUnsafeBufferPointer { a1 in c2.a.withUnsafeBufferPointer { a2 in
             c1.b.withUnsafeBufferPointer { b1 in c2.b.withUnsafeBufferPointer { b2 in
-                // Horner in ρ, from the highest term.
                 var n = N - 1
                 while n >= 0 {
                     t = t * rho + a1[n] * a2[n]
@@ -172,5 +182,17 @@ struct HermiteKernelMap: EntrywiseKernelMap {
     /// Σ A1_n A2_n ρⁿ is symmetric in q₁ ↔ q₂ bit for bit (products commute).
     var isSymmetric: Bool { true }
 
-    func map(_ t: KernelTile) { t.mapEntries { table.dual(k11: $0, k12: $1, k22: $2) } }
+    /// The same arithmetic as `Table.dual(k11:k12:k22:)`, with the diagonal values' positions looked up once per row
+    /// and once per column instead of twice per entry.
+    func map(_ t: KernelTile) {
+        let columns = (0..<t.cols).map { table.position(t.diagonal2[$0]) }
+        for r in 0..<t.rows {
+            let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride
+            let k11 = t.diagonal1[r], i1 = table.position(k11)
+            for c in 0..<t.cols {
+                let (v, vd) = table.dual(i1, columns[c], k11: k11, k12: k[c], k22: t.diagonal2[c])
+                k[c] = v; th[c] = vd * th[c]
+            }
+        }
+    }
 }

@@ -86,19 +86,20 @@ public struct Serial: Sendable {
         // The diagonals entering each layer (and the errors of an invalid network), from the diagonal-only states.
         var s1 = KernelState(x1: x1, diagonalOnly: true)
         var s2 = x2.map { KernelState(x1: $0, diagonalOnly: true) }
+        // A Hermite nonlinearity's table (the coefficients of every diagonal value entering it) is built once here and
+        // serves the diagonal passes and the block map alike.
         var diagonals1: [[Double]] = [], diagonals2: [[Double]] = [], widths: [Int] = []
-        for l in layers {
+        for (l, layer) in layers.enumerated() {
             diagonals1.append(s1.diagonal1)
             diagonals2.append(s2?.diagonal1 ?? s1.diagonal1)
             widths.append(s1.width)
-            s1 = try l.kernel(s1)
-            if let t = s2 { s2 = try l.kernel(t) }
-        }
-        // Nonlinearities whose map needs per-point data (the Hermite coefficients of every diagonal value) get it now.
-        for (l, layer) in layers.enumerated() {
-            if let nl = layer as? Nonlinearity, let h = nl.activation.hermiteExpansion {
-                let (f, df) = nl.activation.quadratureFunctions
-                entrywise[l] = HermiteKernelMap(table: h.table(diagonals: diagonals1[l] + diagonals2[l], f, df))
+            if let nl = layer as? Nonlinearity, let table = nl.hermiteTable(diagonals: diagonals1[l] + diagonals2[l]) {
+                entrywise[l] = HermiteKernelMap(table: table)
+                s1 = try nl.kernel(s1, table: table)
+                if let t = s2 { s2 = try nl.kernel(t, table: table) }
+            } else {
+                s1 = try layer.kernel(s1)
+                if let t = s2 { s2 = try layer.kernel(t) }
             }
         }
         let maps = entrywise
