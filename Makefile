@@ -19,9 +19,9 @@ deps:
 build: deps
 	swift build -c release --product nntheory
 
-## demo: the toolkit's tour on built-in defaults, written to $(OUT)/.
+## demo: the toolkit's tour on built-in defaults, written to $(OUT)/ (replacing an earlier demo there).
 demo: build
-	.build/release/nntheory demo --out $(OUT)
+	.build/release/nntheory demo --out $(OUT) --force
 
 ## test: the test suite (unit, Monte Carlo against exact values, CLI).
 test: deps

@@ -138,6 +138,9 @@ public struct CorrelatorRunner {
     /// Seconds between checkpoints of a running width.
     public var checkpointInterval: TimeInterval = 30
     /// Where progress lines go (stderr by default).
+    /// Polled after every batch of blocks: a signal number stops the run there, its checkpoint saved, by throwing
+    /// `StopRequest.Interrupted` (nil: go on).
+    public var stop: @Sendable () -> Int32? = { nil }
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     /// A runner of `experiment` into `output` (not resumed, not sharded, checkpoints every 30 s).
@@ -186,7 +189,7 @@ public struct CorrelatorRunner {
     func saveCheckpoint(_ a: CorrelatorAccumulator, width: Int) throws {
         try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: true)
         let data = try JSONEncoder().encode(Checkpoint(fingerprint: experiment.fingerprint(width: width), accumulator: a))
-        try data.write(to: checkpointURL(width: width), options: .atomic)
+        try AtomicFile.write(data, to: checkpointURL(width: width))
     }
 
     /// Monte Carlo sums of one width, resumed from checkpoints when asked, checkpointed as it goes.
@@ -216,6 +219,10 @@ public struct CorrelatorRunner {
                         + String(format: "%.0f%%), %.1f s elapsed, ETA %.1f s", 100 * Double(done) / Double(remaining.count), t, eta))
                 }
                 lastLog = now
+            }
+            if let sig = stop(), done < remaining.count {
+                try saveCheckpoint(acc!, width: width)
+                throw StopRequest.Interrupted(signal: sig, detail: "at N = \(width) after \(done) of \(remaining.count) blocks; the checkpoint is in \(checkpointDirectory.path): rerun with --resume to continue")
             }
             if now.timeIntervalSince(lastSave) > checkpointInterval && done < remaining.count {
                 try saveCheckpoint(acc!, width: width)

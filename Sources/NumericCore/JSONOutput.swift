@@ -46,6 +46,6 @@ public enum JSONOutput {
     /// Writes `value` to `url` atomically, creating the parent directory.
     public static func write<T: Encodable>(_ value: T, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try encode(value).write(to: url, options: .atomic)
+        try AtomicFile.write(encode(value), to: url)
     }
 }

@@ -58,7 +58,7 @@ public struct NPZ {
 
     /// Writes the archive to `url` atomically.
     public func write(to url: URL) throws {
-        try encoded().write(to: url, options: .atomic)
+        try AtomicFile.write(encoded(), to: url)
     }
 
     /// The members of the archive at `url` (stored or deflated, zip64 sizes and offsets; the CRC of each checked).

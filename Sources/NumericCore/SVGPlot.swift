@@ -146,5 +146,5 @@ public struct SVGPlot {
     }
 
     /// Writes the SVG atomically.
-    public func write(to url: URL) throws { try Data(render().utf8).write(to: url, options: .atomic) }
+    public func write(to url: URL) throws { try AtomicFile.write(Data(render().utf8), to: url) }
 }

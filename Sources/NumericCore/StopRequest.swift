@@ -1,25 +1,60 @@
 import Foundation
 
-/// A cooperative stop for long runs: after `install()`, SIGINT and SIGTERM only record the signal; a run polls
-/// `received` at its safe points (between optimiser steps, between epochs), stops there keeping its last checkpoint,
-/// says on stderr how to resume, and exits with 128 + the signal (130 for SIGINT, 143 for SIGTERM). A second signal
-/// of the same kind while the first is being honoured ends the process at once (the default action).
+/// SIGINT and SIGTERM, for every run. `installProcessHandlers` (once, at process start) makes both only record the
+/// signal and wake a watcher thread. A run that can stop cleanly declares it with `install()`: it polls `received` at
+/// its safe points (between optimiser steps, between epochs, between blocks), stops there keeping a checkpoint of
+/// where it is, says on stderr how to resume, and exits with 128 + the signal (130 for SIGINT, 143 for SIGTERM). For
+/// a run that has not declared it — and for a second signal while the first is being honoured — the watcher calls
+/// the process's `onStop` at once (which removes temporaries and exits 128 + the signal). A third signal ends the
+/// process by the default action.
 public enum StopRequest {
     nonisolated(unsafe) static var signalNumber: Int32 = 0
+    nonisolated(unsafe) static var signalCount: Int32 = 0
+    nonisolated(unsafe) static var wakeFD: Int32 = -1
+    nonisolated(unsafe) static var cooperative = false
+    nonisolated(unsafe) static var handlersInstalled = false
 
-    /// Installs the handlers for SIGINT and SIGTERM (idempotent) and unblocks both in the calling thread (a process
+    /// Installs the handlers for SIGINT and SIGTERM (idempotent) and the watcher thread that calls `onStop(signal)`
+    /// when the run does not stop by itself (see the type); unblocks both signals in the calling thread (a process
     /// started with them blocked — some launchers pass their signal mask on — would otherwise never see them).
-    public static func install() {
+    public static func installProcessHandlers(onStop: @escaping @Sendable (Int32) -> Void) {
+        guard !handlersInstalled else { return }
+        handlersInstalled = true
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        wakeFD = fds[1]
+        let readFD = fds[0]
+        let watcher = Thread {
+            var byte: UInt8 = 0
+            var seen = 0
+            while read(readFD, &byte, 1) == 1 {
+                seen += 1
+                if seen == 1 && StopRequest.cooperative { continue }
+                onStop(Int32(byte))
+            }
+        }
+        watcher.name = "nntheory.signals"
+        watcher.start()
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT); sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for s in [SIGINT, SIGTERM] {
             signal(s) { sig in
-                if StopRequest.signalNumber != 0 { Foundation.signal(sig, SIG_DFL); raise(sig); return }
-                StopRequest.signalNumber = sig
+                StopRequest.signalCount += 1
+                if StopRequest.signalCount > 2 || StopRequest.wakeFD < 0 { Foundation.signal(sig, SIG_DFL); raise(sig); return }
+                if StopRequest.signalNumber == 0 { StopRequest.signalNumber = sig }
+                var b = UInt8(truncatingIfNeeded: sig)
+                _ = write(StopRequest.wakeFD, &b, 1)
             }
         }
+    }
+
+    /// Declares that this run polls `received` and stops cleanly at its next safe point (see the type). Installs
+    /// the signal handlers with no `onStop` of its own if the process has none yet (a library caller).
+    public static func install() {
+        cooperative = true
+        installProcessHandlers(onStop: { sig in Foundation.signal(sig, SIG_DFL); raise(sig) })
     }
 
     /// The signal received since `install()` (nil when none).
@@ -29,7 +64,7 @@ public enum StopRequest {
     public static func name(_ s: Int32) -> String { s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : "signal \(s)" }
 
     /// Forgets a received signal (for tests in one process).
-    public static func reset() { signalNumber = 0 }
+    public static func reset() { signalNumber = 0; signalCount = 0 }
 
     /// What a run throws when it stopped at a safe point because of a signal: the signal and where it stopped
     /// ("step 120", "epoch 3").

@@ -43,6 +43,8 @@ public struct TrainingCheckpoint<State: CheckpointState>: Sendable {
         let base = root.appendingPathComponent("checkpoints")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         let tmp = base.appendingPathComponent(".tmp-\(UUID().uuidString)")
+        AtomicFile.register(tmp)   // removed on any exit path before it is moved into place
+        defer { AtomicFile.unregister(tmp); try? FileManager.default.removeItem(at: tmp) }   // gone after the move
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         try NPY.write(parameters, to: tmp.appendingPathComponent("params.npy"))
         if !optimizer.m.isEmpty { try NPY.write(optimizer.m, to: tmp.appendingPathComponent("opt_m.npy")) }

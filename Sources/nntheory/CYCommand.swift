@@ -308,7 +308,7 @@ struct CYSigmaCommand: ParsableCommand {
                 if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
                     throw InputError("--out: '\(path)' is a directory, expected a file name for the JSON")
                 }
-                try prepareOutputDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+                try OutputDirectory.createWritableDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path, option: "--out")
             }
             let threads = try threadOptions.count()
             let (s, summary, v) = try SampleDirectory.load(URL(fileURLWithPath: sample), threads: threads)

@@ -150,7 +150,7 @@ struct CYTrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let start = Date()
             let c = try config()
             let trainer = try CYTrainer(config: c)

@@ -5,22 +5,32 @@ import NumericCore
 // The options every command shares, each declared and worded once. A command takes them with `@OptionGroup`;
 // `demo`, whose --out and --seed have other defaults, declares those two with the same help text.
 
-/// --out DIR: the directory a command writes into, created and checked before any work is done.
+/// --out DIR: the directory a command writes into, prepared under the output-directory contract
+/// (`OutputDirectory`) before any work is done.
 struct OutputOptions: ParsableArguments {
-    static let help = ArgumentHelp("Output directory (created if missing; an unwritable one is refused before any work).")
+    static let help = ArgumentHelp("Output directory: new or empty (created if missing); one holding an earlier run needs --force, or --resume where offered. Checked before any work.")
 
     @Option(help: Self.help)
     var out: String
 
+    @OptionGroup var force: ForceOption
+
     /// Runs `body` with the prepared output directory, every error as one line on stderr (exit status 2).
-    func run(_ body: (URL) throws -> Void) throws {
-        try Self.run(in: out, body)
+    /// - Parameter resume: nil for a command without `--resume`, else whether it was given.
+    func run(resume: Bool? = nil, _ body: (URL) throws -> Void) throws {
+        try Self.run(in: out, resume: resume, force: force.force, body)
     }
 
     /// `run` for a directory given otherwise (a command whose --out has a default).
-    static func run(in path: String, _ body: (URL) throws -> Void) throws {
-        try reportingErrors { try body(try prepareOutputDirectory(path)) }
+    static func run(in path: String, resume: Bool? = nil, force: Bool, _ body: (URL) throws -> Void) throws {
+        try reportingErrors { try body(try OutputDirectory.prepare(path, resume: resume, force: force)) }
     }
+}
+
+/// --force: reuse a non-empty --out.
+struct ForceOption: ParsableArguments {
+    @Flag(help: "Reuse a non-empty --out: first remove the files the nntheory run there wrote (nothing else).")
+    var force = false
 }
 
 /// --threads N: worker threads, all cores by default.
@@ -62,4 +72,15 @@ struct ArrayRunSummary: Encodable {
 
     /// Writes it to DIR/summary.json.
     func write(to dir: URL) throws { try JSONOutput.writeSummary(self, to: dir.appendingPathComponent("summary.json")) }
+}
+
+/// `body`, except that a run stopped at a safe point by SIGINT/SIGTERM (`StopRequest.Interrupted`, whose detail says
+/// what was kept and how to resume) ends the process with one line on stderr and exit status 128 + the signal.
+func exitingOnInterrupt<T>(_ command: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let i as StopRequest.Interrupted {
+        FileHandle.standardError.write(Data("error: \(command): \(i)\n".utf8))
+        Foundation.exit(i.exitStatus)
+    }
 }

@@ -101,7 +101,8 @@ struct CorrelatorsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try output.run { dir in
+        // A shard adds its checkpoints to the directory of the run it belongs to, as a resumed run does.
+        try output.run(resume: resume.resume || shard != nil) { dir in
             // A known kind, or a SPEC (an mlp given layer by layer).
             let isSpec = NetKind(rawValue: net) == nil && net.contains("(")
             guard let kind = isSpec ? NetKind.mlp : NetKind(rawValue: net) else {
@@ -138,7 +139,9 @@ struct CorrelatorsCommand: ParsableCommand {
                 }
                 runner.shard = (parts[0] - 1, parts[1])
             }
-            if let summary = try runner.run() {
+            StopRequest.install()
+            runner.stop = { StopRequest.received }
+            if let summary = try exitingOnInterrupt("correlators", { try runner.run() }) {
                 printSummary(summary)
             }
         }

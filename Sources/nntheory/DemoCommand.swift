@@ -38,9 +38,10 @@ struct DemoCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var force: ForceOption
 
     func run() throws {
-        try OutputOptions.run(in: out) { root in
+        try OutputOptions.run(in: out, force: force.force) { root in
             let known = Self.sections.map { $0.name }
             let chosen = try sections.map {
                 try parseList($0, option: "--sections", expected: "one of \(known.joined(separator: ", "))") { known.contains($0) ? $0 : nil }

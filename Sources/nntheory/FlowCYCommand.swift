@@ -101,7 +101,7 @@ struct FlowCYCommand: ParsableCommand {
     }
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let c = try config()
             let experiment = try CYFlowExperiment(config: c)
             let meter = ProgressMeter(label: "flow cy")

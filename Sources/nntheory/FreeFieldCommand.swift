@@ -50,7 +50,7 @@ struct FreeFieldCommand: ParsableCommand {
     }
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let (sampling, x) = try theory.validated()
             guard networks >= 0 else { throw InputError("--networks \(networks), expected M ≥ 0") }
             try jackknife.check(networks: networks)

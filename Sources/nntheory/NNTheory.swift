@@ -27,8 +27,10 @@ struct NNTheory: ParsableCommand {
     static func main() {
         RunProvenance.start(version: version, commit: BuildInfo.commit)
         OpenBLASThreadTimeout.shorten()
+        StopRequest.installProcessHandlers(onStop: OutputDirectory.stopNow)
         do {
             var command = try parseAsRoot()
+            OutputDirectory.command = OutputDirectory.path(of: type(of: command), in: NNTheory.self) ?? "nntheory"
             try command.run()
         } catch {
             // --help/--version and errors already reported by `reportingErrors` as they are; a command-line parse
@@ -63,7 +65,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        removeEmptyOutputDirectory()
+        OutputDirectory.finish()
         let text = (error as? SettingError).map { $0.renamed(flagName(of: $0.setting)) } ?? fileErrorDescription(error) ?? "\(error)"
         let line = text.split(separator: "\n").first.map(String.init) ?? text
         FileHandle.standardError.write(Data("error: \(line)\n".utf8))
@@ -100,37 +102,6 @@ func fileProblem(at path: String, errno: Int32?) -> String {
     case let e?: return String(cString: strerror(e)).lowercased()
     case nil: return FileManager.default.isWritableFile(atPath: dir.path) ? "cannot be written" : "permission denied"
     }
-}
-
-/// Creates the output directory `path` up front, before any heavy work, and checks that it is writable; otherwise a
-/// one-line `InputError` naming `option` and the path. Every command with an output directory calls it first.
-@discardableResult
-func prepareOutputDirectory(_ path: String, option: String = "--out") throws -> URL {
-    let dir = URL(fileURLWithPath: path)
-    var reason: String? = nil
-    do {
-        if !FileManager.default.fileExists(atPath: dir.path) { OutputDirectory.created = dir }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        if !FileManager.default.isWritableFile(atPath: dir.path) { reason = "permission denied" }
-    } catch {
-        reason = fileProblem(at: path, errno: posixErrorCode(of: error))
-    }
-    if let reason { throw InputError("\(option): cannot write '\(path)': \(reason); expected a writable directory") }
-    return dir
-}
-
-/// The output directory this process created (a command runs once per process), so that a run stopped by bad
-/// input does not leave an empty directory behind.
-enum OutputDirectory {
-    nonisolated(unsafe) static var created: URL? = nil
-}
-
-/// Removes the output directory this process created if the run failed before writing anything into it.
-func removeEmptyOutputDirectory() {
-    guard let dir = OutputDirectory.created,
-          let items = try? FileManager.default.contentsOfDirectory(atPath: dir.path), items.isEmpty else { return }
-    try? FileManager.default.removeItem(at: dir)
-    OutputDirectory.created = nil
 }
 
 /// "1 positive number", "2 positive numbers".

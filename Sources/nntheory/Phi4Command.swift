@@ -93,7 +93,7 @@ struct Phi4Command: ParsableCommand {
     }
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let (sampling, x) = try theory.validated()
             let lambdas = try parseList(couplings, option: "--lambda", expected: "a number") { Double($0) }
             for λ in lambdas where (try? QuarticAction.validatedCoupling(λ)) == nil { throw InputError("--lambda \(λ), expected a finite λ ≥ 0") }

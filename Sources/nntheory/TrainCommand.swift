@@ -122,7 +122,7 @@ struct TrainTorusCommand: ParsableCommand {
     @OptionGroup var resume: ResumeOption
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             var c = TorusTrainingConfig()
             c.dimension = dim
             guard let m = MetricParametrization(rawValue: metric.lowercased()), m.supportsRealCoordinates else {
@@ -150,10 +150,7 @@ struct TrainTorusCommand: ParsableCommand {
             let trainer = try TorusTrainer(config: c)
             StopRequest.install()
             let s: TorusTrainingSummary
-            do { s = try trainer.run(root: dir, resume: resume.resume, stop: { StopRequest.received }, progress: progress) } catch let i as StopRequest.Interrupted {
-                FileHandle.standardError.write("error: train torus: \(i)\n".data(using: .utf8)!)
-                Foundation.exit(i.exitStatus)
-            }
+            s = try exitingOnInterrupt("train torus") { try trainer.run(root: dir, resume: resume.resume, stop: { StopRequest.received }, progress: progress) }
             var line = "train torus: T^\(dim) \(m.rawValue) metric, \(l.rawValue) loss, \(s.parameterCount) parameters"
             if let a = s.initialLoss, let b = s.finalLoss { line += String(format: "; loss %.4e → %.4e", a, b) }
             if let r = s.scalar2Reduction { line += String(format: "; ∫R²dV ÷ %.3g", r) }

@@ -140,11 +140,91 @@ enum CLI {
     @Test func fileErrorsAreOneLineNamingThePath() throws {
         let dir = CLI.tempDir()
         try FileManager.default.createDirectory(atPath: dir + "/summary.json", withIntermediateDirectories: true)
-        let r = try CLI.run(["cy", "sample", "--points", "20", "--out", dir])
+        let r = try CLI.run(["cy", "sample", "--points", "20", "--out", dir, "--force"])
         #expect(r.status != 0)
         let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last == "error: cannot write '\(dir)/summary.json': it is a directory; expected a file name", "stderr: \(r.stderr)")
         #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+    }
+
+    static let kernelArgs = ["kernel", "--net", "Dense(4) Erf Dense(1)", "--x", "1,0;0,1"]
+
+    /// Entries of a directory, hidden ones included, sorted.
+    static func entries(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    }
+
+    /// A non-empty --out is refused before any work, naming what it holds and the two ways on, and nothing in it
+    /// changes; --force removes the earlier run's files (an old file the new run does not write is gone too) and
+    /// nothing else (a user's file stays); the manifest then names the new command.
+    @Test func occupiedOutputIsRefusedUntilForced() throws {
+        let dir = CLI.tempDir()
+        #expect(try CLI.run(Self.kernelArgs + ["--out", dir]).status == 0)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: dir + "/notes.txt"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/nngp.npy"))
+        let r = try CLI.run(["ntk", "compute", "--net", "Dense(4) Erf Dense(1)", "--seed", "1", "--x", "1,0", "--out", dir])
+        #expect(r.status == 2)
+        #expect(r.stderr == "error: --out: '\(dir)' is not empty (it holds a `kernel` run); expected an empty or new directory, or --force to replace its files\n", "\(r.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/nngp.npy")) == before)
+        let f = try CLI.run(["ntk", "compute", "--net", "Dense(4) Erf Dense(1)", "--seed", "1", "--x", "1,0", "--out", dir, "--force"])
+        #expect(f.status == 0, "\(f.stderr)")
+        let e = Self.entries(dir)
+        #expect(e.contains("notes.txt") && e.contains("ntk.npy") && !e.contains("nngp.npy") && !e.contains(".nntheory.lock"), "\(e)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/.nntheory-run.json"))) as? [String: Any]
+        #expect(manifest?["command"] as? String == "ntk compute")
+        #expect((manifest?["files"] as? [String])?.contains("notes.txt") == false)
+    }
+
+    /// --resume into the directory of another command's run is refused, naming both commands.
+    @Test func resumeOfAnotherCommandIsRefused() throws {
+        let dir = CLI.tempDir()
+        #expect(try CLI.run(Self.kernelArgs + ["--out", dir]).status == 0)
+        let r = try CLI.run(["correlators", "--net", "erf", "--widths", "2", "--networks", "1000", "--x", "0.1", "--out", dir, "--resume"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--resume: '\(dir)' holds a `kernel` run, not a `correlators` run"), "\(r.stderr)")
+    }
+
+    /// While another process holds the directory's lock, a run into it is refused naming that process; once the
+    /// lock is released the same run succeeds and leaves no lock file behind.
+    @Test func secondConcurrentRunIsRefused() throws {
+        let dir = CLI.tempDir()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let fd = open(dir + "/.nntheory.lock", O_CREAT | O_RDWR, 0o644)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let pid = Array("4242\n".utf8)
+        _ = pwrite(fd, pid, pid.count, 0)
+        let r = try CLI.run(Self.kernelArgs + ["--out", dir])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("is in use by another nntheory run (pid 4242)"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/nngp.npy"))
+        flock(fd, LOCK_UN); close(fd)
+        #expect(try CLI.run(Self.kernelArgs + ["--out", dir]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/.nntheory.lock"))
+    }
+
+    /// Temporaries a killed process left (ours and Foundation's) are swept when the directory is reused.
+    @Test func staleTemporariesAreSwept() throws {
+        let dir = CLI.tempDir()
+        #expect(try CLI.run(Self.kernelArgs + ["--out", dir]).status == 0)
+        for t in [".nngp.npy.partial-99-1", ".dat.nosyncab12", "checkpoints/.tmp-0001"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + (t as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data("half".utf8).write(to: URL(fileURLWithPath: dir + "/" + t))
+        }
+        #expect(try CLI.run(Self.kernelArgs + ["--out", dir, "--force"]).status == 0)
+        #expect(Self.entries(dir) == [".nntheory-run.json", "checkpoints", "nngp.npy", "ntk.npy", "summary.json"], "\(Self.entries(dir))")
+        #expect(Self.entries(dir + "/checkpoints").isEmpty)
+    }
+
+    /// A run that does not stop by itself (cy donaldson), interrupted before it wrote anything: exit 130 with one
+    /// line saying so, and the directory it created is gone (no lock, no temporaries, nothing half-written).
+    @Test func interruptedRunLeavesNothingBehind() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.runInterrupted(["cy", "donaldson", "--k", "1..8", "--points", "200000", "--out", dir],
+                                       after: dir + "/.nntheory.lock")
+        #expect(r.wasRunning)
+        #expect(r.status == 130, "\(r.stderr)")
+        #expect(r.stderr.contains("error: stopped by SIGINT before the run finished; nothing to resume from"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir), "\(Self.entries(dir))")
     }
 }
 

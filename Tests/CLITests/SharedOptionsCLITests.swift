@@ -4,7 +4,7 @@ import Testing
 /// The options every command shares (--out, --threads, --seed, --resume) read the same everywhere, and every help
 /// that takes a network SPEC says once where its grammar is documented.
 @Suite struct SharedOptionsCLITests {
-    static let outHelp = "Output directory (created if missing; an unwritable"
+    static let outHelp = "Output directory: new or empty (created if missing);"
     static let seedHelp = "Random seed (64-bit); the same seed gives the same"
     static let threadsHelp = "Worker threads, at least 1 (default: all cores)."
     static let resumeHelp = "Continue an interrupted run from its checkpoints in"

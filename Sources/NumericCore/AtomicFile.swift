@@ -1,0 +1,83 @@
+import Foundation
+
+/// Every file a run writes goes through here: the bytes go to a temporary beside the destination
+/// (`.NAME.partial-PID-N`), which is then renamed over it, so a reader sees either the old file or the new one,
+/// never half of one. The temporaries in flight are registered, so that every exit path — an error, `exit`, a
+/// signal (`StopRequest`) — can remove them (`removeTemporaries`); a temporary left by a process killed outright
+/// (SIGKILL) is recognised by its name (`isTemporaryName`) and swept when the directory is next used.
+///
+/// Written destinations are reported to `observer` (the command line's run manifest records them, so that `--force`
+/// can clear a run's own files and nothing else).
+public enum AtomicFile {
+    nonisolated(unsafe) private static var inFlight: Set<String> = []
+    nonisolated(unsafe) private static var counter = 0
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var observerStorage: (@Sendable (URL) -> Void)? = nil
+
+    /// Called with each destination after its rename (under no lock of ours; it may write files itself only through
+    /// `writeUnobserved`).
+    public static var observer: (@Sendable (URL) -> Void)? {
+        get { lock.lock(); defer { lock.unlock() }; return observerStorage }
+        set { lock.lock(); observerStorage = newValue; lock.unlock() }
+    }
+
+    /// Writes `data` to `url` atomically (temporary, then rename), creating no directories.
+    public static func write(_ data: Data, to url: URL) throws {
+        try writeUnobserved(data, to: url)
+        observer?(url)
+    }
+
+    /// `write` without telling `observer` (for the manifest that the observer itself keeps).
+    public static func writeUnobserved(_ data: Data, to url: URL) throws {
+        let tmp = temporary(for: url)
+        register(tmp)
+        defer { unregister(tmp) }
+        do {
+            try data.write(to: tmp)
+            guard rename(tmp.path, url.path) == 0 else {
+                let e = errno
+                throw NSError(domain: NSPOSIXErrorDomain, code: Int(e), userInfo: [NSFilePathErrorKey: url.path])
+            }
+        } catch {
+            unlink(tmp.path)
+            throw error
+        }
+    }
+
+    /// A fresh temporary name beside `url`: `.NAME.partial-PID-N`.
+    public static func temporary(for url: URL) -> URL {
+        lock.lock(); counter += 1; let n = counter; lock.unlock()
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())-\(n)")
+    }
+
+    /// Registers a temporary file or directory (removed by `removeTemporaries` unless unregistered first).
+    public static func register(_ url: URL) { lock.lock(); inFlight.insert(url.path); lock.unlock() }
+
+    /// Forgets a temporary (it was renamed into place or removed).
+    public static func unregister(_ url: URL) { lock.lock(); inFlight.remove(url.path); lock.unlock() }
+
+    /// Removes every registered temporary (files and directories); called on every exit path.
+    public static func removeTemporaries() {
+        lock.lock(); let paths = inFlight; inFlight = []; lock.unlock()
+        for p in paths { try? FileManager.default.removeItem(atPath: p) }
+    }
+
+    /// Whether `name` is a temporary of an interrupted write: ours (`.NAME.partial-…`, `.tmp-…` checkpoint
+    /// folders) or Foundation's (`.dat.nosync…`).
+    public static func isTemporaryName(_ name: String) -> Bool {
+        name.hasPrefix(".") && (name.contains(".partial-") || name.hasPrefix(".tmp-") || name.hasPrefix(".dat.nosync"))
+    }
+
+    /// Removes the temporaries that interrupted writes left anywhere under `directory`; returns how many.
+    @discardableResult
+    public static func sweepTemporaries(under directory: URL) -> Int {
+        guard let e = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return 0 }
+        var stale: [URL] = []
+        for case let u as URL in e where isTemporaryName(u.lastPathComponent) {
+            stale.append(u)
+            e.skipDescendants()
+        }
+        for u in stale { try? FileManager.default.removeItem(at: u) }
+        return stale.count
+    }
+}
