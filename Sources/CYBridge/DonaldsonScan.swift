@@ -228,7 +228,7 @@ public struct DonaldsonScan: Sendable {
         let fs = eval.score(determinants: eval.sample.fubiniStudyDeterminants(kahler: tD))
         progress(String(format: "donaldson: sampled in %.1f s; σ_FS = %.4f ± %.4f", tSampling, fs.sigma, fs.sigmaError))
         let ricciFS = try eval.ricciMeasure(AlgebraicMetric.fubiniStudy(factorSizes: variety.ambient.dimensions.map { $0 + 1 }, kahler: kahler))
-        if let r = ricciFS { progress(String(format: "donaldson: Ricci measure of FS on %d points: %.4f", ricciPoints, r)) }
+        if let r = ricciFS { progress(String(format: "donaldson: Ricci measure of FS on %ld points: %.4f", ricciPoints, r)) }
         var results: [DegreeResult] = []
         var forms: [ComplexMatrix] = []
         for (k, basis) in zip(degrees, bases) {
@@ -236,7 +236,7 @@ public struct DonaldsonScan: Sendable {
             let don = try DonaldsonBalancing(basis: basis, points: Array(tSample.points[0..<(np * d)]), weights: Array(tSample.weights[0..<np]))
             let tk = DispatchTime.now().uptimeNanoseconds
             let r = try don.balance(tolerance: tolerance, maxIterations: maxIterations) { it, change in
-                progress(String(format: "donaldson: k = %d (N_k = %d, %d points) step %d: relative change %.2e", k, basis.count, np, it, change))
+                progress(String(format: "donaldson: k = %ld (N_k = %ld, %ld points) step %ld: relative change %.2e", k, basis.count, np, it, change))
             }
             let tBalance = seconds(since: tk)
             let te = DispatchTime.now().uptimeNanoseconds
@@ -244,10 +244,10 @@ public struct DonaldsonScan: Sendable {
             let score = eval.score(determinants: try eval.determinants(metric))
             let ricci = try eval.ricciMeasure(metric)
             let tEval = seconds(since: te)
-            progress(String(format: "donaldson: k = %d: σ = %.4f ± %.4f, Vol_K = %.4f ± %.4f", k, score.sigma, score.sigmaError,
+            progress(String(format: "donaldson: k = %ld: σ = %.4f ± %.4f, Vol_K = %.4f ± %.4f", k, score.sigma, score.sigmaError,
                             score.volK, score.volKError)
                      + (ricci.map { String(format: ", ‖R‖ = %.4f", $0) } ?? "")
-                     + String(format: " (%d steps, %.1f s; evaluation %.1f s)", r.iterations, tBalance, tEval))
+                     + String(format: " (%ld steps, %.1f s; evaluation %.1f s)", r.iterations, tBalance, tEval))
             results.append(DegreeResult(k: k, sections: basis.count, points: np, iterations: r.iterations, converged: r.converged,
                                         changes: r.changes, secondsPerIteration: r.iterationSeconds.reduce(0, +) / Double(max(1, r.iterations)),
                                         secondsTotal: tBalance, sigma: score.sigma, sigmaError: score.sigmaError, volK: score.volK,

@@ -92,8 +92,9 @@ public struct CorrelatorExperiment: Sendable {
             throw SettingError(name, "\(v), expected a finite number ≥ 0")
         }
         if net == .cos {
-            if !(mass.isFinite && mass > 0) { throw SettingError("mass", "\(mass), expected a finite number > 0") }
-            if !(cutoff.isFinite && cutoff > 0) { throw SettingError("cutoff", "\(cutoff), expected a finite number > 0") }
+            // m², Λ² and 1/(p² + m²) must be representable in Float64 with room to spare (docs/errors.md).
+            if !(mass >= 1e-100 && mass <= 1e100) { throw SettingError("mass", "\(mass), expected 1e-100 ≤ m ≤ 1e100") }
+            if !(cutoff >= 1e-100 && cutoff <= 1e100) { throw SettingError("cutoff", "\(cutoff), expected 1e-100 ≤ Λ ≤ 1e100") }
             if !(sigmaA > 0) { throw SettingError("sigmaA", "\(sigmaA), expected > 0") }
             if !(1...3).contains(points.cols) { throw InputError("points: dimension \(points.cols), the cos-net needs d = 1, 2 or 3") }
         }

@@ -93,7 +93,7 @@ public struct NTKConvergence: Sendable {
                 ? (errors.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(errors.count - 1) / Double(errors.count)).squareRoot()
                 : nil
             results.append(WidthResult(width: N, errors: errors, mean: mean, standardError: se))
-            progress(String(format: "width %d: relative NTK error %.4g", N, mean) + (se.map { String(format: " ± %.2g", $0) } ?? ""))
+            progress(String(format: "width %ld: relative NTK error %.4g", N, mean) + (se.map { String(format: " ± %.2g", $0) } ?? ""))
         }
         let errs = results.compactMap(\.standardError)
         let fit = PowerLawFit(x: results.map { Double($0.width) }, y: results.map(\.mean),

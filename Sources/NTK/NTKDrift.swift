@@ -179,7 +179,7 @@ public struct NTKDrift: Sendable {
                 drift: dm, driftError: de, gap: gm, gapError: ge, gapFlow: NTKDrift.meanAndError(flow).0,
                 testGap: testX == nil ? nil : NTKDrift.meanAndError(test).0,
                 trainOutputs: NDArray(shape: [T, P, O], data: actual0), linearTrainOutputs: NDArray(shape: [T, P, O], data: linear0)))
-            progress(String(format: "width %d: final loss %.3g, kernel drift %.3g, gap to linearised %.3g",
+            progress(String(format: "width %ld: final loss %.3g, kernel drift %.3g, gap to linearised %.3g",
                             N, results.last!.loss.last!, dm.last!, gm.last!))
         }
         let x = results.map { Double($0.width) }

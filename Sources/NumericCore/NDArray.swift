@@ -5,19 +5,24 @@ public protocol NPYScalar: Sendable, Equatable {
     /// numpy's dtype descriptor, little-endian (`<f8`, `<c16`, `<i8`).
     static var npyDescr: String { get }
     static var zero: Self { get }
+    /// Whether the value is finite (not NaN, not ±∞; always true for integers).
+    var isFiniteValue: Bool { get }
 }
 
 extension Double: NPYScalar {
     /// `<f8`: little-endian Float64.
     public static var npyDescr: String { "<f8" }
+    public var isFiniteValue: Bool { isFinite }
 }
 extension Complex: NPYScalar where RealType == Double {
     /// `<c16`: little-endian complex128 (real, imaginary Float64).
     public static var npyDescr: String { "<c16" }
+    public var isFiniteValue: Bool { real.isFinite && imaginary.isFinite }
 }
 extension Int64: NPYScalar {
     /// `<i8`: little-endian Int64.
     public static var npyDescr: String { "<i8" }
+    public var isFiniteValue: Bool { true }
 }
 
 /// A dense n-dimensional array in C (row-major) order: element `(i₀, …, i_{r−1})` lives at

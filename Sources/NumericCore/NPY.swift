@@ -54,23 +54,29 @@ public enum NPY {
         return out
     }
 
-    /// Writes `array` to `url` atomically (temporary file, then rename).
-    public static func write<S: NPYScalar>(_ array: NDArray<S>, to url: URL) throws {
+    /// Writes `array` to `url` atomically (temporary file, then rename). Every entry must be finite unless
+    /// `allowingNonFinite` (an array documented to carry NaN as "not available"): otherwise `NonFiniteOutput`
+    /// names the file, the first offending index and how many there are, and nothing is written.
+    public static func write<S: NPYScalar>(_ array: NDArray<S>, to url: URL, allowingNonFinite: Bool = false) throws {
+        if !allowingNonFinite, let first = array.data.firstIndex(where: { !$0.isFiniteValue }) {
+            throw NonFiniteOutput(file: url.lastPathComponent, shape: array.shape, offset: first,
+                                  value: "\(array.data[first])", count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
+        }
         do {
-            try encode(array).write(to: url, options: .atomic)
+            try AtomicFile.write(encode(array), to: url)
         } catch {
             throw NPYError("cannot write \(url.path): \(fileErrorReason(error))")
         }
     }
 
-    /// Writes a vector as a rank-1 float64 array.
-    public static func write(_ vector: [Double], to url: URL) throws {
-        try write(NDArray(shape: [vector.count], data: vector), to: url)
+    /// Writes a vector as a rank-1 float64 array (finite entries unless `allowingNonFinite`, as `write`).
+    public static func write(_ vector: [Double], to url: URL, allowingNonFinite: Bool = false) throws {
+        try write(NDArray(shape: [vector.count], data: vector), to: url, allowingNonFinite: allowingNonFinite)
     }
 
-    /// Writes a matrix as a rank-2 float64 array.
-    public static func write(_ matrix: Matrix, to url: URL) throws {
-        try write(NDArray(matrix), to: url)
+    /// Writes a matrix as a rank-2 float64 array (finite entries unless `allowingNonFinite`, as `write`).
+    public static func write(_ matrix: Matrix, to url: URL, allowingNonFinite: Bool = false) throws {
+        try write(NDArray(matrix), to: url, allowingNonFinite: allowingNonFinite)
     }
 
     /// Reads a `.npy` file.
@@ -232,4 +238,28 @@ public func posixErrorCode(of error: Error) -> Int32? {
     if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
     guard let u = (ns.userInfo[NSUnderlyingErrorKey] as? Error).map({ $0 as NSError }), u.domain == NSPOSIXErrorDomain else { return nil }
     return Int32(u.code)
+}
+
+/// An output array with a NaN or ±∞ entry, refused before it is written (docs/errors.md): one line naming the
+/// file, the first offending index (numpy's multi-index), its value and how many entries are not finite.
+public struct NonFiniteOutput: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let shape: [Int]
+    /// The flat (C-order) offset of the first non-finite entry.
+    public let offset: Int
+    public let value: String
+    public let count: Int
+
+    /// The multi-index of `offset` in `shape`.
+    public var index: [Int] {
+        var r = offset, idx = [Int](repeating: 0, count: shape.count)
+        for k in stride(from: shape.count - 1, through: 0, by: -1) where shape[k] > 0 { idx[k] = r % shape[k]; r /= shape[k] }
+        return idx
+    }
+
+    public var description: String {
+        let total = shape.reduce(1, *)
+        return "\(file)[\(index.map(String.init).joined(separator: ", "))] is \(value) (\(count) of \(total) entries not finite); "
+            + "expected finite values: the inputs are outside the range where this computation is representable, so it was not written"
+    }
 }

@@ -5,14 +5,17 @@ import Foundation
 /// its safe points (between optimiser steps, between epochs, between blocks), stops there keeping a checkpoint of
 /// where it is, says on stderr how to resume, and exits with 128 + the signal (130 for SIGINT, 143 for SIGTERM). For
 /// a run that has not declared it — and for a second signal while the first is being honoured — the watcher calls
-/// the process's `onStop` at once (which removes temporaries and exits 128 + the signal). A third signal ends the
-/// process by the default action.
+/// the process's `onStop` at once (which removes temporaries and exits 128 + the signal); so does a run that has
+/// not reached its safe point `gracePeriod` seconds after the first signal. A third signal ends the process by the
+/// default action.
 public enum StopRequest {
     nonisolated(unsafe) static var signalNumber: Int32 = 0
     nonisolated(unsafe) static var signalCount: Int32 = 0
     nonisolated(unsafe) static var wakeFD: Int32 = -1
     nonisolated(unsafe) static var cooperative = false
     nonisolated(unsafe) static var handlersInstalled = false
+    /// Seconds a run that stops by itself has to reach its next safe point after the first signal.
+    nonisolated(unsafe) public static var gracePeriod: Double = 20
 
     /// Installs the handlers for SIGINT and SIGTERM (idempotent) and the watcher thread that calls `onStop(signal)`
     /// when the run does not stop by itself (see the type); unblocks both signals in the calling thread (a process
@@ -29,7 +32,13 @@ public enum StopRequest {
             var seen = 0
             while read(readFD, &byte, 1) == 1 {
                 seen += 1
-                if seen == 1 && StopRequest.cooperative { continue }
+                if seen == 1 && StopRequest.cooperative {
+                    // The run stops at its next safe point; one that does not reach it within the grace period
+                    // (a step far longer than usual) is ended as a second signal would end it.
+                    var p = pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)
+                    if poll(&p, 1, Int32(StopRequest.gracePeriod * 1000)) > 0 { continue }
+                    seen += 1
+                }
                 onStop(Int32(byte))
             }
         }

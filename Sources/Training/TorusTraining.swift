@@ -112,6 +112,9 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
         guard rate.isFinite && rate > 0 else { throw SettingError("rate", "\(rate), expected a positive number") }
         guard initRate.isFinite && initRate > 0 else { throw SettingError("initRate", "\(initRate), expected a positive number") }
         guard points >= 1 else { throw SettingError("points", "\(points), expected a positive count") }
+        // Per point: the metric's components with their first and second derivatives and the curvature built from
+        // them, ≤ 128 doubles in n = 3.
+        try MemoryBudget.check(Double(points) * 128 * 8, for: "the metric jets at \(points) points", option: "--points \(points)")
         guard batch >= 0 else { throw SettingError("batch", "\(batch), expected ≥ 0 (0: full batch)") }
         guard steps >= 0 else { throw SettingError("steps", "\(steps), expected ≥ 0") }
         guard initSteps >= 0 else { throw SettingError("initSteps", "\(initSteps), expected ≥ 0") }
@@ -317,8 +320,11 @@ public final class TorusTrainer {
             let V = grid != nil ? model.lossAndGradient(.scalar2, quadrature: grid!, gradient: false).volume : evalGrid.integrate(ev.volumeForm)
             s = pow(V0 / V, 2 / n)
         }
+        if let bad = ev.metric.data.firstIndex(where: { !($0 * s).isFinite }) {
+            throw TrainingError("step \(k): the normalised metric is \(ev.metric.data[bad] * s) on the evaluation grid; expected a smaller learning rate")
+        }
         let r2 = zip(ev.scalar, ev.volumeForm).map { $0 * $0 * $1 }
-        let rec = SnapshotRecord(step: k, t: time(k), file: String(format: "g_%08d.npy", k),
+        let rec = SnapshotRecord(step: k, t: time(k), file: String(format: "g_%08ld.npy", k),
                                  scalar2: pow(s, n / 2 - 2) * evalGrid.integrate(r2), volume: pow(s, n / 2) * evalGrid.integrate(ev.volumeForm))
         if let root = root {
             var g = ev.metric
@@ -400,7 +406,7 @@ public final class TorusTrainer {
             }
             if step % every == 0 || step == total || Date().timeIntervalSince(lastReport) > 5 {
                 lastReport = Date()
-                progress(String(format: "step %d/%d  %@ loss %.6e", step, total, inInit ? "init-fit" : config.loss.rawValue, e.loss))
+                progress(String(format: "step %ld/%ld  %@ loss %.6e", step, total, inInit ? "init-fit" : config.loss.rawValue, e.loss))
             }
         }
         if config.steps > 0 && snapshots.last?.step != config.steps {

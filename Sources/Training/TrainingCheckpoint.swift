@@ -36,7 +36,7 @@ public struct TrainingCheckpoint<State: CheckpointState>: Sendable {
     /// MSE-fit losses so far (`init_loss.npy`).
     public var initLosses: [Double]
 
-    static func folderName(_ step: Int) -> String { String(format: "step_%08d", step) }
+    static func folderName(_ step: Int) -> String { String(format: "step_%08ld", step) }
 
     /// Writes the checkpoint under `root/checkpoints/`, keeping the newest `keep` checkpoints.
     public func write(root: URL, keep: Int = 3) throws {

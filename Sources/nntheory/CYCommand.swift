@@ -119,6 +119,10 @@ struct CYSampleCommand: ParsableCommand {
         try output.run { dir in
             let (v, psi, t) = try geometry.resolve()
             guard points >= 1 else { throw InputError("--points: \(points), expected a positive number") }
+            // Held at once: the coordinates and their pullback data (≤ 4 complex numbers per coordinate) and the
+            // per-point weights, |Ω|² and FS determinants.
+            try MemoryBudget.check(Double(points) * Double(64 * v.ambient.coordinateCount + 128),
+                                   for: "the sample of \(points) points", option: "--points \(points)")
             let threads = try threadOptions.count(), seed = self.seed.seed
             let start = Date()
             let sampler = try PointSampler(variety: v)
@@ -168,7 +172,7 @@ struct CYSampleCommand: ParsableCommand {
             summary.seconds_total = Date().timeIntervalSince(start)
             summary.threads = threads
             try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
-            print(String(format: "%@: %d points (%d draws, %d dropped)  κ = %.6g  Vol_K = %.6g (intersection %.6g)  Vol_CY = %.6g ± %.2g  σ_FS = %.4f  → %@",
+            print(String(format: "%@: %ld points (%ld draws, %ld dropped)  κ = %.6g  Vol_K = %.6g (intersection %.6g)  Vol_CY = %.6g ± %.2g  σ_FS = %.4f  → %@",
                          v.name, s.count, s.draws, dr.total, volK / volCY, volK, v.kahlerVolume(t), volCY, summary.vol_cy_error, sigma, output.out))
         }
     }

@@ -98,6 +98,12 @@ struct CYDonaldsonCommand: ParsableCommand {
             } catch let e as DonaldsonScan.InvalidParameter {
                 throw InputError(optionMessage(e))
             }
+            // Held at once for the largest k: the section values s_α(x) of every T-operator point (complex) and the
+            // evaluation sample's coordinates.
+            let biggest = scan.bases.map { Double(scan.pointCount($0)) * Double(16 * $0.count) }.max() ?? 0
+            try MemoryBudget.check(biggest + Double(evalPoints) * Double(64 * v.ambient.coordinateCount + 128),
+                                   for: "the section values of the T-operator points and the evaluation sample",
+                                   option: points.map { "--points \($0)" } ?? "--eval-points \(evalPoints)")
             let singular = reportSingularPoint(of: v, seed: seed.seed, note: "sample points too close to the singular locus are dropped")
             var result = try scan.run(progress: progress)
             result.summary.psi = geometry.psi
@@ -105,8 +111,8 @@ struct CYDonaldsonCommand: ParsableCommand {
             try writeDonaldsonScan(scan, result, to: dir)
             for r in result.summary.degrees {
                 let ricci = r.ricciMeasure.map { String(format: "  ‖R‖ = %.4f", $0) } ?? ""
-                print(String(format: "k = %d  N_k = %3d  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f", r.k, r.sections, r.sigma, r.sigmaError,
-                             r.volK, r.volKError) + ricci + String(format: "  (%d steps, %.2f s/step)", r.iterations, r.secondsPerIteration))
+                print(String(format: "k = %ld  N_k = %3ld  σ = %.4f ± %.4f  Vol_K = %.4f ± %.4f", r.k, r.sections, r.sigma, r.sigmaError,
+                             r.volK, r.volKError) + ricci + String(format: "  (%ld steps, %.2f s/step)", r.iterations, r.secondsPerIteration))
             }
         }
     }

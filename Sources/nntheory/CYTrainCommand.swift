@@ -158,7 +158,7 @@ struct CYTrainCommand: ParsableCommand {
             StopRequest.install()
             let outcome = try trainer.run(root: dir, resume: resume.resume, stop: { StopRequest.received }, progress: { epoch, h in
                 let s = h.sigma.last ?? .nan, e = h.sigmaError.last ?? .nan
-                FileHandle.standardError.write(String(format: "cy train: epoch %d/%d  σ = %.5f ± %.5f  loss %.5g  (%.1f s)\n", epoch, c.epochs, s, e,
+                FileHandle.standardError.write(String(format: "cy train: epoch %ld/%ld  σ = %.5f ± %.5f  loss %.5g  (%.1f s)\n", epoch, c.epochs, s, e,
                                                       h.trainingLoss.last ?? .nan, h.epochSeconds.last ?? 0).data(using: .utf8)!)
                 meter.update(Double(epoch) / Double(max(1, c.epochs)))
             })

@@ -152,7 +152,7 @@ struct CorrelatorsCommand: ParsableCommand {
         let header = "     N" + s.orders.map { "   m\($0) (MC)   m\($0) exact" }.joined()
         lines.append(header)
         for w in s.widths {
-            var row = String(format: "%6d", w.width)
+            var row = String(format: "%6ld", w.width)
             for n in s.orders {
                 let mc = w.deviation["\(n)"].flatMap { $0 }, ex = w.exact_deviation["\(n)"].flatMap { $0 }
                 row += "  " + (mc.map { String(format: "%10.3e", $0) } ?? "         -") + "  " + (ex.map { String(format: "%10.3e", $0) } ?? "         -")
@@ -162,12 +162,12 @@ struct CorrelatorsCommand: ParsableCommand {
         for n in s.orders {
             let mc = s.slopes["\(n)"].flatMap { $0 }, ex = s.exact_slopes["\(n)"].flatMap { $0 }
             var t = "slope of log m\(n) vs log N:"
-            if let mc { t += String(format: " Monte Carlo %.3f (%d widths above background)", mc.slope, mc.points) }
+            if let mc { t += String(format: " Monte Carlo %.3f (%ld widths above background)", mc.slope, mc.points) }
             if let ex { t += String(format: " exact %.3f", ex.slope) }
             lines.append(t)
         }
         if let l = s.lambda, let f = l.fit_exact ?? l.fit_mc {
-            lines.append(String(format: "λ_m at N = %d: log10|λ| vs log10 Λ slope %.3f (R² %.3f)", l.ngp_width, f.slope, f.r_squared))
+            lines.append(String(format: "λ_m at N = %ld: log10|λ| vs log10 Λ slope %.3f (R² %.3f)", l.ngp_width, f.slope, f.r_squared))
         }
         print(lines.joined(separator: "\n"))
     }

@@ -23,14 +23,30 @@ struct FieldTheoryOptions: ParsableArguments {
 
     func validated() throws -> (sampling: MomentumSampling, points: Matrix) {
         guard (1...3).contains(dimension) else { throw InputError("--d \(dimension), expected 1, 2 or 3") }
-        guard mass > 0, mass.isFinite else { throw InputError("--mass \(mass), expected m > 0") }
-        guard cutoff > 0, cutoff.isFinite else { throw InputError("--cutoff \(cutoff), expected Λ > 0") }
+        // The propagator 1/(p² + m²) and the fields' amplitudes are formed in Float64: m², Λ² and Λ/m must be
+        // representable with room to spare, hence the bounds 1e-100 … 1e100 (docs/errors.md).
+        guard mass >= 1e-100, mass <= 1e100 else { throw InputError("--mass \(mass), expected 1e-100 ≤ m ≤ 1e100") }
+        guard cutoff >= 1e-100, cutoff <= 1e100 else { throw InputError("--cutoff \(cutoff), expected 1e-100 ≤ Λ ≤ 1e100") }
         guard let s = MomentumSampling(rawValue: sampling.lowercased()) else {
             throw InputError("--sampling '\(sampling)', expected ball or propagator")
         }
         let x = try PointSet.parse(points, dimension: dimension)
         guard x.cols == dimension else { throw InputError("--x has points of dimension \(x.cols), expected d = \(dimension)") }
         return (s, x)
+    }
+}
+
+extension FieldTheoryOptions {
+    /// Checks what a run holds at once against the machine's memory (`MemoryBudget`): the sampled fields and
+    /// interactions, `networks` × (P + 1) doubles; one cos-net per worker, `width` × (d + 2) doubles each; and
+    /// `tensors` four-point tensors of P⁴ doubles (values and errors).
+    func checkMemory(width: Int, networks: Int, points P: Int, tensors: Int) throws {
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        try MemoryBudget.check(Double(width) * Double(dimension + 2) * 8 * cores, for: "one network of width \(width) per worker",
+                               option: "--width \(width)")
+        try MemoryBudget.check(Double(networks) * Double(P + 1) * 8 + 16 * Double(tensors) * pow(Double(P), 4),
+                               for: "the fields of \(networks) networks at \(counted(P, "point")) and the four-point tensors",
+                               option: "--networks \(networks)")
     }
 }
 

@@ -123,7 +123,7 @@ struct FlowCYCommand: ParsableCommand {
             try Self.sigmaPlot(r).write(to: dir.appendingPathComponent("sigma.svg"))
             try Self.driftPlot(r).write(to: dir.appendingPathComponent("ntk_drift.svg"))
             var line = "flow cy: \(experiment.variety.name), widths \(c.widths.map(String.init).joined(separator: ",")), t = 0…\(String(format: "%g", r.times.last ?? 0))"
-            if let w = c.widths.last, let full = r.records[.full]?[w], let s = full.sigma.last { line += String(format: "; full arm at width %d: σ %.4f → %.4f", w, full.sigma[0], s) }
+            if let w = c.widths.last, let full = r.records[.full]?[w], let s = full.sigma.last { line += String(format: "; full arm at width %ld: σ %.4f → %.4f", w, full.sigma[0], s) }
             for arm in c.arms { if let e = r.driftExponent[arm] { line += String(format: "; %@ drift ∝ w^(%.2f ± %.2f)", arm.rawValue, e.exponent, e.exponentError ?? .nan) } }
             print(line + String(format: " (%.1f s) → %@", r.seconds, output.out))
         }

@@ -54,6 +54,7 @@ struct FreeFieldCommand: ParsableCommand {
             let (sampling, x) = try theory.validated()
             guard networks >= 0 else { throw InputError("--networks \(networks), expected M ≥ 0") }
             try jackknife.check(networks: networks)
+            try theory.checkMemory(width: width, networks: networks, points: x.rows, tensors: 2)
             let exp = try FreeFieldExperiment(dimension: theory.dimension, mass: theory.mass, cutoff: theory.cutoff, width: width,
                                               sampling: sampling, points: x)
             let g2 = exp.exactTwoPoint()
@@ -85,7 +86,7 @@ struct FreeFieldCommand: ParsableCommand {
                                   G4c: g4 == nil ? nil : mc.map { NestedArray($0.g4c) }, G4c_error: g4 == nil ? nil : mc.map { NestedArray($0.g4cError) },
                                   max_pull_G2: pull2, max_pull_G4c: pull4)
             try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
-            var line = String(format: "freefield d = %d, m = %g, Λ = %g, N = %d: G_Λ(0) = %.6f", theory.dimension, theory.mass, theory.cutoff, width, g2.data[0])
+            var line = String(format: "freefield d = %ld, m = %g, Λ = %g, N = %ld: G_Λ(0) = %.6f", theory.dimension, theory.mass, theory.cutoff, width, g2.data[0])
             if let mc { line += String(format: ", Monte Carlo %.6f ± %.6f", mc.g2.data[0], mc.g2Error.data[0]) }
             if let pull2 { line += String(format: "; max |MC − exact|/σ: G2 %.2f", pull2) }
             if let pull4 { line += String(format: ", G4c %.2f", pull4) }

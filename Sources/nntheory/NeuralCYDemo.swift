@@ -18,12 +18,12 @@ enum NeuralCYDemo: DemoSection {
         let start = Date()
         let trainer = try CYTrainer(config: c, threads: threads)
         let outcome = try trainer.run(root: dir, progress: { epoch, h in
-            progress(String(format: "demo: epoch %d/%d σ = %.4f", epoch, c.epochs, h.sigma.last ?? .nan))
+            progress(String(format: "demo: epoch %ld/%ld σ = %.4f", epoch, c.epochs, h.sigma.last ?? .nan))
         })
         if let f = outcome.failure { throw f }
         let s = try CYTrainOutput.write(trainer, outcome, seconds: Date().timeIntervalSince(start), to: dir)
         return [
-            String(format: "cy-neural: φ-model on the Fermat quintic, σ %.4f → %.4f ± %.4f after %d epochs on 10 000 points (FS %.4f; Donaldson σ₂ = 0.272, σ₄ = 0.131, σ₆ = 0.067); Vol_K off by %.1e, Kähler measure %.1e → cy-neural/phi/sigma.svg",
+            String(format: "cy-neural: φ-model on the Fermat quintic, σ %.4f → %.4f ± %.4f after %ld epochs on 10 000 points (FS %.4f; Donaldson σ₂ = 0.272, σ₄ = 0.131, σ₆ = 0.067); Vol_K off by %.1e, Kähler measure %.1e → cy-neural/phi/sigma.svg",
                    s.sigma.first ?? .nan, s.sigma_final, s.sigma_error.last ?? .nan, c.epochs, s.sigma_fs, s.volume_loss.last ?? .nan, (s.kahler_loss.last ?? nil) ?? .nan),
         ]
     }

@@ -107,6 +107,8 @@ struct Phi4Command: ParsableCommand {
             guard chains >= 1 else { throw InputError("--chains \(chains), expected ≥ 1") }
             guard thermalization >= 0 else { throw InputError("--thermalization \(thermalization), expected ≥ 0") }
             try jackknife.check(networks: kind == .reweight ? networks : 0)
+            try theory.checkMemory(width: widths.max() ?? 1, networks: networks, points: x.rows,
+                                   tensors: 4 * widths.count * (lambdas.count + 1))
             var s = Phi4Experiment.Settings(dimension: theory.dimension, mass: theory.mass, cutoff: theory.cutoff,
                                             box: try Box(side: box, dimension: theory.dimension), couplings: lambdas, widths: widths,
                                             sampler: kind, networks: networks)
@@ -126,11 +128,11 @@ struct Phi4Command: ParsableCommand {
 
     static func headline(_ r: Phi4Experiment.Result) -> String {
         let v0 = r.vertex.data[0]
-        var line = String(format: "phi4 d = %d, m = %g, Λ = %g, box %g: prediction G4c(x1,x1,x1,x1) = −λ·%.6g",
+        var line = String(format: "phi4 d = %ld, m = %g, Λ = %g, box %g: prediction G4c(x1,x1,x1,x1) = −λ·%.6g",
                           r.settings.dimension, r.settings.mass, r.settings.cutoff, r.settings.box.sides[0], v0)
         if let last = r.cells.last {
             for c in last {
-                line += String(format: "; λ = %g, N = %d: λ-part %.4g ± %.2g (prediction %.4g)", c.coupling, c.width,
+                line += String(format: "; λ = %g, N = %ld: λ-part %.4g ± %.2g (prediction %.4g)", c.coupling, c.width,
                                 c.lambdaPart.data[0], c.lambdaPartError.data[0], -c.coupling * v0)
             }
         }

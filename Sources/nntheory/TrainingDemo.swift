@@ -45,7 +45,7 @@ enum TrainingDemo: DemoSection {
         let r0 = a.snapshots.first!.scalar2, r1 = a.snapshots.last!.scalar2, r2 = b.snapshots.last!.scalar2
         let v0 = a.snapshots.first!.volume, v2 = b.snapshots.last!.volume
         return [
-            String(format: "training: ∫R² dA %.3g → %.3g after %d Adam steps (÷ %.3g) → %.3g after %d L-BFGS iterations; area %.6f → %.6f (relative change %.1e)",
+            String(format: "training: ∫R² dA %.3g → %.3g after %ld Adam steps (÷ %.3g) → %.3g after %ld L-BFGS iterations; area %.6f → %.6f (relative change %.1e)",
                    r0, r1, c.steps, r0 / r1, r2, p.steps, v0, v2, v2 / v0 - 1),
             "training: curve in \(dir.path)/curvature_decay.svg; snapshots of g in adam/snapshots, lbfgs/snapshots",
         ]

@@ -83,6 +83,32 @@ import TestSupport
 
     /// A header may declare any shape: one whose element count overflows (2⁶² × 2), or whose byte count does
     /// (3037000499² elements of 8 bytes), is a one-line error naming the shape, before anything is allocated.
+    /// A NaN or ±∞ in an array is refused before writing, naming the file, numpy's multi-index of the first one
+    /// (C order: offset 5 in shape [2, 3] is [1, 2]) and the count; nothing is written. Arrays documented to carry
+    /// NaN opt out.
+    @Test func nonFiniteEntriesAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("npy-nf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("a.npy")
+        let a = NDArray<Double>(shape: [2, 3], data: [0, 1, 2, 3, 4, .nan])
+        #expect {
+            try NPY.write(a, to: url)
+        } throws: { e in
+            guard let e = e as? NonFiniteOutput else { return false }
+            return e.index == [1, 2] && e.count == 1 && "\(e)".hasPrefix("a.npy[1, 2] is nan (1 of 6 entries not finite)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        let b = NDArray<Double>(shape: [3, 1, 2], data: [1, .infinity, 0, 0, -.infinity, 0])
+        #expect(throws: NonFiniteOutput.self) { try NPY.write(b, to: url) }
+        do { try NPY.write(b, to: url) } catch let e as NonFiniteOutput { #expect(e.index == [0, 0, 1] && e.count == 2) }
+        try NPY.write(b, to: url, allowingNonFinite: true)
+        guard case .float64(let back) = try NPY.read(url) else { Issue.record("not float64"); return }
+        #expect(back.data[1] == .infinity && back.data[4] == -.infinity)
+        #expect(MemoryBudget.format(7.3e12) == "7.3 TB" && MemoryBudget.format(512) == "512 B" && MemoryBudget.format(25e9) == "25 GB")
+        #expect(throws: InputError.self) { try MemoryBudget.check(MemoryBudget.physicalBytes * 1.01, for: "x", option: "--n 1") }
+        try MemoryBudget.check(MemoryBudget.physicalBytes / 2, for: "x", option: "--n 1")
+    }
+
     @Test func hugeDeclaredShapesAreErrorsNotCrashes() throws {
         func file(shape: String) -> Data {
             var h = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }"

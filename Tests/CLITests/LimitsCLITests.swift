@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Extreme inputs (docs/errors.md): sizes the machine cannot hold are refused before allocating, ranges where the
+/// formulas overflow are refused up front, and a non-finite result is an error naming the array — never a crash, a
+/// hang or a silent NaN with exit 0.
+@Suite struct LimitsCLITests {
+    /// 10¹² points, networks or widths: one line naming the option, the memory needed and the machine's, exit 2,
+    /// within seconds (the check comes before any allocation or work).
+    @Test(arguments: [
+        (["cy", "sample", "--points", "1000000000000"], "--points 1000000000000: needs"),
+        (["cy", "donaldson", "--k", "1..3", "--points", "1000000000000"], "--points 1000000000000: needs"),
+        (["freefield", "--networks", "1000000000000", "--x", "0"], "--networks 1000000000000: needs"),
+        (["freefield", "--width", "1000000000000", "--x", "0"], "--width 1000000000000: needs"),
+        (["phi4", "--networks", "100000000000", "--x", "0"], "--networks 100000000000: needs"),
+        (["train", "torus", "--points", "1000000000000", "--steps", "1"], "--points 1000000000000: needs"),
+    ] as [([String], String)])
+    func sizesBeyondMemoryAreRefusedUpFront(args: [String], needle: String) throws {
+        let start = Date()
+        let r = try CLI.run(args + ["--out", CLI.tempDir()])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(needle) && r.stderr.contains("of memory"), "\(r.stderr)")
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
+    /// Masses and cutoffs whose squares or propagators leave Float64 (m = 1e300 gave "± nan" with exit 0,
+    /// m = 1e-300 an infinite tadpole) are refused naming the admissible range.
+    @Test(arguments: [
+        (["freefield", "--mass", "1e300", "--x", "0"], "--mass 1e+300, expected 1e-100 ≤ m ≤ 1e100"),
+        (["phi4", "--mass", "1e-300", "--networks", "0", "--x", "0"], "--mass 1e-300, expected 1e-100 ≤ m ≤ 1e100"),
+        (["freefield", "--cutoff", "1e200", "--x", "0"], "--cutoff 1e+200, expected 1e-100 ≤ Λ ≤ 1e100"),
+        (["correlators", "--net", "cos", "--widths", "2", "--networks", "0", "--x", "0.1", "--mass", "1e300"], "--mass 1e+300, expected 1e-100 ≤ m ≤ 1e100"),
+    ] as [([String], String)])
+    func overflowingRangesAreRefused(args: [String], needle: String) throws {
+        let r = try CLI.run(args + ["--out", CLI.tempDir()])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(needle), "\(r.stderr)")
+    }
+
+    /// The exact Gauss-net four-point function at |x| ~ 10³ overflows (e^{x²}): the array is refused naming the
+    /// file, the index and the count, with exit 2 — it used to be written full of inf with exit 0.
+    @Test func nonFiniteResultIsAnErrorNamingTheArray() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["correlators", "--net", "gauss", "--widths", "2", "--networks", "0", "--x", "1e3,2e3", "--out", dir])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("error: G4_exact.npy[0, 0, 0, 0] is inf (16 of 16 entries not finite)"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/G4_exact.npy"))
+    }
+}
