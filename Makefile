@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench fuzz clean
 
 ## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3, zlib) and numpy when missing.
 deps:
@@ -31,6 +31,13 @@ test: deps
 ## bench: ensemble throughput against the numpy reference (see BENCHMARKS.md).
 bench: build
 	bash Benchmarks/ensemble_throughput.sh
+
+## fuzz: the whole command line under bad and extreme input (docs/errors.md): a table of outcome counts;
+## fails on any crash, hang, silent NaN or multi-line error. RUNS=… TIMEOUT=… set the size.
+RUNS ?= 600
+TIMEOUT ?= 30
+fuzz: build
+	python3 Fuzz/cli_matrix.py --bin .build/release/nntheory --runs $(RUNS) --timeout $(TIMEOUT)
 
 clean:
 	rm -rf .build $(OUT)

@@ -68,5 +68,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NTK", "Networks", "Optimization", "NumericCore", "CYBridge", "TestSupport", numerics]),
         .testTarget(name: "MetricFlowTests", dependencies: ["MetricFlow", "Training", "NTK", "Networks", "NumericCore", "CYBridge", "TestSupport", numerics]),
         .testTarget(name: "CLITests", dependencies: ["nntheory", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Networks", "CYBridge", "Training", "NumericCore"]),
     ]
 )

@@ -27,9 +27,9 @@ public enum JSONOutput {
     }
 
     /// Writes a run's summary: `value`'s keys plus `run`, the run's provenance (`RunProvenance.current`, finished
-    /// now), atomically. `value` must encode as a JSON object.
-    public static func writeSummary<T: Encodable>(_ value: T, to url: URL) throws {
-        try write(WithRun(value: value, run: RunProvenance.current.finished()), to: url)
+    /// now, with `complete`), atomically. `value` must encode as a JSON object.
+    public static func writeSummary<T: Encodable>(_ value: T, to url: URL, complete: Bool = true) throws {
+        try write(WithRun(value: value, run: RunProvenance.current.finished(complete: complete)), to: url)
     }
 
     /// A summary with the `run` key added at its top level.

@@ -5,8 +5,8 @@ import Foundation
 public struct NPYError: Error, CustomStringConvertible, Sendable {
     /// The one-line message.
     public let description: String
-    /// An error with message `description`.
-    public init(_ description: String) { self.description = description }
+    /// An error with message `description` (control characters escaped, as `InputError`'s).
+    public init(_ description: String) { self.description = description.escapingControlCharacters }
 }
 
 /// An array read from a `.npy` file, typed by its dtype.

@@ -4,8 +4,29 @@ import Foundation
 public struct InputError: Error, CustomStringConvertible, Sendable {
     /// The one-line message.
     public let description: String
-    /// An error with message `description`.
-    public init(_ description: String) { self.description = description }
+    /// An error with message `description`, made one line: control characters an echoed input may carry (a
+    /// newline in a SPEC or formula) are written as escapes (`\n`, `\t`, `\u{1B}`).
+    public init(_ description: String) { self.description = description.escapingControlCharacters }
+}
+
+extension String {
+    /// The string with every control character written as an escape (`\n`, `\r`, `\t`, `\u{0}`), so that a
+    /// message quoting user input stays one line (docs/errors.md).
+    public var escapingControlCharacters: String {
+        guard unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return self }
+        var out = ""
+        for u in unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.properties.generalCategory == .control { out += "\\u{\(String(u.value, radix: 16, uppercase: true))}" }
+                else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out
+    }
 }
 
 /// Input points x_p ∈ ℝ^d given on the command line: a `.npy` file of shape [P, d] (or [P] for d = 1),
@@ -70,7 +91,7 @@ public struct SettingError: Error, CustomStringConvertible, Sendable {
     /// The rest of the line: the value and what was expected.
     public let detail: String
     /// The error of `setting` with `detail` ("0, expected a positive number").
-    public init(_ setting: String, _ detail: String) { self.setting = setting; self.detail = detail }
+    public init(_ setting: String, _ detail: String) { self.setting = setting; self.detail = detail.escapingControlCharacters }
     /// "setting detail", one line.
     public var description: String { renamed(setting) }
     /// The same line with the setting called `name` (a detail starting with ':' follows the name directly).

@@ -2,7 +2,8 @@ import Foundation
 
 /// Where a result came from: what every `summary.json` records under `run` (`JSONOutput.writeSummary`) — the tool
 /// and its version, the git commit it was built from, the full command line, the seed and thread count asked for,
-/// when the run started and ended (UTC, ISO 8601), and the host's CPU model and core count.
+/// when the run started and ended (UTC, ISO 8601), the host's CPU model and core count, and whether the run
+/// finished (`complete`: false for the summary of a run stopped early — interrupted or broken down).
 ///
 /// The CLI sets `RunProvenance.current` once at start-up (`start(version:commit:)`); library callers get the defaults
 /// (tool "nntheory (library)", commit "unknown") with the process's arguments.
@@ -21,9 +22,11 @@ public struct RunProvenance: Codable, Sendable, Equatable {
     public var finishedUTC: String?
     public var hostCPU: String
     public var cores: Int
+    /// Whether the run finished (nil until `finished`).
+    public var complete: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case tool, version, commit, argv, seed, threads, cores
+        case tool, version, commit, argv, seed, threads, cores, complete
         case startedUTC = "started_utc", finishedUTC = "finished_utc", hostCPU = "host_cpu"
     }
 
@@ -63,10 +66,11 @@ public struct RunProvenance: Codable, Sendable, Equatable {
         return "unknown"
     }
 
-    /// This provenance with the end time `date`.
-    public func finished(at date: Date = Date()) -> RunProvenance {
+    /// This provenance with the end time `date` and whether the run finished.
+    public func finished(at date: Date = Date(), complete: Bool = true) -> RunProvenance {
         var p = self
         p.finishedUTC = Self.timestamp(date)
+        p.complete = complete
         return p
     }
 

@@ -185,7 +185,7 @@ enum CYTrainOutput {
         let history = outcome.history, metric = outcome.metric
         let summary = CYTrainingSummary(trainer, history: history, parameterCount: metric.network.parameterCount,
                                         complete: outcome.isComplete, seconds: seconds)
-        try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
+        try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"), complete: summary.complete)
         try NPY.write(NDArray(shape: [metric.network.parameterCount], data: metric.network.parameters), to: dir.appendingPathComponent("params.npy"))
         var p = SVGPlot(title: "σ on the validation sample (\(trainer.variety.name), \(trainer.config.model.rawValue)-model, \(trainer.config.inputs.rawValue) inputs)",
                         xLabel: "epoch", yLabel: "σ", logY: true)

@@ -40,6 +40,15 @@ struct DemoCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var force: ForceOption
 
+    /// DIR/summary.json: the sections run, their settings, the report as printed, the time, and the run block.
+    struct Summary: Encodable {
+        let sections: [String]
+        let networks: Int
+        let seed: UInt64
+        let report: [String]
+        let seconds: Double
+    }
+
     func run() throws {
         try OutputOptions.run(in: out, force: force.force) { root in
             let known = Self.sections.map { $0.name }
@@ -57,7 +66,10 @@ struct DemoCommand: ParsableCommand {
                 report.append(contentsOf: lines)
                 report.append(String(format: "[%@ section: %.1f s]", section.name, Date().timeIntervalSince(t0)))
             }
-            report.append(String(format: "demo finished in %.1f s", Date().timeIntervalSince(start)) + "; results in \(root.path)")
+            let seconds = Date().timeIntervalSince(start)
+            report.append(String(format: "demo finished in %.1f s", seconds) + "; results in \(root.path)")
+            try JSONOutput.writeSummary(Summary(sections: chosen, networks: networks, seed: seed, report: report, seconds: seconds),
+                                        to: root.appendingPathComponent("summary.json"))
             print(report.joined(separator: "\n"))
         }
     }

@@ -13,7 +13,8 @@ enum FlowTorusOutput {
         }
         try NPY.write(NDArray(shape: [T] + gridShape + [n, n], data: traj.metrics.flatMap(\.components)),
                       to: dir.appendingPathComponent("metric.npy"))
-        try JSONOutput.writeSummary(TorusFlowSummary(r), to: dir.appendingPathComponent("summary.json"))
+        let summary = TorusFlowSummary(r)
+        try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"), complete: summary.complete)
         try modesPlot(r).write(to: dir.appendingPathComponent("modes.svg"))
         try lambdaPlot(r).write(to: dir.appendingPathComponent("lambda.svg"))
         if let c = r.comparison { try comparisonPlot(c, times: traj.times).write(to: dir.appendingPathComponent("comparison.svg")) }

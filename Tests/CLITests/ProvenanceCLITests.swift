@@ -42,6 +42,7 @@ import TestSupport
         #expect((run["threads"] as? NSNumber)?.intValue == 1)
         #expect(((run["cores"] as? NSNumber)?.intValue ?? 0) == ProcessInfo.processInfo.activeProcessorCount)
         #expect(!((run["host_cpu"] as? String) ?? "").isEmpty)
+        #expect(run["complete"] as? Bool == true)
         let started = try #require(run["started_utc"] as? String), finished = try #require(run["finished_utc"] as? String)
         let f = ISO8601DateFormatter()
         let s = try #require(f.date(from: started)), e = try #require(f.date(from: finished))
