@@ -73,9 +73,11 @@ public struct FreeFieldExperiment: Sendable {
     }
 
     /// Monte Carlo correlators of `networks` cos-nets (G₄c only when `hasFourPoint`; otherwise its tensors are
-    /// empty). With a `checkpoint` the fields are saved after every slice and a saved prefix is continued.
+    /// empty). With a `checkpoint` the fields are saved after every slice (a tenth of the run) and a saved prefix is
+    /// continued. `stop` is polled after every slice: a signal number ends the run there, its checkpoint saved, by
+    /// throwing `StopRequest.Interrupted`.
     public func measure(networks M: Int, seed: UInt64, blocks: Int = 32, progress: ((String) -> Void)? = nil,
-                        checkpoint: SampleCheckpoint? = nil) throws -> WeightedCorrelators {
+                        checkpoint: SampleCheckpoint? = nil, stop: () -> Int32? = { nil }) throws -> WeightedCorrelators {
         let P = points.rows, N = ensemble.network.width
         var samples = try checkpoint?.load(width: N, pointCount: P) ?? FreeFieldSamples(pointCount: P, fields: [], interactions: [])
         if samples.count > M { samples.fields = Array(samples.fields[0..<(M * P)]) } else if samples.count > 0 {
@@ -87,8 +89,14 @@ public struct FreeFieldExperiment: Sendable {
             samples.fields += sampleFields(networks: r, seed: seed)
             try checkpoint?.save(samples, width: N, count: samples.count)
             progress?("freefield: \(r.upperBound)/\(M) networks")
+            if samples.count < M, let sig = stop() { throw StopRequest.Interrupted(signal: sig, detail: Self.stopDetail(samples.count, M, checkpoint)) }
         }
         return WeightedCorrelators(fields: samples.fields, pointCount: P, blocks: blocks, fourPoint: hasFourPoint)
+    }
+
+    /// Where a stopped sampling run stands and how to continue it, one line.
+    static func stopDetail(_ done: Int, _ total: Int, _ checkpoint: SampleCheckpoint?) -> String {
+        "after \(done) of \(total) networks" + (checkpoint.map { "; the checkpoint is in \($0.directory.path): rerun with --resume to continue" } ?? "")
     }
 
     /// The settings the samples depend on (for checkpoints).

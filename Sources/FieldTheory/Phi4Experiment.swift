@@ -179,7 +179,11 @@ public struct Phi4Experiment: Sendable {
     /// prefix is continued; Markov chains are saved in the same directory (`ChainCheckpoint`, labels
     /// `N{width}_l{index of λ}_c{chain}`, with `chainFingerprint`) every `chainCheckpointInterval` seconds and when
     /// they end, and a saved chain is continued. Either way the result equals an uninterrupted run's bit for bit.
-    public func run(progress: (@Sendable (String) -> Void)? = nil, checkpoint: SampleCheckpoint? = nil) throws -> Result {
+    ///
+    /// `stop` is polled after every reweighting slice: a signal number ends the run there, its checkpoint saved, by
+    /// throwing `StopRequest.Interrupted` (Markov chains do not poll it).
+    public func run(progress: (@Sendable (String) -> Void)? = nil, checkpoint: SampleCheckpoint? = nil,
+                    stop: () -> Int32? = { nil }) throws -> Result {
         let s = settings
         let pred = try predictions()
         let P = points.rows, P4 = P * P * P * P
@@ -211,6 +215,9 @@ public struct Phi4Experiment: Sendable {
                     samples.interactions += part.interactions
                     try checkpoint?.save(samples, width: N, count: samples.count)
                     progress?("phi4: N = \(N): \(r.upperBound)/\(s.networks) free networks with ∫φ⁴")
+                    if samples.count < s.networks, let sig = stop() {
+                        throw StopRequest.Interrupted(signal: sig, detail: "at N = \(N) " + FreeFieldExperiment.stopDetail(samples.count, s.networks, checkpoint))
+                    }
                 }
                 let base = ImportanceReweighting.estimate(samples, coupling: 0, blocks: s.blocks)
                 for λ in s.couplings {

@@ -66,8 +66,12 @@ struct FreeFieldCommand: ParsableCommand {
             var mc: WeightedCorrelators? = nil
             if networks > 0 {
                 let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoints"), fingerprint: exp.fingerprint + " seed=\(seed.seed)")
-                let c = try resume.continuing(store) {
-                    try exp.measure(networks: networks, seed: seed.seed, blocks: jackknife.blocks, progress: progress, checkpoint: store)
+                StopRequest.install()
+                let c = try exitingOnInterrupt("freefield") {
+                    try resume.continuing(store) {
+                        try exp.measure(networks: networks, seed: seed.seed, blocks: jackknife.blocks, progress: progress, checkpoint: store,
+                                        stop: { StopRequest.received })
+                    }
                 }
                 mc = c
                 try writeNPY(c.g2, "G2.npy", in: dir)

@@ -117,9 +117,12 @@ struct Phi4Command: ParsableCommand {
             let exp = try Phi4Experiment(settings: s, points: x)
             let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoints"), fingerprint: exp.fingerprint)
             let chainStates = ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint)
-            let r = try resume.continuing(store, chains: chainStates) {
-                progress("phi4: leading-order vertex integrals over the box")
-                return try exp.run(progress: { progress($0) }, checkpoint: store)
+            if kind == .reweight { StopRequest.install() }   // Markov chains stop at once, their last checkpoint kept
+            let r = try exitingOnInterrupt("phi4") {
+                try resume.continuing(store, chains: chainStates) {
+                    progress("phi4: leading-order vertex integrals over the box")
+                    return try exp.run(progress: { progress($0) }, checkpoint: store, stop: { StopRequest.received })
+                }
             }
             try Self.write(r, to: dir)
             print(Self.headline(r) + " → \(output.out)")

@@ -104,6 +104,25 @@ import Testing
         #expect(other.status != 0 && other.stderr.split(separator: "\n").count == 1 && other.stderr.contains("other settings"), "\(other.stderr)")
     }
 
+    /// A real process stopped by SIGINT after its first slice: exit 130 naming the networks done and how to resume,
+    /// the checkpoint kept; --resume then ends with G2 and G4c bit-identical to an uninterrupted run.
+    @Test func interruptedRunResumesBitIdentical() throws {
+        let full = CLI.tempDir(), part = CLI.tempDir()
+        let common = ["freefield", "--d", "1", "--cutoff", "5", "--width", "20", "--x", "0,0.5", "--seed", "4", "--networks", "400000"]
+        #expect(try CLI.run(common + ["--out", full]).status == 0)
+        let r = try CLI.runInterrupted(common + ["--out", part], after: part + "/checkpoints/checkpoint.json")
+        #expect(r.wasRunning, "the run ended before it could be interrupted")
+        #expect(r.status == 130 && r.stderr.contains("error: freefield: stopped by SIGINT after") && r.stderr.contains("rerun with --resume"),
+                "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: part + "/G2.npy"))
+        let resumed = try CLI.run(common + ["--out", part, "--resume"])
+        #expect(resumed.status == 0 && resumed.stderr.contains("resuming after"), "\(resumed.stderr)")
+        for f in ["G2.npy", "G4c.npy"] {
+            let a = FileManager.default.contents(atPath: full + "/" + f), b = FileManager.default.contents(atPath: part + "/" + f)
+            #expect(a != nil && a == b, "\(f) differs from the uninterrupted run")
+        }
+    }
+
     /// Markov chains are checkpointed through the CLI: a finished run continued with --resume takes every chain
     /// from DIR/checkpoints (no step re-run) and writes the same files; other settings are refused in one line.
     @Test(arguments: ["metropolis", "hmc"]) func chainRunResumesFromItsCheckpoint(sampler: String) throws {
