@@ -122,7 +122,10 @@ public struct TorusFlowConfig: Sendable, Codable, Equatable {
             }
         }
         let initial: TorusMetricExpression
-        do { initial = try TorusMetricExpression(initExpression, dimension: dimension) } catch { throw SettingError("initExpression", ": \(error)") }
+        do {
+            initial = try TorusMetricExpression(initExpression, dimension: dimension)
+            try initial.checkFinite()
+        } catch { throw SettingError("initExpression", ": \(error)") }
         if initial.conformalFactor == nil {
             guard flow == .ricci else {
                 throw SettingError("initExpression", "'\(initExpression)' gives components for the \(flow.rawValue) flow, expected 'u = EXPR' (the kernel and network arms act on e^u δ)")

@@ -173,6 +173,23 @@ public struct TorusExpression: Sendable, CustomStringConvertible {
     /// The value at the point x (n coordinates).
     public func callAsFunction(_ x: [Double]) -> Double { Self.eval(root, x) }
 
+    /// Throws unless the formula is finite at every point of the uniform grid with `side` points per dimension on
+    /// [0, 2π)ⁿ (the grids the torus commands evaluate it on are of this kind): one line naming the first point
+    /// where it is not (`u = log(0)` is −inf everywhere).
+    public func checkFinite(side: Int = 16) throws {
+        let n = dimension, total = Int(pow(Double(side), Double(n)))
+        var x = [Double](repeating: 0, count: n)
+        for k in 0..<total {
+            var r = k
+            for j in 0..<n { x[j] = 2 * Double.pi * Double(r % side) / Double(side); r /= side }
+            let v = self(x)
+            if !v.isFinite {
+                let at = x.map { String(format: "%.4g", $0) }.joined(separator: ", ")
+                throw InputError("'\(text)' is \(v) at (\(at)); expected a formula finite everywhere on the torus")
+            }
+        }
+    }
+
     static func eval(_ node: Node, _ x: [Double]) -> Double {
         switch node {
         case .number(let v): return v

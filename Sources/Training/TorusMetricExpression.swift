@@ -66,6 +66,14 @@ public struct TorusMetricExpression: Sendable, CustomStringConvertible {
         form = .components(entries)
     }
 
+    /// Throws unless every formula of the metric is finite on the uniform grid (`TorusExpression.checkFinite`).
+    public func checkFinite(side: Int = 16) throws {
+        switch form {
+        case .conformal(let u): try u.checkFinite(side: side)
+        case .components(let entries): for e in entries.compactMap({ $0 }) { try e.checkFinite(side: side) }
+        }
+    }
+
     /// g_ij(x), [n, n] row-major.
     public func callAsFunction(_ x: [Double]) -> [Double] {
         let n = dimension

@@ -125,11 +125,11 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
         _ = try LearningRateSchedule.parse(schedule)
         _ = try architecture()
         if let e = initExpression {
-            do { _ = try TorusExpression(e, dimension: dimension) } catch let e as InputError { throw SettingError("initExpression", ": \(e)") }
+            do { try TorusExpression(e, dimension: dimension).checkFinite() } catch let e as InputError { throw SettingError("initExpression", ": \(e)") }
         }
         if let r = reference {
             guard metric == .additive else { throw SettingError("reference", "needs the additive metric, not \(metric.rawValue)") }
-            do { _ = try TorusExpression(r, dimension: dimension) } catch let e as InputError { throw SettingError("reference", ": \(e)") }
+            do { try TorusExpression(r, dimension: dimension).checkFinite() } catch let e as InputError { throw SettingError("reference", ": \(e)") }
         }
         if loss == .mse && initExpression == nil { throw SettingError("loss", "mse needs a target, expected a starting metric (initExpression \"u = …\")") }
         if optimizer == .lbfgs && batch > 0 { throw SettingError("optimizer", "lbfgs needs full batches, expected batch 0, got \(batch)") }

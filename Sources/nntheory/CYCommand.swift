@@ -31,7 +31,7 @@ struct CYVarietyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Variety: fermat-quintic, dwork-quintic, quartic-k3, cubic-torus, bicubic, tian-yau, or equations in z0, z1, … separated by ';' (e.g. \"z0^5 + z1^5 + z2^5 + z3^5 + z4^5 - 5*psi*z0*z1*z2*z3*z4\").", valueName: "NAME|POLYNOMIAL"))
     var variety: String = "fermat-quintic"
 
-    @Option(help: ArgumentHelp("ψ: the Dwork parameter, and the value of `psi` in a polynomial; complex as 0.5+0.1*i.", valueName: "V"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("ψ: the Dwork parameter, and the value of `psi` in a polynomial; complex as 0.5+0.1*i.", valueName: "V"))
     var psi: String = "0"
 
     @Option(help: ArgumentHelp("Ambient dimensions n_r of ∏ P^{n_r} for a polynomial (default: P^{D−1}), e.g. 2,2.", valueName: "n1,n2,…"))

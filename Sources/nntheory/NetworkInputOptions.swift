@@ -86,6 +86,10 @@ struct ParameterSourceOptions: ParsableArguments {
     var params: String?
 
     func resolve(_ serial: Serial, inputWidth: Int, saveTo dir: URL) throws -> Network {
+        // The empirical NTK is a sum over parameters: a SPEC without any (a bare activation) has none to sum.
+        guard ParameterLayout(serial, inputWidth: inputWidth).count > 0 else {
+            throw InputError("--net '\(serial.description)' has no parameters, expected at least one Dense layer (the NTK sums over parameters)")
+        }
         switch (seed, params) {
         case (let s?, nil):
             let p = try Network(serial, inputWidth: inputWidth, seed: s)

@@ -38,6 +38,28 @@ import TestSupport
         #expect(r.stderr.contains(needle), "\(r.stderr)")
     }
 
+    /// Inputs that used to be accepted and give numbers: a formula that is not finite on the torus, and a SPEC
+    /// without parameters for the empirical NTK (which `kernel` refuses too).
+    @Test(arguments: [
+        (["train", "torus", "--init", "u = log(0)", "--steps", "2"], "--init: 'u = log(0)' is -inf at (0, 0); expected a formula finite everywhere on the torus"),
+        (["flow", "torus", "--init", "g11 = 1/sin(x); g22 = 1", "--grid", "16"], "--init: 'g11 = 1/sin(x)' is inf at (0, 0)"),
+        (["ntk", "compute", "--net", "Relu", "--seed", "1", "--x", "1,0"], "--net 'Relu' has no parameters, expected at least one Dense layer"),
+    ] as [([String], String)])
+    func degenerateInputsAreRefused(args: [String], needle: String) throws {
+        let r = try CLI.run(args + ["--out", CLI.tempDir()])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(needle), "\(r.stderr)")
+    }
+
+    /// A negative complex ψ is a value, not an option (it needed `--psi=…`).
+    @Test func negativeComplexPsiIsAValue() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["cy", "sample", "--variety", "dwork-quintic", "--psi", "-0.8+0.58*i", "--points", "200", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as? [String: Any]
+        #expect("\(s ?? [:])".contains("-0.8"), "\(s ?? [:])")
+    }
+
     /// The exact Gauss-net four-point function at |x| ~ 10³ overflows (e^{x²}): the array is refused naming the
     /// file, the index and the count, with exit 2 — it used to be written full of inf with exit 0.
     @Test func nonFiniteResultIsAnErrorNamingTheArray() throws {
