@@ -169,9 +169,13 @@ public struct CorrelatorRunner {
         let fp = experiment.fingerprint(width: width)
         for f in files.sorted() where f.hasPrefix("width-\(width).") && f.hasSuffix(".json") {
             let url = checkpointDirectory.appendingPathComponent(f)
-            guard let data = fm.contents(atPath: url.path),
-                  let c = try? JSONDecoder().decode(Checkpoint.self, from: data) else {
-                throw InputError("checkpoint \(url.path) is unreadable, expected a checkpoint written by nntheory correlators")
+            func decode(_ u: URL) -> Checkpoint? { fm.contents(atPath: u.path).flatMap { try? JSONDecoder().decode(Checkpoint.self, from: $0) } }
+            let previous = url.appendingPathExtension("prev")
+            guard let c = decode(url) ?? decode(previous).map({ p in
+                log("correlators: warning: checkpoint \(url.path) is unreadable; continuing from the previous one (\(previous.lastPathComponent))")
+                return p
+            }) else {
+                throw InputError("checkpoint \(url.path) is unreadable (and no readable previous one), expected a checkpoint written by nntheory correlators")
             }
             guard c.fingerprint == fp else {
                 throw InputError("checkpoint \(url.path) belongs to a different configuration, expected one of this run (remove it or write elsewhere)")
@@ -189,7 +193,11 @@ public struct CorrelatorRunner {
     func saveCheckpoint(_ a: CorrelatorAccumulator, width: Int) throws {
         try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: true)
         let data = try JSONEncoder().encode(Checkpoint(fingerprint: experiment.fingerprint(width: width), accumulator: a))
-        try AtomicFile.write(data, to: checkpointURL(width: width))
+        // The generation before is kept as NAME.prev: a newest checkpoint damaged later (a full disk, a bad copy)
+        // falls back to it on --resume.
+        let url = checkpointURL(width: width)
+        if FileManager.default.fileExists(atPath: url.path) { rename(url.path, url.appendingPathExtension("prev").path) }
+        try AtomicFile.write(data, to: url)
     }
 
     /// Monte Carlo sums of one width, resumed from checkpoints when asked, checkpointed as it goes.

@@ -280,6 +280,25 @@ enum CLI {
         let r = try CLI.run(Self.common.map { $0 == "7" ? "8" : $0 } + ["--out", sharded, "--resume"])
         #expect(r.status != 0 && r.stderr.contains("different configuration"))
     }
+
+    /// A real run stopped by SIGINT saves its checkpoint and exits 130 naming where it stopped; --resume ends
+    /// bit-identical to an uninterrupted run. Its newest checkpoint then garbled, a further --resume falls back to
+    /// the generation before (width-2.json.prev) with a warning, and still ends with the same bits.
+    @Test func interruptedRunResumesThroughACorruptCheckpoint() throws {
+        let args = ["correlators", "--net", "erf", "--widths", "2", "--networks", "4000000", "--x", "0.1,0.5", "--seed", "3"]
+        let whole = CLI.tempDir(), part = CLI.tempDir()
+        #expect(try CLI.run(args + ["--out", whole]).status == 0)
+        let g4 = { (dir: String) in FileManager.default.contents(atPath: dir + "/width_2/G4.npy") }
+        let i = try CLI.runInterrupted(args + ["--out", part], after: part + "/.nntheory.lock")
+        #expect(i.wasRunning && i.status == 130, "\(i.stderr)")
+        #expect(i.stderr.contains("error: correlators: stopped by SIGINT at N = 2 after") && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
+        #expect(try CLI.run(args + ["--out", part, "--resume"]).status == 0)
+        #expect(g4(whole) != nil && g4(part) == g4(whole))
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: part + "/checkpoints/width-2.json"))
+        let r = try CLI.run(args + ["--out", part, "--resume"])
+        #expect(r.status == 0 && r.stderr.contains("warning: checkpoint") && r.stderr.contains("previous one (width-2.json.prev)"), "\(r.stderr)")
+        #expect(g4(part) == g4(whole))
+    }
 }
 
 @Suite struct KernelCLITests {
