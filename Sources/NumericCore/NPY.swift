@@ -60,7 +60,7 @@ public enum NPY {
     public static func write<S: NPYScalar>(_ array: NDArray<S>, to url: URL, allowingNonFinite: Bool = false) throws {
         if !allowingNonFinite, let first = array.data.firstIndex(where: { !$0.isFiniteValue }) {
             throw NonFiniteOutput(file: url.lastPathComponent, shape: array.shape, offset: first,
-                                  value: "\(array.data[first])", count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
+                                  value: "\(array.data[first])".replacingOccurrences(of: "-nan", with: "nan"), count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
         }
         do {
             try AtomicFile.write(encode(array), to: url)
@@ -249,6 +249,8 @@ public struct NonFiniteOutput: Error, CustomStringConvertible, Sendable {
     public let offset: Int
     public let value: String
     public let count: Int
+    /// The inputs the offending entry comes from, where the command knows them ("x row 0 = (1000, 0)").
+    public var inputs: String? = nil
 
     /// The multi-index of `offset` in `shape`.
     public var index: [Int] {
@@ -259,7 +261,7 @@ public struct NonFiniteOutput: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         let total = shape.reduce(1, *)
-        return "\(file)[\(index.map(String.init).joined(separator: ", "))] is \(value) (\(count) of \(total) entries not finite); "
-            + "expected finite values: the inputs are outside the range where this computation is representable, so it was not written"
+        return "\(file)[\(index.map(String.init).joined(separator: ", "))] is \(value) (\(count) of \(total) entries not finite)"
+            + (inputs.map { ", from \($0)" } ?? "") + "; expected finite values: the inputs are outside the range where this computation is representable, so it was not written"
     }
 }

@@ -84,3 +84,16 @@ func exitingOnInterrupt<T>(_ command: String, _ body: () throws -> T) throws -> 
         Foundation.exit(i.exitStatus)
     }
 }
+
+/// Runs `body`; a non-finite output array (`NonFiniteOutput`) is reported with the input points its index selects:
+/// `axes[k]` names the point set that axis k of the array indexes ("x", "x2"; nil for an axis that indexes none).
+func namingInputs<T>(_ sets: [String: Matrix], axes: [String?], _ body: () throws -> T) throws -> T {
+    do { return try body() } catch var e as NonFiniteOutput {
+        let parts = zip(axes, e.index).compactMap { name, i -> String? in
+            guard let name, let m = sets[name], i < m.rows else { return nil }
+            return "\(name) row \(i) = (" + (0..<m.cols).map { String(format: "%g", m[i, $0]) }.joined(separator: ", ") + ")"
+        }
+        if !parts.isEmpty { e.inputs = parts.joined(separator: " and ") }
+        throw e
+    }
+}

@@ -141,7 +141,10 @@ struct CorrelatorsCommand: ParsableCommand {
             }
             StopRequest.install()
             runner.stop = { StopRequest.received }
-            if let summary = try exitingOnInterrupt("correlators", { try runner.run() }) {
+            let summary = try namingInputs(["x": pts], axes: Array(repeating: "x", count: 8)) {
+                try exitingOnInterrupt("correlators", { try runner.run() })
+            }
+            if let summary {
                 printSummary(summary)
             }
         }

@@ -49,8 +49,10 @@ struct NTKComputeCommand: ParsableCommand {
             let (serial, a, b) = try input.resolve()
             let e = EmpiricalNTK(try source.resolve(serial, inputWidth: a.cols, saveTo: dir))
             let k = try e.kernel(a, b, trace: trace)
-            try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))
-            try NPY.write(e.outputs(a), to: dir.appendingPathComponent("f_x1.npy"))
+            try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {
+                try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))
+                try NPY.write(e.outputs(a), to: dir.appendingPathComponent("f_x1.npy"))
+            }
             try ArrayRunSummary(net: serial.description, shape: k.shape, files: ["ntk.npy", "f_x1.npy"]).write(to: dir)
             print("\(serial.description): empirical NTK \(k.shape.map(String.init).joined(separator: "×")) → \(output.out)")
         }

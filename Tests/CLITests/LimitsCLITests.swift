@@ -38,6 +38,14 @@ import TestSupport
         #expect(r.stderr.contains(needle), "\(r.stderr)")
     }
 
+    /// An Exp-net kernel at |x| = 10³ overflows (e^{|x|²}-sized moments): the error names the entry and the input
+    /// points it comes from.
+    @Test func nonFiniteKernelNamesItsInputs() throws {
+        let r = try CLI.run(["kernel", "--net", "Dense(4) Exp Dense(1)", "--x", "0,1;1e3,0", "--out", CLI.tempDir()])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("error: nngp.npy[0, 1] is inf (3 of 4 entries not finite), from x row 0 = (0, 1) and x row 1 = (1000, 0)"), "\(r.stderr)")
+    }
+
     /// Inputs that used to be accepted and give numbers: a formula that is not finite on the torus, and a SPEC
     /// without parameters for the empirical NTK (which `kernel` refuses too).
     @Test(arguments: [
@@ -66,7 +74,7 @@ import TestSupport
         let dir = CLI.tempDir()
         let r = try CLI.run(["correlators", "--net", "gauss", "--widths", "2", "--networks", "0", "--x", "1e3,2e3", "--out", dir])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("error: G4_exact.npy[0, 0, 0, 0] is inf (16 of 16 entries not finite)"), "\(r.stderr)")
+        #expect(r.stderr.contains("error: G4_exact.npy[0, 0, 0, 0] is inf (16 of 16 entries not finite), from x row 0 = (1000) and"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/G4_exact.npy"))
     }
 }
