@@ -284,8 +284,10 @@ struct CYSigmaCommand: ParsableCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
-    @Option(help: "Also write the JSON to this file.")
+    @Option(help: "Also write the JSON to this file (a new one; an existing file needs --force).")
     var out: String?
+
+    @OptionGroup var force: ForceOption
 
     struct Output: Codable {
         let metric: String
@@ -311,6 +313,9 @@ struct CYSigmaCommand: ParsableCommand {
                 var isDir: ObjCBool = false
                 if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
                     throw InputError("--out: '\(path)' is a directory, expected a file name for the JSON")
+                }
+                if FileManager.default.fileExists(atPath: path) && !force.force {
+                    throw InputError("--out: '\(path)' exists; expected a new file name, or --force to replace it")
                 }
                 try OutputDirectory.createWritableDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path, option: "--out")
             }

@@ -53,6 +53,10 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let sig = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "20", "--out", dir + "/sigma.json"])
         #expect(sig.status == 0, "\(sig.stderr)")
+        // An existing file is not overwritten without --force.
+        let again = try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "20", "--out", dir + "/sigma.json"])
+        #expect(again.status == 2 && again.stderr == "error: --out: '\(dir)/sigma.json' exists; expected a new file name, or --force to replace it\n", "\(again.stderr)")
+        #expect(try CLI.run(["cy", "sigma", "--sample", dir, "--metric", "fs", "--ricci-points", "20", "--out", dir + "/sigma.json", "--force"]).status == 0)
         let py = try CLI.python("""
         import json, numpy as np
         d = '\(dir)'
