@@ -68,6 +68,7 @@ public enum ScalingAnalysis {
 
     /// The quartic coupling λ_m(x₁..x₄) = (G⁽⁴⁾ − G⁽⁴⁾_GP) / [24 ∫_{−Λ}^{Λ} dy Π_a K(x_a, y)] of
     /// 2008.08601 (the paper's sign; in action language ΔG⁽⁴⁾ = −λ∫ΠK), for each 4-point multiset.
+    /// λ_action = −24 λ_m (checked against LeadingOrderPhi4 in FieldTheoryTests' QuarticCouplingConventionTests).
     public static func quarticCouplings(multisets: [[Int]], deltaG4: [Double], points: [Double], cutoff: Double,
                                         kernel: (Double, Double) -> Double) -> [Double] {
         zip(multisets, deltaG4).map { idx, dg in

@@ -55,8 +55,19 @@ import Testing
         assert p.shape == (2, 2, 2, 2, 2) and np.allclose(p[1], -v, rtol=1e-15) and np.allclose(p[0], -0.5 * v, rtol=1e-15)
         assert np.allclose(np.array(s['prediction_G4c']), p, rtol=0, atol=0)
         assert abs(v[0, 0, 1, 1] - v[1, 0, 1, 0]) < 1e-15 and v[0, 0, 0, 0] > v[0, 0, 1, 1] > 0
-        # Λ = 10, box ±3 ⊃ the points: V(0,0,0,0) is near the continuum 1/(32m⁵) (cutoff correction −1/(2πΛ³)).
-        assert abs(v[0, 0, 0, 0] - (1 / 32 - 1 / (2 * np.pi * 1000))) < 2e-4, v[0, 0, 0, 0]
+        # Exact reference for V(i,j,k,l) = ∫_{-3}^{3} dz Π G_Λ(x_a − z), Λ = 10, m = 1, box ±3: G_Λ(r) =
+        # (1/π)∫_0^Λ cos(kr)/(k² + m²) dk by Gauss–Legendre in k (50 panels × 20 nodes: ≤ 0.7 rad of cos(kr) per
+        # panel), then z by Gauss–Legendre (400 panels × 16 nodes; the integrand is band-limited to 4Λ, ≤ 0.6 rad per
+        # panel); doubling both rules changes V by < 10⁻¹⁵ relative. The CLI's vertex uses the propagator table,
+        # ≲ h⁴Λ⁴/24 ≈ 8·10⁻⁹ relative per factor G (PropagatorTable), so ≤ 3.2·10⁻⁸ for four: tolerance 4·10⁻⁸.
+        def gl(a, b, panels, n):
+            u, w = np.polynomial.legendre.leggauss(n)
+            e = np.linspace(a, b, panels + 1); c = (e[:-1] + e[1:]) / 2; h = (e[1:] - e[:-1]) / 2
+            return (c[:, None] + h[:, None] * u).ravel(), (h[:, None] * w).ravel()
+        k, wk = gl(0, 10, 50, 20); z, wz = gl(-3, 3, 400, 16)
+        G = np.array([(np.cos(np.outer(np.abs(x - z), k)) / (k * k + 1)) @ wk / np.pi for x in (0.0, 0.4)])
+        ref = np.einsum('n,in,jn,kn,ln->ijkl', wz, G, G, G, G)
+        assert np.abs(v - ref).max() < 4e-8 * np.abs(ref).max(), (np.abs(v - ref).max(), v[0, 0, 0, 0], ref[0, 0, 0, 0])
         t = np.load('\(dir)/tadpole_G2.npy'); g = np.load('\(dir)/exact_G2.npy')
         assert t.shape == (2, 2, 2) and (t[1] < g).all() and np.allclose(t[1] - g, 2 * (t[0] - g))
         assert s['G4c'] is None if 'G4c' in s else True
@@ -66,7 +77,7 @@ import Testing
     }
 
     /// phi4 with reweighting at two widths: λ-part, extrapolation and diagnostics are written with the documented
-    /// shapes, with the effective sample sizes per cell.
+    /// shapes, with the effective sample sizes per cell; the 1/N extrapolation equals the two-width closed form.
     @Test func phi4ReweightingWritesAllOutputs() throws {
         let dir = CLI.tempDir()
         let r = try CLI.run(["phi4", "--d", "1", "--mass", "1", "--cutoff", "6", "--lambda", "0.25", "--box", "3", "--sampler", "reweight",
@@ -77,7 +88,15 @@ import Testing
         s = json.load(open('\(dir)/summary.json'))
         d = np.load('\(dir)/G4c_lambda_part.npy'); e = np.load('\(dir)/G4c_lambda_part_error.npy')
         assert d.shape == (2, 1, 2, 2, 2, 2) and e.shape == d.shape and (e > 0).all()
-        assert np.load('\(dir)/extrapolated_lambda_part.npy').shape == (1, 2, 2, 2, 2)
+        x = np.load('\(dir)/extrapolated_lambda_part.npy'); xe = np.load('\(dir)/extrapolated_lambda_part_error.npy')
+        assert x.shape == (1, 2, 2, 2, 2) and xe.shape == x.shape
+        # Two widths: the weighted fit y = a + b/N passes through both points, so a = (N₁y₁ − N₂y₂)/(N₁ − N₂) and
+        # σ_a = √(N₁²e₁² + N₂²e₂²)/|N₂ − N₁| (a is linear in y); both to round-off, 10⁻¹² of the terms' scale.
+        N1, N2 = 100.0, 400.0
+        a = (N1 * d[0] - N2 * d[1]) / (N1 - N2); sa = np.sqrt(N1**2 * e[0]**2 + N2**2 * e[1]**2) / abs(N2 - N1)
+        scale = (N1 * np.abs(d[0]) + N2 * np.abs(d[1])) / abs(N1 - N2)
+        assert (np.abs(x - a) <= 1e-12 * scale).all(), np.abs(x - a).max()
+        assert (np.abs(xe - sa) <= 1e-12 * sa).all(), np.abs(xe / sa - 1).max()
         assert np.load('\(dir)/G2.npy').shape == (2, 1, 2, 2)
         cells = s['cells']; assert len(cells) == 2 and all(c['effective_sample_size'] > 1000 for c in cells)
         assert open('\(dir)/extrapolation.svg').read().startswith('<svg') and open('\(dir)/g4c_vs_lambda.svg').read().startswith('<svg')
@@ -139,14 +158,14 @@ import Testing
     }
 
     @Test(arguments: [
-        (["freefield", "--d", "4", "--x", "0", "--out", "/tmp/x"], "--d 4"),
-        (["freefield", "--cutoff", "0", "--x", "0", "--out", "/tmp/x"], "--cutoff 0"),
-        (["freefield", "--mass", "-1", "--x", "0", "--out", "/tmp/x"], "--mass -1"),
-        (["phi4", "--lambda", "-0.5", "--x", "0", "--out", "/tmp/x"], "--lambda -0.5"),
-        (["phi4", "--box", "1", "--x", "0,0.8", "--networks", "0", "--out", "/tmp/x"], "outside the box"),
-        (["phi4", "--sampler", "gibbs", "--x", "0", "--out", "/tmp/x"], "--sampler 'gibbs'"),
-        (["phi4", "--d", "2", "--x", "0,0.5,1", "--networks", "0", "--out", "/tmp/x"], "dimension"),
-        (["freefield", "--x", "0,zero", "--out", "/tmp/x"], "'zero'"),
+        (["freefield", "--d", "4", "--x", "0", "--out", CLI.tempDir()], "--d 4"),
+        (["freefield", "--cutoff", "0", "--x", "0", "--out", CLI.tempDir()], "--cutoff 0"),
+        (["freefield", "--mass", "-1", "--x", "0", "--out", CLI.tempDir()], "--mass -1"),
+        (["phi4", "--lambda", "-0.5", "--x", "0", "--out", CLI.tempDir()], "--lambda -0.5"),
+        (["phi4", "--box", "1", "--x", "0,0.8", "--networks", "0", "--out", CLI.tempDir()], "outside the box"),
+        (["phi4", "--sampler", "gibbs", "--x", "0", "--out", CLI.tempDir()], "--sampler 'gibbs'"),
+        (["phi4", "--d", "2", "--x", "0,0.5,1", "--networks", "0", "--out", CLI.tempDir()], "dimension"),
+        (["freefield", "--x", "0,zero", "--out", CLI.tempDir()], "'zero'"),
     ])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
         let r = try CLI.run(args)

@@ -117,4 +117,53 @@ import TestSupport
         let g = CutoffPropagator.propagator(dimension: 1, distance: r, mass: m, cutoff: L)
         #expect(abs(g - exp(-m * r) / (2 * m)) < 2 / (Double.pi * L * L * r))
     }
+
+    /// The single-layer Erf ensemble's closed-form kernel (NeuronMoments.swift, Williams 1997) against the NNGP
+    /// recursion of a one-hidden-layer DeepNetwork with φ = erf (Networks' dual maps): both are
+    /// σ_b² + σ_w²·(2/π) arcsin(2m₁₂/√((1 + 2m₁₁)(1 + 2m₂₂))), m = σ_b² + σ_w² x·y/d_in, evaluated by two code paths;
+    /// agreement to round-off, 10⁻¹⁴ (values O(1)).
+    @Test func erfKernelMatchesOneLayerDeepNetwork() {
+        var rng = RandomStream(seed: 31, stream: 0)
+        for (sw, sb, d) in [(1.0, 0.0, 1), (1.4, 0.1, 2), (0.6, 1.2, 3), (2.0, 0.5, 1)] {
+            let single = SingleLayerEnsemble(activation: .erf, width: 1, inputDimension: d, sigmaW: sw, sigmaB: sb)
+            let deep = DeepNetwork(inputDimension: d, hiddenWidths: [1], activation: .erf(a: 1, b: 1, c: 0), sigmaW: sw, sigmaB: sb)
+            for _ in 0..<3 {
+                let x = rng.uniforms(d, -1.5, 1.5), y = rng.uniforms(d, -1.5, 1.5)
+                let a = single.gpKernel(x, y), b = deep.gpKernel(x, y)
+                #expect(abs(a - b) < 1e-14 * max(1, abs(a)), "σ_w=\(sw) σ_b=\(sb) d=\(d): \(a) vs \(b)")
+            }
+        }
+    }
+
+    /// Depth-2 ReLU DeepNetwork's NNGP kernel against an independent arc-cosine recursion (Cho–Saul 2009; the
+    /// convention of DeepNet.swift): K¹ = σ_b² + σ_w² x·y/d_in, then per hidden layer
+    /// T = √(k₁₁k₂₂)/(2π)(sin θ + (π − θ)cos θ), cos θ = k₁₂/√(k₁₁k₂₂), K^{l+1} = σ_b² + σ_w² T; the output is K³.
+    /// Round-off only: 10⁻¹⁴ relative.
+    @Test func reluDepthTwoKernelMatchesArcCosineRecursion() {
+        func recursion(_ x: [Double], _ y: [Double], sw: Double, sb: Double, depth: Int) -> Double {
+            let d = Double(x.count)
+            func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+            var k11 = sb * sb + sw * sw * dot(x, x) / d, k22 = sb * sb + sw * sw * dot(y, y) / d
+            var k12 = sb * sb + sw * sw * dot(x, y) / d
+            for _ in 0..<depth {
+                let n = (k11 * k22).squareRoot()
+                let theta = acos(max(-1, min(1, k12 / n)))
+                let t12 = n / (2 * Double.pi) * (sin(theta) + (Double.pi - theta) * cos(theta))
+                // Diagonal: θ = 0, T = k/2.
+                k11 = sb * sb + sw * sw * k11 / 2
+                k22 = sb * sb + sw * sw * k22 / 2
+                k12 = sb * sb + sw * sw * t12
+            }
+            return k12
+        }
+        var rng = RandomStream(seed: 32, stream: 0)
+        for (sw, sb, d) in [(1.0, 0.0, 1), (1.4, 0.1, 2), (0.8, 1.0, 3)] {
+            let deep = DeepNetwork(inputDimension: d, hiddenWidths: [1, 1], activation: .abRelu(a: 0, b: 1), sigmaW: sw, sigmaB: sb)
+            for _ in 0..<3 {
+                let x = rng.uniforms(d, -1.5, 1.5), y = rng.uniforms(d, -1.5, 1.5)
+                let a = recursion(x, y, sw: sw, sb: sb, depth: 2), b = deep.gpKernel(x, y)
+                #expect(abs(a - b) < 1e-14 * max(1, abs(a)), "σ_w=\(sw) σ_b=\(sb) d=\(d): \(a) vs \(b)")
+            }
+        }
+    }
 }

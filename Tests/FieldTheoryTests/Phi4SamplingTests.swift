@@ -32,14 +32,21 @@ import TestSupport
         var phi = [Double](repeating: 0, count: t.grid.nodeCount)
         var g = [Double](repeating: 0, count: q.count)
         _ = g.withUnsafeMutableBufferPointer { hmc.potential(q, gradient: $0, phi: &phi) }
+        let U = hmc.potential(q, gradient: nil, phi: &phi).U
         for k in q.indices {
-            let fd = centralDifference(step: 1e-5 * max(1, abs(q[k]))) { h in
+            let step = 1e-5 * max(1, abs(q[k]))
+            func shifted(_ h: Double) -> Double {
                 var qh = q
                 qh[k] += h
                 return hmc.potential(qh, gradient: nil, phi: &phi).U
             }
-            // Central differences: error O(h²U''') — relative 1e-7 of the gradient scale.
-            #expect(abs(fd - g[k]) < 1e-6 * max(1, abs(g[k])), "component \(k): \(g[k]) vs \(fd)")
+            let fd = centralDifference(step: step, shifted)
+            let fd4 = fourthOrderCentralDifference(step: step, shifted)
+            // Richardson: the central difference's truncation error h²/6·U‴ is estimated by fd − fd4 (fd4's own is
+            // O(h⁴)); round-off: U is a sum of ~n = nodeCount + |q| terms, each rounded to ε relative, divided by 2h.
+            let n = Double(t.grid.nodeCount + q.count)
+            let tol = 2 * abs(fd - fd4) + n * Double.ulpOfOne * abs(U) / step
+            #expect(abs(fd - g[k]) < tol, "component \(k): \(g[k]) vs \(fd), tol \(tol)")
         }
     }
 

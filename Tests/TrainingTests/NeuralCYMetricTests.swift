@@ -108,8 +108,11 @@ import TestSupport
     }
 
     /// The bihomogeneous features' jet in x against central differences of the features themselves (first order:
-    /// step 1e-5, truncation ≈ 1e-10; second order: step 1e-4, both tolerances 1e-6 of the entries' scale, far above
-    /// truncation h²/12·|f⁗| and round-off ε/h²), on the quintic (one factor) and the bicubic (two factors).
+    /// step 1e-5; second order: mixed 4-point stencil, step 1e-4), on the quintic (one factor) and the bicubic (two
+    /// factors). Tolerances by Richardson: both stencils err by c·h² + O(h⁴), so the same stencil at step 2h differs
+    /// by ≈ 3c·h² — |fd(h) − fd(2h)| bounds the truncation error with a factor 3 to spare — plus round-off: the
+    /// features are computed to ~10ε·|f| (|f| the largest value the stencil uses), amplified by 1/h (first order) and
+    /// 4/(4h²) (mixed second order).
     @Test(arguments: [Variety.fermatQuintic, Variety.bicubic]) func bihomogeneousJetMatchesFiniteDifferences(variety: Variety) throws {
         let s = try PointSampler(variety: variety).sample(count: 3, seed: 2)
         let D = variety.coordinateCount, R = 2 * D, W = CYNetworkInputs.bihomogeneous.width(variety.ambient)
@@ -125,16 +128,25 @@ import TestSupport
             for f in 0..<W { #expect(abs(jet[[], point: p, unit: f] - f0[f]) <= 1e-15) }
             for u in 0..<R {
                 let h = 1e-5
-                var xp = x0, xm = x0; xp[u] += h; xm[u] -= h
-                let fp = features(xp), fm = features(xm)
-                for f in 0..<W { #expect(abs(jet[[u], point: p, unit: f] - (fp[f] - fm[f]) / (2 * h)) <= 1e-6) }
+                func along(_ a: Double) -> [Double] { var x = x0; x[u] += a; return features(x) }
+                let fp = along(h), fm = along(-h), fp2 = along(2 * h), fm2 = along(-2 * h)
+                for f in 0..<W {
+                    let fd = (fp[f] - fm[f]) / (2 * h), fd2 = (fp2[f] - fm2[f]) / (4 * h)
+                    let size = max(abs(fp[f]), abs(fm[f]), abs(fp2[f]), abs(fm2[f]))
+                    let tol = abs(fd - fd2) + 10 * Double.ulpOfOne * size / h
+                    #expect(abs(jet[[u], point: p, unit: f] - fd) <= tol, "∂\(u) feature \(f): \(jet[[u], point: p, unit: f]) vs \(fd), tol \(tol)")
+                }
                 for v in u..<R {
                     let h2 = 1e-4
                     func at(_ a: Double, _ b: Double) -> [Double] { var x = x0; x[u] += a; x[v] += b; return features(x) }
                     let pp = at(h2, h2), pm = at(h2, -h2), mp = at(-h2, h2), mm = at(-h2, -h2)
+                    let pp2 = at(2 * h2, 2 * h2), pm2 = at(2 * h2, -2 * h2), mp2 = at(-2 * h2, 2 * h2), mm2 = at(-2 * h2, -2 * h2)
                     for f in 0..<W {
                         let fd = (pp[f] - pm[f] - mp[f] + mm[f]) / (4 * h2 * h2)
-                        #expect(abs(jet[[u, v], point: p, unit: f] - fd) <= 1e-6, "∂\(u)∂\(v) feature \(f): \(jet[[u, v], point: p, unit: f]) vs \(fd)")
+                        let fd2 = (pp2[f] - pm2[f] - mp2[f] + mm2[f]) / (16 * h2 * h2)
+                        let size = [pp, pm, mp, mm, pp2, pm2, mp2, mm2].map { abs($0[f]) }.max()!
+                        let tol = abs(fd - fd2) + 10 * Double.ulpOfOne * size / (h2 * h2)
+                        #expect(abs(jet[[u, v], point: p, unit: f] - fd) <= tol, "∂\(u)∂\(v) feature \(f): \(jet[[u, v], point: p, unit: f]) vs \(fd), tol \(tol)")
                     }
                 }
             }
