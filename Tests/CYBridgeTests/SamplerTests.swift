@@ -56,10 +56,12 @@ import Testing
         }
     }
 
-    /// A sampler that keeps one root per line (cymetric's CICY behaviour) is biased: the test above has power.
+    /// A sampler that keeps one root per line (cymetric's CICY behaviour) is biased: the test above has power. With all
+    /// roots Vol_K(1, 3) is within 4 delta-method standard errors of the intersection volume 108, with one root per line
+    /// it is more than 4 of its own away (measured: 107.0 ± 0.8 and 99.7 ± 1.0, 8 errors; on 81 000 points only 5).
     @Test func keepingOneRootPerLineFailsTheVolumeCheck() throws {
         let v = Variety.bicubic
-        let s = try PointSampler(variety: v).sample(count: 9000, seed: 6)
+        let s = try PointSampler(variety: v).sample(count: 150_000, seed: 6)
         // keep only the root of each line with the largest |z| in factor 2 patch… i.e. a deterministic non-uniform choice
         let f = v.ambient.factorCount
         var keep: [Int] = []
@@ -70,14 +72,17 @@ import Testing
         _ = f
         let t = [1.0, 3.0]
         let det = FubiniStudy.determinants(of: s, kahler: t)
-        let ratio = { (ids: [Int]) -> Double in
-            let a = ids.reduce(0.0) { $0 + det[$1] * s.rawWeights[$1] / s.omegaSquared[$1] }
-            let b = ids.reduce(0.0) { $0 + s.detFubiniStudy[$1] * s.rawWeights[$1] / s.omegaSquared[$1] }
-            return v.kahlerVolume([1, 1]) * a / b
+        // the ratio estimator V(1)·mean(a)/mean(b) and its delta-method standard error (as in the test above)
+        let ratio = { (ids: [Int]) -> (value: Double, error: Double) in
+            let a = ids.map { det[$0] * s.rawWeights[$0] / s.omegaSquared[$0] }
+            let b = ids.map { s.detFubiniStudy[$0] * s.rawWeights[$0] / s.omegaSquared[$0] }
+            let ma = a.reduce(0, +) / Double(ids.count), mb = b.reduce(0, +) / Double(ids.count)
+            let r = ma / mb, v1 = v.kahlerVolume([1, 1])
+            return (v1 * r, v1 * IntegrationWeights.batchMeansError(ids.indices.map { a[$0] - r * b[$0] }) / mb)
         }
-        let all = ratio(Array(0..<s.count)), biased = ratio(keep)
-        #expect(abs(all - v.kahlerVolume(t)) < 0.05 * v.kahlerVolume(t))
-        #expect(abs(biased - v.kahlerVolume(t)) > 0.05 * v.kahlerVolume(t))
+        let all = ratio(Array(0..<s.count)), biased = ratio(keep), exact = v.kahlerVolume(t)
+        #expect(abs(all.value - exact) < 4 * all.error, "all roots: \(all.value) ± \(all.error) vs \(exact)")
+        #expect(abs(biased.value - exact) > 4 * biased.error, "one root per line: \(biased.value) ± \(biased.error) vs \(exact)")
     }
 
     /// Exact (chart z₀ = 1, w_i = z_i^d, complex Dirichlet integral): Vol_CY = n!·π^n γ(1/d)^{n+2}/d^{n+1}, γ(s) = Γ(s)/Γ(1−s), for Σ z_i^d = 0, d = n + 2.

@@ -5,6 +5,23 @@ import TestSupport
 import Testing
 @testable import CYBridge
 
+/// Central differences cd = [f(h) − f(−h)]/(2h) of every component of a complex vector function of a real displacement,
+/// each with Richardson's tolerance for |cd − f′|: twice the gap to the fourth-order difference from ±h, ±2h (the
+/// truncation estimate) plus the round-off of cd, (relative·max(|f(±h)|, |f(±2h)|) + absolute)/h, with the bounds on
+/// the rounding error of one evaluation of a component: relative to its value (k·ε for k rounding steps without
+/// cancellation) or absolute.
+fileprivate func richardsonDifferences(step h: Double, relative: Double = 0, absolute: Double = 0,
+                                       _ f: (Double) throws -> [Complex<Double>]) rethrows
+    -> [(cd: Complex<Double>, tolerance: Double)] {
+    let p = try f(h), m = try f(-h), p2 = try f(2 * h), m2 = try f(-2 * h)
+    return p.indices.map { j in
+        let cd = (p[j] - m[j]) / Complex(2 * h, 0)
+        let cd4 = (Complex(8, 0) * (p[j] - m[j]) - (p2[j] - m2[j])) / Complex(12 * h, 0)
+        let scale = max(p[j].length, m[j].length, p2[j].length, m2[j].length)
+        return (cd, 2 * (cd - cd4).length + (relative * scale + absolute) / h)
+    }
+}
+
 /// Polynomials, the parser, intersection numbers and the singular-point search.
 @Suite struct VarietyTests {
     @Test func gradientAndHessianMatchFiniteDifferences() throws {
@@ -12,15 +29,18 @@ import Testing
         var rng = RandomStream(seed: 3, stream: 0)
         let z = rng.complexNormals(5)
         let g = q.gradient(at: z), h = q.hessian(at: z)
-        let eps = 1e-6
+        // Richardson's tolerance (`richardsonDifferences`); round-off of one evaluation of Q or ∂Q: ≲ deg·ε per monomial,
+        // so ≲ 5ε·M with M = Σ|c|·max(1, |z|)⁵ ≥ Σ|c z^e| (for ∂Q: 5M bounds the terms, 5·5ε·M)
+        let step = 1e-3, big = max(1, z.map { $0.length }.max()!)
+        let m = q.coefficientNorm * pow(big, 5), eps = Double.ulpOfOne
         for j in 0..<5 {
             func shifted(_ s: Double) -> [ComplexDouble] { var w = z; w[j] = w[j] + ComplexDouble(s, 0); return w }
-            let fd = complexCentralDifferences(step: eps) { [q.value(at: shifted($0))] }[0]
-            #expect((fd - g[j]).length < 1e-6 * max(1, g[j].length))
-            let dg = complexCentralDifferences(step: eps) { q.gradient(at: shifted($0)) }
+            let fd = richardsonDifferences(step: step, absolute: 5 * eps * m) { [q.value(at: shifted($0))] }[0]
+            #expect((fd.cd - g[j]).length <= fd.tolerance, "∂_\(j)Q: \((fd.cd - g[j]).length) vs \(fd.tolerance)")
+            let dg = richardsonDifferences(step: step, absolute: 25 * eps * m) { q.gradient(at: shifted($0)) }
             for i in 0..<5 {
                 let fdh = dg[i]
-                #expect((fdh - h[j * 5 + i]).length < 1e-6 * max(1, h[j * 5 + i].length))
+                #expect((fdh.cd - h[j * 5 + i]).length <= fdh.tolerance, "∂_\(j)∂_\(i)Q: \((fdh.cd - h[j * 5 + i]).length) vs \(fdh.tolerance)")
             }
         }
         // batch forms agree with the single-point ones
@@ -120,7 +140,15 @@ import Testing
         #expect(Variety.fermatQuintic.findSingularPoint() == nil)
         #expect(Variety.bicubic.findSingularPoint() == nil)
         // a singular complete intersection: z0 z1 − z2 z3 = 0 ∩ z0² + z1² + z2² + z3² + z4² = 0 ... use a reducible cubic curve
+        // z0 z1 z2 = 0 is singular exactly where two coordinates vanish (∇ = (z1z2, z0z2, z0z1)): check the point found,
+        // relative to its scale s = max|z_j| (f is cubic: |f| < 1e-10·s³, |∇f| < 1e-10·s²)
         let nodal = try Variety.parse("z0*z1*z2")
-        #expect(nodal.findSingularPoint() != nil)
+        let np = try #require(nodal.findSingularPoint()).point
+        let sc = np.map { $0.length }.max()!
+        let nq = nodal.equations[0]
+        #expect(sc > 0)
+        #expect(nq.value(at: np).length < 1e-10 * pow(sc, 3), "f = \(nq.value(at: np)) at \(np)")
+        #expect(nq.gradient(at: np).allSatisfy { $0.length < 1e-10 * sc * sc }, "∇f = \(nq.gradient(at: np)) at \(np)")
+        #expect(np.filter { $0.length < 1e-5 * sc }.count >= 2, "\(np)")
     }
 }
