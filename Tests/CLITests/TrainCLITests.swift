@@ -7,7 +7,8 @@ import Testing
                        "--loss", "scalar2", "--init", "u = 0.5*cos(x) + 0.2*sin(2*y)", "--init-steps", "10", "--points", "144",
                        "--lr", "0.01", "--optimizer", "adam", "--seed", "3", "--eval-grid", "16"]
 
-    /// Files and shapes; t = η·step in the snapshot index; the summary's reduction is the ratio of the snapshot values.
+    /// Files and shapes; t = η·step in the snapshot index; the summary's reduction is the ratio of the snapshot values,
+    /// and each snapshot's ∫R² dV agrees with an FFT recomputation from the saved metric within its spectral error.
     @Test func writesOutputs() throws {
         let dir = CLI.tempDir()
         let r = try CLI.run(Self.base + ["--steps", "20", "--snapshot-every", "5", "--checkpoint-every", "10", "--out", dir])
@@ -30,6 +31,26 @@ import Testing
         assert np.array_equal(np.concatenate([np.load(d + '/params/p%d_%s.npy' % (i, w)).ravel() for i in (0, 2, 4) for w in 'Wb']), th)
         s = json.load(open(d + '/summary.json'))
         assert abs(s['scalar2_reduction'] - idx[0]['scalar2'] / idx[-1]['scalar2']) < 1e-12 * s['scalar2_reduction']
+        # ∫R² dV recomputed from the saved metric: g = e^u δ on T² = [0, 2π)², R = −e^{−u} Δu, dV = e^u d²x, so
+        # ∫R² dV = ∫ e^{−u} (Δu)² d²x; Δu spectrally (FFT) on the 16² grid, the integral by the trapezoid rule
+        # (spectral for periodic integrands). Error estimate: the same on the 8² subgrid (every other point).
+        X = np.load(d + '/snapshots/grid.npy'); h = 2 * np.pi / 16
+        ij = np.rint(X / h).astype(int); assert np.allclose(X, ij * h, atol=1e-12) and ij.min() == 0 and ij.max() == 15
+        def calabi(u):
+            m = u.shape[0]; k = np.fft.fftfreq(m, 1.0 / m)
+            lap = np.real(np.fft.ifft2(-(k[:, None] ** 2 + k[None, :] ** 2) * np.fft.fft2(u)))
+            return (np.exp(-u) * lap ** 2).mean() * (2 * np.pi) ** 2
+        mine = []
+        for rec in idx:
+            g = np.load(d + '/snapshots/' + rec['file']); u = np.zeros((16, 16)); u[ij[:, 0], ij[:, 1]] = np.log(g[:, 0, 0])
+            assert np.allclose(g[:, 1, 1], g[:, 0, 0], rtol=1e-14, atol=0)
+            i16, i8 = calabi(u), calabi(u[::2, ::2]); err = abs(i16 - i8)
+            print('step', rec['step'], 'scalar2', rec['scalar2'], 'FFT', i16, 'coarse', i8)
+            assert err < 0.5 * i16, (i16, i8)  # power: rejects a factor-2 error (R = K vs 2K is a factor 4)
+            assert abs(i16 - rec['scalar2']) <= err, (rec['scalar2'], i16, i8)
+            mine.append((i16, err))
+        (a, ea), (b, eb) = mine[0], mine[-1]
+        assert abs(s['scalar2_reduction'] - a / b) <= (a / b) * (ea / a + eb / b), (s['scalar2_reduction'], a / b)
         assert s['final_loss'] < s['initial_loss'] and abs(s['volume_relative_change']) < 1e-3
         assert sorted(os.listdir(d + '/checkpoints')) == ['step_00000010', 'step_00000020', 'step_00000030']
         assert open(d + '/loss.svg').read().startswith('<svg')

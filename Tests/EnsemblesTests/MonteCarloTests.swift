@@ -56,17 +56,33 @@ import Testing
         Self.checkAgainstExact(e, exact: e.exactCorrelators(points: pts), points: pts, networks: 60_000, label: "cos")
     }
 
-    /// A deep ReLU net at large width against its NNGP kernel (2-point function; finite-width bias of the
-    /// 2-point function of a 2-hidden-layer net is O(1/N), far below the error bar here).
+    /// A deep ReLU net against its NNGP kernel (2-point function). Given the first hidden layer, the second layer's
+    /// pre-activations are Gaussian with the random covariance K̂₂ = σ_b² + σ_w²/N₁ Σ_i φ(z_i(x))φ(z_i(y)), E K̂₂ = K₂;
+    /// the output 2-point function is σ_b² + σ_w² E[κ(K̂₂)], κ the ReLU (arc-cosine) map, and N₂ drops out of the mean.
+    /// On the diagonal κ(K)(x, x) = K(x, x)/2 is linear, so the diagonal is exact at every width (bias 0, < 5σ); off the
+    /// diagonal κ is nonlinear and Var K̂₂ = O(1/N₁) gives an O(1/N₁) bias, removed by Richardson extrapolation in 1/N₁
+    /// from N₁ = 64 and 32: 2G(64) − G(32) = G_∞ + O(1/N₁²), error √(4σ₆₄² + σ₃₂²), < 5σ.
     @Test func deepNetTwoPointFunctionMatchesNNGP() {
-        let net = DeepNetwork(inputDimension: 2, hiddenWidths: [64, 64], activation: .abRelu(a: 0, b: 1), sigmaW: 1.4, sigmaB: 0.3)
-        let e = DeepNetEnsemble(network: net)
         let pts = Matrix(rows: 2, cols: 2, data: [1, 0, 0.6, 0.8])
-        let acc = EnsembleRunner.accumulate(e, points: pts, maxOrder: 2, plan: EnsemblePlan(networks: 20_000, chunks: 10, seed: 1))
-        let est = acc.estimates()
+        func run(_ widths: [Int], seed: UInt64) -> (DeepNetwork, [Double], [Double]) {
+            let net = DeepNetwork(inputDimension: 2, hiddenWidths: widths, activation: .abRelu(a: 0, b: 1), sigmaW: 1.4, sigmaB: 0.3)
+            let acc = EnsembleRunner.accumulate(DeepNetEnsemble(network: net), points: pts, maxOrder: 2,
+                                                plan: EnsemblePlan(networks: 20_000, chunks: 10, seed: seed))
+            let est = acc.estimates()
+            return (net, est.mean[2]!, est.standardError[2]!)
+        }
+        let (net, a, sa) = run([64, 64], seed: 1)
+        let (_, b, sb) = run([32, 64], seed: 2)   // independent of the first run, so the errors add in quadrature
         for (k, idx) in Multisets(pointCount: 2, order: 2).indices.enumerated() {
             let exact = net.gpKernel(pts.row(idx[0]), pts.row(idx[1]))
-            #expect(abs(est.mean[2]![k] - exact) < 5 * est.standardError[2]![k] + 0.02 * exact)
+            if idx[0] == idx[1] {
+                #expect(abs(a[k] - exact) < 5 * sa[k], "diagonal \(idx): \(a[k]) ± \(sa[k]) vs \(exact)")
+                #expect(abs(b[k] - exact) < 5 * sb[k], "diagonal \(idx), N₁ = 32: \(b[k]) ± \(sb[k]) vs \(exact)")
+            } else {
+                let x = 2 * a[k] - b[k], s = (4 * sa[k] * sa[k] + sb[k] * sb[k]).squareRoot()
+                print("deep-net G\(idx): N₁=64 \(a[k]) ± \(sa[k]), N₁=32 \(b[k]) ± \(sb[k]), extrapolated \(x) ± \(s), exact \(exact)")
+                #expect(abs(x - exact) < 5 * s, "off-diagonal \(idx): extrapolated \(x) ± \(s) vs \(exact)")
+            }
         }
     }
 

@@ -152,7 +152,8 @@ import TestSupport
             gaps.append(Self.difference(net.trajectory.conformalFactors![1], frozen.trajectory.conformalFactors![1]))
         }
         let r1 = gaps[0] / gaps[1], r2 = gaps[1] / gaps[2]
-        #expect(abs(r2 - 4) <= 0.75 * abs(r1 - 4) + 0.05, "gap ratios \(r1), \(r2) (gaps \(gaps))")
+        print("gap ratios \(loss): \(r1), \(r2) (gaps \(gaps))")
+        #expect(abs(r2 - 4) <= 0.75 * abs(r1 - 4), "gap ratios \(r1), \(r2) (gaps \(gaps))")
     }
 
     /// ∇_θL by the reverse pass against central differences of L(θ + s e) along three random unit directions e: the
@@ -225,9 +226,8 @@ import TestSupport
     /// widths 16…256 on a 12² grid): 0 at t = 0, positive after, falling with width. Theory: the NTK's change under
     /// training for a fixed time is O(1/N) (Dyer & Gur-Ari 1909.11304; Hanin & Nica, O(depth/width)), below Lee et
     /// al.'s O(N^{−1/2}) bound (1902.06720). Measured b = −0.90 ± 0.05 (χ²/dof 1.2; mean drifts 0.117, 0.065, 0.028,
-    /// 0.017, 0.0097): the check asserts b is more than 3 standard errors faster than −1/2, and within 4 standard
-    /// errors plus 0.1 of −1 — the 0.1 for the O(1/N) relative correction a(1 + c/N)/N, which tilts the log–log
-    /// slope by ≈ c/N at the widths that dominate the fit (N ≈ 32–64 for c of order one to a few).
+    /// 0.017, 0.0097): the check asserts b is more than 3 standard errors faster than −1/2, and, for the 1/N law with
+    /// its O(1/N²) correction, that D·N = a + b/N fits the means (weighted least squares, χ² test) with a > 0.
     /// The frozen arm's drift is exactly 0.
     @Test func kernelDriftFallsLikeInverseWidth() throws {
         let grid = try TorusGrid(dimension: 2, side: 12)
@@ -242,7 +242,20 @@ import TestSupport
         let fit = try #require(study.fit)
         let se = try #require(fit.exponentError)
         #expect(fit.exponent < -0.5 - 3 * se, "exponent \(fit.exponent) ± \(se), χ²/dof \(fit.reducedChiSquare ?? .nan), drifts \(study.widths.map(\.meanDrift))")
-        #expect(abs(fit.exponent + 1) < 4 * se + 0.1, "exponent \(fit.exponent) ± \(se)")
+        // D = a/N + b/N² + …: fit D·N = a + b/N by weighted least squares (σ = N·se of the mean over the networks);
+        // χ² below the χ²_{m−2} 0.999 quantile (m = 5: 16.27, Abramowitz & Stegun Table 26.8) and a > 5σ_a.
+        let N = study.widths.map { Double($0.width) }
+        let ms = study.widths.map { meanAndStandardError($0.drifts) }
+        let yv = zip(ms, N).map { $0.mean * $1 }, w = zip(ms, N).map { 1 / ($0.error * $1 * $0.error * $1) }, xv = N.map { 1 / $0 }
+        let sw = w.reduce(0, +)
+        let mx = zip(w, xv).reduce(0) { $0 + $1.0 * $1.1 } / sw, my = zip(w, yv).reduce(0) { $0 + $1.0 * $1.1 } / sw
+        let sxx = zip(w, xv).reduce(0) { $0 + $1.0 * ($1.1 - mx) * ($1.1 - mx) }
+        let b = (0..<N.count).reduce(0.0) { $0 + w[$1] * (xv[$1] - mx) * (yv[$1] - my) } / sxx, a = my - b * mx
+        let σa = (1 / sw + mx * mx / sxx).squareRoot()
+        let chi2 = (0..<N.count).reduce(0.0) { $0 + w[$1] * pow(yv[$1] - a - b * xv[$1], 2) }
+        print("kernel drift: exponent \(fit.exponent) ± \(se); D·N = \(a) ± \(σa) + \(b)/N, χ² \(chi2)")
+        #expect(N.count == 5 && chi2 < 16.266, "χ² \(chi2) of D·N = a + b/N: a = \(a) ± \(σa), b = \(b), D·N = \(yv)")
+        #expect(a > 5 * σa, "a = \(a) ± \(σa)")
     }
 
     /// L(u_init) of the Dirichlet loss, ½∫|∇u|² = ½(0.09 + 0.04·5)·2π²: the closed form for u_init.

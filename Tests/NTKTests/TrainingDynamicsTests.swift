@@ -156,8 +156,8 @@ import TestSupport
     }
 
     /// The relative error of the empirical NTK falls like N^{-1/2} (central limit); 40 networks per width (standard
-    /// error of the exponent ≈ 0.025, not 0.05 with 10). The tolerance: 4 standard
-    /// errors of the fitted exponent plus 0.05 for the O(N^{-1/2}) relative sub-leading correction over N ≥ 128.
+    /// error of the exponent ≈ 0.025, not 0.05 with 10). The tolerance: 4 standard errors of the fitted exponent; the
+    /// sub-leading correction is relatively O(1/N) and tilts the slope by ≈ 1/128 ≈ 0.008 ≪ 4σ over N ≥ 128.
     @Test func empiricalNTKConvergesLikeInverseSquareRootOfWidth() throws {
         let net = try NetworkSpec.parse("Dense(1, W_std=1.5, b_std=0.1) Relu Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.2)")
         var rng = RandomStream(seed: 21, stream: 0)
@@ -166,14 +166,11 @@ import TestSupport
         let r = try scan.run()
         let fit = try #require(r.fit)
         let se = try #require(fit.exponentError)
-        #expect(abs(fit.exponent + 0.5) < 4 * se + 0.05, "exponent \(fit.exponent) ± \(se)")
+        print("empirical NTK error exponent \(fit.exponent) ± \(se)")
+        #expect(abs(fit.exponent + 0.5) < 4 * se, "exponent \(fit.exponent) ± \(se)")
         #expect(r.widths.last!.mean < 0.1)
     }
 
-    /// Drift of the NTK and the gap between actual and linearised training vanish with width: at least as fast
-    /// as N^{-1/2} (the bound of Lee et al. 1902.06720, Thm 2.1), and at the 1/N rate of Dyer & Gur-Ari
-    /// (1909.11304) for the time derivative of Θ — the fitted exponent lies in [−1, −1/2] within 4 standard
-    /// errors (+0.05 for sub-leading corrections). The training loss falls.
     /// `NTKDrift.defaultTargets`: y_a(x) = sin(x_1 + … + x_d + a), against the values written out.
     @Test func defaultTargetsAreShiftedSines() {
         let x = Matrix(rows: 2, cols: 3, data: [0.1, 0.2, 0.3, -1, 0.5, 2])
@@ -183,22 +180,71 @@ import TestSupport
         for (a, b) in zip(y.data, expected) { #expect(abs(a - b) <= 1e-15) }
     }
 
+    /// Drift of the NTK and the gap between actual and linearised training vanish like 1/N at fixed t: the kernel's
+    /// time derivative is the dNTK, O(1/N) (Dyer & Gur-Ari 1909.11304; Roberts, Yaida & Hanin 2106.10165 ch. 11),
+    /// so ΔΘ = O(1/N) and f − f_lin = O(1/N); Lee et al.'s N^{-1/2} (1902.06720, Thm 2.1) is only an upper bound.
+    /// At the affordable widths the O(1/N²) correction is visible, so the test fits D·N = a + b/N by weighted least
+    /// squares (σ_i = N_i·se_i) and requires χ² below the χ²_{m−2} 0.999 quantile and a > 5σ_a (width 32 is left out:
+    /// one of its 40 networks diverges). The log–log slope is −1 within 4σ and not slower than the N^{-1/2} bound
+    /// within 4σ. The training loss falls.
     @Test func driftAndLinearisationGapShrinkWithWidth() throws {
         let net = try NetworkSpec.parse("Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.2)")
         var rng = RandomStream(seed: 2, stream: 0)
         let x = rng.normalMatrix(6, 2)
         let y = Matrix(rows: 6, cols: 1, data: (0..<6).map { x.data[2 * $0] * 0.8 + sin(x.data[2 * $0 + 1]) })
         let d = try NTKDrift(network: net, trainX: x, trainY: y, testX: Matrix(rows: 2, cols: 2, data: [0.3, -0.2, 1, 0.5]),
-                             widths: [64, 128, 256, 512, 1024], networks: 8, steps: 40, recordEvery: 20, seed: 8)
+                             widths: Self.driftWidths, networks: Self.driftNetworks, steps: 40, recordEvery: 20, seed: 8)
         let r = try d.run()
         for w in r.widths { #expect(w.loss.last! < 0.5 * w.loss.first!, "width \(w.width): loss \(w.loss)") }
         let df = try #require(r.driftFit), gf = try #require(r.gapFit)
-        for fit in [df, gf] {
-            let se = try #require(fit.exponentError)
-            #expect(fit.exponent < -0.5 + 4 * se, "exponent \(fit.exponent) ± \(se): slower than Lee et al.'s N^{-1/2} bound")
-            #expect(fit.exponent > -1.05 - 4 * se, "exponent \(fit.exponent) ± \(se): faster than the 1/N rate")
+        let N = r.widths.map { Double($0.width) }
+        for (name, fit, mean, se) in [("drift", df, r.widths.map { $0.drift.last! }, r.widths.map { $0.driftError!.last! }),
+                                      ("gap", gf, r.widths.map { $0.gap.last! }, r.widths.map { $0.gapError!.last! })] {
+            let s = try #require(fit.exponentError)
+            // A 4σ separation from N^{-1/2} (exponent < −1/2 − 4σ) would need σ ≲ 0.07, i.e. N ≥ 512 or ≳ 100 networks,
+            // beyond the 20 s budget (measured −0.77 ± 0.11 drift, −0.87 ± 0.13 gap over N = 64…256).
+            #expect(fit.exponent < -0.5 + 4 * s, "\(name) exponent \(fit.exponent) ± \(s): slower than Lee et al.'s N^{-1/2} bound")
+            #expect(abs(fit.exponent + 1) < 4 * s, "\(name) exponent \(fit.exponent) ± \(s): not the 1/N rate")
+            // Weighted LS of y = D·N against x = 1/N.
+            let yv = zip(mean, N).map { $0 * $1 }, sv = zip(se, N).map { $0 * $1 }, xv = N.map { 1 / $0 }
+            let w = sv.map { 1 / ($0 * $0) }
+            let sw = w.reduce(0, +)
+            let mx = zip(w, xv).reduce(0) { $0 + $1.0 * $1.1 } / sw, my = zip(w, yv).reduce(0) { $0 + $1.0 * $1.1 } / sw
+            let sxx = zip(w, xv).reduce(0) { $0 + $1.0 * ($1.1 - mx) * ($1.1 - mx) }
+            let sxy = (0..<N.count).reduce(0.0) { $0 + w[$1] * (xv[$1] - mx) * (yv[$1] - my) }
+            let b = sxy / sxx, a = my - b * mx
+            let σa = (1 / sw + mx * mx / sxx).squareRoot()
+            let chi2 = (0..<N.count).reduce(0.0) { $0 + w[$1] * pow(yv[$1] - a - b * xv[$1], 2) }
+            print("\(name): exponent \(fit.exponent) ± \(s); D·N = \(a) ± \(σa) + \(b)/N, χ² = \(chi2) (dof \(N.count - 2)); D = \(mean) ± \(se)")
+            #expect(chi2 < Self.chiSquare999[N.count - 2], "\(name): χ² \(chi2) of D·N = a + b/N, a = \(a), b = \(b)")
+            #expect(a > 5 * σa, "\(name): a = \(a) ± \(σa)")
         }
-        #expect(r.widths.first!.drift.first! == 0)
+    }
+
+    static let driftWidths = [64, 128, 256]  // 40 networks: 7–11 s in a debug build
+    static let driftNetworks = 40
+    /// 0.999 quantiles of χ²_k, k = 1…4 (Abramowitz & Stegun Table 26.8; k = 2: −2 ln 0.001).
+    static let chiSquare999 = [0, 10.828, 13.816, 16.266, 18.467]
+
+    /// One gradient step moves the kernel by ΔΘ = ηA + η²B + …, so one step's relative drift d(η) = η‖A‖/‖Θ₀‖·(1 + cη + …):
+    /// r(η) = d(2η)/d(η) = 2 + 2cη + O(η²), and r − 2 halves when η halves (≤ 0.6 allows the O(η²) term).
+    @Test func oneStepDriftIsLinearInTheLearningRate() throws {
+        let net = try NetworkSpec.parse("Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.5, b_std=0.1) Erf Dense(1, W_std=1.2)")
+        var rng = RandomStream(seed: 2, stream: 0)
+        let x = rng.normalMatrix(6, 2)
+        let y = Matrix(rows: 6, cols: 1, data: (0..<6).map { x.data[2 * $0] * 0.8 + sin(x.data[2 * $0 + 1]) })
+        func drift(_ η: Double?) throws -> (Double, Double) {
+            let r = try NTKDrift(network: net, trainX: x, trainY: y, widths: [128], networks: 1, steps: 1, recordEvery: 1,
+                                 learningRate: η, seed: 8).run()
+            return (r.widths[0].drift.last!, r.learningRate)
+        }
+        let (_, η0) = try drift(nil)
+        let d4 = try drift(0.4 * η0).0, d2 = try drift(0.2 * η0).0, d1 = try drift(0.1 * η0).0
+        let r1 = d4 / d2, r2 = d2 / d1
+        print("one-step drift: η0 \(η0), d = \(d4), \(d2), \(d1); r1 \(r1), r2 \(r2)")
+        #expect(d1 > 0)
+        #expect(abs(r1 - 2) < 0.5, "r1 = \(r1)")
+        #expect(abs(r2 - 2) <= 0.6 * abs(r1 - 2) + 1e-12, "r1 = \(r1), r2 = \(r2)")
     }
 
     @Test func powerLawFitRecoversExponent() throws {
