@@ -122,3 +122,33 @@ final class MessageLog: @unchecked Sendable {
     func append(_ m: String) { lock.lock(); messages.append(m); lock.unlock() }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return messages }
 }
+
+/// Sample checkpoints keep the generation before the newest: a garbled newest manifest or sample file falls back to
+/// it (samples only grow by appending, so the older count's prefix is exact); settings of another run still refuse.
+@Suite struct SampleCheckpointGenerationTests {
+    @Test func garbledNewestFallsBackToThePreviousGeneration() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sample-ckpt-\(UUID().uuidString)")
+        let store = SampleCheckpoint(directory: dir, fingerprint: "settings A")
+        let P = 3
+        let all = (0..<(20 * P)).map { Double($0) * 0.25 - 1 }, inter = (0..<20).map { Double($0) + 0.5 }
+        try store.save(FreeFieldSamples(pointCount: P, fields: Array(all[0..<(10 * P)]), interactions: Array(inter[0..<10])), width: 7, count: 10)
+        try store.save(FreeFieldSamples(pointCount: P, fields: all, interactions: inter), width: 7, count: 20)
+        #expect(try store.load(width: 7, pointCount: P)?.fields == all)
+        // A garbled manifest: the previous one (10 networks) with the newest arrays' prefix.
+        let manifest = dir.appendingPathComponent("checkpoint.json")
+        try Data("{garbled".utf8).write(to: manifest)
+        try store.validate()
+        let a = try #require(try store.load(width: 7, pointCount: P))
+        #expect(a.fields == Array(all[0..<(10 * P)]) && a.interactions == Array(inter[0..<10]))
+        // A truncated newest sample file under a good manifest: the previous generation's manifest and file.
+        try FileManager.default.removeItem(at: manifest)
+        try FileManager.default.copyItem(at: manifest.appendingPathExtension("prev"), to: manifest)
+        try Data("\u{93}NUMPY".utf8).write(to: dir.appendingPathComponent("samples_N7_fields.npy"))
+        let b = try #require(try store.load(width: 7, pointCount: P))
+        #expect(b.fields == Array(all[0..<(10 * P)]))
+        // Both generations unreadable: an error; other settings: a mismatch, not a fallback.
+        try Data("x".utf8).write(to: dir.appendingPathComponent("samples_N7_fields.npy.prev"))
+        #expect(throws: (any Error).self) { try store.load(width: 7, pointCount: P) }
+        #expect(throws: CheckpointMismatch.self) { try SampleCheckpoint(directory: dir, fingerprint: "settings B").validate() }
+    }
+}
