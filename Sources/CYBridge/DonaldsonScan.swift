@@ -211,9 +211,47 @@ public struct DonaldsonScan: Sendable {
     /// N_p for a basis: `points`, or 10·N_k² + 50 000.
     public func pointCount(_ basis: SectionBasis) -> Int { points ?? DonaldsonBalancing.recommendedPointCount(sections: basis.count) }
 
+    /// Everything a degree's result depends on except k (checkpoints of one scan serve another scan of other degrees
+    /// with the same settings): the variety's equations, Kähler class, point counts, seeds and balancing settings.
+    public var fingerprint: String {
+        let eqs = variety.equations.map { p in
+            zip(p.coefficients.indices, p.coefficients).map { m, c in
+                "\(c.real.bitPattern),\(c.imaginary.bitPattern):" + p.exponents[(m * p.variableCount)..<((m + 1) * p.variableCount)].map(String.init).joined(separator: ".")
+            }.joined(separator: "+")
+        }
+        return "donaldson v1 \(variety.name) ambient=\(variety.ambient.dimensions) eqs=\(eqs) kahler=\(kahler) points=\(points.map(String.init) ?? "auto") "
+            + "eval=\(evalPoints) seed=\(seed) tol=\(tolerance.bitPattern) maxit=\(maxIterations) ricci=\(ricciPoints)"
+    }
+
+    /// A finished degree saved under `checkpoints/`: `k{K}.json` (this record) and `h_k{K}.npy`.
+    struct DegreeCheckpoint: Codable { var fingerprint: String; var result: DegreeResult }
+
+    static func checkpointURLs(_ dir: URL, _ k: Int) -> (json: URL, h: URL) {
+        (dir.appendingPathComponent("k\(k).json"), dir.appendingPathComponent("h_k\(k).npy"))
+    }
+
+    /// The saved result and h of degree k, if `dir` holds one of these settings; a checkpoint of other settings
+    /// is an `InputError`.
+    func loadCheckpoint(_ dir: URL, k: Int, sections: Int) throws -> (DegreeResult, ComplexMatrix)? {
+        let (j, hu) = Self.checkpointURLs(dir, k)
+        guard let data = FileManager.default.contents(atPath: j.path) else { return nil }
+        guard let c = try? JSONOutput.decode(DegreeCheckpoint.self, from: data), case .complex128(let h) = try NPY.read(hu),
+              h.shape == [sections, sections] else {
+            throw InputError("checkpoint \(j.path) is unreadable; expected one written by nntheory cy donaldson (delete it to recompute k = \(k))")
+        }
+        guard c.fingerprint == fingerprint else {
+            throw InputError("checkpoint \(j.path) belongs to other settings; expected those of this run (use another --out or drop --resume)")
+        }
+        return (c.result, ComplexMatrix(rows: sections, cols: sections, data: h.data))
+    }
+
     /// Samples, balances every k and scores it; `progress` receives one line per stage and T-operator step
-    /// ("donaldson: …").
-    public func run(progress: @escaping (String) -> Void) throws -> Outcome {
+    /// ("donaldson: …"). With `checkpoints`, every finished degree is saved there and, with `resume`, a saved
+    /// degree is taken instead of recomputed (the same bits: the sample and the balancing are deterministic).
+    /// `stop` is polled after every degree: a signal number ends the scan there by throwing
+    /// `StopRequest.Interrupted`.
+    public func run(progress: @escaping (String) -> Void, checkpoints: URL? = nil, resume: Bool = false,
+                    stop: () -> Int32? = { nil }) throws -> Outcome {
         let t0 = DispatchTime.now().uptimeNanoseconds
         func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) * 1e-9 }
         let sampler = try PointSampler(variety: variety)
@@ -232,6 +270,12 @@ public struct DonaldsonScan: Sendable {
         var results: [DegreeResult] = []
         var forms: [ComplexMatrix] = []
         for (k, basis) in zip(degrees, bases) {
+            if let dir = checkpoints, resume, let (saved, h) = try loadCheckpoint(dir, k: k, sections: basis.count) {
+                progress("donaldson: k = \(k) taken from the checkpoint")
+                results.append(saved)
+                forms.append(h)
+                continue
+            }
             let np = pointCount(basis)
             let don = try DonaldsonBalancing(basis: basis, points: Array(tSample.points[0..<(np * d)]), weights: Array(tSample.weights[0..<np]))
             let tk = DispatchTime.now().uptimeNanoseconds
@@ -253,6 +297,15 @@ public struct DonaldsonScan: Sendable {
                                         secondsTotal: tBalance, sigma: score.sigma, sigmaError: score.sigmaError, volK: score.volK,
                                         volKError: score.volKError, secondsEvaluation: tEval, ricciMeasure: ricci))
             forms.append(r.h)
+            if let dir = checkpoints {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                let (j, hu) = Self.checkpointURLs(dir, k)
+                try NPY.write(NDArray<Complex<Double>>(shape: [r.h.rows, r.h.cols], data: r.h.data), to: hu)
+                try JSONOutput.write(DegreeCheckpoint(fingerprint: fingerprint, result: results.last!), to: j)
+            }
+            if k != degrees.last, let sig = stop() {
+                throw StopRequest.Interrupted(signal: sig, detail: "after k = \(k)" + (checkpoints.map { "; the finished degrees are in \($0.path): rerun with --resume to continue" } ?? ""))
+            }
         }
         let summary = Summary(variety: variety.name, psi: nil, kahler: kahler, seed: seed, evalSeed: evalSeed,
                               evalPoints: evalPoints, volKExact: variety.kahlerVolume(tD),

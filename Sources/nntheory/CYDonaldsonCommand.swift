@@ -42,7 +42,9 @@ struct CYDonaldsonCommand: ParsableCommand {
         converged, changes, seconds per iteration, σ and its error, Vol_K and its
         error, Ricci measure; singular: a singular point of the member, also warned
         on stderr, when one is found), sigma.svg (σ_k against k). Progress goes to
-        stderr.
+        stderr. Every finished k is saved in DIR/checkpoints; SIGINT/SIGTERM stop
+        the scan after the current k, and --resume takes the saved degrees (the
+        same bits as an uninterrupted scan).
 
         Examples:
           nntheory cy donaldson --variety fermat-quintic --k 1..6 \\
@@ -83,9 +85,10 @@ struct CYDonaldsonCommand: ParsableCommand {
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let ks = try parseDegrees(degrees)
             let (v, _, t) = try geometry.resolve()
             guard t.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 <= 12 }) else {
@@ -105,7 +108,11 @@ struct CYDonaldsonCommand: ParsableCommand {
                                    for: "the section values of the T-operator points and the evaluation sample",
                                    option: points.map { "--points \($0)" } ?? "--eval-points \(evalPoints)")
             let singular = reportSingularPoint(of: v, seed: seed.seed, note: "sample points too close to the singular locus are dropped")
-            var result = try scan.run(progress: progress)
+            StopRequest.install()
+            var result = try exitingOnInterrupt("cy donaldson") {
+                try scan.run(progress: progress, checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,
+                             stop: { StopRequest.received })
+            }
             result.summary.psi = geometry.psi
             result.summary.singular = singular
             try writeDonaldsonScan(scan, result, to: dir)

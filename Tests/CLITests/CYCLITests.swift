@@ -176,6 +176,32 @@ import Testing
     /// at the intersection volume Vol_K(1, 2) = 54 (not 18 = Vol_K(1, 1)); the FS reference at t = (1, 2) — computed as the
     /// algebraic metric of the bidegree-(1, 2) monomials — gives the σ and Ricci measure that `cy sigma --kahler 1,2
     /// --ricci fd` (finite differences of the FS metric) gives on the same evaluation points.
+    /// cy donaldson stopped by SIGINT after a finished degree: exit 130 with the resume advice; --resume takes the
+    /// saved degrees and computes the rest, ending with every h_k and σ_k bit-identical to an uninterrupted scan;
+    /// other settings are refused in one line.
+    @Test func donaldsonInterruptedAndResumedIsBitIdentical() throws {
+        let args = ["cy", "donaldson", "--variety", "quartic-k3", "--k", "1..5", "--points", "20000", "--eval-points", "4000",
+                    "--ricci-points", "20", "--seed", "5"]
+        let whole = CLI.tempDir(), part = CLI.tempDir()
+        #expect(try CLI.run(args + ["--out", whole]).status == 0)
+        let i = try CLI.runInterrupted(args + ["--out", part], after: part + "/checkpoints/k1.json")
+        #expect(i.wasRunning && i.status == 130, "\(i.stderr)")
+        #expect(i.stderr.contains("error: cy donaldson: stopped by SIGINT after k = ") && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
+        let r = try CLI.run(args + ["--out", part, "--resume"])
+        #expect(r.status == 0 && r.stderr.contains("k = 1 taken from the checkpoint"), "\(r.stderr)")
+        for k in 1...5 {
+            let a = FileManager.default.contents(atPath: "\(whole)/h_k\(k).npy"), b = FileManager.default.contents(atPath: "\(part)/h_k\(k).npy")
+            #expect(a != nil && a == b, "h_k\(k) differs from the uninterrupted scan")
+        }
+        let sig = { (d: String) throws -> [Double] in
+            let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as! [String: Any]
+            return (s["degrees"] as! [[String: Any]]).map { $0["sigma"] as! Double }
+        }
+        #expect(try sig(whole) == sig(part))
+        let other = try CLI.run(args.map { $0 == "5" ? "6" : $0 } + ["--out", part, "--resume"])
+        #expect(other.status == 2 && other.stderr.contains("belongs to other settings"), "\(other.stderr)")
+    }
+
     @Test func donaldsonInAnUnequalKahlerClass() throws {
         let dir = CLI.tempDir()
         let r = try CLI.run(["cy", "donaldson", "--variety", "bicubic", "--kahler", "1,2", "--k", "1,2", "--points", "8000",
