@@ -76,17 +76,57 @@ public struct NTKConvergence: Sendable {
         return (num / den).squareRoot()
     }
 
-    /// Runs the scan; `progress` receives one line per width.
-    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+    /// What the errors depend on besides the width and the network index: the SPEC, the points (bit patterns) and
+    /// the seed (network m of width N is drawn from its own counter-based stream).
+    public var fingerprint: String {
+        "ntk convergence v1 \(network.description) seed=\(seed) points=\(points.rows)x\(points.cols):"
+            + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+    }
+
+    /// `checkpoints/convergence.json`: the errors of the networks finished so far, per width.
+    struct Checkpoint: Codable { var fingerprint: String; var errors: [String: [Double]] }
+
+    /// Runs the scan; `progress` receives one line per width. With `checkpoints`, the errors finished so far are
+    /// saved there (every 10 s and when stopped) and, with `resume`, taken instead of recomputed — the same bits.
+    /// `stop` is polled after every network: a signal number saves the checkpoint and throws
+    /// `StopRequest.Interrupted`.
+    public func run(progress: (String) -> Void = { _ in }, checkpoints: URL? = nil, resume: Bool = false,
+                    stop: () -> Int32? = { nil }) throws -> Result {
         let analytic = try network.kernels(points)
         let ntk = analytic.ntkMatrix
         guard ntk.frobeniusNorm > 0 else { throw InputError("the analytic NTK vanishes on these points") }
+        let url = checkpoints?.appendingPathComponent("convergence.json")
+        var saved = Checkpoint(fingerprint: fingerprint, errors: [:])
+        if resume, let url, let data = FileManager.default.contents(atPath: url.path) {
+            guard let c = try? JSONOutput.decode(Checkpoint.self, from: data) else {
+                throw InputError("checkpoint \(url.path) is unreadable; expected one written by nntheory ntk convergence")
+            }
+            guard c.fingerprint == fingerprint else {
+                throw InputError("checkpoint \(url.path) belongs to other settings; expected those of this run (use another --out or drop --resume)")
+            }
+            saved = c
+            progress("resuming: \(c.errors.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
+        }
+        func save() throws {
+            guard let url else { return }
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try JSONOutput.write(saved, to: url)
+        }
+        var lastSave = Date()
         var results: [WidthResult] = []
         for N in widths {
-            var errors: [Double] = []
-            for m in 0..<networks {
+            var errors = Array((saved.errors["\(N)"] ?? []).prefix(networks))
+            for m in errors.count..<networks {
                 let e = EmpiricalNTK(try network.initializeMember(width: N, index: m, inputWidth: points.cols, seed: seed))
                 errors.append(NTKConvergence.relativeError(try e.kernel(points), ntk))
+                saved.errors["\(N)"] = errors
+                let last = N == widths.last && m == networks - 1
+                if !last, let sig = stop() {
+                    try save()
+                    throw StopRequest.Interrupted(signal: sig, detail: "at width \(N) after network \(m + 1) of \(networks)"
+                        + (url.map { "; the checkpoint is in \($0.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
+                }
+                if Date().timeIntervalSince(lastSave) > 10 { try save(); lastSave = Date() }
             }
             let mean = errors.reduce(0, +) / Double(errors.count)
             let se: Double? = errors.count > 1
@@ -94,6 +134,7 @@ public struct NTKConvergence: Sendable {
                 : nil
             results.append(WidthResult(width: N, errors: errors, mean: mean, standardError: se))
             progress(String(format: "width %ld: relative NTK error %.4g", N, mean) + (se.map { String(format: " ± %.2g", $0) } ?? ""))
+            try save()
         }
         let errs = results.compactMap(\.standardError)
         let fit = PowerLawFit(x: results.map { Double($0.width) }, y: results.map(\.mean),

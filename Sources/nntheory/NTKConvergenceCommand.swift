@@ -17,7 +17,9 @@ struct NTKConvergenceCommand: ParsableCommand {
 
         Writes to DIR: convergence.json (per width the errors, mean, standard error; the fit with the exponent's
         standard error and reduced χ²), convergence.svg (log–log, with the fit and the N^(-1/2) reference),
-        errors.npy [widths, networks], widths.npy, and the analytic nngp.npy and ntk.npy [P, P].
+        errors.npy [widths, networks], widths.npy, and the analytic nngp.npy and ntk.npy [P, P]. The
+        networks finished so far are saved in DIR/checkpoints; SIGINT/SIGTERM stop after the current network,
+        and --resume continues to the same bits.
 
         Example:
           nntheory ntk convergence \\
@@ -38,13 +40,19 @@ struct NTKConvergenceCommand: ParsableCommand {
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var resume: ResumeOption
+
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let (serial, x) = try input.resolve()
             let ws = try parseWidths(widths)
             guard networks >= 1 else { throw InputError("--networks \(networks), expected at least 1") }
             let scan = try NTKConvergence(network: serial, points: x, widths: ws, networks: networks, seed: seed.seed)
-            let r = try scan.run(progress: progress)
+            StopRequest.install()
+            let r = try exitingOnInterrupt("ntk convergence") {
+                try scan.run(progress: progress, checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,
+                             stop: { StopRequest.received })
+            }
             try NTKConvergenceReport.write(r, spec: serial.description, to: dir)
             let fit = r.fit.map { f in String(format: "fitted exponent %.3f", f.exponent) + (f.exponentError.map { String(format: " ± %.3f", $0) } ?? "") } ?? "no fit"
             print("\(serial.description): relative NTK error \(String(format: "%.3g", r.widths.first!.mean)) at N = \(ws.first!) → \(String(format: "%.3g", r.widths.last!.mean)) at N = \(ws.last!); \(fit) (expected −0.5) → \(output.out)")

@@ -3,6 +3,22 @@ import Testing
 
 /// `nntheory ntk convergence | drift | metric`: files numpy loads, numbers checked by an independent route.
 @Suite struct NTKDynamicsCLITests {
+    /// ntk convergence stopped by SIGINT after its first width: exit 130 naming where it stopped and how to resume;
+    /// --resume takes the saved networks and ends with every network's error bit-identical to an uninterrupted run.
+    @Test func convergenceInterruptedAndResumedIsBitIdentical() throws {
+        let args = ["ntk", "convergence", "--net", "Dense(1, W_std=1.5) Relu Dense(1, W_std=1.5) Relu Dense(1)",
+                    "--x", "1,0;0,1;0.6,0.8", "--widths", "64,256,1024", "--networks", "12", "--seed", "3"]
+        let whole = CLI.tempDir(), part = CLI.tempDir()
+        #expect(try CLI.run(args + ["--out", whole]).status == 0)
+        let i = try CLI.runInterrupted(args + ["--out", part], after: part + "/checkpoints/convergence.json")
+        #expect(i.wasRunning && i.status == 130, "\(i.stderr)")
+        #expect(i.stderr.contains("error: ntk convergence: stopped by SIGINT at width") && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
+        let r = try CLI.run(args + ["--out", part, "--resume"])
+        #expect(r.status == 0 && r.stderr.contains("networks taken from the checkpoint"), "\(r.stderr)")
+        let a = FileManager.default.contents(atPath: whole + "/errors.npy"), b = FileManager.default.contents(atPath: part + "/errors.npy")
+        #expect(a != nil && a == b, "errors.npy differs from the uninterrupted run")
+    }
+
     static let relu = "Dense(1, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)"
 
     /// The analytic NTK written by `ntk convergence` equals `kernel`'s; the summary's means are the means of
