@@ -15,6 +15,8 @@ import TestSupport
         (["freefield", "--width", "1000000000000", "--x", "0"], "--width 1000000000000: needs"),
         (["phi4", "--networks", "100000000000", "--x", "0"], "--networks 100000000000: needs"),
         (["train", "torus", "--points", "1000000000000", "--steps", "1"], "--points 1000000000000: needs"),
+        (["ntk", "convergence", "--net", "Dense(1) Relu Dense(1)", "--widths", "8,16", "--x", "1,0", "--networks", "1000000000000"],
+         "--networks 1000000000000: needs"),
     ] as [([String], String)])
     func sizesBeyondMemoryAreRefusedUpFront(args: [String], needle: String) throws {
         let start = Date()
