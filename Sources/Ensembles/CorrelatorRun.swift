@@ -170,7 +170,7 @@ public struct CorrelatorRunner {
         for f in files.sorted() where f.hasPrefix("width-\(width).") && f.hasSuffix(".json") {
             let url = checkpointDirectory.appendingPathComponent(f)
             func decode(_ u: URL) -> Checkpoint? { fm.contents(atPath: u.path).flatMap { try? JSONDecoder().decode(Checkpoint.self, from: $0) } }
-            let previous = url.appendingPathExtension("prev")
+            let previous = AtomicFile.previousGeneration(of: url)
             guard let c = decode(url) ?? decode(previous).map({ p in
                 log("correlators: warning: checkpoint \(url.path) is unreadable; continuing from the previous one (\(previous.lastPathComponent))")
                 return p
@@ -196,7 +196,7 @@ public struct CorrelatorRunner {
         // The generation before is kept as NAME.prev: a newest checkpoint damaged later (a full disk, a bad copy)
         // falls back to it on --resume.
         let url = checkpointURL(width: width)
-        if FileManager.default.fileExists(atPath: url.path) { rename(url.path, url.appendingPathExtension("prev").path) }
+        AtomicFile.keepPreviousGeneration(of: url)
         try AtomicFile.write(data, to: url)
     }
 

@@ -26,7 +26,7 @@ public struct SampleCheckpoint: Sendable {
     var manifestURL: URL { directory.appendingPathComponent("checkpoint.json") }
 
     /// `url` of the generation before the newest (`NAME.prev`), or `url` itself.
-    static func generation(_ url: URL, previous: Bool) -> URL { previous ? url.appendingPathExtension("prev") : url }
+    static func generation(_ url: URL, previous: Bool) -> URL { previous ? AtomicFile.previousGeneration(of: url) : url }
 
     func manifest(previous: Bool = false) throws -> Manifest? {
         let url = Self.generation(manifestURL, previous: previous)
@@ -93,8 +93,7 @@ public struct SampleCheckpoint: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var m = ((try? manifest()) ?? nil) ?? Manifest(fingerprint: fingerprint, done: [:])
         for name in ["samples_N\(N)_fields.npy", "samples_N\(N)_interactions.npy", "checkpoint.json"] {
-            let u = directory.appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: u.path) { rename(u.path, Self.generation(u, previous: true).path) }
+            AtomicFile.keepPreviousGeneration(of: directory.appendingPathComponent(name))
         }
         try NPY.write(NDArray(shape: [done, s.pointCount], data: s.fields), to: directory.appendingPathComponent("samples_N\(N)_fields.npy"))
         if !s.interactions.isEmpty {

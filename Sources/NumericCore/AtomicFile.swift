@@ -44,6 +44,15 @@ public enum AtomicFile {
         }
     }
 
+    /// The previous generation of a checkpoint file: `NAME.prev` beside it.
+    public static func previousGeneration(of url: URL) -> URL { url.appendingPathExtension("prev") }
+
+    /// Moves an existing `url` to its previous generation (`NAME.prev`, replacing the one before), so that a
+    /// checkpoint about to be rewritten stays available if the new one is later found damaged. No-op when absent.
+    public static func keepPreviousGeneration(of url: URL) {
+        if FileManager.default.fileExists(atPath: url.path) { rename(url.path, previousGeneration(of: url).path) }
+    }
+
     /// A fresh temporary name beside `url`: `.NAME.partial-PID-N`.
     public static func temporary(for url: URL) -> URL {
         lock.lock(); counter += 1; let n = counter; lock.unlock()

@@ -161,22 +161,6 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
     return (sigma(0..<n), meanAndStandardError(parts).error)
 }
 
-/// Central differences cd = [f(h) − f(−h)]/(2h) of every component of a complex vector function of a real displacement,
-/// each with Richardson's tolerance for |cd − f′|: twice the gap to the fourth-order difference from ±h, ±2h (the
-/// truncation estimate) plus the round-off of cd, (relative·max(|f(±h)|, |f(±2h)|) + absolute)/h, with the bounds on
-/// the rounding error of one evaluation of a component: relative to its value (k·ε for k rounding steps without
-/// cancellation) or absolute.
-fileprivate func richardsonDifferences(step h: Double, relative: Double = 0, absolute: Double = 0,
-                                       _ f: (Double) throws -> [Complex<Double>]) rethrows
-    -> [(cd: Complex<Double>, tolerance: Double)] {
-    let p = try f(h), m = try f(-h), p2 = try f(2 * h), m2 = try f(-2 * h)
-    return p.indices.map { j in
-        let cd = (p[j] - m[j]) / Complex(2 * h, 0)
-        let cd4 = (Complex(8, 0) * (p[j] - m[j]) - (p2[j] - m2[j])) / Complex(12 * h, 0)
-        let scale = max(p[j].length, m[j].length, p2[j].length, m2[j].length)
-        return (cd, 2 * (cd - cd4).length + (relative * scale + absolute) / h)
-    }
-}
 
 @Suite struct DonaldsonTests {
     static let quintic: [[Int]] = (0..<5).map { i in (0..<5).map { $0 == i ? 5 : 0 } } + [[1, 1, 1, 1, 1]]
