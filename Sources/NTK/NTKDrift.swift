@@ -113,9 +113,37 @@ public struct NTKDrift: Sendable {
         return s
     }
 
+    /// What the curves depend on besides the width and the network index: the SPEC, the training and test points and
+    /// targets (bit patterns), the steps, the record interval, the learning rate and the seed.
+    public var fingerprint: String {
+        func bits(_ m: Matrix?) -> String {
+            guard let m else { return "none" }
+            return "\(m.rows)x\(m.cols):" + m.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+        }
+        return "ntk drift v1 \(network.description) seed=\(seed) steps=\(steps) every=\(recordEvery) "
+            + "lr=\(learningRate.map { String($0.bitPattern, radix: 16) } ?? "default") x=\(bits(trainX)) y=\(bits(trainY)) xtest=\(bits(testX))"
+    }
+
+    /// The recorded curves of one trained network (network 0 also keeps its outputs, actual and linearised).
+    struct NetworkCurves: Codable {
+        var loss: [Double] = [], drift: [Double] = [], gap: [Double] = [], gapFlow: [Double] = []
+        var testGap: [Double]? = nil
+        var outputs: [Double]? = nil, linearOutputs: [Double]? = nil
+    }
+
+    /// `checkpoints/drift.json`: the curves of the networks finished so far, per width.
+    struct Checkpoint: Codable { var fingerprint: String; var curves: [String: [NetworkCurves]] }
+
+    /// Thrown inside one network's training when `stop` returned a signal; the network's partial curves are dropped.
+    private struct Stopped: Error { let signal: Int32; let step: Int }
+
     /// Trains every network of every width, recording loss, drift and gaps (means over the networks); `progress` gets
-    /// one line per width.
-    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+    /// one line per width. With `checkpoints`, the curves of the finished networks are saved there (every 10 s, after
+    /// every width and when stopped) and, with `resume`, taken instead of recomputed — the same bits. `stop` is
+    /// polled after every gradient step: a signal number drops the network in training, saves the checkpoint and
+    /// throws `StopRequest.Interrupted`.
+    public func run(progress: (String) -> Void = { _ in }, checkpoints: URL? = nil, resume: Bool = false,
+                    stop: () -> Int32? = { nil }) throws -> Result {
         let O = trainY.cols, P = trainX.rows
         let n = Double(P * O)
         let η: Double
@@ -128,57 +156,47 @@ public struct NTKDrift: Sendable {
             η = n / λmax
         }
         let record = recordedSteps
+        let url = checkpoints?.appendingPathComponent("drift.json")
+        var saved = Checkpoint(fingerprint: fingerprint, curves: [:])
+        if resume, let url, let data = FileManager.default.contents(atPath: url.path) {
+            guard let c = try? JSONOutput.decode(Checkpoint.self, from: data) else {
+                throw InputError("checkpoint \(url.path) is unreadable; expected one written by nntheory ntk drift")
+            }
+            guard c.fingerprint == fingerprint else {
+                throw InputError("checkpoint \(url.path) belongs to other settings; expected those of this run (use another --out or drop --resume)")
+            }
+            saved = c
+            progress("resuming: \(c.curves.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
+        }
+        func save() throws {
+            guard let url else { return }
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try JSONOutput.write(saved, to: url)
+        }
+        var lastSave = Date()
         var results: [WidthResult] = []
         for N in widths {
-            var loss = [[Double]](), drift = [[Double]](), gap = [[Double]](), flow = [[Double]](), test = [[Double]]()
-            var actual0: [Double] = [], linear0: [Double] = []
-            for m in 0..<networks {
-                var gd = MSEGradientDescent(try network.initializeMember(width: N, index: m, inputWidth: trainX.cols, seed: seed))
-                let e0 = gd.ntk
-                let k0 = try e0.kernel(trainX)
-                let norm0 = LinearizedTraining.flatten(k0).frobeniusNorm
-                let lin = try LinearizedTraining(tensorKernel: k0)
-                let f0 = e0.outputs(trainX)
-                let r0 = Matrix(rows: P, cols: O, data: zip(f0.data, trainY.data).map { $0 - $1 }).frobeniusNorm
-                let kst = try testX.map { try e0.kernel($0, trainX) }
-                let f0s = testX.map { e0.outputs($0) }
-                var l = [Double](), d = [Double](), g = [Double](), gf = [Double](), gt = [Double]()
-                var k = 0
-                for target in record {
-                    while k < target {
-                        try gd.step(trainX, trainY, learningRate: η)
-                        k += 1
-                    }
-                    let e = gd.ntk
-                    let f = e.outputs(trainX)
-                    guard f.data.allSatisfy(\.isFinite) else {
-                        throw InputError("outputs became non-finite at step \(k) (width \(N)); lower the learning rate (\(η))")
-                    }
-                    let kt = LinearizedTraining.flatten(try e.kernel(trainX))
-                    d.append((kt - LinearizedTraining.flatten(k0)).frobeniusNorm / norm0)
-                    l.append(zip(f.data, trainY.data).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / (2 * n))
-                    let fl = try lin.trainOutputs(.steps(k, learningRate: η), initial: f0, targets: trainY)
-                    let ff = try lin.trainOutputs(.time(η * Double(k)), initial: f0, targets: trainY)
-                    g.append((f - fl).frobeniusNorm / r0)
-                    gf.append((f - ff).frobeniusNorm / r0)
-                    if let xs = testX, let kst, let f0s {
-                        let fs = e.outputs(xs)
-                        let fsl = try lin.testOutputs(.steps(k, learningRate: η), testTrain: kst, initialTrain: f0,
-                                                      initialTest: f0s, targets: trainY)
-                        gt.append((fs - fsl).frobeniusNorm / r0)
-                    }
-                    if m == 0 { actual0 += f.data; linear0 += fl.data }
+            var curves = Array((saved.curves["\(N)"] ?? []).prefix(networks))
+            for m in curves.count..<networks {
+                do {
+                    curves.append(try train(width: N, index: m, learningRate: η, record: record, stop: stop))
+                } catch let s as Stopped {
+                    try save()
+                    throw StopRequest.Interrupted(signal: s.signal, detail: "at width \(N) in step \(s.step) of network \(m + 1) of \(networks)"
+                        + (url.map { "; the \(saved.curves.values.reduce(0) { $0 + $1.count }) finished networks are in \($0.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
                 }
-                loss.append(l); drift.append(d); gap.append(g); flow.append(gf)
-                if testX != nil { test.append(gt) }
+                saved.curves["\(N)"] = curves
+                if Date().timeIntervalSince(lastSave) > 10 { try save(); lastSave = Date() }
             }
-            let (dm, de) = NTKDrift.meanAndError(drift), (gm, ge) = NTKDrift.meanAndError(gap)
+            try save()
+            let (dm, de) = NTKDrift.meanAndError(curves.map(\.drift)), (gm, ge) = NTKDrift.meanAndError(curves.map(\.gap))
             let T = record.count
             results.append(WidthResult(
-                width: N, steps: record, time: record.map { η * Double($0) }, loss: NTKDrift.meanAndError(loss).0,
-                drift: dm, driftError: de, gap: gm, gapError: ge, gapFlow: NTKDrift.meanAndError(flow).0,
-                testGap: testX == nil ? nil : NTKDrift.meanAndError(test).0,
-                trainOutputs: NDArray(shape: [T, P, O], data: actual0), linearTrainOutputs: NDArray(shape: [T, P, O], data: linear0)))
+                width: N, steps: record, time: record.map { η * Double($0) }, loss: NTKDrift.meanAndError(curves.map(\.loss)).0,
+                drift: dm, driftError: de, gap: gm, gapError: ge, gapFlow: NTKDrift.meanAndError(curves.map(\.gapFlow)).0,
+                testGap: testX == nil ? nil : NTKDrift.meanAndError(curves.map { $0.testGap ?? [] }).0,
+                trainOutputs: NDArray(shape: [T, P, O], data: curves[0].outputs ?? []),
+                linearTrainOutputs: NDArray(shape: [T, P, O], data: curves[0].linearOutputs ?? [])))
             progress(String(format: "width %ld: final loss %.3g, kernel drift %.3g, gap to linearised %.3g",
                             N, results.last!.loss.last!, dm.last!, gm.last!))
         }
@@ -189,6 +207,53 @@ public struct NTKDrift: Sendable {
             learningRate: η, widths: results,
             driftFit: PowerLawFit(x: x, y: results.map { $0.drift.last! }, errors: driftErrors.count == x.count ? driftErrors : nil),
             gapFit: PowerLawFit(x: x, y: results.map { $0.gap.last! }, errors: gapErrors.count == x.count ? gapErrors : nil))
+    }
+
+    /// Trains network `m` of width `N` for `steps` steps of size η, recording its curves at `record`; throws
+    /// `Stopped` when `stop` returns a signal after a step.
+    private func train(width N: Int, index m: Int, learningRate η: Double, record: [Int], stop: () -> Int32?) throws -> NetworkCurves {
+        let O = trainY.cols, P = trainX.rows
+        let n = Double(P * O)
+        var gd = MSEGradientDescent(try network.initializeMember(width: N, index: m, inputWidth: trainX.cols, seed: seed))
+        let e0 = gd.ntk
+        let k0 = try e0.kernel(trainX)
+        let norm0 = LinearizedTraining.flatten(k0).frobeniusNorm
+        let lin = try LinearizedTraining(tensorKernel: k0)
+        let f0 = e0.outputs(trainX)
+        let r0 = Matrix(rows: P, cols: O, data: zip(f0.data, trainY.data).map { $0 - $1 }).frobeniusNorm
+        let kst = try testX.map { try e0.kernel($0, trainX) }
+        let f0s = testX.map { e0.outputs($0) }
+        var c = NetworkCurves()
+        if testX != nil { c.testGap = [] }
+        if m == 0 { c.outputs = []; c.linearOutputs = [] }
+        var k = 0
+        for target in record {
+            while k < target {
+                try gd.step(trainX, trainY, learningRate: η)
+                k += 1
+                if k < steps, let sig = stop() { throw Stopped(signal: sig, step: k) }
+            }
+            let e = gd.ntk
+            let f = e.outputs(trainX)
+            guard f.data.allSatisfy(\.isFinite) else {
+                throw InputError("outputs became non-finite at step \(k) (width \(N)); lower the learning rate (\(η))")
+            }
+            let kt = LinearizedTraining.flatten(try e.kernel(trainX))
+            c.drift.append((kt - LinearizedTraining.flatten(k0)).frobeniusNorm / norm0)
+            c.loss.append(zip(f.data, trainY.data).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / (2 * n))
+            let fl = try lin.trainOutputs(.steps(k, learningRate: η), initial: f0, targets: trainY)
+            let ff = try lin.trainOutputs(.time(η * Double(k)), initial: f0, targets: trainY)
+            c.gap.append((f - fl).frobeniusNorm / r0)
+            c.gapFlow.append((f - ff).frobeniusNorm / r0)
+            if let xs = testX, let kst, let f0s {
+                let fs = e.outputs(xs)
+                let fsl = try lin.testOutputs(.steps(k, learningRate: η), testTrain: kst, initialTrain: f0,
+                                              initialTest: f0s, targets: trainY)
+                c.testGap?.append((fs - fsl).frobeniusNorm / r0)
+            }
+            if m == 0 { c.outputs! += f.data; c.linearOutputs! += fl.data }
+        }
+        return c
     }
 
     /// Elementwise mean over rows and its standard error (nil for a single row).

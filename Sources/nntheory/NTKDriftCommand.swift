@@ -24,6 +24,8 @@ struct NTKDriftCommand: ParsableCommand {
         Writes to DIR: drift.json (per width: steps, time, loss, drift, gap, gap_flow, test_gap, errors; the
         fits; η), drift.svg (drift against t per width), linearization.svg (gap against t), and
         width_N/f_train.npy, width_N/f_train_linear.npy [T, P, O] (network 0, actual and linearised).
+        SIGINT/SIGTERM stop after the current gradient step, keeping the finished networks in DIR/checkpoints;
+        --resume continues bit-identically.
 
         Example:
           nntheory ntk drift \\
@@ -58,9 +60,10 @@ struct NTKDriftCommand: ParsableCommand {
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let (serial, x) = try input.resolve()
             let O = serial.outputWidth(inputWidth: x.cols)
             let y = try targets.map { try PointSet.parse($0, dimension: O) } ?? NTKDrift.defaultTargets(x, outputs: O)
@@ -72,7 +75,11 @@ struct NTKDriftCommand: ParsableCommand {
             guard networks >= 1 else { throw InputError("--networks \(networks), expected at least 1") }
             let d = try NTKDrift(network: serial, trainX: x, trainY: y, testX: xt, widths: try parseWidths(widths), networks: networks,
                                  steps: steps, recordEvery: recordEvery, learningRate: lr, seed: seed.seed)
-            let r = try d.run(progress: progress)
+            StopRequest.install()
+            let r = try exitingOnInterrupt("ntk drift") {
+                try d.run(progress: progress, checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,
+                          stop: { StopRequest.received })
+            }
             try NTKDriftReport.write(r, spec: serial.description, to: dir)
             func fit(_ f: PowerLawFit?) -> String {
                 f.map { String(format: "%.3f", $0.exponent) + ($0.exponentError.map { String(format: " ± %.3f", $0) } ?? "") } ?? "n/a"

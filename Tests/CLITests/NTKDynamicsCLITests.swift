@@ -19,6 +19,33 @@ import Testing
         #expect(a != nil && a == b, "errors.npy differs from the uninterrupted run")
     }
 
+    /// ntk drift stopped by SIGINT once its first width is saved: exit 130 naming the step it stopped at and how to
+    /// resume; --resume takes the finished networks (the one in training is redone) and every written array and the
+    /// curves in drift.json are bit-identical to an uninterrupted run.
+    @Test func driftInterruptedAndResumedIsBitIdentical() throws {
+        let args = ["ntk", "drift", "--net", "Dense(1, W_std=1.5) Erf Dense(1, W_std=1.5) Erf Dense(1)",
+                    "--x", "0,0;0.5,1;1,-0.5;-1,0.3", "--widths", "16,64,256", "--networks", "6", "--steps", "300",
+                    "--record-every", "50", "--seed", "5"]
+        let whole = CLI.tempDir(), part = CLI.tempDir()
+        #expect(try CLI.run(args + ["--out", whole]).status == 0)
+        let i = try CLI.runInterrupted(args + ["--out", part], after: part + "/checkpoints/drift.json")
+        #expect(i.wasRunning && i.status == 130, "\(i.stderr)")
+        #expect(i.stderr.contains("error: ntk drift: stopped by SIGINT at width") && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
+        let r = try CLI.run(args + ["--out", part, "--resume"])
+        #expect(r.status == 0 && r.stderr.contains("networks taken from the checkpoint"), "\(r.stderr)")
+        for f in ["width_16/f_train.npy", "width_256/f_train.npy", "width_256/f_train_linear.npy"] {
+            let a = FileManager.default.contents(atPath: whole + "/" + f), b = FileManager.default.contents(atPath: part + "/" + f)
+            #expect(a != nil && a == b, "\(f) differs from the uninterrupted run")
+        }
+        let py = try CLI.python("""
+        import json
+        a = json.load(open('\(whole)/drift.json')); b = json.load(open('\(part)/drift.json'))
+        assert a['widths'] == b['widths'] and a['drift_fit'] == b['drift_fit'], 'curves differ'
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
     static let relu = "Dense(1, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5, b_std=0.05) Relu Dense(1, W_std=1.5)"
 
     /// The analytic NTK written by `ntk convergence` equals `kernel`'s; the summary's means are the means of
