@@ -83,8 +83,8 @@ public struct NTKConvergence: Sendable {
             + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
     }
 
-    /// `checkpoints/convergence.json`: the errors of the networks finished so far, per width.
-    struct Checkpoint: Codable { var fingerprint: String; var errors: [String: [Double]] }
+    // The checkpoint (`checkpoints/convergence.json`, a `RunCheckpoint`): the errors of the networks finished so far,
+    // keyed by width.
 
     /// Runs the scan; `progress` receives one line per width. With `checkpoints`, the errors finished so far are
     /// saved there (every 10 s and when stopped) and, with `resume`, taken instead of recomputed — the same bits.
@@ -95,36 +95,26 @@ public struct NTKConvergence: Sendable {
         let analytic = try network.kernels(points)
         let ntk = analytic.ntkMatrix
         guard ntk.frobeniusNorm > 0 else { throw InputError("the analytic NTK vanishes on these points") }
-        let url = checkpoints?.appendingPathComponent("convergence.json")
-        var saved = Checkpoint(fingerprint: fingerprint, errors: [:])
-        if resume, let url, let data = FileManager.default.contents(atPath: url.path) {
-            guard let c = try? JSONOutput.decode(Checkpoint.self, from: data) else {
-                throw InputError("checkpoint \(url.path) is unreadable; expected one written by nntheory ntk convergence")
-            }
-            guard c.fingerprint == fingerprint else {
-                throw InputError("checkpoint \(url.path) belongs to other settings; expected those of this run (use another --out or drop --resume)")
-            }
-            saved = c
-            progress("resuming: \(c.errors.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
+        let file = checkpoints.map { RunCheckpoint<[String: [Double]]>(url: $0.appendingPathComponent("convergence.json"), fingerprint: fingerprint, command: "ntk convergence") }
+        var saved: [String: [Double]] = [:]
+        if resume, let file, let state = try file.load(warn: progress) {
+            saved = state
+            progress("resuming: \(state.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
         }
-        func save() throws {
-            guard let url else { return }
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try JSONOutput.write(saved, to: url)
-        }
+        func save() throws { try file?.save(saved) }
         var lastSave = Date()
         var results: [WidthResult] = []
         for N in widths {
-            var errors = Array((saved.errors["\(N)"] ?? []).prefix(networks))
+            var errors = Array((saved["\(N)"] ?? []).prefix(networks))
             for m in errors.count..<networks {
                 let e = EmpiricalNTK(try network.initializeMember(width: N, index: m, inputWidth: points.cols, seed: seed))
                 errors.append(NTKConvergence.relativeError(try e.kernel(points), ntk))
-                saved.errors["\(N)"] = errors
+                saved["\(N)"] = errors
                 let last = N == widths.last && m == networks - 1
                 if !last, let sig = stop() {
                     try save()
                     throw StopRequest.Interrupted(signal: sig, detail: "at width \(N) after network \(m + 1) of \(networks)"
-                        + (url.map { "; the checkpoint is in \($0.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
+                        + (file.map { "; the checkpoint is in \($0.url.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
                 }
                 if Date().timeIntervalSince(lastSave) > 10 { try save(); lastSave = Date() }
             }

@@ -131,8 +131,8 @@ public struct NTKDrift: Sendable {
         var outputs: [Double]? = nil, linearOutputs: [Double]? = nil
     }
 
-    /// `checkpoints/drift.json`: the curves of the networks finished so far, per width.
-    struct Checkpoint: Codable { var fingerprint: String; var curves: [String: [NetworkCurves]] }
+    // The checkpoint (`checkpoints/drift.json`, a `RunCheckpoint`): the curves of the networks finished so far, keyed
+    // by width.
 
     /// Thrown inside one network's training when `stop` returned a signal; the network's partial curves are dropped.
     private struct Stopped: Error { let signal: Int32; let step: Int }
@@ -156,36 +156,26 @@ public struct NTKDrift: Sendable {
             η = n / λmax
         }
         let record = recordedSteps
-        let url = checkpoints?.appendingPathComponent("drift.json")
-        var saved = Checkpoint(fingerprint: fingerprint, curves: [:])
-        if resume, let url, let data = FileManager.default.contents(atPath: url.path) {
-            guard let c = try? JSONOutput.decode(Checkpoint.self, from: data) else {
-                throw InputError("checkpoint \(url.path) is unreadable; expected one written by nntheory ntk drift")
-            }
-            guard c.fingerprint == fingerprint else {
-                throw InputError("checkpoint \(url.path) belongs to other settings; expected those of this run (use another --out or drop --resume)")
-            }
-            saved = c
-            progress("resuming: \(c.curves.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
+        let file = checkpoints.map { RunCheckpoint<[String: [NetworkCurves]]>(url: $0.appendingPathComponent("drift.json"), fingerprint: fingerprint, command: "ntk drift") }
+        var saved: [String: [NetworkCurves]] = [:]
+        if resume, let file, let state = try file.load(warn: progress) {
+            saved = state
+            progress("resuming: \(state.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
         }
-        func save() throws {
-            guard let url else { return }
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try JSONOutput.write(saved, to: url)
-        }
+        func save() throws { try file?.save(saved) }
         var lastSave = Date()
         var results: [WidthResult] = []
         for N in widths {
-            var curves = Array((saved.curves["\(N)"] ?? []).prefix(networks))
+            var curves = Array((saved["\(N)"] ?? []).prefix(networks))
             for m in curves.count..<networks {
                 do {
                     curves.append(try train(width: N, index: m, learningRate: η, record: record, stop: stop))
                 } catch let s as Stopped {
                     try save()
                     throw StopRequest.Interrupted(signal: s.signal, detail: "at width \(N) in step \(s.step) of network \(m + 1) of \(networks)"
-                        + (url.map { "; the \(saved.curves.values.reduce(0) { $0 + $1.count }) finished networks are in \($0.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
+                        + (file.map { "; the \(saved.values.reduce(0) { $0 + $1.count }) finished networks are in \($0.url.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
                 }
-                saved.curves["\(N)"] = curves
+                saved["\(N)"] = curves
                 if Date().timeIntervalSince(lastSave) > 10 { try save(); lastSave = Date() }
             }
             try save()
