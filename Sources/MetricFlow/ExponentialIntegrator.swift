@@ -61,7 +61,7 @@ public struct ExponentialIntegrator {
     public init(control: StepControl = StepControl()) { self.control = control }
 
     /// Statistics of one `integrate` call.
-    public struct Statistics: Sendable, Equatable {
+    public struct Statistics: Sendable, Equatable, Codable {
         /// Accepted steps (each a pair of half steps).
         public var accepted = 0
         /// Rejected steps.
@@ -73,13 +73,19 @@ public struct ExponentialIntegrator {
     /// Integrates from y(t₀) through every time in `times` (increasing, ≥ t₀), landing on each exactly, and calls
     /// `save(i, t_i, y(t_i))`; `progress(t)` after every accepted step. Throws a `FlowBreakdown` (with the time
     /// reached) when the flow stops being admissible or the step collapses; the states saved until then stand.
+    /// With `checkpointing`, every saved time and a stop for a signal hand the resume point (fields [y], t, the next
+    /// trial step, the statistics) and `trajectory()` to it; `resume` continues from such a point (the states before
+    /// it already saved by the caller) with the same bits as the uninterrupted integration.
     public func integrate<Flow: ParabolicFlow>(_ flow: Flow, from y0: [Double], at t0: Double, times: [Double],
                                                statistics: inout Statistics,
                                                save: (Int, Double, [Double]) throws -> Void,
-                                               progress: (Double) -> Void = { _ in }) throws {
-        var y = y0, t = t0, h = control.initialStep
+                                               progress: (Double) -> Void = { _ in },
+                                               resume: FlowResumePoint? = nil, checkpointing: FlowCheckpointing? = nil,
+                                               trajectory: () -> FlowTrajectory = { fatalError("no trajectory") }) throws {
+        var y = resume?.fields.first ?? y0, t = resume?.time ?? t0, h = resume?.trialStep ?? control.initialStep
+        if let s = resume?.statistics { statistics = s }
         var stepper = Stepper(flow: flow)
-        for (i, target) in times.enumerated() {
+        for (i, target) in times.enumerated() where i >= (resume?.saved ?? 0) {
             precondition(target >= t - 1e-15 * max(1, abs(t)), "ExponentialIntegrator: times not increasing")
             while target - t > 1e-13 * max(1, abs(target)) {
                 let last = h >= target - t
@@ -121,8 +127,13 @@ public struct ExponentialIntegrator {
                 if h < max(1e-14, control.minimumRelativeStep * abs(t)) {
                     throw FlowBreakdown("the step size collapsed to \(String(format: "%.3g", h)) (finite-time blow-up)", time: t)
                 }
+                if let c = checkpointing, target - t > 1e-13 * max(1, abs(target)), let sig = c.stop() {
+                    try c.stopping(sig, at: FlowResumePoint(saved: i, time: t, trialStep: h, fields: [y], statistics: statistics), trajectory())
+                }
             }
             try save(i, target, y)
+            try checkpointing?.saved(FlowResumePoint(saved: i + 1, time: t, trialStep: h, fields: [y], statistics: statistics),
+                                     of: times.count, trajectory())
         }
     }
 

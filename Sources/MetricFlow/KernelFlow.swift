@@ -87,16 +87,21 @@ public struct KernelFlow: Sendable {
     /// Runs gradient descent from the conformal factor u₀ through `times` (increasing, ≥ 0). Throws a `SettingError`
     /// naming the stable bound when η exceeds it at the start; a bound crossed later (the `local` arm's bound moves
     /// with min v) or a non-finite state ends the run with a `FlowBreakdown` recorded in the trajectory.
-    public func run(conformalFactor u0: [Double], times: [Double], progress: (Double) -> Void = { _ in }) throws -> FlowTrajectory {
+    /// `checkpointing` and `resume` make the run stoppable and resumable bit-identically (fields [u, v]: the local arm
+    /// steps v = e^u and takes u = ln v, so v is kept as it stands rather than recomputed from u).
+    public func run(conformalFactor u0: [Double], times: [Double], progress: (Double) -> Void = { _ in },
+                    resume: (point: FlowResumePoint, trajectory: FlowTrajectory)? = nil,
+                    checkpointing: FlowCheckpointing? = nil) throws -> FlowTrajectory {
         let bound = stableStepBound(u0)
         guard step <= bound else {
             throw SettingError("step", "\(step) is above the stable bound \(String(format: "%.6g", bound)) of explicit Euler for the \(arm.rawValue) kernel on a \(grid.side)-point grid, expected η ≤ \(String(format: "%.6g", bound))")
         }
-        var trajectory = FlowTrajectory(grid: grid)
+        var trajectory = resume?.trajectory ?? FlowTrajectory(grid: grid)
         var u = u0, v = u0.map(exp), t = 0.0
+        if let p = resume?.point, p.fields.count == 2 { u = p.fields[0]; v = p.fields[1]; t = p.time }
         var lnv = v.map(log)   // ln v, the argument of the local kernel's Laplacian (one log per point and step)
         do {
-            for target in times {
+            for (i, target) in times.enumerated() where i >= (resume?.point.saved ?? 0) {
                 while target - t > 1e-12 * max(1, target) {
                     let h = min(step, target - t)
                     switch arm {
@@ -117,8 +122,12 @@ public struct KernelFlow: Sendable {
                     }
                     t = h == step ? t + h : target
                     progress(t)
+                    if let c = checkpointing, target - t > 1e-12 * max(1, target), let sig = c.stop() {
+                        try c.stopping(sig, at: FlowResumePoint(saved: i, time: t, fields: [u, v]), trajectory)
+                    }
                 }
                 trajectory.append(time: target, metric: .conformal(u, grid: grid), conformalFactor: u, velocity: velocity(u))
+                try checkpointing?.saved(FlowResumePoint(saved: i + 1, time: t, fields: [u, v]), of: times.count, trajectory)
             }
         } catch var b as FlowBreakdown {
             b.time = t

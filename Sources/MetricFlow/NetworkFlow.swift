@@ -356,8 +356,12 @@ public struct NetworkFlow: Sendable {
     /// e^{u}δ, u, and the velocity ∂_t g = (∂_t u)e^{u}δ with ∂_t u = −Θ w δL/δu (Θ = Θ_0 for `frozen`, Θ_t for
     /// `network`); the run records L and the kernel drift ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F (0 for `frozen`). Throws a
     /// `SettingError` for bad times or η above `stableStepBound` at the start; a non-finite state ends the run with a
-    /// `FlowBreakdown` recorded in the trajectory. `progress` gets the flow time after every step.
-    public func run(times: [Double], progress: (Double) -> Void = { _ in }) throws -> NetworkFlowRun {
+    /// `FlowBreakdown` recorded in the trajectory. `progress` gets the flow time after every step. `checkpointing`
+    /// and `resume` make the run stoppable and resumable bit-identically (fields [u, θ, θ at the last saved time];
+    /// records "drift" and "loss").
+    public func run(times: [Double], progress: (Double) -> Void = { _ in },
+                    resume: (point: FlowResumePoint, trajectory: FlowTrajectory)? = nil,
+                    checkpointing: FlowCheckpointing? = nil) throws -> NetworkFlowRun {
         guard times.allSatisfy({ $0.isFinite && $0 >= 0 }), zip(times, times.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw SettingError("times", "\(times), expected increasing times ≥ 0")
         }
@@ -369,15 +373,22 @@ public struct NetworkFlow: Sendable {
             throw SettingError("step", "\(step) is above the stable bound \(String(format: "%.6g", bound)) = 2/λ_max(wΘ₀H) of explicit Euler for the \(arm.rawValue) arm with the \(loss.rawValue) loss on a \(grid.side)² grid, expected η ≤ \(String(format: "%.6g", bound))")
         }
         let norm0 = kernel0.frobeniusNorm, w = grid.cellVolume
-        var out = NetworkFlowRun(trajectory: FlowTrajectory(grid: grid), parameterCount: parameterCount, step: step, stableStepBound: bound)
+        var out = NetworkFlowRun(trajectory: resume?.trajectory ?? FlowTrajectory(grid: grid), parameterCount: parameterCount, step: step, stableStepBound: bound)
         var u = initialConformalFactor, theta = theta0, t = 0.0
+        if let p = resume?.point, p.fields.count == 3 {
+            u = p.fields[0]; theta = p.fields[1]; out.finalParameters = p.fields[2]; t = p.time
+            out.drift = p.records["drift"] ?? []; out.loss = p.records["loss"] ?? []
+        }
+        func point(_ saved: Int) -> FlowResumePoint {
+            FlowResumePoint(saved: saved, time: t, fields: [u, theta, out.finalParameters], records: ["drift": out.drift, "loss": out.loss])
+        }
         /// L and δL/δu; a loss that cannot be evaluated (λ of a non-finite u or a failed eigensolve, `perelman`)
         /// is a breakdown of the flow.
         func evaluate(_ u: [Double]) throws -> (value: Double, variation: [Double]) {
             do { return try evaluateLoss(u) } catch { throw FlowBreakdown("the \(loss.rawValue) loss failed: \(error)") }
         }
         do {
-            for target in times {
+            for (i, target) in times.enumerated() where i >= (resume?.point.saved ?? 0) {
                 while target - t > 1e-12 * max(1, target) {
                     let h = min(step, target - t)
                     switch arm {
@@ -393,6 +404,9 @@ public struct NetworkFlow: Sendable {
                     }
                     t = h == step ? t + h : target
                     progress(t)
+                    if let c = checkpointing, target - t > 1e-12 * max(1, target), let sig = c.stop() {
+                        try c.stopping(sig, at: point(i), out.trajectory)
+                    }
                 }
                 if arm == .network { u = conformalFactor(parameters: theta) }
                 if let bad = u.firstIndex(where: { !$0.isFinite }) { throw FlowBreakdown("u became \(u[bad]) at point \(bad)") }
@@ -405,6 +419,7 @@ public struct NetworkFlow: Sendable {
                 out.drift.append(arm == .frozen ? 0 : (kernel - kernel0).frobeniusNorm / norm0)
                 out.loss.append(value)
                 out.finalParameters = theta
+                try checkpointing?.saved(point(i + 1), of: times.count, out.trajectory)
             }
         } catch var b as FlowBreakdown {
             b.time = t

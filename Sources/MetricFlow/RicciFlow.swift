@@ -73,11 +73,15 @@ public struct RicciFlow: Sendable {
 
     /// Runs the flow from `initial` through `times` (increasing, ≥ 0; each state saved exactly at its time).
     /// A breakdown (a metric that stops being positive definite, a non-finite value, a collapsing step) ends the run
-    /// early: the trajectory keeps the states saved so far and records the breakdown.
-    public func run(from initial: GridMetric, times: [Double], progress: (Double) -> Void = { _ in }) throws -> FlowTrajectory {
+    /// early: the trajectory keeps the states saved so far and records the breakdown. `checkpointing` and `resume`
+    /// make the run stoppable and resumable bit-identically (`ExponentialIntegrator.integrate`; fields [y], y = u for
+    /// the conformal formulation, the upper-triangle fields of g for Ricci–DeTurck).
+    public func run(from initial: GridMetric, times: [Double], progress: (Double) -> Void = { _ in },
+                    resume: (point: FlowResumePoint, trajectory: FlowTrajectory)? = nil,
+                    checkpointing: FlowCheckpointing? = nil) throws -> FlowTrajectory {
         guard initial.grid == grid else { throw SettingError("grid", "of the initial metric differs from the flow's") }
         try initial.validate("initial metric")
-        var trajectory = FlowTrajectory(grid: grid)
+        var trajectory = resume?.trajectory ?? FlowTrajectory(grid: grid)
         var stats = ExponentialIntegrator.Statistics()
         let integrator = ExponentialIntegrator(control: control)
         do {
@@ -95,12 +99,12 @@ public struct RicciFlow: Sendable {
                 }
                 try integrator.integrate(ConformalVelocity(grid: grid), from: u, at: 0, times: times, statistics: &stats,
                                          save: { _, t, y in trajectory.append(time: t, metric: .conformal(y, grid: grid), conformalFactor: y) },
-                                         progress: progress)
+                                         progress: progress, resume: resume?.point, checkpointing: checkpointing, trajectory: { trajectory })
             case .deTurck:
                 try integrator.integrate(DeTurckVelocity(grid: grid), from: initial.upperTriangleFields, at: 0, times: times,
                                          statistics: &stats,
                                          save: { _, t, y in trajectory.append(time: t, metric: GridMetric(grid: grid, upperTriangleFields: y), conformalFactor: nil) },
-                                         progress: progress)
+                                         progress: progress, resume: resume?.point, checkpointing: checkpointing, trajectory: { trajectory })
             }
         } catch let b as FlowBreakdown {
             trajectory.breakdown = b

@@ -251,34 +251,74 @@ public struct TorusFlowExperiment {
         }
     }
 
-    /// Runs the experiment; `progress(fraction)` reports the flow's progress in [0, 1].
-    public func run(progress: (Double) -> Void = { _ in }) throws -> TorusFlowResult {
+    /// Runs the experiment; `progress(fraction)` reports the flow's progress in [0, 1]. With `checkpoints` the run
+    /// is stoppable and resumable (`TorusFlowCheckpoint`): `stop` is polled after every time step and every
+    /// Perelman evaluation, and a signal number saves the checkpoint and throws `StopRequest.Interrupted`; with
+    /// `resume`, a checkpoint of the same settings is continued with the same bits as a run that never stopped.
+    /// The checkpoint is removed when the run finishes.
+    public func run(progress: (Double) -> Void = { _ in }, checkpoints: URL? = nil, resume: Bool = false,
+                    stop: @escaping () -> Int32? = { nil }, log: (String) -> Void = { _ in }) throws -> TorusFlowResult {
         let start = Date()
         let (g0, initialFactor) = try initialState()
         let times = config.savedTimes, tMax = times.last ?? 0
         let report: (Double) -> Void = { t in progress(tMax > 0 ? min(1, t / tMax) : 1) }
+        let ckpt = try checkpoints.map { try TorusFlowCheckpoint(directory: $0, config: config, grid: grid, resume: resume, stop: stop, log: log) }
+        do {
+            let r = try run(g0: g0, initialFactor: initialFactor, times: times, report: report, ckpt: ckpt, start: start)
+            // A finished run (complete, or ended by a breakdown that a resume would only reach again) needs no
+            // checkpoint; the dense reference's states would otherwise stay behind (≈ 100 MB on a 64² grid).
+            if let checkpoints { try? FileManager.default.removeItem(at: checkpoints) }
+            return r
+        } catch let i as StopRequest.Interrupted {
+            throw StopRequest.Interrupted(signal: i.signal, detail: i.detail
+                + (checkpoints.map { "; the checkpoint is in \($0.path): rerun with --resume to continue" } ?? ""))
+        }
+    }
+
+    /// One stepping run of the experiment under `key`, resumed from and saved to `ckpt`.
+    func stepping<R>(_ key: String, _ ckpt: TorusFlowCheckpoint?,
+                     _ body: ((point: FlowResumePoint, trajectory: FlowTrajectory)?, FlowCheckpointing?) throws -> R,
+                     trajectory: (R) -> FlowTrajectory) throws -> R {
+        let r = try body(try ckpt?.resume(key), ckpt?.checkpointing(key))
+        try ckpt?.finished(key, trajectory(r))
+        return r
+    }
+
+    func run(g0: GridMetric, initialFactor: [Double]?, times: [Double], report: (Double) -> Void,
+             ckpt: TorusFlowCheckpoint?, start: Date) throws -> TorusFlowResult {
+        let tMax = times.last ?? 0
         var result: TorusFlowResult
         switch config.flow {
         case .ricci:
             let form: RicciFlow.Formulation = config.metric == .conformal && config.dimension == 2 ? .conformal : .deTurck
             let flow = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: config.tolerance))
-            result = TorusFlowResult(config: config, trajectory: try flow.run(from: g0, times: times, progress: report))
+            let trajectory = try stepping("arm", ckpt, { try flow.run(from: g0, times: times, progress: report, resume: $0, checkpointing: $1) }, trajectory: { $0 })
+            result = TorusFlowResult(config: config, trajectory: trajectory)
         case .local, .heat, .gaussian:
             let u0 = try conformal(initialFactor)
             let arm = KernelFlow.Arm(rawValue: config.flow.rawValue)!
             let probe = try KernelFlow(grid: grid, arm: arm, step: 1, kernelWidth: config.kernelWidth)
             let eta = config.step ?? 0.5 * probe.stableStepBound(u0)
             let flow = try KernelFlow(grid: grid, arm: arm, step: eta, kernelWidth: config.kernelWidth)
-            result = TorusFlowResult(config: config, trajectory: try flow.run(conformalFactor: u0, times: times, progress: report))
+            let trajectory = try stepping("arm", ckpt, { try flow.run(conformalFactor: u0, times: times, progress: report, resume: $0, checkpointing: $1) }, trajectory: { $0 })
+            result = TorusFlowResult(config: config, trajectory: trajectory)
             result.step = eta
         case .frozen, .network:
-            result = try runNetworkArms(u0: try conformal(initialFactor), times: times, progress: report)
+            result = try runNetworkArms(u0: try conformal(initialFactor), times: times, progress: report, ckpt: ckpt)
         }
         // Perelman's functionals and the bookkeeping at every saved state.
         let traj = result.trajectory
         result.area = traj.metrics.map(\.volume)
         if let us = traj.conformalFactors { result.meanU = us.map { $0.reduce(0, +) / Double($0.count) } }
-        for (i, g) in traj.metrics.enumerated() {
+        if let c = ckpt, c.state.lambda.count <= traj.metrics.count, c.state.perelmanF.count == c.state.lambda.count {
+            result.lambda = c.state.lambda; result.perelmanF = c.state.perelmanF
+        }
+        for (i, g) in traj.metrics.enumerated() where i >= result.lambda.count {
+            if let c = ckpt, let sig = c.stop() {
+                try c.write(nil, nil)
+                throw StopRequest.Interrupted(signal: sig, detail: "after Perelman's λ of \(i) of \(traj.metrics.count) states")
+            }
+            defer { try? ckpt?.perelman(lambda: result.lambda, F: result.perelmanF) }
             do {
                 // Tight first; a near-flat metric can stall LOBPCG near round-off, then 1e-8 (λ error ≈ residual²/gap).
                 try g.validate("metric")
@@ -304,7 +344,8 @@ public struct TorusFlowExperiment {
             let largest = (0..<grid.count).reduce(0.0) { m, p in (0..<n).reduce(m) { max($0, g0.components[(p * n + $1) * n + $1]) } }
             let span = max(tMax, 1e-12) * max(2, 1.25 * largest)
             let dense = (0...400).map { span * Double($0) / 400 }
-            let reference = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: min(config.tolerance, 1e-9))).run(from: g0, times: dense)
+            let flow = try RicciFlow(grid: grid, formulation: form, control: StepControl(tolerance: min(config.tolerance, 1e-9)))
+            let reference = try stepping("reference", ckpt, { try flow.run(from: g0, times: dense, resume: $0, checkpointing: $1) }, trajectory: { $0 })
             result.reference = reference
             result.comparison = FlowComparison(arm: traj, reference: reference)
         }
@@ -325,7 +366,7 @@ extension TorusFlowExperiment {
     /// given). The result's trajectory is the first network of the first width; `ntkDrift[N]` is the mean drift over
     /// the networks at each saved time; for the `network` arm with ≥ 2 widths, drift(t_end) ∝ N^b is fitted
     /// (`PowerLawFit`, weighted by the standard errors of the means when there are ≥ 2 networks per width).
-    func runNetworkArms(u0: [Double], times: [Double], progress: (Double) -> Void) throws -> TorusFlowResult {
+    func runNetworkArms(u0: [Double], times: [Double], progress: (Double) -> Void, ckpt: TorusFlowCheckpoint? = nil) throws -> TorusFlowResult {
         let arm: NetworkFlow.Arm = config.flow == .frozen ? .frozen : .network
         guard let loss = NetworkFlow.Loss(rawValue: config.loss ?? "dirichlet") else {
             throw SettingError("loss", "'\(config.loss ?? "")', expected \(NetworkFlow.Loss.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -341,7 +382,10 @@ extension TorusFlowExperiment {
                 let net = try NetworkFlow.metricNetwork(spec: config.net ?? NetworkFlow.defaultNet, width: N, harmonics: config.harmonics,
                                                        seed: deriveSeed(deriveSeed(config.seed, UInt64(N)), UInt64(m)))
                 let flow = try NetworkFlow(grid: grid, metricNetwork: net, arm: arm, loss: loss, step: eta, initialConformalFactor: u0)
-                let r = try flow.run(times: times) { progress((done + $0 / max(times.last ?? 1, 1e-300)) / runs) }
+                let r = try stepping("network_\(N)_\(m)", ckpt, {
+                    try flow.run(times: times, progress: { progress((done + $0 / max(times.last ?? 1, 1e-300)) / runs) },
+                                 resume: $0, checkpointing: $1)
+                }, trajectory: \.trajectory)
                 done += 1
                 eta = eta ?? r.step
                 if result == nil {

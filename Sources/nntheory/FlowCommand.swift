@@ -44,6 +44,9 @@ struct FlowTorusCommand: ParsableCommand {
         drift_exponent_err; complete = false when the flow broke down); modes.svg, lambda.svg, and with --compare
         comparison.svg. A breakdown (a metric no longer positive definite, a blow-up) keeps what was written, marks
         summary.json incomplete and exits with an error naming the time reached.
+        SIGINT/SIGTERM stop after the current time step (or Perelman evaluation), keeping the stepper's state and
+        the states saved so far in DIR/checkpoints (removed when the run finishes); --resume continues
+        bit-identically.
 
         Examples:
           nntheory flow torus --init "u = cos(x)" --grid 64 --t-end 16 --out ricci
@@ -108,6 +111,7 @@ struct FlowTorusCommand: ParsableCommand {
 
     @OptionGroup var seed: SeedOption
     @OptionGroup var output: OutputOptions
+    @OptionGroup var resume: ResumeOption
 
     func config() throws -> TorusFlowConfig {
         var c = TorusFlowConfig()
@@ -128,11 +132,15 @@ struct FlowTorusCommand: ParsableCommand {
     }
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let c = try config()
             let experiment = try TorusFlowExperiment(config: c)
             let meter = ProgressMeter(label: "flow torus (\(c.flow.rawValue))")
-            let r = try experiment.run(progress: meter.update)
+            StopRequest.install()
+            let r = try exitingOnInterrupt("flow torus") {
+                try experiment.run(progress: meter.update, checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,
+                                   stop: { StopRequest.received }, log: progress)
+            }
             meter.finish()
             try FlowTorusOutput.write(r, to: dir)
             if let b = r.trajectory.breakdown {

@@ -61,6 +61,30 @@ enum CLI {
         return (running, p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 
+    /// The interrupt-and-resume check of a checkpointing command: `args` run whole into one directory; into another
+    /// it is stopped by SIGINT once `checkpoint` (relative to --out) exists, and must exit 130 with stderr naming
+    /// `stopped` and "rerun with --resume"; `--resume` must then exit 0 with stderr containing `resumed`, and every
+    /// file of `identical` must have the same bytes in both directories; the files of `absentAfterStop` must not
+    /// exist after the stop. Returns the two directories for further checks.
+    @discardableResult
+    static func expectInterruptAndResume(_ args: [String], checkpoint: String, stopped: String, resumed: String,
+                                         identical: [String], absentAfterStop: [String] = []) throws -> (whole: String, part: String) {
+        let whole = tempDir(), part = tempDir()
+        let w = try run(args + ["--out", whole])
+        #expect(w.status == 0, "\(w.stderr)")
+        let i = try runInterrupted(args + ["--out", part], after: part + "/" + checkpoint)
+        #expect(i.wasRunning, "the run ended before it could be interrupted")
+        #expect(i.status == 130 && i.stderr.contains(stopped) && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
+        for f in absentAfterStop { #expect(!FileManager.default.fileExists(atPath: part + "/" + f), "\(f) written by the stopped run") }
+        let r = try run(args + ["--out", part, "--resume"])
+        #expect(r.status == 0 && r.stderr.contains(resumed), "\(r.stderr)")
+        for f in identical {
+            let a = FileManager.default.contents(atPath: whole + "/" + f), b = FileManager.default.contents(atPath: part + "/" + f)
+            #expect(a != nil && a == b, "\(f) differs from the uninterrupted run")
+        }
+        return (whole, part)
+    }
+
     static func tempDir() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("nnt-cli-\(UUID().uuidString)").path
     }

@@ -182,17 +182,9 @@ import Testing
     @Test func donaldsonInterruptedAndResumedIsBitIdentical() throws {
         let args = ["cy", "donaldson", "--variety", "quartic-k3", "--k", "1..5", "--points", "20000", "--eval-points", "4000",
                     "--ricci-points", "20", "--seed", "5"]
-        let whole = CLI.tempDir(), part = CLI.tempDir()
-        #expect(try CLI.run(args + ["--out", whole]).status == 0)
-        let i = try CLI.runInterrupted(args + ["--out", part], after: part + "/checkpoints/k1.json")
-        #expect(i.wasRunning && i.status == 130, "\(i.stderr)")
-        #expect(i.stderr.contains("error: cy donaldson: stopped by SIGINT after k = ") && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
-        let r = try CLI.run(args + ["--out", part, "--resume"])
-        #expect(r.status == 0 && r.stderr.contains("k = 1 taken from the checkpoint"), "\(r.stderr)")
-        for k in 1...5 {
-            let a = FileManager.default.contents(atPath: "\(whole)/h_k\(k).npy"), b = FileManager.default.contents(atPath: "\(part)/h_k\(k).npy")
-            #expect(a != nil && a == b, "h_k\(k) differs from the uninterrupted scan")
-        }
+        let (whole, part) = try CLI.expectInterruptAndResume(
+            args, checkpoint: "checkpoints/k1.json", stopped: "error: cy donaldson: stopped by SIGINT after k = ",
+            resumed: "k = 1 taken from the checkpoint", identical: (1...5).map { "h_k\($0).npy" })
         let sig = { (d: String) throws -> [Double] in
             let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: d + "/summary.json"))) as! [String: Any]
             return (s["degrees"] as! [[String: Any]]).map { $0["sigma"] as! Double }

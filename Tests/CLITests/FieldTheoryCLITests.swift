@@ -126,20 +126,9 @@ import Testing
     /// A real process stopped by SIGINT after its first slice: exit 130 naming the networks done and how to resume,
     /// the checkpoint kept; --resume then ends with G2 and G4c bit-identical to an uninterrupted run.
     @Test func interruptedRunResumesBitIdentical() throws {
-        let full = CLI.tempDir(), part = CLI.tempDir()
         let common = ["freefield", "--d", "1", "--cutoff", "5", "--width", "20", "--x", "0,0.5", "--seed", "4", "--networks", "400000"]
-        #expect(try CLI.run(common + ["--out", full]).status == 0)
-        let r = try CLI.runInterrupted(common + ["--out", part], after: part + "/checkpoints/checkpoint.json")
-        #expect(r.wasRunning, "the run ended before it could be interrupted")
-        #expect(r.status == 130 && r.stderr.contains("error: freefield: stopped by SIGINT after") && r.stderr.contains("rerun with --resume"),
-                "\(r.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: part + "/G2.npy"))
-        let resumed = try CLI.run(common + ["--out", part, "--resume"])
-        #expect(resumed.status == 0 && resumed.stderr.contains("resuming after"), "\(resumed.stderr)")
-        for f in ["G2.npy", "G4c.npy"] {
-            let a = FileManager.default.contents(atPath: full + "/" + f), b = FileManager.default.contents(atPath: part + "/" + f)
-            #expect(a != nil && a == b, "\(f) differs from the uninterrupted run")
-        }
+        try CLI.expectInterruptAndResume(common, checkpoint: "checkpoints/checkpoint.json", stopped: "error: freefield: stopped by SIGINT after",
+                                         resumed: "resuming after", identical: ["G2.npy", "G4c.npy"], absentAfterStop: ["G2.npy"])
     }
 
     /// Markov chains are checkpointed through the CLI: a finished run continued with --resume takes every chain

@@ -8,15 +8,8 @@ import Testing
     @Test func convergenceInterruptedAndResumedIsBitIdentical() throws {
         let args = ["ntk", "convergence", "--net", "Dense(1, W_std=1.5) Relu Dense(1, W_std=1.5) Relu Dense(1)",
                     "--x", "1,0;0,1;0.6,0.8", "--widths", "64,256,1024", "--networks", "12", "--seed", "3"]
-        let whole = CLI.tempDir(), part = CLI.tempDir()
-        #expect(try CLI.run(args + ["--out", whole]).status == 0)
-        let i = try CLI.runInterrupted(args + ["--out", part], after: part + "/checkpoints/convergence.json")
-        #expect(i.wasRunning && i.status == 130, "\(i.stderr)")
-        #expect(i.stderr.contains("error: ntk convergence: stopped by SIGINT at width") && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
-        let r = try CLI.run(args + ["--out", part, "--resume"])
-        #expect(r.status == 0 && r.stderr.contains("networks taken from the checkpoint"), "\(r.stderr)")
-        let a = FileManager.default.contents(atPath: whole + "/errors.npy"), b = FileManager.default.contents(atPath: part + "/errors.npy")
-        #expect(a != nil && a == b, "errors.npy differs from the uninterrupted run")
+        try CLI.expectInterruptAndResume(args, checkpoint: "checkpoints/convergence.json", stopped: "error: ntk convergence: stopped by SIGINT at width",
+                                         resumed: "networks taken from the checkpoint", identical: ["errors.npy"])
     }
 
     /// ntk drift stopped by SIGINT once its first width is saved: exit 130 naming the step it stopped at and how to
@@ -26,17 +19,9 @@ import Testing
         let args = ["ntk", "drift", "--net", "Dense(1, W_std=1.5) Erf Dense(1, W_std=1.5) Erf Dense(1)",
                     "--x", "0,0;0.5,1;1,-0.5;-1,0.3", "--widths", "16,64,256", "--networks", "6", "--steps", "300",
                     "--record-every", "50", "--seed", "5"]
-        let whole = CLI.tempDir(), part = CLI.tempDir()
-        #expect(try CLI.run(args + ["--out", whole]).status == 0)
-        let i = try CLI.runInterrupted(args + ["--out", part], after: part + "/checkpoints/drift.json")
-        #expect(i.wasRunning && i.status == 130, "\(i.stderr)")
-        #expect(i.stderr.contains("error: ntk drift: stopped by SIGINT at width") && i.stderr.contains("rerun with --resume"), "\(i.stderr)")
-        let r = try CLI.run(args + ["--out", part, "--resume"])
-        #expect(r.status == 0 && r.stderr.contains("networks taken from the checkpoint"), "\(r.stderr)")
-        for f in ["width_16/f_train.npy", "width_256/f_train.npy", "width_256/f_train_linear.npy"] {
-            let a = FileManager.default.contents(atPath: whole + "/" + f), b = FileManager.default.contents(atPath: part + "/" + f)
-            #expect(a != nil && a == b, "\(f) differs from the uninterrupted run")
-        }
+        let (whole, part) = try CLI.expectInterruptAndResume(
+            args, checkpoint: "checkpoints/drift.json", stopped: "error: ntk drift: stopped by SIGINT at width",
+            resumed: "networks taken from the checkpoint", identical: ["width_16/f_train.npy", "width_256/f_train.npy", "width_256/f_train_linear.npy"])
         let py = try CLI.python("""
         import json
         a = json.load(open('\(whole)/drift.json')); b = json.load(open('\(part)/drift.json'))
