@@ -214,12 +214,7 @@ public struct DonaldsonScan: Sendable {
     /// Everything a degree's result depends on except k (checkpoints of one scan serve another scan of other degrees
     /// with the same settings): the variety's equations, Kähler class, point counts, seeds and balancing settings.
     public var fingerprint: String {
-        let eqs = variety.equations.map { p in
-            zip(p.coefficients.indices, p.coefficients).map { m, c in
-                "\(c.real.bitPattern),\(c.imaginary.bitPattern):" + p.exponents[(m * p.variableCount)..<((m + 1) * p.variableCount)].map(String.init).joined(separator: ".")
-            }.joined(separator: "+")
-        }
-        return "donaldson v1 \(variety.name) ambient=\(variety.ambient.dimensions) eqs=\(eqs) kahler=\(kahler) points=\(points.map(String.init) ?? "auto") "
+        "donaldson v1 \(variety.fingerprint) kahler=\(kahler) points=\(points.map(String.init) ?? "auto") "
             + "eval=\(evalPoints) seed=\(seed) tol=\(tolerance.bitPattern) maxit=\(maxIterations) ricci=\(ricciPoints)"
     }
 

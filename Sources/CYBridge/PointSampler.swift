@@ -132,8 +132,15 @@ public struct PointSampler: Sendable {
     /// `progress` (if given) receives the number of points found so far after each batch.
     /// With `pullbackKahler` = t the pulled-back FS metric g_FS,pb(t) [N, n, n] is stored in the sample
     /// (`PointSample.pullbackFubiniStudy`), computed from the Jacobian the sampler forms anyway.
+    /// With `checkpoints`, every batch of draws is saved there (`batch_J.npz`, and `sample.json` saying how many, a
+    /// `RunCheckpoint` of the variety, seed and Kähler class) and `stop` is polled after each: a signal number
+    /// throws `StopRequest.Interrupted`; with `resume` the saved batches are taken instead of redrawn. A batch holds
+    /// whole draws, whose points depend only on their indices, so the sample is the same bits whatever the batches,
+    /// the threads or the point count the checkpoint was written with. The checkpoint is removed once the sample is
+    /// complete.
     public func sample(count: Int, seed: UInt64, threads: Int? = nil, pullbackKahler: [Double]? = nil,
-                       progress: ((Int) -> Void)? = nil) throws -> PointSample {
+                       checkpoints: URL? = nil, resume: Bool = false, stop: () -> Int32? = { nil },
+                       log: (String) -> Void = { _ in }, progress: ((Int) -> Void)? = nil) throws -> PointSample {
         if let t = pullbackKahler, t.count != variety.ambient.factorCount {
             throw InputError("Kähler moduli: \(t.count) values, expected \(variety.ambient.factorCount)")
         }
@@ -144,6 +151,21 @@ public struct PointSampler: Sendable {
         var found = 0
         var nextDraw = 0
         let blockDraws = 512
+        let file = checkpoints.map {
+            RunCheckpoint<SavedBatches>(url: $0.appendingPathComponent("sample.json"),
+                                        fingerprint: "cy sample v1 \(v.fingerprint) seed=\(seed) kahler=\(pullbackKahler.map { "\($0.map(\.bitPattern))" } ?? "none")",
+                                        command: "cy sample")
+        }
+        var saved = SavedBatches()
+        if resume, let file, let c = checkpoints, let state = try file.load(warn: log) {
+            for j in 0..<state.batches {
+                let b = try DrawBlock(npz: c.appendingPathComponent("batch_\(j).npz"), variety: v, pullback: pullbackKahler != nil)
+                results.append(b); found += b.kept
+            }
+            saved = state; nextDraw = state.nextDraw
+            log("resuming: \(found) points of \(state.batches) batches (\(nextDraw) draws) taken from the checkpoint")
+            progress?(min(found, count))
+        }
         while found < count {
             let deficit = count - found
             // batches of at most 40 000 lines, so progress is reported; the result does not depend on the batching
@@ -168,11 +190,24 @@ public struct PointSampler: Sendable {
             }
             for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
             nextDraw = start + draws
+            if let file, let c = checkpoints {
+                // The batch as one block (its blocks concatenated in draw order), then the record naming it.
+                try FileManager.default.createDirectory(at: c, withIntermediateDirectories: true)
+                try DrawBlock(concatenating: Array(results.suffix(nBlocks))).write(to: c.appendingPathComponent("batch_\(saved.batches).npz"))
+                saved.batches += 1; saved.nextDraw = nextDraw
+                try file.save(saved)
+            }
             progress?(min(found, count))
+            if found < count, let sig = stop() {
+                throw StopRequest.Interrupted(signal: sig, detail: "after \(found) of \(count) points"
+                    + (checkpoints.map { "; the batches drawn are in \($0.path): rerun with --resume to continue" } ?? ""))
+            }
             if nextDraw > 1000 * count + 10_000 {
                 throw InputError("variety \(v.name): only \(found) of \(count) points kept after \(nextDraw) draws (dropped: \(results.reduce(into: 0) { $0 += $1.drawDropped.reduce(0) { $0 + $1.total } }))")
             }
         }
+        // The sample is complete: its batches are not needed again (they would double the run's disk use).
+        if let checkpoints { try? FileManager.default.removeItem(at: checkpoints) }
         // concatenate in draw order and truncate to `count` (drops counted over the draws used): whole blocks are
         // copied in bulk; only the block holding the count-th point is cut at a draw boundary
         let d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
@@ -279,6 +314,60 @@ struct DrawBlock {
         omegaSquared.reserveCapacity(np); rawWeights.reserveCapacity(np); detFS.reserveCapacity(np)
         if nn > 0 { pullback.reserveCapacity(np * nn) }
         residual.reserveCapacity(np)
+    }
+}
+
+/// The checkpoint record of `PointSampler.sample`: batches saved (`batch_J.npz`, J < batches) and the next draw index.
+struct SavedBatches: Codable { var batches = 0; var nextDraw = 0 }
+
+extension DrawBlock {
+    /// One block holding `blocks` in order (draw offsets shifted, arrays concatenated).
+    init(concatenating blocks: [DrawBlock]) {
+        for b in blocks {
+            let base = drawOffsets.last!
+            draws += b.draws; drawOffsets += b.drawOffsets.dropFirst().map { $0 + base }; drawDropped += b.drawDropped
+            points += b.points; patch += b.patch; dependent += b.dependent
+            omegaSquared += b.omegaSquared; rawWeights += b.rawWeights; detFS += b.detFS; pullback += b.pullback; residual += b.residual
+        }
+    }
+
+    /// Writes the block as an `.npz` (complex arrays as complex128, integers as int64; the drops per draw [draws, 4]).
+    func write(to url: URL) throws {
+        var z = NPZ()
+        func ints(_ a: [Int]) -> NDArray<Int64> { NDArray(shape: [a.count], data: a.map(Int64.init)) }
+        func reals(_ a: [Double]) -> NDArray<Double> { NDArray(shape: [a.count], data: a) }
+        z.add("draws", ints(draws)); z.add("draw_offsets", ints(drawOffsets))
+        z.add("draw_dropped", ints(drawDropped.flatMap { [$0.residual, $0.nearSingular, $0.nonFinite, $0.missingRoots] }))
+        z.add("points", NDArray(shape: [points.count], data: points)); z.add("patch", ints(patch)); z.add("dependent", ints(dependent))
+        z.add("omega2", reals(omegaSquared)); z.add("raw_weights", reals(rawWeights)); z.add("det_fs", reals(detFS))
+        z.add("pullback", NDArray(shape: [pullback.count], data: pullback)); z.add("residual", reals(residual))
+        try z.write(to: url)
+    }
+
+    /// A block written by `write(to:)`, its sizes checked against the variety (an `InputError` naming the file
+    /// when they do not fit).
+    init(npz url: URL, variety v: Variety, pullback: Bool) throws {
+        let z: NPZ
+        do { z = try NPZ.read(url) } catch { throw InputError("checkpoint batch \(url.path) is unreadable (\(error)); expected one written by nntheory cy sample") }
+        func bad(_ what: String) -> InputError { InputError("checkpoint batch \(url.path): \(what) does not fit; expected a batch written by nntheory cy sample for \(v.name)") }
+        func ints(_ k: String) throws -> [Int] { guard case .int64(let a)? = try z.array(k) else { throw bad(k) }; return a.data.map { Int($0) } }
+        func reals(_ k: String) throws -> [Double] { guard case .float64(let a)? = try z.array(k) else { throw bad(k) }; return a.data }
+        func complexes(_ k: String) throws -> [ComplexDouble] { guard case .complex128(let a)? = try z.array(k) else { throw bad(k) }; return a.data }
+        draws = try ints("draws"); drawOffsets = try ints("draw_offsets")
+        let dd = try ints("draw_dropped")
+        guard dd.count == 4 * draws.count, drawOffsets.count == draws.count + 1 else { throw bad("draws") }
+        drawDropped = (0..<draws.count).map { j in
+            var d = DroppedPoints()
+            d.residual = dd[4 * j]; d.nearSingular = dd[4 * j + 1]; d.nonFinite = dd[4 * j + 2]; d.missingRoots = dd[4 * j + 3]
+            return d
+        }
+        points = try complexes("points"); patch = try ints("patch"); dependent = try ints("dependent")
+        omegaSquared = try reals("omega2"); rawWeights = try reals("raw_weights"); detFS = try reals("det_fs")
+        self.pullback = try complexes("pullback"); residual = try reals("residual")
+        let n = kept, nn = v.dimension * v.dimension
+        guard drawOffsets.last == n, points.count == n * v.coordinateCount, patch.count == n * v.ambient.factorCount,
+              dependent.count == n * v.equationCount, rawWeights.count == n, detFS.count == n, residual.count == n,
+              self.pullback.count == (pullback ? n * nn : 0) else { throw bad("the point arrays") }
     }
 }
 

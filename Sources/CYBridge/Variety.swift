@@ -21,6 +21,17 @@ public struct Variety: Sendable, Equatable {
     /// Degrees q_{ar}: `multidegrees[a][r]`.
     public let multidegrees: [[Int]]
 
+    /// The variety exactly, for checkpoint fingerprints: name, ambient dimensions and every equation's coefficients
+    /// (bit patterns) and exponents.
+    public var fingerprint: String {
+        let eqs = equations.map { p in
+            zip(p.coefficients.indices, p.coefficients).map { m, c in
+                "\(c.real.bitPattern),\(c.imaginary.bitPattern):" + p.exponents[(m * p.variableCount)..<((m + 1) * p.variableCount)].map(String.init).joined(separator: ".")
+            }.joined(separator: "+")
+        }
+        return "\(name) ambient=\(ambient.dimensions) eqs=\(eqs)"
+    }
+
     /// The complete intersection of `equations` in `ambient`.
     /// - Throws: `InputError` when an equation has another number of variables than the ambient coordinates, is not
     ///   homogeneous in some factor, or is constant, or when the equations leave no positive dimension.

@@ -87,6 +87,9 @@ struct CYSampleCommand: ParsableCommand {
                            seed, dropped counts, timings (seconds_sampling:
                            points, weights and pullbacks; seconds_pullbacks:
                            det g_FS)
+        SIGINT/SIGTERM stop after the current batch of draws, keeping the batches
+        drawn in DIR/checkpoints (removed once the sample is complete); --resume
+        continues bit-identically.
 
         Examples:
           nntheory cy sample --variety fermat-quintic --points 100000 --out q
@@ -114,9 +117,10 @@ struct CYSampleCommand: ParsableCommand {
     var cymetric = false
 
     @OptionGroup var output: OutputOptions
+    @OptionGroup var resume: ResumeOption
 
     func run() throws {
-        try output.run { dir in
+        try output.run(resume: resume.resume) { dir in
             let (v, psi, t) = try geometry.resolve()
             guard points >= 1 else { throw InputError("--points: \(points), expected a positive number") }
             // Held at once: the coordinates and their pullback data (≤ 4 complex numbers per coordinate) and the
@@ -133,8 +137,11 @@ struct CYSampleCommand: ParsableCommand {
             }
             progress("cy sample: \(v.name) in \(v.ambient), \(sampler.rootsPerDraw) roots per draw, \(points) points")
             let sampleStart = Date()
-            let s = try sampler.sample(count: points, seed: seed, threads: threads, pullbackKahler: t) { found in
-                progress("  \(found)/\(points) points")
+            StopRequest.install()
+            let s = try exitingOnInterrupt("cy sample") {
+                try sampler.sample(count: points, seed: seed, threads: threads, pullbackKahler: t,
+                                   checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,
+                                   stop: { StopRequest.received }, log: progress, progress: { progress("  \($0)/\(points) points") })
             }
             let tSample = Date().timeIntervalSince(sampleStart)
             let n = v.dimension, d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount

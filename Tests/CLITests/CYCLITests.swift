@@ -172,10 +172,18 @@ import Testing
         #expect(j["kahler"] as? [Double] == (variety == "tian-yau" ? [1, 1] : [1]), "\(j["kahler"] ?? "nil")")
     }
 
-    /// `cy donaldson --kahler 1,2` on the bicubic: sections of bidegree (k, 2k) (18 and 90 for k = 1, 2), Vol_K stays
-    /// at the intersection volume Vol_K(1, 2) = 54 (not 18 = Vol_K(1, 1)); the FS reference at t = (1, 2) — computed as the
-    /// algebraic metric of the bidegree-(1, 2) monomials — gives the σ and Ricci measure that `cy sigma --kahler 1,2
-    /// --ricci fd` (finite differences of the FS metric) gives on the same evaluation points.
+    /// cy sample stopped by SIGINT after its first batch of draws: exit 130 with the resume advice; --resume takes
+    /// the saved batches, draws the rest and writes every array bit-identical to an uninterrupted run; the batches
+    /// are removed once the sample is complete.
+    @Test func sampleInterruptedAndResumedIsBitIdentical() throws {
+        let args = ["cy", "sample", "--variety", "fermat-quintic", "--points", "600000", "--seed", "3", "--threads", "2"]
+        let (_, part) = try CLI.expectInterruptAndResume(
+            args, checkpoint: "checkpoints/sample.json", stopped: "error: cy sample: stopped by SIGINT after",
+            resumed: "taken from the checkpoint", identical: ["points.npy", "weights.npy", "omega2.npy", "pullback_fs.npy", "patch.npy", "dependent.npy"],
+            absentAfterStop: ["points.npy"])
+        #expect(!FileManager.default.fileExists(atPath: part + "/checkpoints"))
+    }
+
     /// cy donaldson stopped by SIGINT after a finished degree: exit 130 with the resume advice; --resume takes the
     /// saved degrees and computes the rest, ending with every h_k and σ_k bit-identical to an uninterrupted scan;
     /// other settings are refused in one line.
@@ -194,6 +202,10 @@ import Testing
         #expect(other.status == 2 && other.stderr.contains("belongs to other settings"), "\(other.stderr)")
     }
 
+    /// `cy donaldson --kahler 1,2` on the bicubic: sections of bidegree (k, 2k) (18 and 90 for k = 1, 2), Vol_K stays
+    /// at the intersection volume Vol_K(1, 2) = 54 (not 18 = Vol_K(1, 1)); the FS reference at t = (1, 2) — computed as the
+    /// algebraic metric of the bidegree-(1, 2) monomials — gives the σ and Ricci measure that `cy sigma --kahler 1,2
+    /// --ricci fd` (finite differences of the FS metric) gives on the same evaluation points.
     @Test func donaldsonInAnUnequalKahlerClass() throws {
         let dir = CLI.tempDir()
         let r = try CLI.run(["cy", "donaldson", "--variety", "bicubic", "--kahler", "1,2", "--k", "1,2", "--points", "8000",
