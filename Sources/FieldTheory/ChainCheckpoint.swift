@@ -43,6 +43,9 @@ public struct ChainCheckpoint: Sendable {
     /// Testing: after the first save at or beyond this many steps, the chain stops with `ChainInterrupted`, as if
     /// the process had been killed there.
     var interruptAfterStep: Int? = nil
+    /// Polled by every running chain at each point where it can stop exactly: a signal number saves the chain's
+    /// state there and ends it with `StopRequest.Interrupted` (nil: never).
+    public var stop: (@Sendable () -> Int32?)? = nil
 
     /// Chain states under `directory` for the settings `fingerprint`, saved at most every `interval` seconds.
     public init(directory: URL, fingerprint: String, interval: Double = 30) {
@@ -137,13 +140,16 @@ struct ChainSaver {
         return saved
     }
 
-    /// Saves if the interval has passed, the chain is done, or a test interruption is due; throws
-    /// `ChainInterrupted` after the save a test asked for.
+    /// Saves if the interval has passed, the chain is done, a signal came (`ChainCheckpoint.stop`) or a test
+    /// interruption is due; after the save, throws `StopRequest.Interrupted` for a signal and `ChainInterrupted`
+    /// for a test.
     mutating func reached(_ state: @autoclosure () -> ChainState, step: Int, total: Int) throws {
         let interrupt = store.interruptAfterStep.map { step >= $0 && step < total } ?? false
-        guard step == total || interrupt || Date().timeIntervalSince(lastSave) >= store.interval else { return }
+        let signal = step < total ? store.stop?() : nil
+        guard step == total || interrupt || signal != nil || Date().timeIntervalSince(lastSave) >= store.interval else { return }
         try store.save(state(), label: label, pointCount: pointCount)
         lastSave = Date()
+        if let signal { throw StopRequest.Interrupted(signal: signal, detail: "in chain \(label) at step \(step) of \(total)") }
         if interrupt { throw ChainInterrupted() }
     }
 }

@@ -180,10 +180,11 @@ public struct Phi4Experiment: Sendable {
     /// `N{width}_l{index of λ}_c{chain}`, with `chainFingerprint`) every `chainCheckpointInterval` seconds and when
     /// they end, and a saved chain is continued. Either way the result equals an uninterrupted run's bit for bit.
     ///
-    /// `stop` is polled after every reweighting slice: a signal number ends the run there, its checkpoint saved, by
-    /// throwing `StopRequest.Interrupted` (Markov chains do not poll it).
+    /// `stop` is polled after every reweighting slice and by every Markov chain after each sweep or trajectory
+    /// where it can stop exactly: a signal number ends the run there, its checkpoint saved, by throwing
+    /// `StopRequest.Interrupted`.
     public func run(progress: (@Sendable (String) -> Void)? = nil, checkpoint: SampleCheckpoint? = nil,
-                    stop: () -> Int32? = { nil }) throws -> Result {
+                    stop: @escaping @Sendable () -> Int32? = { nil }) throws -> Result {
         let s = settings
         let pred = try predictions()
         let P = points.rows, P4 = P * P * P * P
@@ -232,19 +233,31 @@ public struct Phi4Experiment: Sendable {
                                     effectiveSampleSize: c.effectiveSampleSize, acceptance: nil, tauInteraction: nil, tauFieldSquared: nil))
                 }
             case .metropolis, .hmc:
-                let chainStore = checkpoint.map { ChainCheckpoint(directory: $0.directory, fingerprint: chainFingerprint, interval: s.chainCheckpointInterval) }
+                let chainStore = checkpoint.map {
+                    var c = ChainCheckpoint(directory: $0.directory, fingerprint: chainFingerprint, interval: s.chainCheckpointInterval)
+                    c.stop = stop
+                    return c
+                }
                 for (l, λ) in s.couplings.enumerated() {
                     let perChain = s.networks / s.chains
-                    let report: @Sendable (Double) -> Void = { f in progress?(String(format: "phi4: N = \(N), λ = \(λ): %.0f%%", 100 * f)) }
+                    let throttle = ProgressThrottle()
+                    let report: @Sendable (Double) -> Void = { f in
+                        if throttle.due() { progress?(String(format: "phi4: N = \(N), λ = \(λ): %.0f%%", 100 * f)) }
+                    }
                     let rec: MarkovChainRecord
-                    if s.sampler == .metropolis {
-                        rec = try MetropolisSampler(theory: theory, coupling: λ).run(points: points, sweeps: perChain, thermalization: s.thermalization,
-                                                                                     chains: s.chains, seed: seed, progress: report,
-                                                                                     checkpoint: chainStore, label: "N\(N)_l\(l)")
-                    } else {
-                        rec = try HamiltonianSampler(theory: theory, coupling: λ, stepSize: s.stepSize, steps: s.leapfrogSteps)
-                            .run(points: points, trajectories: perChain, thermalization: s.thermalization, chains: s.chains, seed: seed, progress: report,
-                                 checkpoint: chainStore, label: "N\(N)_l\(l)")
+                    do {
+                        if s.sampler == .metropolis {
+                            rec = try MetropolisSampler(theory: theory, coupling: λ).run(points: points, sweeps: perChain, thermalization: s.thermalization,
+                                                                                         chains: s.chains, seed: seed, progress: report,
+                                                                                         checkpoint: chainStore, label: "N\(N)_l\(l)")
+                        } else {
+                            rec = try HamiltonianSampler(theory: theory, coupling: λ, stepSize: s.stepSize, steps: s.leapfrogSteps)
+                                .run(points: points, trajectories: perChain, thermalization: s.thermalization, chains: s.chains, seed: seed, progress: report,
+                                     checkpoint: chainStore, label: "N\(N)_l\(l)")
+                        }
+                    } catch let i as StopRequest.Interrupted {
+                        throw StopRequest.Interrupted(signal: i.signal, detail: "at N = \(N), λ = \(λ) (\(i.detail))"
+                            + (chainStore.map { "; the chain states are in \($0.directory.path): rerun with --resume to continue" } ?? ""))
                     }
                     if rec.resumedSteps > 0 {
                         progress?("phi4: N = \(N), λ = \(λ): \(rec.resumedSteps) of \(s.chains * (perChain + s.thermalization)) chain steps taken from the checkpoint")
@@ -286,5 +299,22 @@ public struct Phi4Experiment: Sendable {
         let det = S * Sxx - Sx * Sx
         guard det > 0 else { return (Sy / S, 0, (1 / S).squareRoot()) }
         return ((Sxx * Sy - Sx * Sxy) / det, (S * Sxy - Sx * Sy) / det, (Sxx / det).squareRoot())
+    }
+}
+
+/// Lets a progress report through at most once per `interval` seconds (chains report every few sweeps; a line each
+/// would flood stderr).
+final class ProgressThrottle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = Date.distantPast
+    private let interval: Double
+    init(interval: Double = 1) { self.interval = interval }
+    /// Whether a report is due now (and, if so, restarts the interval).
+    func due() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(last) >= interval else { return false }
+        last = now
+        return true
     }
 }

@@ -117,7 +117,7 @@ struct Phi4Command: ParsableCommand {
             let exp = try Phi4Experiment(settings: s, points: x)
             let store = SampleCheckpoint(directory: dir.appendingPathComponent("checkpoints"), fingerprint: exp.fingerprint)
             let chainStates = ChainCheckpoint(directory: store.directory, fingerprint: exp.chainFingerprint)
-            if kind == .reweight { StopRequest.install() }   // Markov chains stop at once, their last checkpoint kept
+            StopRequest.install()
             let r = try exitingOnInterrupt("phi4") {
                 try resume.continuing(store, chains: chainStates) {
                     progress("phi4: leading-order vertex integrals over the box")

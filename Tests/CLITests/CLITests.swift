@@ -25,9 +25,14 @@ enum CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        // Both pipes drained at once: a child filling stderr while stdout is read would block forever.
+        let e = Collected()
+        let reader = Thread { e.data = err.fileHandleForReading.readDataToEndOfFile(); e.done.signal() }
+        reader.start()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        e.done.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e.data, as: UTF8.self))
     }
 
     /// Runs a Python script (numpy available); returns its exit status and combined output.
@@ -52,13 +57,18 @@ enum CLI {
         let err = Pipe()
         p.standardOutput = FileHandle.nullDevice
         p.standardError = err
+        // stderr is drained while the process runs: a child blocked on a full pipe would never see the signal.
+        let collected = Collected()
+        let reader = Thread { collected.data = err.fileHandleForReading.readDataToEndOfFile(); collected.done.signal() }
         try p.run()
+        reader.start()
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: file) && p.isRunning && Date() < deadline { usleep(20_000) }
         let running = p.isRunning
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
-        return (running, p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        collected.done.wait()
+        return (running, p.terminationStatus, String(decoding: collected.data, as: UTF8.self))
     }
 
     /// The interrupt-and-resume check of a checkpointing command: `args` run whole into one directory; into another
@@ -84,6 +94,8 @@ enum CLI {
         }
         return (whole, part)
     }
+
+    final class Collected: @unchecked Sendable { var data = Data(); let done = DispatchSemaphore(value: 0) }
 
     static func tempDir() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("nnt-cli-\(UUID().uuidString)").path

@@ -131,6 +131,16 @@ import Testing
                                          resumed: "resuming after", identical: ["G2.npy", "G4c.npy"], absentAfterStop: ["G2.npy"])
     }
 
+    /// Markov chains stopped by SIGINT once one chain has finished: every chain saves its state at its next sweep and
+    /// the run exits 130 with the resume advice; --resume continues the chains and ends with G4c bit-identical to an
+    /// uninterrupted run.
+    @Test func interruptedChainsResumeBitIdentical() throws {
+        let args = ["phi4", "--d", "1", "--cutoff", "3", "--lambda", "0.5,1", "--box", "1", "--width", "6", "--x", "0,0.3",
+                    "--sampler", "metropolis", "--networks", "300000", "--thermalization", "10", "--seed", "4"]
+        try CLI.expectInterruptAndResume(args, checkpoint: "checkpoints/chain_N6_l0_c1.json", stopped: "error: phi4: stopped by SIGINT at N = 6, λ = ",
+                                         resumed: "chain steps taken from the checkpoint", identical: ["G4c.npy", "G2.npy"], absentAfterStop: ["G4c.npy"])
+    }
+
     /// Markov chains are checkpointed through the CLI: a finished run continued with --resume takes every chain
     /// from DIR/checkpoints (no step re-run) and writes the same files; other settings are refused in one line.
     @Test(arguments: ["metropolis", "hmc"]) func chainRunResumesFromItsCheckpoint(sampler: String) throws {
