@@ -4,9 +4,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps build demo test bench fuzz clean
+.PHONY: deps build demo test python-test bench fuzz clean
 
-## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3, zlib) and numpy when missing.
+## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3, zlib) and numpy, matplotlib, pytest when missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -14,6 +14,7 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
+	@python3 -c "import matplotlib, pytest" 2>/dev/null || python3 -m pip install --quiet matplotlib pytest
 
 ## build: release build of the nntheory command.
 build: deps
@@ -23,10 +24,17 @@ build: deps
 demo: build
 	.build/release/nntheory demo --out $(OUT) --force
 
-## test: the test suite (unit, Monte Carlo against exact values, CLI).
+## test: the test suite (unit, Monte Carlo against exact values, CLI), then the Python companion's, installed with
+## pip, against real outputs of the command line.
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+	$(MAKE) python-test
+
+## python-test: installs the Python companion (python/) and runs its tests against the debug build's outputs.
+python-test:
+	python3 -m pip install --quiet --no-build-isolation ./python
+	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory python3 -m pytest -q python/tests
 
 ## bench: ensemble throughput against the numpy reference (see BENCHMARKS.md).
 bench: build
