@@ -396,8 +396,8 @@ public struct CorrelatorRunner {
     func lambdaPlot(_ l: CorrelatorSummary.Lambda) -> SVGPlot {
         var plot = SVGPlot(title: "\(experiment.net.rawValue)-net: quartic coupling at N = \(l.ngp_width)", xLabel: "cutoff Λ",
                            yLabel: "|λ_m|", logX: true, logY: true)
-        if let v = l.lambda_exact { plot.series.append(.init(label: "exact ΔG4", x: l.cutoffs, y: v.map(abs), color: SVGPlot.palette[0])) }
-        if let v = l.lambda_mc { plot.series.append(.init(label: "Monte Carlo ΔG4", x: l.cutoffs, y: v.map(abs), color: SVGPlot.palette[1], lines: false)) }
+        if let v = l.lambda_exact { plot.series.append(.init(label: "|λ_m| from the exact ΔG4", x: l.cutoffs, y: v.map(abs), color: SVGPlot.palette[0])) }
+        if let v = l.lambda_mc { plot.series.append(.init(label: "|λ_m| from the Monte Carlo ΔG4", x: l.cutoffs, y: v.map(abs), color: SVGPlot.palette[1], lines: false)) }
         return plot
     }
 }

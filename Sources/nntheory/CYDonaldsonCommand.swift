@@ -160,7 +160,8 @@ func writeDonaldsonScan(_ scan: DonaldsonScan, _ result: DonaldsonScan.Outcome, 
     var plot = SVGPlot(title: "Donaldson balanced metrics on \(scan.variety.name): σ_k", xLabel: "k", yLabel: "σ", logY: true)
     plot.integerX = true
     let s = result.summary
-    plot.series.append(.init(label: "σ_k (balanced)", x: s.degrees.map { Double($0.k) }, y: s.degrees.map(\.sigma), color: SVGPlot.palette[0]))
+    plot.series.append(.init(label: "σ_k (balanced) ± error", x: s.degrees.map { Double($0.k) }, y: s.degrees.map(\.sigma), color: SVGPlot.palette[0],
+                             errors: s.degrees.map(\.sigmaError)))
     plot.series.append(.init(label: "σ_FS", x: s.degrees.map { Double($0.k) }, y: s.degrees.map { _ in s.sigmaFS },
                              color: SVGPlot.palette[1], dashed: true, markers: false))
     try plot.write(to: dir.appendingPathComponent("sigma.svg"))

@@ -101,23 +101,23 @@ struct FreeFieldCommand: ParsableCommand {
     /// G_Λ(r) and its Λ → ∞ form against r, with the Monte Carlo G₂(x_i, x_j) at their separations.
     static func plot(_ exp: FreeFieldExperiment, measured: WeightedCorrelators?) -> SVGPlot {
         let P = exp.points.rows, d = exp.points.cols
-        var rs: [Double] = [], mcs: [Double] = []
+        var rs: [Double] = [], mcs: [Double] = [], mce: [Double] = []
         var rmax = 0.0
         for i in 0..<P { for j in i..<P {
             var r2 = 0.0
             for k in 0..<d { r2 += pow(exp.points[i, k] - exp.points[j, k], 2) }
             rs.append(r2.squareRoot()); rmax = max(rmax, r2.squareRoot())
-            if let m = measured { mcs.append(m.g2.data[i * P + j]) }
+            if let m = measured { mcs.append(m.g2.data[i * P + j]); mce.append(m.g2Error.data[i * P + j]) }
         } }
         rmax = max(rmax, 3 / exp.exact.mass)
         let grid = (0...200).map { rmax * Double($0) / 200 }
         var plot = SVGPlot(title: "cos-net propagator, d = \(d), m = \(exp.exact.mass), Λ = \(exp.exact.cutoff), N = \(exp.ensemble.network.width)",
                            xLabel: "|x − y|", yLabel: "G(x − y)")
-        plot.series.append(.init(label: "exact G_Λ", x: grid, y: grid.map { exp.exact.propagator($0) }, color: "#1f77b4", markers: false))
+        plot.series.append(.init(label: "exact G_Λ", x: grid, y: grid.map { exp.exact.propagator($0) }, color: SVGPlot.palette[0], markers: false))
         let cont = grid.dropFirst().map { FreeScalarExact.continuumPropagator(dimension: d, mass: exp.exact.mass, distance: $0) }
         plot.series.append(.init(label: "Λ → ∞", x: Array(grid.dropFirst()), y: cont.map { min($0, 2 * exp.exact.propagatorAtZero) },
                                  color: "#7f7f7f", dashed: true, markers: false))
-        if measured != nil { plot.series.append(.init(label: "Monte Carlo", x: rs, y: mcs, color: "#d62728", lines: false)) }
+        if measured != nil { plot.series.append(.init(label: "Monte Carlo ± s.e.", x: rs, y: mcs, color: SVGPlot.palette[1], lines: false, errors: mce)) }
         return plot
     }
 }

@@ -88,7 +88,9 @@ enum NTKConvergenceReport {
         for (m, _) in (r.widths.first?.errors ?? []).enumerated() {
             plot.series.append(.init(label: m == 0 ? "single networks" : "", x: x, y: r.widths.map { $0.errors[m] }, color: "#bbbbbb", lines: false))
         }
-        plot.series.append(.init(label: "mean over networks", x: x, y: r.widths.map(\.mean), color: SVGPlot.palette[0]))
+        let se = r.widths.compactMap(\.standardError)
+        plot.series.append(.init(label: "mean over networks ± s.e.", x: x, y: r.widths.map(\.mean), color: SVGPlot.palette[0],
+                                 errors: se.count == x.count ? se : nil))
         if let f = r.fit {
             plot.series.append(.init(label: String(format: "fit A·N^%.3f", f.exponent), x: x, y: x.map { f.prefactor * pow($0, f.exponent) },
                                      color: SVGPlot.palette[1], dashed: true, markers: false))

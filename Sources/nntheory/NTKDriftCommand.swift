@@ -130,8 +130,10 @@ enum NTKDriftReport {
         var gap = SVGPlot(title: "Actual against linearised training", xLabel: "t = η·step", yLabel: "‖f_t − f_t^lin‖ / ‖f_0 − Y‖", logY: true)
         for (k, w) in r.widths.enumerated() {
             let c = SVGPlot.palette[k % SVGPlot.palette.count]
-            drift.series.append(.init(label: "N = \(w.width)", x: Array(w.time.dropFirst()), y: Array(w.drift.dropFirst()), color: c))
-            gap.series.append(.init(label: "N = \(w.width)", x: Array(w.time.dropFirst()), y: Array(w.gap.dropFirst()), color: c))
+            drift.series.append(.init(label: "N = \(w.width)", x: Array(w.time.dropFirst()), y: Array(w.drift.dropFirst()), color: c,
+                                      errors: w.driftError.map { Array($0.dropFirst()) }))
+            gap.series.append(.init(label: "N = \(w.width)", x: Array(w.time.dropFirst()), y: Array(w.gap.dropFirst()), color: c,
+                                    errors: w.gapError.map { Array($0.dropFirst()) }))
         }
         try drift.write(to: dir.appendingPathComponent("drift.svg"))
         try gap.write(to: dir.appendingPathComponent("linearization.svg"))

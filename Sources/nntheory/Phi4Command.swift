@@ -197,7 +197,7 @@ struct Phi4Command: ParsableCommand {
         return q
     }
 
-    static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    static let colors = SVGPlot.palette
 
     static func plotAgainstCoupling(_ r: Phi4Experiment.Result) -> SVGPlot {
         let s = r.settings
@@ -210,7 +210,7 @@ struct Phi4Command: ParsableCommand {
                                      color: colors[k % colors.count], dashed: true, markers: false))
             for (w, row) in r.cells.enumerated() {
                 plot.series.append(.init(label: "N = \(s.widths[w]) \(q.label)", x: row.map(\.coupling), y: row.map { $0.lambdaPart.data[q.index] },
-                                         color: colors[(k + 2 + w) % colors.count], lines: false))
+                                         color: colors[(k + 2 + w) % colors.count], lines: false, errors: row.map { $0.lambdaPartError.data[q.index] }))
             }
         }
         return plot
@@ -222,13 +222,14 @@ struct Phi4Command: ParsableCommand {
         let inv = s.widths.map { 1 / Double($0) }
         for (l, λ) in s.couplings.enumerated() {
             let c = colors[l % colors.count]
-            plot.series.append(.init(label: "λ = \(λ)", x: inv, y: r.cells.map { $0[l].lambdaPart.data[0] }, color: c, lines: false))
+            plot.series.append(.init(label: "λ = \(λ)", x: inv, y: r.cells.map { $0[l].lambdaPart.data[0] }, color: c, lines: false,
+                                     errors: r.cells.map { $0[l].lambdaPartError.data[0] }))
             if let e = r.extrapolated {
                 let f = Phi4Experiment.fitInverseWidth(widths: s.widths, values: r.cells.map { $0[l].lambdaPart.data[0] },
                                                        errors: r.cells.map { $0[l].lambdaPartError.data[0] })
                 let xs = [0] + inv
                 plot.series.append(.init(label: "", x: xs, y: xs.map { f.intercept + f.slope * $0 }, color: c, markers: false))
-                plot.series.append(.init(label: "", x: [0], y: [-λ * r.vertex.data[0]], color: c, dashed: true, markers: true, lines: false))
+                plot.series.append(.init(label: "", x: [0], y: [-λ * r.vertex.data[0]], color: c, markers: true, lines: false, marker: .star))
                 _ = e
             }
         }

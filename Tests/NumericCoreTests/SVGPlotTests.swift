@@ -1,5 +1,5 @@
 import Foundation
-import NumericCore
+@testable import NumericCore
 import Testing
 
 /// Error bars of `SVGPlot`: one vertical bar with two caps per point with a positive error, spanning y ± e in the
@@ -34,5 +34,61 @@ import Testing
         // Without errors nothing of the kind is drawn.
         plot.series[0].errors = nil
         #expect(Self.lines(plot.render(), color: "#123456").isEmpty)
+    }
+
+    /// The texts of the tick labels (the `<text>` elements anchored middle below the frame or end left of it).
+    static func tickLabels(_ svg: String, anchor: String) -> [String] {
+        svg.components(separatedBy: "<text ").dropFirst().compactMap { part in
+            guard part.contains("text-anchor=\"\(anchor)\""), let gt = part.firstIndex(of: ">"), let lt = part.firstIndex(of: "<") else { return nil }
+            return String(part[part.index(after: gt)..<lt])
+        }
+    }
+
+    /// A log axis over two decades: decades labelled as plain numbers, 2 and 5 labelled between them, the other
+    /// mantissas as minor ticks (8 per decade in all).
+    @Test func logAxesHaveMinorTicksAndReadableLabels() {
+        var plot = SVGPlot(title: "t", xLabel: "x", yLabel: "y", logY: true)
+        plot.series.append(.init(label: "a", x: [1, 2, 3], y: [0.012, 0.3, 0.9], color: SVGPlot.palette[0]))
+        let svg = plot.render()
+        let y = Self.tickLabels(svg, anchor: "end")
+        #expect(y == ["0.01", "0.1", "1", "0.02", "0.05", "0.2", "0.5"], "\(y)")
+        // Minor ticks of the y axis (drawn from x = 77, 3 px left of the frame): 3, 4, 6, 7, 8, 9 in each decade.
+        let minor = svg.components(separatedBy: "<line class=\"minor\" x1=\"77.0\"").count - 1
+        #expect(minor == 2 * 6, "\(minor) minor ticks")
+    }
+
+    /// A linear axis through zero labels its zero tick "0", not the round-off of the tick arithmetic.
+    @Test func zeroIsWrittenAsZero() {
+        var plot = SVGPlot(title: "t", xLabel: "x", yLabel: "y")
+        plot.series.append(.init(label: "a", x: [0, 1], y: [-0.7, 0.3], color: SVGPlot.palette[0]))
+        let y = Self.tickLabels(plot.render(), anchor: "end")
+        #expect(y.contains("0") && !y.contains { $0.contains("e-") }, "\(y)")
+        #expect(SVGPlot.linearLabel(2.7755575615628914e-17, step: 0.2) == "0")
+        #expect(SVGPlot.linearLabel(0.2, step: 0.2) == "0.2")
+    }
+
+    /// Eight series: eight distinct (colour, marker shape) pairs in the plot and in the legend, whose texts are the
+    /// series' labels in order; the palette is Okabe–Ito's.
+    @Test func seriesDifferInColourAndMarkerAndTheLegendNamesThem() {
+        var plot = SVGPlot(title: "t", xLabel: "x", yLabel: "y")
+        for k in 0..<8 {
+            plot.series.append(.init(label: "series \(k)", x: [0, 1], y: [Double(k), Double(k) + 1], color: SVGPlot.palette[k]))
+        }
+        let svg = plot.render()
+        let legend = svg.components(separatedBy: "<g class=\"legend\">").dropFirst().map { String($0.prefix { $0 != "\n" }) }
+        #expect(legend.count == 8)
+        let pairs = Set(legend.map { part -> String in
+            let shape = ["<circle", "<rect", "<polygon"].first { part.contains($0) } ?? "none"
+            let points = part.range(of: "points=\"").map { String(part[$0.upperBound...].prefix { $0 != "\"" }).split(separator: " ").count } ?? 0
+            let color = part.range(of: "fill=\"").map { String(part[$0.upperBound...].prefix { $0 != "\"" }) } ?? ""
+            return "\(shape)/\(points)/\(color)"
+        })
+        #expect(pairs.count == 8, "\(pairs)")
+        let texts = legend.map { part -> String in
+            let t = part.components(separatedBy: "<text ").last!
+            return String(t[t.index(after: t.firstIndex(of: ">")!)...].prefix { $0 != "<" })
+        }
+        #expect(texts == (0..<8).map { "series \($0)" })
+        #expect(SVGPlot.palette == ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"])
     }
 }

@@ -81,9 +81,9 @@ def quartic_coupling(run, ax=None):
     lam = r.summary["lambda"]
     cut = np.array(lam["cutoffs"], dtype=float)
     if lam.get("lambda_exact") is not None:
-        ax.plot(cut, np.abs(_f(lam["lambda_exact"])), label="exact ΔG4", **_style(0))
+        ax.plot(cut, np.abs(_f(lam["lambda_exact"])), label="|λ_m| from the exact ΔG4", **_style(0))
     if lam.get("lambda_mc") is not None:
-        ax.plot(cut, np.abs(_f(lam["lambda_mc"])), ls="none", label="Monte Carlo ΔG4", **_style(1))
+        ax.plot(cut, np.abs(_f(lam["lambda_mc"])), ls="none", label="|λ_m| from the Monte Carlo ΔG4", **_style(1))
     return _finish(ax, f"{r.summary['net']}-net: quartic coupling at N = {lam.get('ngp_width')}", "cutoff Λ", "|λ_m|", True, True)
 
 
