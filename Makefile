@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps build demo test python-test bench fuzz clean
+.PHONY: deps build install uninstall demo test python-test bench fuzz clean
 
 ## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3, zlib) and numpy, matplotlib, pytest when missing.
 deps:
@@ -19,6 +19,28 @@ deps:
 ## build: release build of the nntheory command.
 build: deps
 	swift build -c release --product nntheory
+
+## install: the release build into $(PREFIX)/bin, its man pages (one per command, from swift-argument-parser's
+## generate-manual plugin) into $(PREFIX)/share/man/man1, and bash, zsh and fish completions. PREFIX=~/.local by
+## default (on the PATH of most desktop distributions); PREFIX=/usr/local needs root.
+PREFIX ?= $(HOME)/.local
+MANDIR := .build/plugins/GenerateManual/outputs/nntheory
+install: build
+	swift package generate-manual --multi-page
+	install -d $(PREFIX)/bin $(PREFIX)/share/man/man1 $(PREFIX)/share/bash-completion/completions \
+	  $(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 .build/release/nntheory $(PREFIX)/bin/nntheory
+	install -m 644 $(MANDIR)/*.1 $(PREFIX)/share/man/man1/
+	$(PREFIX)/bin/nntheory --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/nntheory
+	$(PREFIX)/bin/nntheory --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_nntheory
+	$(PREFIX)/bin/nntheory --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/nntheory.fish
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on PATH; add it: export PATH=\"$(PREFIX)/bin:\$$PATH\"";; esac
+	@$(PREFIX)/bin/nntheory --version
+
+## uninstall: removes what install put under $(PREFIX).
+uninstall:
+	rm -f $(PREFIX)/bin/nntheory $(PREFIX)/share/man/man1/nntheory*.1 $(PREFIX)/share/bash-completion/completions/nntheory \
+	  $(PREFIX)/share/zsh/site-functions/_nntheory $(PREFIX)/share/fish/vendor_completions.d/nntheory.fish
 
 ## demo: the toolkit's tour on built-in defaults, written to $(OUT)/ (replacing an earlier demo there).
 demo: build

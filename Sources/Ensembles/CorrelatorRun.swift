@@ -326,7 +326,8 @@ public struct CorrelatorRunner {
                     .map(CorrelatorSummary.Fit.init)
             }
             if exactModel != nil {
-                exactSlopes["\(n)"] = ScalingAnalysis.powerLawFit(widths: ws, values: results.map { $0.exactDeviation[n] ?? .nan })
+                exactSlopes["\(n)"] = ScalingAnalysis.powerLawFit(widths: ws, values: results.map {
+                    $0.exactDeviation[n].flatMap { $0 > ScalingAnalysis.roundOffDeviation ? $0 : nil } ?? .nan })
                     .map(CorrelatorSummary.Fit.init)
             }
         }
@@ -384,7 +385,7 @@ public struct CorrelatorRunner {
             }
             if results.first?.exact != nil {
                 // Exact deviations at round-off level (the 2-point function is N-independent) are left out.
-                let ex = results.map { $0.exactDeviation[n].flatMap { $0 > 1e-12 ? $0 : nil } ?? .nan }
+                let ex = results.map { $0.exactDeviation[n].flatMap { $0 > ScalingAnalysis.roundOffDeviation ? $0 : nil } ?? .nan }
                 if ex.contains(where: { $0.isFinite }) {
                     plot.series.append(.init(label: "n=\(n) exact", x: ws, y: ex, color: c, markers: false))
                 }

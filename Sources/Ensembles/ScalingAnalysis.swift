@@ -52,6 +52,10 @@ public enum ScalingAnalysis {
     }
 
     /// Fit of log m_n against log N (natural logs; the slope is the power of N).
+    /// Relative deviations m_n at or below this are round-off (the exact 2-point function equals the GP's at every
+    /// N: its m_2 is ≈ 1e-15): they are neither fitted nor plotted.
+    public static let roundOffDeviation = 1e-12
+
     public static func powerLawFit(widths: [Double], values: [Double]) -> LinearFit? {
         let keep = zip(widths, values).filter { $0.0 > 0 && $0.1 > 0 }
         return linearFit(keep.map { log($0.0) }, keep.map { log($0.1) })

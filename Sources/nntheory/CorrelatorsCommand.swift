@@ -166,7 +166,11 @@ struct CorrelatorsCommand: ParsableCommand {
             let mc = s.slopes["\(n)"].flatMap { $0 }, ex = s.exact_slopes["\(n)"].flatMap { $0 }
             var t = "slope of log m\(n) vs log N:"
             if let mc { t += String(format: " Monte Carlo %.3f (%ld widths above background)", mc.slope, mc.points) }
-            if let ex { t += String(format: " exact %.3f", ex.slope) }
+            if let ex {
+                t += String(format: " exact %.3f", ex.slope)
+            } else if s.widths.allSatisfy({ ($0.exact_deviation["\(n)"].flatMap { $0 }).map { $0 <= ScalingAnalysis.roundOffDeviation } ?? false }) {
+                t += " exact: m\(n) = 0 to round-off at every N (no slope)"
+            }
             lines.append(t)
         }
         if let l = s.lambda, let f = l.fit_exact ?? l.fit_mc {

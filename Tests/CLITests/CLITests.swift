@@ -298,6 +298,24 @@ enum CLI {
 
     /// An interrupted run resumed, and a run split into two shards and combined, give the same numbers
     /// as one uninterrupted run.
+    /// Exact erf-net values only: the 2-point deviation m_2 is round-off (the exact G2 equals the GP's at every N),
+    /// so no slope is fitted to it and the line says so; G4 − G4_GP is exactly c/N for a single hidden layer, so the
+    /// exact m_4 slope is −1 to round-off.
+    @Test func noSlopeIsFittedToRoundOff() throws {
+        let dir = CLI.tempDir()
+        let r = try CLI.run(["correlators", "--net", "erf", "--widths", "2,5,20", "--networks", "0", "--x", "-1,0,1", "--out", dir])
+        #expect(r.status == 0 && r.stdout.contains("exact: m2 = 0 to round-off at every N (no slope)"), "\(r.stdout)")
+        let py = try CLI.python("""
+        import json
+        s = json.load(open('\(dir)/summary.json'))
+        assert s['exact_slopes'].get('2') is None, s['exact_slopes']
+        assert all(w['exact_deviation']['2'] < 1e-12 for w in s['widths'])
+        assert abs(s['exact_slopes']['4']['slope'] + 1) < 1e-9, s['exact_slopes']['4']
+        print('ok')
+        """)
+        #expect(py.status == 0, "\(py.output)")
+    }
+
     @Test func shardsAndResumeReproduceOneRun() throws {
         let whole = CLI.tempDir(), sharded = CLI.tempDir()
         #expect(try CLI.run(Self.common + ["--out", whole]).status == 0)
