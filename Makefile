@@ -14,7 +14,8 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
-	@python3 -c "import matplotlib, pytest" 2>/dev/null || python3 -m pip install --quiet matplotlib pytest
+	@python3 -c "import matplotlib, pytest" 2>/dev/null || python3 -m pip install --quiet matplotlib pytest \
+	  || echo "warning: could not install matplotlib/pytest (offline?): the Python companion's plot tests will be skipped"
 
 ## build: release build of the nntheory command.
 build: deps
@@ -55,7 +56,7 @@ test: deps
 
 ## python-test: installs the Python companion (python/) and runs its tests against the debug build's outputs.
 python-test:
-	python3 -m pip install --quiet --no-build-isolation ./python
+	python3 -m pip install --quiet --no-build-isolation --no-deps ./python
 	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory python3 -m pytest -q python/tests
 
 ## bench: ensemble throughput against the numpy reference (see BENCHMARKS.md).
