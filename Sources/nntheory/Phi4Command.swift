@@ -129,17 +129,25 @@ struct Phi4Command: ParsableCommand {
         }
     }
 
+    /// The report on stdout: the leading-order prediction, then one line per measured (N, λ) — every width run —
+    /// and, with several widths, the N → ∞ extrapolation per λ.
     static func headline(_ r: Phi4Experiment.Result) -> String {
         let v0 = r.vertex.data[0]
-        var line = String(format: "phi4 d = %ld, m = %g, Λ = %g, box %g: prediction G4c(x1,x1,x1,x1) = −λ·%.6g",
-                          r.settings.dimension, r.settings.mass, r.settings.cutoff, r.settings.box.sides[0], v0)
-        if let last = r.cells.last {
-            for c in last {
-                line += String(format: "; λ = %g, N = %ld: λ-part %.4g ± %.2g (prediction %.4g)", c.coupling, c.width,
-                                c.lambdaPart.data[0], c.lambdaPartError.data[0], -c.coupling * v0)
+        var lines = [String(format: "phi4 d = %ld, m = %g, Λ = %g, box %g: prediction G4c(x1,x1,x1,x1) = −λ·%.6g",
+                            r.settings.dimension, r.settings.mass, r.settings.cutoff, r.settings.box.sides[0], v0)]
+        for row in r.cells {
+            for c in row {
+                lines.append(String(format: "  N = %ld, λ = %g: λ-part %.4g ± %.2g (prediction %.4g)", c.width, c.coupling,
+                                    c.lambdaPart.data[0], c.lambdaPartError.data[0], -c.coupling * v0))
             }
         }
-        return line
+        if let e = r.extrapolated {
+            for (l, λ) in r.settings.couplings.enumerated() where l < e.count {
+                lines.append(String(format: "  N → ∞, λ = %g: λ-part %.4g ± %.2g (prediction %.4g)", λ,
+                                    e[l].value.data[0], e[l].error.data[0], -λ * v0))
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func write(_ r: Phi4Experiment.Result, to dir: URL) throws {

@@ -83,6 +83,10 @@ import Testing
         let r = try CLI.run(["phi4", "--d", "1", "--mass", "1", "--cutoff", "6", "--lambda", "0.25", "--box", "3", "--sampler", "reweight",
                              "--width", "100,400", "--networks", "6000", "--x", "0,0.5", "--seed", "2", "--out", dir])
         #expect(r.status == 0, "\(r.stderr)")
+        // stdout reports every width run and the extrapolation, the numbers those of the arrays checked below.
+        for needle in ["N = 100, λ = 0.25: λ-part", "N = 400, λ = 0.25: λ-part", "N → ∞, λ = 0.25: λ-part"] {
+            #expect(r.stdout.contains(needle), "\(needle) missing from: \(r.stdout)")
+        }
         let py = try CLI.python("""
         import numpy as np, json
         s = json.load(open('\(dir)/summary.json'))
