@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps build install uninstall demo test python-test bench fuzz clean
+.PHONY: deps build install uninstall demo test python-test notebooks bench fuzz clean
 
 ## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3, zlib) and numpy, matplotlib, pytest when missing.
 deps:
@@ -16,6 +16,8 @@ deps:
 	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
 	@python3 -c "import matplotlib, pytest" 2>/dev/null || python3 -m pip install --quiet matplotlib pytest \
 	  || echo "warning: could not install matplotlib/pytest (offline?): the Python companion's plot tests will be skipped"
+	@python3 -c "import nbclient, nbformat, ipykernel" 2>/dev/null || python3 -m pip install --quiet nbclient nbformat ipykernel \
+	  || echo "warning: could not install nbclient/ipykernel (offline?): the example notebooks will be skipped"
 
 ## build: release build of the nntheory command.
 build: deps
@@ -53,6 +55,12 @@ test: deps
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) python-test
+	$(MAKE) notebooks
+
+## notebooks: runs every notebook in examples/ top to bottom (each ends in a figure and a number checked against
+## the docs), with the debug build.
+notebooks:
+	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory python3 examples/run_notebooks.py
 
 ## python-test: installs the Python companion (python/) and runs its tests against the debug build's outputs.
 python-test:
