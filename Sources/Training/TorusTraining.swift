@@ -73,6 +73,13 @@ public struct TorusTrainingConfig: Codable, Sendable, Equatable {
         try NetworkSpec.parse(net, defaultParameterization: parameterization)
     }
 
+    /// The `train torus` option that sets the configuration key `key` (for messages: "--init" for init_expression).
+    public static func optionName(_ key: String) -> String {
+        let named = ["dimension": "--dim", "init_expression": "--init", "rate": "--lr", "init_rate": "--init-lr",
+                     "eval_side": "--eval-grid", "volume_constraint": "--no-volume-constraint"]
+        return named[key] ?? "--" + key.replacingOccurrences(of: "_", with: "-")
+    }
+
     enum CodingKeys: String, CodingKey {
         case dimension, metric, net, parameterization, harmonics, loss, reference, points, batch, steps, rate, optimizer, schedule, seed
         case initExpression = "init_expression", initSteps = "init_steps", initRate = "init_rate", checkpointEvery = "checkpoint_every"
@@ -356,7 +363,10 @@ public final class TorusTrainer {
                 guard let c = try TrainingCheckpoint<TorusCheckpointState>.newest(in: root) else { throw InputError("no checkpoint in \(root.path)/checkpoints to resume from, expected one written by an earlier run") }
                 var a = c.state.config, b = config
                 a.steps = 0; b.steps = 0; a.checkpointEvery = 1; b.checkpointEvery = 1; a.snapshotEvery = 0; b.snapshotEvery = 0
-                guard a == b else { throw InputError("the checkpoint in \(root.path) was made with other settings, expected the same (only steps, checkpointEvery and snapshotEvery may change)") }
+                guard a == b else {
+                    let differing = JSONOutput.differingKeys(a, b).map(TorusTrainingConfig.optionName)
+                    throw InputError("the checkpoint in \(root.path) was made with other settings (\(differing.joined(separator: ", "))), expected the same (only --steps, --checkpoint-every and --snapshot-every may change)")
+                }
                 guard c.parameters.count == model.network.parameterCount else { throw InputError("the checkpoint has \(c.parameters.count) parameters, expected \(model.network.parameterCount)") }
                 model.network.parameters = c.parameters
                 optimizer = c.optimizer

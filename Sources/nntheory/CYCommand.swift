@@ -10,7 +10,7 @@ struct CYCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cy",
         abstract: "Numerical Calabi–Yau geometry: Shiffman–Zelditch samples with weights, volumes, σ, Donaldson, neural metrics.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Conventions are cymetric's (docs/cy.md): FS metric (t/π)∂∂̄ log|z|²,
         weights normalised so that mean(w det g_FS/|Ω|²) = Vol_K(1) (the
         intersection volume), Vol_CY = mean(w), κ = Vol_K/Vol_CY.
@@ -21,7 +21,7 @@ struct CYCommand: ParsableCommand {
           nntheory cy volume --variety bicubic --kahler 1,2
           nntheory cy donaldson --variety fermat-quintic --k 1..4 --out don
           nntheory cy train --inputs bihomogeneous --points 20000 --epochs 4 --out phi
-        """,
+        """),
         subcommands: [CYSampleCommand.self, CYVolumeCommand.self, CYSigmaCommand.self, CYDonaldsonCommand.self, CYTrainCommand.self, CYNTKCommand.self]
     )
 }
@@ -62,7 +62,7 @@ struct CYSampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
         abstract: "Shiffman–Zelditch points on a Calabi–Yau with weights, |Ω|², FS pullbacks, κ, Vol_K and Vol_CY.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Lines (linear spaces for complete intersections) through FS-random points
         (draw i on Philox stream i of --seed, so the sample does not depend on --threads);
         every intersection point is kept (Aberth iteration or companion-matrix
@@ -99,7 +99,7 @@ struct CYSampleCommand: ParsableCommand {
               --psi 0.2 --points 10000 --out torus
           nntheory cy sample --variety "z0^3+z1^3+z2^3+z3^3+z4^3+z5^3; \\
               z1^3+2*z2^3+3*z3^3+4*z4^3+5*z5^3" --out p5-cicy
-        """
+        """)
     )
 
     @OptionGroup var geometry: CYVarietyOptions
@@ -189,7 +189,7 @@ struct CYVolumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "volume",
         abstract: "Intersection numbers d_{r…s} and the Kähler volume Vol_K(t) = ∫_X J^n (JSON on stdout).",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Normalisation ∫_A ∏_r J_r^{n_r} = 1 on the ambient space (cymetric's
         get_volume_from_intersections). Prints JSON: variety, ambient, dimension,
         multidegrees, calabi_yau (c₁ = 0), intersection_numbers (sorted 1-based
@@ -202,7 +202,7 @@ struct CYVolumeCommand: ParsableCommand {
           nntheory cy volume --variety bicubic --kahler 1,2
           nntheory cy volume --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3" \\
               --ambient 2,2 --kahler 1,3
-        """
+        """)
     )
 
     @OptionGroup var geometry: CYVarietyOptions
@@ -241,7 +241,7 @@ struct CYSigmaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigma",
         abstract: "σ (and the Ricci measure) of a metric on a sample written by `cy sample` (JSON on stdout).",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         σ = (1/(N Vol_CY)) Σ_i w_i |1 − det g_i/|Ω_i|² · Vol_CY/Vol_K| with
         Vol_K = mean(w det g/|Ω|²) of the metric under test (cymetric's
         sigma_measure), with its jackknife error. The Ricci scalar
@@ -268,7 +268,7 @@ struct CYSigmaCommand: ParsableCommand {
           nntheory cy sigma --sample bicubic --kahler 1,3 --ricci-points 0 \\
               --out sigma.json
           nntheory cy sigma --sample quintic --metric donaldson-fermat --k 4
-        """
+        """)
     )
 
     @Option(help: ArgumentHelp("Directory written by `nntheory cy sample`.", valueName: "DIR"))

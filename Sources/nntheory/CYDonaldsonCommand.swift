@@ -9,7 +9,7 @@ struct CYDonaldsonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "donaldson",
         abstract: "Donaldson's balanced metrics for k = 1…K on a hypersurface or complete intersection, with σ on an independent sample.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         For each k: the sections s_α of O(k·t) — multi-degree k·t on products, t =
         --kahler (positive integers, default all 1; the balanced metric then lies in
         the class Σ t_r J_r) — are the monomials of that degree reduced modulo the
@@ -59,7 +59,7 @@ struct CYDonaldsonCommand: ParsableCommand {
           nntheory cy donaldson --ambient 2,2 --k 1..3 --out bicubic \\
               --variety "z0^3*z3^3 + z1^3*z4^3 + z2^3*z5^3
                          + (z0^3+z1^3+z2^3)*(z3^3+z4^3+z5^3)"
-        """
+        """)
     )
 
     @OptionGroup var geometry: CYVarietyOptions

@@ -9,7 +9,7 @@ struct CYNTKCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ntk",
         abstract: "Metric-NTK Θ_{(p,α),(q,β)} = Σ_k ∂g_α(x_p)/∂θ_k ∂g_β(x_q)/∂θ_k of a `cy train` metric on sample points.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         The metric of the run in --metric (its settings and θ, `cy sigma --metric` reads it the same way)
         at the first --points points of --sample (a `cy sample` directory, or a cymetric dataset with its
         basis as npz). g_α are the n² real components of the Hermitian metric in each point's chart, in
@@ -21,7 +21,7 @@ struct CYNTKCommand: ParsableCommand {
           nntheory cy sample --points 200 --out pts
           nntheory cy train --points 2000 --validation-points 1000 --epochs 1 --out phi
           nntheory cy ntk --metric phi --sample pts --points 50 --out phi-ntk
-        """
+        """)
     )
 
     @Option(help: ArgumentHelp("A `nntheory cy train` output directory.", valueName: "RUN"))

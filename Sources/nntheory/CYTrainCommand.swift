@@ -11,7 +11,7 @@ struct CYTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a neural Kähler metric (cymetric's φ, additive, multiplicative or free model) towards Ricci-flatness.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Models (--model): phi, g = g_ref + ∂∂̄φ (default); additive, g = g_ref + H;
         multiplicative, g = g_ref ⊙ (1 + H); free, g = H — H the network's n² outputs packed
         into a Hermitian n×n matrix in the point's chart (cymetric's packing). The φ-model
@@ -55,7 +55,7 @@ struct CYTrainCommand: ParsableCommand {
               --epochs 10 --batch 64 --out phi-bicubic
           nntheory cy train --model multiplicative --points 90000 --epochs 50 --batch 64 \
               --out mult-quintic
-        """
+        """)
     )
 
     @OptionGroup var geometry: CYVarietyOptions

@@ -97,3 +97,24 @@ func namingInputs<T>(_ sets: [String: Matrix], axes: [String?], _ body: () throw
         throw e
     }
 }
+
+/// Help text as swift-argument-parser prints it: a discussion is written in the source as lines of about 115
+/// characters, which the parser would wrap a second time at the terminal's width (80 columns when not a terminal),
+/// leaving ragged short lines. `paragraphs` joins each run of consecutive unindented, non-empty lines into one line
+/// that the parser wraps cleanly; indented lines (examples, file lists, tables) and blank lines stay as written.
+enum HelpText {
+    static func paragraphs(_ text: String) -> String {
+        var out: [String] = []
+        var joining = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let prose = !line.isEmpty && !line.hasPrefix(" ")
+            if prose && joining, let last = out.popLast() {
+                out.append(last + " " + line)
+            } else {
+                out.append(line)
+            }
+            joining = prose
+        }
+        return out.joined(separator: "\n")
+    }
+}

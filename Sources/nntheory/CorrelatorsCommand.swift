@@ -8,7 +8,7 @@ struct CorrelatorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "correlators",
         abstract: "n-point correlators of neural-network ensembles against exact and GP values, and their 1/N scaling.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         For each width N, samples M networks θ ~ P(θ) (network m uses generator stream m, so results do not
         depend on --threads or sharding), estimates G(n)(x_i1..x_in) = E[f(x_i1)...f(x_in)] for every index
         multiset i1 ≤ ... ≤ in, with errors from K chunks, and sets them beside the exact finite-N values
@@ -37,7 +37,7 @@ struct CorrelatorsCommand: ParsableCommand {
         Sharded: run `--shard 1/3` … `--shard 3/3` (same --out, or copy all DIR/checkpoints/ together),
         then `--resume` without --shard to combine their checkpoints in DIR/checkpoints; --resume also continues an
         interrupted run.
-        """
+        """)
     )
 
     @Option(help: "Architecture: gauss | erf | relu | cos | mlp, or a network SPEC with hidden widths written N (grammar: docs/networks.md).")

@@ -6,7 +6,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "A tour of the toolkit on built-in defaults, written to a results folder.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Sections (select with --sections, default all), each writing to DIR/<section>/:
           ensembles    the 4- and 6-point scaling experiment of 2008.08601 for the Gauss-, Erf- and ReLU-nets
                        on the paper's d_in = 1 inputs, widths 2 … 500, --networks per width (the paper uses
@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
           training     a bumpy torus metric trained flat, with its curvature decay.
           metricflow   Ricci flow of e^u δ from u = cos x on T², and the local (−Δδ on e^u) and heat (δ on u)
                        kernel arms compared with it: velocity cosine, time matching, distance.
-        """
+        """)
     )
 
     static let sections: [any DemoSection.Type] = [

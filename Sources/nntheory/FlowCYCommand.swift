@@ -8,7 +8,7 @@ struct FlowCYCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cy",
         abstract: "φ-model training flows on a Calabi–Yau against the Kähler–Ricci flow, with the NTK drift against width.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         φ-models g = g_FS + ∂∂̄φ, φ = Dense(w) ACT Dense(1) (NTK parameterisation, bihomogeneous
         inputs, centred: every width starts at Fubini–Study exactly), trained by full-batch gradient
         descent at rate --lr on L = mean (det g/(κ|Ω|²) − 1)² over --points points, in three arms
@@ -34,7 +34,7 @@ struct FlowCYCommand: ParsableCommand {
               --steps 2 --record-every 1 --score-points 5 --krf-degrees 1,2 \\
               --krf-time 0.05 --krf-steps 2 --krf-points 300 --out flow-small
           nntheory flow cy --out flow-quintic        # the study of docs/cy-neural.md §7, ≈ 11 min
-        """
+        """)
     )
 
     @Option(help: "Variety: a built-in name or a polynomial in one projective space.")

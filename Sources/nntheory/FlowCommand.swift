@@ -16,7 +16,7 @@ struct FlowTorusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "torus",
         abstract: "Ricci flow and kernel/network realisations of metric flows on the square torus T^n = [0, 2π)^n.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         The starting metric (--init): e^u δ as "u = EXPR" (the train torus formula syntax), or its components as
         "g11 = EXPR; g12 = EXPR; g22 = EXPR" (with --metric components|ldl and the ricci flow; off-diagonal entries
         not given are 0). Flows (--flow):
@@ -58,7 +58,7 @@ struct FlowTorusCommand: ParsableCommand {
           nntheory flow torus --metric components --grid 32 \\
               --init "g11 = 1 + 0.3*cos(y); g12 = 0.2*sin(x); g22 = 1" --out general
           nntheory flow torus --dim 3 --metric components --grid 16 --init "u = 0.3*cos(x)*sin(y+z)" --out r3
-        """
+        """)
     )
 
     @Option(parsing: .unconditional, help: "Torus dimension n (2 or 3).")

@@ -7,7 +7,7 @@ struct FreeFieldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "freefield",
         abstract: "The free scalar as a cos-net field theory: Monte Carlo two- and four-point functions against the exact ones.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         φ(x) = C Σ_i a_i s(b_i) cos(b_i·x + c_i) with N neurons (arXiv 2307.03223, 2402.13321 eqs. 11–12; --sampling). Its two-point
         function is the cutoff propagator G_Λ(x − y) = ∫_{|p|<Λ} dᵈp/(2π)ᵈ e^{ip·(x−y)}/(p² + m²) at every width;
         its connected four-point function is a pure 1/N term, known exactly (cos-net of arXiv 2112.04527; the 1/N term from E[a⁴] = 3σ_a⁴/N² and the phase average of four cosines). M networks
@@ -23,7 +23,7 @@ struct FreeFieldCommand: ParsableCommand {
         Example:
           nntheory freefield --d 1 --mass 1 --cutoff 10 --width 100 \\
               --networks 100000 --x 0,0.25,0.5,1 --seed 0 --out ff
-        """
+        """)
     )
 
     @OptionGroup var theory: FieldTheoryOptions

@@ -8,7 +8,7 @@ struct KernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel",
         abstract: "Infinite-width NNGP and NTK kernels of a fully connected network (neural-tangents' kernel_fn).",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Composes each layer's kernel map: input kernel x·x'/d_in, Dense: K ← σ_w²K + σ_b², Θ ← K + σ_w²Θ (NTK
         parameterisation), nonlinearities: K ← E[φ(u)φ(v)], Θ ← E[φ'(u)φ'(v)]·Θ (closed forms; the Hermite
         (Mehler) expansion for Tanh, Sigmoid, Softplus, Swish; polar quadrature split at the kink for Elu). Writes
@@ -26,7 +26,7 @@ struct KernelCommand: ParsableCommand {
               --x2 "1,1" --out k2
           nntheory kernel --net "Dense(64, W_std=1.4) Tanh(deg=48) Dense(1)" \\
               --x x.npy --diagonal --out kd
-        """
+        """)
     )
 
     @OptionGroup var input: NetworkInputOptions

@@ -7,12 +7,12 @@ struct NNTheory: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nntheory",
         abstract: "Neural-network theory for physics: NN field theories, NTKs, Calabi–Yau metrics, metric flows.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Outputs: arrays as .npy (np.load reads them as they are), summaries as JSON, plots as SVG.
         Randomness is seeded and counter-based: the same --seed gives the same numbers on any thread count.
         Networks are given as SPECs, layers separated by spaces (--net "Dense(512) Relu Dense(1)"); the SPEC
         grammar is documented in docs/networks.md.
-        """,
+        """),
         version: "\(version) (commit \(BuildInfo.commit))",
         subcommands: [
             CorrelatorsCommand.self, KernelCommand.self, NTKCommand.self, FreeFieldCommand.self, Phi4Command.self,

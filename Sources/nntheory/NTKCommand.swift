@@ -20,7 +20,7 @@ struct NTKComputeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compute",
         abstract: "Empirical NTK Θ_ab(x, x') = Σ_I ∂f_a(x)/∂θ_I ∂f_b(x')/∂θ_I of a finite network (the default of `ntk`).",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         The full tensor-valued kernel [P1, P2, O, O] is written as ntk.npy; --trace writes the output-averaged
         [P1, P2] kernel (1/O) Σ_a Θ_aa instead (neural-tangents' default). Gradients are taken with respect to
         the stored parameters (raw N(0,1) draws under NTK parameterisation, as in neural-tangents). Parameters come
@@ -33,7 +33,7 @@ struct NTKComputeCommand: ParsableCommand {
               --seed 1 --x "1,0;0,1;0.6,0.8" --out e
           nntheory ntk --net "Dense(512) Erf Dense(1)" --params jax_params --x x.npy \\
               --x2 y.npy --trace --out e2
-        """
+        """)
     )
 
     @OptionGroup var input: NetworkInputOptions

@@ -8,7 +8,7 @@ struct NTKConvergenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convergence",
         abstract: "Empirical NTK → analytic NTK as the width grows: relative error against N with a fitted exponent.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Every hidden Dense layer of the SPEC is set to each width N (the readout keeps its width); for each N,
         --networks independently initialised networks (seeded by --seed and N, network m on Philox stream m) give
         ε = ‖Θ̂_ab(x, x') − Θ(x, x') δ_ab‖_F / ‖Θ δ_ab‖_F over the full tensor kernel on the points. The mean of ε
@@ -26,7 +26,7 @@ struct NTKConvergenceCommand: ParsableCommand {
               --net "Dense(1, W_std=1.5) Relu Dense(1, W_std=1.5) Relu Dense(1)" \\
               --x "1,0,0;0,1,0;0.6,0.8,0;-0.3,0.2,0.9" \\
               --widths 64,128,256,512,1024,2048 --networks 8 --out conv
-        """
+        """)
     )
 
     @OptionGroup var input: NetworkPointSetOptions

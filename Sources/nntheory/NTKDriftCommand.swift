@@ -8,7 +8,7 @@ struct NTKDriftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drift",
         abstract: "NTK drift during gradient-descent training on an MSE task, and actual against linearised training, for several widths.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Each width N (every hidden Dense layer set to N) is trained by full-batch gradient descent on the points X
         of --x, L = (1/2n)‖f(X) − Y‖² (n = P·O) with step η for --steps steps. At every --record-every steps (time
         t = η·step) it records the loss, the kernel drift ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F (full tensor empirical NTK on the
@@ -32,7 +32,7 @@ struct NTKDriftCommand: ParsableCommand {
               --net "Dense(1, W_std=1.5) Erf Dense(1, W_std=1.5) Erf Dense(1)" \\
               --x "0,0;0.5,1;1,-0.5;-1,0.3;0.2,-1;-0.7,-0.7" \\
               --widths 64,256,1024,4096 --steps 200 --out drift
-        """
+        """)
     )
 
     @OptionGroup var input: NetworkPointSetOptions

@@ -9,7 +9,7 @@ struct NTKMetricCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metric",
         abstract: "Metric-NTK Θ_ijkl(x, x') = Σ_I ∂g_ij(x)/∂θ_I ∂g_kl(x')/∂θ_I of a network whose outputs build a metric.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         The network's outputs h build a symmetric n × n metric g(x) by --metric (n(n+1)/2 outputs unless said):
           components  g_ij = h_u(i,j) (upper triangle, row-major)
           conformal   g = e^h δ (one output)
@@ -29,7 +29,7 @@ struct NTKMetricCommand: ParsableCommand {
           nntheory ntk metric --net "Dense(256, W_std=1.5, b_std=0.1) Tanh Dense(3)" \\
               --dim 2 --metric ldl --seed 1 --x "0,0;0.5,1;1,-0.5" --out mntk
           nntheory ntk metric --from run --x "0,0;1,2;3,1" --out run-mntk
-        """
+        """)
     )
 
     @OptionGroup var network: NetworkOptions

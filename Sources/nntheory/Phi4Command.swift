@@ -7,7 +7,7 @@ struct Phi4Command: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "phi4",
         abstract: "φ⁴ theory from the cos-net by deforming its parameter density: measured G₄c against the leading-order prediction.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         Samples P(θ)·exp(−(λ/4!)∫_V φ_θ⁴ dᵈx) over the box V = [−L/2, L/2]ᵈ (the φ⁴ deformation of the cos-net density, arXiv 2307.03223) by
           reweight     free networks weighted by exp(−(λ/24)∫_Vφ⁴) (∫_Vφ⁴ exact); the effective sample size is reported,
           metropolis   single-neuron proposals from the free density, accepted with min(1, e^{−ΔS}),
@@ -34,7 +34,7 @@ struct Phi4Command: ParsableCommand {
           nntheory phi4 --d 1 --mass 1 --cutoff 10 --lambda 0.5,1,2 --box 4 \\
               --sampler reweight --width 1000 --networks 200000 --x 0,0.4 --seed 1 \\
               --out phi4
-        """
+        """)
     )
 
     @OptionGroup var theory: FieldTheoryOptions

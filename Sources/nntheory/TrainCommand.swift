@@ -19,7 +19,7 @@ struct TrainTorusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "torus",
         abstract: "Train a network metric on the torus T^n (n = 2, 3) on a curvature loss, recording the flow of g.",
-        discussion: """
+        discussion: HelpText.paragraphs("""
         The metric g(x) on T^n = [0, 2π)^n is built from a network of the periodic features cos(k x_j), sin(k x_j),
         k = 1…--harmonics: conformal g = e^u δ (1 output), ldl g = L D Lᵀ with D = e^d (n(n+1)/2 outputs, positive
         definite), components g_ij = h (n(n+1)/2 outputs), additive g = g_ref + h (n(n+1)/2 outputs, the upper triangle; g_ref = δ or --reference "u = EXPR"
@@ -49,8 +49,11 @@ struct TrainTorusCommand: ParsableCommand {
               --net "Dense(32) Tanh Dense(32) Tanh Dense(1)" --loss scalar2 \\
               --init "u = 0.5*cos(x) + 0.2*sin(2*y)" --points 1024 --steps 2000 \\
               --lr 0.01 --optimizer adam --seed 1 --checkpoint-every 200 --out flat2
-          nntheory train torus --dim 2 --metric conformal --loss scalar2 \\
-              --init "u = 0.5*cos(x)" --steps 4000 --out flat2 --resume
+          nntheory train torus --dim 2 --metric conformal \\
+              --net "Dense(32) Tanh Dense(32) Tanh Dense(1)" --loss scalar2 \\
+              --init "u = 0.5*cos(x) + 0.2*sin(2*y)" --points 1024 --steps 4000 \\
+              --lr 0.01 --optimizer adam --seed 1 --checkpoint-every 200 --out flat2 \\
+              --resume
           nntheory train torus --dim 3 --metric ldl --loss ricci2 \\
               --init "u = 0.3*cos(x)*sin(y+z)" --points 4096 --steps 500 --lr 0.003 \\
               --out ricci3
@@ -58,7 +61,7 @@ struct TrainTorusCommand: ParsableCommand {
               --reference "u = 0.4*sin(x)*cos(y)" \\
               --net "Dense(32) Tanh Dense(32) Tanh Dense(3, W_std=0.01)" \\
               --loss scalar2 --steps 1000 --out corr
-        """
+        """)
     )
 
     @Option(parsing: .unconditional, help: "Torus dimension n (2 or 3).")

@@ -81,7 +81,7 @@ import Testing
         var other = Self.base + extra + ["--steps", "40", "--out", b, "--resume"]
         other[other.firstIndex(of: "--lr")! + 1] = "0.02"
         let r4 = try CLI.run(other)
-        #expect(r4.status != 0 && r4.stderr.contains("other settings") && r4.stderr.split(separator: "\n").count == 1, "\(r4.stderr)")
+        #expect(r4.status != 0 && r4.stderr.contains("other settings (--lr)") && r4.stderr.split(separator: "\n").count == 1, "\(r4.stderr)")
         let r5 = try CLI.run(Self.base + ["--batch", "64", "--steps", "40", "--out", b, "--resume"])
         #expect(r5.status == 0, "\(r5.stderr)")
     }
