@@ -374,8 +374,13 @@ public final class TorusTrainer {
                 snapshots = c.state.snapshots; volumeTarget = c.state.volumeTarget
                 step = c.state.step
                 resumedFrom = step
-                progress("resuming from step \(step) (checkpoint \(root.path)/checkpoints)")
-                if step > totalSteps { throw SettingError("steps", "\(config.steps): the checkpoint is at step \(step), expected at least that many steps in all (\(totalSteps) now)") }
+                // Checkpoints count global steps (init fit, then main phase: the random-stream counter); say both.
+                progress(step >= initSteps
+                    ? "resuming after main step \(step - initSteps) of \(config.steps) (global step \(step), after the \(initSteps) init-fit steps; checkpoint \(root.path)/checkpoints)"
+                    : "resuming in the init fit after step \(step) of \(initSteps) (checkpoint \(root.path)/checkpoints)")
+                if step > totalSteps {
+                    throw SettingError("steps", "\(config.steps): the checkpoint is after main step \(step - initSteps), expected --steps at least \(step - initSteps)")
+                }
             }
         }
         let total = totalSteps
