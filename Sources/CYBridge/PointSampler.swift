@@ -132,8 +132,9 @@ public struct PointSampler: Sendable {
     /// `progress` (if given) receives the number of points found so far after each batch.
     /// With `pullbackKahler` = t the pulled-back FS metric g_FS,pb(t) [N, n, n] is stored in the sample
     /// (`PointSample.pullbackFubiniStudy`), computed from the Jacobian the sampler forms anyway.
-    /// With `checkpoints`, every batch of draws is saved there (`batch_J.npz`, and `sample.json` saying how many, a
-    /// `RunCheckpoint` of the variety, seed and Kähler class) and `stop` is polled after each: a signal number
+    /// With `checkpoints`, the batches of draws are saved there — the first, then at most every 10 s, and at a stop
+    /// (`batch_J.npz`, and `sample.json` saying how many, a `RunCheckpoint` of the variety, seed and Kähler class);
+    /// `stop` is polled after each batch: a signal number
     /// throws `StopRequest.Interrupted`; with `resume` the saved batches are taken instead of redrawn. A batch holds
     /// whole draws, whose points depend only on their indices, so the sample is the same bits whatever the batches,
     /// the threads or the point count the checkpoint was written with. The checkpoint is removed once the sample is
@@ -157,12 +158,13 @@ public struct PointSampler: Sendable {
                                         command: "cy sample")
         }
         var saved = SavedBatches()
+        var unsaved = 0, lastSave = Date()   // results[unsaved...] are not in the checkpoint yet
         if resume, let file, let c = checkpoints, let state = try file.load(warn: log) {
             for j in 0..<state.batches {
                 let b = try DrawBlock(npz: c.appendingPathComponent("batch_\(j).npz"), variety: v, pullback: pullbackKahler != nil)
                 results.append(b); found += b.kept
             }
-            saved = state; nextDraw = state.nextDraw
+            saved = state; nextDraw = state.nextDraw; unsaved = results.count
             log("resuming: \(found) points of \(state.batches) batches (\(nextDraw) draws) taken from the checkpoint")
             progress?(min(found, count))
         }
@@ -190,15 +192,19 @@ public struct PointSampler: Sendable {
             }
             for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
             nextDraw = start + draws
-            if let file, let c = checkpoints {
-                // The batch as one block (its blocks concatenated in draw order), then the record naming it.
+            let signal = found < count ? stop() : nil
+            if let file, let c = checkpoints, found < count,
+               saved.batches == 0 || signal != nil || Date().timeIntervalSince(lastSave) > 10 {
+                // The blocks drawn since the last save as one block (concatenated in draw order), then the record
+                // naming it; at most every 10 s, so that the checkpoint does not double the run's I/O.
                 try FileManager.default.createDirectory(at: c, withIntermediateDirectories: true)
-                try DrawBlock(concatenating: Array(results.suffix(nBlocks))).write(to: c.appendingPathComponent("batch_\(saved.batches).npz"))
+                try DrawBlock(concatenating: Array(results[unsaved...])).write(to: c.appendingPathComponent("batch_\(saved.batches).npz"))
                 saved.batches += 1; saved.nextDraw = nextDraw
                 try file.save(saved)
+                unsaved = results.count; lastSave = Date()
             }
             progress?(min(found, count))
-            if found < count, let sig = stop() {
+            if let sig = signal {
                 throw StopRequest.Interrupted(signal: sig, detail: "after \(found) of \(count) points"
                     + (checkpoints.map { "; the batches drawn are in \($0.path): rerun with --resume to continue" } ?? ""))
             }

@@ -53,15 +53,3 @@ public struct FlowCheckpointing {
         throw StopRequest.Interrupted(signal: signal, detail: "at t = \(String(format: "%.6g", point.time))")
     }
 }
-
-extension FlowTrajectory {
-    /// The first `count` saved states (times, metrics, conformal factors, velocities), without breakdown and
-    /// statistics.
-    public func prefix(_ count: Int) -> FlowTrajectory {
-        var t = FlowTrajectory(grid: grid)
-        for i in 0..<min(count, times.count) {
-            t.append(time: times[i], metric: metrics[i], conformalFactor: conformalFactors?[i], velocity: velocities[i])
-        }
-        return t
-    }
-}

@@ -83,7 +83,7 @@ public struct NTKConvergence: Sendable {
             + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
     }
 
-    // The checkpoint (`checkpoints/convergence.json`, a `RunCheckpoint`): the errors of the networks finished so far,
+    // The checkpoint (`checkpoints/convergence.json`, a `WidthScanCheckpoint`): the errors of the networks finished so far,
     // keyed by width.
 
     /// Runs the scan; `progress` receives one line per width. With `checkpoints`, the errors finished so far are
@@ -95,28 +95,20 @@ public struct NTKConvergence: Sendable {
         let analytic = try network.kernels(points)
         let ntk = analytic.ntkMatrix
         guard ntk.frobeniusNorm > 0 else { throw InputError("the analytic NTK vanishes on these points") }
-        let file = checkpoints.map { RunCheckpoint<[String: [Double]]>(url: $0.appendingPathComponent("convergence.json"), fingerprint: fingerprint, command: "ntk convergence") }
-        var saved: [String: [Double]] = [:]
-        if resume, let file, let state = try file.load(warn: progress) {
-            saved = state
-            progress("resuming: \(state.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
-        }
-        func save() throws { try file?.save(saved) }
-        var lastSave = Date()
+        var checkpoint = try WidthScanCheckpoint<Double>(directory: checkpoints, name: "convergence.json", fingerprint: fingerprint,
+                                                         command: "ntk convergence", resume: resume, progress: progress)
         var results: [WidthResult] = []
         for N in widths {
-            var errors = Array((saved["\(N)"] ?? []).prefix(networks))
+            var errors = checkpoint.items(width: N, limit: networks)
             for m in errors.count..<networks {
                 let e = EmpiricalNTK(try network.initializeMember(width: N, index: m, inputWidth: points.cols, seed: seed))
                 errors.append(NTKConvergence.relativeError(try e.kernel(points), ntk))
-                saved["\(N)"] = errors
+                try checkpoint.record(width: N, errors)
                 let last = N == widths.last && m == networks - 1
                 if !last, let sig = stop() {
-                    try save()
-                    throw StopRequest.Interrupted(signal: sig, detail: "at width \(N) after network \(m + 1) of \(networks)"
-                        + (file.map { "; the checkpoint is in \($0.url.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
+                    try checkpoint.save()
+                    throw StopRequest.Interrupted(signal: sig, detail: "at width \(N) after network \(m + 1) of \(networks)" + checkpoint.resumeAdvice)
                 }
-                if Date().timeIntervalSince(lastSave) > 10 { try save(); lastSave = Date() }
             }
             let mean = errors.reduce(0, +) / Double(errors.count)
             let se: Double? = errors.count > 1
@@ -124,7 +116,7 @@ public struct NTKConvergence: Sendable {
                 : nil
             results.append(WidthResult(width: N, errors: errors, mean: mean, standardError: se))
             progress(String(format: "width %ld: relative NTK error %.4g", N, mean) + (se.map { String(format: " ± %.2g", $0) } ?? ""))
-            try save()
+            try checkpoint.save()
         }
         let errs = results.compactMap(\.standardError)
         let fit = PowerLawFit(x: results.map { Double($0.width) }, y: results.map(\.mean),

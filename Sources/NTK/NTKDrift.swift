@@ -131,7 +131,7 @@ public struct NTKDrift: Sendable {
         var outputs: [Double]? = nil, linearOutputs: [Double]? = nil
     }
 
-    // The checkpoint (`checkpoints/drift.json`, a `RunCheckpoint`): the curves of the networks finished so far, keyed
+    // The checkpoint (`checkpoints/drift.json`, a `WidthScanCheckpoint`): the curves of the networks finished so far, keyed
     // by width.
 
     /// Thrown inside one network's training when `stop` returned a signal; the network's partial curves are dropped.
@@ -156,29 +156,22 @@ public struct NTKDrift: Sendable {
             η = n / λmax
         }
         let record = recordedSteps
-        let file = checkpoints.map { RunCheckpoint<[String: [NetworkCurves]]>(url: $0.appendingPathComponent("drift.json"), fingerprint: fingerprint, command: "ntk drift") }
-        var saved: [String: [NetworkCurves]] = [:]
-        if resume, let file, let state = try file.load(warn: progress) {
-            saved = state
-            progress("resuming: \(state.values.reduce(0) { $0 + $1.count }) networks taken from the checkpoint")
-        }
-        func save() throws { try file?.save(saved) }
-        var lastSave = Date()
+        var checkpoint = try WidthScanCheckpoint<NetworkCurves>(directory: checkpoints, name: "drift.json", fingerprint: fingerprint,
+                                                                command: "ntk drift", resume: resume, progress: progress)
         var results: [WidthResult] = []
         for N in widths {
-            var curves = Array((saved["\(N)"] ?? []).prefix(networks))
+            var curves = checkpoint.items(width: N, limit: networks)
             for m in curves.count..<networks {
                 do {
                     curves.append(try train(width: N, index: m, learningRate: η, record: record, stop: stop))
                 } catch let s as Stopped {
-                    try save()
+                    try checkpoint.save()
                     throw StopRequest.Interrupted(signal: s.signal, detail: "at width \(N) in step \(s.step) of network \(m + 1) of \(networks)"
-                        + (file.map { "; the \(saved.values.reduce(0) { $0 + $1.count }) finished networks are in \($0.url.deletingLastPathComponent().path): rerun with --resume to continue" } ?? ""))
+                        + " (\(checkpoint.networkCount) networks finished)" + checkpoint.resumeAdvice)
                 }
-                saved["\(N)"] = curves
-                if Date().timeIntervalSince(lastSave) > 10 { try save(); lastSave = Date() }
+                try checkpoint.record(width: N, curves)
             }
-            try save()
+            try checkpoint.save()
             let (dm, de) = NTKDrift.meanAndError(curves.map(\.drift)), (gm, ge) = NTKDrift.meanAndError(curves.map(\.gap))
             let T = record.count
             results.append(WidthResult(

@@ -129,29 +129,20 @@ def linearization(run, ax=None):
 
 # Field theory ----------------------------------------------------------------------------------------------------
 def _exact_propagator(d: int, m: float, cutoff: float, r: np.ndarray) -> np.ndarray:
-    """G_Λ(r) = ∫_{|p|<Λ} d^dp/(2π)^d e^{ipr}/(p² + m²), by Gauss–Legendre quadrature in p (d = 1, 2, 3)."""
+    """G_Λ(r) = ∫_{|p|<Λ} d^dp/(2π)^d e^{ipr}/(p² + m²), by 400-point Gauss–Legendre quadrature in p (d = 1, 2, 3);
+    for d = 2, J₀(x) = (1/π)∫₀^π cos(x sin τ) dτ by 64-point Gauss–Legendre (a smooth periodic integrand)."""
     p, w = np.polynomial.legendre.leggauss(400)
-    p = 0.5 * cutoff * (p + 1)
-    w = 0.5 * cutoff * w
-    g = 1 / (p * p + m * m)
-    out = []
-    for ri in r:
-        if d == 1:
-            out.append(np.sum(w * g * np.cos(p * ri)) / math.pi)
-        elif d == 2:
-            from math import pi
-            j0 = np.array([_bessel_j0(v) for v in p * ri])
-            out.append(np.sum(w * g * p * j0) / (2 * pi))
-        else:
-            out.append(np.sum(w * g * p * p * np.sinc(p * ri / math.pi)) / (2 * math.pi ** 2))
-    return np.array(out)
-
-
-def _bessel_j0(x: float) -> float:
-    """J₀(x) = (1/π)∫₀^π cos(x sin τ) dτ (64-point Gauss–Legendre; smooth periodic integrand)."""
-    t, w = np.polynomial.legendre.leggauss(64)
-    t = 0.5 * math.pi * (t + 1)
-    return float(np.sum(0.5 * math.pi * w * np.cos(x * np.sin(t))) / math.pi)
+    p, w = 0.5 * cutoff * (p + 1), 0.5 * cutoff * w
+    g = w / (p * p + m * m)
+    pr = np.outer(np.asarray(r, dtype=float), p)          # [R, 400]
+    if d == 1:
+        return (np.cos(pr) @ g) / math.pi
+    if d == 2:
+        tau, wt = np.polynomial.legendre.leggauss(64)
+        tau, wt = 0.5 * math.pi * (tau + 1), 0.5 * wt      # (1/π)·(π/2)·w
+        j0 = np.cos(pr[..., None] * np.sin(tau)) @ wt
+        return (j0 @ (g * p)) / (2 * math.pi)
+    return (np.sinc(pr / math.pi) @ (g * p * p)) / (2 * math.pi ** 2)
 
 
 def propagator(run, ax=None):
