@@ -4,20 +4,31 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps build install uninstall demo test python-test notebooks bench fuzz clean
+.PHONY: deps pydeps build install uninstall demo test python-test notebooks bench fuzz clean
 
-## deps: install the system libraries (OpenBLAS, LAPACKE, FFTW3, zlib) and numpy, matplotlib, pytest when missing.
+## deps: install the system libraries the build links (OpenBLAS, LAPACKE, FFTW3, zlib) when missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy
-	@python3 -c "import matplotlib, pytest" 2>/dev/null || python3 -m pip install --quiet matplotlib pytest \
-	  || echo "warning: could not install matplotlib/pytest (offline?): the Python companion's plot tests will be skipped"
-	@python3 -c "import nbclient, nbformat, ipykernel" 2>/dev/null || python3 -m pip install --quiet nbclient nbformat ipykernel \
-	  || echo "warning: could not install nbclient/ipykernel (offline?): the example notebooks will be skipped"
+
+## pydeps: the Python modules the tests use — numpy (needed), matplotlib, pytest, nbclient, nbformat, ipykernel (the
+## companion's tests and the notebooks; skipped with a warning when they cannot be had) and ensurepip (venv) — by pip
+## where the Python allows it, else Debian's python3-* packages (a system Python refuses pip: PEP 668).
+PY_MODULES := numpy matplotlib pytest nbclient nbformat ipykernel ensurepip
+pydeps:
+	@missing=""; for m in $(PY_MODULES); do python3 -c "import $$m" 2>/dev/null || missing="$$missing $$m"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Python modules:$$missing"; \
+	  pip=$$(echo $$missing | sed 's/ensurepip//'); debs=$$(for m in $$missing; do echo python3-$$m; done | sed 's/python3-ensurepip/python3-venv/'); \
+	  case "$$missing" in *ensurepip*) false;; *) python3 -m pip install --quiet $$pip 2>/dev/null;; esac \
+	  || { command -v apt-get >/dev/null && $(SUDO) apt-get update -qq \
+	       && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$debs; } \
+	  || echo "warning: could not install$$missing (offline?): the companion's tests or the notebooks may be skipped"; \
+	fi
+	@python3 -c "import numpy" || { echo "error: the tests need numpy (python3 -m pip install numpy, or apt-get install python3-numpy)"; exit 1; }
 
 ## build: release build of the nntheory command.
 build: deps
@@ -51,7 +62,7 @@ demo: build
 
 ## test: the test suite (unit, Monte Carlo against exact values, CLI), then the Python companion's, installed with
 ## pip, against real outputs of the command line.
-test: deps
+test: deps pydeps
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) python-test
@@ -60,12 +71,16 @@ test: deps
 ## notebooks: runs every notebook in examples/ top to bottom (each ends in a figure and a number checked against
 ## the docs), with the debug build.
 notebooks:
-	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory python3 examples/run_notebooks.py
+	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory PYTHONPATH=$(CURDIR)/python python3 examples/run_notebooks.py
 
-## python-test: installs the Python companion (python/) and runs its tests against the debug build's outputs.
+## python-test: installs the Python companion (python/) with pip into a fresh virtual environment that sees the
+## system's numpy, matplotlib and pytest (.build/pyvenv; a system Python may refuse pip, PEP 668) and runs its tests
+## against the debug build's outputs.
+PYVENV := .build/pyvenv
 python-test:
-	python3 -m pip install --quiet --no-build-isolation --no-deps ./python
-	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory python3 -m pytest -q python/tests
+	rm -rf $(PYVENV) && python3 -m venv --system-site-packages $(PYVENV)
+	$(PYVENV)/bin/python -m pip install --quiet --no-build-isolation --no-deps ./python
+	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory $(PYVENV)/bin/python -m pytest -q python/tests
 
 ## bench: ensemble throughput against the numpy reference (see BENCHMARKS.md).
 bench: build

@@ -166,7 +166,7 @@ public struct NTKDrift: Sendable {
                     curves.append(try train(width: N, index: m, learningRate: η, record: record, stop: stop))
                 } catch let s as Stopped {
                     try checkpoint.save()
-                    throw StopRequest.Interrupted(signal: s.signal, detail: "at width \(N) in step \(s.step) of network \(m + 1) of \(networks)"
+                    throw StopRequest.Interrupted(signal: s.signal, detail: "at width \(N) after step \(s.step) of \(steps) of network \(m + 1) of \(networks) (redone on resume)"
                         + " (\(checkpoint.networkCount) networks finished)" + checkpoint.resumeAdvice)
                 }
                 try checkpoint.record(width: N, curves)
@@ -219,7 +219,7 @@ public struct NTKDrift: Sendable {
             let e = gd.ntk
             let f = e.outputs(trainX)
             guard f.data.allSatisfy(\.isFinite) else {
-                throw InputError("outputs became non-finite at step \(k) (width \(N)); lower the learning rate (\(η))")
+                throw InputError("outputs became non-finite after step \(k) of \(steps) (width \(N), network \(m + 1)); lower the learning rate (\(η))")
             }
             let kt = LinearizedTraining.flatten(try e.kernel(trainX))
             c.drift.append((kt - LinearizedTraining.flatten(k0)).frobeniusNorm / norm0)

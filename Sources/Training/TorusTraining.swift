@@ -263,6 +263,14 @@ public final class TorusTrainer {
     var totalSteps: Int { (initTarget != nil ? config.initSteps : 0) + config.steps }
     var initSteps: Int { initTarget != nil ? config.initSteps : 0 }
 
+    /// Names global step g (1-based; init-fit steps first, then the main phase — the counter the random streams and
+    /// checkpoints use) together with its place in its phase: "step 35 of 50 (ricci2 step 5 of 20)",
+    /// "step 12 of 50 (init fit step 12 of 30)".
+    func stepLabel(_ g: Int) -> String {
+        let phase = g <= initSteps ? "init fit step \(g) of \(initSteps)" : "\(config.loss.rawValue) step \(g - initSteps) of \(config.steps)"
+        return "step \(g) of \(totalSteps) (\(phase))"
+    }
+
     /// The quadrature of global step s: the grid (or a minibatch of it), or fresh random points.
     func quadrature(step s: Int) -> TorusQuadrature {
         let n = config.dimension
@@ -298,15 +306,17 @@ public final class TorusTrainer {
     }
 
     /// Stops with a one-line error if the evaluation is not finite.
-    func guardFinite(_ e: LossEvaluation, step s: Int, phase: String) throws {
+    /// `s` is the number of steps taken before this evaluation (the error names step s + 1).
+    func guardFinite(_ e: LossEvaluation, step s: Int) throws {
         let q = quadrature(step: s)
+        let label = stepLabel(s + 1)
         if let p = e.badPoint {
             let x = q.points.row(p).map { String(format: "%.4g", $0) }.joined(separator: ", ")
-            throw TrainingError("step \(s) (\(phase)): the metric is degenerate or not finite at x = (\(x)) (det g ≤ 0, NaN or Inf); expected a smaller learning rate")
+            throw TrainingError("\(label): the metric is degenerate or not finite at x = (\(x)) (det g ≤ 0, NaN or Inf); expected a smaller learning rate")
         }
-        guard e.loss.isFinite else { throw TrainingError("step \(s) (\(phase)): loss is \(e.loss); expected a smaller learning rate") }
+        guard e.loss.isFinite else { throw TrainingError("\(label): loss is \(e.loss); expected a smaller learning rate") }
         if let k = e.gradient.firstIndex(where: { !$0.isFinite }) {
-            throw TrainingError("step \(s) (\(phase)): gradient entry \(k) of the parameters is \(e.gradient[k]); expected a smaller learning rate")
+            throw TrainingError("\(label): gradient entry \(k) of the parameters is \(e.gradient[k]); expected a smaller learning rate")
         }
     }
 
@@ -328,7 +338,7 @@ public final class TorusTrainer {
             s = pow(V0 / V, 2 / n)
         }
         if let bad = ev.metric.data.firstIndex(where: { !($0 * s).isFinite }) {
-            throw TrainingError("step \(k): the normalised metric is \(ev.metric.data[bad] * s) on the evaluation grid; expected a smaller learning rate")
+            throw TrainingError("\(stepLabel(k + initSteps)): the normalised metric is \(ev.metric.data[bad] * s) on the evaluation grid; expected a smaller learning rate")
         }
         let r2 = zip(ev.scalar, ev.volumeForm).map { $0 * $0 * $1 }
         let rec = SnapshotRecord(step: k, t: time(k), file: String(format: "g_%08ld.npy", k),
@@ -400,7 +410,7 @@ public final class TorusTrainer {
                 try snapshot(0, root: root)
             }
             let e = evaluate(model.network.parameters, step: s)
-            try guardFinite(e, step: s, phase: inInit ? "init fit" : config.loss.rawValue)
+            try guardFinite(e, step: s)
             if inInit { initLosses.append(e.loss) } else { losses.append(e.loss); lastStandardError = e.standardError }
             let eta = inInit ? config.initRate : schedule.rate(config.rate, step: k)
             if !inInit && config.optimizer == .lbfgs {
@@ -417,11 +427,12 @@ public final class TorusTrainer {
             if let root = root, step % config.checkpointEvery == 0 || step == total { try checkpoint(root: root) }
             if step < total, let sig = stop() {
                 if let root = root { try checkpoint(root: root) }
-                throw StopRequest.Interrupted(signal: sig, detail: "at step \(step) of \(total)" + (root.map { "; the checkpoint of step \(step) is in \($0.path)/checkpoints: rerun with --resume to continue" } ?? ""))
+                throw StopRequest.Interrupted(signal: sig, detail: "after \(stepLabel(step))" + (root.map { "; the checkpoint of step \(step) is in \($0.path)/checkpoints: rerun with --resume to continue" } ?? ""))
             }
             if step % every == 0 || step == total || Date().timeIntervalSince(lastReport) > 5 {
                 lastReport = Date()
-                progress(String(format: "step %ld/%ld  %@ loss %.6e", step, total, inInit ? "init-fit" : config.loss.rawValue, e.loss))
+                progress(String(format: "step %ld/%ld  (%@ %ld/%ld) loss %.6e", step, total, inInit ? "init fit" : config.loss.rawValue,
+                                inInit ? step : step - initSteps, inInit ? initSteps : config.steps, e.loss))
             }
         }
         if config.steps > 0 && snapshots.last?.step != config.steps {

@@ -13,7 +13,7 @@ import Testing
         let dir = CLI.tempDir()
         let r = try CLI.run(Self.base + ["--steps", "20", "--snapshot-every", "5", "--checkpoint-every", "10", "--out", dir])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("step 30/30"))
+        #expect(r.stderr.contains("step 30/30  (scalar2 20/20)"), "\(r.stderr)")
         let py = try CLI.python("""
         import numpy as np, json, os
         d = '\(dir)'
@@ -96,7 +96,7 @@ import Testing
         let (wasRunning, status, stderr) = try CLI.runInterrupted(args + ["--out", b], after: b + "/checkpoints/step_00000010/state.json")
         #expect(wasRunning, "the run ended before it could be interrupted")
         #expect(status == 130, "\(stderr)")
-        #expect(stderr.contains("stopped by SIGINT at step") && stderr.contains("--resume"), "\(stderr)")
+        #expect(stderr.contains("stopped by SIGINT after step ") && stderr.contains("(scalar2 step ") && stderr.contains("--resume"), "\(stderr)")
         let r = try CLI.run(args + ["--out", b, "--resume"])
         #expect(r.status == 0, "\(r.stderr)")
         for f in ["params/theta.npy", "loss.npy", "init_loss.npy"] {

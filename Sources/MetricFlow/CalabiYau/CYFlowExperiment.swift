@@ -222,7 +222,7 @@ public struct CYFlowExperiment: Sendable {
                 let d = zip(theta, theta0).map { $0 - $1 }
                 let jets = Self.linearJets(m, direction: d, flow, indices: all, order: 2)
                 e = m.evaluate(flow, indices: all, outputJet: jets, power: 2, wantAdjoint: true)
-                guard let u = e.outputAdjoint else { throw TrainingError("flow cy: the linearized arm's metric is not positive definite at \(e.nonPositive) points at step \(step) (width \(w)); lower --lr") }
+                guard let u = e.outputAdjoint else { throw TrainingError("flow cy: the linearized arm's metric is not positive definite at \(e.nonPositive) points after step \(step) of \(config.steps) (width \(w)); lower --lr") }
                 var n0 = m.network
                 n0.parameters = theta0
                 let input = m.networkInputs(flow, indices: all, order: 2)
@@ -232,7 +232,7 @@ public struct CYFlowExperiment: Sendable {
             } else {
                 m.network.parameters = theta
                 e = m.evaluate(flow, indices: all, power: 2, wantGradient: true)
-                guard let gg = e.gradient else { throw TrainingError("flow cy: the \(arm.rawValue) arm's metric is not positive definite at \(e.nonPositive) points at step \(step) (width \(w)); lower --lr") }
+                guard let gg = e.gradient else { throw TrainingError("flow cy: the \(arm.rawValue) arm's metric is not positive definite at \(e.nonPositive) points after step \(step) of \(config.steps) (width \(w)); lower --lr") }
                 g = gg
                 if arm == .lastLayer { for k in 0..<g.count where !readoutRange.contains(k) { g[k] = 0 } }
             }
@@ -252,7 +252,7 @@ public struct CYFlowExperiment: Sendable {
             if step == config.steps { break }
             for k in 0..<theta.count { theta[k] -= config.rate * g[k] }
             progress(Double(step + 1) / Double(config.steps))
-            if let sig = stop() { throw StopRequest.Interrupted(signal: sig, detail: "in the \(arm.rawValue) arm at width \(w), step \(step + 1)") }
+            if let sig = stop() { throw StopRequest.Interrupted(signal: sig, detail: "in the \(arm.rawValue) arm at width \(w), after step \(step + 1) of \(config.steps)") }
         }
         return r
     }
