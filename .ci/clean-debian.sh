@@ -26,6 +26,10 @@ trap cleanup EXIT
 mountpoint -q "$ROOT/proc" || { mount -t proc proc "$ROOT/proc"; mounted+=("$ROOT/proc"); }
 mountpoint -q "$ROOT/dev" || { mount --rbind /dev "$ROOT/dev"; mounted+=("$ROOT/dev"); }
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# This machine's network, not the recipe: its local certificate authorities (an intercepting proxy) and pip.conf.
+mkdir -p "$ROOT/usr/local/share/ca-certificates"
+cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/" 2>/dev/null || true
+[ -f /etc/pip.conf ] && cp /etc/pip.conf "$ROOT/etc/pip.conf"
 [ -f /etc/gitconfig ] && grep -v -e '^\[credential' -e 'helper = ' /etc/gitconfig > "$ROOT/etc/gitconfig"
 while read -r dir; do [ -d "$dir" ] && bind "$dir" "$dir" ro; done < <(git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null \
   | sed -E 's/^url\.(.*)\.insteadof .*/\1/' | sort -u | grep '^/')
@@ -41,7 +45,7 @@ run "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 if [ -z "${SWIFT_TOOLCHAIN:-}" ]; then
   run 'cd /tmp && curl -fsSO "https://download.swift.org/swiftly/linux/swiftly-$(uname -m).tar.gz" && tar zxf swiftly-$(uname -m).tar.gz && ./swiftly init --assume-yes --quiet-shell-followup'
 fi
-run 'swift --version'
+run 'command -v update-ca-certificates >/dev/null && update-ca-certificates >/dev/null 2>&1; swift --version'
 run 'rm -rf /root/nntheory && git clone -q /mnt/origin /root/nntheory && cd /root/nntheory && git log --oneline -1'
 run 'cd /root/nntheory && make install'
 run 'nntheory --version && ls /root/.local/share/man/man1/nntheory.flow.torus.1 /root/.local/share/bash-completion/completions/nntheory /root/.local/share/zsh/site-functions/_nntheory'

@@ -14,6 +14,11 @@ the repository's build. Subcommands:
   empirical  --params DIR --x A.npy [--x2 B.npy] [--trace] [--implementation N] --out DIR
              nt.empirical_ntk_fn of the same net with those params: trace_axes=() → ntk.npy [P1, P2, O, O];
              --trace → the default trace_axes=(-1,) → [P1, P2]; also f_x1.npy
+  predict    --act relu|erf --x-train A.npy --y-train Y.npy --x-test B.npy --times 0,1,inf [--get nngp,ntk]
+             [--diag-reg E] [--absolute] --out DIR
+             nt.predict.gradient_descent_mse_ensemble (t = inf: predict_fn(t=None), i.e. gp_inference) of the same
+             net, compute_cov=True: writes {get}_mean.npy [T, P*, O] and {get}_covariance.npy [T, P*, P*];
+             get=ntkgp (t = inf only) through nt.predict.gp_inference
   bench-analytic  --act relu|erf --P P [--d 10] [--repeats 3]
   bench-empirical --P P [--d 10] [--repeats 3] [--implementation N]
              time after one warm-up call (compile excluded), block_until_ready, best of `repeats`; prints
@@ -136,6 +141,28 @@ def cmd_empirical(a):
     np.save(os.path.join(a.out, "f_x1.npy"), np.asarray(apply_fn(params, x1)))
 
 
+def cmd_predict(a):
+    _, _, kernel_fn = network(a.act, a.param)
+    x, y, xt = load(a.x_train), load(a.y_train), load(a.x_test)
+    times = [None if t in ("inf", "infinity") else float(t) for t in a.times.split(",")]
+    os.makedirs(a.out, exist_ok=True)
+    for g in a.get.split(","):
+        means, covs = [], []
+        for t in times:
+            if g == "ntkgp":
+                assert t is None, "ntkgp: t = inf only"
+                k_dd = kernel_fn(x, None, ("nngp", "ntk"))
+                fn = nt.predict.gp_inference(k_dd, y, diag_reg=a.diag_reg, diag_reg_absolute_scale=a.absolute)
+                m, c = fn(get="ntkgp", k_test_train=kernel_fn(xt, x, ("nngp", "ntk")), k_test_test=kernel_fn(xt, None, ("nngp", "ntk")))
+            else:
+                fn = nt.predict.gradient_descent_mse_ensemble(kernel_fn, x, y, diag_reg=a.diag_reg,
+                                                              diag_reg_absolute_scale=a.absolute)
+                m, c = fn(t=t, x_test=xt, get=g, compute_cov=True)
+            means.append(np.asarray(m)); covs.append(np.asarray(c))
+        np.save(os.path.join(a.out, f"{g}_mean.npy"), np.stack(means))
+        np.save(os.path.join(a.out, f"{g}_covariance.npy"), np.stack(covs))
+
+
 def best_time(f, repeats):
     out = f()
     jax.block_until_ready(out)  # warm-up: compilation excluded
@@ -180,6 +207,11 @@ def main():
     s = sub.add_parser("empirical"); s.add_argument("--params", required=True); s.add_argument("--x", required=True)
     s.add_argument("--x2"); s.add_argument("--trace", action="store_true"); s.add_argument("--out", required=True)
     s.add_argument("--implementation", type=int)
+    s = sub.add_parser("predict"); s.add_argument("--act", required=True); s.add_argument("--param", default="ntk")
+    s.add_argument("--x-train", required=True); s.add_argument("--y-train", required=True); s.add_argument("--x-test", required=True)
+    s.add_argument("--times", default="inf"); s.add_argument("--get", default="nngp,ntk")
+    s.add_argument("--diag-reg", type=float, default=0.0); s.add_argument("--absolute", action="store_true")
+    s.add_argument("--out", required=True)
     for name in ("bench-analytic", "bench-empirical"):
         s = sub.add_parser(name); s.add_argument("--P", type=int, required=True); s.add_argument("--d", type=int, default=10)
         s.add_argument("--repeats", type=int, default=3); s.add_argument("--seed", type=int, default=0)
@@ -191,7 +223,7 @@ def main():
     if a.cmd == "spec":
         print(spec(a.act, a.param, a.width, a.outputs))
         return
-    {"inputs": cmd_inputs, "analytic": cmd_analytic, "init": cmd_init, "empirical": cmd_empirical,
+    {"inputs": cmd_inputs, "analytic": cmd_analytic, "init": cmd_init, "empirical": cmd_empirical, "predict": cmd_predict,
      "bench-analytic": cmd_bench_analytic, "bench-empirical": cmd_bench_empirical}[a.cmd](a)
 
 

@@ -59,7 +59,7 @@ import Testing
     /// wrapped by the help formatter), so that it can be copied and run as printed.
     @Test(arguments: [["correlators"], ["kernel"], ["ntk", "compute"], ["ntk", "convergence"], ["ntk", "drift"], ["ntk", "metric"],
                       ["freefield"], ["phi4"], ["cy"], ["cy", "sample"], ["cy", "volume"], ["cy", "sigma"], ["cy", "donaldson"],
-                      ["cy", "train"], ["train", "torus"], ["flow", "torus"], ["flow", "cy"], ["cy", "ntk"]])
+                      ["cy", "train"], ["train", "torus"], ["flow", "torus"], ["flow", "cy"], ["cy", "ntk"], ["ntk", "predict"]])
     func firstExampleIsPrintedWhole(command: [String]) throws {
         let lines = try CLI.run(command + ["--help"]).stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let start = lines.firstIndex(where: { $0.hasPrefix("  nntheory ") }) else {
@@ -73,9 +73,10 @@ import Testing
         for line in lines[start...k] { #expect(line.count <= 80, "\(command): '\(line)' is wider than 80 columns") }
     }
 
-    /// The first example of `kernel`, `ntk`, `ntk metric`, `flow torus`, `cy train` and `flow cy`, run as printed (seconds each), writes its files.
+    /// The first example of `kernel`, `ntk`, `ntk metric`, `ntk predict`, `flow torus`, `cy train` and `flow cy`, run as printed (seconds each), writes its files.
     @Test(arguments: [(["kernel"], "ntk.npy"), (["ntk", "compute"], "ntk.npy"), (["ntk", "metric"], "metric_ntk.npy"),
-                      (["flow", "torus"], "u.npy"), (["cy", "train"], "summary.json"), (["flow", "cy"], "ntk_drift.svg")])
+                      (["flow", "torus"], "u.npy"), (["cy", "train"], "summary.json"), (["flow", "cy"], "ntk_drift.svg"),
+                      (["ntk", "predict"], "ntk_covariance.npy")])
     func quickFirstExamplesRun(command: [String], file: String) throws {
         let help = try CLI.run(command + ["--help"]).stdout.split(separator: "\n").map(String.init)
         let start = try #require(help.firstIndex(where: { $0.hasPrefix("  nntheory ") }))

@@ -127,6 +127,28 @@ def linearization(run, ax=None):
     return _drift_curves(run, "gap", "‖f_t − f_t^lin‖ / ‖f_0 − Y‖", "Actual against linearised training", ax)
 
 
+def prediction(run, ax=None):
+    """``ntk predict``: the infinite ensemble's mean ± one standard deviation of output 0 at the last time, per
+    regime, against x* (1-D inputs; else against the test point's index), with the training targets."""
+    r, ax = _run(run), _axes(ax)
+    s = r.summary
+    times = s["times"]
+    t = times[-1]
+    t_label = "∞" if t == "inf" or (isinstance(t, float) and np.isinf(t)) else f"{t:g}"
+    x_test = r["x_test"] if "x_test" in r else None
+    for i, g in enumerate(s["regimes"]):
+        mean = r[g + "_mean"][-1, :, 0]
+        cov = r[g + "_covariance"] if g + "_covariance" in r else None
+        sd = None if cov is None else np.sqrt(np.clip(np.diagonal(cov[-1]), 0, None))
+        x = np.arange(len(mean)) if x_test is None or x_test.shape[1] != 1 else x_test[:, 0]
+        ax.errorbar(x, mean, yerr=sd, capsize=3, label=f"{g} mean", **_style(i))
+    if "x_train" in r and r["x_train"].shape[1] == 1:
+        ax.plot(r["x_train"][:, 0], r["y_train"][:, 0], "o", color=PALETTE[7], label="training targets")
+    one_d = x_test is not None and x_test.shape[1] == 1
+    return _finish(ax, f"Infinite-ensemble prediction at t = {t_label} (output 0, ± one standard deviation)",
+                   "x" if one_d else "test point", "f(x)")
+
+
 # Field theory ----------------------------------------------------------------------------------------------------
 def _exact_propagator(d: int, m: float, cutoff: float, r: np.ndarray) -> np.ndarray:
     """G_Λ(r) = ∫_{|p|<Λ} d^dp/(2π)^d e^{ipr}/(p² + m²), by 400-point Gauss–Legendre quadrature in p (d = 1, 2, 3);
@@ -322,6 +344,7 @@ FIGURES: Dict[Tuple[Optional[str], str], Callable] = {
     ("correlators", "scaling"): scaling, ("correlators", "lambda"): quartic_coupling,
     ("ntk convergence", "convergence"): convergence,
     ("ntk drift", "drift"): drift, ("ntk drift", "linearization"): linearization,
+    ("ntk predict", "prediction"): prediction,
     ("freefield", "propagator"): propagator,
     ("phi4", "g4c_vs_lambda"): g4c_vs_lambda, ("phi4", "extrapolation"): extrapolation,
     ("train torus", "loss"): loss,
