@@ -37,7 +37,7 @@ let package = Package(
         // Optimisers over a flat parameter vector (GD, momentum, Adam, L-BFGS) and learning-rate schedules.
         .target(name: "Optimization", dependencies: ["NumericCore"]),
         .target(name: "Ensembles", dependencies: ["NumericCore", "Networks"]),
-        .target(name: "NTK", dependencies: ["NumericCore", "Networks", "Optimization"]),
+        .target(name: "NTK", dependencies: ["NumericCore", "Networks", "Optimization", "Ensembles"]),
         .target(name: "FieldTheory", dependencies: ["NumericCore", "Ensembles", numerics]),
         .target(name: "CYBridge", dependencies: ["NumericCore", numerics]),
         // Curvature of network metrics through input jets, curvature losses, training runs and checkpoints.
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "NumericCore", "TestSupport"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "NumericCore", "TestSupport"]),
         .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "Networks", "NumericCore", "TestSupport"]),
-        .testTarget(name: "NTKTests", dependencies: ["NTK", "Networks", "NumericCore", "TestSupport"]),
+        .testTarget(name: "NTKTests", dependencies: ["NTK", "Networks", "Ensembles", "NumericCore", "TestSupport"]),
         .testTarget(name: "FieldTheoryTests", dependencies: ["FieldTheory", "Ensembles", "NumericCore", "TestSupport"]),
         .testTarget(name: "CYBridgeTests", dependencies: ["CYBridge", "NumericCore", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NTK", "Networks", "Optimization", "NumericCore", "CYBridge", "TestSupport", numerics]),

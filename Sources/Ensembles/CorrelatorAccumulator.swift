@@ -2,101 +2,76 @@ import Foundation
 import NumericCore
 
 /// Streaming sums Σ_θ φ_θ(x_{i₁})…φ_θ(x_{iₙ}) over an ensemble, for every index multiset and every
-/// order n = 1…maxOrder, kept separately for each of K chunks of the ensemble.
-///
-/// Determinism: networks are grouped into blocks of `blockSize` consecutive networks inside a chunk;
-/// a block's sums are formed in network order; blocks combine by a fixed binary tree over their index
-/// (a node at level ℓ covers blocks [j·2^ℓ, (j+1)·2^ℓ)). Addition of two floating-point numbers is
-/// commutative, so the final sums do not depend on the order in which blocks arrive — nor on the
-/// number of threads, nor on how blocks are split into shards whose accumulators are `merge`d.
+/// order n = 1…maxOrder, kept separately for each of K chunks of the ensemble: a `BlockSumTree` of the
+/// multiset products (deterministic whatever the threads or shards), with the multiset layout.
 public struct CorrelatorAccumulator: Sendable, Codable, Equatable {
     /// Number P of points x_i.
     public let pointCount: Int
     /// Highest order n of the products accumulated (all orders 1…maxOrder are kept).
     public let maxOrder: Int
-    /// Number K of chunks, each summed separately.
-    public let chunkCount: Int
-    /// Number of values per block: Σ_{n=1}^{maxOrder} C(P+n−1, n).
-    public let valueCount: Int
     /// Offsets of each order's multisets in the value vector (index n−1).
     public let orderOffsets: [Int]
+    /// The sums, Σ_{n=1}^{maxOrder} C(P+n−1, n) values per network.
+    public private(set) var tree: BlockSumTree
 
-    struct Node: Codable, Equatable, Sendable {
-        var count: Int
-        var sums: [Double]
-    }
-    /// Per chunk, per tree level, completed nodes keyed by their index at that level.
-    var trees: [[[Int: Node]]]
+    /// Number K of chunks, each summed separately.
+    public var chunkCount: Int { tree.chunkCount }
+    /// Number of values per block: Σ_{n=1}^{maxOrder} C(P+n−1, n).
+    public var valueCount: Int { tree.valueCount }
     /// Blocks added per chunk (for progress and checkpoints).
-    public private(set) var blocksDone: [Set<Int>]
+    public var blocksDone: [Set<Int>] { tree.blocksDone }
 
     /// An empty accumulator for P points, orders 1…maxOrder and K chunks.
     public init(pointCount: Int, maxOrder: Int, chunkCount: Int) {
         self.pointCount = pointCount
         self.maxOrder = maxOrder
-        self.chunkCount = chunkCount
         var offs: [Int] = [], total = 0
         for n in 1...max(1, maxOrder) { offs.append(total); total += Multisets.count(pointCount: pointCount, order: n) }
         orderOffsets = offs
-        valueCount = total
-        trees = Array(repeating: [], count: chunkCount)
-        blocksDone = Array(repeating: [], count: chunkCount)
+        tree = BlockSumTree(valueCount: total, chunkCount: chunkCount)
+    }
+
+    /// The accumulator of P points and orders 1…maxOrder whose sums `tree` holds.
+    init(pointCount: Int, maxOrder: Int, tree: BlockSumTree) {
+        self.init(pointCount: pointCount, maxOrder: maxOrder, chunkCount: tree.chunkCount)
+        precondition(tree.valueCount == valueCount, "CorrelatorAccumulator: \(tree.valueCount) sums, expected \(valueCount)")
+        self.tree = tree
+    }
+
+    // The checkpoint format predates BlockSumTree: the tree's fields sit beside the multiset layout.
+    enum CodingKeys: String, CodingKey { case pointCount, maxOrder, chunkCount, valueCount, orderOffsets, trees, blocksDone }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pointCount = try c.decode(Int.self, forKey: .pointCount)
+        maxOrder = try c.decode(Int.self, forKey: .maxOrder)
+        orderOffsets = try c.decode([Int].self, forKey: .orderOffsets)
+        tree = BlockSumTree(valueCount: try c.decode(Int.self, forKey: .valueCount), chunkCount: try c.decode(Int.self, forKey: .chunkCount),
+                            trees: try c.decode([[[Int: BlockSumTree.Node]]].self, forKey: .trees),
+                            blocksDone: try c.decode([Set<Int>].self, forKey: .blocksDone))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pointCount, forKey: .pointCount); try c.encode(maxOrder, forKey: .maxOrder)
+        try c.encode(chunkCount, forKey: .chunkCount); try c.encode(valueCount, forKey: .valueCount)
+        try c.encode(orderOffsets, forKey: .orderOffsets); try c.encode(tree.trees, forKey: .trees)
+        try c.encode(tree.blocksDone, forKey: .blocksDone)
     }
 
     /// Adds the sums of one block (`count` networks) at `block` within `chunk`.
     public mutating func add(chunk: Int, block: Int, count: Int, sums: [Double]) {
-        precondition(sums.count == valueCount, "CorrelatorAccumulator.add: \(sums.count) sums, expected \(valueCount)")
-        precondition(!blocksDone[chunk].contains(block), "CorrelatorAccumulator.add: block \(block) of chunk \(chunk) added twice")
-        blocksDone[chunk].insert(block)
-        insert(chunk: chunk, level: 0, index: block, node: Node(count: count, sums: sums))
-    }
-
-    private mutating func insert(chunk: Int, level: Int, index: Int, node: Node) {
-        var level = level, index = index, node = node
-        while true {
-            while trees[chunk].count <= level { trees[chunk].append([:]) }
-            if let sibling = trees[chunk][level].removeValue(forKey: index ^ 1) {
-                let (left, right) = index & 1 == 0 ? (node, sibling) : (sibling, node)
-                var sums = left.sums
-                for k in 0..<sums.count { sums[k] += right.sums[k] }
-                node = Node(count: left.count + right.count, sums: sums)
-                index >>= 1
-                level += 1
-            } else {
-                trees[chunk][level][index] = node
-                return
-            }
-        }
+        tree.add(chunk: chunk, block: block, count: count, sums: sums)
     }
 
     /// Combines another accumulator over disjoint blocks of the same ensemble (a shard) into this one.
     public mutating func merge(_ other: CorrelatorAccumulator) {
-        precondition(other.pointCount == pointCount && other.maxOrder == maxOrder && other.chunkCount == chunkCount,
-                     "CorrelatorAccumulator.merge: incompatible accumulators")
-        for c in 0..<chunkCount {
-            precondition(blocksDone[c].isDisjoint(with: other.blocksDone[c]), "CorrelatorAccumulator.merge: shards overlap")
-            blocksDone[c].formUnion(other.blocksDone[c])
-            for (level, nodes) in other.trees[c].enumerated() {
-                for (index, node) in nodes.sorted(by: { $0.key < $1.key }) { insert(chunk: c, level: level, index: index, node: node) }
-            }
-        }
+        precondition(other.pointCount == pointCount && other.maxOrder == maxOrder, "CorrelatorAccumulator.merge: incompatible accumulators")
+        tree.merge(other.tree)
     }
 
-    /// Per-chunk totals (network count, sums): remaining tree nodes combined from the highest level down,
-    /// left to right — a canonical order.
-    public func chunkTotals() -> [(count: Int, sums: [Double])] {
-        (0..<chunkCount).map { c in
-            var count = 0
-            var sums = [Double](repeating: 0, count: valueCount)
-            var nodes: [(start: Int, node: Node)] = []
-            for (level, m) in trees[c].enumerated() { for (i, n) in m { nodes.append((i << level, n)) } }
-            for (_, n) in nodes.sorted(by: { $0.start < $1.start }) {
-                count += n.count
-                for k in 0..<valueCount { sums[k] += n.sums[k] }
-            }
-            return (count, sums)
-        }
-    }
+    /// Per-chunk totals (network count, sums) in the tree's canonical order.
+    public func chunkTotals() -> [(count: Int, sums: [Double])] { tree.chunkTotals() }
 
     /// Ensemble estimates: per order n, the mean over all networks of each multiset product, its
     /// standard error (standard deviation of the K chunk means / √K; NaN for K = 1), and the chunk means.

@@ -176,7 +176,7 @@ public struct CorrelatorExperiment: Sendable {
     public func fingerprint(width: Int) -> String {
         var parts = ["net=\(net.rawValue)", "width=\(width)", "sw=\(sigmaW)", "sb=\(sigmaB)", "maxOrder=\(maxOrder)",
                      "seed=\(seed)", "networks=\(networks)", "chunks=\(chunks)", "block=\(blockSize)",
-                     "points=\(points.rows)x\(points.cols):" + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")]
+                     "points=\(points.exactDescription)"]
         if net == .cos { parts += ["m=\(mass)", "L=\(cutoff)", "sa=\(sigmaA)"] }
         if net == .mlp {
             if let spec { parts += ["spec=\(spec)"] } else { parts += ["depth=\(depth)", "act=\(activation.name)", "param=\(parameterization.rawValue)"] }

@@ -125,43 +125,11 @@ public enum EnsembleRunner {
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) -> CorrelatorAccumulator {
-        let work = Array(items ?? plan.workItems[...])
-        let state = LockedState(existing ?? CorrelatorAccumulator(pointCount: points.rows, maxOrder: maxOrder, chunkCount: plan.chunks))
-        let valueCount = state.accumulator.valueCount
-        let pending = work.filter { !state.accumulator.blocksDone[$0.chunk].contains($0.block) }
-        let workers = max(1, min(threads, pending.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let item = state.next(pending) {
-                let s = blockSums(ensemble, points: points, maxOrder: maxOrder, seed: plan.seed,
-                                  start: item.start, count: item.count, valueCount: valueCount)
-                let done = state.add(item, s)
-                progress?(done, pending.count)
-            }
+        let start = existing ?? CorrelatorAccumulator(pointCount: points.rows, maxOrder: maxOrder, chunkCount: plan.chunks)
+        let valueCount = start.valueCount
+        let tree = accumulate(plan: plan, valueCount: valueCount, items: items, into: start.tree, threads: threads, progress: progress) { item in
+            blockSums(ensemble, points: points, maxOrder: maxOrder, seed: plan.seed, start: item.start, count: item.count, valueCount: valueCount)
         }
-        return state.accumulator
-    }
-}
-
-/// The shared state of a multithreaded run: a work cursor and the accumulator, behind one lock.
-final class LockedState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cursor = 0
-    private var done = 0
-    private(set) var accumulator: CorrelatorAccumulator
-
-    init(_ a: CorrelatorAccumulator) { accumulator = a }
-
-    func next(_ items: [EnsemblePlan.WorkItem]) -> EnsemblePlan.WorkItem? {
-        lock.lock(); defer { lock.unlock() }
-        guard cursor < items.count else { return nil }
-        cursor += 1
-        return items[cursor - 1]
-    }
-
-    func add(_ item: EnsemblePlan.WorkItem, _ sums: [Double]) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        accumulator.add(chunk: item.chunk, block: item.block, count: item.count, sums: sums)
-        done += 1
-        return done
+        return CorrelatorAccumulator(pointCount: points.rows, maxOrder: maxOrder, tree: tree)
     }
 }

@@ -79,8 +79,7 @@ public struct NTKConvergence: Sendable {
     /// What the errors depend on besides the width and the network index: the SPEC, the points (bit patterns) and
     /// the seed (network m of width N is drawn from its own counter-based stream).
     public var fingerprint: String {
-        "ntk convergence v1 \(network.description) seed=\(seed) points=\(points.rows)x\(points.cols):"
-            + points.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+        "ntk convergence v1 \(network.description) seed=\(seed) points=\(points.exactDescription)"
     }
 
     // The checkpoint (`checkpoints/convergence.json`, a `WidthScanCheckpoint`): the errors of the networks finished so far,

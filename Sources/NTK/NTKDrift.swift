@@ -117,8 +117,7 @@ public struct NTKDrift: Sendable {
     /// targets (bit patterns), the steps, the record interval, the learning rate and the seed.
     public var fingerprint: String {
         func bits(_ m: Matrix?) -> String {
-            guard let m else { return "none" }
-            return "\(m.rows)x\(m.cols):" + m.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+            m?.exactDescription ?? "none"
         }
         return "ntk drift v1 \(network.description) seed=\(seed) steps=\(steps) every=\(recordEvery) "
             + "lr=\(learningRate.map { String($0.bitPattern, radix: 16) } ?? "default") x=\(bits(trainX)) y=\(bits(trainY)) xtest=\(bits(testX))"

@@ -33,6 +33,22 @@ struct ForceOption: ParsableArguments {
     var force = false
 }
 
+/// --shard i/S: run only shard i of S of an ensemble's work (its checkpoints; `--resume` combines them).
+struct ShardOption: ParsableArguments {
+    @Option(help: "Run only shard i of S (e.g. 2/3): writes its checkpoints, no results; --resume without --shard combines them.")
+    var shard: String?
+
+    /// The 0-based shard index and the count (nil without --shard); a one-line error for a malformed value.
+    func resolve() throws -> (index: Int, count: Int)? {
+        guard let s = shard else { return nil }
+        let parts = s.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+            throw InputError("--shard '\(s)', expected i/S with 1 ≤ i ≤ S")
+        }
+        return (parts[0] - 1, parts[1])
+    }
+}
+
 /// --threads N: worker threads, all cores by default.
 struct ThreadOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Worker threads, at least 1 (default: all cores).")

@@ -94,15 +94,14 @@ struct CorrelatorsCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Width at which λ_m is measured (default: relu 20, gauss 100, erf 5).")
     var ngpWidth: Int?
 
-    @Option(help: "Run only shard i of S (e.g. 2/3): writes checkpoints, no summary.")
-    var shard: String?
+    @OptionGroup var shard: ShardOption
 
     @OptionGroup var resume: ResumeOption
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         // A shard adds its checkpoints to the directory of the run it belongs to, as a resumed run does.
-        try output.run(resume: resume.resume || shard != nil) { dir in
+        try output.run(resume: resume.resume || shard.shard != nil) { dir in
             // A known kind, or a SPEC (an mlp given layer by layer).
             let isSpec = NetKind(rawValue: net) == nil && net.contains("(")
             guard let kind = isSpec ? NetKind.mlp : NetKind(rawValue: net) else {
@@ -132,13 +131,7 @@ struct CorrelatorsCommand: ParsableCommand {
             try e.validate()
             var runner = CorrelatorRunner(experiment: e, output: dir)
             runner.resume = resume.resume
-            if let s = shard {
-                let parts = s.split(separator: "/").compactMap { Int($0) }
-                guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
-                    throw InputError("--shard '\(s)', expected i/S with 1 ≤ i ≤ S")
-                }
-                runner.shard = (parts[0] - 1, parts[1])
-            }
+            runner.shard = try shard.resolve()
             StopRequest.install()
             runner.stop = { StopRequest.received }
             let summary = try namingInputs(["x": pts], axes: Array(repeating: "x", count: 8)) {

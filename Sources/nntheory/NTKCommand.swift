@@ -11,7 +11,7 @@ struct NTKCommand: ParsableCommand {
         commandName: "ntk",
         abstract: "Empirical NTKs of finite networks: the kernel, its convergence with width, its drift in training, metric-NTKs.",
         discussion: "Each subcommand takes the network as a SPEC (--net); the SPEC grammar is documented in docs/networks.md.",
-        subcommands: [NTKComputeCommand.self, NTKConvergenceCommand.self, NTKDriftCommand.self, NTKMetricCommand.self, NTKPredictCommand.self],
+        subcommands: [NTKComputeCommand.self, NTKConvergenceCommand.self, NTKDriftCommand.self, NTKMetricCommand.self, NTKPredictCommand.self, NTKMonteCarloCommand.self],
         defaultSubcommand: NTKComputeCommand.self
     )
 }

@@ -95,6 +95,15 @@ enum CLI {
         return (whole, part)
     }
 
+    /// `base` with each option of `changes` (pairs: option, value) set to its value, appended when absent.
+    static func replacing(_ base: [String], _ changes: [String]) -> [String] {
+        var a = base
+        for i in stride(from: 0, to: changes.count - 1, by: 2) {
+            if let k = a.firstIndex(of: changes[i]) { a[k + 1] = changes[i + 1] } else { a += [changes[i], changes[i + 1]] }
+        }
+        return a
+    }
+
     final class Collected: @unchecked Sendable { var data = Data(); let done = DispatchSemaphore(value: 0) }
 
     static func tempDir() -> String {

@@ -69,10 +69,7 @@ import Testing
         (["--diag-reg", "-1"], "--diag-reg -1"),
     ] as [([String], String)])
     func badInputGivesOneLineError(args: [String], needle: String) throws {
-        var a = ["ntk", "predict", "--net", Self.net, "--x-train", Self.x, "--y-train", Self.y, "--x-test", Self.xt]
-        for i in stride(from: 0, to: args.count, by: 2) {
-            if let k = a.firstIndex(of: args[i]) { a[k + 1] = args[i + 1] } else { a += [args[i], args[i + 1]] }
-        }
+        let a = CLI.replacing(["ntk", "predict", "--net", Self.net, "--x-train", Self.x, "--y-train", Self.y, "--x-test", Self.xt], args)
         let r = try CLI.run(a + ["--out", CLI.tempDir()])
         #expect(r.status != 0)
         #expect(r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")

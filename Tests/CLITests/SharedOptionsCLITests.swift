@@ -59,7 +59,7 @@ import Testing
     /// wrapped by the help formatter), so that it can be copied and run as printed.
     @Test(arguments: [["correlators"], ["kernel"], ["ntk", "compute"], ["ntk", "convergence"], ["ntk", "drift"], ["ntk", "metric"],
                       ["freefield"], ["phi4"], ["cy"], ["cy", "sample"], ["cy", "volume"], ["cy", "sigma"], ["cy", "donaldson"],
-                      ["cy", "train"], ["train", "torus"], ["flow", "torus"], ["flow", "cy"], ["cy", "ntk"], ["ntk", "predict"]])
+                      ["cy", "train"], ["train", "torus"], ["flow", "torus"], ["flow", "cy"], ["cy", "ntk"], ["ntk", "predict"], ["ntk", "montecarlo"]])
     func firstExampleIsPrintedWhole(command: [String]) throws {
         let lines = try CLI.run(command + ["--help"]).stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let start = lines.firstIndex(where: { $0.hasPrefix("  nntheory ") }) else {
@@ -71,12 +71,18 @@ import Testing
             #expect(lines[k].hasPrefix("      "), "\(command): continuation line '\(lines[k])' is not indented (wrapped?)")
         }
         for line in lines[start...k] { #expect(line.count <= 80, "\(command): '\(line)' is wider than 80 columns") }
+        // A line wrapped by the formatter shows as a following line that is neither blank nor the next example.
+        if k + 1 < lines.count {
+            let next = lines[k + 1]
+            #expect(next.trimmingCharacters(in: .whitespaces).isEmpty || next.hasPrefix("  nntheory "),
+                    "\(command): the example goes on in '\(next)' (wrapped by the help formatter?)")
+        }
     }
 
-    /// The first example of `kernel`, `ntk`, `ntk metric`, `ntk predict`, `flow torus`, `cy train` and `flow cy`, run as printed (seconds each), writes its files.
+    /// The first example of `kernel`, `ntk`, `ntk metric`, `ntk predict`, `ntk montecarlo`, `flow torus`, `cy train` and `flow cy`, run as printed (seconds each), writes its files.
     @Test(arguments: [(["kernel"], "ntk.npy"), (["ntk", "compute"], "ntk.npy"), (["ntk", "metric"], "metric_ntk.npy"),
                       (["flow", "torus"], "u.npy"), (["cy", "train"], "summary.json"), (["flow", "cy"], "ntk_drift.svg"),
-                      (["ntk", "predict"], "ntk_covariance.npy")])
+                      (["ntk", "predict"], "ntk_covariance.npy"), (["ntk", "montecarlo"], "ntk_standard_error.npy")])
     func quickFirstExamplesRun(command: [String], file: String) throws {
         let help = try CLI.run(command + ["--help"]).stdout.split(separator: "\n").map(String.init)
         let start = try #require(help.firstIndex(where: { $0.hasPrefix("  nntheory ") }))
