@@ -19,6 +19,9 @@ the repository's build. Subcommands:
              nt.predict.gradient_descent_mse_ensemble (t = inf: predict_fn(t=None), i.e. gp_inference) of the same
              net, compute_cov=True: writes {get}_mean.npy [T, P*, O] and {get}_covariance.npy [T, P*, P*];
              get=ntkgp (t = inf only) through nt.predict.gp_inference
+  montecarlo --act relu|erf --x A.npy --samples M [--seed S] [--batch B] --out DIR
+             nt.monte_carlo_kernel_fn of the same net (trace_axes=(-1,)): writes nngp.npy, ntk.npy [P, P]; prints one
+             JSON line with the seconds of the call (jit compilation included: the function is called once)
   bench-analytic  --act relu|erf --P P [--d 10] [--repeats 3]
   bench-empirical --P P [--d 10] [--repeats 3] [--implementation N]
              time after one warm-up call (compile excluded), block_until_ready, best of `repeats`; prints
@@ -163,6 +166,21 @@ def cmd_predict(a):
         np.save(os.path.join(a.out, f"{g}_covariance.npy"), np.stack(covs))
 
 
+def cmd_montecarlo(a):
+    init_fn, apply_fn, _ = network(a.act, a.param)
+    x = load(a.x)
+    fn = nt.monte_carlo_kernel_fn(init_fn, apply_fn, jax.random.PRNGKey(a.seed), a.samples, batch_size=a.batch,
+                                  device_count=0, implementation=nt.NtkImplementation.STRUCTURED_DERIVATIVES)
+    t0 = time.perf_counter()
+    k = fn(x, None, ("nngp", "ntk"))
+    jax.block_until_ready(k)
+    dt = time.perf_counter() - t0
+    os.makedirs(a.out, exist_ok=True)
+    np.save(os.path.join(a.out, "nngp.npy"), np.asarray(k.nngp))
+    np.save(os.path.join(a.out, "ntk.npy"), np.asarray(k.ntk))
+    print(json.dumps({"case": "montecarlo", "samples": a.samples, "P": int(x.shape[0]), "seconds": dt}))
+
+
 def best_time(f, repeats):
     out = f()
     jax.block_until_ready(out)  # warm-up: compilation excluded
@@ -212,6 +230,9 @@ def main():
     s.add_argument("--times", default="inf"); s.add_argument("--get", default="nngp,ntk")
     s.add_argument("--diag-reg", type=float, default=0.0); s.add_argument("--absolute", action="store_true")
     s.add_argument("--out", required=True)
+    s = sub.add_parser("montecarlo"); s.add_argument("--act", required=True); s.add_argument("--param", default="ntk")
+    s.add_argument("--x", required=True); s.add_argument("--samples", type=int, required=True)
+    s.add_argument("--seed", type=int, default=0); s.add_argument("--batch", type=int, default=0); s.add_argument("--out", required=True)
     for name in ("bench-analytic", "bench-empirical"):
         s = sub.add_parser(name); s.add_argument("--P", type=int, required=True); s.add_argument("--d", type=int, default=10)
         s.add_argument("--repeats", type=int, default=3); s.add_argument("--seed", type=int, default=0)
@@ -223,7 +244,7 @@ def main():
     if a.cmd == "spec":
         print(spec(a.act, a.param, a.width, a.outputs))
         return
-    {"inputs": cmd_inputs, "analytic": cmd_analytic, "init": cmd_init, "empirical": cmd_empirical, "predict": cmd_predict,
+    {"inputs": cmd_inputs, "analytic": cmd_analytic, "init": cmd_init, "empirical": cmd_empirical, "predict": cmd_predict, "montecarlo": cmd_montecarlo,
      "bench-analytic": cmd_bench_analytic, "bench-empirical": cmd_bench_empirical}[a.cmd](a)
 
 
