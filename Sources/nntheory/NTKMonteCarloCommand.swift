@@ -48,10 +48,15 @@ struct NTKMonteCarloCommand: ParsableCommand {
         try output.run(resume: resume.resume || shard.shard != nil) { dir in
             let (serial, a, b) = try input.resolve()
             guard samples >= 1 else { throw InputError("--samples \(samples), expected at least 1") }
+            // Four [P1, P2] sums per node of the reduction tree (≤ log₂ of the blocks) and per worker's block.
+            let nThreads = try threads.count()
+            let entries = Double(a.rows) * Double((b ?? a).rows)
+            try MemoryBudget.check(32 * entries * (Double(nThreads) + 2 + log2(Double(samples) + 1)),
+                                   for: "the Monte Carlo sums of \(a.rows) × \((b ?? a).rows) kernel entries", option: "--x (\(a.rows) points)")
             let kernel = try MonteCarloKernel(architecture: serial, x1: a, x2: b, samples: samples, seed: seed.seed)
             var run = MonteCarloKernelRun(kernel: kernel, checkpoints: dir.appendingPathComponent("checkpoints"))
             run.resume = resume.resume
-            run.threads = try threads.count()
+            run.threads = nThreads
             run.progress = progress
             run.shard = try shard.resolve()
             StopRequest.install()

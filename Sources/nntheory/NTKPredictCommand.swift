@@ -76,6 +76,10 @@ struct NTKPredictCommand: ParsableCommand {
                 return t.flatMap { $0 >= 0 ? $0 : nil }
             }
             let regimes = try parseList(regime, option: "--regime", expected: "nngp, ntk or ntkgp") { PredictionRegime(rawValue: $0.lowercased()) }
+            // Train-train kernels and eigenvectors (≈ 6 P²), test-train products (≈ 6 P·P*), covariances (≈ 4 P*² per time).
+            let (P, Q) = (Double(x.rows), Double(xt.rows))
+            try MemoryBudget.check(8 * (6 * P * P + 6 * P * Q + Q * Q * (3 + Double(noCovariance ? 0 : times.count * regimes.count))),
+                                   for: "the kernels of \(x.rows) training and \(xt.rows) test points", option: "--x-train/--x-test")
             guard diagReg >= 0, diagReg.isFinite else { throw InputError("--diag-reg \(diagReg), expected a finite ε ≥ 0") }
             let run = try EnsemblePredictionRun(network: serial, xTrain: x, yTrain: y, xTest: xt, times: times, regimes: regimes,
                                                 regularization: diagRegAbsolute ? .absolute(diagReg) : .relative(diagReg),

@@ -26,6 +26,21 @@ import TestSupport
         #expect(Date().timeIntervalSince(start) < 30)
     }
 
+    /// Kernels of 2·10⁵ points (a 3 MB file): `ntk montecarlo` and `ntk predict` refuse before allocating the
+    /// [P, P] matrices (terabytes), naming the points and the memory.
+    @Test(arguments: [
+        (["ntk", "montecarlo", "--net", "Dense(8) Relu Dense(1)", "--x", "X"], "--x (200000 points): needs"),
+        (["ntk", "predict", "--net", "Dense(8) Relu Dense(1)", "--x-train", "X", "--y-train", "X", "--x-test", "1,1"],
+         "--x-train/--x-test: needs"),
+    ] as [([String], String)])
+    func kernelsOfTooManyPointsAreRefused(args: [String], needle: String) throws {
+        let dir = CLI.tempDir()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let py = try CLI.python("import numpy as np; np.save('\(dir)/x.npy', np.zeros((200000, 2)))")
+        #expect(py.status == 0, "\(py.output)")
+        try sizesBeyondMemoryAreRefusedUpFront(args: args.map { $0 == "X" ? dir + "/x.npy" : $0 }, needle: needle)
+    }
+
     /// Masses and cutoffs whose squares or propagators leave Float64 (m = 1e300 gave "± nan" with exit 0,
     /// m = 1e-300 an infinite tadpole) are refused naming the admissible range.
     @Test(arguments: [
