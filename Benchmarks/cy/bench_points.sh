@@ -23,7 +23,8 @@ trap 'rm -rf "$TMP"' EXIT
 ours() {  # $1 = points
   local best=""
   for r in 1 2 3; do
-    "$NNTHEORY" cy sample --variety fermat-quintic --points "$1" --seed "$r" --out "$TMP/q" >/dev/null 2>&1
+    rm -rf "$TMP/q"   # --out must be new: a reused one is refused, and the old summary would be read again
+    "$NNTHEORY" cy sample --variety fermat-quintic --points "$1" --seed "$r" --out "$TMP/q" >/dev/null 2>&1   # set -e stops on a failure
     best=$(python3 - "$TMP/q/summary.json" "$best" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1])); t = s["seconds_sampling"] + s["seconds_pullbacks"]
