@@ -15,9 +15,10 @@ deps:
 	fi
 
 ## pydeps: the Python modules the tests use — numpy (needed), matplotlib, pytest, nbclient, nbformat, ipykernel (the
-## companion's tests and the notebooks; skipped with a warning when they cannot be had) and ensurepip (venv) — by pip
+## companion's tests and the notebooks; skipped with a warning when they cannot be had), wheel and ensurepip (the
+## companion's install into a venv) — by pip
 ## where the Python allows it, else Debian's python3-* packages (a system Python refuses pip: PEP 668).
-PY_MODULES := numpy matplotlib pytest nbclient nbformat ipykernel ensurepip
+PY_MODULES := numpy matplotlib pytest nbclient nbformat ipykernel wheel ensurepip
 pydeps:
 	@missing=""; for m in $(PY_MODULES); do python3 -c "import $$m" 2>/dev/null || missing="$$missing $$m"; done; \
 	if [ -n "$$missing" ]; then \
@@ -79,7 +80,8 @@ notebooks:
 PYVENV := .build/pyvenv
 python-test:
 	rm -rf $(PYVENV) && python3 -m venv --system-site-packages $(PYVENV)
-	$(PYVENV)/bin/python -m pip install --quiet --no-build-isolation --no-deps ./python
+	$(PYVENV)/bin/python -m pip install --quiet --no-build-isolation --no-deps ./python \
+	  || $(PYVENV)/bin/python -m pip install --quiet --no-deps ./python
 	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory $(PYVENV)/bin/python -m pytest -q python/tests
 
 ## bench: ensemble throughput against the numpy reference (see BENCHMARKS.md).
