@@ -157,16 +157,18 @@ public struct NPZ {
         return try NPY.decode(d, name: key + ".npy")
     }
 
-    /// The CRC-32 of zip (polynomial 0xEDB88320, reflected, initial and final XOR 0xFFFFFFFF).
+    /// The CRC-32 of zip (polynomial 0xEDB88320, reflected, initial and final XOR 0xFFFFFFFF), by zlib's `crc32`
+    /// (word-at-a-time tables: GB/s, where a byte loop over `Data` ran at ≈ 0.1 GB/s and made checkpoint batches slow).
     public static func crc32(_ data: Data) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in data { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        return c ^ 0xFFFF_FFFF
-    }
-
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+        data.withUnsafeBytes { raw -> UInt32 in
+            var c: uLong = 0
+            var p = raw.bindMemory(to: Bytef.self).baseAddress, left = raw.count
+            while left > 0 {     // zlib takes a 32-bit length
+                let n = min(left, Int(UInt32.max))
+                c = CNumericLibs.crc32(c, p, uInt(n))
+                p = p.map { $0 + n }; left -= n
+            }
+            return UInt32(truncatingIfNeeded: c)
+        }
     }
 }
