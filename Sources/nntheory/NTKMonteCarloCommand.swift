@@ -15,9 +15,11 @@ struct NTKMonteCarloCommand: ParsableCommand {
         The standard error of each entry is √(s²/M) over the M networks. The sums combine in a fixed tree, so the
         result is the same bits for any --threads, sharding or resume.
 
-        Writes nngp.npy, ntk.npy, nngp_standard_error.npy, ntk_standard_error.npy [P1, P2] and summary.json (with
+        Writes nngp.npy, ntk.npy, nngp_standard_error.npy, ntk_standard_error.npy, the analytic
+        nngp_analytic.npy, ntk_analytic.npy [P1, P2], summary.json (with
         the largest deviation from the analytic infinite-width kernels in standard errors: at finite width the
-        NTK differs by O(1/N), so this grows with --samples unless the widths grow too).
+        NTK differs by O(1/N), so this grows with --samples unless the widths grow too) and montecarlo.svg (each
+        entry's mean ± standard error against its analytic value).
 
         Sharded: run --shard 1/S … --shard S/S into the same --out (or copy every DIR/checkpoints/ together), then
         --resume without --shard combines them. SIGINT/SIGTERM save the sums; --resume continues.
@@ -73,16 +75,41 @@ struct NTKMonteCarloCommand: ParsableCommand {
                 try NPY.write(e.ntk, to: dir.appendingPathComponent("ntk.npy"))
                 try NPY.write(e.nngpStandardError, to: dir.appendingPathComponent("nngp_standard_error.npy"), allowingNonFinite: e.samples == 1)
                 try NPY.write(e.ntkStandardError, to: dir.appendingPathComponent("ntk_standard_error.npy"), allowingNonFinite: e.samples == 1)
+                try NPY.write(NDArray(shape: shape, data: analytic.nngp), to: dir.appendingPathComponent("nngp_analytic.npy"))
+                try NPY.write(NDArray(shape: shape, data: analytic.ntk), to: dir.appendingPathComponent("ntk_analytic.npy"))
             }
             let summary = Summary(net: serial.description, samples: e.samples, seed: seed.seed, shape: shape,
                                   nngp_deviation_from_analytic: deviation(e.nngp, e.nngpStandardError, analytic.nngp),
                                   ntk_deviation_from_analytic: deviation(e.ntk, e.ntkStandardError, analytic.ntk),
-                                  files: ["nngp.npy", "ntk.npy", "nngp_standard_error.npy", "ntk_standard_error.npy"])
+                                  files: ["nngp.npy", "ntk.npy", "nngp_standard_error.npy", "ntk_standard_error.npy",
+                                          "nngp_analytic.npy", "ntk_analytic.npy", "montecarlo.svg"])
+            try Self.plot(e, analytic: analytic).write(to: dir.appendingPathComponent("montecarlo.svg"))
             try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
             let dev = [summary.nngp_deviation_from_analytic, summary.ntk_deviation_from_analytic].map { $0.map { String(format: "%.2f", $0) } ?? "–" }
             print("\(serial.description): Monte Carlo NNGP and NTK \(shape.map(String.init).joined(separator: "×")) over \(e.samples) networks; "
                   + "largest |MC − analytic|/s.e.: NNGP \(dev[0]), NTK \(dev[1]) → \(output.out)")
         }
+    }
+
+    /// Each distinct entry's Monte Carlo mean ± standard error against the analytic infinite-width value, NNGP and
+    /// NTK, with the diagonal y = x: points off it by many error bars are finite-width (or too few samples).
+    static func plot(_ e: MonteCarloKernel.Estimate, analytic: KernelState) -> SVGPlot {
+        var p = SVGPlot(title: "Monte Carlo kernels over \(e.samples) networks against the infinite-width kernels",
+                        xLabel: "analytic kernel entry", yLabel: "Monte Carlo mean ± standard error")
+        let (r, c) = (e.nngp.shape[0], e.nngp.shape[1])
+        // Entries (i, j) with j ≥ i when the kernel is square (x₂ = x₁: the rest repeats them), else all.
+        let idx = (0..<(r * c)).filter { r != c || $0 % c >= $0 / c }
+        var lo = Double.infinity, hi = -Double.infinity
+        for (k, (name, mean, se, exact)) in [("NNGP", e.nngp, e.nngpStandardError, analytic.nngp),
+                                            ("NTK", e.ntk, e.ntkStandardError, analytic.ntk)].enumerated() {
+            var s = SVGPlot.Series(label: name, x: idx.map { exact[$0] }, y: idx.map { mean.data[$0] },
+                                   color: SVGPlot.palette[k], lines: false)
+            if e.samples > 1 { s.errors = idx.map { se.data[$0] } }
+            p.series.append(s)
+            lo = min(lo, s.x.min() ?? 0); hi = max(hi, s.x.max() ?? 0)
+        }
+        p.series.append(SVGPlot.Series(label: "y = x", x: [lo, hi], y: [lo, hi], color: SVGPlot.palette[7], dashed: true, markers: false))
+        return p
     }
 
     struct Summary: Encodable {

@@ -32,6 +32,8 @@ import Testing
         assert s['samples'] == 90 and s['shape'] == [4, 4], s
         for g in ('nngp', 'ntk'):
             m, se, a = np.load(d + f'/{g}.npy'), np.load(d + f'/{g}_standard_error.npy'), np.load('\(k)/' + g + '.npy')
+            assert np.array_equal(np.load(d + f'/{g}_analytic.npy'), a), 'the analytic kernel differs from the kernel command output'
+            assert '<svg' in open(d + '/montecarlo.svg').read()
             assert m.shape == (4, 4) and np.all(se > 0), se
             z = np.abs(m - a) / se
             assert abs(z.max() - s[g + '_deviation_from_analytic']) < 1e-12, (z.max(), s)

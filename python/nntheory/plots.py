@@ -149,6 +149,22 @@ def prediction(run, ax=None):
                    "x" if one_d else "test point", "f(x)")
 
 
+def montecarlo(run, ax=None):
+    """``ntk montecarlo``: each distinct kernel entry's Monte Carlo mean ± standard error against the analytic
+    infinite-width value the command wrote beside it, with y = x."""
+    r, ax = _run(run), _axes(ax)
+    s = r.summary
+    lo, hi = np.inf, -np.inf
+    for i, g in enumerate(("nngp", "ntk")):
+        m, se, a = r[g], r[g + "_standard_error"], r[g + "_analytic"]
+        iu = np.triu_indices(m.shape[0]) if m.shape[0] == m.shape[1] else tuple(np.indices(m.shape).reshape(2, -1))
+        ax.errorbar(a[iu], m[iu], yerr=se[iu] if s["samples"] > 1 else None, ls="none", capsize=3, label=g.upper(), **_style(i))
+        lo, hi = min(lo, a[iu].min()), max(hi, a[iu].max())
+    ax.plot([lo, hi], [lo, hi], ls="--", color=PALETTE[7], label="y = x")
+    return _finish(ax, f"Monte Carlo kernels over {s['samples']} networks against the infinite-width kernels",
+                   "analytic kernel entry", "Monte Carlo mean ± standard error")
+
+
 # Field theory ----------------------------------------------------------------------------------------------------
 def _exact_propagator(d: int, m: float, cutoff: float, r: np.ndarray) -> np.ndarray:
     """G_Λ(r) = ∫_{|p|<Λ} d^dp/(2π)^d e^{ipr}/(p² + m²), by 400-point Gauss–Legendre quadrature in p (d = 1, 2, 3);
@@ -344,7 +360,7 @@ FIGURES: Dict[Tuple[Optional[str], str], Callable] = {
     ("correlators", "scaling"): scaling, ("correlators", "lambda"): quartic_coupling,
     ("ntk convergence", "convergence"): convergence,
     ("ntk drift", "drift"): drift, ("ntk drift", "linearization"): linearization,
-    ("ntk predict", "prediction"): prediction,
+    ("ntk predict", "prediction"): prediction, ("ntk montecarlo", "montecarlo"): montecarlo,
     ("freefield", "propagator"): propagator,
     ("phi4", "g4c_vs_lambda"): g4c_vs_lambda, ("phi4", "extrapolation"): extrapolation,
     ("train torus", "loss"): loss,

@@ -7,6 +7,8 @@ RUNS = {
     "ntk convergence": ["ntk", "convergence", "--net", "Dense(1, W_std=1.5) Relu Dense(1)", "--x", "1,0;0,1",
                         "--widths", "16,64", "--networks", "4"],
     "ntk drift": DRIFT,
+    "ntk montecarlo": ["ntk", "montecarlo", "--net", "Dense(32, W_std=1.5) Erf Dense(1, W_std=1.5)", "--x", "1,0;0,1;0.6,0.8",
+                       "--samples", "50"],
     "ntk predict": ["ntk", "predict", "--net", "Dense(64, W_std=1.5) Erf Dense(1, W_std=1.5)", "--x-train", "-1;0;1",
                     "--y-train", "0.5;-0.2;0.8", "--x-test", "-1.5;-0.5;0.5;1.5", "--time", "1,inf"],
     "freefield": ["freefield", "--d", "1", "--cutoff", "5", "--width", "20", "--x", "0,0.5,1", "--networks", "2000"],

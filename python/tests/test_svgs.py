@@ -20,7 +20,7 @@ def svg_facts(path):
 @pytest.mark.parametrize("key,with_bars", [("ntk drift", ["drift.svg", "linearization.svg"]), ("cy donaldson", ["sigma.svg"]),
                                            ("freefield", ["propagator.svg"]), ("phi4", ["g4c_vs_lambda.svg", "extrapolation.svg"]),
                                            ("ntk convergence", ["convergence.svg"]), ("flow torus", []),
-                                           ("ntk predict", ["prediction.svg"])])
+                                           ("ntk predict", ["prediction.svg"]), ("ntk montecarlo", ["montecarlo.svg"])])
 def test_command_line_svgs_have_error_bars_labels_and_clean_ticks(cli, key, with_bars):
     run = nntheory.load(cli(*RUNS[key]))
     for svg in run.svgs:
