@@ -8,8 +8,10 @@ The step is T(h)_ab = N_k/(N_p Vol_CY) sum_p w_p s_a conj(s_b) / (s^T h conj(s))
   cyjax: AlgebraicMetric.donaldson_step (jit-compiled; it samples its own points inside the step, so its time
          includes sampling — reported with the sampling time measured separately).
 
-Usage (cyjax's venv has numpy and jax):
-  /work/venvs/cyjax/bin/python Benchmarks/cy/donaldson_bench.py --points 100000 --k 4 5 6 [--no-cyjax]
+Usage (cyjax's venv has numpy and jax; a peer runs with this machine's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset,
+which otherwise hold a current numpy to older kernels — the JSON line names the kernel family it ran):
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /work/venvs/cyjax/bin/python Benchmarks/cy/donaldson_bench.py \
+      --points 100000 --k 4 5 6 [--no-cyjax]
 Prints one JSON line per (code, k) with seconds per step (median of --repeat after one warm-up).
 """
 import argparse
@@ -19,6 +21,20 @@ import os
 import time
 
 import numpy as np
+
+
+def openblas_core():
+    """The kernel family numpy's OpenBLAS chose (OPENBLAS_CORETYPE overrides it: time peers with it unset)."""
+    import ctypes, glob
+    base = os.path.dirname(os.path.dirname(np.__file__))
+    for lib in glob.glob(os.path.join(base, "scipy_openblas*", "lib", "*.so*")) + glob.glob(os.path.join(base, "numpy.libs", "*openblas*.so*")):
+        handle = ctypes.CDLL(lib)
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_", "openblas_get_corename"):
+            if hasattr(handle, name):
+                f = getattr(handle, name)
+                f.restype = ctypes.c_char_p
+                return f().decode()
+    return "unknown"
 
 
 def fermat_points(n_lines, rng):
@@ -97,7 +113,8 @@ def main():
         h = np.eye(len(pows), dtype=complex)
         sec = timed(lambda: numpy_step(z, w, pows, h), args.repeat)
         print(json.dumps({'code': 'numpy', 'k': k, 'sections': len(pows), 'points': len(z), 'seconds_per_step': sec,
-                          'threads': os.environ.get('OPENBLAS_NUM_THREADS', 'default')}), flush=True)
+                          'threads': os.environ.get('OPENBLAS_NUM_THREADS', 'default'), 'blas_core': openblas_core(),
+                          'openblas_coretype_env': os.environ.get('OPENBLAS_CORETYPE')}), flush=True)
     if args.no_cyjax:
         return
     import jax
