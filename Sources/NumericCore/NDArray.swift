@@ -7,22 +7,44 @@ public protocol NPYScalar: Sendable, Equatable {
     static var zero: Self { get }
     /// Whether the value is finite (not NaN, not ±∞; always true for integers).
     var isFiniteValue: Bool { get }
+    /// The index of the first value that is not finite (nil when all are): one call per array, so that the scan
+    /// runs in the conforming type's own code (a generic `firstIndex(where:)` went through value witnesses per
+    /// element — 60 ms of a 90-ms `nntheory kernel` at P = 1000).
+    static func firstNonFinite(in values: [Self]) -> Int?
 }
 
 extension Double: NPYScalar {
     /// `<f8`: little-endian Float64.
     public static var npyDescr: String { "<f8" }
     public var isFiniteValue: Bool { isFinite }
+    public static func firstNonFinite(in values: [Double]) -> Int? {
+        values.withUnsafeBufferPointer { p in
+            // x − x is 0 for finite x and NaN otherwise: a branch-free sum over blocks finds the first bad block.
+            var start = 0
+            while start < p.count {
+                let end = min(start + 4096, p.count)
+                var acc = 0.0
+                for i in start..<end { acc += p[i] - p[i] }
+                if acc != 0 || acc.isNaN { return (start..<end).first { !p[$0].isFinite } }
+                start = end
+            }
+            return nil
+        }
+    }
 }
 extension Complex: NPYScalar where RealType == Double {
     /// `<c16`: little-endian complex128 (real, imaginary Float64).
     public static var npyDescr: String { "<c16" }
     public var isFiniteValue: Bool { real.isFinite && imaginary.isFinite }
+    public static func firstNonFinite(in values: [Complex<Double>]) -> Int? {
+        values.withUnsafeBufferPointer { p in (0..<p.count).first { !(p[$0].real.isFinite && p[$0].imaginary.isFinite) } }
+    }
 }
 extension Int64: NPYScalar {
     /// `<i8`: little-endian Int64.
     public static var npyDescr: String { "<i8" }
     public var isFiniteValue: Bool { true }
+    public static func firstNonFinite(in values: [Int64]) -> Int? { nil }
 }
 
 /// A dense n-dimensional array in C (row-major) order: element `(i₀, …, i_{r−1})` lives at

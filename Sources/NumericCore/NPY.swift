@@ -58,7 +58,7 @@ public enum NPY {
     /// `allowingNonFinite` (an array documented to carry NaN as "not available"): otherwise `NonFiniteOutput`
     /// names the file, the first offending index and how many there are, and nothing is written.
     public static func write<S: NPYScalar>(_ array: NDArray<S>, to url: URL, allowingNonFinite: Bool = false) throws {
-        if !allowingNonFinite, let first = array.data.firstIndex(where: { !$0.isFiniteValue }) {
+        if !allowingNonFinite, let first = S.firstNonFinite(in: array.data) {
             throw NonFiniteOutput(file: url.lastPathComponent, shape: array.shape, offset: first,
                                   value: "\(array.data[first])".replacingOccurrences(of: "-nan", with: "nan"), count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
         }
