@@ -16,18 +16,23 @@ deps:
 
 ## pydeps: the Python modules the tests use — numpy (needed), matplotlib, pytest, nbclient, nbformat, ipykernel (the
 ## companion's tests and the notebooks; skipped with a warning when they cannot be had), wheel and ensurepip (the
-## companion's install into a venv) — by pip
-## where the Python allows it, else Debian's python3-* packages (a system Python refuses pip: PEP 668).
+## companion's install into a venv). A Python that takes pip gets each missing module by pip on its own (one that
+## fails does not hold back the others); a system Python that refuses pip (Debian's and Ubuntu's: PEP 668, or no
+## pip or ensurepip) gets Debian's python3-* packages.
 PY_MODULES := numpy matplotlib pytest nbclient nbformat ipykernel wheel ensurepip
+PIP_OK := python3 -m pip --version >/dev/null 2>&1 && python3 -c "import ensurepip, os, sys, sysconfig; \
+  sys.exit(os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))" 2>/dev/null
 pydeps:
 	@missing=""; for m in $(PY_MODULES); do python3 -c "import $$m" 2>/dev/null || missing="$$missing $$m"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Python modules:$$missing"; \
-	  pip=$$(echo $$missing | sed 's/ensurepip//'); debs=$$(for m in $$missing; do echo python3-$$m; done | sed 's/python3-ensurepip/python3-venv/'); \
-	  case "$$missing" in *ensurepip*) false;; *) python3 -m pip install --quiet $$pip 2>/dev/null;; esac \
-	  || { command -v apt-get >/dev/null && $(SUDO) apt-get update -qq \
-	       && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$debs; } \
-	  || echo "warning: could not install$$missing (offline?): the companion's tests or the notebooks may be skipped"; \
+	  if $(PIP_OK); then \
+	    for m in $$missing; do python3 -m pip install --quiet $$m || echo "warning: pip could not install $$m"; done; \
+	  elif command -v apt-get >/dev/null; then \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	      $$(for m in $$missing; do echo python3-$$m; done | sed 's/python3-ensurepip/python3-venv/') \
+	    || echo "warning: apt-get could not install the python3- packages of$$missing"; \
+	  else echo "warning: no pip and no apt-get to install$$missing"; fi; \
 	fi
 	@python3 -c "import numpy" || { echo "error: the tests need numpy (python3 -m pip install numpy, or apt-get install python3-numpy)"; exit 1; }
 
@@ -71,14 +76,14 @@ test: deps pydeps
 
 ## notebooks: runs every notebook in examples/ top to bottom (each ends in a figure and a number checked against
 ## the docs), with the debug build.
-notebooks:
+notebooks: pydeps
 	NNTHEORY_BIN=$(CURDIR)/.build/debug/nntheory PYTHONPATH=$(CURDIR)/python python3 examples/run_notebooks.py
 
 ## python-test: installs the Python companion (python/) with pip into a fresh virtual environment that sees the
 ## system's numpy, matplotlib and pytest (.build/pyvenv; a system Python may refuse pip, PEP 668) and runs its tests
 ## against the debug build's outputs.
 PYVENV := .build/pyvenv
-python-test:
+python-test: pydeps
 	rm -rf $(PYVENV) && python3 -m venv --system-site-packages $(PYVENV)
 	$(PYVENV)/bin/python -m pip install --quiet --no-build-isolation --no-deps ./python \
 	  || $(PYVENV)/bin/python -m pip install --quiet --no-deps ./python

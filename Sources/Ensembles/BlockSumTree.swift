@@ -73,6 +73,11 @@ public struct BlockSumTree: Sendable, Codable, Equatable {
         (0..<min(chunkCount, other.chunkCount)).contains { !blocksDone[$0].isDisjoint(with: other.blocksDone[$0]) }
     }
 
+    /// Whether every block of this tree is in `other` too.
+    public func isCovered(by other: BlockSumTree) -> Bool {
+        chunkCount == other.chunkCount && (0..<chunkCount).allSatisfy { blocksDone[$0].isSubset(of: other.blocksDone[$0]) }
+    }
+
     /// Combines another tree over disjoint blocks of the same ensemble (a shard) into this one.
     public mutating func merge(_ other: BlockSumTree) {
         precondition(other.valueCount == valueCount && other.chunkCount == chunkCount, "BlockSumTree.merge: incompatible trees")

@@ -51,7 +51,7 @@ public struct EnsemblePrediction: Sendable {
 /// §2.3–2.4, eqs. (13)–(16).
 ///
 /// With G the regime's train-train kernel plus ε·I, G = V diag(λ) Vᵀ (λ clamped at 0):
-///   A(t) = V diag((1 − e^{−λt/n})/λ) Vᵀ   (→ t/n on a zero mode; G⁻¹ on the range of G at t = ∞),
+///   A(t) = V diag((1 − e^{−λt/n})/λ) Vᵀ   (G⁺, the pseudo-inverse, at t = ∞; modes with λ ≤ 10⁻¹² λ_max dropped),
 ///   B(t) = A at 2t                         (the variance removed along the flow of a GP: ∫ of e^{−2Gs/n}),
 /// the networks' initial outputs are f₀ ~ GP(0, K) (or GP(0, Θ) for `ntkgp`) and a linearised network moves as
 /// f_t = f₀ + G(·, X) A(t) (Y − f₀(X)). Hence the formulas of `PredictionRegime`; at t = 0 the prior, at t = ∞
@@ -98,6 +98,16 @@ public struct InfiniteEnsemblePredictor: Sendable {
     ///   K(x*, x*) for `nngp` and `ntk`, Θ(x*, x*) for `ntkgp`; nil for the mean alone.
     public func predict(_ regime: PredictionRegime, times: [Double], nngpTestTrain: Matrix, ntkTestTrain: Matrix,
                         testTest: Matrix?) throws -> [EnsemblePrediction] {
+        for t in times where !(t >= 0) { throw InputError("time \(t), expected t ≥ 0 (or inf)") }
+        return try predict(regime, schedules: times.map { .time($0) }, nngpTestTrain: nngpTestTrain, ntkTestTrain: ntkTestTrain,
+                           testTest: testTest)
+    }
+
+    /// The same after each schedule: gradient flow for a time t (`.time`), or k discrete steps of size η
+    /// (`.steps(k, learningRate: η)`), which the linearised networks follow exactly: A = V diag((1 − (1 − ηλ/n)^k)/λ) Vᵀ
+    /// and, for the GP regimes, B = A after 2k steps.
+    public func predict(_ regime: PredictionRegime, schedules: [LinearizedTraining.Schedule], nngpTestTrain: Matrix,
+                        ntkTestTrain: Matrix, testTest: Matrix?) throws -> [EnsemblePrediction] {
         let P = targets.rows, Q = nngpTestTrain.rows
         guard nngpTestTrain.cols == P, ntkTestTrain.rows == Q, ntkTestTrain.cols == P else {
             throw InputError("test-train kernels of shapes [\(nngpTestTrain.rows), \(nngpTestTrain.cols)] and [\(ntkTestTrain.rows), \(ntkTestTrain.cols)], expected [P*, \(P)]")
@@ -105,7 +115,6 @@ public struct InfiniteEnsemblePredictor: Sendable {
         if let s = testTest, s.rows != Q || s.cols != Q {
             throw InputError("test-test kernel of shape [\(s.rows), \(s.cols)], expected [\(Q), \(Q)]")
         }
-        for t in times where !(t >= 0) { throw InputError("time \(t), expected t ≥ 0 (or inf)") }
         guard let flow = regime.flowsInNTK ? ntkFlow : nngpFlow else {
             throw InputError("the predictor was made without the \(regime.rawValue) regime")
         }
@@ -116,11 +125,19 @@ public struct InfiniteEnsemblePredictor: Sendable {
         let gStar = regime.flowsInNTK ? ntkTestTrain : nngpTestTrain
         let gv = Matrix.multiply(gStar, V)
         let vy = Matrix.multiply(V, targets, transposeA: true)
-        /// A(t) as spectral weights: (1 − e^{−λt/n})/λ, t/n on a zero mode, 1/λ (0 on a zero mode) at t = ∞.
-        func weights(_ t: Double) -> [Double] {
-            λ.map { -LinearizedTraining.Schedule.time(t).factorMinusOneOverλ($0, n, tiny: tiny) }
+        /// A as spectral weights: (1 − e^{−λt/n})/λ (or (1 − (1 − ηλ/n)^k)/λ), 1/λ at t = ∞. Modes of G at or below
+        /// 10⁻¹² λ_max get 0 at every time: G(x*, X) vanishes on them in exact arithmetic, and their weight (t/n in
+        /// the limit) would multiply the round-off of G(x*, X)·v without bound as t grows.
+        func weights(_ s: LinearizedTraining.Schedule) -> [Double] {
+            λ.map { $0 > tiny ? -s.factorMinusOneOverλ($0, n, tiny: tiny) : 0 }
         }
-        return times.map { t in
+        func doubled(_ s: LinearizedTraining.Schedule) -> LinearizedTraining.Schedule {
+            switch s {
+            case .time(let t): return .time(2 * t)
+            case .steps(let k, let η): return .steps(2 * k, learningRate: η)
+            }
+        }
+        return schedules.map { t in
             let a = weights(t)
             var ay = vy
             for k in 0..<P { for o in 0..<targets.cols { ay[k, o] *= a[k] } }
@@ -130,7 +147,7 @@ public struct InfiniteEnsemblePredictor: Sendable {
             switch regime {
             case .nngp, .ntkgp:
                 // prior − G*X B(t) GX*, B = A at 2t.
-                let b = weights(2 * t)
+                let b = weights(doubled(t))
                 var gvb = gv
                 for q in 0..<Q { for k in 0..<P { gvb[q, k] *= b[k] } }
                 cov = prior - Matrix.multiply(gvb, gv, transposeB: true)

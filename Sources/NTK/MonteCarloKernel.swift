@@ -10,8 +10,8 @@ import NumericCore
 ///   Θ̂(x, x') = (1/M) Σ_m (1/O) Σ_a Σ_I ∂_I f_a(x; θ_m) ∂_I f_a(x'; θ_m),
 ///
 /// with the standard error of each entry from the sample variance over the M networks, √(s²/M). As M → ∞ and the
-/// widths grow these tend to the analytic kernels (`Serial.kernels`); at finite width the NTK's mean differs from
-/// the analytic one by O(1/N) (the NNGP's is exact for a single hidden layer).
+/// widths grow these tend to the analytic kernels (`Serial.kernels`); with one hidden layer both finite-width means
+/// are the analytic kernels exactly, deeper networks differ by O(1/N).
 ///
 /// Network m draws its parameters from `RandomStream(seed: seed, stream: m)` (`EnsemblePlan`): its kernels are the
 /// same bits whichever thread, shard or resumed run evaluates it, and the sums combine through `BlockSumTree`.
@@ -23,6 +23,9 @@ public struct MonteCarloKernel: Sendable {
     public let x2: Matrix?
     /// M networks in blocks; `plan.seed` keys the parameters.
     public let plan: EnsemblePlan
+    /// Network 0's kernels: the sums are of the differences from them (a shifted sum of squares keeps the variance
+    /// of entries whose spread is tiny against their mean free of cancellation).
+    private(set) var reference: (nngp: [Double], ntk: [Double])
 
     /// - Parameters: samples M ≥ 1 networks, keyed by `seed`; blockSize networks per unit of work.
     public init(architecture: Serial, x1: Matrix, x2: Matrix? = nil, samples: Int, seed: UInt64, blockSize: Int = 8) throws {
@@ -33,12 +36,14 @@ public struct MonteCarloKernel: Sendable {
         }
         self.architecture = architecture; self.x1 = x1; self.x2 = x2
         plan = EnsemblePlan(networks: samples, chunks: 1, blockSize: blockSize, seed: seed)
-        _ = try network(0)     // the architecture builds on inputs of this width (then every network does)
+        reference = ([], [])
+        // Network 0 builds on inputs of this width (then every network does); its kernels are the shift.
+        reference = try empiricalKernels(0)
     }
 
     /// P₁·P₂ entries per kernel.
     public var entryCount: Int { x1.rows * (x2 ?? x1).rows }
-    /// Values summed per network: K̂, Θ̂, K̂², Θ̂² (entry by entry).
+    /// Values summed per network: with d = K̂ − K̂₀ and e = Θ̂ − Θ̂₀ (network 0's), d, e, d², e² entry by entry.
     public var valueCount: Int { 4 * entryCount }
 
     /// Network m of the ensemble.
@@ -55,7 +60,7 @@ public struct MonteCarloKernel: Sendable {
         return (nngp.data, try e.kernel(x1, x2, trace: true).data)
     }
 
-    /// Σ over the item's networks of (K̂, Θ̂, K̂², Θ̂²), in network order.
+    /// Σ over the item's networks of (d, e, d², e²), in network order.
     func blockSums(_ item: EnsemblePlan.WorkItem) -> [Double] {
         let E = entryCount
         var s = [Double](repeating: 0, count: 4 * E)
@@ -63,8 +68,9 @@ public struct MonteCarloKernel: Sendable {
             // The architecture and points were validated at init: a network always builds.
             let (k, t) = try! empiricalKernels(m)
             for e in 0..<E {
-                s[e] += k[e]; s[E + e] += t[e]
-                s[2 * E + e] += k[e] * k[e]; s[3 * E + e] += t[e] * t[e]
+                let d = k[e] - reference.nngp[e], f = t[e] - reference.ntk[e]
+                s[e] += d; s[E + e] += f
+                s[2 * E + e] += d * d; s[3 * E + e] += f * f
             }
         }
         return s
@@ -93,23 +99,24 @@ public struct MonteCarloKernel: Sendable {
         }
         let E = entryCount, M = Double(count)
         let shape = [x1.rows, (x2 ?? x1).rows]
-        func mean(_ o: Int) -> [Double] { (0..<E).map { s[o + $0] / M } }
+        // mean = r + Σd/M, s² = (Σd² − (Σd)²/M)/(M − 1) with d = x − r.
+        func mean(_ o: Int, _ r: [Double]) -> [Double] { (0..<E).map { r[$0] + s[o + $0] / M } }
         func standardError(_ o: Int, _ sq: Int) -> [Double] {
             (0..<E).map { e in
                 guard count > 1 else { return .nan }
-                let m = s[o + e] / M
-                let variance = max(0, (s[sq + e] - M * m * m) / (M - 1))
+                let variance = max(0, (s[sq + e] - s[o + e] * s[o + e] / M) / (M - 1))
                 return (variance / M).squareRoot()
             }
         }
-        return Estimate(samples: count, nngp: NDArray(shape: shape, data: mean(0)), ntk: NDArray(shape: shape, data: mean(E)),
+        return Estimate(samples: count, nngp: NDArray(shape: shape, data: mean(0, reference.nngp)),
+                        ntk: NDArray(shape: shape, data: mean(E, reference.ntk)),
                         nngpStandardError: NDArray(shape: shape, data: standardError(0, 2 * E)),
                         ntkStandardError: NDArray(shape: shape, data: standardError(E, 3 * E)))
     }
 
     /// The settings the sums depend on (checkpoint fingerprint).
     public var fingerprint: String {
-        "ntk montecarlo v1 \(architecture.description) samples=\(plan.networks) block=\(plan.blockSize) seed=\(plan.seed) "
+        "ntk montecarlo v2 \(architecture.description) samples=\(plan.networks) block=\(plan.blockSize) seed=\(plan.seed) "
             + "x1=\(x1.exactDescription) x2=\(x2?.exactDescription ?? "x1")"
     }
 }
@@ -142,17 +149,24 @@ public struct MonteCarloKernelRun {
     /// The saved sums to continue from: a shard its own file; a whole run its own and every shard's, merged.
     func load() throws -> (tree: BlockSumTree?, shardFiles: [String]) {
         if shard != nil { return (try checkpoint(named: ownName).load(warn: progress), []) }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? [])
-            .filter { $0.hasPrefix(Self.prefix + ".") && $0.hasSuffix(".json") }.sorted()
+        // Every checkpoint of the run (a file whose newest generation is lost still has NAME.prev), the whole run's
+        // own first: a shard file that a merge saved into it but could not delete (a crash in between) is covered
+        // by it and passed over.
+        let names = Set(((try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? [])
+            .filter { $0.hasPrefix(Self.prefix + ".") }
+            .map { $0.hasSuffix(".prev") ? String($0.dropLast(5)) : $0 }
+            .filter { $0.hasSuffix(".json") })
+        let ordered = names.sorted { ($0 == ownName ? 0 : 1, $0) < ($1 == ownName ? 0 : 1, $1) }
         var tree: BlockSumTree?
-        for name in names {
+        for name in ordered {
             guard let t = try checkpoint(named: name).load(warn: progress) else { continue }
             if let m = tree, m.overlaps(t) {
+                if t.isCovered(by: m) { continue }
                 throw InputError("checkpoint \(checkpoints.path)/\(name) overlaps another one of this run, expected disjoint shards (remove the duplicate)")
             }
             tree = tree.map { var m = $0; m.merge(t); return m } ?? t
         }
-        return (tree, names.filter { $0 != ownName })
+        return (tree, ordered.filter { $0 != ownName })
     }
 
     /// The estimate over all M networks, or nil for a shard (its checkpoint written).

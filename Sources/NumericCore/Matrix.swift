@@ -65,13 +65,13 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         (0..<rows).map { i in row(i).map { String($0) }.joined(separator: " ") }.joined(separator: "\n")
     }
 
-    /// Frobenius norm √(Σ_ij A_ij²).
     /// "R×C:" then every entry's IEEE bit pattern in hex, comma-separated: the matrix exactly, for the fingerprints of
     /// checkpoints (a resume with other points is refused).
     public var exactDescription: String {
         "\(rows)x\(cols):" + data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
     }
 
+    /// Frobenius norm √(Σ_ij A_ij²).
     public var frobeniusNorm: Double {
         data.withUnsafeBufferPointer { cblas_dnrm2(Int32($0.count), $0.baseAddress, 1) }
     }

@@ -65,9 +65,14 @@ struct NTKMonteCarloCommand: ParsableCommand {
             run.stop = { StopRequest.received }
             guard let e = try exitingOnInterrupt("ntk montecarlo", { try run.run() }) else { return }
             let analytic = try serial.kernels(a, b)
+            // An entry with no spread (standard error 0: the same in every network) deviates infinitely unless it
+            // is the analytic value to round-off (10⁻¹² relative); one network has no standard error (nil).
             func deviation(_ m: NDArray<Double>, _ se: NDArray<Double>, _ exact: [Double]) -> Double? {
                 guard e.samples > 1 else { return nil }
-                return zip(zip(m.data, se.data), exact).map { abs($0.0 - $1) / $0.1 }.filter(\.isFinite).max()
+                return zip(zip(m.data, se.data), exact).map { (p, a) in
+                    let d = abs(p.0 - a)
+                    return p.1 > 0 ? d / p.1 : (d <= 1e-12 * max(abs(a), 1) ? 0 : .infinity)
+                }.max()
             }
             let shape = e.nngp.shape
             try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {

@@ -15,7 +15,8 @@ struct NTKPredictCommand: ParsableCommand {
         flow in the NNGP K: only the readout trained; at t = inf the Bayesian posterior), ntk (every layer
         trained: the flow in the NTK Θ, the spread from the NNGP prior), ntkgp (a GP with prior Θ, 2007.05864).
         With G the regime's train-train kernel (K(X, X), or Θ(X, X) for ntk and ntkgp) plus ε·I and
-        A(t) = G⁻¹(I − e^{−Gt/n}) (A(∞) = G⁻¹): mean G(x*, X) A(t) Y; covariance, for nngp and ntkgp,
+        A(t) = G⁻¹(I − e^{−Gt/n}) (A(∞) = G⁻¹; modes of G below 10⁻¹² of its largest eigenvalue are dropped):
+        mean G(x*, X) A(t) Y; covariance, for nngp and ntkgp,
         G(x*, x*) − G(x*, X) A(2t) G(X, x*); for ntk, K** + T K Tᵀ − T K(X, x*) − (T K(X, x*))ᵀ with
         T = Θ(x*, X) A(t) and K the NNGP without ε. t = 0 gives the prior, t = inf gp_inference's posterior.
         --diag-reg ε is relative to the mean diagonal of G (neural-tangents' default); --diag-reg-absolute makes

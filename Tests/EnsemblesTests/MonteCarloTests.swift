@@ -139,6 +139,25 @@ import Testing
         #expect(other.estimates().mean != whole.estimates().mean)
     }
 
+    /// The checkpoint format of `CorrelatorAccumulator` is the one written before `BlockSumTree` existed: a file of
+    /// that format (2 points, orders 1–2: 5 values; two blocks of chunk 0, one already combined into level 1 with
+    /// block 2 pending at level 0) reads back with its sums, and a new accumulator writes the same top-level keys.
+    @Test func checkpointFormatIsUnchanged() throws {
+        let old = """
+        {"pointCount":2,"maxOrder":2,"chunkCount":1,"valueCount":5,"orderOffsets":[0,2],
+         "trees":[[{},{"0":{"count":6,"sums":[1,2,3,4,5]}}]],"blocksDone":[[0,1]]}
+        """
+        var a = try JSONDecoder().decode(CorrelatorAccumulator.self, from: Data(old.utf8))
+        a.add(chunk: 0, block: 2, count: 2, sums: [1, 1, 1, 1, 1])
+        let totals = a.chunkTotals()
+        #expect(totals.map(\.count) == [8])
+        #expect(totals[0].sums == [2, 3, 4, 5, 6])
+        let second: [Double] = a.estimates().mean[2] ?? []
+        #expect(second == [0.5, 0.625, 0.75])
+        let keys = try JSONSerialization.jsonObject(with: JSONEncoder().encode(CorrelatorAccumulator(pointCount: 2, maxOrder: 2, chunkCount: 3))) as! [String: Any]
+        #expect(Set(keys.keys) == ["pointCount", "maxOrder", "chunkCount", "valueCount", "orderOffsets", "trees", "blocksDone"])
+    }
+
     @Test func blockSumsMatchDirectProducts() {
         let sums = EnsembleRunner.blockSums(Self.e, points: Self.pts, maxOrder: 4, seed: 5, start: 10, count: 3,
                                             valueCount: CorrelatorAccumulator(pointCount: 4, maxOrder: 4, chunkCount: 1).valueCount)

@@ -88,6 +88,31 @@ import TestSupport
         #expect(c.ntk.data == a.ntk.data && c.nngpStandardError.data == a.nngpStandardError.data)
     }
 
+    /// A combining run that saved the merged sums but died before deleting the shards' files: the next --resume
+    /// passes over the covered shard files (no "overlap" error, nothing counted twice) and ends with the whole run's
+    /// bits.
+    @Test func resumeAfterAnInterruptedMergeCountsEachNetworkOnce() throws {
+        let net = try NetworkSpec.parse("Dense(12, W_std=1.4, b_std=0.1) Erf Dense(1)")
+        let mc = try MonteCarloKernel(architecture: net, x1: Self.points, samples: 30, seed: 8, blockSize: 3)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mc-\(UUID().uuidString)/checkpoints")
+        defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
+        var merged: BlockSumTree?
+        for s in 0..<2 {
+            var run = MonteCarloKernelRun(kernel: mc, checkpoints: dir)
+            run.shard = (s, 2)
+            #expect(try run.run() == nil)
+            let t = try #require(try run.checkpoint(named: run.ownName).load())
+            if merged == nil { merged = t } else { merged!.merge(t) }
+        }
+        try MonteCarloKernelRun(kernel: mc, checkpoints: dir).checkpoint(named: "montecarlo.json").save(merged!)
+        var resumed = MonteCarloKernelRun(kernel: mc, checkpoints: dir)
+        resumed.resume = true
+        let e = try #require(try resumed.run())
+        let whole = mc.estimate(mc.accumulate(threads: 1))
+        #expect(e.samples == 30 && e.ntk.data == whole.ntk.data && e.nngpStandardError.data == whole.nngpStandardError.data)
+        #expect(!FileManager.default.fileExists(atPath: dir.path), "checkpoints left behind")
+    }
+
     /// Bad settings are one-line input errors.
     @Test func badSettingsAreRefused() throws {
         let net = try NetworkSpec.parse("Dense(8) Relu Dense(1)")

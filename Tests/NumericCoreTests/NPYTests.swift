@@ -17,7 +17,6 @@ import TestSupport
         #expect(e2 == e)
     }
 
-    /// Swift writes, numpy checks values and writes its own arrays (C and Fortran order), Swift reads them back.
     /// The zip CRC-32 against its published check value (CRC-32/ISO-HDLC of "123456789" is 0xCBF43926), the empty
     /// input, and a 3 MB buffer against Python's zlib.crc32; an .npz written here reads back through numpy.
     @Test func npzCRCAndRoundTripThroughNumpy() throws {
@@ -39,6 +38,7 @@ import TestSupport
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == String(NPZ.crc32(big)), "\(output)")
     }
 
+    /// Swift writes, numpy checks values and writes its own arrays (C and Fortran order), Swift reads them back.
     @Test func roundTripThroughNumpy() throws {
         let dir = try makeTemporaryDirectory(prefix: "nnt-npy")
         defer { try? FileManager.default.removeItem(at: dir) }
