@@ -20,5 +20,7 @@ M, t0, t1, t2 = int(sys.argv[1]), *map(float, sys.argv[2:])
 mc = (t1 - t0) - (t2 - t1)
 print(f"nntheory: N=1000 P=6 M={M}: {t1 - t0:.2f} s wall ({mc:.2f} s sampling), {M * 6 / mc:.4g} network·point evaluations/s")
 PY
-python3 Benchmarks/numpy_reference.py --width 1000 --networks "$MNP"
+# The peer runs with this machine's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (they hold a current numpy to older
+# kernels; here BLAS is not its bottleneck: 4.85–5.20·10⁴ evaluations/s either way, 2026-12-03).
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 Benchmarks/numpy_reference.py --width 1000 --networks "$MNP"
 rm -rf "$OUT"
