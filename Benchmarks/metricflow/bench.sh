@@ -22,7 +22,8 @@ for n in "${GRIDS[@]}"; do
     rm -rf "$W/ours-$n" "$W/scipy-$n"
     /usr/bin/time -f "   ours  run $r: %e s wall, %U s user + %S s sys, max RSS %M kB" \
       "$NNTHEORY" flow torus --init "u = cos(x)" --grid "$n" --t-end 16 --tolerance "$TOL" --out "$W/ours-$n" >/dev/null
-    /usr/bin/time -f "   scipy run $r: %e s wall, %U s user + %S s sys, max RSS %M kB" \
+    # The peer without this machine's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (they hold numpy's OpenBLAS to Haswell kernels).
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/time -f "   scipy run $r: %e s wall, %U s user + %S s sys, max RSS %M kB" \
       "$PY" Benchmarks/metricflow/ricci_radau.py --grid "$n" --t-end 16 --init cos --out "$W/scipy-$n" >/dev/null
   done
   "$PY" Benchmarks/metricflow/compare.py "$W/ours-$n" "$W/scipy-$n" | tail -1
