@@ -43,6 +43,11 @@ public enum DiagonalRegularization: Sendable, Equatable {
 public struct EnsemblePrediction: Sendable {
     public var mean: Matrix
     public var covariance: Matrix?
+
+    /// √Σ(x*_q, x*_q) per test point (a diagonal entry below zero by round-off counts as 0); nil without covariance.
+    public var standardDeviation: [Double]? {
+        covariance.map { c in (0..<c.rows).map { max(c[$0, $0], 0).squareRoot() } }
+    }
 }
 
 /// The distribution of f_t(x*) over an infinite ensemble of infinitely wide networks trained by gradient descent

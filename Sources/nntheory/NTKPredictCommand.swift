@@ -108,7 +108,7 @@ struct NTKPredictCommand: ParsableCommand {
                                   to: dir.appendingPathComponent("\(r.rawValue)_covariance.npy"))
                 }
                 files.append("\(r.rawValue)_covariance.npy")
-                largestStd[r.rawValue] = preds.map { p in (0..<Q).map { max(p.covariance![$0, $0], 0).squareRoot() }.max() ?? 0 }
+                largestStd[r.rawValue] = preds.map { $0.standardDeviation!.max() ?? 0 }
             }
         }
         let summary = Summary(net: serial.description, regimes: run.regimes.map(\.rawValue), times: run.times,
@@ -120,7 +120,7 @@ struct NTKPredictCommand: ParsableCommand {
         try JSONOutput.writeSummary(summary, to: dir.appendingPathComponent("summary.json"))
         for (r, preds) in zip(run.regimes, run.predictions) {
             let last = preds.last!
-            let sd = last.covariance.map { c in (0..<Q).map { max(c[$0, $0], 0).squareRoot() }.max() ?? 0 }
+            let sd = last.standardDeviation.map { $0.max() ?? 0 }
             print(String(format: "%@ at t = %@: mean output 0 in [%.6g, %.6g]%@", r.rawValue, Self.format(run.times.last!),
                          (0..<Q).map { last.mean[$0, 0] }.min() ?? 0, (0..<Q).map { last.mean[$0, 0] }.max() ?? 0,
                          sd.map { String(format: ", largest standard deviation %.4g", $0) } ?? ""))
@@ -141,7 +141,7 @@ struct NTKPredictCommand: ParsableCommand {
             let last = preds.last!
             var s = SVGPlot.Series(label: "\(r.rawValue) mean", x: xs, y: (0..<xt.rows).map { last.mean[$0, 0] },
                                    color: SVGPlot.palette[i % SVGPlot.palette.count], lines: oneD)
-            s.errors = last.covariance.map { c in (0..<xt.rows).map { max(c[$0, $0], 0).squareRoot() } }
+            s.errors = last.standardDeviation
             p.series.append(s)
         }
         if oneD {

@@ -95,6 +95,14 @@ enum CLI {
         return (whole, part)
     }
 
+    /// Runs `args` into a fresh --out and expects a failure with exactly one line on stderr containing `needle`.
+    static func expectOneLineError(_ args: [String], _ needle: String) throws {
+        let r = try run(args + ["--out", tempDir()])
+        #expect(r.status != 0)
+        #expect(r.stderr.split(separator: "\n").count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains(needle), "stderr: \(r.stderr)")
+    }
+
     /// `base` with each option of `changes` (pairs: option, value) set to its value, appended when absent.
     static func replacing(_ base: [String], _ changes: [String]) -> [String] {
         var a = base
