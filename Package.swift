@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let numerics: Target.Dependency = .product(name: "Numerics", package: "swift-numerics")
@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "MetricFlow", targets: ["MetricFlow"]),
     ],
+    // MPI: the optional MPI build (`make mpi` → .build-mpi/release/nntheory; needs libopenmpi-dev), in which
+    // `mpirun -np K nntheory …` splits correlators, cy sample, cy sigma and cy donaldson across K ranks (docs/cluster.md).
+    traits: [.trait(name: "MPI", description: "Run under mpirun: correlators and the CY sampling, σ and Donaldson split across ranks")],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
@@ -25,6 +28,10 @@ let package = Package(
     targets: [
         // C headers of OpenBLAS (cblas), LAPACKE and FFTW3 (Debian: libopenblas-dev liblapacke-dev libfftw3-dev).
         .systemLibrary(name: "CNumericLibs", path: "Sources/CNumericLibs"),
+        // The C interface of MPI (Debian: libopenmpi-dev), only in the MPI build.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        // The process group of a command line: MPI_COMM_WORLD's ranks in the MPI build under mpirun, else one process.
+        .target(name: "MPIRuntime", dependencies: ["NumericCore", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         // Shared numerical core: dense arrays, BLAS/LAPACK/FFTW bindings, counter-based RNG, .npy I/O, quadrature.
         .target(
             name: "NumericCore",
@@ -49,7 +56,7 @@ let package = Package(
             name: "nntheory",
             dependencies: [
                 "NumericCore", "Networks", "Optimization", "Ensembles", "NTK", "FieldTheory", "CYBridge", "Training",
-                "MetricFlow", numerics, .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "MetricFlow", "MPIRuntime", numerics, .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildInfoPlugin"]
         ),

@@ -137,6 +137,8 @@ public struct CorrelatorRunner {
     public var shard: (index: Int, count: Int)? = nil
     /// Seconds between checkpoints of a running width.
     public var checkpointInterval: TimeInterval = 30
+    /// The ranks that share the Monte Carlo work (one process by default); rank 0 writes.
+    public var group: any ProcessGroup = ProcessGroups.current
     /// Where progress lines go (stderr by default).
     /// Polled after every batch of blocks: a signal number stops the run there, its checkpoint saved, by throwing
     /// `StopRequest.Interrupted` (nil: go on).
@@ -200,26 +202,53 @@ public struct CorrelatorRunner {
         try AtomicFile.write(data, to: url)
     }
 
-    /// Monte Carlo sums of one width, resumed from checkpoints when asked, checkpointed as it goes.
-    func monteCarlo(width: Int) throws -> CorrelatorAccumulator {
+    /// Monte Carlo sums of one width, resumed from checkpoints when asked, checkpointed as it goes; nil on ranks other
+    /// than 0 of a process group.
+    ///
+    /// Under a process group of K ranks (`group`) every rank walks the same batches of the blocks still to do; rank r
+    /// evaluates its contiguous share of each batch (`ProcessGroup.share`) into a tree of its own. At a checkpoint, a
+    /// stop or the end, the ranks' trees go to rank 0, which merges them into the run's tree and alone writes the
+    /// checkpoint (one file, the collective checkpoint: a resume may use any K). `BlockSumTree` sums blocks in a fixed
+    /// tree whatever the grouping, so the totals are the same bits for every K, threads and shards. A stop signal seen
+    /// by any rank stops all of them after the same batch.
+    func monteCarlo(width: Int) throws -> CorrelatorAccumulator? {
         let e = experiment
         let plan = e.plan(width: width)
-        var acc = resume ? try loadCheckpoints(width: width) : nil
+        let root = group.isRoot
+        var acc = resume && root ? try loadCheckpoints(width: width) : nil
+        // The blocks done (rank 0 read the checkpoints) decide the work left, the same list on every rank.
+        let done0: [Set<Int>]? = group.broadcast(acc?.blocksDone)
         let items = shard.map { plan.workItems(shard: $0.index, of: $0.count) } ?? plan.workItems[...]
-        let remaining = items.filter { acc?.blocksDone[$0.chunk].contains($0.block) != true }
-        if remaining.isEmpty, let a = acc { return a }
-        if let a = acc { log("correlators: \(e.net.rawValue) N=\(width): resuming, \(a.blocksDone.reduce(0) { $0 + $1.count }) blocks done") }
+        let remaining = items.filter { done0?[$0.chunk].contains($0.block) != true }
+        if remaining.isEmpty, acc != nil || done0 != nil { return acc }
+        if let d = done0, root { log("correlators: \(e.net.rawValue) N=\(width): resuming, \(d.reduce(0) { $0 + $1.count }) blocks done") }
         let start = Date()
-        let batch = max(e.threads * 8, Int(Double(remaining.count) / 50) + 1)
+        let batch = max(group.size * e.threads * 8, Int(Double(remaining.count) / 50) + 1)
         var lastSave = Date(), lastLog = Date.distantPast
         var done = 0
+        var mine: CorrelatorAccumulator? = nil   // this rank's blocks since the last collective save
+        /// Rank 0 merges every rank's tree into `acc` (and saves it when asked).
+        func collect(save: Bool) throws {
+            if group.size == 1 {
+                if let m = mine { if acc == nil { acc = m } else { acc!.merge(m) } }
+            } else {
+                let parts: [CorrelatorAccumulator?] = group.allGather(mine)
+                if root { for p in parts.compactMap({ $0 }) { if acc == nil { acc = p } else { acc!.merge(p) } } }
+            }
+            mine = nil
+            if save, root, let a = acc { try saveCheckpoint(a, width: width) }
+        }
         for lo in stride(from: 0, to: remaining.count, by: batch) {
             let slice = remaining[lo..<min(lo + batch, remaining.count)]
-            acc = EnsembleRunner.accumulate(e.ensemble(width: width), points: e.points, maxOrder: e.maxOrder, plan: plan,
-                                            items: slice[...], into: acc, threads: e.threads)
+            let part = group.share(of: slice.count).map { slice[slice.startIndex + $0] }
+            if !part.isEmpty || mine != nil || group.size == 1 {
+                mine = EnsembleRunner.accumulate(e.ensemble(width: width), points: e.points, maxOrder: e.maxOrder, plan: plan,
+                                                 items: part[...], into: mine ?? (group.size == 1 ? acc : nil), threads: e.threads)
+                if group.size == 1 { acc = mine; mine = nil }
+            }
             done += slice.count
             let now = Date()
-            if now.timeIntervalSince(lastLog) > 1 || done == remaining.count {
+            if root && (now.timeIntervalSince(lastLog) > 1 || done == remaining.count) {
                 let t = now.timeIntervalSince(start)
                 let eta = t / Double(done) * Double(remaining.count - done)
                 if t > 2 || done == remaining.count && t > 1 {
@@ -228,17 +257,19 @@ public struct CorrelatorRunner {
                 }
                 lastLog = now
             }
-            if let sig = stop(), done < remaining.count {
-                try saveCheckpoint(acc!, width: width)
+            guard done < remaining.count else { break }
+            if let sig = group.anyStop(stop()) {
+                try collect(save: true)
                 throw StopRequest.Interrupted(signal: sig, detail: "at N = \(width) after \(done) of \(remaining.count) blocks; the checkpoint is in \(checkpointDirectory.path): rerun with --resume to continue")
             }
-            if now.timeIntervalSince(lastSave) > checkpointInterval && done < remaining.count {
-                try saveCheckpoint(acc!, width: width)
+            // Rank 0's clock decides when all ranks save.
+            if group.broadcast(now.timeIntervalSince(lastSave) > checkpointInterval) {
+                try collect(save: true)
                 lastSave = now
             }
         }
-        try saveCheckpoint(acc!, width: width)
-        return acc!
+        try collect(save: true)
+        return acc
     }
 
     /// Runs every width and writes the results. Returns nil for a shard run (checkpoints only).
@@ -250,6 +281,7 @@ public struct CorrelatorRunner {
         if let s = shard {
             guard e.networks > 0 else { throw SettingError("shard", "needs networks > 0, expected a Monte Carlo run") }
             for w in e.widths { _ = try monteCarlo(width: w) }
+            guard group.isRoot else { return nil }
             log("correlators: shard \(s.index + 1)/\(s.count) done; checkpoints in \(checkpointDirectory.path); run again with --resume and no --shard in a directory holding all shards' checkpoints to combine them")
             return nil
         }
@@ -264,6 +296,11 @@ public struct CorrelatorRunner {
                           to: output.appendingPathComponent("multisets\(n).npy"))
         }
         var results: [WidthResult] = []
+        // Ranks other than 0 evaluate their share of every width's networks; rank 0 alone analyses and writes.
+        guard group.isRoot else {
+            if e.networks > 0 { for w in e.widths { _ = try monteCarlo(width: w) } }
+            return nil
+        }
         for w in e.widths {
             let acc = e.networks > 0 ? try monteCarlo(width: w) : nil
             let r = e.analyse(width: w, accumulator: acc, exactModel: exactModel, gpKernel: K)

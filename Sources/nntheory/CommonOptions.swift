@@ -22,8 +22,18 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// `run` for a directory given otherwise (a command whose --out has a default).
+    /// Under mpirun, ranks other than 0 write into a scratch directory of their own, removed when they finish: rank 0
+    /// alone checks, writes and checkpoints the output the user named.
     static func run(in path: String, resume: Bool? = nil, force: Bool, _ body: (URL) throws -> Void) throws {
-        try reportingErrors { try body(try OutputDirectory.prepare(path, resume: resume, force: force)) }
+        let group = ProcessGroups.current
+        guard !group.isRoot else {
+            try reportingErrors { try body(try OutputDirectory.prepare(path, resume: resume, force: force)) }
+            return
+        }
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nntheory-rank\(group.rank)-of-\(group.size)-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try reportingErrors { try body(try OutputDirectory.prepare(scratch.path, resume: resume, force: true)) }
     }
 }
 
@@ -96,7 +106,8 @@ func exitingOnInterrupt<T>(_ command: String, _ body: () throws -> T) throws -> 
     do {
         return try body()
     } catch let i as StopRequest.Interrupted {
-        FileHandle.standardError.write(Data("error: \(command): \(i)\n".utf8))
+        // Under mpirun every rank stops at the same point; rank 0 says so.
+        if ProcessGroups.current.isRoot { FileHandle.standardError.write(Data("error: \(command): \(i)\n".utf8)) }
         Foundation.exit(i.exitStatus)
     }
 }

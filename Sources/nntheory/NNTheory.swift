@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MPIRuntime
 import NumericCore
 
 @main
@@ -26,6 +27,7 @@ struct NNTheory: ParsableCommand {
 
     static func main() {
         RunProvenance.start(version: version, commit: BuildInfo.commit)
+        MPIRuntime.start()
         OpenBLASThreadTimeout.shorten()
         StopRequest.installProcessHandlers(onStop: OutputDirectory.stopNow)
         do {
@@ -68,6 +70,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
         OutputDirectory.finish()
         let text = (error as? SettingError).map { $0.renamed(flagName(of: $0.setting)) } ?? fileErrorDescription(error) ?? "\(error)"
         let line = text.split(separator: "\n").first.map(String.init) ?? text
+        // Under mpirun a failing rank ends the whole job (no rank waits for it in a collective), naming itself.
+        let group = ProcessGroups.current
+        if group.size > 1 { group.abort("error: rank \(group.rank) of \(group.size): \(line)", status: 2) }
         FileHandle.standardError.write(Data("error: \(line)\n".utf8))
         throw ExitCode(2)
     }
