@@ -139,9 +139,15 @@ public struct PointSampler: Sendable {
     /// whole draws, whose points depend only on their indices, so the sample is the same bits whatever the batches,
     /// the threads or the point count the checkpoint was written with. The checkpoint is removed once the sample is
     /// complete.
+    ///
+    /// Under a process group of K ranks (`group`, e.g. `mpirun -np K`) rank r solves its contiguous share of every
+    /// batch's blocks of draws, and the blocks are exchanged in draw order, so every rank returns the same sample —
+    /// the same bits for every K; rank 0 alone reads and writes the checkpoint (its saved draws go to the others on
+    /// a resume), and a stop signal seen by any rank stops all of them after the same batch.
     public func sample(count: Int, seed: UInt64, threads: Int? = nil, pullbackKahler: [Double]? = nil,
                        checkpoints: URL? = nil, resume: Bool = false, stop: () -> Int32? = { nil },
-                       log: (String) -> Void = { _ in }, progress: ((Int) -> Void)? = nil) throws -> PointSample {
+                       log: (String) -> Void = { _ in }, progress: ((Int) -> Void)? = nil,
+                       group: any ProcessGroup = ProcessGroups.current) throws -> PointSample {
         if let t = pullbackKahler, t.count != variety.ambient.factorCount {
             throw InputError("Kähler moduli: \(t.count) values, expected \(variety.ambient.factorCount)")
         }
@@ -159,7 +165,8 @@ public struct PointSampler: Sendable {
         }
         var saved = SavedBatches()
         var unsaved = 0, lastSave = Date()   // results[unsaved...] are not in the checkpoint yet
-        if resume, let file, let c = checkpoints, let state = try file.load(warn: log) {
+        let root = group.isRoot
+        if resume, root, let file, let c = checkpoints, let state = try file.load(warn: log) {
             for j in 0..<state.batches {
                 let b = try DrawBlock(npz: c.appendingPathComponent("batch_\(j).npz"), variety: v, pullback: pullbackKahler != nil)
                 results.append(b); found += b.kept
@@ -168,10 +175,20 @@ public struct PointSampler: Sendable {
             log("resuming: \(found) points of \(state.batches) batches (\(nextDraw) draws) taken from the checkpoint")
             progress?(min(found, count))
         }
+        if resume && group.size > 1 {
+            // rank 0's saved draws, as one block, and where to go on
+            let bytes = group.broadcast(root && !results.isEmpty ? Array(try DrawBlock(concatenating: results).npz().encoded()) : [])
+            if !root && !bytes.isEmpty {
+                let b = try DrawBlock(try NPZ.decode(Data(bytes)), name: "the checkpoint sent by rank 0", variety: v, pullback: pullbackKahler != nil)
+                results = [b]; found = b.kept
+            }
+            nextDraw = group.broadcast(nextDraw)
+        }
+        let lanes = workers * group.size
         while found < count {
             let deficit = count - found
-            // batches of at most 40 000 lines, so progress is reported; the result does not depend on the batching
-            let draws = min(40_000, max(workers, Int((Double(deficit) / Double(rootsPerDraw) * 1.02).rounded(.up)) + 2))
+            // batches of at most 40 000 lines per rank, so progress is reported; the result does not depend on the batching
+            let draws = min(40_000 * group.size, max(lanes, Int((Double(deficit) / Double(rootsPerDraw) * 1.02).rounded(.up)) + 2))
             let nBlocks = (draws + blockDraws - 1) / blockDraws
             let batch = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: nBlocks)
             batch.initialize(repeating: nil)
@@ -181,19 +198,31 @@ public struct PointSampler: Sendable {
             let sampler = self
             // blocks handed out dynamically (a worker on a busy core takes fewer); each block's content depends only
             // on its draw indices, so the result does not depend on the schedule
-            let queue = BlockQueue(count: nBlocks)
-            DispatchQueue.concurrentPerform(iterations: min(workers, nBlocks)) { _ in
+            let mine = group.share(of: nBlocks)
+            let queue = BlockQueue(count: mine.count)
+            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, mine.count))) { _ in
                 let solver = DrawSolver(sampler)
                 solver.pullbackKahler = pullbackKahler
-                while let b = queue.next() {
+                while let j = queue.next() {
+                    let b = mine.lowerBound + j
                     let lo = start + b * blockDraws, hi = start + min(draws, (b + 1) * blockDraws)
                     slots.pointer[b] = solver.run(draws: lo..<hi, seed: seed)
                 }
             }
-            for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
+            if group.size == 1 {
+                for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
+            } else {
+                // every rank's blocks, in rank order = draw order
+                let own = DrawBlock(concatenating: mine.map { batch[$0]! })
+                for (r, bytes) in group.allGather(Array(try own.npz().encoded())).enumerated() {
+                    let b = r == group.rank ? own : try DrawBlock(try NPZ.decode(Data(bytes)), name: "the draws sent by rank \(r)",
+                                                                  variety: v, pullback: pullbackKahler != nil)
+                    results.append(b); found += b.kept
+                }
+            }
             nextDraw = start + draws
-            let signal = found < count ? stop() : nil
-            if let file, let c = checkpoints, found < count,
+            let signal = found < count ? group.anyStop(stop()) : nil
+            if root, let file, let c = checkpoints, found < count,
                saved.batches == 0 || signal != nil || Date().timeIntervalSince(lastSave) > 10 {
                 // The blocks drawn since the last save as one block (concatenated in draw order), then the record
                 // naming it; at most every 10 s, so that the checkpoint does not double the run's I/O.
@@ -213,7 +242,7 @@ public struct PointSampler: Sendable {
             }
         }
         // The sample is complete: its batches are not needed again (they would double the run's disk use).
-        if let checkpoints { try? FileManager.default.removeItem(at: checkpoints) }
+        if root, let checkpoints { try? FileManager.default.removeItem(at: checkpoints) }
         // concatenate in draw order and truncate to `count` (drops counted over the draws used): whole blocks are
         // copied in bulk; only the block holding the count-th point is cut at a draw boundary
         let d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
@@ -338,7 +367,10 @@ extension DrawBlock {
     }
 
     /// Writes the block as an `.npz` (complex arrays as complex128, integers as int64; the drops per draw [draws, 4]).
-    func write(to url: URL) throws {
+    func write(to url: URL) throws { try npz().write(to: url) }
+
+    /// The block as the arrays of an `.npz` (the checkpoint file, and what ranks send each other).
+    func npz() -> NPZ {
         var z = NPZ()
         func ints(_ a: [Int]) -> NDArray<Int64> { NDArray(shape: [a.count], data: a.map(Int64.init)) }
         func reals(_ a: [Double]) -> NDArray<Double> { NDArray(shape: [a.count], data: a) }
@@ -347,7 +379,7 @@ extension DrawBlock {
         z.add("points", NDArray(shape: [points.count], data: points)); z.add("patch", ints(patch)); z.add("dependent", ints(dependent))
         z.add("omega2", reals(omegaSquared)); z.add("raw_weights", reals(rawWeights)); z.add("det_fs", reals(detFS))
         z.add("pullback", NDArray(shape: [pullback.count], data: pullback)); z.add("residual", reals(residual))
-        try z.write(to: url)
+        return z
     }
 
     /// A block written by `write(to:)`, its sizes checked against the variety (an `InputError` naming the file
@@ -355,7 +387,12 @@ extension DrawBlock {
     init(npz url: URL, variety v: Variety, pullback: Bool) throws {
         let z: NPZ
         do { z = try NPZ.read(url) } catch { throw InputError("checkpoint batch \(url.path) is unreadable (\(error)); expected one written by nntheory cy sample") }
-        func bad(_ what: String) -> InputError { InputError("checkpoint batch \(url.path): \(what) does not fit; expected a batch written by nntheory cy sample for \(v.name)") }
+        try self.init(z, name: "checkpoint batch \(url.path)", variety: v, pullback: pullback)
+    }
+
+    /// The block whose arrays `npz()` gave, its sizes checked against the variety (an `InputError` naming `name`).
+    init(_ z: NPZ, name: String, variety v: Variety, pullback: Bool) throws {
+        func bad(_ what: String) -> InputError { InputError("\(name): \(what) does not fit; expected a batch written by nntheory cy sample for \(v.name)") }
         func ints(_ k: String) throws -> [Int] { guard case .int64(let a)? = try z.array(k) else { throw bad(k) }; return a.data.map { Int($0) } }
         func reals(_ k: String) throws -> [Double] { guard case .float64(let a)? = try z.array(k) else { throw bad(k) }; return a.data }
         func complexes(_ k: String) throws -> [ComplexDouble] { guard case .complex128(let a)? = try z.array(k) else { throw bad(k) }; return a.data }

@@ -144,6 +144,7 @@ struct CYSampleCommand: ParsableCommand {
                                    stop: { StopRequest.received }, log: progress, progress: { progress("  \($0)/\(points) points") })
             }
             let tSample = Date().timeIntervalSince(sampleStart)
+            guard ProcessGroups.current.isRoot else { return }   // under mpirun, rank 0 writes the sample
             let n = v.dimension, d = v.coordinateCount, f = v.ambient.factorCount, k = v.equationCount
             let t0 = Date()
             let pb = s.pullbackFubiniStudy ?? FubiniStudy.pullbackMetrics(of: s, kahler: t, threads: threads)
