@@ -376,6 +376,17 @@ public struct AlgebraicMetric: Sendable {
         return det.real
     }
 
+    /// Points per single-threaded ZGEMM inside a block of `forEachPoint`.
+    let gemmPoints = 64
+
+    /// The points per block of `forEachPoint` for `pointCount` points at `order`: at most ~32 MB per jet buffer. A
+    /// subset of the points starting at a multiple of it, holding a multiple of it (or the end of the points), is
+    /// blocked as the whole set is, so its per-point results are the same bits (BLAS's result for a row can depend on
+    /// the shape of the call it is in).
+    public func pointBlockSize(pointCount pc: Int, order: SectionBasis.JetOrder) -> Int {
+        min(blockSize, pc, max(64, 2_000_000 / (basis.jetRows(order) * basis.count)))
+    }
+
     /// Calls `body(p, G, R)` for every point p with the R×R Gram matrix G_IJ = (∂_I s)ᵀ h conj(∂_J s) of its jet rows
     /// at `order` (row-major). Blocks are processed in order; within a block, points run on all cores.
     func forEachPoint(points: [Complex<Double>], order: SectionBasis.JetOrder,
@@ -383,7 +394,7 @@ public struct AlgebraicMetric: Sendable {
         let d = basis.variables, n = basis.count, r = basis.jetRows(order)
         let pc = points.count / d
         if pc == 0 { return }
-        let bs = min(blockSize, pc, max(64, 2_000_000 / (r * n)))   // ≤ ~32 MB per jet buffer
+        let bs = pointBlockSize(pointCount: pc, order: order)
         var x = [Complex<Double>](repeating: .zero, count: bs * r * n)
         var y = x
         var gram = [Complex<Double>](repeating: .zero, count: bs * r * r)
@@ -408,9 +419,21 @@ public struct AlgebraicMetric: Sendable {
                                                    pointCount: hi - lo, order: order,
                                                    into: UnsafeMutableBufferPointer(start: xb.pointer + lo * r * n, count: (hi - lo) * r * n))
                                 }
-                                var one = Complex<Double>(1, 0), zero = Complex<Double>.zero
-                                cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(b * r), Int32(n), Int32(n),
-                                            &one, xb.pointer, Int32(n), ph.baseAddress, Int32(n), &zero, yb.pointer, Int32(n))
+                                // Y = X h in pieces of `gemmPoints` points from the block's start, each one single-threaded
+                                // ZGEMM, the pieces on all cores: a row's bits depend on the shape of the call it is in and
+                                // on OpenBLAS's thread count, here fixed (so any core count, and ranks splitting the points
+                                // at block boundaries, give the same bits).
+                                let pieces = (b + gemmPoints - 1) / gemmPoints
+                                let hb = SendablePointer(readOnly: UnsafePointer(ph.baseAddress!))
+                                SingleThreadedLAPACK.run {
+                                    DispatchQueue.concurrentPerform(iterations: pieces) { q in
+                                        let lo = q * gemmPoints, m = min(gemmPoints, b - lo)
+                                        var one = Complex<Double>(1, 0), zero = Complex<Double>.zero
+                                        cblas_zgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m * r), Int32(n), Int32(n),
+                                                    &one, xb.pointer + lo * r * n, Int32(n), hb.pointer, Int32(n), &zero,
+                                                    yb.pointer + lo * r * n, Int32(n))
+                                    }
+                                }
                                 DispatchQueue.concurrentPerform(iterations: threads) { t in
                                     let lo = t * per, hi = min(b, lo + per)
                                     if lo >= hi { return }

@@ -19,8 +19,12 @@ import Numerics
 /// (K = (kπ)⁻¹ log s†hs̄ shifts by a constant). Identity tr(T(h)·hᵀ) = N_k holds for every h.
 ///
 /// Implementation: per block of points, S = [s_α(z_p)] (SectionBasis), ψ_p = ‖(S L)_p‖² with h = L L† (Cholesky) via one
-/// ZTRMM, rows scaled by √(w_p/ψ_p), then conj(T) accumulated as one ZHERK (A†A) through OpenBLAS; the inverse by
-/// Cholesky (ZPOTRF/ZPOTRI). Blocks are summed in a fixed order, so the result does not depend on the thread count.
+/// ZTRMM, rows scaled by √(w_p/ψ_p), then the block's conj(T) term as one ZHERK (A†A) through OpenBLAS; the blocks'
+/// terms are summed by a fixed binary tree over the block index (`BlockSumTree`), so the result does not depend on the
+/// thread count, nor on how the blocks are split across the ranks of a process group (`group`: under `mpirun -np K`
+/// rank r evaluates its contiguous share of the blocks, the ranks' trees are exchanged and merged — the same bits for
+/// every K). The inverse by Cholesky (ZPOTRF/ZPOTRI), on every rank; both factorisations on one OpenBLAS thread
+/// (`SingleThreadedLAPACK`: OpenBLAS's LAPACK rounds differently on different thread counts).
 public struct DonaldsonBalancing: Sendable {
     /// The section basis s_α.
     public let basis: SectionBasis
@@ -32,6 +36,8 @@ public struct DonaldsonBalancing: Sendable {
     public let pointCount: Int
     /// Points per ZHERK block.
     public var blockSize = 4096
+    /// The ranks that share the blocks of points (one process by default).
+    public var group: any ProcessGroup = ProcessGroups.current
 
     /// - Throws: `InputError` on shape mismatch, non-finite coordinates or non-positive/non-finite weights.
     public init(basis: SectionBasis, points: [Complex<Double>], weights: [Double]) throws {
@@ -136,14 +142,15 @@ public struct DonaldsonBalancing: Sendable {
     /// Runs `body(range, S, ψ, U)` for consecutive blocks of points (in order, on the calling thread), with S the
     /// block's section values [B, N_k], ψ [B] and U = S·L for the Cholesky factor h = L L† (so ψ_p = ‖U_p‖²,
     /// one ZTRMM: half the flops of S·h).
-    func forEachBlock(h: ComplexMatrix,
+    func forEachBlock(h: ComplexMatrix, points range: Range<Int>? = nil,
                       _ body: (Range<Int>, UnsafeMutableBufferPointer<Complex<Double>>, UnsafeMutableBufferPointer<Double>,
                                UnsafeMutableBufferPointer<Complex<Double>>) -> Void) throws {
         let lower: ComplexMatrix
-        do { lower = try LinearAlgebra.cholesky(h) } catch {
+        do { lower = try SingleThreadedLAPACK.run { try LinearAlgebra.cholesky(h) } } catch {
             throw InputError("Donaldson: h is not positive definite (\(error)), expected a positive-definite Hermitian form")
         }
         let n = basis.count, d = basis.variables, bs = min(blockSize, pointCount)
+        let range = range ?? 0..<pointCount
         var s = [Complex<Double>](repeating: .zero, count: bs * n)
         var y = [Complex<Double>](repeating: .zero, count: bs * n)
         var psi = [Double](repeating: 0, count: bs)
@@ -155,9 +162,9 @@ public struct DonaldsonBalancing: Sendable {
                 y.withUnsafeMutableBufferPointer { py in
                     psi.withUnsafeMutableBufferPointer { pp in
                         hd.withUnsafeMutableBufferPointer { ph in
-                            var start = 0
-                            while start < pointCount {
-                                let b = min(bs, pointCount - start)
+                            var start = range.lowerBound
+                            while start < range.upperBound {
+                                let b = min(bs, range.upperBound - start)
                                 // sections, split over threads by points (each row is independent)
                                 let per = (b + threads - 1) / threads, s0 = start
                                 let sBase = SendablePointer(ps.baseAddress!), zBase = SendablePointer(readOnly: pz.baseAddress!)
@@ -190,31 +197,49 @@ public struct DonaldsonBalancing: Sendable {
         }
     }
 
-    /// conj(T(h)) = N_k/Σw · Σ_p (w_p/ψ_p) s̄_p s_pᵀ, accumulated as ZHERK (A†A, A_p = √(w_p/ψ_p) s_p).
+    /// conj(T(h)) = N_k/Σw · Σ_p (w_p/ψ_p) s̄_p s_pᵀ: per block of `blockSize` points one ZHERK (A†A, A_p = √(w_p/ψ_p) s_p,
+    /// upper triangle), the blocks summed by a fixed tree (`BlockSumTree`, block j its leaf j); this rank evaluates its
+    /// share of the blocks and the ranks' trees are merged on every rank.
     func conjugateT(_ h: ComplexMatrix) throws -> ComplexMatrix {
         try checkForm(h)
-        let n = basis.count
-        var m = [Complex<Double>](repeating: .zero, count: n * n)
+        let n = basis.count, bs = min(blockSize, pointCount)
+        let blocks = (pointCount + bs - 1) / bs
+        var tree = BlockSumTree(valueCount: 2 * n * n, chunkCount: 1)
+        var term = [Double](repeating: 0, count: 2 * n * n)
         var badPoint: Int?
-        try m.withUnsafeMutableBufferPointer { pm in
-            try forEachBlock(h: h) { range, s, psi, _ in
+        let mine = group.share(of: blocks)
+        if !mine.isEmpty {
+            try forEachBlock(h: h, points: (mine.lowerBound * bs)..<min(pointCount, mine.upperBound * bs)) { range, s, psi, _ in
                 for (i, p) in range.enumerated() {
                     guard psi[i] > 0 && psi[i].isFinite else { if badPoint == nil { badPoint = p }; continue }
                     let c = (weights[p] / psi[i]).squareRoot()
                     for a in 0..<n { s[i * n + a] = cydScaled(s[i * n + a], c) }
                 }
-                cblas_zherk(CblasRowMajor, CblasUpper, CblasConjTrans, Int32(n), Int32(range.count), 1.0,
-                            s.baseAddress, Int32(n), 1.0, pm.baseAddress, Int32(n))
+                term.withUnsafeMutableBytes { t in
+                    cblas_zherk(CblasRowMajor, CblasUpper, CblasConjTrans, Int32(n), Int32(range.count), 1.0,
+                                s.baseAddress, Int32(n), 0.0, t.baseAddress, Int32(n))
+                }
+                tree.add(chunk: 0, block: range.lowerBound / bs, count: range.count, sums: term)
+            }
+        }
+        if group.size > 1 {
+            let bad: [Int?] = group.allGather(badPoint)
+            badPoint = bad.compactMap { $0 }.min()
+            if badPoint == nil {
+                let trees: [BlockSumTree] = group.allGather(tree)
+                tree = BlockSumTree(valueCount: 2 * n * n, chunkCount: 1)
+                for t in trees { tree.merge(t) }
             }
         }
         if let p = badPoint {
             throw InputError("Donaldson: s†hs̄ = \(try psi(h)[p]) at point \(p), expected h positive definite")
         }
+        let m = tree.chunkTotals()[0].sums
         let scale = Double(n) / weights.reduce(0, +)
         var out = ComplexMatrix(rows: n, cols: n)
         for a in 0..<n {
             for b in a..<n {
-                let v = cydScaled(m[a * n + b], scale)
+                let v = cydScaled(Complex(m[2 * (a * n + b)], m[2 * (a * n + b) + 1]), scale)
                 out[a, b] = v
                 out[b, a] = v.conjugate
             }
@@ -228,13 +253,13 @@ public struct DonaldsonBalancing: Sendable {
         let n = a.rows
         guard a.cols == n else { throw InputError("Hermitian inverse: matrix is \(a.rows)×\(a.cols), expected square") }
         var data = a.data
-        let info: Int32 = data.withUnsafeMutableBufferPointer { p in
+        let info: Int32 = SingleThreadedLAPACK.run { data.withUnsafeMutableBufferPointer { p in
             UnsafeMutableRawPointer(p.baseAddress!).withMemoryRebound(to: nnt_complex_double.self, capacity: p.count) { q in
                 let i1 = LAPACKE_zpotrf(LAPACK_ROW_MAJOR, CChar(85) /* U */, Int32(n), q, Int32(n))
                 if i1 != 0 { return i1 }
                 return LAPACKE_zpotri(LAPACK_ROW_MAJOR, CChar(85), Int32(n), q, Int32(n))
             }
-        }
+        } }
         guard info == 0 else {
             throw InputError("Donaldson: T-operator is not positive definite (LAPACK zpotrf/zpotri info = \(info)); expected more points than sections")
         }

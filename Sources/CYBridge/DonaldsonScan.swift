@@ -245,16 +245,21 @@ public struct DonaldsonScan: Sendable {
     /// degree is taken instead of recomputed (the same bits: the sample and the balancing are deterministic).
     /// `stop` is polled after every degree: a signal number ends the scan there by throwing
     /// `StopRequest.Interrupted`.
+    ///
+    /// Under a process group of K ranks (`group`, e.g. `mpirun -np K`) the samples, each T-operator and the evaluation's
+    /// det g and R are split across the ranks (the same bits for every K); rank 0 alone reads and writes the
+    /// checkpoints, and a stop seen by any rank stops all of them after the same degree.
     public func run(progress: @escaping (String) -> Void, checkpoints: URL? = nil, resume: Bool = false,
-                    stop: () -> Int32? = { nil }) throws -> Outcome {
+                    stop: () -> Int32? = { nil }, group: any ProcessGroup = ProcessGroups.current) throws -> Outcome {
         let t0 = DispatchTime.now().uptimeNanoseconds
         func seconds(since t: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t) * 1e-9 }
         let sampler = try PointSampler(variety: variety)
         let maxNp = bases.map(pointCount).max()!
         progress("donaldson: sampling \(maxNp) T-operator points and \(evalPoints) evaluation points on \(variety.name)")
-        let tSample = try sampler.sample(count: maxNp, seed: seed)
+        let tSample = try sampler.sample(count: maxNp, seed: seed, group: group)
         let evalSeed = deriveSeed(seed, 0xD0A1)
-        let eval = try ScoringSample(sample: try sampler.sample(count: evalPoints, seed: evalSeed), ricciPoints: ricciPoints)
+        var eval = try ScoringSample(sample: try sampler.sample(count: evalPoints, seed: evalSeed, group: group), ricciPoints: ricciPoints)
+        eval.group = group
         let d = variety.coordinateCount
         let tSampling = seconds(since: t0)
         let tD = kahler.map(Double.init)
@@ -265,14 +270,23 @@ public struct DonaldsonScan: Sendable {
         var results: [DegreeResult] = []
         var forms: [ComplexMatrix] = []
         for (k, basis) in zip(degrees, bases) {
-            if let dir = checkpoints, resume, let (saved, h) = try loadCheckpoint(dir, k: k, sections: basis.count) {
+            var taken = group.isRoot ? try checkpoints.flatMap { resume ? try loadCheckpoint($0, k: k, sections: basis.count) : nil } : nil
+            if group.size > 1 && resume {
+                // rank 0's saved degree, on every rank
+                let r: DegreeResult? = group.broadcast(taken?.0)
+                let hd: [Double] = group.broadcast(taken.map { $0.1.data.flatMap { [$0.real, $0.imaginary] } } ?? [])
+                taken = r.map { ($0, ComplexMatrix(rows: basis.count, cols: basis.count,
+                                                   data: (0..<(hd.count / 2)).map { Complex(hd[2 * $0], hd[2 * $0 + 1]) })) }
+            }
+            if let (saved, h) = taken {
                 progress("donaldson: k = \(k) taken from the checkpoint")
                 results.append(saved)
                 forms.append(h)
                 continue
             }
             let np = pointCount(basis)
-            let don = try DonaldsonBalancing(basis: basis, points: Array(tSample.points[0..<(np * d)]), weights: Array(tSample.weights[0..<np]))
+            var don = try DonaldsonBalancing(basis: basis, points: Array(tSample.points[0..<(np * d)]), weights: Array(tSample.weights[0..<np]))
+            don.group = group
             let tk = DispatchTime.now().uptimeNanoseconds
             let r = try don.balance(tolerance: tolerance, maxIterations: maxIterations) { it, change in
                 progress(String(format: "donaldson: k = %ld (N_k = %ld, %ld points) step %ld: relative change %.2e", k, basis.count, np, it, change))
@@ -292,13 +306,13 @@ public struct DonaldsonScan: Sendable {
                                         secondsTotal: tBalance, sigma: score.sigma, sigmaError: score.sigmaError, volK: score.volK,
                                         volKError: score.volKError, secondsEvaluation: tEval, ricciMeasure: ricci))
             forms.append(r.h)
-            if let dir = checkpoints {
+            if group.isRoot, let dir = checkpoints {
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
                 let (j, hu) = Self.checkpointURLs(dir, k)
                 try NPY.write(NDArray<Complex<Double>>(shape: [r.h.rows, r.h.cols], data: r.h.data), to: hu)
                 try JSONOutput.write(DegreeCheckpoint(fingerprint: fingerprint, result: results.last!), to: j)
             }
-            if k != degrees.last, let sig = stop() {
+            if k != degrees.last, let sig = group.anyStop(stop()) {
                 throw StopRequest.Interrupted(signal: sig, detail: "after k = \(k)" + (checkpoints.map { "; the finished degrees are in \($0.path): rerun with --resume to continue" } ?? ""))
             }
         }

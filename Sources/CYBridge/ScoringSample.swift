@@ -15,6 +15,11 @@ public struct ScoringSample: Sendable {
     let ricciJacobianDerivatives: [ComplexDouble]
     /// Worker threads for the Jacobians and finite differences (nil: all cores; results do not depend on it).
     let threads: Int?
+    /// The ranks that share the points of an algebraic metric's det g_pb and R (one process by default): rank r
+    /// evaluates its share in whole blocks of `AlgebraicMetric.pointBlockSize`, the values are exchanged in point order,
+    /// so every rank holds the same bits for every K. (FS determinants, finite-difference Ricci scalars and neural
+    /// metrics are evaluated on every rank.)
+    public var group: any ProcessGroup = ProcessGroups.current
 
     /// Prepares `sample`, with the Ricci measure on its first min(`ricciPoints`, N) points (0: none).
     /// - Throws: `InputError` when `ricciPoints` is negative.
@@ -47,15 +52,29 @@ public struct ScoringSample: Sendable {
 
     /// det g_pb of an algebraic metric at every point.
     public func determinants(_ metric: AlgebraicMetric) throws -> [Double] {
-        try metric.pullbackDeterminants(points: sample.points, jacobians: jacobians, dimension: sample.variety.dimension)
+        let v = sample.variety, n = v.dimension, d = v.coordinateCount
+        guard group.size > 1 else { return try metric.pullbackDeterminants(points: sample.points, jacobians: jacobians, dimension: n) }
+        let mine = group.share(of: sample.count, quantum: metric.pointBlockSize(pointCount: sample.count, order: .first))
+        let det = try metric.pullbackDeterminants(points: Array(sample.points[(mine.lowerBound * d)..<(mine.upperBound * d)]),
+                                                  jacobians: Array(jacobians[(mine.lowerBound * n * d)..<(mine.upperBound * n * d)]),
+                                                  dimension: n)
+        return group.allGather(doubles: det)
     }
 
     /// The analytic Ricci scalars R of an algebraic metric at the first `ricciPoints` points (nil when there are none).
     public func ricciScalars(_ metric: AlgebraicMetric) throws -> [Double]? {
         guard ricciPoints > 0 else { return nil }
         let (points, jac) = ricciPrefix
-        return try metric.ricciScalars(points: points, jacobians: jac, jacobianDerivatives: ricciJacobianDerivatives,
-                                       dimension: sample.variety.dimension)
+        let v = sample.variety, n = v.dimension, d = v.coordinateCount
+        guard group.size > 1 else {
+            return try metric.ricciScalars(points: points, jacobians: jac, jacobianDerivatives: ricciJacobianDerivatives, dimension: n)
+        }
+        let mine = group.share(of: ricciPoints, quantum: metric.pointBlockSize(pointCount: ricciPoints, order: .second))
+        let r = try metric.ricciScalars(points: Array(points[(mine.lowerBound * d)..<(mine.upperBound * d)]),
+                                        jacobians: Array(jac[(mine.lowerBound * n * d)..<(mine.upperBound * n * d)]),
+                                        jacobianDerivatives: Array(ricciJacobianDerivatives[(mine.lowerBound * n * n * d)..<(mine.upperBound * n * n * d)]),
+                                        dimension: n)
+        return group.allGather(doubles: r)
     }
 
     /// The Ricci measure of an algebraic metric on the first `ricciPoints` points alone, its det g_pb computed on those

@@ -317,7 +317,7 @@ struct CYSigmaCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if let path = out {
+            if let path = out, ProcessGroups.current.isRoot {
                 var isDir: ObjCBool = false
                 if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
                     throw InputError("--out: '\(path)' is a directory, expected a file name for the JSON")
@@ -371,6 +371,7 @@ struct CYSigmaCommand: ParsableCommand {
                 o = Output(metric: "fs", degree: nil, variety: v.name, points: s.count, kahler: t,
                            score: try scoring.scoreFubiniStudy(kahler: t, route: route))
             }
+            guard ProcessGroups.current.isRoot else { return }   // under mpirun, rank 0 reports
             if let path = out { try JSONOutput.writeSummary(o, to: URL(fileURLWithPath: path)) }
             print(String(decoding: try JSONOutput.encode(o), as: UTF8.self))
         }

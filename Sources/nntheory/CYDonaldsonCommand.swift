@@ -113,6 +113,7 @@ struct CYDonaldsonCommand: ParsableCommand {
                 try scan.run(progress: progress, checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,
                              stop: { StopRequest.received })
             }
+            guard ProcessGroups.current.isRoot else { return }   // under mpirun, rank 0 writes
             result.summary.psi = geometry.psi
             result.summary.singular = singular
             try writeDonaldsonScan(scan, result, to: dir)

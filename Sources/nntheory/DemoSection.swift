@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// One section of `nntheory demo`: it writes under `root/<name>/` and returns lines for the closing report.
 /// Each module's section lives in its own file (`EnsemblesDemo.swift`, `NTKDemo.swift`, …).
@@ -11,5 +12,6 @@ protocol DemoSection {
 
 /// Writes a progress line to stderr.
 func progress(_ line: String) {
+    guard ProcessGroups.current.isRoot else { return }   // under mpirun, rank 0 reports for all
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }

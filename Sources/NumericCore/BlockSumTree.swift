@@ -1,26 +1,25 @@
 import Foundation
-import NumericCore
 
-/// Streaming sums of a vector of values over the networks of an ensemble, kept separately for each of K chunks
-/// (`EnsemblePlan`), combined in an order that does not depend on threads or shards.
+/// Streaming sums of a vector of values over the members of an ensemble (networks of an `EnsemblePlan`, blocks of points of
+/// a T-operator), kept separately for each of K chunks, combined in an order that does not depend on threads or shards.
 ///
-/// Determinism: networks are grouped into blocks of `blockSize` consecutive networks inside a chunk; a block's sums
-/// are formed in network order by whoever evaluates it; blocks combine by a fixed binary tree over their index
+/// Determinism: members are grouped into blocks of consecutive members inside a chunk; a block's sums are formed in
+/// member order by whoever evaluates it; blocks combine by a fixed binary tree over their index
 /// (a node at level ℓ covers blocks [j·2^ℓ, (j+1)·2^ℓ)). Addition of two floating-point numbers is commutative, so
 /// the totals do not depend on the order in which blocks arrive — nor on the number of threads, nor on how blocks
-/// are split into shards whose trees are `merge`d.
+/// are split into shards or MPI ranks whose trees are `merge`d.
 public struct BlockSumTree: Sendable, Codable, Equatable {
-    /// Number of values summed per network.
+    /// Number of values summed per member.
     public let valueCount: Int
     /// Number K of chunks, each summed separately.
     public let chunkCount: Int
 
-    struct Node: Codable, Equatable, Sendable {
-        var count: Int
-        var sums: [Double]
+    public struct Node: Codable, Equatable, Sendable {
+        public var count: Int
+        public var sums: [Double]
     }
     /// Per chunk, per tree level, completed nodes keyed by their index at that level.
-    var trees: [[[Int: Node]]]
+    public internal(set) var trees: [[[Int: Node]]]
     /// Blocks added per chunk (for progress and checkpoints).
     public private(set) var blocksDone: [Set<Int>]
 
@@ -32,15 +31,16 @@ public struct BlockSumTree: Sendable, Codable, Equatable {
         blocksDone = Array(repeating: [], count: chunkCount)
     }
 
-    init(valueCount: Int, chunkCount: Int, trees: [[[Int: Node]]], blocksDone: [Set<Int>]) {
+    /// The tree of checkpointed nodes and blocks (as `trees` and `blocksDone` give them).
+    public init(valueCount: Int, chunkCount: Int, trees: [[[Int: Node]]], blocksDone: [Set<Int>]) {
         self.valueCount = valueCount; self.chunkCount = chunkCount; self.trees = trees; self.blocksDone = blocksDone
     }
 
     /// Blocks added over all chunks.
     public var blockCount: Int { blocksDone.reduce(0) { $0 + $1.count } }
 
-    /// Whether the block `item` names has been added.
-    public func contains(_ item: EnsemblePlan.WorkItem) -> Bool { blocksDone[item.chunk].contains(item.block) }
+    /// Whether block `block` of chunk `chunk` has been added.
+    public func contains(chunk: Int, block: Int) -> Bool { blocksDone[chunk].contains(block) }
 
     /// Adds the sums of one block (`count` networks) at `block` within `chunk`.
     public mutating func add(chunk: Int, block: Int, count: Int, sums: [Double]) {
@@ -107,50 +107,3 @@ public struct BlockSumTree: Sendable, Codable, Equatable {
     }
 }
 
-extension EnsembleRunner {
-    /// Evaluates the work items (all of the plan's, or one shard's) on `threads` threads — `blockSums(item)` gives the
-    /// summed values of the item's networks — and adds them to `existing` (blocks it holds are skipped).
-    /// `progress(done, total)` is called after each block, from worker threads, serialised.
-    public static func accumulate(plan: EnsemblePlan, valueCount: Int, items: ArraySlice<EnsemblePlan.WorkItem>? = nil,
-                                  into existing: BlockSumTree? = nil,
-                                  threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                                  progress: (@Sendable (Int, Int) -> Void)? = nil,
-                                  blockSums: @Sendable (EnsemblePlan.WorkItem) -> [Double]) -> BlockSumTree {
-        let work = Array(items ?? plan.workItems[...])
-        let state = LockedState(existing ?? BlockSumTree(valueCount: valueCount, chunkCount: plan.chunks))
-        let pending = work.filter { !state.tree.contains($0) }
-        let workers = max(1, min(threads, pending.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let item = state.next(pending) {
-                let s = blockSums(item)
-                let done = state.add(item, s)
-                progress?(done, pending.count)
-            }
-        }
-        return state.tree
-    }
-}
-
-/// The shared state of a multithreaded run: a work cursor and the tree, behind one lock.
-final class LockedState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cursor = 0
-    private var done = 0
-    private(set) var tree: BlockSumTree
-
-    init(_ t: BlockSumTree) { tree = t }
-
-    func next(_ items: [EnsemblePlan.WorkItem]) -> EnsemblePlan.WorkItem? {
-        lock.lock(); defer { lock.unlock() }
-        guard cursor < items.count else { return nil }
-        cursor += 1
-        return items[cursor - 1]
-    }
-
-    func add(_ item: EnsemblePlan.WorkItem, _ sums: [Double]) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        tree.add(chunk: item.chunk, block: item.block, count: item.count, sums: sums)
-        done += 1
-        return done
-    }
-}
