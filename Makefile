@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps pydeps build install uninstall demo test python-test notebooks bench fuzz clean
+.PHONY: deps pydeps mpideps build mpi install uninstall demo test mpi-test python-test notebooks bench fuzz clean
 
 ## deps: install the system libraries the build links (OpenBLAS, LAPACKE, FFTW3, zlib) when missing.
 deps:
@@ -35,6 +35,26 @@ pydeps:
 	  else echo "warning: no pip and no apt-get to install$$missing"; fi; \
 	fi
 	@python3 -c "import numpy" || { echo "error: the tests need numpy (python3 -m pip install numpy, or apt-get install python3-numpy)"; exit 1; }
+
+## mpideps: Open MPI (library, headers, mpirun) for the optional MPI build, when missing.
+MPI_PACKAGES := libopenmpi-dev openmpi-bin
+mpideps:
+	@missing=""; for p in $(MPI_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## mpi: the MPI build (SwiftPM trait MPI) in .build-mpi/release/nntheory: `mpirun -np K .build-mpi/release/nntheory
+## correlators|cy sample|cy sigma|cy donaldson …` splits the work across K ranks (docs/cluster.md).
+mpi: deps mpideps
+	swift build -c release --product nntheory --traits MPI --scratch-path .build-mpi
+
+## mpi-test: the MPI build (debug) under mpirun -np 1…4 against its single-process run: the same bits for every K,
+## a failing rank ends the job with one line, a killed rank's job resumes from the collective checkpoint.
+mpi-test: deps mpideps
+	swift build --product nntheory --traits MPI --scratch-path .build-mpi
+	Tests/mpi/run.sh .build-mpi/debug/nntheory
 
 ## build: release build of the nntheory command.
 build: deps
@@ -74,6 +94,7 @@ demo: build
 test: deps pydeps
 	swift build --build-tests
 	swift test --skip-build
+	$(MAKE) mpi-test
 	$(MAKE) python-test
 	$(MAKE) notebooks
 

@@ -22,9 +22,10 @@ import Numerics
 /// ZTRMM, rows scaled by √(w_p/ψ_p), then the block's conj(T) term as one ZHERK (A†A) through OpenBLAS; the blocks'
 /// terms are summed by a fixed binary tree over the block index (`BlockSumTree`), so the result does not depend on the
 /// thread count, nor on how the blocks are split across the ranks of a process group (`group`: under `mpirun -np K`
-/// rank r evaluates its contiguous share of the blocks, the ranks' trees are exchanged and merged — the same bits for
-/// every K). The inverse by Cholesky (ZPOTRF/ZPOTRI), on every rank; both factorisations on one OpenBLAS thread
-/// (`SingleThreadedLAPACK`: OpenBLAS's LAPACK rounds differently on different thread counts).
+/// rank r evaluates its contiguous share of the blocks, the ranks' trees are merged on the way to rank 0, which sends
+/// the total to all — the same bits for every K). The inverse by Cholesky (ZPOTRF/ZPOTRI), on every rank; both
+/// factorisations on one OpenBLAS thread (`SingleThreadedLAPACK`: OpenBLAS's LAPACK rounds differently on different
+/// thread counts).
 public struct DonaldsonBalancing: Sendable {
     /// The section basis s_α.
     public let basis: SectionBasis
@@ -199,7 +200,7 @@ public struct DonaldsonBalancing: Sendable {
 
     /// conj(T(h)) = N_k/Σw · Σ_p (w_p/ψ_p) s̄_p s_pᵀ: per block of `blockSize` points one ZHERK (A†A, A_p = √(w_p/ψ_p) s_p,
     /// upper triangle), the blocks summed by a fixed tree (`BlockSumTree`, block j its leaf j); this rank evaluates its
-    /// share of the blocks and the ranks' trees are merged on every rank.
+    /// share of the blocks; the ranks' trees are merged on the way to rank 0 and the total sent to every rank.
     func conjugateT(_ h: ComplexMatrix) throws -> ComplexMatrix {
         try checkForm(h)
         let n = basis.count, bs = min(blockSize, pointCount)
@@ -225,16 +226,13 @@ public struct DonaldsonBalancing: Sendable {
         if group.size > 1 {
             let bad: [Int?] = group.allGather(badPoint)
             badPoint = bad.compactMap { $0 }.min()
-            if badPoint == nil {
-                let trees: [BlockSumTree] = group.allGather(tree)
-                tree = BlockSumTree(valueCount: 2 * n * n, chunkCount: 1)
-                for t in trees { tree.merge(t) }
-            }
         }
         if let p = badPoint {
             throw InputError("Donaldson: s†hs̄ = \(try psi(h)[p]) at point \(p), expected h positive definite")
         }
-        let m = tree.chunkTotals()[0].sums
+        // the ranks' trees merged pairwise on the way to rank 0, whose total goes to every rank
+        let m = group.size == 1 ? tree.chunkTotals()[0].sums
+            : group.broadcast(doubles: group.mergeToRoot(tree).map { $0.chunkTotals()[0].sums } ?? [])
         let scale = Double(n) / weights.reduce(0, +)
         var out = ComplexMatrix(rows: n, cols: n)
         for a in 0..<n {

@@ -207,7 +207,8 @@ public struct CorrelatorRunner {
     ///
     /// Under a process group of K ranks (`group`) every rank walks the same batches of the blocks still to do; rank r
     /// evaluates its contiguous share of each batch (`ProcessGroup.share`) into a tree of its own. At a checkpoint, a
-    /// stop or the end, the ranks' trees go to rank 0, which merges them into the run's tree and alone writes the
+    /// stop or the end, the ranks' trees are merged pairwise on the way to rank 0 (`ProcessGroup.mergeToRoot`), which
+    /// merges the result into the run's tree and alone writes the
     /// checkpoint (one file, the collective checkpoint: a resume may use any K). `BlockSumTree` sums blocks in a fixed
     /// tree whatever the grouping, so the totals are the same bits for every K, threads and shards. A stop signal seen
     /// by any rank stops all of them after the same batch.
@@ -232,8 +233,11 @@ public struct CorrelatorRunner {
             if group.size == 1 {
                 if let m = mine { if acc == nil { acc = m } else { acc!.merge(m) } }
             } else {
-                let parts: [CorrelatorAccumulator?] = group.allGather(mine)
-                if root { for p in parts.compactMap({ $0 }) { if acc == nil { acc = p } else { acc!.merge(p) } } }
+                let own = mine ?? CorrelatorAccumulator(pointCount: e.points.rows, maxOrder: e.maxOrder, chunkCount: plan.chunks)
+                if let t = group.mergeToRoot(own.tree) {
+                    let merged = CorrelatorAccumulator(pointCount: e.points.rows, maxOrder: e.maxOrder, tree: t)
+                    if acc == nil { acc = merged } else { acc!.merge(merged) }
+                }
             }
             mine = nil
             if save, root, let a = acc { try saveCheckpoint(a, width: width) }

@@ -97,6 +97,34 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         return buf
     }
 
+    public func send(_ bytes: [UInt8], to other: Int) {
+        var n = Int64(bytes.count)
+        MPI_Send(&n, 1, nnt_mpi_int64(), Int32(other), 0, nnt_mpi_comm_world())
+        bytes.withUnsafeBytes { b in
+            var off = 0
+            while off < bytes.count {
+                let m = min(Self.piece, bytes.count - off)
+                MPI_Send(b.baseAddress! + off, Int32(m), nnt_mpi_byte(), Int32(other), 0, nnt_mpi_comm_world())
+                off += m
+            }
+        }
+    }
+
+    public func receive(from other: Int) -> [UInt8] {
+        var n: Int64 = 0
+        MPI_Recv(&n, 1, nnt_mpi_int64(), Int32(other), 0, nnt_mpi_comm_world(), nnt_mpi_status_ignore())
+        var buf = [UInt8](repeating: 0, count: Int(n))
+        buf.withUnsafeMutableBytes { b in
+            var off = 0
+            while off < b.count {
+                let m = min(Self.piece, b.count - off)
+                MPI_Recv(b.baseAddress! + off, Int32(m), nnt_mpi_byte(), Int32(other), 0, nnt_mpi_comm_world(), nnt_mpi_status_ignore())
+                off += m
+            }
+        }
+        return buf
+    }
+
     public func abort(_ message: String, status: Int32) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         MPI_Abort(nnt_mpi_comm_world(), status)

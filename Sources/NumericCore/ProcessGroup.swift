@@ -14,6 +14,10 @@ public protocol ProcessGroup: Sendable {
     func allGather(_ bytes: [UInt8]) -> [[UInt8]]
     /// Rank 0's bytes on every rank (collective; the argument of other ranks is ignored).
     func broadcast(_ bytes: [UInt8]) -> [UInt8]
+    /// Sends bytes to one rank (point to point; that rank calls `receive(from:)`).
+    func send(_ bytes: [UInt8], to rank: Int)
+    /// The bytes one rank sent this one.
+    func receive(from rank: Int) -> [UInt8]
     /// Ends every rank of the job at once (a failing rank calls it so that no other rank waits for it), after
     /// printing `message` as one line on stderr; the job's exit status is `status`.
     func abort(_ message: String, status: Int32) -> Never
@@ -27,6 +31,8 @@ public struct SingleProcess: ProcessGroup {
     public var size: Int { 1 }
     public func allGather(_ bytes: [UInt8]) -> [[UInt8]] { [bytes] }
     public func broadcast(_ bytes: [UInt8]) -> [UInt8] { bytes }
+    public func send(_ bytes: [UInt8], to rank: Int) { preconditionFailure("SingleProcess: no rank \(rank) to send to") }
+    public func receive(from rank: Int) -> [UInt8] { preconditionFailure("SingleProcess: no rank \(rank) to receive from") }
     public func abort(_ message: String, status: Int32) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         exit(status)
@@ -43,6 +49,20 @@ extension ProcessGroup {
         let q = max(1, quantum), units = (count + q - 1) / q
         let lo = min(count, units * rank / size * q), hi = min(count, units * (rank + 1) / size * q)
         return lo..<hi
+    }
+
+    /// Every rank's bytes combined along a binomial tree, on rank 0 (nil on the others): in round s = 0, 1, … rank r
+    /// with r mod 2^(s+1) = 0 receives the combination held by rank r + 2^s and keeps `combine(own, received)` — the
+    /// part of ranks [r, r + 2^s) first, then that of [r + 2^s, r + 2^(s+1)). Rank 0 receives ⌈log₂ K⌉ messages, each
+    /// of the size of one combination, instead of K − 1.
+    public func reduceToRoot(_ bytes: [UInt8], _ combine: ([UInt8], [UInt8]) throws -> [UInt8]) rethrows -> [UInt8]? {
+        var mine = bytes, step = 1
+        while step < size {
+            if rank % (2 * step) == step { send(mine, to: rank - step); return nil }
+            if rank % (2 * step) == 0 && rank + step < size { mine = try combine(mine, receive(from: rank + step)) }
+            step *= 2
+        }
+        return rank == 0 ? mine : nil
     }
 
     /// Every rank's doubles, concatenated in rank order, on every rank.
@@ -63,6 +83,26 @@ extension ProcessGroup {
             abort("error: rank \(rank) of \(size): could not decode a \(T.self) broadcast by rank 0", status: 70)
         }
         return v
+    }
+
+    /// Rank 0's doubles on every rank (as raw bytes).
+    public func broadcast(doubles: [Double]) -> [Double] {
+        if size == 1 { return doubles }
+        return broadcast(isRoot ? doubles.withUnsafeBytes { Array($0) } : []).withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+    }
+
+    /// Every rank's block-sum tree (over disjoint blocks) merged, on rank 0 (nil on the others), along `reduceToRoot`'s
+    /// binomial tree; the merged totals are the same bits whatever the grouping (`BlockSumTree`).
+    public func mergeToRoot(_ tree: BlockSumTree) -> BlockSumTree? {
+        if size == 1 { return tree }
+        func encode(_ t: BlockSumTree) -> [UInt8] { Array((try? JSONEncoder().encode(t)) ?? Data()) }
+        func decode(_ b: [UInt8]) -> BlockSumTree {
+            guard let t = try? JSONDecoder().decode(BlockSumTree.self, from: Data(b)) else {
+                abort("error: rank \(rank) of \(size): could not decode a block-sum tree sent by another rank", status: 70)
+            }
+            return t
+        }
+        return reduceToRoot(encode(tree)) { a, b in var t = decode(a); t.merge(decode(b)); return encode(t) }.map(decode)
     }
 
     /// Every rank's value, in rank order, on every rank, through its JSON encoding.

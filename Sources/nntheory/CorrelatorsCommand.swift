@@ -36,7 +36,8 @@ struct CorrelatorsCommand: ParsableCommand {
               --networks 20000 --x "1,0;0,1" --out spec
         Sharded: run `--shard 1/3` … `--shard 3/3` (same --out, or copy all DIR/checkpoints/ together),
         then `--resume` without --shard to combine their checkpoints in DIR/checkpoints; --resume also continues an
-        interrupted run.
+        interrupted run. Under MPI (the `make mpi` build): `mpirun -np K nntheory correlators …` splits the
+        networks across K ranks, with the same bits for every K (docs/cluster.md).
         """)
     )
 
@@ -96,6 +97,10 @@ struct CorrelatorsCommand: ParsableCommand {
 
     @OptionGroup var shard: ShardOption
 
+    @Option(name: .customLong("checkpoint-seconds"), parsing: .unconditional,
+            help: "Seconds between checkpoints of a running width (under mpirun: collective checkpoints, written by rank 0).")
+    var checkpointSeconds: Double = 30
+
     @OptionGroup var resume: ResumeOption
     @OptionGroup var output: OutputOptions
 
@@ -132,6 +137,10 @@ struct CorrelatorsCommand: ParsableCommand {
             var runner = CorrelatorRunner(experiment: e, output: dir)
             runner.resume = resume.resume
             runner.shard = try shard.resolve()
+            guard checkpointSeconds > 0 && checkpointSeconds.isFinite else {
+                throw InputError("--checkpoint-seconds \(checkpointSeconds), expected a positive number of seconds")
+            }
+            runner.checkpointInterval = checkpointSeconds
             StopRequest.install()
             runner.stop = { StopRequest.received }
             let summary = try namingInputs(["x": pts], axes: Array(repeating: "x", count: 8)) {
