@@ -224,7 +224,7 @@ public struct DonaldsonBalancing: Sendable {
             }
         }
         if group.size > 1 {
-            let bad: [Int?] = group.allGather(badPoint)
+            let bad: [Int?] = group.allGather(json: badPoint)
             badPoint = bad.compactMap { $0 }.min()
         }
         if let p = badPoint {

@@ -273,8 +273,8 @@ public struct DonaldsonScan: Sendable {
             var taken = group.isRoot ? try checkpoints.flatMap { resume ? try loadCheckpoint($0, k: k, sections: basis.count) : nil } : nil
             if group.size > 1 && resume {
                 // rank 0's saved degree, on every rank
-                let r: DegreeResult? = group.broadcast(taken?.0)
-                let hd: [Double] = group.broadcast(taken.map { $0.1.data.flatMap { [$0.real, $0.imaginary] } } ?? [])
+                let r: DegreeResult? = group.broadcast(json: taken?.0)
+                let hd = group.broadcast(doubles: taken.map { $0.1.data.flatMap { [$0.real, $0.imaginary] } } ?? [])
                 taken = r.map { ($0, ComplexMatrix(rows: basis.count, cols: basis.count,
                                                    data: (0..<(hd.count / 2)).map { Complex(hd[2 * $0], hd[2 * $0 + 1]) })) }
             }

@@ -182,7 +182,7 @@ public struct PointSampler: Sendable {
                 let b = try DrawBlock(try NPZ.decode(Data(bytes)), name: "the checkpoint sent by rank 0", variety: v, pullback: pullbackKahler != nil)
                 results = [b]; found = b.kept
             }
-            nextDraw = group.broadcast(nextDraw)
+            nextDraw = group.broadcast(json: nextDraw)
         }
         let lanes = workers * group.size
         while found < count {

@@ -218,7 +218,7 @@ public struct CorrelatorRunner {
         let root = group.isRoot
         var acc = resume && root ? try loadCheckpoints(width: width) : nil
         // The blocks done (rank 0 read the checkpoints) decide the work left, the same list on every rank.
-        let done0: [Set<Int>]? = group.broadcast(acc?.blocksDone)
+        let done0: [Set<Int>]? = group.broadcast(json: acc?.blocksDone)
         let items = shard.map { plan.workItems(shard: $0.index, of: $0.count) } ?? plan.workItems[...]
         let remaining = items.filter { done0?[$0.chunk].contains($0.block) != true }
         if remaining.isEmpty, acc != nil || done0 != nil { return acc }
@@ -267,7 +267,7 @@ public struct CorrelatorRunner {
                 throw StopRequest.Interrupted(signal: sig, detail: "at N = \(width) after \(done) of \(remaining.count) blocks; the checkpoint is in \(checkpointDirectory.path): rerun with --resume to continue")
             }
             // Rank 0's clock decides when all ranks save.
-            if group.broadcast(now.timeIntervalSince(lastSave) > checkpointInterval) {
+            if group.broadcast(json: now.timeIntervalSince(lastSave) > checkpointInterval) {
                 try collect(save: true)
                 lastSave = now
             }

@@ -43,8 +43,9 @@ public enum MPIRuntime {
 }
 
 #if MPI
-/// The ranks of MPI_COMM_WORLD. Collectives are MPI_Allgather/MPI_Bcast of bytes, in pieces of at most 1 GiB (MPI's
-/// counts are 32-bit); MPI is initialised with MPI_THREAD_FUNNELED (only the main thread calls it) and finalised at exit.
+/// The ranks of MPI_COMM_WORLD. Collectives are MPI_Allgatherv and MPI_Bcast of bytes, point-to-point MPI_Send/MPI_Recv,
+/// in pieces of at most 1 GiB where a message is larger (MPI's counts are 32-bit). MPI is initialised with
+/// MPI_THREAD_FUNNELED (only the main thread calls it) and finalised at exit.
 public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     public let rank: Int
     public let size: Int
@@ -82,6 +83,22 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         counts.withUnsafeMutableBytes { c in
             _ = MPI_Allgather(&mine, 1, nnt_mpi_int64(), c.baseAddress, 1, nnt_mpi_int64(), nnt_mpi_comm_world())
         }
+        let total = counts.reduce(0, +)
+        if total <= Int64(Int32.max) {
+            // one MPI_Allgatherv (32-bit counts and displacements)
+            var recvCounts = counts.map { Int32($0) }, displacements = [Int32](repeating: 0, count: size)
+            for r in 1..<max(1, size) { displacements[r] = displacements[r - 1] + recvCounts[r - 1] }
+            var all = [UInt8](repeating: 0, count: Int(total))
+            var send = bytes
+            send.withUnsafeMutableBytes { sb in
+                all.withUnsafeMutableBytes { ab in
+                    _ = MPI_Allgatherv(sb.baseAddress, Int32(bytes.count), nnt_mpi_byte(), ab.baseAddress, &recvCounts,
+                                       &displacements, nnt_mpi_byte(), nnt_mpi_comm_world())
+                }
+            }
+            return (0..<size).map { r in Array(all[Int(displacements[r])..<(Int(displacements[r]) + Int(recvCounts[r]))]) }
+        }
+        // more than 2 GiB in all: each rank's bytes broadcast in pieces
         return (0..<size).map { r in
             var buf = r == rank ? bytes : [UInt8](repeating: 0, count: Int(counts[r]))
             buf.withUnsafeMutableBytes { bcast($0.baseAddress, count: Int(counts[r]), root: r) }

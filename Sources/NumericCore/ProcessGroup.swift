@@ -74,8 +74,9 @@ extension ProcessGroup {
         }
     }
 
-    /// Rank 0's value on every rank, through its JSON encoding (Double values round-trip exactly).
-    public func broadcast<T: Codable>(_ value: T) -> T {
+    /// Rank 0's value on every rank, through its JSON encoding (Double values round-trip exactly); for small values —
+    /// bulk data goes as bytes (`broadcast(_:)`, `broadcast(doubles:)`).
+    public func broadcast<T: Codable>(json value: T) -> T {
         if size == 1 { return value }
         let bytes = isRoot ? Array((try? JSONEncoder().encode(value)) ?? Data()) : []
         let got = broadcast(bytes)
@@ -105,8 +106,8 @@ extension ProcessGroup {
         return reduceToRoot(encode(tree)) { a, b in var t = decode(a); t.merge(decode(b)); return encode(t) }.map(decode)
     }
 
-    /// Every rank's value, in rank order, on every rank, through its JSON encoding.
-    public func allGather<T: Codable>(_ value: T) -> [T] {
+    /// Every rank's value, in rank order, on every rank, through its JSON encoding; for small values.
+    public func allGather<T: Codable>(json value: T) -> [T] {
         if size == 1 { return [value] }
         let bytes = Array((try? JSONEncoder().encode(value)) ?? Data())
         return allGather(bytes).enumerated().map { (r, b) in
@@ -121,7 +122,7 @@ extension ProcessGroup {
     /// them at the same point of the work.
     public func anyStop(_ signal: Int32?) -> Int32? {
         if size == 1 { return signal }
-        let all: [Int32] = allGather(signal ?? 0)
+        let all: [Int32] = allGather(json: signal ?? 0)
         return all.first { $0 != 0 }
     }
 }
