@@ -142,12 +142,13 @@ public struct PointSampler: Sendable {
     ///
     /// Under a process group of K ranks (`group`, e.g. `mpirun -np K`) rank r solves its contiguous share of every
     /// batch's blocks of draws, and the blocks are exchanged in draw order, so every rank returns the same sample —
-    /// the same bits for every K; rank 0 alone reads and writes the checkpoint (its saved draws go to the others on
+    /// the same bits for every K (with `everyRank` false only rank 0 receives the blocks and returns the sample; the
+    /// others return a sample of their own draws alone, of no use but to be dropped); rank 0 alone reads and writes the checkpoint (its saved draws go to the others on
     /// a resume), and a stop signal seen by any rank stops all of them after the same batch.
     public func sample(count: Int, seed: UInt64, threads: Int? = nil, pullbackKahler: [Double]? = nil,
                        checkpoints: URL? = nil, resume: Bool = false, stop: () -> Int32? = { nil },
                        log: (String) -> Void = { _ in }, progress: ((Int) -> Void)? = nil,
-                       group: any ProcessGroup = ProcessGroups.current) throws -> PointSample {
+                       group: any ProcessGroup = ProcessGroups.current, everyRank: Bool = true) throws -> PointSample {
         if let t = pullbackKahler, t.count != variety.ambient.factorCount {
             throw InputError("Kähler moduli: \(t.count) values, expected \(variety.ambient.factorCount)")
         }
@@ -177,9 +178,9 @@ public struct PointSampler: Sendable {
         }
         if resume && group.size > 1 {
             // rank 0's saved draws, as one block, and where to go on
-            let bytes = group.broadcast(root && !results.isEmpty ? Array(try DrawBlock(concatenating: results).npz().encoded()) : [])
+            let bytes = group.broadcast(root && !results.isEmpty ? DrawBlock(concatenating: results).packed() : [])
             if !root && !bytes.isEmpty {
-                let b = try DrawBlock(try NPZ.decode(Data(bytes)), name: "the checkpoint sent by rank 0", variety: v, pullback: pullbackKahler != nil)
+                let b = try DrawBlock(packed: bytes, name: "the checkpoint sent by rank 0", variety: v, pullback: pullbackKahler != nil)
                 results = [b]; found = b.kept
             }
             nextDraw = group.broadcast(json: nextDraw)
@@ -212,13 +213,24 @@ public struct PointSampler: Sendable {
             if group.size == 1 {
                 for b in 0..<nBlocks { let r = batch[b]!; results.append(r); found += r.kept }
             } else {
-                // every rank's blocks, in rank order = draw order
-                let own = DrawBlock(concatenating: mine.map { batch[$0]! })
-                for (r, bytes) in group.allGather(Array(try own.npz().encoded())).enumerated() {
-                    let b = r == group.rank ? own : try DrawBlock(try NPZ.decode(Data(bytes)), name: "the draws sent by rank \(r)",
-                                                                  variety: v, pullback: pullbackKahler != nil)
+                // every rank's blocks, in rank order = draw order, to rank 0 (and on to every rank when asked)
+                let ownBlocks = mine.map { batch[$0]! }
+                let parts: [[UInt8]]
+                if everyRank {
+                    parts = group.allGather(DrawBlock(concatenating: ownBlocks).packed())
+                } else if root {
+                    parts = group.gatherToRoot([]) ?? []
+                } else {
+                    let own = DrawBlock(concatenating: ownBlocks)
+                    _ = group.gatherToRoot(own.packed())
+                    results.append(own); parts = []
+                }
+                for (r, bytes) in parts.enumerated() {
+                    if r == group.rank { for b in ownBlocks { results.append(b); found += b.kept }; continue }
+                    let b = try DrawBlock(packed: bytes, name: "the draws sent by rank \(r)", variety: v, pullback: pullbackKahler != nil)
                     results.append(b); found += b.kept
                 }
+                if !everyRank { found = group.broadcast(json: found) }
             }
             nextDraw = start + draws
             let signal = found < count ? group.anyStop(stop()) : nil
@@ -358,6 +370,12 @@ struct SavedBatches: Codable { var batches = 0; var nextDraw = 0 }
 extension DrawBlock {
     /// One block holding `blocks` in order (draw offsets shifted, arrays concatenated).
     init(concatenating blocks: [DrawBlock]) {
+        func total<T>(_ k: KeyPath<DrawBlock, [T]>) -> Int { blocks.reduce(0) { $0 + $1[keyPath: k].count } }
+        draws.reserveCapacity(total(\.draws)); drawOffsets.reserveCapacity(total(\.draws) + 1)
+        drawDropped.reserveCapacity(total(\.drawDropped)); points.reserveCapacity(total(\.points))
+        patch.reserveCapacity(total(\.patch)); dependent.reserveCapacity(total(\.dependent))
+        omegaSquared.reserveCapacity(total(\.omegaSquared)); rawWeights.reserveCapacity(total(\.rawWeights))
+        detFS.reserveCapacity(total(\.detFS)); pullback.reserveCapacity(total(\.pullback)); residual.reserveCapacity(total(\.residual))
         for b in blocks {
             let base = drawOffsets.last!
             draws += b.draws; drawOffsets += b.drawOffsets.dropFirst().map { $0 + base }; drawDropped += b.drawDropped
@@ -369,7 +387,55 @@ extension DrawBlock {
     /// Writes the block as an `.npz` (complex arrays as complex128, integers as int64; the drops per draw [draws, 4]).
     func write(to url: URL) throws { try npz().write(to: url) }
 
-    /// The block as the arrays of an `.npz` (the checkpoint file, and what ranks send each other).
+    /// The block as the bytes ranks send each other: eleven Int64 array lengths, then the arrays' raw bytes in field
+    /// order (the drops per draw as four Int64 each). One copy each way, no archive framing.
+    func packed() -> [UInt8] {
+        let ints: [[Int]] = [draws, drawOffsets, drawDropped.flatMap { [$0.residual, $0.nearSingular, $0.nonFinite, $0.missingRoots] },
+                             patch, dependent]
+        let reals = [omegaSquared, rawWeights, detFS, residual], complexes = [points, pullback]
+        let counts = ints.map(\.count) + reals.map(\.count) + complexes.map(\.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(8 * counts.count + 8 * (ints.joined().count + reals.joined().count) + 16 * complexes.joined().count)
+        counts.map(Int64.init).withUnsafeBytes { out.append(contentsOf: $0) }
+        for a in ints { a.map(Int64.init).withUnsafeBytes { out.append(contentsOf: $0) } }
+        for a in reals { a.withUnsafeBytes { out.append(contentsOf: $0) } }
+        for a in complexes { a.withUnsafeBytes { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    /// The block `packed()` gave, its sizes checked against the variety (an `InputError` naming `name`).
+    init(packed b: [UInt8], name: String, variety v: Variety, pullback: Bool) throws {
+        func bad() -> InputError { InputError("\(name): \(b.count) bytes that do not hold a block of draws for \(v.name)") }
+        var at = 0
+        func take<T>(_ n: Int, _: T.Type) throws -> [T] {
+            let bytes = n * MemoryLayout<T>.stride
+            guard n >= 0, at + bytes <= b.count else { throw bad() }
+            defer { at += bytes }
+            return [T](unsafeUninitializedCapacity: n) { buf, k in
+                b.withUnsafeBytes { src in UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[at..<(at + bytes)])) }
+                k = n
+            }
+        }
+        let c = try take(11, Int64.self).map { Int($0) }
+        let ints = try (0..<5).map { try take(c[$0], Int64.self).map { Int($0) } }
+        omegaSquared = try take(c[5], Double.self); rawWeights = try take(c[6], Double.self)
+        detFS = try take(c[7], Double.self); residual = try take(c[8], Double.self)
+        points = try take(c[9], ComplexDouble.self); self.pullback = try take(c[10], ComplexDouble.self)
+        draws = ints[0]; drawOffsets = ints[1]; patch = ints[3]; dependent = ints[4]
+        let dd = ints[2]
+        guard at == b.count, dd.count == 4 * draws.count, drawOffsets.count == draws.count + 1 else { throw bad() }
+        drawDropped = (0..<draws.count).map { j in
+            var d = DroppedPoints()
+            d.residual = dd[4 * j]; d.nearSingular = dd[4 * j + 1]; d.nonFinite = dd[4 * j + 2]; d.missingRoots = dd[4 * j + 3]
+            return d
+        }
+        let n = kept, nn = v.dimension * v.dimension
+        guard drawOffsets.last == n, points.count == n * v.coordinateCount, patch.count == n * v.ambient.factorCount,
+              dependent.count == n * v.equationCount, rawWeights.count == n, detFS.count == n, residual.count == n,
+              self.pullback.count == (pullback ? n * nn : 0) else { throw bad() }
+    }
+
+    /// The block as the arrays of an `.npz` (the checkpoint file).
     func npz() -> NPZ {
         var z = NPZ()
         func ints(_ a: [Int]) -> NDArray<Int64> { NDArray(shape: [a.count], data: a.map(Int64.init)) }

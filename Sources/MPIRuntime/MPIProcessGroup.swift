@@ -32,7 +32,10 @@ public enum MPIRuntime {
         guard let k = launcherSize else { return }
         #if MPI
         ProcessGroups.current = MPIProcessGroup.initialize()
-        _ = k
+        let env = ProcessInfo.processInfo.environment
+        if let n = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMIX_LOCAL_SIZE"].lazy.compactMap({ env[$0].flatMap(Int.init) }).first {
+            ProcessGroups.ranksOnThisNode = max(1, min(n, k))
+        }
         #else
         if k > 1 {
             FileHandle.standardError.write(Data("error: started by mpirun with \(k) ranks, but this nntheory is built without MPI; expected the MPI build (make mpi: .build-mpi/release/nntheory)\n".utf8))

@@ -65,6 +65,14 @@ extension ProcessGroup {
         return rank == 0 ? mine : nil
     }
 
+    /// Every rank's bytes, in rank order, on rank 0 (nil on the others): K − 1 point-to-point messages to rank 0, which
+    /// for large messages move once (no collective's segmenting).
+    public func gatherToRoot(_ bytes: [UInt8]) -> [[UInt8]]? {
+        guard size > 1 else { return [bytes] }
+        guard isRoot else { send(bytes, to: 0); return nil }
+        return (0..<size).map { $0 == 0 ? bytes : receive(from: $0) }
+    }
+
     /// Every rank's doubles, concatenated in rank order, on every rank.
     public func allGather(doubles: [Double]) -> [Double] {
         if size == 1 { return doubles }
@@ -131,4 +139,7 @@ extension ProcessGroup {
 /// (which sets it before the command runs).
 public enum ProcessGroups {
     nonisolated(unsafe) public static var current: any ProcessGroup = SingleProcess()
+    /// The ranks of this job on this machine (1 outside MPI): commands' default thread count is the cores divided
+    /// by it, so that K ranks on one node do not each start a thread per core.
+    nonisolated(unsafe) public static var ranksOnThisNode = 1
 }

@@ -141,7 +141,8 @@ struct CYSampleCommand: ParsableCommand {
             let s = try exitingOnInterrupt("cy sample") {
                 try sampler.sample(count: points, seed: seed, threads: threads, pullbackKahler: t,
                                    checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,
-                                   stop: { StopRequest.received }, log: progress, progress: { progress("  \($0)/\(points) points") })
+                                   stop: { StopRequest.received }, log: progress, progress: { progress("  \($0)/\(points) points") },
+                                   everyRank: false)
             }
             let tSample = Date().timeIntervalSince(sampleStart)
             guard ProcessGroups.current.isRoot else { return }   // under mpirun, rank 0 writes the sample

@@ -61,12 +61,13 @@ struct ShardOption: ParsableArguments {
 
 /// --threads N: worker threads, all cores by default.
 struct ThreadOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Worker threads, at least 1 (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads, at least 1 (default: all cores; under mpirun, the cores divided among this node's ranks).")
     var threads: Int?
 
-    /// The thread count: --threads, else all cores; a one-line error below 1.
+    /// The thread count: --threads, else all cores (under mpirun: divided among the ranks on this machine); a one-line
+    /// error below 1.
     func count() throws -> Int {
-        guard let threads else { return ProcessInfo.processInfo.activeProcessorCount }
+        guard let threads else { return max(1, ProcessInfo.processInfo.activeProcessorCount / ProcessGroups.ranksOnThisNode) }
         guard threads >= 1 else { throw InputError("--threads \(threads), expected at least 1") }
         return threads
     }
