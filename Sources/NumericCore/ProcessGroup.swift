@@ -104,9 +104,9 @@ extension ProcessGroup {
     /// binomial tree; the merged totals are the same bits whatever the grouping (`BlockSumTree`).
     public func mergeToRoot(_ tree: BlockSumTree) -> BlockSumTree? {
         if size == 1 { return tree }
-        func encode(_ t: BlockSumTree) -> [UInt8] { Array((try? JSONEncoder().encode(t)) ?? Data()) }
+        func encode(_ t: BlockSumTree) -> [UInt8] { t.packed() }
         func decode(_ b: [UInt8]) -> BlockSumTree {
-            guard let t = try? JSONDecoder().decode(BlockSumTree.self, from: Data(b)) else {
+            guard let t = BlockSumTree(packed: b) else {
                 abort("error: rank \(rank) of \(size): could not decode a block-sum tree sent by another rank", status: 70)
             }
             return t

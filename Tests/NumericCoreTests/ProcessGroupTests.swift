@@ -60,3 +60,22 @@ import TestSupport
         #expect(leftToRight.map(\.bitPattern) != expected)
     }
 }
+
+/// The bytes ranks send a block-sum tree as.
+@Suite struct BlockSumTreePackingTests {
+    /// packed → init(packed:) gives the same tree (sums bit for bit, blocks done), for several chunks and partial trees;
+    /// truncated or extended bytes are refused.
+    @Test func packedTreesRoundTrip() throws {
+        var rng = RandomStream(seed: 3, stream: 0)
+        var t = BlockSumTree(valueCount: 4, chunkCount: 3)
+        for (c, b) in [(0, 0), (0, 1), (0, 2), (1, 5), (2, 3), (2, 4), (2, 7)] {
+            t.add(chunk: c, block: b, count: b + 1, sums: (0..<4).map { _ in rng.normal() })
+        }
+        let bytes = t.packed()
+        let back = try #require(BlockSumTree(packed: bytes))
+        #expect(back == t)
+        #expect(BlockSumTree(packed: Array(bytes.dropLast())) == nil)
+        #expect(BlockSumTree(packed: bytes + [0]) == nil)
+        #expect(BlockSumTree(packed: []) == nil)
+    }
+}
