@@ -29,11 +29,11 @@ bench sample cy sample --variety fermat-quintic --points 2000000 --seed 1
 # cy donaldson has no --threads: its blocks run on min(cores, 8) threads and OpenBLAS's, which `mpirun` binds to
 # the rank's core
 T1= T2= bench donaldson cy donaldson --variety fermat-quintic --k 5 --eval-points 20000 --ricci-points 0 --seed 1
-echo "## sigma: nntheory cy sigma --sample SAMPLE(10^6 quintic points) --metric DONALDSON(k = 5)"
-"$B" cy sample --variety fermat-quintic --points 1000000 --seed 2 --out "$W/q6" > /dev/null 2>&1
+echo "## sigma: nntheory cy sigma --sample SAMPLE(10^5 quintic points) --metric DONALDSON(k = 5)"
+"$B" cy sample --variety fermat-quintic --points 100000 --seed 2 --out "$W/q5" > /dev/null 2>&1
 farm-bench -n "$RUNS" --warmup 1 --timeout 1800 \
-  --vs "sh -c 'exec mpirun -np 1 $B cy sigma --sample $W/q6 --metric $W/donaldson.one --ricci-points 2000 --threads 1 > $W/sigma.one.json'" -- \
-  sh -c "exec mpirun -np 2 $B cy sigma --sample $W/q6 --metric $W/donaldson.one --ricci-points 2000 --threads 1 > $W/sigma.two.json"
+  --vs "sh -c 'exec mpirun -np 1 $B cy sigma --sample $W/q5 --metric $W/donaldson.one --ricci-points 2000 --threads 1 > $W/sigma.one.json'" -- \
+  sh -c "exec mpirun -np 2 $B cy sigma --sample $W/q5 --metric $W/donaldson.one --ricci-points 2000 --threads 1 > $W/sigma.two.json"
 cmp -s "$W/sigma.one.json" "$W/sigma.two.json" || echo "DIFFERENT: sigma JSON"
 # message sizes of the reductions: a correlator tree as sent (JSON), per rank and checkpoint
 ls -l "$W/correlators.two/checkpoints/" | awk 'NR>1 {print "checkpoint tree (JSON): " $5 " bytes  " $9}'

@@ -208,8 +208,8 @@ public struct CorrelatorRunner {
     /// Under a process group of K ranks (`group`) every rank walks the same batches of the blocks still to do; rank r
     /// evaluates its contiguous share of each batch (`ProcessGroup.share`) into a tree of its own. At a checkpoint, a
     /// stop or the end, the ranks' trees are merged pairwise on the way to rank 0 (`ProcessGroup.mergeToRoot`), which
-    /// merges the result into the run's tree and alone writes the
-    /// checkpoint (one file, the collective checkpoint: a resume may use any K). `BlockSumTree` sums blocks in a fixed
+    /// merges the result into the run's tree and alone writes the checkpoint (one file, the collective checkpoint: a
+    /// resume may use any K). `BlockSumTree` sums blocks in a fixed
     /// tree whatever the grouping, so the totals are the same bits for every K, threads and shards. A stop signal seen
     /// by any rank stops all of them after the same batch.
     func monteCarlo(width: Int) throws -> CorrelatorAccumulator? {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct SharedOptionsCLITests {
     static let outHelp = "Output directory: new or empty (created if missing);"
     static let seedHelp = "Random seed (64-bit); the same seed gives the same"
-    static let threadsHelp = "Worker threads, at least 1 (default: all cores)."
+    static let threadsHelp = "Worker threads, at least 1 (default: all cores;"
     static let resumeHelp = "Continue an interrupted run from its checkpoints in"
 
     /// Each command's help, with the shared options it takes.
