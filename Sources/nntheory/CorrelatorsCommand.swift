@@ -105,6 +105,9 @@ struct CorrelatorsCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        // Signals are taken cooperatively from the start: one that comes while the run is still being set up (its
+        // --out locked, the exact values computed) stops it after its first batch of networks, with a checkpoint.
+        StopRequest.install()
         // A shard adds its checkpoints to the directory of the run it belongs to, as a resumed run does.
         try output.run(resume: resume.resume || shard.shard != nil) { dir in
             // A known kind, or a SPEC (an mlp given layer by layer).
@@ -141,7 +144,6 @@ struct CorrelatorsCommand: ParsableCommand {
                 throw InputError("--checkpoint-seconds \(checkpointSeconds), expected a positive number of seconds")
             }
             runner.checkpointInterval = checkpointSeconds
-            StopRequest.install()
             runner.stop = { StopRequest.received }
             let summary = try namingInputs(["x": pts], axes: Array(repeating: "x", count: 8)) {
                 try exitingOnInterrupt("correlators", { try runner.run() })
