@@ -90,7 +90,39 @@ public struct EmpiricalNTK {
     }
 
     /// Outputs f(x) [P, O].
-    public func outputs(_ x: Matrix) -> Matrix { network.architecture.apply(parameters, x) }
+    public func outputs(_ x: Matrix) -> Matrix { network.outputs(x) }
+
+    /// Any architecture (convolutions, residual branches, pooling): Θ = J(x₁)J(x₂)ᵀ with the Jacobians of the layers'
+    /// pullbacks (`Network.jacobian`), in blocks of points so that a block's Jacobian stays within 256 MiB; refused
+    /// before allocating when one point's Jacobian rows or the result do not fit in memory.
+    func kernelOfGraph(_ x1: Matrix, _ x2: Matrix?, trace: Bool) throws -> NDArray<Double> {
+        let y = x2 ?? x1, O = outputWidth, P1 = x1.rows, P2 = y.rows, n = network.parameterCount
+        let E = trace ? 1 : O * O
+        try MemoryBudget.check(8 * (Double(P2 * O) * Double(n) + Double(P1 * P2 * E) + Double(min(P1, 64) * O) * Double(n)),
+                               for: "the Jacobians of \(P2) points × \(n) parameters", option: "--x")
+        let right = network.jacobian(y)
+        let block = max(1, min(P1, (1 << 25) / max(1, O * n)))
+        var out = [Double](repeating: 0, count: P1 * P2 * E)
+        var start = 0
+        while start < P1 {
+            let rows = min(block, P1 - start)
+            let left = x2 == nil && rows == P1 ? right
+                : network.jacobian(Matrix(rows: rows, cols: x1.cols, data: Array(x1.data[(start * x1.cols)..<((start + rows) * x1.cols)])))
+            let prod = Matrix.multiply(left, right, transposeB: true)   // [rows·O, P2·O]
+            for p in 0..<rows { for q in 0..<P2 {
+                let o = ((start + p) * P2 + q) * E
+                if trace {
+                    var t = 0.0
+                    for a in 0..<O { t += prod.data[(p * O + a) * P2 * O + q * O + a] }
+                    out[o] = t / Double(O)
+                } else {
+                    for a in 0..<O { for b in 0..<O { out[o + a * O + b] = prod.data[(p * O + a) * P2 * O + q * O + b] } }
+                }
+            } }
+            start += rows
+        }
+        return NDArray(shape: trace ? [P1, P2] : [P1, P2, O, O], data: out)
+    }
 
     /// Θ of x₁ against x₂ as [P₁, P₂, O, O] (Θ[p, q, a, b] = Θ_ab(x₁ₚ, x₂_q)); with `trace`, [P₁, P₂] holding
     /// (1/O) Σ_a Θ_aa (neural-tangents' default averaging). Rows of x₁ are processed in blocks of `blockSize`
@@ -104,6 +136,9 @@ public struct EmpiricalNTK {
         }
         let O = outputWidth, P1 = x1.rows, P2 = y.rows, same = x2 == nil
         let E = trace ? 1 : O * O
+        guard network.architecture.isDenseChain && network.inputShape.spatial.isEmpty else {
+            return try kernelOfGraph(x1, x2, trace: trace)
+        }
         let right = pass(y)
         var out = [Double](repeating: 0, count: P1 * P2 * E)
         let B = max(1, blockSize)
@@ -206,6 +241,7 @@ public struct EmpiricalNTK {
     /// The Jacobian ∂f_a(x_p)/∂θ_I as [P·O, #params] (row p·O + a), parameters ordered layer by layer, W in
     /// row-major [n_in, n_out] order, then b.
     public func jacobian(_ x: Matrix) -> Matrix {
+        guard network.architecture.isDenseChain && network.inputShape.spatial.isEmpty else { return network.jacobian(x) }
         let ps = pass(x)
         let O = outputWidth, P = x.rows
         let count = zip(ps.inputs, ps.deltas).enumerated().reduce(0) { acc, e in

@@ -14,8 +14,10 @@ import NumericCore
 public struct NTKConvergence: Sendable {
     /// The SPEC architecture; its hidden Dense layers are set to each width (`Serial.withHiddenWidth`).
     public let network: Serial
-    /// The points x_p [P, d] on which Θ̂ and Θ are compared.
+    /// The points x_p [P, d] on which Θ̂ and Θ are compared (one flattened point per row).
     public let points: Matrix
+    /// The shape of one point (a vector of width d unless given: images, signals).
+    public let inputShape: TensorShape
     /// The widths N of the hidden Dense layers.
     public let widths: [Int]
     /// Independently initialised networks per width.
@@ -24,12 +26,14 @@ public struct NTKConvergence: Sendable {
     public let seed: UInt64
 
     /// An experiment; throws unless the widths are positive, networks ≥ 1 and there is at least one point.
-    public init(network: Serial, points: Matrix, widths: [Int], networks: Int, seed: UInt64) throws {
+    public init(network: Serial, points: Matrix, inputShape: TensorShape? = nil, widths: [Int], networks: Int, seed: UInt64) throws {
         guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw InputError("widths \(widths), expected positive integers") }
         guard networks >= 1 else { throw InputError("networks per width \(networks), expected at least 1") }
         guard points.rows >= 1 else { throw InputError("no points") }
         self.network = network
         self.points = points
+        self.inputShape = inputShape ?? .vector(points.cols)
+        guard self.inputShape.size == points.cols else { throw InputError("points of \(points.cols) values, expected \(self.inputShape.size) for shape \(self.inputShape)") }
         self.widths = widths
         self.networks = networks
         self.seed = seed
@@ -80,6 +84,7 @@ public struct NTKConvergence: Sendable {
     /// the seed (network m of width N is drawn from its own counter-based stream).
     public var fingerprint: String {
         "ntk convergence v1 \(network.description) seed=\(seed) points=\(points.exactDescription)"
+            + (inputShape.spatial.isEmpty ? "" : " shape=\(inputShape)")
     }
 
     // The checkpoint (`checkpoints/convergence.json`, a `WidthScanCheckpoint`): the errors of the networks finished so far,
@@ -91,7 +96,7 @@ public struct NTKConvergence: Sendable {
     /// `StopRequest.Interrupted`.
     public func run(progress: (String) -> Void = { _ in }, checkpoints: URL? = nil, resume: Bool = false,
                     stop: () -> Int32? = { nil }) throws -> Result {
-        let analytic = try network.kernels(points)
+        let analytic = try network.kernels(points, inputShape: inputShape)
         let ntk = analytic.ntkMatrix
         guard ntk.frobeniusNorm > 0 else { throw InputError("the analytic NTK vanishes on these points") }
         var checkpoint = try WidthScanCheckpoint<Double>(directory: checkpoints, name: "convergence.json", fingerprint: fingerprint,
@@ -100,7 +105,7 @@ public struct NTKConvergence: Sendable {
         for N in widths {
             var errors = checkpoint.items(width: N, limit: networks)
             for m in errors.count..<networks {
-                let e = EmpiricalNTK(try network.initializeMember(width: N, index: m, inputWidth: points.cols, seed: seed))
+                let e = EmpiricalNTK(try network.initializeMember(width: N, index: m, inputShape: inputShape, seed: seed))
                 errors.append(NTKConvergence.relativeError(try e.kernel(points), ntk))
                 try checkpoint.record(width: N, errors)
                 let last = N == widths.last && m == networks - 1

@@ -344,6 +344,20 @@ public struct Nonlinearity: Layer {
 
     /// (T, Ṫ) at one covariance.
     public func dual(k11: Double, k12: Double, k22: Double) -> (t: Double, tDot: Double) { activation.dual(k11: k11, k12: k12, k22: k22) }
+
+    /// δ_h = δ·φ'(h) entry by entry (cotangent r at point r / O); no parameters.
+    public func pullback(_ p: LayerParameters, input h: Activations, cotangent d: Matrix, rowsPerPoint O: Int,
+                         gradient: JacobianRows?) -> Matrix {
+        let g = derivatives(h.values.data), block = h.shape.size
+        var out = d
+        out.data.withUnsafeMutableBufferPointer { ob in
+            for r in 0..<(d.rows / h.shape.spatialSize) {
+                let q = (r / O) * block, o = r * block
+                for e in 0..<block { ob[o + e] *= g[q + e] }
+            }
+        }
+        return out
+    }
 }
 
 extension Activation {
@@ -497,6 +511,8 @@ extension Nonlinearity {
     /// `kernel`, with the Hermite table of a Hermite activation given (it must hold every diagonal value of `k`) or
     /// built here from k's diagonals.
     func kernel(_ k: KernelState, table given: HermiteExpansion.Table?) throws -> KernelState {
+        // The identity maps any kernel to itself (Gaussian or not, neural-tangents' `Identity`).
+        if case .identity = activation { return k }
         guard k.isGaussian else {
             throw InputError("\(name) must directly follow a Dense layer (its input must be Gaussian)")
         }
@@ -504,17 +520,13 @@ extension Nonlinearity {
         let n = k.nngp.count
         if let table = given ?? hermiteTable(diagonals: k.diagonal1 + k.diagonal2) {
             let map = HermiteKernelMap(table: table)
-            if k.diagonalOnly {
+            if k.tiles == nil {
                 for e in 0..<n {
                     let (t, td) = table.dual(k11: k.diagonal1[e], k12: k.nngp[e], k22: k.diagonal1[e])
                     out.nngp[e] = t; out.ntk[e] = td * k.ntk[e]
                 }
-            } else if n > 0 {
-                out.nngp.withUnsafeMutableBufferPointer { kb in out.ntk.withUnsafeMutableBufferPointer { tb in
-                k.diagonal1.withUnsafeBufferPointer { d1 in k.diagonal2.withUnsafeBufferPointer { d2 in
-                    map.map(KernelTile(nngp: kb.baseAddress!, ntk: tb.baseAddress!, stride: k.cols, rows: k.rows, cols: k.cols,
-                                       diagonal1: d1.baseAddress!, diagonal2: d2.baseAddress!, width: k.width))
-                } } } }
+            } else {
+                out.mapTiles { map.map($0) }
             }
             out.diagonal1 = k.diagonal1.map { table.dual(k11: $0, k12: $0, k22: $0).t }
             out.diagonal2 = k.diagonalOnly ? out.diagonal1 : k.diagonal2.map { table.dual(k11: $0, k12: $0, k22: $0).t }

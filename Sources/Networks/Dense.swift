@@ -1,3 +1,5 @@
+import CNumericLibs
+import Dispatch
 import Foundation
 import NumericCore
 
@@ -113,5 +115,47 @@ extension Dense: EntrywiseKernelMap {
                 for c in 0..<t.cols { let kNew = w2 * k[c] + b2; th[c] = nIn * k[c] + w2 * th[c] + one; k[c] = kNew }
             }
         }
+    }
+}
+
+extension Dense {
+    /// W [C_in, width] (and b) on inputs with C_in channels (every spatial position shares them).
+    public func parameterShape(_ input: TensorShape) -> ParameterShape? {
+        ParameterShape(fanIn: input.channels, fanOut: width, hasBias: bStd != nil)
+    }
+
+    /// δ_h = s_w·δ_z·Wᵀ; ∂f_r/∂W = s_w·Σ_s h_p[s]ᵀδ_r[s] (one BLAS product per cotangent), ∂f_r/∂b = s_b·Σ_s δ_r[s].
+    public func pullback(_ p: LayerParameters, input h: Activations, cotangent d: Matrix, rowsPerPoint O: Int,
+                         gradient: JacobianRows?) -> Matrix {
+        let (sw, sb) = scales(inputWidth: h.values.cols)
+        let S = h.shape.spatialSize, nIn = h.values.cols, nOut = width, R = d.rows / S
+        if let g = gradient {
+            h.values.data.withUnsafeBufferPointer { hb in d.data.withUnsafeBufferPointer { db in
+                nonisolated(unsafe) let (hp, dp) = (hb.baseAddress!, db.baseAddress!)
+                let chunks = min(R, 64)
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    for r in (R * c / chunks)..<(R * (c + 1) / chunks) {
+                        let row = g.base + r * g.stride
+                        if S == 1 {
+                            // An outer product: row-major W[i, j] = s_w·h_i·δ_j.
+                            let hq = hp + (r / O) * nIn, dr = dp + r * nOut
+                            for i in 0..<nIn { let a = sw * hq[i], w = row + g.weightOffset + i * nOut; for j in 0..<nOut { w[j] = a * dr[j] } }
+                        } else {
+                            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(nIn), Int32(nOut), Int32(S), sw,
+                                        hp + (r / O) * S * nIn, Int32(nIn), dp + r * S * nOut, Int32(nOut), 0,
+                                        row + g.weightOffset, Int32(nOut))
+                        }
+                        if let bo = g.biasOffset {
+                            for j in 0..<nOut {
+                                var acc = 0.0
+                                for s in 0..<S { acc += dp[(r * S + s) * nOut + j] }
+                                row[bo + j] = sb * acc
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+        return Matrix.multiply(d, p.weight!, transposeB: true, alpha: sw)
     }
 }

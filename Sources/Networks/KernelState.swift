@@ -1,3 +1,4 @@
+import CNumericLibs
 import NumericCore
 #if canImport(Glibc)
 import Glibc
@@ -24,11 +25,27 @@ public struct KernelState: Sendable {
     /// P₂, the number of points of x₂ (1 when diagonal only).
     public let cols: Int
     /// Whether only the pairs (x₁ᵢ, x₁ᵢ) are carried.
-    public let diagonalOnly: Bool
+    public private(set) var diagonalOnly: Bool
     /// Channels n of the current layer (d_in at the input); standard-parameterisation Dense layers use it.
     public var width: Int
     /// True when the pre-activations are Gaussian, i.e. the last layer was affine: nonlinearities need it.
     public var isGaussian: Bool
+    /// Spatial dimensions of the current layer (empty for vectors).
+    public var spatial: [Int] = []
+    /// How the covariance over spatial positions is carried (`none` for vectors).
+    public var spatialCovariance: SpatialCovariance = .none
+
+    /// Which spatial covariances a state of a convolutional network carries (neural-tangents' `diagonal_spatial`):
+    /// `diagonal`, K(x, x')[s, s] only — enough for convolutions, nonlinearities, LayerNorm and a `Flatten` readout;
+    /// `full`, K(x, x')[s, s'] for all position pairs — needed by pooling (`AvgPool`, `GlobalAvgPool`).
+    ///
+    /// Layouts (S positions, P₁ × P₂ points):
+    /// - `diagonal`: `nngp[(s·P₁ + i)·P₂ + j]` = K(x₁ᵢ, x₂ⱼ)[s, s]; `diagonal1[s·P₁ + i]`, `diagonal2[s·P₂ + j]`;
+    ///   diagonal only: `nngp[s·P₁ + i]`.
+    /// - `full`: a (P₁·S) × (P₂·S) matrix, `nngp[(i·S + s)·P₂·S + j·S + s']` = K(x₁ᵢ, x₂ⱼ)[s, s'];
+    ///   `diagonal1[i·S + s]` = K(x₁ᵢ, x₁ᵢ)[s, s], `diagonal2[j·S + s']`; diagonal only: `nngp[(i·S + s)·S + s']`
+    ///   = K(x₁ᵢ, x₁ᵢ)[s, s'] (the whole self-covariance of each point, which pooling needs).
+    public enum SpatialCovariance: Sendable, Equatable { case none, diagonal, full }
 
     /// The input kernel of two point sets ([P₁, d] and [P₂, d]).
     public init(x1: Matrix, x2: Matrix? = nil, diagonalOnly: Bool = false) {
@@ -62,7 +79,7 @@ public struct KernelState: Sendable {
 
     /// P₁ × P₂ entries left uninitialised (the diagonals empty) for the fused path of `Serial.kernels`, which
     /// writes every entry (so the pages are first touched by the workers, not zeroed beforehand).
-    init(uninitializedRows rows: Int, cols: Int, width: Int) {
+    init(uninitializedRows rows: Int, cols: Int, width: Int, allocate: Bool = true) {
         self.rows = rows
         self.cols = cols
         diagonalOnly = false
@@ -70,8 +87,8 @@ public struct KernelState: Sendable {
         isGaussian = false
         diagonal1 = []
         diagonal2 = []
-        nngp = Self.uninitializedArray(rows * cols)
-        ntk = Self.uninitializedArray(rows * cols)
+        nngp = allocate ? Self.uninitializedArray(rows * cols) : []
+        ntk = allocate ? Self.uninitializedArray(rows * cols) : []
     }
 
     static func uninitializedArray(_ n: Int) -> [Double] {
@@ -95,10 +112,111 @@ public struct KernelState: Sendable {
         #endif
     }
 
-    /// (K₁₁, K₂₂) of entry `e`.
+    /// The entries as `count` tiles of `rows` × `cols` (tile t at `t·rows·cols`), entry (r, c) of tile t pairing
+    /// `diagonal1[t·rows + r]` with `diagonal2[t·cols + c]` (`diagonal1` for both when diagonal only) — the
+    /// layouts of `SpatialCovariance` seen alike by entrywise maps; nil when each entry pairs its own diagonal
+    /// value with itself (diagonal only without a full spatial covariance: `nngp[e]` with `diagonal1[e]`).
+    public var tiles: (count: Int, rows: Int, cols: Int)? {
+        let S = spatial.reduce(1, *)
+        switch (spatialCovariance, diagonalOnly) {
+        case (.full, true): return (rows, S, S)
+        case (.full, false): return (1, rows * S, cols * S)
+        case (_, true): return nil
+        case (.diagonal, false): return (S, rows, cols)
+        case (.none, false): return (1, rows, cols)
+        }
+    }
+
+    /// (K₁₁, K₂₂) of entry `e` (see `tiles`).
     @inlinable
     public func diagonals(of e: Int) -> (Double, Double) {
-        diagonalOnly ? (diagonal1[e], diagonal1[e]) : (diagonal1[e / cols], diagonal2[e % cols])
+        guard let t = tiles else { return (diagonal1[e], diagonal1[e]) }
+        let size = t.rows * t.cols, tile = e / size, r = (e % size) / t.cols, c = e % t.cols
+        let d2 = diagonalOnly ? diagonal1 : diagonal2
+        return (diagonal1[tile * t.rows + r], d2[tile * t.cols + c])
+    }
+
+    /// Applies `map` to every tile of the entries in place (see `tiles`); diagonals untouched.
+    mutating func mapTiles(_ map: (KernelTile) -> Void) {
+        guard let t = tiles, !nngp.isEmpty else { return }
+        let w = width
+        let d2 = diagonalOnly ? diagonal1 : diagonal2
+        nngp.withUnsafeMutableBufferPointer { kb in ntk.withUnsafeMutableBufferPointer { tb in
+        diagonal1.withUnsafeBufferPointer { d1b in d2.withUnsafeBufferPointer { d2b in
+            for tile in 0..<t.count {
+                let o = tile * t.rows * t.cols
+                map(KernelTile(nngp: kb.baseAddress! + o, ntk: tb.baseAddress! + o, stride: t.cols, rows: t.rows, cols: t.cols,
+                               diagonal1: d1b.baseAddress! + tile * t.rows, diagonal2: d2b.baseAddress! + tile * t.cols, width: w))
+            }
+        } } } }
+    }
+
+    /// The input kernel of shaped points (x [P, S·C], one flattened point per row, `TensorShape`'s order):
+    /// K⁰(x, x')[s, s'] = Σ_c x[s, c]·x'[s', c]/C, Θ⁰ = 0, carried as `covariance` says (`none` needs S = 1).
+    public init(x1: Matrix, x2: Matrix? = nil, shape: TensorShape, covariance: SpatialCovariance, diagonalOnly: Bool = false) {
+        guard !shape.spatial.isEmpty, covariance != .none else {
+            self.init(x1: x1, x2: x2, diagonalOnly: diagonalOnly)
+            return
+        }
+        let y = x2 ?? x1
+        precondition(x1.cols == shape.size && y.cols == shape.size, "KernelState: points of \(x1.cols) and \(y.cols) values for shape \(shape)")
+        let S = shape.spatialSize, C = shape.channels, P1 = x1.rows, P2 = diagonalOnly ? 1 : y.rows
+        let invC = 1 / Double(C)
+        // Spatial diagonals, i-major for `full` and s-major for `diagonal`.
+        func diag(_ x: Matrix) -> [Double] {
+            var d = [Double](repeating: 0, count: x.rows * S)
+            for i in 0..<x.rows { for s in 0..<S {
+                var acc = 0.0
+                for c in 0..<C { let v = x.data[(i * S + s) * C + c]; acc += v * v }
+                d[covariance == .full ? i * S + s : s * x.rows + i] = acc * invC
+            } }
+            return d
+        }
+        let diagonal1 = diag(x1)
+        let diagonal2 = diagonalOnly ? diagonal1 : diag(y)
+        var nngp: [Double]
+        switch (covariance, diagonalOnly) {
+        case (.full, false):
+            nngp = Matrix.multiply(Matrix(rows: P1 * S, cols: C, data: x1.data), Matrix(rows: y.rows * S, cols: C, data: y.data),
+                                   transposeB: true, alpha: invC).data
+            if x2 == nil { for r in 0..<(P1 * S) { nngp[r * P1 * S + r] = diagonal1[r] } }
+        case (.full, true):
+            nngp = [Double](repeating: 0, count: P1 * S * S)
+            for i in 0..<P1 {
+                let xi = Matrix(rows: S, cols: C, data: Array(x1.data[(i * S * C)..<((i + 1) * S * C)]))
+                let g = Matrix.multiply(xi, xi, transposeB: true, alpha: invC)
+                for e in 0..<(S * S) { nngp[i * S * S + e] = g.data[e] }
+                for s in 0..<S { nngp[(i * S + s) * S + s] = diagonal1[i * S + s] }
+            }
+        case (_, true):
+            nngp = diagonal1
+        default:
+            nngp = [Double](repeating: 0, count: S * P1 * P2)
+            nngp.withUnsafeMutableBufferPointer { kb in x1.data.withUnsafeBufferPointer { ab in y.data.withUnsafeBufferPointer { bb in
+                for s in 0..<S {
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(P1), Int32(P2), Int32(C), invC,
+                                ab.baseAddress! + s * C, Int32(S * C), bb.baseAddress! + s * C, Int32(S * C), 0,
+                                kb.baseAddress! + s * P1 * P2, Int32(P2))
+                }
+            } } }
+            if x2 == nil { for s in 0..<S { for i in 0..<P1 { nngp[(s * P1 + i) * P2 + i] = diagonal1[s * P1 + i] } } }
+        }
+        self.init(uninitializedRows: P1, cols: P2, width: C, allocate: false)
+        self.nngp = nngp
+        self.ntk = [Double](repeating: 0, count: nngp.count)
+        self.diagonal1 = diagonal1
+        self.diagonal2 = diagonal2
+        self.diagonalOnly = diagonalOnly
+        spatial = shape.spatial
+        spatialCovariance = covariance
+    }
+
+    /// K(xᵢ, xᵢ)[s, s] of a diagonal-only state in the `full` layout's diagonal order (i·S + s), or its own
+    /// diagonal otherwise: what the pairs (x₁, x₂) of the same points need after a layer that mixes positions.
+    var spatialDiagonal: [Double] {
+        guard diagonalOnly, spatialCovariance == .full else { return diagonal1 }
+        let S = spatial.reduce(1, *)
+        return (0..<(rows * S)).map { r in nngp[r * S + r % S] }
     }
 
     /// NNGP as a [P₁, P₂] matrix (or [P, 1] when diagonal only).

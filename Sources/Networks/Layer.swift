@@ -31,11 +31,62 @@ public protocol Layer: Sendable {
     func apply(_ parameters: LayerParameters, _ h: Matrix) -> Matrix
     /// The infinite-width kernel map on the (NNGP, NTK) pair.
     func kernel(_ k: KernelState) throws -> KernelState
+
+    // The shape-aware side, for convolutional and residual networks. Layers acting on channels alone (Dense,
+    // nonlinearities) act on every spatial position alike and take the defaults of the first three.
+
+    /// The shape of one output point for input points of shape `input`; throws when the layer cannot take it.
+    func outputShape(_ input: TensorShape) throws -> TensorShape
+    /// The forward map on activations of P points.
+    func apply(_ parameters: LayerParameters, _ h: Activations) -> Activations
+    /// (fan_in, fan_out, bias) of the weight matrix W [fan_in, fan_out] on inputs of shape `input`; nil without
+    /// parameters. `initialize` and `logDensity` are called with `inputWidth` = fan_in.
+    func parameterShape(_ input: TensorShape) -> ParameterShape?
+    /// The pullback of the forward map at the input `h` (P points): `cotangent` holds R = P·O cotangents of the
+    /// output, [R·S_out, C_out] (cotangent r belongs to point r / O); returns those of the input, [R·S_in, C_in].
+    /// With `gradient`, writes cotangent r's derivative with respect to the stored parameters (W row-major, then
+    /// b) into row r of the Jacobian.
+    func pullback(_ parameters: LayerParameters, input h: Activations, cotangent: Matrix, rowsPerPoint: Int,
+                  gradient: JacobianRows?) -> Matrix
 }
 
 extension Layer {
     /// 0: a layer without parameters has a constant density.
     public func logDensity(_ parameters: LayerParameters, inputWidth: Int) -> Double { 0 }
+    /// The same spatial shape, channels by `outputWidth`.
+    public func outputShape(_ input: TensorShape) throws -> TensorShape {
+        TensorShape(spatial: input.spatial, channels: outputWidth(inputWidth: input.channels))
+    }
+    /// The vector map on the [P·S, C] values (every position alike).
+    public func apply(_ parameters: LayerParameters, _ h: Activations) -> Activations {
+        let z = apply(parameters, h.values)
+        return Activations(values: z, shape: TensorShape(spatial: h.shape.spatial, channels: z.cols))
+    }
+    /// No parameters.
+    public func parameterShape(_ input: TensorShape) -> ParameterShape? { nil }
+}
+
+/// (fan_in, fan_out, bias) of a layer's weight matrix W [fan_in, fan_out] and bias b [fan_out].
+public struct ParameterShape: Sendable, Equatable {
+    /// Rows of W (for a convolution: window size × input channels).
+    public var fanIn: Int
+    /// Columns of W and length of b.
+    public var fanOut: Int
+    /// Whether there is a bias b.
+    public var hasBias: Bool
+}
+
+/// Where a layer writes its rows of the parameter Jacobian ∂f_r/∂θ: row r at `base + r·stride`, W (row-major
+/// [fan_in, fan_out]) from `weightOffset`, b from `biasOffset`.
+public struct JacobianRows: @unchecked Sendable {
+    /// Row 0, column 0 of the Jacobian.
+    public let base: UnsafeMutablePointer<Double>
+    /// Columns of the Jacobian (#θ).
+    public let stride: Int
+    /// Column of W[0, 0].
+    public let weightOffset: Int
+    /// Column of b[0] (nil without a bias).
+    public let biasOffset: Int?
 }
 
 /// Builds a `Serial` network from layers listed one per line.

@@ -25,24 +25,34 @@ public struct ParameterLayout: Sendable, Equatable {
     /// Length of θ.
     public let count: Int
 
-    /// The layout of `architecture` on inputs of width `inputWidth`.
+    /// The layout of `architecture` on vectors of width `inputWidth` (empty when the architecture cannot take
+    /// vectors; `Network` checks shapes first).
     public init(_ architecture: Serial, inputWidth: Int) {
-        var s: [Slice] = [], n = 0, w = inputWidth
-        for l in architecture.layers {
-            if let d = l as? Dense {
+        self = (try? Self(architecture, inputShape: .vector(inputWidth))) ?? ParameterLayout(slices: [], count: 0)
+    }
+
+    /// The layout of `architecture` on points of shape `inputShape`: one slice per leaf layer (`Serial.leaves`,
+    /// depth first through `Parallel`), W [fan_in, fan_out] by `Layer.parameterShape`.
+    public init(_ architecture: Serial, inputShape: TensorShape) throws {
+        var s: [Slice] = [], n = 0
+        let shapes = try architecture.shapes(input: inputShape).leafInputs
+        for (l, ins) in zip(architecture.leaves, shapes) {
+            if ins.count == 1, let ps = l.parameterShape(ins[0]) {
                 let wo = n
-                n += w * d.width
+                n += ps.fanIn * ps.fanOut
                 var bo: Int? = nil
-                if d.bStd != nil { bo = n; n += d.width }
-                s.append(Slice(weightOffset: wo, fanIn: w, fanOut: d.width, biasOffset: bo, hasWeight: true))
+                if ps.hasBias { bo = n; n += ps.fanOut }
+                s.append(Slice(weightOffset: wo, fanIn: ps.fanIn, fanOut: ps.fanOut, biasOffset: bo, hasWeight: true))
             } else {
-                s.append(Slice(weightOffset: n, fanIn: w, fanOut: l.outputWidth(inputWidth: w), biasOffset: nil, hasWeight: false))
+                let fanOut = ins.count == 1 ? ((try? l.outputShape(ins[0]).channels) ?? 0) : 0
+                s.append(Slice(weightOffset: n, fanIn: ins.first?.channels ?? 0, fanOut: fanOut, biasOffset: nil, hasWeight: false))
             }
-            w = l.outputWidth(inputWidth: w)
         }
         slices = s
         count = n
     }
+
+    init(slices: [Slice], count: Int) { self.slices = slices; self.count = count }
 
     /// θ as per-layer parameters (copies).
     public func split(_ theta: [Double]) -> [LayerParameters] {
@@ -78,22 +88,27 @@ public struct ParameterLayout: Sendable, Equatable {
     }
 }
 
-/// A finite network: an architecture (`Serial`: Dense layers and elementwise nonlinearities, SPEC-described) on
-/// inputs of width `inputWidth`, with its parameters θ in one flat vector (`ParameterLayout`). The one network type
-/// of nntheory: it evaluates the forward map (`outputs`), Taylor jets in the inputs (`forward(inputJet:…)`, `jet`;
-/// for curvature), parameter gradients through jets (`parameterGradient`), and carries the infinite-width kernel
-/// map (`architecture.kernels`).
+/// A finite network: an architecture (`Serial`, SPEC-described: Dense and convolutional layers, nonlinearities,
+/// residual branches, pooling) on input points of shape `inputShape` (vectors of width `inputWidth` for a dense
+/// network), with its parameters θ in one flat vector (`ParameterLayout`). The one network type of nntheory: it
+/// evaluates the forward map (`outputs`), carries the infinite-width kernel map (`kernels`) and, for a chain of
+/// Dense layers and elementwise nonlinearities (`Serial.isDenseChain`), Taylor jets in the inputs
+/// (`forward(inputJet:…)`, `jet`; for curvature) and parameter gradients through jets (`parameterGradient`).
 ///
 /// Dense layers follow neural-tangents (see `Dense`): under NTK parameterisation θ holds the raw N(0, 1) draws and
-/// z = (W_std/√fan_in)·h·W + b_std·b; under standard parameterisation θ holds the weights, z = h·W + b.
-/// Initialisation: from a seed (`init(_:inputWidth:seed:)`), Dense layer k draws its W (row-major) then b from stream k
-/// of the seed; from a given stream (`init(_:inputWidth:using:)`, the members of ensembles and width families: network
-/// m is stream m), every layer in order draws its W then b from that one stream.
+/// z = (W_std/√fan_in)·h·W + b_std·b; under standard parameterisation θ holds the weights, z = h·W + b; a Conv layer
+/// is a Dense layer on the patches of its input (fan_in = window size × channels).
+/// Initialisation: from a seed (`init(_:inputWidth:seed:)`), the k-th layer with parameters (Dense, Conv; in the
+/// order of `Serial.leaves`) draws its W (row-major) then b from stream k of the seed; from a given stream
+/// (`init(_:inputWidth:using:)`, the members of ensembles and width families: network m is stream m), every layer
+/// in order draws its W then b from that one stream.
 public struct Network: Sendable {
     /// The layers (SPEC-described).
     public let architecture: Serial
-    /// Width d of the inputs x.
-    public let inputWidth: Int
+    /// The shape of one input point (`TensorShape`; a vector for dense networks).
+    public let inputShape: TensorShape
+    /// Values per input point, the columns of x [P, S·C] (d for vectors).
+    public var inputWidth: Int { inputShape.size }
     /// Where each layer's W and b sit in `parameters`.
     public let layout: ParameterLayout
     /// θ, the stored parameters (raw N(0, 1) draws under NTK parameterisation, the weights under standard).
@@ -101,62 +116,95 @@ public struct Network: Sendable {
 
     /// Parameters drawn from `rng` (see the type's initialisation convention).
     public init(_ architecture: Serial, inputWidth: Int, using rng: inout RandomStream) throws {
-        try Self.validate(architecture, inputWidth: inputWidth)
-        self.architecture = architecture
-        self.inputWidth = inputWidth
-        layout = ParameterLayout(architecture, inputWidth: inputWidth)
-        parameters = try layout.join(architecture.initialize(inputWidth: inputWidth, using: &rng))
+        try self.init(architecture, inputShape: .vector(inputWidth), using: &rng)
     }
 
-    /// Parameters from `seed`: the k-th layer with parameters (k = 0, 1, … over the Dense layers) draws its W then b
-    /// from stream k of `seed`, so a network is a pure function of (SPEC, input width, seed), and a layer's draws do
-    /// not depend on the shapes of the layers before it.
+    /// Parameters drawn from `rng` for points of shape `inputShape`.
+    public init(_ architecture: Serial, inputShape: TensorShape, using rng: inout RandomStream) throws {
+        try Self.validate(architecture, inputShape: inputShape)
+        self.architecture = architecture
+        self.inputShape = inputShape
+        layout = try ParameterLayout(architecture, inputShape: inputShape)
+        parameters = try layout.join(architecture.initialize(inputShape: inputShape, using: &rng))
+    }
+
+    /// Parameters from `seed`: the k-th layer with parameters (k = 0, 1, … over the Dense and Conv layers) draws its
+    /// W then b from stream k of `seed`, so a network is a pure function of (SPEC, input shape, seed), and a layer's
+    /// draws do not depend on the shapes of the layers before it.
     public init(_ architecture: Serial, inputWidth: Int, seed: UInt64) throws {
-        try Self.validate(architecture, inputWidth: inputWidth)
-        var perLayer: [LayerParameters] = [], k: UInt64 = 0, w = inputWidth
-        for l in architecture.layers {
-            if l is Dense {
+        try self.init(architecture, inputShape: .vector(inputWidth), seed: seed)
+    }
+
+    /// Parameters from `seed` (see `init(_:inputWidth:seed:)`) for points of shape `inputShape`.
+    public init(_ architecture: Serial, inputShape: TensorShape, seed: UInt64) throws {
+        try Self.validate(architecture, inputShape: inputShape)
+        var perLayer: [LayerParameters] = [], k: UInt64 = 0
+        let shapes = try architecture.shapes(input: inputShape).leafInputs
+        for (l, ins) in zip(architecture.leaves, shapes) {
+            if ins.count == 1, let ps = l.parameterShape(ins[0]) {
                 var rng = RandomStream(seed: seed, stream: k)
-                perLayer.append(l.initialize(inputWidth: w, using: &rng))
+                perLayer.append(l.initialize(inputWidth: ps.fanIn, using: &rng))
                 k += 1
             } else {
                 perLayer.append(.none)
             }
-            w = l.outputWidth(inputWidth: w)
         }
-        try self.init(architecture, inputWidth: inputWidth, layerParameters: perLayer)
+        try self.init(architecture, inputShape: inputShape, layerParameters: perLayer)
     }
 
     /// Given parameters θ (length `layout.count`).
     public init(_ architecture: Serial, inputWidth: Int, parameters: [Double]) throws {
-        try Self.validate(architecture, inputWidth: inputWidth)
+        try self.init(architecture, inputShape: .vector(inputWidth), parameters: parameters)
+    }
+
+    /// Given parameters θ for points of shape `inputShape`.
+    public init(_ architecture: Serial, inputShape: TensorShape, parameters: [Double]) throws {
+        try Self.validate(architecture, inputShape: inputShape)
         self.architecture = architecture
-        self.inputWidth = inputWidth
-        layout = ParameterLayout(architecture, inputWidth: inputWidth)
+        self.inputShape = inputShape
+        layout = try ParameterLayout(architecture, inputShape: inputShape)
         guard parameters.count == layout.count else {
-            throw InputError("\(parameters.count) parameters for '\(architecture.description)' on inputs of width \(inputWidth), expected \(layout.count)")
+            throw InputError("\(parameters.count) parameters for '\(architecture.description)' on inputs of shape \(inputShape), expected \(layout.count)")
         }
         self.parameters = parameters
     }
 
     /// Given per-layer parameters (neural-tangents' layout), shapes checked.
     public init(_ architecture: Serial, inputWidth: Int, layerParameters: [LayerParameters]) throws {
-        let layout = ParameterLayout(architecture, inputWidth: inputWidth)
-        try self.init(architecture, inputWidth: inputWidth, parameters: layout.join(layerParameters))
+        try self.init(architecture, inputShape: .vector(inputWidth), layerParameters: layerParameters)
     }
 
-    static func validate(_ architecture: Serial, inputWidth: Int) throws {
-        guard inputWidth >= 1 else { throw InputError("network input width \(inputWidth), expected ≥ 1") }
+    /// Given per-leaf parameters for points of shape `inputShape`, shapes checked.
+    public init(_ architecture: Serial, inputShape: TensorShape, layerParameters: [LayerParameters]) throws {
+        try Self.validate(architecture, inputShape: inputShape)
+        let layout = try ParameterLayout(architecture, inputShape: inputShape)
+        try self.init(architecture, inputShape: inputShape, parameters: layout.join(layerParameters))
+    }
+
+    static func validate(_ architecture: Serial, inputShape: TensorShape) throws {
+        guard inputShape.channels >= 1, inputShape.spatial.allSatisfy({ $0 >= 1 }) else {
+            throw InputError("network input shape \(inputShape), expected positive sizes")
+        }
         guard !architecture.layers.isEmpty else { throw InputError("network has no layers") }
+        let out = try architecture.outputShape(inputShape)
+        guard out.spatial.isEmpty else {
+            throw InputError("the network's outputs have spatial shape \(out.spatial), expected vectors (end with Flatten or GlobalAvgPool before the readout)")
+        }
+    }
+
+    /// Throws unless the network is a chain of Dense layers and elementwise nonlinearities on vectors — what input
+    /// jets (`forward(inputJet:…)`: metric networks, curvature losses, ensembles of deep networks) take.
+    public func requireDenseChain(for use: String) throws {
+        guard inputShape.spatial.isEmpty else { throw InputError("\(use) takes vector inputs, got points of shape \(inputShape)") }
         for (k, l) in architecture.layers.enumerated() where !(l is Dense) && !(l is Nonlinearity) {
-            throw InputError("layer \(k) \(l.name): a finite network supports Dense layers and elementwise nonlinearities")
+            throw InputError("layer \(k) \(l.name): \(use) takes Dense layers and elementwise nonlinearities")
         }
     }
 
     /// θ as per-layer parameters [W [fan_in, fan_out], b] (neural-tangents' layout).
     public var layerParameters: [LayerParameters] { layout.split(parameters) }
     /// Width O of the outputs f(x).
-    public var outputWidth: Int { architecture.outputWidth(inputWidth: inputWidth) }
+    public var outputWidth: Int { (try? architecture.outputShape(inputShape).channels) ?? 0 }
     /// Length of θ.
     public var parameterCount: Int { parameters.count }
     /// The highest input-jet order the activations allow (4 with closed-form derivatives; 1 with a closure activation).
@@ -164,8 +212,11 @@ public struct Network: Sendable {
         architecture.layers.compactMap { ($0 as? Nonlinearity)?.activation.maxDerivativeOrder }.min() ?? 4
     }
 
-    /// f(x) for the rows of x [P, inputWidth] → [P, outputWidth].
+    /// f(x) for the rows of x [P, inputWidth] (one flattened point per row) → [P, outputWidth].
     public func outputs(_ x: Matrix) -> Matrix {
+        guard architecture.isDenseChain && inputShape.spatial.isEmpty else {
+            return architecture.apply(layerParameters, Activations(points: x, shape: inputShape)).values
+        }
         let ix = JetIndexSet(dimension: 1, order: 0)
         let y = forward(inputJet: x.data, indexSet: ix, points: x.rows, keepTape: false).output
         return Matrix(rows: x.rows, cols: outputWidth, data: y)
@@ -173,7 +224,13 @@ public struct Network: Sendable {
 
     /// The infinite-width NNGP and NTK of the architecture (`Serial.kernels`), x₁ against x₂ (x₁ when nil).
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
-        try architecture.kernels(x1, x2, diagonalOnly: diagonalOnly)
+        try architecture.kernels(x1, x2, inputShape: inputShape, diagonalOnly: diagonalOnly)
+    }
+
+    /// The parameter Jacobian ∂f_a(x_p)/∂θ as [P·O, #θ] (row p·O + a) by the pullback of every layer
+    /// (`Serial.jacobian`); any architecture.
+    public func jacobian(_ x: Matrix) -> Matrix {
+        architecture.jacobian(layerParameters, layout: layout, Activations(points: x, shape: inputShape))
     }
 }
 

@@ -50,15 +50,23 @@ public enum NetworkSpec {
             name = token; argText = ""
         }
         var positional: [String] = [], named: [String: String] = [:]
-        // Arguments split at commas outside brackets (a list like coef=[0.5, 0, 1] stays one argument).
+        // Arguments split at commas outside brackets and parentheses (coef=[0.5, 0, 1], a window (3, 3) and a
+        // branch 'Relu Dense(64, W_std=2)' of Parallel stay one argument each).
         var parts: [String] = [], piece = "", brackets = 0
         for ch in argText {
-            if ch == "[" { brackets += 1 } else if ch == "]" { brackets -= 1 }
+            if ch == "[" || ch == "(" { brackets += 1 } else if ch == "]" || ch == ")" { brackets -= 1 }
             if ch == "," && brackets == 0 { parts.append(piece); piece = "" } else { piece.append(ch) }
         }
         parts.append(piece)
+        if name.lowercased() == "parallel" {
+            let branches = parts.map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !branches.contains(where: \.isEmpty), !branches.isEmpty else {
+                throw InputError("Parallel: an empty branch in '\(token)', expected Parallel(A, B) with A and B space-separated SPECs")
+            }
+            return Parallel(try branches.map { try parse($0, defaultParameterization: defaultParameterization, width: width) })
+        }
         for part in parts.map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
-            if let eq = part.firstIndex(of: "=") {
+            if let eq = part.firstIndex(of: "="), !part[..<eq].contains("(") {
                 named[part[..<eq].trimmingCharacters(in: .whitespaces).lowercased()] = part[part.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             } else { positional.append(part) }
         }
@@ -75,9 +83,94 @@ public enum NetworkSpec {
             guard let v = Double(r), v.isFinite else { throw InputError("\(name): \(key)=\(r) is not a finite number") }
             return v
         }
+        /// A window or stride: `3`, `(3, 3)` or `[3, 3]`, positive integers.
+        func integers(_ key: String, _ index: Int?, _ def: [Int]?, alias: String? = nil) throws -> [Int] {
+            used.insert(key)
+            if let a = alias { used.insert(a) }
+            if let i = index { positionalAccepted = max(positionalAccepted, i + 1) }
+            let raw = named[key] ?? alias.flatMap { named[$0] } ?? index.flatMap { $0 < positional.count ? positional[$0] : nil }
+            guard let r = raw else {
+                if let d = def { return d }
+                throw InputError("\(name): missing parameter '\(key)'")
+            }
+            var t = r.trimmingCharacters(in: .whitespaces)
+            if (t.hasPrefix("(") && t.hasSuffix(")")) || (t.hasPrefix("[") && t.hasSuffix("]")) { t = String(t.dropFirst().dropLast()) }
+            let v = t.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !v.isEmpty, v.count <= 3, v.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 4096 }) else {
+                throw InputError("\(name): \(key)=\(r), expected a positive integer or a tuple like (3, 3) of one to three")
+            }
+            return v.map { $0! }
+        }
+        func paddingValue() throws -> Padding {
+            used.insert("padding")
+            guard let r = named["padding"] else { return .valid }
+            guard let p = Padding(rawValue: r.trimmingCharacters(in: CharacterSet(charactersIn: "'\" ")).uppercased()) else {
+                throw InputError("\(name): padding=\(r), expected SAME, VALID or CIRCULAR")
+            }
+            return p
+        }
+        func channelAxis() throws {
+            used.insert("axis")
+            if let a = named["axis"], a.trimmingCharacters(in: .whitespaces) != "-1" {
+                throw InputError("\(name): axis=\(a), expected -1 (the channel axis)")
+            }
+        }
+        /// W_std (default 1), b_std (default None: no bias, as neural-tangents) and the parameterisation of a Dense or
+        /// Conv layer; Dense also takes W_std and b_std as positional parameters 1 and 2.
+        func affine(positionalFrom first: Int?) throws -> (Double, Double?, Dense.Parameterization) {
+            let ws = try number("w_std", first, 1)
+            guard ws >= 0 else { throw InputError("\(name): W_std=\(ws), expected ≥ 0") }
+            used.insert("b_std")
+            var bs: Double? = nil
+            if let b = named["b_std"] ?? first.flatMap({ positional.count > $0 + 1 ? positional[$0 + 1] : nil }), b.lowercased() != "none" {
+                guard let v = Double(b), v.isFinite, v >= 0 else { throw InputError("\(name): b_std=\(b), expected a number ≥ 0 or None") }
+                bs = v
+            }
+            used.insert("parameterization")
+            var par = defaultParameterization
+            if let p = named["parameterization"] {
+                guard let q = Dense.Parameterization(rawValue: p.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "'\""))) else {
+                    throw InputError("\(name): parameterization=\(p), expected ntk or standard")
+                }
+                par = q
+            }
+            return (ws, bs, par)
+        }
         let lower = name.lowercased()
         let l: any Layer
         switch lower {
+        case "fanout":
+            let n = try number("num", 0, nil)
+            guard n >= 1, n <= 64, n == n.rounded() else { throw InputError("FanOut: \(positional.first ?? "?") branches, expected an integer 1…64") }
+            l = FanOut(Int(n))
+        case "faninsum": l = FanInSum()
+        case "faninconcat": try channelAxis(); l = FanInConcat()
+        case "flatten": l = Flatten()
+        case "globalavgpool": l = GlobalAvgPool()
+        case "layernorm":
+            try channelAxis()
+            let eps = try number("eps", nil, 1e-12)
+            guard eps >= 0 else { throw InputError("LayerNorm: eps=\(eps), expected ≥ 0") }
+            l = LayerNorm(epsilon: eps)
+        case "avgpool":
+            let window = try integers("window_shape", 0, nil)
+            let strides = try integers("strides", nil, [1], alias: "stride")
+            used.insert("normalize_edges")
+            if let ne = named["normalize_edges"], ne.lowercased() != "false" {
+                throw InputError("AvgPool: normalize_edges=\(ne), expected False (padding counts as zeros in the window mean)")
+            }
+            l = AvgPool(window: window, strides: strides, padding: try paddingValue())
+        case "conv":
+            if (named["out_chan"] ?? positional.first) == "N" {
+                guard let width else { throw InputError("Conv: channels N is a placeholder, expected a number (N stands for the widths a scan substitutes)") }
+                if named["out_chan"] != nil { named["out_chan"] = "\(width)" } else { positional[0] = "\(width)" }
+            }
+            let c = try number("out_chan", 0, nil)
+            guard c >= 1, c == c.rounded(), c <= 1e6 else { throw InputError("Conv: channels \(named["out_chan"] ?? positional.first ?? "?"), expected a positive integer ≤ 10⁶") }
+            let window = try integers("filter_shape", 1, nil)
+            let strides = try integers("strides", nil, [1], alias: "stride")
+            let (ws, bs, par) = try affine(positionalFrom: nil)
+            l = Conv(Int(c), window: window, strides: strides, padding: try paddingValue(), wStd: ws, bStd: bs, parameterization: par)
         case "dense":
             if (named["out_dim"] ?? positional.first) == "N" {
                 guard let width else { throw InputError("Dense: width N is a placeholder, expected a number (N stands for the widths a scan substitutes)") }
@@ -87,24 +180,7 @@ public enum NetworkSpec {
             guard w >= 1, w == w.rounded(), w <= 1e7 else {
                 throw InputError("Dense: width \(named["out_dim"] ?? positional.first ?? "?"), expected a positive integer ≤ 10⁷")
             }
-            let ws = try number("w_std", 1, 1)
-            guard ws >= 0 else { throw InputError("Dense: W_std=\(ws), expected ≥ 0") }
-            used.insert("b_std")
-            var bs: Double? = nil   // neural-tangents' default: no bias unless b_std is given
-            if let b = named["b_std"] ?? (positional.count > 2 ? positional[2] : nil) {
-                if b.lowercased() == "none" { bs = nil } else {
-                    guard let v = Double(b), v.isFinite, v >= 0 else { throw InputError("Dense: b_std=\(b), expected a number ≥ 0 or None") }
-                    bs = v
-                }
-            }
-            used.insert("parameterization")
-            var par = defaultParameterization
-            if let p = named["parameterization"] {
-                guard let q = Dense.Parameterization(rawValue: p.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "'\""))) else {
-                    throw InputError("Dense: parameterization=\(p), expected ntk or standard")
-                }
-                par = q
-            }
+            let (ws, bs, par) = try affine(positionalFrom: 1)
             positionalAccepted = 3
             l = Dense(Int(w), wStd: ws, bStd: bs, parameterization: par)
         case "relu": l = Relu()
@@ -149,7 +225,7 @@ public enum NetworkSpec {
             default: l = Nonlinearity(.elu(alpha: try number("alpha", 0, 1), degree: n))
             }
         default:
-            throw InputError("network spec: unknown layer '\(name)', expected Dense, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish or Elu")
+            throw InputError("network spec: unknown layer '\(name)', expected Dense, Conv, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish, Elu, LayerNorm, Flatten, GlobalAvgPool, AvgPool, FanOut, Parallel, FanInSum or FanInConcat")
         }
         if positional.count > positionalAccepted {
             throw InputError("\(name): \(positional.count) positional parameters, expected at most \(positionalAccepted)")

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""neural-tangents reference kernels for the structural layers (residual FanOut/parallel/FanInSum/FanInConcat/Identity,
+LayerNorm, Conv 1-D/2-D, Flatten, GlobalAvgPool, AvgPool) and the convolutional benchmark (Float64, CPU).
+
+Runs in the virtual environment that holds neural-tangents 0.6.5 (see Benchmarks/ntk/RESULTS.md), never in the
+repository's build:
+    /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py cases --out /work/ntref
+    /usr/bin/time -v /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py bench-conv --P 100 --readout flatten
+    /usr/bin/time -v /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py bench-conv --P 10 --readout gap
+Subcommands:
+
+  list       the case names and their nntheory SPECs
+  cases      [--only a,b] [--extra] [--P1 5] [--P2 3] --out DIR
+             for each case writes DIR/<case>/: x1.npy [P1, ...], x2.npy [P2, ...] (numpy default_rng(1) resp. (2)
+             standard normal, float64, NHWC / NWC layout: channels last), nngp.npy, ntk.npy [P1, P2] (x1 against x2),
+             nngp11.npy, ntk11.npy [P1, P1] (x1 against itself, kernel_fn(x1, None)), spec.txt (the nntheory SPEC) and
+             meta.json (input shape, the wall time of neural-tangents' kernel_fn: first jitted call = compile + run,
+             then best of 3 runs). All nets end in Dense(1), so the kernels are [P1, P2]. NTK parameterisation unless
+             the case says otherwise. --extra adds cases beyond the issue's list (SAME/strided AvgPool with and
+             without normalize_edges, CIRCULAR Conv); their SPEC spelling is a proposal.
+  bench-conv --P 100 [--size 32] [--chans 3] [--depth 5] [--readout flatten|gap] [--repeats 3] [--seed 0]
+             CIFAR-like: x [P, size, size, chans] (default_rng(seed) standard normal); net
+             serial((Conv(1, (3,3), padding=SAME, W_std=1.4, b_std=0.1), Relu) × depth, Flatten | GlobalAvgPool,
+             Dense(1, 1.5)); times jit(kernel_fn)(x, x, ('nngp', 'ntk')): the warm-up call is reported as
+             compile_seconds (compilation + one run), then best of `repeats` with block_until_ready. Prints one JSON
+             line. Flatten needs only the spatial diagonal (nt picks diagonal_spatial=True); GlobalAvgPool needs the
+             full [P, P, H, H', W, W'] covariance (P² (HW)² doubles per array). Run each under /usr/bin/time -v for the
+             peak RSS.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+from neural_tangents import stax  # noqa: E402
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The cases: (input shape without the batch axis, stax net builder, nntheory SPEC)
+
+def _conv1d_net(param="ntk"):
+    p = dict(parameterization=param)
+    return stax.serial(
+        stax.Conv(16, (3,), padding="SAME", W_std=1.4, b_std=0.1, **p), stax.Relu(),
+        stax.Conv(16, (3,), strides=(2,), padding="VALID", W_std=1.4, b_std=0.1, **p), stax.Relu(),
+        stax.Flatten(), stax.Dense(1, W_std=1.5, **p))
+
+
+CONV1D_SPEC = ("Conv(16, 3, padding=SAME, W_std=1.4, b_std=0.1) Relu Conv(16, 3, stride=2, padding=VALID, "
+               "W_std=1.4, b_std=0.1) Relu Flatten Dense(1, W_std=1.5)")
+CONV_STD_SPEC = ("Conv(16, 3, padding=SAME, W_std=1.4, b_std=0.1, parameterization=standard) Relu "
+                 "Conv(16, 3, stride=2, padding=VALID, W_std=1.4, b_std=0.1, parameterization=standard) Relu "
+                 "Flatten Dense(1, W_std=1.5, parameterization=standard)")
+
+CASES = {
+    "res": ((5,), lambda: stax.serial(
+        stax.Dense(64, 1.5, 0.05), stax.FanOut(2),
+        stax.parallel(stax.serial(stax.Relu(), stax.Dense(64, 1.5, 0.05)), stax.Identity()),
+        stax.FanInSum(), stax.Relu(), stax.Dense(1, 1.5)),
+        "Dense(64, W_std=1.5, b_std=0.05) FanOut(2) Parallel(Relu Dense(64, W_std=1.5, b_std=0.05), Identity) "
+        "FanInSum Relu Dense(1, W_std=1.5)"),
+    "concat": ((5,), lambda: stax.serial(
+        stax.Dense(64, 1.3, 0.1), stax.FanOut(3), stax.parallel(stax.Erf(), stax.Relu(), stax.Identity()),
+        stax.FanInConcat(), stax.Dense(1, 1.2, 0.2)),
+        "Dense(64, W_std=1.3, b_std=0.1) FanOut(3) Parallel(Erf, Relu, Identity) FanInConcat "
+        "Dense(1, W_std=1.2, b_std=0.2)"),
+    "layernorm": ((5,), lambda: stax.serial(
+        stax.Dense(64, 1.5, 0.3), stax.LayerNorm(), stax.Relu(), stax.Dense(64, 1.1, 0.1), stax.LayerNorm(),
+        stax.Erf(), stax.Dense(1, 1.5)),
+        "Dense(64, W_std=1.5, b_std=0.3) LayerNorm Relu Dense(64, W_std=1.1, b_std=0.1) LayerNorm Erf "
+        "Dense(1, W_std=1.5)"),
+    "conv1d": ((8, 3), lambda: _conv1d_net("ntk"), CONV1D_SPEC),
+    "conv1d_gap": ((7, 2), lambda: stax.serial(
+        stax.Conv(16, (3,), padding="SAME", W_std=1.4, b_std=0.1), stax.Erf(), stax.AvgPool((2,)),
+        stax.Conv(16, (2,), padding="VALID", W_std=1.2), stax.Relu(), stax.GlobalAvgPool(), stax.Dense(1, 1.5)),
+        # nt's AvgPool: strides=None means stride 1 (not the window, unlike jax.example_libraries.stax / Keras)
+        "Conv(16, 3, padding=SAME, W_std=1.4, b_std=0.1) Erf AvgPool(2) Conv(16, 2, padding=VALID, W_std=1.2) Relu "
+        "GlobalAvgPool Dense(1, W_std=1.5)"),
+    "conv2d": ((6, 5, 2), lambda: stax.serial(
+        stax.Conv(8, (3, 3), padding="SAME", W_std=1.3, b_std=0.05), stax.Relu(), stax.AvgPool((2, 2)),
+        stax.Conv(8, (2, 2), strides=(1, 1), padding="VALID", W_std=1.3), stax.Erf(), stax.GlobalAvgPool(),
+        stax.Dense(1, 1.5)),
+        "Conv(8, (3,3), padding=SAME, W_std=1.3, b_std=0.05) Relu AvgPool((2,2)) Conv(8, (2,2), padding=VALID, "
+        "W_std=1.3) Erf GlobalAvgPool Dense(1, W_std=1.5)"),
+    "conv2d_flat": ((6, 6, 3), lambda: stax.serial(
+        stax.Conv(8, (3, 3), strides=(2, 2), padding="SAME", W_std=1.5, b_std=0.1), stax.Relu(),
+        stax.Conv(8, (3, 3), padding="SAME", W_std=1.5, b_std=0.1), stax.Relu(), stax.Flatten(),
+        stax.Dense(1, 1.5)),
+        "Conv(8, (3,3), stride=(2,2), padding=SAME, W_std=1.5, b_std=0.1) Relu Conv(8, (3,3), padding=SAME, "
+        "W_std=1.5, b_std=0.1) Relu Flatten Dense(1, W_std=1.5)"),
+    "resconv": ((6, 6, 2), lambda: stax.serial(
+        stax.Conv(8, (3, 3), padding="SAME", W_std=1.4, b_std=0.05), stax.FanOut(2),
+        stax.parallel(stax.serial(stax.Relu(), stax.Conv(8, (3, 3), padding="SAME", W_std=1.4, b_std=0.05)),
+                      stax.Identity()),
+        stax.FanInSum(), stax.LayerNorm(), stax.Relu(), stax.GlobalAvgPool(), stax.Dense(1, 1.5)),
+        "Conv(8, (3,3), padding=SAME, W_std=1.4, b_std=0.05) FanOut(2) Parallel(Relu Conv(8, (3,3), padding=SAME, "
+        "W_std=1.4, b_std=0.05), Identity) FanInSum LayerNorm Relu GlobalAvgPool Dense(1, W_std=1.5)"),
+    "conv_std": ((8, 3), lambda: _conv1d_net("standard"), CONV_STD_SPEC),
+}
+
+# Beyond the issue's list (--extra): edge handling of SAME pooling, strided pooling, CIRCULAR convolution. The SPEC
+# spelling of AvgPool's keywords is a proposal (same keywords as Conv, plus normalize_edges). nt refuses an
+# activation after AvgPool of a non-Gaussian input (AvgPool keeps is_gaussian), hence Conv → AvgPool → Relu here.
+EXTRA = {
+    "pool_same": ((7, 2), lambda: stax.serial(
+        stax.Conv(8, (3,), padding="SAME", W_std=1.4, b_std=0.1),
+        stax.AvgPool((3,), strides=(2,), padding="SAME"), stax.Relu(), stax.GlobalAvgPool(), stax.Dense(1, 1.5)),
+        "Conv(8, 3, padding=SAME, W_std=1.4, b_std=0.1) AvgPool(3, stride=2, padding=SAME) Relu "
+        "GlobalAvgPool Dense(1, W_std=1.5)"),
+    "pool_same_ne": ((7, 2), lambda: stax.serial(
+        stax.Conv(8, (3,), padding="SAME", W_std=1.4, b_std=0.1),
+        stax.AvgPool((3,), strides=(2,), padding="SAME", normalize_edges=True), stax.Relu(), stax.GlobalAvgPool(),
+        stax.Dense(1, 1.5)),
+        "Conv(8, 3, padding=SAME, W_std=1.4, b_std=0.1) AvgPool(3, stride=2, padding=SAME, "
+        "normalize_edges=true) Relu GlobalAvgPool Dense(1, W_std=1.5)"),
+    "conv_circular": ((5, 4, 2), lambda: stax.serial(
+        stax.Conv(8, (3, 2), padding="CIRCULAR", W_std=1.3, b_std=0.1), stax.Relu(),
+        stax.Conv(8, (3, 3), strides=(2, 1), padding="CIRCULAR", W_std=1.3, b_std=0.1), stax.Relu(),
+        stax.GlobalAvgPool(), stax.Dense(1, 1.5)),
+        "Conv(8, (3,2), padding=CIRCULAR, W_std=1.3, b_std=0.1) Relu Conv(8, (3,3), stride=(2,1), "
+        "padding=CIRCULAR, W_std=1.3, b_std=0.1) Relu GlobalAvgPool Dense(1, W_std=1.5)"),
+}
+
+
+def inputs(P, shape, seed):
+    return np.random.default_rng(seed).standard_normal((P,) + tuple(shape))
+
+
+def timed(f, repeats=3):
+    """(first call = compile + run, best of `repeats` further calls, result)."""
+    t0 = time.perf_counter()
+    out = f()
+    jax.block_until_ready(out)
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        jax.block_until_ready(f())
+        times.append(time.perf_counter() - t0)
+    return first, min(times) if times else None, out
+
+
+def diagonal_spatial(kernel_fn):
+    """Whether nt propagates only the spatial diagonal (its requirement fold over the net), else full covariance."""
+    from neural_tangents._src.stax.requirements import get_req
+    return bool(get_req(kernel_fn)["diagonal_spatial"])
+
+
+def cmd_list(a):
+    for name, (shape, _, spec) in {**CASES, **EXTRA}.items():
+        print(f"{name}\t[P, {', '.join(map(str, shape))}]\t{spec}")
+
+
+def cmd_cases(a):
+    table = {**CASES, **EXTRA} if a.extra else dict(CASES)
+    names = a.only.split(",") if a.only else list(table)
+    for name in names:
+        shape, build, spec = {**CASES, **EXTRA}[name]
+        _, _, kernel_fn = build()
+        x1 = inputs(a.P1, shape, 1)
+        x2 = inputs(a.P2, shape, 2)
+        f12 = jax.jit(lambda u, v: kernel_fn(u, v, ("nngp", "ntk")))
+        f11 = jax.jit(lambda u: kernel_fn(u, None, ("nngp", "ntk")))
+        j1, j2 = jnp.asarray(x1), jnp.asarray(x2)
+        first, best, k12 = timed(lambda: f12(j1, j2))
+        first11, best11, k11 = timed(lambda: f11(j1))
+        d = os.path.join(a.out, name)
+        os.makedirs(d, exist_ok=True)
+        np.save(os.path.join(d, "x1.npy"), x1)
+        np.save(os.path.join(d, "x2.npy"), x2)
+        np.save(os.path.join(d, "nngp.npy"), np.asarray(k12.nngp, dtype=np.float64))
+        np.save(os.path.join(d, "ntk.npy"), np.asarray(k12.ntk, dtype=np.float64))
+        np.save(os.path.join(d, "nngp11.npy"), np.asarray(k11.nngp, dtype=np.float64))
+        np.save(os.path.join(d, "ntk11.npy"), np.asarray(k11.ntk, dtype=np.float64))
+        with open(os.path.join(d, "spec.txt"), "w") as fh:
+            fh.write(spec + "\n")
+        meta = {"case": name, "input_shape_x1": list(x1.shape), "input_shape_x2": list(x2.shape),
+                "nngp_shape": list(np.shape(k12.nngp)), "diagonal_spatial": diagonal_spatial(kernel_fn),
+                "x12_first_call_seconds": first, "x12_best_seconds": best,
+                "x11_first_call_seconds": first11, "x11_best_seconds": best11,
+                "neural_tangents": __import__("neural_tangents").__version__, "jax": jax.__version__}
+        with open(os.path.join(d, "meta.json"), "w") as fh:
+            json.dump(meta, fh, indent=1)
+        print(json.dumps(meta))
+
+
+def cmd_bench_conv(a):
+    layers = []
+    for _ in range(a.depth):
+        layers += [stax.Conv(1, (3, 3), padding="SAME", W_std=1.4, b_std=0.1), stax.Relu()]
+    readout = {"flatten": stax.Flatten, "gap": stax.GlobalAvgPool}[a.readout]()
+    _, _, kernel_fn = stax.serial(*layers, readout, stax.Dense(1, 1.5))
+    x = jnp.asarray(inputs(a.P, (a.size, a.size, a.chans), a.seed))
+    fn = jax.jit(lambda x: kernel_fn(x, x, ("nngp", "ntk")))
+    first, best, k = timed(lambda: fn(x), a.repeats)
+    print(json.dumps({"case": f"bench-conv-{a.readout}", "P": a.P, "size": a.size, "chans": a.chans,
+                      "depth": a.depth, "seconds": best, "compile_seconds": first, "repeats": a.repeats,
+                      "diagonal_spatial": diagonal_spatial(kernel_fn), "ntk_trace": float(jnp.trace(k.ntk))}))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list")
+    s = sub.add_parser("cases"); s.add_argument("--out", required=True); s.add_argument("--only")
+    s.add_argument("--extra", action="store_true"); s.add_argument("--P1", type=int, default=5)
+    s.add_argument("--P2", type=int, default=3)
+    s = sub.add_parser("bench-conv"); s.add_argument("--P", type=int, default=100); s.add_argument("--size", type=int, default=32)
+    s.add_argument("--chans", type=int, default=3); s.add_argument("--depth", type=int, default=5)
+    s.add_argument("--readout", choices=("flatten", "gap"), default="flatten")
+    s.add_argument("--repeats", type=int, default=3); s.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    {"list": cmd_list, "cases": cmd_cases, "bench-conv": cmd_bench_conv}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
