@@ -18,7 +18,8 @@ public struct DeepNetwork: NeuralNetwork {
         guard architecture.outputWidth(inputWidth: inputDimension) == 1 else {
             throw InputError("network '\(architecture.description)' has \(architecture.outputWidth(inputWidth: inputDimension)) outputs, expected 1 (a scalar field)")
         }
-        _ = try Network(architecture, inputWidth: inputDimension, parameters: [Double](repeating: 0, count: ParameterLayout(architecture, inputWidth: inputDimension).count))
+        try Network(architecture, inputWidth: inputDimension, parameters: [Double](repeating: 0, count: ParameterLayout(architecture, inputWidth: inputDimension).count))
+            .requireDenseChain(for: "an ensemble of deep networks")
         self.inputDimension = inputDimension
         self.architecture = architecture
         layout = ParameterLayout(architecture, inputWidth: inputDimension)

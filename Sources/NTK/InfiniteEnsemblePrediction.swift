@@ -185,13 +185,15 @@ public struct EnsemblePredictionRun: Sendable {
     public let regularizationAmounts: (nngp: Double, ntk: Double)
 
     /// - Parameters: network: the architecture (its infinite-width kernels); xTrain [P, d], yTrain [P, O] with O the
-    ///   network's output width; xTest [P*, d]; times t ≥ 0 (∞ allowed); covariance: also the covariances.
-    public init(network: Serial, xTrain: Matrix, yTrain: Matrix, xTest: Matrix, times: [Double], regimes: [PredictionRegime],
-                regularization: DiagonalRegularization, covariance: Bool) throws {
+    ///   network's output width; xTest [P*, d]; inputShape: the shape of one point (images, signals; rows flattened),
+    ///   vectors when nil; times t ≥ 0 (∞ allowed); covariance: also the covariances.
+    public init(network: Serial, xTrain: Matrix, yTrain: Matrix, xTest: Matrix, inputShape: TensorShape? = nil, times: [Double],
+                regimes: [PredictionRegime], regularization: DiagonalRegularization, covariance: Bool) throws {
+        let shape = inputShape ?? .vector(xTrain.cols)
         guard yTrain.rows == xTrain.rows else {
             throw InputError("targets of shape [\(yTrain.rows), \(yTrain.cols)], expected [\(xTrain.rows), O] (one row per training point)")
         }
-        let O = network.outputWidth(inputWidth: xTrain.cols)
+        let O = try network.outputShape(shape).channels
         guard yTrain.cols == O else {
             throw InputError("targets with \(yTrain.cols) columns, expected \(O) (the network's outputs)")
         }
@@ -199,9 +201,9 @@ public struct EnsemblePredictionRun: Sendable {
             throw InputError("test points of dimension \(xTest.cols), expected \(xTrain.cols) (the training points')")
         }
         guard !regimes.isEmpty, !times.isEmpty else { throw InputError("no regime or no time to predict at") }
-        let train = try network.kernels(xTrain)
-        let cross = try network.kernels(xTest, xTrain)
-        let prior = covariance ? try network.kernels(xTest) : nil
+        let train = try network.kernels(xTrain, inputShape: shape)
+        let cross = try network.kernels(xTest, xTrain, inputShape: shape)
+        let prior = covariance ? try network.kernels(xTest, inputShape: shape) : nil
         let predictor = try InfiniteEnsemblePredictor(nngp: train.nngpMatrix, ntk: train.ntkMatrix, targets: yTrain,
                                                       regularization: regularization, regimes: Set(regimes))
         self.times = times

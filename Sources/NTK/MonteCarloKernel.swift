@@ -18,9 +18,11 @@ import NumericCore
 public struct MonteCarloKernel: Sendable {
     /// The architecture, at the widths its SPEC gives.
     public let architecture: Serial
-    /// x₁ [P₁, d] and x₂ [P₂, d] (x₂ = x₁ when nil).
+    /// x₁ [P₁, d] and x₂ [P₂, d] (x₂ = x₁ when nil), one flattened point per row.
     public let x1: Matrix
     public let x2: Matrix?
+    /// The shape of one point (a vector of width d unless given).
+    public let inputShape: TensorShape
     /// M networks in blocks; `plan.seed` keys the parameters.
     public let plan: EnsemblePlan
     /// Network 0's kernels: the sums are of the differences from them (a shifted sum of squares keeps the variance
@@ -28,13 +30,16 @@ public struct MonteCarloKernel: Sendable {
     private(set) var reference: (nngp: [Double], ntk: [Double])
 
     /// - Parameters: samples M ≥ 1 networks, keyed by `seed`; blockSize networks per unit of work.
-    public init(architecture: Serial, x1: Matrix, x2: Matrix? = nil, samples: Int, seed: UInt64, blockSize: Int = 8) throws {
+    public init(architecture: Serial, x1: Matrix, x2: Matrix? = nil, inputShape: TensorShape? = nil, samples: Int, seed: UInt64,
+                blockSize: Int = 8) throws {
         guard samples >= 1 else { throw InputError("\(samples) samples, expected at least 1") }
         if let b = x2, b.cols != x1.cols { throw InputError("x2 of dimension \(b.cols), expected \(x1.cols) (x1's)") }
-        guard ParameterLayout(architecture, inputWidth: x1.cols).count > 0 else {
-            throw InputError("'\(architecture.description)' has no parameters, expected at least one Dense layer")
+        let shape = inputShape ?? .vector(x1.cols)
+        guard shape.size == x1.cols else { throw InputError("points of \(x1.cols) values, expected \(shape.size) for shape \(shape)") }
+        guard try ParameterLayout(architecture, inputShape: shape).count > 0 else {
+            throw InputError("'\(architecture.description)' has no parameters, expected at least one Dense or Conv layer")
         }
-        self.architecture = architecture; self.x1 = x1; self.x2 = x2
+        self.architecture = architecture; self.x1 = x1; self.x2 = x2; self.inputShape = shape
         plan = EnsemblePlan(networks: samples, chunks: 1, blockSize: blockSize, seed: seed)
         reference = ([], [])
         // Network 0 builds on inputs of this width (then every network does); its kernels are the shift.
@@ -49,7 +54,7 @@ public struct MonteCarloKernel: Sendable {
     /// Network m of the ensemble.
     public func network(_ m: Int) throws -> Network {
         var rng = RandomStream(seed: plan.seed, stream: UInt64(m))
-        return try Network(architecture, inputWidth: x1.cols, using: &rng)
+        return try Network(architecture, inputShape: inputShape, using: &rng)
     }
 
     /// The traced empirical NNGP and NTK of network m, each [P₁·P₂] row-major.
@@ -117,7 +122,7 @@ public struct MonteCarloKernel: Sendable {
     /// The settings the sums depend on (checkpoint fingerprint).
     public var fingerprint: String {
         "ntk montecarlo v2 \(architecture.description) samples=\(plan.networks) block=\(plan.blockSize) seed=\(plan.seed) "
-            + "x1=\(x1.exactDescription) x2=\(x2?.exactDescription ?? "x1")"
+            + "x1=\(x1.exactDescription) x2=\(x2?.exactDescription ?? "x1")" + (inputShape.spatial.isEmpty ? "" : " shape=\(inputShape)")
     }
 }
 

@@ -46,6 +46,9 @@ public struct NTKDrift: Sendable {
     public init(network: Serial, trainX: Matrix, trainY: Matrix, testX: Matrix? = nil, widths: [Int], networks: Int = 1,
                 steps: Int, recordEvery: Int, learningRate: Double? = nil, seed: UInt64) throws {
         guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw InputError("widths \(widths), expected positive integers") }
+        guard network.isDenseChain else {
+            throw InputError("'\(network.description)': gradient descent here trains chains of Dense layers and elementwise nonlinearities")
+        }
         guard networks >= 1 else { throw InputError("networks per width \(networks), expected at least 1") }
         guard steps >= 1 else { throw InputError("steps \(steps), expected at least 1") }
         guard recordEvery >= 1 else { throw InputError("record interval \(recordEvery), expected at least 1") }

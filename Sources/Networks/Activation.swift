@@ -501,6 +501,21 @@ extension Nonlinearity {
     /// throws unless the input is Gaussian (the previous layer is Dense).
     public func kernel(_ k: KernelState) throws -> KernelState { try kernel(k, table: nil) }
 
+    /// `kernel` in place: on the tiles of a spatial state with a closed form, the fused path's entrywise map on all
+    /// cores (`mapTiles`; the same arithmetic); otherwise `kernel`'s result.
+    public func kernel(inPlace k: inout KernelState) throws {
+        guard k.tiles != nil, activation.hermiteExpansion == nil, k.isGaussian else {
+            k = try kernel(k)
+            return
+        }
+        if case .identity = activation { return }
+        let map = self
+        k.mapTiles { map.map($0) }
+        k.diagonal1 = k.diagonal1.map { dual(k11: $0, k12: $0, k22: $0).t }
+        k.diagonal2 = k.diagonalOnly ? k.diagonal1 : k.diagonal2.map { dual(k11: $0, k12: $0, k22: $0).t }
+        k.isGaussian = false
+    }
+
     /// The Hermite table of this layer's activation for the given diagonal values (nil without a Hermite expansion).
     func hermiteTable(diagonals: [Double]) -> HermiteExpansion.Table? {
         guard let h = activation.hermiteExpansion else { return nil }

@@ -74,13 +74,26 @@ public struct AvgPool: Layer {
     /// Needs the full spatial covariance; on a pair state the diagonals are left empty for `Serial.kernels` to
     /// take from the diagonal-only states (K(x, x)[u, u] needs K(x, x)[s, s'] off the diagonal).
     public func kernel(_ k: KernelState) throws -> KernelState {
+        var out = k
+        try kernel(inPlace: &out)
+        return out
+    }
+
+    /// `kernel` on a state the caller owns (the window means go into arrays an earlier layer left).
+    public func kernel(inPlace out: inout KernelState) throws {
+        var spares = out.spareBuffers
+        out.spareBuffers = []
+        let k = out
         let w = try spatialWindow(k.spatial)
         guard k.spatialCovariance == .full else {
             throw InputError("\(name) mixes spatial positions: the kernel needs the full spatial covariance (SpatialCovariance.full)")
         }
-        var out = k
-        out.nngp = w.averageAllOffsetPairs(k.nngp, blockRows: k.rows, blockCols: k.diagonalOnly ? 1 : k.cols)
-        out.ntk = w.averageAllOffsetPairs(k.ntk, blockRows: k.rows, blockCols: k.diagonalOnly ? 1 : k.cols)
+        let blockCols = k.diagonalOnly ? 1 : k.cols, count = k.rows * blockCols * w.outputSize * w.outputSize
+        var kOut = KernelState.takeBuffer(count, from: &spares), tOut = KernelState.takeBuffer(count, from: &spares)
+        w.convolveFull(k.nngp, blockRows: k.rows, blockCols: blockCols, sameOffset: false, into: &kOut)
+        w.convolveFull(k.ntk, blockRows: k.rows, blockCols: blockCols, sameOffset: false, into: &tOut)
+        out.nngp = kOut; out.ntk = tOut
+        out.spareBuffers = [k.nngp, k.ntk]
         out.spatial = w.output
         if k.diagonalOnly {
             out.diagonal1 = out.spatialDiagonal
@@ -88,6 +101,5 @@ public struct AvgPool: Layer {
         } else {
             out.diagonal1 = []; out.diagonal2 = []
         }
-        return out
     }
 }

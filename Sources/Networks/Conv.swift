@@ -84,25 +84,50 @@ public struct Conv: Layer {
 
     /// The window mean of the same offsets (entries and diagonals), then Dense's map on fan-in F·C.
     public func kernel(_ k: KernelState) throws -> KernelState {
-        let w = try spatialWindow(k.spatial)
         var out = k
+        try kernel(inPlace: &out)
+        return out
+    }
+
+    /// `kernel` on a state the caller owns: the window means go into fresh arrays, Dense's map in place on them.
+    public func kernel(inPlace out: inout KernelState) throws {
+        let w = try spatialWindow(out.spatial)
+        var spares = out.spareBuffers
+        out.spareBuffers = []
+        let k = out
         switch k.spatialCovariance {
         case .none:
             throw InputError("\(name): inputs without spatial dimensions, expected points of shape [L, C] or [H, W, C]")
         case .diagonal:
+            // Entries: window means and the affine map in one pass, into arrays the previous layer left.
             let tile = k.nngp.count / w.inputSize
-            out.nngp = w.averageSameOffsets(k.nngp, count: tile, positionMajor: true)
-            out.ntk = w.averageSameOffsets(k.ntk, count: tile, positionMajor: true)
-            out.diagonal1 = w.averageSameOffsets(k.diagonal1, count: k.diagonal1.count / w.inputSize, positionMajor: true)
-            out.diagonal2 = w.averageSameOffsets(k.diagonal2, count: k.diagonal2.count / w.inputSize, positionMajor: true)
+            var kOut = KernelState.takeBuffer(tile * w.outputSize, from: &spares), tOut = KernelState.takeBuffer(tile * w.outputSize, from: &spares)
+            w.convolveDiagonal(k.nngp, k.ntk, count: tile, affine: affine, fanIn: w.windowSize * k.width, into: &kOut, &tOut)
+            out.nngp = kOut; out.ntk = tOut
+            out.spareBuffers = [k.nngp, k.ntk]
+            var d = out
+            d.nngp = []; d.ntk = []
+            d.diagonal1 = w.averageSameOffsets(k.diagonal1, count: k.diagonal1.count / w.inputSize, positionMajor: true)
+            d.diagonal2 = w.averageSameOffsets(k.diagonal2, count: k.diagonal2.count / w.inputSize, positionMajor: true)
+            d.width = w.windowSize * k.width
+            try affine.kernel(inPlace: &d)
+            out.diagonal1 = d.diagonal1; out.diagonal2 = d.diagonal2
+            out.spatial = w.output
+            out.width = affine.width
+            out.isGaussian = true
+            return
         case .full:
-            out.nngp = w.averageSameOffsetPairs(k.nngp, blockRows: k.rows, blockCols: k.diagonalOnly ? 1 : k.cols)
-            out.ntk = w.averageSameOffsetPairs(k.ntk, blockRows: k.rows, blockCols: k.diagonalOnly ? 1 : k.cols)
+            let blockCols = k.diagonalOnly ? 1 : k.cols, count = k.rows * blockCols * w.outputSize * w.outputSize
+            var kOut = KernelState.takeBuffer(count, from: &spares), tOut = KernelState.takeBuffer(count, from: &spares)
+            w.convolveFull(k.nngp, blockRows: k.rows, blockCols: blockCols, sameOffset: true, into: &kOut)
+            w.convolveFull(k.ntk, blockRows: k.rows, blockCols: blockCols, sameOffset: true, into: &tOut)
+            out.nngp = kOut; out.ntk = tOut
+            out.spareBuffers = [k.nngp, k.ntk]
             out.diagonal1 = w.averageSameOffsets(k.diagonal1, count: k.diagonal1.count / w.inputSize, positionMajor: false)
             out.diagonal2 = w.averageSameOffsets(k.diagonal2, count: k.diagonal2.count / w.inputSize, positionMajor: false)
         }
         out.spatial = w.output
         out.width = w.windowSize * k.width
-        return try affine.kernel(out)
+        try affine.kernel(inPlace: &out)
     }
 }

@@ -81,21 +81,30 @@ public struct Dense: Layer {
     /// K the input kernel); the output is Gaussian.
     public func kernel(_ k: KernelState) throws -> KernelState {
         var out = k
-        let w2 = wStd * wStd, b2 = (bStd ?? 0) * (bStd ?? 0)
-        let nIn = Double(k.width)
-        for e in 0..<k.nngp.count {
-            let kNew = w2 * k.nngp[e] + b2
-            switch parameterization {
-            case .ntk: out.ntk[e] = kNew + w2 * k.ntk[e]
-            case .standard: out.ntk[e] = nIn * k.nngp[e] + w2 * k.ntk[e] + (bStd == nil ? 0 : 1)
-            }
-            out.nngp[e] = kNew
-        }
-        out.diagonal1 = k.diagonal1.map { w2 * $0 + b2 }
-        out.diagonal2 = k.diagonal2.map { w2 * $0 + b2 }
-        out.width = width
-        out.isGaussian = true
+        try kernel(inPlace: &out)
         return out
+    }
+
+    /// `kernel` in place, in pieces of 2¹⁶ entries on all cores (the same arithmetic entry by entry).
+    public func kernel(inPlace k: inout KernelState) throws {
+        let w2 = wStd * wStd, b2 = (bStd ?? 0) * (bStd ?? 0)
+        let nIn = Double(k.width), one: Double = bStd == nil ? 0 : 1, standard = parameterization == .standard
+        let n = k.nngp.count, piece = 1 << 16
+        k.nngp.withUnsafeMutableBufferPointer { kb in k.ntk.withUnsafeMutableBufferPointer { tb in
+            nonisolated(unsafe) let (kp, tp) = (kb.baseAddress, tb.baseAddress)
+            DispatchQueue.concurrentPerform(iterations: (n + piece - 1) / piece) { c in
+                guard let kp, let tp else { return }
+                for e in (c * piece)..<min(n, (c + 1) * piece) {
+                    let kNew = w2 * kp[e] + b2
+                    tp[e] = standard ? nIn * kp[e] + w2 * tp[e] + one : kNew + w2 * tp[e]
+                    kp[e] = kNew
+                }
+            }
+        } }
+        for e in k.diagonal1.indices { k.diagonal1[e] = w2 * k.diagonal1[e] + b2 }
+        for e in k.diagonal2.indices { k.diagonal2[e] = w2 * k.diagonal2[e] + b2 }
+        k.width = width
+        k.isGaussian = true
     }
 }
 

@@ -1,4 +1,5 @@
 import CNumericLibs
+import Dispatch
 import NumericCore
 #if canImport(Glibc)
 import Glibc
@@ -34,6 +35,17 @@ public struct KernelState: Sendable {
     public var spatial: [Int] = []
     /// How the covariance over spatial positions is carried (`none` for vectors).
     public var spatialCovariance: SpatialCovariance = .none
+    /// Arrays a layer no longer needed, for the next layer to write into instead of fresh pages (a convolution of a
+    /// large state otherwise spends more time in the kernel's page clearing than in its arithmetic).
+    var spareBuffers: [[Double]] = []
+
+    /// A spare array of `count` entries (contents arbitrary) out of `spares`, or a new uninitialised one. Take the
+    /// spares out of the state (`spareBuffers = []`) before copying it, or the copy shares them and the first
+    /// write copies 2 × 8·count bytes.
+    static func takeBuffer(_ count: Int, from spares: inout [[Double]]) -> [Double] {
+        if let i = spares.firstIndex(where: { $0.count == count }) { return spares.remove(at: i) }
+        return uninitializedArray(count)
+    }
 
     /// Which spatial covariances a state of a convolutional network carries (neural-tangents' `diagonal_spatial`):
     /// `diagonal`, K(x, x')[s, s] only — enough for convolutions, nonlinearities, LayerNorm and a `Flatten` readout;
@@ -136,17 +148,22 @@ public struct KernelState: Sendable {
         return (diagonal1[tile * t.rows + r], d2[tile * t.cols + c])
     }
 
-    /// Applies `map` to every tile of the entries in place (see `tiles`); diagonals untouched.
-    mutating func mapTiles(_ map: (KernelTile) -> Void) {
+    /// Applies `map` to every tile of the entries in place (see `tiles`), in pieces of rows on all cores; the
+    /// diagonals untouched. Each entry is mapped once, by the same arithmetic whatever the pieces.
+    mutating func mapTiles(_ map: @Sendable (KernelTile) -> Void) {
         guard let t = tiles, !nngp.isEmpty else { return }
         let w = width
         let d2 = diagonalOnly ? diagonal1 : diagonal2
+        // Pieces of ≈ 2¹⁵ entries (whole rows of one tile).
+        let rowsPerPiece = max(1, min(t.rows, (1 << 15) / max(1, t.cols))), piecesPerTile = (t.rows + rowsPerPiece - 1) / rowsPerPiece
         nngp.withUnsafeMutableBufferPointer { kb in ntk.withUnsafeMutableBufferPointer { tb in
         diagonal1.withUnsafeBufferPointer { d1b in d2.withUnsafeBufferPointer { d2b in
-            for tile in 0..<t.count {
-                let o = tile * t.rows * t.cols
-                map(KernelTile(nngp: kb.baseAddress! + o, ntk: tb.baseAddress! + o, stride: t.cols, rows: t.rows, cols: t.cols,
-                               diagonal1: d1b.baseAddress! + tile * t.rows, diagonal2: d2b.baseAddress! + tile * t.cols, width: w))
+            nonisolated(unsafe) let (kp, tp, d1p, d2p) = (kb.baseAddress!, tb.baseAddress!, d1b.baseAddress!, d2b.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: t.count * piecesPerTile) { n in
+                let tile = n / piecesPerTile, r0 = (n % piecesPerTile) * rowsPerPiece, rows = min(rowsPerPiece, t.rows - r0)
+                let o = tile * t.rows * t.cols + r0 * t.cols
+                map(KernelTile(nngp: kp + o, ntk: tp + o, stride: t.cols, rows: rows, cols: t.cols,
+                               diagonal1: d1p + tile * t.rows + r0, diagonal2: d2p + tile * t.cols, width: w))
             }
         } } } }
     }

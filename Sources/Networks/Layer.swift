@@ -31,6 +31,8 @@ public protocol Layer: Sendable {
     func apply(_ parameters: LayerParameters, _ h: Matrix) -> Matrix
     /// The infinite-width kernel map on the (NNGP, NTK) pair.
     func kernel(_ k: KernelState) throws -> KernelState
+    /// `kernel` on a state the caller owns, in place where the layer can (no copy of the kernels).
+    func kernel(inPlace k: inout KernelState) throws
 
     // The shape-aware side, for convolutional and residual networks. Layers acting on channels alone (Dense,
     // nonlinearities) act on every spatial position alike and take the defaults of the first three.
@@ -64,6 +66,8 @@ extension Layer {
     }
     /// No parameters.
     public func parameterShape(_ input: TensorShape) -> ParameterShape? { nil }
+    /// `kernel`'s result stored in `k`.
+    public func kernel(inPlace k: inout KernelState) throws { k = try kernel(k) }
 }
 
 /// (fan_in, fan_out, bias) of a layer's weight matrix W [fan_in, fan_out] and bias b [fan_out].
@@ -120,7 +124,8 @@ public struct Serial: Sendable {
     /// The composition of the layers listed by the builder, one per line.
     public init(@NetworkBuilder _ build: () -> [any Layer]) { self.layers = build() }
 
-    /// The NNGP and NTK of x₁ against x₂ (x₁ against itself when x₂ is nil).
+    /// The NNGP and NTK of x₁ against x₂ (x₁ against itself when x₂ is nil), vectors [P, d] (see
+    /// `kernels(_:_:inputShape:diagonalOnly:)` for images and signals).
     ///
     /// When every layer acts entry by entry (Dense and elementwise nonlinearities), the entries are computed in
     /// blocks of `fusedBlock`² on both cores, `fusedRows` rows at a time through all layers while they are in L1,
@@ -128,6 +133,11 @@ public struct Serial: Sendable {
     /// only the entries on and above the diagonal are computed (whole blocks above it, the upper part of blocks
     /// on it) and the others mirrored (K and Θ are symmetric).
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
+        try kernels(x1, x2, inputShape: .vector(x1.cols), diagonalOnly: diagonalOnly)
+    }
+
+    /// `kernels` of a network of entrywise maps on vectors (Dense, nonlinearities, LayerNorm): fused blocks.
+    func fusedKernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
         var entrywise = layers.compactMap { $0 as? any EntrywiseKernelMap }
         guard !diagonalOnly, entrywise.count == layers.count, !layers.isEmpty else {
             var k = KernelState(x1: x1, x2: x2, diagonalOnly: diagonalOnly)

@@ -60,17 +60,23 @@ public struct LayerNorm: Layer {
 
     /// K ← K/√(K₁₁K₂₂), Θ ← Θ/√(K₁₁K₂₂) entry by entry, the diagonals by the same formula (→ 1).
     public func kernel(_ k: KernelState) throws -> KernelState {
-        guard k.isGaussian else { throw InputError("\(name) must follow a Dense or Conv layer (its input must be Gaussian)") }
         var out = k
+        try kernel(inPlace: &out)
+        return out
+    }
+
+    /// `kernel` in place.
+    public func kernel(inPlace k: inout KernelState) throws {
+        guard k.isGaussian else { throw InputError("\(name) must follow a Dense or Conv layer (its input must be Gaussian)") }
         let eps = epsilon
         if k.tiles == nil {
-            for e in 0..<k.nngp.count { let f = 1 / ((k.diagonal1[e] + eps) * (k.diagonal1[e] + eps)).squareRoot(); out.nngp[e] *= f; out.ntk[e] *= f }
+            for e in 0..<k.nngp.count { let f = 1 / ((k.diagonal1[e] + eps) * (k.diagonal1[e] + eps)).squareRoot(); k.nngp[e] *= f; k.ntk[e] *= f }
         } else {
-            out.mapTiles { map($0) }
+            let map = self
+            k.mapTiles { map.map($0) }
         }
-        out.diagonal1 = k.diagonal1.map { $0 / (($0 + eps) * ($0 + eps)).squareRoot() }
-        out.diagonal2 = k.diagonal2.map { $0 / (($0 + eps) * ($0 + eps)).squareRoot() }
-        return out
+        k.diagonal1 = k.diagonal1.map { $0 / (($0 + eps) * ($0 + eps)).squareRoot() }
+        k.diagonal2 = k.diagonal2.map { $0 / (($0 + eps) * ($0 + eps)).squareRoot() }
     }
 }
 

@@ -29,6 +29,7 @@ public struct MetricNetwork: Sendable {
     public init(dimension n: Int, parametrization: MetricParametrization, embedding: TorusEmbedding?, network: Network,
                 reference: (@Sendable ([Double]) -> PointJet)? = nil, extraOutputs: Int = 0) throws {
         guard n >= 1 else { throw InputError("metric dimension \(n), expected ≥ 1") }
+        try network.requireDenseChain(for: "a metric network")
         guard parametrization.supportsRealCoordinates else {
             throw InputError("metric parametrisation \(parametrization.rawValue) needs complex coordinates, expected components, conformal, ldl or additive")
         }

@@ -4,12 +4,13 @@ import NumericCore
 extension Serial {
     /// Whether any layer computes its kernel map by quadrature (`ElementwiseNumerical`, Tanh, Softplus, Elu, …).
     public var usesQuadrature: Bool {
-        layers.contains { ($0 as? Nonlinearity)?.activation.quadratureDegree != nil }
+        leaves.contains { ($0 as? Nonlinearity)?.activation.quadratureDegree != nil }
     }
 
     /// The same network with every quadrature degree n replaced by `transform(n)`.
     public func withQuadratureDegrees(_ transform: (Int) -> Int) -> Serial {
         Serial(layers.map { l -> any Layer in
+            if let p = l as? Parallel { return Parallel(p.branches.map { $0.withQuadratureDegrees(transform) }) }
             guard let nl = l as? Nonlinearity, let n = nl.activation.quadratureDegree else { return l }
             return Nonlinearity(nl.activation.withQuadratureDegree(transform(n)))
         })
@@ -29,13 +30,14 @@ extension Serial {
     /// usually by orders of magnitude; two comparisons guard against a coincidence of oscillating errors (Gauss–
     /// Hermite errors change sign with n). Costs ≈ 0.8 of `kernels`. `reference` is `kernels(x1, x2,
     /// diagonalOnly:)` if already computed. nil when no layer uses quadrature.
-    public func quadratureErrorEstimate(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false,
+    public func quadratureErrorEstimate(_ x1: Matrix, _ x2: Matrix? = nil, inputShape: TensorShape? = nil, diagonalOnly: Bool = false,
                                         reference: KernelState? = nil) throws -> (nngp: [Double], ntk: [Double])? {
         guard usesQuadrature else { return nil }
-        let full = try reference ?? kernels(x1, x2, diagonalOnly: diagonalOnly)
+        let shape = inputShape ?? .vector(x1.cols)
+        let full = try reference ?? kernels(x1, x2, inputShape: shape, diagonalOnly: diagonalOnly)
         var dk = [Double](repeating: 0, count: full.nngp.count), dt = dk
         for lower in [{ (n: Int) in (n + 1) / 2 }, { (n: Int) in (3 * n + 3) / 4 }] {
-            let coarse = try withQuadratureDegrees { max(2, min($0 - 1, lower($0))) }.kernels(x1, x2, diagonalOnly: diagonalOnly)
+            let coarse = try withQuadratureDegrees { max(2, min($0 - 1, lower($0))) }.kernels(x1, x2, inputShape: shape, diagonalOnly: diagonalOnly)
             precondition(full.nngp.count == coarse.nngp.count, "quadratureErrorEstimate: reference of another shape")
             for e in dk.indices {
                 dk[e] = max(dk[e], abs(full.nngp[e] - coarse.nngp[e]))

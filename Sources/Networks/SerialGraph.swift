@@ -97,42 +97,49 @@ extension Serial {
             throw InputError("the network's outputs have spatial shape \(out.spatial), expected vectors (end with Flatten or GlobalAvgPool before the readout)")
         }
         if inputShape.spatial.isEmpty && layers.allSatisfy({ $0 is any EntrywiseKernelMap }) {
-            return try kernels(x1, x2, diagonalOnly: diagonalOnly)
+            return try fusedKernels(x1, x2, diagonalOnly: diagonalOnly)
         }
         let covariance: KernelState.SpatialCovariance = inputShape.spatial.isEmpty ? .none : (mixesPositions ? .full : .diagonal)
         let S = Double(inputShape.spatialSize), P1 = Double(x1.rows), P2 = Double(diagonalOnly ? 1 : (x2 ?? x1).rows)
         let entries = covariance == .full ? P1 * P2 * S * S + (diagonalOnly ? 0 : (P1 + P2) * S * S) : P1 * P2 * S
         // Two kernels and the temporaries of one layer.
         try MemoryBudget.check(4 * 8 * entries, for: "the \(covariance == .full ? "full spatial covariance" : "kernels") of \(x1.rows) × \(Int(P2)) points at \(inputShape.spatialSize) positions", option: "--x")
-        var start = KernelBranch(pair: KernelState(x1: x1, x2: x2, shape: inputShape, covariance: covariance, diagonalOnly: diagonalOnly))
+        // The one branch lives in the list alone: the layers map its arrays in place and reuse them.
+        var branches = [KernelBranch(pair: KernelState(x1: x1, x2: x2, shape: inputShape, covariance: covariance, diagonalOnly: diagonalOnly))]
         if covariance == .full && !diagonalOnly {
-            start.self1 = KernelState(x1: x1, shape: inputShape, covariance: .full, diagonalOnly: true)
-            start.self2 = x2.map { KernelState(x1: $0, shape: inputShape, covariance: .full, diagonalOnly: true) }
+            branches[0].self1 = KernelState(x1: x1, shape: inputShape, covariance: .full, diagonalOnly: true)
+            branches[0].self2 = x2.map { KernelState(x1: $0, shape: inputShape, covariance: .full, diagonalOnly: true) }
         }
-        let end = try walkKernels([start])
-        return end[0].pair
+        try walkKernels(&branches)
+        var end = branches[0].pair
+        end.spareBuffers = []
+        return end
     }
 
-    func walkKernels(_ inputs: [KernelBranch]) throws -> [KernelBranch] {
-        var bs = inputs
+    func walkKernels(_ bs: inout [KernelBranch]) throws {
         for l in layers {
             if let par = l as? Parallel {
-                bs = try zip(par.branches, bs).map { net, b in try net.walkKernels([b])[0] }
+                bs = try zip(par.branches, bs).map { net, b in
+                    var one = [b]
+                    try net.walkKernels(&one)
+                    return one[0]
+                }
             } else if let br = l as? BranchingLayer {
                 let pairs = try br.kernels(bs.map(\.pair))
                 let s1 = try bs[0].self1 == nil ? nil : br.kernels(bs.map { $0.self1! })
                 let s2 = try bs[0].self2 == nil ? nil : br.kernels(bs.map { $0.self2! })
                 bs = pairs.indices.map { KernelBranch(pair: pairs[$0], self1: s1?[$0], self2: s2?[$0]) }
             } else {
+                // The branch taken out of the list, so that its kernels are not shared and map in place.
                 var b = bs[0]
-                b.pair = try l.kernel(b.pair)
-                b.self1 = try b.self1.map { try l.kernel($0) }
-                b.self2 = try b.self2.map { try l.kernel($0) }
+                bs = []
+                try l.kernel(inPlace: &b.pair)
+                if b.self1 != nil { try l.kernel(inPlace: &b.self1!) }
+                if b.self2 != nil { try l.kernel(inPlace: &b.self2!) }
                 b.takeDiagonals()
                 bs = [b]
             }
         }
-        return bs
     }
 
     // MARK: Forward map and pullback

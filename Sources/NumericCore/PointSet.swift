@@ -36,15 +36,30 @@ public enum PointSet {
     /// without `;` is read as P rows of d values only when d == 1 (the list is a column). Rejects NaN/Inf,
     /// ragged rows, an empty set and, when `dimension` is given, points of another dimension.
     public static func parse(_ spec: String, dimension: Int? = nil) throws -> Matrix {
+        let (m, axes) = try parseShaped(spec, dimension: dimension)
+        guard axes.count <= 1 else {
+            throw InputError("points file \(spec.trimmingCharacters(in: .whitespaces)) has shape \([m.rows] + axes), expected [P, d] or [P]")
+        }
+        return m
+    }
+
+    /// Points of any shape: a `.npy` array [P, …] (images [P, H, W, C], signals [P, L, C], vectors [P, d] or
+    /// [P]) as one flattened point per row [P, Π…] (row-major, so channels stay innermost) with the shape of one
+    /// point (`[d]` for vectors and inline lists). With `dimension`, the flattened length must equal it.
+    public static func parseShaped(_ spec: String, dimension: Int? = nil) throws -> (points: Matrix, pointAxes: [Int]) {
         let trimmed = spec.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw InputError("points: empty specification, expected a .npy file or a list like 0.2,0.4") }
         var m: Matrix
+        var axes: [Int]? = nil
         if trimmed.hasSuffix(".npy") {
             let a = try NPY.readDoubles(URL(fileURLWithPath: trimmed))
             switch a.rank {
             case 1: m = Matrix(rows: a.shape[0], cols: 1, data: a.data)
             case 2: m = Matrix(rows: a.shape[0], cols: a.shape[1], data: a.data)
-            default: throw InputError("points file \(trimmed) has shape \(a.shape), expected [P, d] or [P]")
+            case 3, 4, 5:
+                m = Matrix(rows: a.shape[0], cols: a.shape.dropFirst().reduce(1, *), data: a.data)
+                axes = Array(a.shape.dropFirst())
+            default: throw InputError("points file \(trimmed) has shape \(a.shape), expected [P, d], [P], [P, L, C] or [P, H, W, C]")
             }
         } else {
             let rows = trimmed.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -78,7 +93,7 @@ public enum PointSet {
         if let d = dimension, m.cols != d {
             throw InputError("points: dimension \(m.cols), expected \(d)")
         }
-        return m
+        return (m, axes ?? [m.cols])
     }
 }
 

@@ -41,16 +41,16 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         try output.run { dir in
-            let (serial, a, b) = try input.resolve()
+            let (serial, a, b, inputShape) = try input.resolve()
             if diagonal && b != nil { throw InputError("--diagonal takes one point set; drop --x2") }
-            let k = try serial.kernels(a, b, diagonalOnly: diagonal)
+            let k = try serial.kernels(a, b, inputShape: inputShape, diagonalOnly: diagonal)
             let shape = diagonal ? [k.rows] : [k.rows, k.cols]
             try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {
                 try NPY.write(NDArray(shape: shape, data: k.nngp), to: dir.appendingPathComponent("nngp.npy"))
                 try NPY.write(NDArray(shape: shape, data: k.ntk), to: dir.appendingPathComponent("ntk.npy"))
             }
             var summary = ArrayRunSummary(net: serial.description, shape: shape, files: ["nngp.npy", "ntk.npy"])
-            if !noErrorEstimate, let e = try serial.quadratureErrorEstimate(a, b, diagonalOnly: diagonal, reference: k) {
+            if !noErrorEstimate, let e = try serial.quadratureErrorEstimate(a, b, inputShape: inputShape, diagonalOnly: diagonal, reference: k) {
                 summary.nngp_error_estimate = e.nngp.max(); summary.ntk_error_estimate = e.ntk.max()
                 summary.nngp_relative_error_estimate = Serial.largestRelativeError(e.nngp, of: k.nngp)
                 summary.ntk_relative_error_estimate = Serial.largestRelativeError(e.ntk, of: k.ntk)

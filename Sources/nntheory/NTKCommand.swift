@@ -46,8 +46,8 @@ struct NTKComputeCommand: ParsableCommand {
 
     func run() throws {
         try output.run { dir in
-            let (serial, a, b) = try input.resolve()
-            let e = EmpiricalNTK(try source.resolve(serial, inputWidth: a.cols, saveTo: dir))
+            let (serial, a, b, shape) = try input.resolve()
+            let e = EmpiricalNTK(try source.resolve(serial, inputShape: shape, saveTo: dir))
             let k = try e.kernel(a, b, trace: trace)
             try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {
                 try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))

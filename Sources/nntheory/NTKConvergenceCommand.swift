@@ -44,13 +44,13 @@ struct NTKConvergenceCommand: ParsableCommand {
 
     func run() throws {
         try output.run(resume: resume.resume) { dir in
-            let (serial, x) = try input.resolve()
+            let (serial, x, inputShape) = try input.resolve()
             let ws = try parseWidths(widths)
             guard networks >= 1 else { throw InputError("--networks \(networks), expected at least 1") }
             // Every network's error is kept (errors.npy, the checkpoint): networks × widths doubles, a few copies.
             try MemoryBudget.check(4 * 8 * Double(networks) * Double(ws.count), for: "the errors of \(networks) networks at \(ws.count) widths",
                                    option: "--networks \(networks)")
-            let scan = try NTKConvergence(network: serial, points: x, widths: ws, networks: networks, seed: seed.seed)
+            let scan = try NTKConvergence(network: serial, points: x, inputShape: inputShape, widths: ws, networks: networks, seed: seed.seed)
             StopRequest.install()
             let r = try exitingOnInterrupt("ntk convergence") {
                 try scan.run(progress: progress, checkpoints: dir.appendingPathComponent("checkpoints"), resume: resume.resume,

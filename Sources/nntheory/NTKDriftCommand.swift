@@ -64,7 +64,8 @@ struct NTKDriftCommand: ParsableCommand {
 
     func run() throws {
         try output.run(resume: resume.resume) { dir in
-            let (serial, x) = try input.resolve()
+            let (serial, x, shape) = try input.resolve()
+            guard shape.spatial.isEmpty else { throw InputError("--x: points of shape \(shape), expected vectors [P, d]") }
             let O = serial.outputWidth(inputWidth: x.cols)
             let y = try targets.map { try PointSet.parse($0, dimension: O) } ?? NTKDrift.defaultTargets(x, outputs: O)
             guard y.rows == x.rows else { throw InputError("--y has \(y.rows) rows, expected \(x.rows) (one per training point)") }

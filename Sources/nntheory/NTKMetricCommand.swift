@@ -50,7 +50,8 @@ struct NTKMetricCommand: ParsableCommand {
     func run() throws {
         try output.run { dir in
             let metricNetwork: MetricNetwork
-            let (a, b) = try points.resolve()
+            let (a, b, shape) = try points.resolve()
+            guard shape.spatial.isEmpty else { throw InputError("--x: points of shape \(shape), expected points of the torus [P, d]") }
             if let from {
                 guard network.net == nil, source.seed == nil, source.params == nil, dim == nil, metric == nil else {
                     throw InputError("--from \(from) takes the network, its parameters, --dim and --metric from the run; give none of --net, --seed, --params, --dim, --metric")

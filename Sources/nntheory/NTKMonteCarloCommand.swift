@@ -48,14 +48,14 @@ struct NTKMonteCarloCommand: ParsableCommand {
 
     func run() throws {
         try output.run(resume: resume.resume || shard.shard != nil) { dir in
-            let (serial, a, b) = try input.resolve()
+            let (serial, a, b, inputShape) = try input.resolve()
             guard samples >= 1 else { throw InputError("--samples \(samples), expected at least 1") }
             // Four [P1, P2] sums per node of the reduction tree (≤ log₂ of the blocks) and per worker's block.
             let nThreads = try threads.count()
             let entries = Double(a.rows) * Double((b ?? a).rows)
             try MemoryBudget.check(32 * entries * (Double(nThreads) + 2 + log2(Double(samples) + 1)),
                                    for: "the Monte Carlo sums of \(a.rows) × \((b ?? a).rows) kernel entries", option: "--x (\(a.rows) points)")
-            let kernel = try MonteCarloKernel(architecture: serial, x1: a, x2: b, samples: samples, seed: seed.seed)
+            let kernel = try MonteCarloKernel(architecture: serial, x1: a, x2: b, inputShape: inputShape, samples: samples, seed: seed.seed)
             var run = MonteCarloKernelRun(kernel: kernel, checkpoints: dir.appendingPathComponent("checkpoints"))
             run.resume = resume.resume
             run.threads = nThreads
@@ -64,7 +64,7 @@ struct NTKMonteCarloCommand: ParsableCommand {
             StopRequest.install()
             run.stop = { StopRequest.received }
             guard let e = try exitingOnInterrupt("ntk montecarlo", { try run.run() }) else { return }
-            let analytic = try serial.kernels(a, b)
+            let analytic = try serial.kernels(a, b, inputShape: inputShape)
             // An entry with no spread (standard error 0: the same in every network) deviates infinitely unless it
             // is the analytic value to round-off (10⁻¹² relative); one network has no standard error (nil).
             func deviation(_ m: NDArray<Double>, _ se: NDArray<Double>, _ exact: [Double]) -> Double? {

@@ -69,9 +69,14 @@ struct NTKPredictCommand: ParsableCommand {
     func run() throws {
         try output.run { dir in
             let serial = try network.resolve()
-            let x = try naming("--x-train") { try PointSet.parse(xTrain) }
+            let (x, axes) = try naming("--x-train") { try PointSet.parseShaped(xTrain) }
             let y = try naming("--y-train") { try PointSet.parse(yTrain) }
-            let xt = try naming("--x-test") { try PointSet.parse(xTest, dimension: x.cols) }
+            let xt = try naming("--x-test") { () throws -> Matrix in
+                let (m, other) = try PointSet.parseShaped(xTest, dimension: x.cols)
+                guard other == axes else { throw InputError("points of shape \(other), expected \(axes) like --x-train") }
+                return m
+            }
+            let inputShape = TensorShape(pointAxes: axes)
             let times = try parseList(time, option: "--time", expected: "a time t ≥ 0 or inf") { s in
                 let t = ["inf", "infinity", "∞"].contains(s.lowercased()) ? Double.infinity : Double(s)
                 return t.flatMap { $0 >= 0 ? $0 : nil }
@@ -82,20 +87,20 @@ struct NTKPredictCommand: ParsableCommand {
             try MemoryBudget.check(8 * (6 * P * P + 6 * P * Q + Q * Q * (3 + Double(noCovariance ? 0 : times.count * regimes.count))),
                                    for: "the kernels of \(x.rows) training and \(xt.rows) test points", option: "--x-train/--x-test")
             guard diagReg >= 0, diagReg.isFinite else { throw InputError("--diag-reg \(diagReg), expected a finite ε ≥ 0") }
-            let run = try EnsemblePredictionRun(network: serial, xTrain: x, yTrain: y, xTest: xt, times: times, regimes: regimes,
+            let run = try EnsemblePredictionRun(network: serial, xTrain: x, yTrain: y, xTest: xt, inputShape: inputShape, times: times, regimes: regimes,
                                                 regularization: diagRegAbsolute ? .absolute(diagReg) : .relative(diagReg),
                                                 covariance: !noCovariance)
-            try write(run, serial: serial, x: x, y: y, xt: xt, to: dir)
+            try write(run, serial: serial, x: x, y: y, xt: xt, pointAxes: axes, to: dir)
         }
     }
 
-    func write(_ run: EnsemblePredictionRun, serial: Serial, x: Matrix, y: Matrix, xt: Matrix, to dir: URL) throws {
+    func write(_ run: EnsemblePredictionRun, serial: Serial, x: Matrix, y: Matrix, xt: Matrix, pointAxes: [Int], to dir: URL) throws {
         let T = run.times.count, Q = xt.rows, O = y.cols
         var files = ["times.npy", "x_train.npy", "y_train.npy", "x_test.npy"]
         try NPY.write(run.times, to: dir.appendingPathComponent("times.npy"), allowingNonFinite: true)   // t = inf is a time
-        try NPY.write(x, to: dir.appendingPathComponent("x_train.npy"))
+        try NPY.write(NDArray(shape: [x.rows] + pointAxes, data: x.data), to: dir.appendingPathComponent("x_train.npy"))
         try NPY.write(y, to: dir.appendingPathComponent("y_train.npy"))
-        try NPY.write(xt, to: dir.appendingPathComponent("x_test.npy"))
+        try NPY.write(NDArray(shape: [xt.rows] + pointAxes, data: xt.data), to: dir.appendingPathComponent("x_test.npy"))
         var largestStd: [String: [Double]] = [:]
         for (r, preds) in zip(run.regimes, run.predictions) {
             try namingInputs(["x-test": xt], axes: [nil, "x-test", nil]) {

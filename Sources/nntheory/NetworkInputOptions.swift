@@ -32,17 +32,24 @@ func parseParameterization(_ text: String) throws -> Dense.Parameterization {
 
 /// The two point sets of the kernel commands.
 struct PointOptions: ParsableArguments {
-    @Option(name: .customLong("x"), parsing: .unconditional, help: "First point set: .npy [P1, d] or inline rows '1,0;0,1'.")
+    @Option(name: .customLong("x"), parsing: .unconditional, help: "First point set: .npy [P1, d] (images [P1, H, W, C], signals [P1, L, C]) or inline rows '1,0;0,1'.")
     var x1: String
 
     @Option(name: .customLong("x2"), parsing: .unconditional, help: "Second point set (default: the first).")
     var x2: String?
 
-    /// The two point sets (the second nil when not given); one-line errors naming the option.
-    func resolve() throws -> (x1: Matrix, x2: Matrix?) {
-        let a = try naming("--x") { try PointSet.parse(x1) }
-        let b = try x2.map { spec in try naming("--x2") { try PointSet.parse(spec, dimension: a.cols) } }
-        return (a, b)
+    /// The two point sets (the second nil when not given), one flattened point per row, and the shape of one
+    /// point; one-line errors naming the option.
+    func resolve() throws -> (x1: Matrix, x2: Matrix?, shape: TensorShape) {
+        let (a, axes) = try naming("--x") { try PointSet.parseShaped(x1) }
+        let b = try x2.map { spec in
+            try naming("--x2") { () throws -> Matrix in
+                let (m, other) = try PointSet.parseShaped(spec, dimension: a.cols)
+                guard other == axes else { throw InputError("points of shape \(other), expected \(axes) like --x") }
+                return m
+            }
+        }
+        return (a, b, TensorShape(pointAxes: axes))
     }
 }
 
@@ -50,12 +57,15 @@ struct PointOptions: ParsableArguments {
 struct NetworkPointSetOptions: ParsableArguments {
     @OptionGroup var network: NetworkOptions
 
-    @Option(name: .customLong("x"), parsing: .unconditional, help: "Points: .npy [P, d] or inline rows '1,0;0,1'.")
+    @Option(name: .customLong("x"), parsing: .unconditional, help: "Points: .npy [P, d] (images [P, H, W, C], signals [P, L, C]) or inline rows '1,0;0,1'.")
     var points: String
 
-    /// The parsed network and points; one-line errors for each bad value.
-    func resolve() throws -> (network: Serial, points: Matrix) {
-        (try network.resolve(), try naming("--x") { try PointSet.parse(points) })
+    /// The parsed network, the points (one flattened point per row) and the shape of one point; one-line errors
+    /// for each bad value.
+    func resolve() throws -> (network: Serial, points: Matrix, shape: TensorShape) {
+        let net = try network.resolve()
+        let (x, axes) = try naming("--x") { try PointSet.parseShaped(points) }
+        return (net, x, TensorShape(pointAxes: axes))
     }
 }
 
@@ -68,11 +78,13 @@ struct NetworkInputOptions: ParsableArguments {
         if network.net == nil { throw ValidationError("Missing expected argument '--net <net>'") }
     }
 
-    /// The parsed network and point sets; one-line errors for each bad value.
-    func resolve() throws -> (network: Serial, x1: Matrix, x2: Matrix?) {
+    /// The parsed network, point sets and the shape of one point; one-line errors for each bad value (the
+    /// network's check against the shape included).
+    func resolve() throws -> (network: Serial, x1: Matrix, x2: Matrix?, shape: TensorShape) {
         let serial = try network.resolve()
-        let (a, b) = try points.resolve()
-        return (serial, a, b)
+        let (a, b, shape) = try points.resolve()
+        _ = try naming("--net") { try serial.outputShape(shape) }
+        return (serial, a, b, shape)
     }
 }
 
@@ -86,17 +98,21 @@ struct ParameterSourceOptions: ParsableArguments {
     var params: String?
 
     func resolve(_ serial: Serial, inputWidth: Int, saveTo dir: URL) throws -> Network {
+        try resolve(serial, inputShape: .vector(inputWidth), saveTo: dir)
+    }
+
+    func resolve(_ serial: Serial, inputShape: TensorShape, saveTo dir: URL) throws -> Network {
         // The empirical NTK is a sum over parameters: a SPEC without any (a bare activation) has none to sum.
-        guard ParameterLayout(serial, inputWidth: inputWidth).count > 0 else {
-            throw InputError("--net '\(serial.description)' has no parameters, expected at least one Dense layer (the NTK sums over parameters)")
+        guard try naming("--net", { try ParameterLayout(serial, inputShape: inputShape) }).count > 0 else {
+            throw InputError("--net '\(serial.description)' has no parameters, expected at least one Dense or Conv layer (the NTK sums over parameters)")
         }
         switch (seed, params) {
         case (let s?, nil):
-            let p = try Network(serial, inputWidth: inputWidth, seed: s)
+            let p = try Network(serial, inputShape: inputShape, seed: s)
             try ParameterIO.save(p, to: dir.appendingPathComponent("params"))
             return p
         case (nil, let p?):
-            return try ParameterIO.load(for: serial, inputWidth: inputWidth, from: URL(fileURLWithPath: p))
+            return try ParameterIO.load(for: serial, inputShape: inputShape, from: URL(fileURLWithPath: p))
         default:
             throw InputError("give exactly one of --seed and --params")
         }

@@ -112,6 +112,7 @@ public struct NeuralCYMetric: Sendable {
             throw SettingError("kahler", "\(kahler), expected \(variety.ambient.factorCount) positive Kähler moduli")
         }
         let net = try Network(architecture, inputWidth: inputs.width(variety.ambient), seed: seed)
+        try net.requireDenseChain(for: "a neural CY metric")
         let want = model.outputWidth(dimension: variety.dimension)
         guard net.outputWidth == want else {
             let what = model == .phi ? "the potential φ" : "a Hermitian \(variety.dimension)×\(variety.dimension) matrix"
