@@ -123,8 +123,15 @@ public struct Conv: Layer {
             w.convolveFull(k.ntk, blockRows: k.rows, blockCols: blockCols, sameOffset: true, into: &tOut)
             out.nngp = kOut; out.ntk = tOut
             out.spareBuffers = [k.nngp, k.ntk]
-            out.diagonal1 = w.averageSameOffsets(k.diagonal1, count: k.diagonal1.count / w.inputSize, positionMajor: false)
-            out.diagonal2 = w.averageSameOffsets(k.diagonal2, count: k.diagonal2.count / w.inputSize, positionMajor: false)
+            out.spatial = w.output
+            if k.diagonalOnly {
+                // The diagonals are the entries' own (s, s), bit for bit, so that ρ = 1 exactly there.
+                out.diagonal1 = out.spatialDiagonal
+                out.diagonal2 = out.diagonal1
+            } else {
+                out.diagonal1 = w.averageSameOffsets(k.diagonal1, count: k.diagonal1.count / w.inputSize, positionMajor: false)
+                out.diagonal2 = w.averageSameOffsets(k.diagonal2, count: k.diagonal2.count / w.inputSize, positionMajor: false)
+            }
         }
         out.spatial = w.output
         out.width = w.windowSize * k.width

@@ -228,6 +228,13 @@ public struct KernelState: Sendable {
         spatialCovariance = covariance
     }
 
+    /// A diagonal-only state with the full covariance: the diagonals set to its entries (s, s).
+    mutating func synchronizeDiagonals() {
+        guard diagonalOnly, spatialCovariance == .full else { return }
+        diagonal1 = spatialDiagonal
+        diagonal2 = diagonal1
+    }
+
     /// K(xᵢ, xᵢ)[s, s] of a diagonal-only state in the `full` layout's diagonal order (i·S + s), or its own
     /// diagonal otherwise: what the pairs (x₁, x₂) of the same points need after a layer that mixes positions.
     var spatialDiagonal: [Double] {

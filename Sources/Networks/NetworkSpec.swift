@@ -12,6 +12,10 @@ import NumericCore
 /// `Gaussian(a=1, b=-1)`, `Exp(a=1, b=1)`, `Rbf(gamma=1)`, `Gelu`, `Sign`, `Identity`, `Monomial(degree)`,
 /// `Polynomial(coef=[c0, c1, …])` (φ = Σ c_i xⁱ), and by quadrature
 /// (`deg=` nodes per axis, default 64; tanh-like functions reach ~10⁻⁹ by 100): `Tanh`, `Sigmoid` (logistic), `Softplus`, `Swish`, `Elu(alpha=1)`.
+/// Graph and spatial layers (docs/networks.md): `FanOut(n)`, `Parallel(A, B, …)` (each branch a space-separated
+/// SPEC), `FanInSum`, `FanInConcat`, `LayerNorm(eps=1e-12)`, `Conv(out_chan, filter_shape, stride=1,
+/// padding=VALID|SAME|CIRCULAR, W_std=1, b_std=None, parameterization=…)` (windows and strides an integer or a tuple
+/// `(3,3)`), `AvgPool(window_shape, stride=1, padding=VALID)`, `GlobalAvgPool`, `Flatten`.
 /// `defaultParameterization` applies to Dense layers that do not name one.
 public enum NetworkSpec {
     /// `width` replaces the width placeholder `N` of Dense layers (`Dense(N) Tanh Dense(N) Tanh Dense(1)`: a family

@@ -7,11 +7,19 @@ import NumericCore
 /// NTK parameterisation these are the unscaled N(0, 1) draws: z = (W_std/√fan_in)·h·W + b_std·b, so a
 /// network initialised in JAX loads unchanged.
 public enum ParameterIO {
-    /// Writes the parameters of `network`, one pair of files per Dense layer.
+    /// Writes the parameters of `network`, one pair of files per Dense or Conv layer; a Conv layer's W as
+    /// neural-tangents' HWIO array [k…, C_in, C_out] (the same values as the flattened [F·C_in, C_out]).
     public static func save(_ network: Network, to dir: URL) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (i, p) in network.layerParameters.enumerated() {
-            if let w = p.weight { try NPY.write(w, to: dir.appendingPathComponent("p\(i)_W.npy")) }
+        let inputs = try network.architecture.shapes(input: network.inputShape).leafInputs
+        for (i, (p, l)) in zip(network.layerParameters, network.architecture.leaves).enumerated() {
+            if let w = p.weight {
+                if let c = l as? Conv, let window = try? c.spatialWindow(inputs[i][0].spatial).window {
+                    try NPY.write(NDArray(shape: window + [inputs[i][0].channels, w.cols], data: w.data), to: dir.appendingPathComponent("p\(i)_W.npy"))
+                } else {
+                    try NPY.write(w, to: dir.appendingPathComponent("p\(i)_W.npy"))
+                }
+            }
             if let b = p.bias { try NPY.write(NDArray(shape: [1, b.count], data: b), to: dir.appendingPathComponent("p\(i)_b.npy")) }
         }
     }

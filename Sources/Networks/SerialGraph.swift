@@ -77,6 +77,11 @@ extension Serial {
         var self2: KernelState?
 
         mutating func takeDiagonals() {
+            // A diagonal-only state with the full covariance holds each point's (s, s) among its entries: its
+            // diagonals are those entries bit for bit (ρ = 1 exactly at equal positions).
+            pair.synchronizeDiagonals()
+            self1?.synchronizeDiagonals()
+            self2?.synchronizeDiagonals()
             guard let s1 = self1 else { return }
             pair.diagonal1 = s1.spatialDiagonal
             pair.diagonal2 = (self2 ?? s1).spatialDiagonal

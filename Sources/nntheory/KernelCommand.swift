@@ -7,11 +7,14 @@ import NumericCore
 struct KernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel",
-        abstract: "Infinite-width NNGP and NTK kernels of a fully connected network (neural-tangents' kernel_fn).",
+        abstract: "Infinite-width NNGP and NTK kernels of a network: dense, residual, convolutional (neural-tangents' kernel_fn).",
         discussion: HelpText.paragraphs("""
         Composes each layer's kernel map: input kernel x·x'/d_in, Dense: K ← σ_w²K + σ_b², Θ ← K + σ_w²Θ (NTK
         parameterisation), nonlinearities: K ← E[φ(u)φ(v)], Θ ← E[φ'(u)φ'(v)]·Θ (closed forms; the Hermite
-        (Mehler) expansion for Tanh, Sigmoid, Softplus, Swish; polar quadrature split at the kink for Elu). Writes
+        (Mehler) expansion for Tanh, Sigmoid, Softplus, Swish; polar quadrature split at the kink for Elu);
+        residual branches, LayerNorm, Conv, AvgPool, GlobalAvgPool and Flatten as in docs/networks.md, on images
+        [P, H, W, C] or signals [P, L, C] given as .npy (the spatial covariance carried is the diagonal, or every
+        pair of positions when the network pools). Writes
         nngp.npy and ntk.npy of shape [P1, P2] ([P1] with --diagonal) and summary.json (the SPEC as parsed, the
         shape, the largest error estimates, the run). With such a layer also
         nngp_quadrature_error.npy and ntk_quadrature_error.npy (same shape): the entrywise estimate
@@ -26,6 +29,9 @@ struct KernelCommand: ParsableCommand {
               --x2 "1,1" --out k2
           nntheory kernel --net "Dense(64, W_std=1.4) Tanh(deg=48) Dense(1)" \\
               --x x.npy --diagonal --out kd
+          nntheory kernel --net "Conv(64, (3,3), padding=SAME, W_std=1.4) Relu \\
+              FanOut(2) Parallel(Conv(64, (3,3), padding=SAME) Relu, Identity) \\
+              FanInSum GlobalAvgPool Dense(1)" --x images.npy --out kc
         """)
     )
 
