@@ -39,7 +39,12 @@ public struct ParameterLayout: Sendable, Equatable {
         for (l, ins) in zip(architecture.leaves, shapes) {
             if ins.count == 1, let ps = l.parameterShape(ins[0]) {
                 let wo = n
-                n += ps.fanIn * ps.fanOut
+                let (w, o1) = ps.fanIn.multipliedReportingOverflow(by: ps.fanOut)
+                let (m, o2) = n.addingReportingOverflow(w + (ps.hasBias ? ps.fanOut : 0))
+                guard !o1, !o2, m < 1 << 50 else {
+                    throw InputError("\(l.name): W [\(ps.fanIn), \(ps.fanOut)] takes the network past 2⁵⁰ parameters")
+                }
+                n += w
                 var bo: Int? = nil
                 if ps.hasBias { bo = n; n += ps.fanOut }
                 s.append(Slice(weightOffset: wo, fanIn: ps.fanIn, fanOut: ps.fanOut, biasOffset: bo, hasWeight: true))
@@ -125,6 +130,7 @@ public struct Network: Sendable {
         self.architecture = architecture
         self.inputShape = inputShape
         layout = try ParameterLayout(architecture, inputShape: inputShape)
+        try Self.checkMemory(layout, architecture)
         parameters = try layout.join(architecture.initialize(inputShape: inputShape, using: &rng))
     }
 
@@ -140,6 +146,7 @@ public struct Network: Sendable {
         try Self.validate(architecture, inputShape: inputShape)
         var perLayer: [LayerParameters] = [], k: UInt64 = 0
         let shapes = try architecture.shapes(input: inputShape).leafInputs
+        try Self.checkMemory(try ParameterLayout(architecture, inputShape: inputShape), architecture)
         for (l, ins) in zip(architecture.leaves, shapes) {
             if ins.count == 1, let ps = l.parameterShape(ins[0]) {
                 var rng = RandomStream(seed: seed, stream: k)
@@ -179,6 +186,11 @@ public struct Network: Sendable {
         try Self.validate(architecture, inputShape: inputShape)
         let layout = try ParameterLayout(architecture, inputShape: inputShape)
         try self.init(architecture, inputShape: inputShape, parameters: layout.join(layerParameters))
+    }
+
+    /// The parameters are drawn per layer, then joined: about three copies of θ at once.
+    static func checkMemory(_ layout: ParameterLayout, _ architecture: Serial) throws {
+        try MemoryBudget.check(3 * 8 * Double(layout.count), for: "the \(layout.count) parameters of '\(architecture.description)'", option: "--net")
     }
 
     static func validate(_ architecture: Serial, inputShape: TensorShape) throws {

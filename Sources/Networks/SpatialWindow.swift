@@ -56,8 +56,14 @@ public struct SpatialWindow: Sendable, Equatable {
         }
         self.input = input; self.window = window; self.strides = strides; self.padding = padding
         output = out
-        windowSize = window.reduce(1, *)
-        let So = out.reduce(1, *), F = windowSize, D = input.count
+        // The table of window reads, S_out·F entries, bounded (2²⁶: 512 MiB) before it is built.
+        let (So, F) = (out.reduce(1, *), window.reduce(1, *))
+        let (reads, overflow) = So.multipliedReportingOverflow(by: F)
+        guard !overflow, reads <= 1 << 26 else {
+            throw InputError("\(layer): window \(window) at \(out.reduce(1, *)) output positions reads more than 2²⁶ input positions, expected a smaller window or input")
+        }
+        windowSize = F
+        let D = input.count
         var table = [Int](repeating: -1, count: So * F)
         var uIdx = [Int](repeating: 0, count: D), fIdx = [Int](repeating: 0, count: D)
         for u in 0..<So {

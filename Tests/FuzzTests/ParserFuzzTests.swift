@@ -89,6 +89,59 @@ import Training
         #expect(n > 0 && n < Self.perParser)   // the mutations reach both outcomes
     }
 
+    /// Residual, convolutional and pooling SPECs, mutated: every one that parses also goes through the shape check
+    /// and the kernel map on small signals [2, 6, 2], images [2, 4, 4, 2] and vectors [2, 3] — an error is one line, never
+    /// a trap (a branch count, a window, a padding, a Gaussian input, a spatial output).
+    @Test func graphNetworkSpecs() throws {
+        let seeds = ["Dense(8) FanOut(2) Parallel(Relu Dense(8), Identity) FanInSum Relu Dense(1)",
+                     "Dense(4) FanOut(3) Parallel(Erf, Relu, Identity) FanInConcat Dense(1, b_std=0.1)",
+                     "Conv(4, 3, padding=SAME, W_std=1.4) Relu AvgPool(2) Conv(4, 2, stride=2) Erf GlobalAvgPool Dense(1)",
+                     "Conv(4, (3,3), stride=(2,1), padding=CIRCULAR) LayerNorm Relu Flatten Dense(2)",
+                     "Conv(4, (2,2)) FanOut(2) Parallel(Relu Conv(4, (2,2), padding=SAME), Identity) FanInSum GlobalAvgPool Dense(1)"]
+        var g = RandomStream(seed: 9, stream: 0)
+        let shapes: [TensorShape] = [TensorShape(spatial: [6], channels: 2), TensorShape(spatial: [4, 4], channels: 2), .vector(3)]
+        // Besides mutated text, random compositions of valid layers: most parse, and reach the graph walk in every
+        // order (FanIn without FanOut, Parallel after pooling, LayerNorm after Relu, …).
+        let vocabulary = ["Dense(3)", "Dense(4, W_std=1.3, b_std=0.1)", "Relu", "Erf", "Identity", "LayerNorm", "FanOut(2)", "FanOut(3)",
+                          "Parallel(Relu Dense(4), Identity)", "Parallel(Erf, Relu, Identity)", "FanInSum", "FanInConcat",
+                          "Conv(3, 2)", "Conv(3, (3,3), padding=SAME)", "Conv(2, 3, stride=2, padding=CIRCULAR, parameterization=standard)",
+                          "AvgPool(2)", "AvgPool((2,2), stride=2, padding=SAME)", "Flatten", "GlobalAvgPool"]
+        var composed: [String] = []
+        for _ in 0..<(Self.perParser / 10) {
+            var layers: [String] = []
+            let count = 1 + Int(g.nextUInt64() % 7)
+            for _ in 0..<count { layers.append(vocabulary[Int(g.nextUInt64() % UInt64(vocabulary.count))]) }
+            if g.nextUInt64() % 2 == 0 { layers.append("Dense(1)") }
+            composed.append(layers.joined(separator: " "))
+        }
+        var kernelsComputed = 0
+        let n = Self.fuzz(Self.inputs(seeds: seeds, count: Self.perParser / 10, seed: 3) + composed) { text in
+            let net = try NetworkSpec.parse(text, width: 16)
+            for shape in shapes {
+                let x = Matrix(rows: 2, cols: shape.size, data: (0..<(2 * shape.size)).map { _ in g.normal() })
+                do { _ = try net.kernels(x, inputShape: shape); kernelsComputed += 1 } catch {
+                    let m = "\(error)"
+                    #expect(!m.isEmpty && !m.contains("\n"), "\(text.debugDescription) on \(shape): \(m.debugDescription)")
+                }
+            }
+        }
+        // The composed networks (small widths) as finite networks: where the kernel exists, so do the outputs and the
+        // parameter Jacobian of every layer's pullback, finite and of the layout's size.
+        var jacobians = 0
+        for text in composed {
+            guard let net = try? NetworkSpec.parse(text) else { continue }
+            for shape in shapes {
+                let x = Matrix(rows: 2, cols: shape.size, data: (0..<(2 * shape.size)).map { _ in g.normal() })
+                guard (try? net.kernels(x, inputShape: shape)) != nil, let network = try? Network(net, inputShape: shape, seed: 1) else { continue }
+                let J = network.jacobian(x), f = network.outputs(x)
+                #expect(J.rows == 2 * f.cols && J.cols == network.parameterCount && J.data.allSatisfy(\.isFinite), "\(text) on \(shape)")
+                jacobians += 1
+            }
+        }
+        print("graph SPECs: \(n) parsed, \(kernelsComputed) kernels, \(jacobians) Jacobians computed")
+        #expect(n > 0 && kernelsComputed > 0 && jacobians > 0)
+    }
+
     @Test func polynomials() {
         let seeds = ["z0^5 + z1^5 + z2^5 + z3^5 + z4^5 - 5*psi*z0*z1*z2*z3*z4", "(z0 + i*z1)^3 - 0.5e-1*z2^3",
                      "z0^3 + z1^3 + z2^3; z3^2 - z0*z1", "2*(z0 - z1)*(z0 + z1) + (1+2i)*z2^2"]
