@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """neural-tangents reference kernels for the structural layers (residual FanOut/parallel/FanInSum/FanInConcat/Identity,
-LayerNorm, Conv 1-D/2-D, Flatten, GlobalAvgPool, AvgPool) and the convolutional benchmark (Float64, CPU).
+LayerNorm, Conv 1-D/2-D, Flatten, GlobalAvgPool, AvgPool, graph Aggregate) and the convolutional benchmark (Float64,
+CPU).
 
 Runs in the virtual environment that holds neural-tangents 0.6.5 (see Benchmarks/ntk/RESULTS.md), never in the
 repository's build:
     /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py cases --out /work/ntref
+    /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py cases --extra --only aggregate,aggregate_flat \
+        --out /work/ntref
     /usr/bin/time -v /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py bench-conv --P 100 --readout flatten
     /usr/bin/time -v /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py bench-conv --P 10 --readout gap
 Subcommands:
@@ -17,7 +20,13 @@ Subcommands:
              meta.json (input shape, the wall time of neural-tangents' kernel_fn: first jitted call = compile + run,
              then best of 3 runs). All nets end in Dense(1), so the kernels are [P1, P2]. NTK parameterisation unless
              the case says otherwise. --extra adds cases beyond the issue's list (SAME/strided AvgPool with and
-             without normalize_edges, CIRCULAR Conv); their SPEC spelling is a proposal.
+             without normalize_edges, CIRCULAR Conv; graph convolution: `aggregate`, `aggregate_flat`); their SPEC
+             spelling is a proposal. The graph cases (stax.Aggregate, inputs [P, 6, 3]: 6 nodes, 3 channels) also
+             write pattern.npy, the [6, 6] adjacency shared by every point (ring + 0.5 self-loops + chord 0–3 of
+             weight 0.7, symmetric), passed to nt as kernel_fn(..., pattern=(A broadcast to [P1, 6, 6], A broadcast
+             to [P2, 6, 6])) — (p1, p1) for x1 against itself; meta.json then has a "pattern" entry. nt's Aggregate
+             computes z[p, n] = Σ_m A[p, m, n]·h[p, m] (Aᵀh; the transpose of A·h, the same for a symmetric A),
+             K' = A₁ᵀ·K·A₂ per pair of points, no normalisation, is_gaussian unchanged, full spatial covariance.
   bench-conv --P 100 [--size 32] [--chans 3] [--depth 5] [--readout flatten|gap] [--repeats 3] [--seed 0]
              CIFAR-like: x [P, size, size, chans] (default_rng(seed) standard normal); net
              serial((Conv(1, (3,3), padding=SAME, W_std=1.4, b_std=0.1), Relu) × depth, Flatten | GlobalAvgPool,
@@ -130,6 +139,43 @@ EXTRA = {
 }
 
 
+# Graph convolution (--extra): nt's stax.Aggregate with defaults (aggregate_axis=None = every non-batch, non-channel
+# axis; batch_axis=0, channel_axis=-1; implementation DENSE). The adjacency is not a layer parameter but a kwarg of
+# apply_fn(params, x, pattern=[P, N, N]) and kernel_fn(x1, x2, get, pattern=(pattern1 [P1, N, N], pattern2 [P2, N, N]))
+# (for x2=None: pattern=(pattern1, pattern1)). nt's DENSE formula, with the pattern's FIRST node axis contracted:
+#     z[p, n, c] = Σ_m pattern[p, m, n]·h[p, m, c]   (lax.dot_general(h, pattern): pattern[p]ᵀ·h[p] per channel)
+#     K'[p1, p2, n, n'] = Σ_{m,m'} pattern1[p1, m, n]·K[p1, p2, m, m']·pattern2[p2, m', n']   (Θ', cov1/2 alike)
+# — no normalisation (no degree scaling, no self-loops added), is_gaussian passed through unchanged (a linear map of a
+# Gaussian), and it requires the full spatial covariance (diagonal_spatial=False in and out). pattern=(None, None)
+# (the default) is the identity. For a symmetric pattern, as here, the transpose does not matter.
+# Each case's pattern is one [N, N] matrix shared by every point (broadcast to [P, N, N]); saved as pattern.npy.
+
+def ring_pattern(n=6, self_weight=0.5, chord=((0, 3, 0.7),)):
+    """Ring adjacency of n nodes (A[i, i±1 mod n] = 1) + self_weight on the diagonal + symmetric chords (i, j, w)."""
+    A = np.zeros((n, n))
+    for i in range(n):
+        A[i, (i + 1) % n] = A[i, (i - 1) % n] = 1.0
+        A[i, i] = self_weight
+    for i, j, w in chord:
+        A[i, j] = A[j, i] = w
+    return A
+
+
+GRAPH = {
+    "aggregate": ((6, 3), lambda: stax.serial(
+        stax.Dense(16, W_std=1.5, b_std=0.1), stax.Aggregate(), stax.Relu(),
+        stax.Dense(16, W_std=1.3, b_std=0.05), stax.Aggregate(), stax.Erf(), stax.GlobalAvgPool(),
+        stax.Dense(1, W_std=1.5)),
+        "Dense(16, W_std=1.5, b_std=0.1) Aggregate(pattern=pattern.npy) Relu Dense(16, W_std=1.3, b_std=0.05) "
+        "Aggregate(pattern=pattern.npy) Erf GlobalAvgPool Dense(1, W_std=1.5)", ring_pattern),
+    "aggregate_flat": ((6, 3), lambda: stax.serial(
+        stax.Conv(8, (3,), padding="CIRCULAR", W_std=1.4, b_std=0.1), stax.Aggregate(), stax.Relu(),
+        stax.Flatten(), stax.Dense(1, W_std=1.5)),
+        "Conv(8, 3, padding=CIRCULAR, W_std=1.4, b_std=0.1) Aggregate(pattern=pattern.npy) Relu Flatten "
+        "Dense(1, W_std=1.5)", ring_pattern),
+}
+
+
 def inputs(P, shape, seed):
     return np.random.default_rng(seed).standard_normal((P,) + tuple(shape))
 
@@ -154,28 +200,44 @@ def diagonal_spatial(kernel_fn):
     return bool(get_req(kernel_fn)["diagonal_spatial"])
 
 
+def all_cases():
+    """name → (shape, build, spec, pattern builder or None)."""
+    return {**{k: v + (None,) for k, v in {**CASES, **EXTRA}.items()}, **GRAPH}
+
+
 def cmd_list(a):
-    for name, (shape, _, spec) in {**CASES, **EXTRA}.items():
-        print(f"{name}\t[P, {', '.join(map(str, shape))}]\t{spec}")
+    for name, (shape, _, spec, pat) in all_cases().items():
+        print(f"{name}\t[P, {', '.join(map(str, shape))}]\t{spec}" + ("\t(pattern.npy: ring)" if pat else ""))
 
 
 def cmd_cases(a):
-    table = {**CASES, **EXTRA} if a.extra else dict(CASES)
+    table = all_cases() if a.extra else {k: v + (None,) for k, v in CASES.items()}
     names = a.only.split(",") if a.only else list(table)
     for name in names:
-        shape, build, spec = {**CASES, **EXTRA}[name]
+        shape, build, spec, pattern_fn = all_cases()[name]
         _, _, kernel_fn = build()
         x1 = inputs(a.P1, shape, 1)
         x2 = inputs(a.P2, shape, 2)
-        f12 = jax.jit(lambda u, v: kernel_fn(u, v, ("nngp", "ntk")))
-        f11 = jax.jit(lambda u: kernel_fn(u, None, ("nngp", "ntk")))
         j1, j2 = jnp.asarray(x1), jnp.asarray(x2)
-        first, best, k12 = timed(lambda: f12(j1, j2))
-        first11, best11, k11 = timed(lambda: f11(j1))
+        if pattern_fn is None:
+            f12 = jax.jit(lambda u, v: kernel_fn(u, v, ("nngp", "ntk")))
+            f11 = jax.jit(lambda u: kernel_fn(u, None, ("nngp", "ntk")))
+            first, best, k12 = timed(lambda: f12(j1, j2))
+            first11, best11, k11 = timed(lambda: f11(j1))
+        else:  # one [N, N] pattern shared by every point, broadcast to [P, N, N]
+            A = pattern_fn()
+            p1 = jnp.broadcast_to(jnp.asarray(A), (a.P1,) + A.shape)
+            p2 = jnp.broadcast_to(jnp.asarray(A), (a.P2,) + A.shape)
+            f12 = jax.jit(lambda u, v, q1, q2: kernel_fn(u, v, ("nngp", "ntk"), pattern=(q1, q2)))
+            f11 = jax.jit(lambda u, q1: kernel_fn(u, None, ("nngp", "ntk"), pattern=(q1, q1)))
+            first, best, k12 = timed(lambda: f12(j1, j2, p1, p2))
+            first11, best11, k11 = timed(lambda: f11(j1, p1))
         d = os.path.join(a.out, name)
         os.makedirs(d, exist_ok=True)
         np.save(os.path.join(d, "x1.npy"), x1)
         np.save(os.path.join(d, "x2.npy"), x2)
+        if pattern_fn is not None:
+            np.save(os.path.join(d, "pattern.npy"), A)
         np.save(os.path.join(d, "nngp.npy"), np.asarray(k12.nngp, dtype=np.float64))
         np.save(os.path.join(d, "ntk.npy"), np.asarray(k12.ntk, dtype=np.float64))
         np.save(os.path.join(d, "nngp11.npy"), np.asarray(k11.nngp, dtype=np.float64))
@@ -187,6 +249,10 @@ def cmd_cases(a):
                 "x12_first_call_seconds": first, "x12_best_seconds": best,
                 "x11_first_call_seconds": first11, "x11_best_seconds": best11,
                 "neural_tangents": __import__("neural_tangents").__version__, "jax": jax.__version__}
+        if pattern_fn is not None:
+            meta["pattern"] = {"file": "pattern.npy", "shape": list(A.shape), "shared_by_every_point": True,
+                               "nt_kwarg": "kernel_fn(x1, x2, get, pattern=(broadcast(A, [P1,N,N]), "
+                                           "broadcast(A, [P2,N,N]))); x2=None: pattern=(p1, p1)"}
         with open(os.path.join(d, "meta.json"), "w") as fh:
             json.dump(meta, fh, indent=1)
         print(json.dumps(meta))

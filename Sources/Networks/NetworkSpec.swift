@@ -15,7 +15,8 @@ import NumericCore
 /// Graph and spatial layers (docs/networks.md): `FanOut(n)`, `Parallel(A, B, …)` (each branch a space-separated
 /// SPEC), `FanInSum`, `FanInConcat`, `LayerNorm(eps=1e-12)`, `Conv(out_chan, filter_shape, stride=1,
 /// padding=VALID|SAME|CIRCULAR, W_std=1, b_std=None, parameterization=…)` (windows and strides an integer or a tuple
-/// `(3,3)`), `AvgPool(window_shape, stride=1, padding=VALID)`, `GlobalAvgPool`, `Flatten`.
+/// `(3,3)`), `AvgPool(window_shape, stride=1, padding=VALID)`, `GlobalAvgPool`, `Flatten`, `Aggregate(pattern=A.npy)`
+/// (graph convolution by the adjacency A [S, S] of the positions, read from the file).
 /// `defaultParameterization` applies to Dense layers that do not name one.
 public enum NetworkSpec {
     /// `width` replaces the width placeholder `N` of Dense layers (`Dense(N) Tanh Dense(N) Tanh Dense(1)`: a family
@@ -150,6 +151,17 @@ public enum NetworkSpec {
         case "faninsum": l = FanInSum()
         case "faninconcat": try channelAxis(); l = FanInConcat()
         case "flatten": l = Flatten()
+        case "aggregate":
+            used.insert("pattern")
+            guard let path = named["pattern"], !path.isEmpty else {
+                throw InputError("Aggregate: missing parameter 'pattern', expected pattern=FILE.npy (the adjacency [S, S] of the positions)")
+            }
+            let a = try NPY.readDoubles(URL(fileURLWithPath: path))
+            guard a.rank == 2, a.shape[0] == a.shape[1], a.shape[0] >= 1 else {
+                throw InputError("Aggregate: pattern \(path) has shape \(a.shape), expected a square [S, S]")
+            }
+            if let bad = a.data.first(where: { !$0.isFinite }) { throw InputError("Aggregate: pattern \(path) holds \(bad), expected finite weights") }
+            l = Aggregate(pattern: Matrix(rows: a.shape[0], cols: a.shape[1], data: a.data), source: path)
         case "globalavgpool": l = GlobalAvgPool()
         case "layernorm":
             try channelAxis()
@@ -229,7 +241,7 @@ public enum NetworkSpec {
             default: l = Nonlinearity(.elu(alpha: try number("alpha", 0, 1), degree: n))
             }
         default:
-            throw InputError("network spec: unknown layer '\(name)', expected Dense, Conv, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish, Elu, LayerNorm, Flatten, GlobalAvgPool, AvgPool, FanOut, Parallel, FanInSum or FanInConcat")
+            throw InputError("network spec: unknown layer '\(name)', expected Dense, Conv, Relu, LeakyRelu, ABRelu, Abs, Erf, Sigmoid_like, Sin, Cos, Gaussian, Exp, Rbf, Gelu, Sign, Identity, Monomial, Polynomial, Tanh, Sigmoid, Softplus, Swish, Elu, LayerNorm, Flatten, GlobalAvgPool, AvgPool, Aggregate, FanOut, Parallel, FanInSum or FanInConcat")
         }
         if positional.count > positionalAccepted {
             throw InputError("\(name): \(positional.count) positional parameters, expected at most \(positionalAccepted)")

@@ -14,7 +14,7 @@ extension Serial {
     public var isDenseChain: Bool { layers.allSatisfy { $0 is Dense || $0 is Nonlinearity } }
 
     /// Whether a layer mixes spatial positions (pooling), so that kernels need the full spatial covariance.
-    public var mixesPositions: Bool { leaves.contains { $0 is AvgPool || $0 is GlobalAvgPool } }
+    public var mixesPositions: Bool { leaves.contains { $0 is AvgPool || $0 is GlobalAvgPool || $0 is Aggregate } }
 
     /// The input shapes of every leaf (several for a fan-in layer) and the output shapes, for input points of
     /// shape `input`; a one-line error naming the first layer that cannot take its input.

@@ -12,7 +12,7 @@ struct KernelCommand: ParsableCommand {
         Composes each layer's kernel map: input kernel x·x'/d_in, Dense: K ← σ_w²K + σ_b², Θ ← K + σ_w²Θ (NTK
         parameterisation), nonlinearities: K ← E[φ(u)φ(v)], Θ ← E[φ'(u)φ'(v)]·Θ (closed forms; the Hermite
         (Mehler) expansion for Tanh, Sigmoid, Softplus, Swish; polar quadrature split at the kink for Elu);
-        residual branches, LayerNorm, Conv, AvgPool, GlobalAvgPool and Flatten as in docs/networks.md, on images
+        residual branches, LayerNorm, Conv, AvgPool, GlobalAvgPool, Flatten and Aggregate (see --net), on images
         [P, H, W, C] or signals [P, L, C] given as .npy (the spatial covariance carried is the diagonal, or every
         pair of positions when the network pools). Writes
         nngp.npy and ntk.npy of shape [P1, P2] ([P1] with --diagonal) and summary.json (the SPEC as parsed, the

@@ -68,7 +68,7 @@ import TestSupport
     @Test(arguments: [
         (["train", "torus", "--init", "u = log(0)", "--steps", "2"], "--init: 'u = log(0)' is -inf at (0, 0); expected a formula finite everywhere on the torus"),
         (["flow", "torus", "--init", "g11 = 1/sin(x); g22 = 1", "--grid", "16"], "--init: 'g11 = 1/sin(x)' is inf at (0, 0)"),
-        (["ntk", "compute", "--net", "Relu", "--seed", "1", "--x", "1,0"], "--net 'Relu' has no parameters, expected at least one Dense layer"),
+        (["ntk", "compute", "--net", "Relu", "--seed", "1", "--x", "1,0"], "--net 'Relu' has no parameters, expected at least one Dense or Conv layer"),
     ] as [([String], String)])
     func degenerateInputsAreRefused(args: [String], needle: String) throws {
         let r = try CLI.run(args + ["--out", CLI.tempDir()])

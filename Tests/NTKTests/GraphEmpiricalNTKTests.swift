@@ -17,14 +17,24 @@ import TestSupport
          TensorShape(spatial: [7], channels: 2)),
         ("Conv(3, (3,2), padding=CIRCULAR, W_std=1.3, b_std=0.1) Erf AvgPool(2, padding=SAME) Conv(4, (2,2), stride=(2,1), padding=SAME, W_std=1.3, parameterization=standard) LayerNorm Erf GlobalAvgPool Dense(1, W_std=1.5)",
          TensorShape(spatial: [5, 4], channels: 2)),
+        ("Dense(4, W_std=1.5, b_std=0.1) Aggregate(pattern=PATTERN) Erf Conv(3, 2, padding=SAME, W_std=1.2) Aggregate(pattern=PATTERN) Gelu Flatten Dense(2, W_std=1.5)",
+         TensorShape(spatial: [5], channels: 2)),
     ]
+
+    /// An asymmetric pattern A [5, 5] in a file (a transposed A in the forward map or the pullback would show).
+    static let pattern: String = {
+        var rng = RandomStream(seed: 12, stream: 0)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("graph-pattern-\(UUID().uuidString).npy")
+        try! NPY.write(Matrix(rows: 5, cols: 5, data: (0..<25).map { _ in rng.normal() * 0.6 }), to: url)
+        return url.path
+    }()
 
     /// ∂f_a(x_p)/∂θ_I from the pullbacks against Richardson-extrapolated central differences (4D(h/2) − D(h))/3,
     /// D(h) = (f(θ + h e_I) − f(θ − h e_I))/2h, h = 2·10⁻⁴, at every parameter: truncation O(h⁴|f⁽⁵⁾|) ≈ 10⁻¹⁵ and
     /// rounding ≈ ε|f|/h ≈ 10⁻¹², so 10⁻⁸·(1 + |J|) is generous and still catches a wrong factor, index or sign.
     @Test(arguments: smooth.indices)
     func pullbackJacobianMatchesFiniteDifferences(index: Int) throws {
-        let (spec, shape) = Self.smooth[index]
+        let (spec, shape) = (Self.smooth[index].spec.replacingOccurrences(of: "PATTERN", with: Self.pattern), Self.smooth[index].shape)
         let net = try Network(try NetworkSpec.parse(spec), inputShape: shape, seed: 7)
         var rng = RandomStream(seed: 3, stream: 1)
         let x = rng.normalMatrix(3, shape.size)

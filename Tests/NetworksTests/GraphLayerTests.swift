@@ -6,15 +6,19 @@ import TestSupport
 
 /// Reference kernels of neural-tangents 0.6.5 (x64, CPU) for residual, LayerNorm, convolutional and pooling
 /// networks, computed by Benchmarks/ntk/nt_layers.py (`cases --extra`): x1 [5, …] and x2 [3, …] standard normal
-/// (numpy default_rng(1), (2)), kernel_fn(x1, x2) and kernel_fn(x1, None); each directory holds the SPEC.
+/// (numpy default_rng(1), (2)), kernel_fn(x1, x2) and kernel_fn(x1, None); each directory holds the SPEC (and for
+/// the graph cases the pattern A [6, 6], passed to neural-tangents as pattern=(A broadcast to x1's points, … x2's)).
 enum NeuralTangentsReference {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("NeuralTangentsReference")
     static func array(_ c: String, _ name: String) throws -> NDArray<Double> {
         try NPY.readDoubles(directory.appendingPathComponent(c).appendingPathComponent(name + ".npy"))
     }
+    /// The case's SPEC, a pattern file (graph cases) named by its path in the case's directory.
     static func spec(_ c: String) throws -> String {
-        try String(contentsOf: directory.appendingPathComponent(c).appendingPathComponent("spec.txt"), encoding: .utf8)
+        let d = directory.appendingPathComponent(c)
+        return try String(contentsOf: d.appendingPathComponent("spec.txt"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
+            .replacingOccurrences(of: "pattern=pattern.npy", with: "pattern=" + d.appendingPathComponent("pattern.npy").path)
     }
     /// x [P, S·C] and the shape of one point.
     static func points(_ c: String, _ name: String) throws -> (Matrix, TensorShape) {
@@ -26,7 +30,7 @@ enum NeuralTangentsReference {
 
 @Suite struct GraphLayerTests {
     static let cases = ["res", "concat", "layernorm", "conv1d", "conv1d_gap", "conv2d", "conv2d_flat", "resconv", "conv_std",
-                        "pool_same", "conv_circular"]
+                        "pool_same", "conv_circular", "aggregate", "aggregate_flat"]
 
     /// Our kernels against neural-tangents' for x1 against x2 and x1 against itself: 1e-10 relative to the largest
     /// entry. The diagonal of nt's Θ(x1, x1) is computed through θ = atan2(√(rounding), K) at ρ = 1 and carries
@@ -49,5 +53,32 @@ enum NeuralTangentsReference {
                 #expect(abs(ours[e] - r[e]) <= bound, "\(name) \(label)[\(e / P), \(e % P)]: \(ours[e]) vs nt \(r[e])")
             }
         }
+    }
+
+    /// Aggregate's forward map is neural-tangents' contraction of the pattern's first node axis, z[n] = Σ_m A[m, n]·h[m]
+    /// (checked against the sum written out, with an asymmetric A so that a transposed pattern fails), and its kernel
+    /// map is that of the aggregated points: with nothing before it, K(x, x') after `Aggregate` equals the input kernel
+    /// of z(x), z(x') — the forward and kernel conventions agree.
+    @Test func aggregateContractsThePatternsFirstAxis() throws {
+        let S = 5, C = 3
+        var rng = RandomStream(seed: 8, stream: 0)
+        let a = Matrix(rows: S, cols: S, data: (0..<(S * S)).map { _ in rng.normal() })
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aggregate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("A.npy")
+        try NPY.write(a, to: file)
+        let shape = TensorShape(spatial: [S], channels: C)
+        let x = Matrix(rows: 3, cols: S * C, data: (0..<(3 * S * C)).map { _ in rng.normal() })
+        let net = try NetworkSpec.parse("Aggregate(pattern=\(file.path)) Flatten")
+        let z = net.apply(net.leaves.map { _ in .none }, Activations(points: x, shape: shape)).values
+        for p in 0..<3 { for n in 0..<S { for c in 0..<C {
+            var expected = 0.0
+            for m in 0..<S { expected += a[m, n] * x[p, m * C + c] }
+            #expect(abs(z[p, n * C + c] - expected) <= 1e-14 * 10, "z[\(p), \(n), \(c)]")
+        } } }
+        let viaKernel = try net.kernels(x, inputShape: shape)
+        let direct = try NetworkSpec.parse("Flatten").kernels(z, inputShape: TensorShape(spatial: [S], channels: C))
+        for (u, v) in zip(viaKernel.nngp, direct.nngp) { #expect(abs(u - v) <= 1e-13 * max(1, abs(v))) }
     }
 }
