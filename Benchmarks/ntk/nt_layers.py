@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """neural-tangents reference kernels for the structural layers (residual FanOut/parallel/FanInSum/FanInConcat/Identity,
-LayerNorm, Conv 1-D/2-D, Flatten, GlobalAvgPool, AvgPool, graph Aggregate) and the convolutional benchmark (Float64,
-CPU).
+LayerNorm, Conv 1-D/2-D, Flatten, GlobalAvgPool, AvgPool, graph Aggregate), empirical NTKs of such nets with parameters
+initialised in JAX, and the convolutional benchmark (Float64, CPU).
 
 Runs in the virtual environment that holds neural-tangents 0.6.5 (see Benchmarks/ntk/RESULTS.md), never in the
 repository's build:
@@ -10,6 +10,9 @@ repository's build:
         --out /work/ntref
     /usr/bin/time -v /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py bench-conv --P 100 --readout flatten
     /usr/bin/time -v /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py bench-conv --P 10 --readout gap
+    /work/venvs/nt/bin/python Benchmarks/ntk/nt_layers.py empirical-graph --out /work/ntemp
+    for c in A B C; do d=/work/ntemp/$c; x2=; [ -f $d/x2.npy ] && x2="--x2 $d/x2.npy"
+        nntheory ntk --net "$(cat $d/spec.txt)" --x $d/x1.npy $x2 --params $d/params --out $d/nntheory; done
 Subcommands:
 
   list       the case names and their nntheory SPECs
@@ -35,6 +38,25 @@ Subcommands:
              line. Flatten needs only the spatial diagonal (nt picks diagonal_spatial=True); GlobalAvgPool needs the
              full [P, P, H, H', W, W'] covariance (P² (HW)² doubles per array). Run each under /usr/bin/time -v for the
              peak RSS.
+  empirical-graph [--case A,B,C|all] [--seed 0] [--P1 N] [--P2 N] [--implementation 1|2|3] --out DIR
+             nt.empirical_ntk_fn(apply_fn, trace_axes=(), vmap_axes=0) of branching / convolutional nets (NTK
+             parameterisation) whose parameters come from init_fn(jax.random.PRNGKey(seed)). For each case writes
+             DIR/<case>/: params/ in nntheory's --params layout (layers numbered depth first through parallel
+             branches, branch 0 first, branching layers and nonlinearities included; p{i}_W.npy = Dense
+             [fan_in, fan_out] or Conv HWIO [k..., C_in, C_out], p{i}_b.npy [1, C_out] only where b_std is not None:
+             the raw N(0,1) draws), x1.npy (default_rng(1) standard normal), x2.npy (default_rng(2), only if P2 > 0),
+             ntk.npy [P1, P2, O, O] (x1 against x2, or x1 against itself, nt's x2=None, when P2 = 0), f_x1.npy
+             [P1, O] (apply_fn), spec.txt (the nntheory SPEC) and meta.json (the parameter listing, the nntheory
+             command, and jacrev_check_rel: max |Θ_jacrev − Θ_nt| / max |Θ_nt| with Θ_jacrev from jax.jacrev of
+             apply_fn, independent of nt's empirical module). Cases (default P1, P2):
+               A [P, 7, 2] (4, 2): Conv(6, 3, SAME, 1.4, 0.1) Relu FanOut(2) Parallel(Conv(6, 3, SAME, 1.4) Relu,
+                 Identity) FanInSum AvgPool(2, stride=2) Flatten Dense(2, 1.5, 0.1) — params p0, p3, p9
+               B [P, 5, 4, 2] (3, 0): Conv(4, (3,2), stride=(2,1), CIRCULAR, 1.3, 0.05) LayerNorm Erf
+                 Conv(5, (2,2), VALID, 1.2) Relu GlobalAvgPool Dense(1, 1.5) — params p0, p3, p6
+               C [P, 3] (5, 0): Dense(8, 1.5, 0.1) FanOut(3) Parallel(Erf, Relu, Identity) FanInConcat
+                 Dense(2, 1.2, 0.2) — params p0, p6 (p6_W rows: Erf block, Relu block, Identity block)
+             Compare with `nntheory ntk --net "$(cat spec.txt)" --x x1.npy [--x2 x2.npy] --params params --out OUT`
+             (OUT/ntk.npy, OUT/f_x1.npy): they agree to ≤ 4.2·10⁻¹⁶ relative (seeds 0 and 5, x1x1 and x1x2).
 """
 import argparse
 import json
@@ -272,6 +294,144 @@ def cmd_bench_conv(a):
                       "diagonal_spatial": diagonal_spatial(kernel_fn), "ntk_trace": float(jnp.trace(k.ntk))}))
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# empirical-graph: nt's EMPIRICAL NTK of branching / convolutional nets with parameters initialised in JAX, saved in
+# nntheory's --params layout. A net is a tree: ("serial", [nodes]), ("parallel", [nodes]) or ("leaf", name, layer);
+# the stax net is built from it, and its params tree (serial → list of children, parallel → list of branches,
+# Dense/Conv → (W, b or None), everything else → ()) is walked alongside it. Only leaves are numbered (serial and
+# parallel are not layers of the SPEC), depth first, branch 0 first — nntheory's `Serial.leaves`.
+
+def _ser(*nodes):
+    return ("serial", list(nodes))
+
+
+def _par(*nodes):
+    return ("parallel", list(nodes))
+
+
+def _leaf(name, layer):
+    return ("leaf", name, layer)
+
+
+def build_tree(node):
+    if node[0] == "leaf":
+        return node[2]
+    layers = [build_tree(c) for c in node[1]]
+    return stax.serial(*layers) if node[0] == "serial" else stax.parallel(*layers)
+
+
+def flatten_params(node, params, out=None):
+    """[(index, leaf name, params of that leaf)] depth first through the tree, branch 0 first."""
+    out = [] if out is None else out
+    if node[0] == "leaf":
+        out.append((len(out), node[1], params))
+        return out
+    assert len(node[1]) == len(params), (node[0], len(node[1]), len(params))
+    for child, p in zip(node[1], params):
+        flatten_params(child, p, out)
+    return out
+
+
+def save_params(node, params, directory):
+    """p{i}_W.npy (Dense [fan_in, fan_out], Conv HWIO [k..., C_in, C_out]) and p{i}_b.npy [1, C_out] (bias only)."""
+    os.makedirs(directory, exist_ok=True)
+    listing = []
+    for i, name, p in flatten_params(node, params):
+        if p in ((), []) or p is None:
+            listing.append({"index": i, "layer": name})
+            continue
+        W, b = p
+        np.save(os.path.join(directory, f"p{i}_W.npy"), np.asarray(W, dtype=np.float64))
+        entry = {"index": i, "layer": name, "W": list(np.shape(W))}
+        if b is not None:
+            np.save(os.path.join(directory, f"p{i}_b.npy"), np.asarray(b, dtype=np.float64).reshape(1, -1))
+            entry["b_stored"] = [1, int(np.size(b))]
+            entry["b_nt"] = list(np.shape(b))
+        listing.append(entry)
+    return listing
+
+
+def _conv(*a, **k):
+    return stax.Conv(*a, parameterization="ntk", **k)
+
+
+EMPIRICAL_GRAPH = {
+    # name: (input shape without batch, tree, SPEC, default P1, default P2 (0 = x1 against itself))
+    "A": ((7, 2), _ser(
+        _leaf("Conv", _conv(6, (3,), padding="SAME", W_std=1.4, b_std=0.1)), _leaf("Relu", stax.Relu()),
+        _leaf("FanOut", stax.FanOut(2)),
+        _par(_ser(_leaf("Conv", _conv(6, (3,), padding="SAME", W_std=1.4)), _leaf("Relu", stax.Relu())),
+             _leaf("Identity", stax.Identity())),
+        _leaf("FanInSum", stax.FanInSum()), _leaf("AvgPool", stax.AvgPool((2,), strides=(2,))),
+        _leaf("Flatten", stax.Flatten()), _leaf("Dense", stax.Dense(2, W_std=1.5, b_std=0.1))),
+        "Conv(6, 3, padding=SAME, W_std=1.4, b_std=0.1) Relu FanOut(2) Parallel(Conv(6, 3, padding=SAME, W_std=1.4) "
+        "Relu, Identity) FanInSum AvgPool(2, stride=2) Flatten Dense(2, W_std=1.5, b_std=0.1)", 4, 2),
+    "B": ((5, 4, 2), _ser(
+        _leaf("Conv", _conv(4, (3, 2), strides=(2, 1), padding="CIRCULAR", W_std=1.3, b_std=0.05)),
+        _leaf("LayerNorm", stax.LayerNorm()), _leaf("Erf", stax.Erf()),
+        _leaf("Conv", _conv(5, (2, 2), padding="VALID", W_std=1.2)), _leaf("Relu", stax.Relu()),
+        _leaf("GlobalAvgPool", stax.GlobalAvgPool()), _leaf("Dense", stax.Dense(1, W_std=1.5))),
+        "Conv(4, (3,2), stride=(2,1), padding=CIRCULAR, W_std=1.3, b_std=0.05) LayerNorm Erf Conv(5, (2,2), "
+        "padding=VALID, W_std=1.2) Relu GlobalAvgPool Dense(1, W_std=1.5)", 3, 0),
+    "C": ((3,), _ser(
+        _leaf("Dense", stax.Dense(8, 1.5, 0.1)), _leaf("FanOut", stax.FanOut(3)),
+        _par(_leaf("Erf", stax.Erf()), _leaf("Relu", stax.Relu()), _leaf("Identity", stax.Identity())),
+        _leaf("FanInConcat", stax.FanInConcat()), _leaf("Dense", stax.Dense(2, 1.2, 0.2))),
+        "Dense(8, W_std=1.5, b_std=0.1) FanOut(3) Parallel(Erf, Relu, Identity) FanInConcat "
+        "Dense(2, W_std=1.2, b_std=0.2)", 5, 0),
+}
+
+
+def _explicit_ntk(apply_fn, params, x1, x2):
+    """Θ_ab(x, x') = Σ_θ ∂f_a(x)/∂θ ∂f_b(x')/∂θ by jax.jacrev of the whole batch (independent of nt's empirical)."""
+    def jac(x):
+        js = jax.tree_util.tree_leaves(jax.jacrev(lambda p: apply_fn(p, x))(params))
+        return [j.reshape(j.shape[:2] + (-1,)) for j in js]  # [P, O, n_leaf]
+
+    j1, j2 = jac(x1), jac(x2)
+    return sum(jnp.einsum("iak,jbk->ijab", a, b) for a, b in zip(j1, j2))
+
+
+def cmd_empirical_graph(a):
+    import neural_tangents as nt
+    names = list(EMPIRICAL_GRAPH) if a.case == "all" else a.case.split(",")
+    for name in names:
+        shape, tree, spec, P1_default, P2_default = EMPIRICAL_GRAPH[name]
+        P1 = P1_default if a.P1 is None else a.P1
+        P2 = P2_default if a.P2 is None else a.P2
+        init_fn, apply_fn, _ = build_tree(tree)
+        _, params = init_fn(jax.random.PRNGKey(a.seed), (-1,) + tuple(shape))
+        x1 = inputs(P1, shape, 1)
+        x2 = inputs(P2, shape, 2) if P2 > 0 else None
+        d = os.path.join(a.out, name)
+        os.makedirs(d, exist_ok=True)
+        listing = save_params(tree, params, os.path.join(d, "params"))
+        np.save(os.path.join(d, "x1.npy"), x1)
+        if x2 is not None:
+            np.save(os.path.join(d, "x2.npy"), x2)
+        kw = {} if a.implementation is None else {"implementation": a.implementation}
+        fn = nt.empirical_ntk_fn(apply_fn, trace_axes=(), vmap_axes=0, **kw)
+        j1 = jnp.asarray(x1)
+        j2 = None if x2 is None else jnp.asarray(x2)
+        ntk = np.asarray(fn(j1, j2, params), dtype=np.float64)
+        f1 = np.asarray(apply_fn(params, j1), dtype=np.float64)
+        np.save(os.path.join(d, "ntk.npy"), ntk)
+        np.save(os.path.join(d, "f_x1.npy"), f1)
+        with open(os.path.join(d, "spec.txt"), "w") as fh:
+            fh.write(spec + "\n")
+        check = _explicit_ntk(apply_fn, params, j1, j1 if j2 is None else j2)
+        meta = {"case": name, "seed": a.seed, "x1": list(x1.shape), "x2": None if x2 is None else list(x2.shape),
+                "ntk": list(ntk.shape), "f_x1": list(f1.shape), "params": listing,
+                "implementation": str(a.implementation or "default (JACOBIAN_CONTRACTION)"),
+                "jacrev_check_rel": float(np.max(np.abs(np.asarray(check) - ntk)) / np.max(np.abs(ntk))),
+                "nntheory": ("nntheory ntk --net \"$(cat spec.txt)\" --x x1.npy "
+                             + ("--x2 x2.npy " if x2 is not None else "") + "--params params --out OUT"),
+                "neural_tangents": nt.__version__, "jax": jax.__version__}
+        with open(os.path.join(d, "meta.json"), "w") as fh:
+            json.dump(meta, fh, indent=1)
+        print(json.dumps({k: meta[k] for k in ("case", "x1", "x2", "ntk", "jacrev_check_rel")}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -283,8 +443,13 @@ def main():
     s.add_argument("--chans", type=int, default=3); s.add_argument("--depth", type=int, default=5)
     s.add_argument("--readout", choices=("flatten", "gap"), default="flatten")
     s.add_argument("--repeats", type=int, default=3); s.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("empirical-graph"); s.add_argument("--out", required=True)
+    s.add_argument("--case", default="all"); s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--P1", type=int, default=None); s.add_argument("--P2", type=int, default=None)
+    s.add_argument("--implementation", type=int, default=None)
     a = ap.parse_args()
-    {"list": cmd_list, "cases": cmd_cases, "bench-conv": cmd_bench_conv}[a.cmd](a)
+    {"list": cmd_list, "cases": cmd_cases, "bench-conv": cmd_bench_conv,
+     "empirical-graph": cmd_empirical_graph}[a.cmd](a)
 
 
 if __name__ == "__main__":
