@@ -504,6 +504,7 @@ extension Nonlinearity {
     /// `kernel` in place: on the tiles of a spatial state with a closed form, the fused path's entrywise map on all
     /// cores (`mapTiles`; the same arithmetic); otherwise `kernel`'s result.
     public func kernel(inPlace k: inout KernelState) throws {
+        guard k.hasDiagonals else { throw InputError("\(name): the state has no diagonals (after pooling they come from Serial.kernels)") }
         guard k.tiles != nil, activation.hermiteExpansion == nil, k.isGaussian else {
             k = try kernel(k)
             return
@@ -528,6 +529,7 @@ extension Nonlinearity {
     func kernel(_ k: KernelState, table given: HermiteExpansion.Table?) throws -> KernelState {
         // The identity maps any kernel to itself (Gaussian or not, neural-tangents' `Identity`).
         if case .identity = activation { return k }
+        guard k.hasDiagonals else { throw InputError("\(name): the state has no diagonals (after pooling they come from Serial.kernels)") }
         guard k.isGaussian else {
             throw InputError("\(name) must directly follow a Dense layer (its input must be Gaussian)")
         }

@@ -59,9 +59,11 @@ public struct FanOut: BranchingLayer {
     public func pullback(_ inputs: [Activations], cotangents: [Matrix]) -> [Matrix] { [cotangents.dropFirst().reduce(cotangents[0], +)] }
 }
 
-/// The sum of the branches (neural-tangents' `stax.FanInSum`): z = Σ_b h_b. The branches of a network are
-/// independent given the input or, like `Identity` against a Dense branch, uncorrelated (zero-mean weights), so
-/// K' = Σ_b K_b and Θ' = Σ_b Θ_b; Gaussian when every branch is.
+/// The sum of the branches (neural-tangents' `stax.FanInSum`): z = Σ_b h_b, K' = Σ_b K_b, Θ' = Σ_b Θ_b — the kernel of
+/// a sum of uncorrelated zero-mean Gaussian branches. A Dense or Conv branch has zero-mean weights of its own, so it
+/// is uncorrelated with an `Identity` branch and with other such branches; as in neural-tangents the kernel map
+/// refuses branches that are not Gaussian (the cross terms E[φ(u)v] would be missing) and, like it, takes
+/// correlated Gaussian branches (`Parallel(Identity, Identity)`) as if they were independent.
 public struct FanInSum: BranchingLayer {
     /// The layer.
     public init() {}
@@ -74,8 +76,11 @@ public struct FanInSum: BranchingLayer {
         }
         return [first]
     }
-    /// Entry by entry sums (diagonals too).
+    /// Entry by entry sums (diagonals too); one-line error for branches that are not Gaussian.
     public func kernels(_ inputs: [KernelState]) throws -> [KernelState] {
+        if inputs.count > 1, let b = inputs.firstIndex(where: { !$0.isGaussian }) {
+            throw InputError("FanInSum: branch \(b) is not Gaussian (it ends in a nonlinearity, Flatten or FanInConcat), expected branches that end in a Dense or Conv layer or Identity of one — a sum's kernel needs uncorrelated Gaussian branches")
+        }
         var out = inputs[0]
         for k in inputs.dropFirst() {
             for e in out.nngp.indices { out.nngp[e] += k.nngp[e]; out.ntk[e] += k.ntk[e] }

@@ -142,7 +142,8 @@ extension Dense {
             h.values.data.withUnsafeBufferPointer { hb in d.data.withUnsafeBufferPointer { db in
                 nonisolated(unsafe) let (hp, dp) = (hb.baseAddress!, db.baseAddress!)
                 let chunks = min(R, 64)
-                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                // The rows on all cores, each product on one OpenBLAS thread (no oversubscription, the same bits anywhere).
+                SingleThreadedLAPACK.run { DispatchQueue.concurrentPerform(iterations: chunks) { c in
                     for r in (R * c / chunks)..<(R * (c + 1) / chunks) {
                         let row = g.base + r * g.stride
                         if S == 1 {
@@ -162,7 +163,7 @@ extension Dense {
                             }
                         }
                     }
-                }
+                } }
             } }
         }
         return Matrix.multiply(d, p.weight!, transposeB: true, alpha: sw)

@@ -148,10 +148,18 @@ public struct KernelState: Sendable {
         return (diagonal1[tile * t.rows + r], d2[tile * t.cols + c])
     }
 
+    /// Whether the diagonals cover the entries (`tiles`): a pair state just after pooling has none until
+    /// `Serial.kernels` supplies them from the diagonal-only states.
+    public var hasDiagonals: Bool {
+        guard let t = tiles else { return diagonal1.count == nngp.count }
+        return diagonal1.count == t.count * t.rows && (diagonalOnly || diagonal2.count == t.count * t.cols)
+    }
+
     /// Applies `map` to every tile of the entries in place (see `tiles`), in pieces of rows on all cores; the
     /// diagonals untouched. Each entry is mapped once, by the same arithmetic whatever the pieces.
     mutating func mapTiles(_ map: @Sendable (KernelTile) -> Void) {
         guard let t = tiles, !nngp.isEmpty else { return }
+        precondition(hasDiagonals, "KernelState.mapTiles: diagonals missing (a pair state after pooling outside Serial.kernels)")
         let w = width
         let d2 = diagonalOnly ? diagonal1 : diagonal2
         // Pieces of ≈ 2¹⁵ entries (whole rows of one tile).

@@ -68,9 +68,10 @@ public struct LayerNorm: Layer {
     /// `kernel` in place.
     public func kernel(inPlace k: inout KernelState) throws {
         guard k.isGaussian else { throw InputError("\(name) must follow a Dense or Conv layer (its input must be Gaussian)") }
+        guard k.hasDiagonals else { throw InputError("\(name): the state has no diagonals (after pooling they come from Serial.kernels)") }
         let eps = epsilon
         if k.tiles == nil {
-            for e in 0..<k.nngp.count { let f = 1 / ((k.diagonal1[e] + eps) * (k.diagonal1[e] + eps)).squareRoot(); k.nngp[e] *= f; k.ntk[e] *= f }
+            for e in 0..<k.nngp.count { let f = ((k.diagonal1[e] + eps) * (k.diagonal1[e] + eps)).squareRoot(); k.nngp[e] /= f; k.ntk[e] /= f }
         } else {
             let map = self
             k.mapTiles { map.map($0) }
@@ -88,7 +89,8 @@ extension LayerNorm: EntrywiseKernelMap {
         let eps = epsilon
         for r in 0..<t.rows {
             let k = t.nngp + r * t.stride, th = t.ntk + r * t.stride, k11 = t.diagonal1[r] + eps
-            for c in 0..<t.cols { let f = 1 / (k11 * (t.diagonal2[c] + eps)).squareRoot(); k[c] *= f; th[c] *= f }
+            // Divided, as the diagonals are (d/√((d + ε)²)): an entry equal to its diagonals stays equal to them.
+            for c in 0..<t.cols { let f = (k11 * (t.diagonal2[c] + eps)).squareRoot(); k[c] /= f; th[c] /= f }
         }
     }
 }

@@ -24,7 +24,10 @@ public enum NetworkSpec {
     public static func parse(_ text: String, defaultParameterization: Dense.Parameterization = .ntk, width: Int? = nil) throws -> Serial {
         var tokens: [String] = [], cur = "", depth = 0
         for ch in text {
-            if ch == "(" { depth += 1 }
+            if ch == "(" {
+                depth += 1
+                if depth > 64 { throw InputError("network spec: parentheses nested more than 64 deep in '\(text.prefix(80))…'") }
+            }
             if ch == ")" { depth -= 1; if depth < 0 { throw InputError("network spec: unbalanced ')' in '\(text)'") } }
             if (ch == " " || ch == "\t" || ch == "\n") && depth == 0 {
                 if !cur.isEmpty { tokens.append(cur); cur = "" }

@@ -13,6 +13,15 @@ extension Serial {
     /// networks, curvature losses), the fused kernel path and the fast empirical NTK take.
     public var isDenseChain: Bool { layers.allSatisfy { $0 is Dense || $0 is Nonlinearity } }
 
+    /// The most branches alive at once (1 without FanOut): each holds its own kernels.
+    var widestFanOut: Int {
+        layers.reduce(1) { m, l in
+            if let f = l as? FanOut { return max(m, f.count) }
+            if let p = l as? Parallel { return max(m, p.branches.count * (p.branches.map(\.widestFanOut).max() ?? 1)) }
+            return m
+        }
+    }
+
     /// Whether a layer mixes spatial positions (pooling), so that kernels need the full spatial covariance.
     public var mixesPositions: Bool { leaves.contains { $0 is AvgPool || $0 is GlobalAvgPool || $0 is Aggregate } }
 
@@ -107,8 +116,8 @@ extension Serial {
         let covariance: KernelState.SpatialCovariance = inputShape.spatial.isEmpty ? .none : (mixesPositions ? .full : .diagonal)
         let S = Double(inputShape.spatialSize), P1 = Double(x1.rows), P2 = Double(diagonalOnly ? 1 : (x2 ?? x1).rows)
         let entries = covariance == .full ? P1 * P2 * S * S + (diagonalOnly ? 0 : (P1 + P2) * S * S) : P1 * P2 * S
-        // Two kernels and the temporaries of one layer.
-        try MemoryBudget.check(4 * 8 * entries, for: "the \(covariance == .full ? "full spatial covariance" : "kernels") of \(x1.rows) × \(Int(P2)) points at \(inputShape.spatialSize) positions", option: "--x")
+        // Two kernels and the temporaries of one layer, for every branch alive at once.
+        try MemoryBudget.check(4 * 8 * entries * Double(widestFanOut + 1), for: "the \(covariance == .full ? "full spatial covariance" : "kernels") of \(x1.rows) × \(Int(P2)) points at \(inputShape.spatialSize) positions", option: "--x")
         // The one branch lives in the list alone: the layers map its arrays in place and reuse them.
         var branches = [KernelBranch(pair: KernelState(x1: x1, x2: x2, shape: inputShape, covariance: covariance, diagonalOnly: diagonalOnly))]
         if covariance == .full && !diagonalOnly {

@@ -29,9 +29,9 @@ struct KernelCommand: ParsableCommand {
               --x2 "1,1" --out k2
           nntheory kernel --net "Dense(64, W_std=1.4) Tanh(deg=48) Dense(1)" \\
               --x x.npy --diagonal --out kd
-          nntheory kernel --net "Conv(64, (3,3), padding=SAME, W_std=1.4) Relu \\
-              FanOut(2) Parallel(Conv(64, (3,3), padding=SAME) Relu, Identity) \\
-              FanInSum GlobalAvgPool Dense(1)" --x images.npy --out kc
+          nntheory kernel --net "Conv(64, (3,3), padding=SAME, W_std=1.4) \\
+              FanOut(2) Parallel(Relu Conv(64, (3,3), padding=SAME), Identity) \\
+              FanInSum Relu GlobalAvgPool Dense(1)" --x images.npy --out kc
         """)
     )
 

@@ -65,6 +65,7 @@ import Testing
         (["--net", "Conv(8, 3) Relu Flatten Dense(1)"], "spatial dimensions"),
         (["--net", "Conv(8, 3) Relu Dense(1)", "--x", "IMAGES"], "end with Flatten or GlobalAvgPool"),
         (["--net", "Dense(8) Parallel(Relu, Identity) FanInSum Dense(1)"], "FanOut(2)"),
+        (["--net", "Dense(8) FanOut(2) Parallel(Relu, Identity) FanInSum Dense(1)"], "branch 0 is not Gaussian"),
         (["--net", "Dense(8) FanOut(2) Relu Dense(1)"], "FanInSum or FanInConcat"),
         (["--net", "Conv(8, 3, padding=FULL) Relu Flatten Dense(1)", "--x", "IMAGES"], "padding=FULL"),
         (["--net", "Conv(8, 9) Relu Flatten Dense(1)", "--x", "IMAGES"], "larger than the input"),
