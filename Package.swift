@@ -32,10 +32,13 @@ let package = Package(
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // The process group of a command line: MPI_COMM_WORLD's ranks in the MPI build under mpirun, else one process.
         .target(name: "MPIRuntime", dependencies: ["NumericCore", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+        // AVX2 kernels of the ensemble sampler (Philox words, ziggurat normals, four-lane erf), chosen at run time;
+        // bit-identical to the portable Swift code they stand in for.
+        .target(name: "CVectorKernels"),
         // Shared numerical core: dense arrays, BLAS/LAPACK/FFTW bindings, counter-based RNG, .npy I/O, quadrature.
         .target(
             name: "NumericCore",
-            dependencies: ["CNumericLibs", numerics]
+            dependencies: ["CNumericLibs", "CVectorKernels", numerics]
         ),
         // One network description for every module: activations (value, derivatives, kernel map), Dense layers,
         // `Serial` compositions with a flat parameter vector, the SPEC grammar, input jets and parameter gradients,
@@ -43,7 +46,7 @@ let package = Package(
         .target(name: "Networks", dependencies: ["NumericCore"]),
         // Optimisers over a flat parameter vector (GD, momentum, Adam, L-BFGS) and learning-rate schedules.
         .target(name: "Optimization", dependencies: ["NumericCore"]),
-        .target(name: "Ensembles", dependencies: ["NumericCore", "Networks"]),
+        .target(name: "Ensembles", dependencies: ["NumericCore", "Networks", "CVectorKernels"]),
         .target(name: "NTK", dependencies: ["NumericCore", "Networks", "Optimization", "Ensembles"]),
         .target(name: "FieldTheory", dependencies: ["NumericCore", "Ensembles", numerics]),
         .target(name: "CYBridge", dependencies: ["NumericCore", numerics]),
@@ -65,7 +68,7 @@ let package = Package(
         // Helpers shared by the test targets: random inputs, finite differences, error measures, Monte Carlo statistics,
         // temporary directories and the python3 runner.
         .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"]),
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "CVectorKernels", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "NumericCore", "TestSupport"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "NumericCore", "TestSupport"]),
         .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "Networks", "NumericCore", "TestSupport"]),

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import NumericCore
 
@@ -153,61 +154,85 @@ public struct SingleLayerEnsemble: NetworkEnsemble {
     /// σ_b.
     public var sigmaB: Double { density.sigmaB }
 
-    /// Fused draw and evaluation: f_θ at the points for θ drawn neuron by neuron, consuming `rng` exactly as
-    /// `density.sample`.
+    /// Fused draw and evaluation: f_θ at the points for θ drawn in the density's order (`RandomStream.fillNormal`,
+    /// the same values and stream position as `density.sample`), without forming `SingleLayerParameters`.
+    ///
+    /// Neurons are evaluated four at a time, one per SIMD lane: lane l of the accumulator sums the neurons
+    /// i ≡ l (mod 4) in order, the lanes are summed per point at the end, then the last N mod 4 neurons and b1
+    /// are added. The Erf-net's lanes run as the AVX2 kernel `nnt_erf_lanes` where `VectorUnit.avx2` holds —
+    /// the same operations in the same order, hence the same bits as the Swift lanes below.
     public func sampleField(using rng: inout RandomStream, at points: Matrix, into out: UnsafeMutableBufferPointer<Double>) {
-        let d = network.inputDimension, P = points.rows, N = network.width
+        sampleField(using: &rng, at: points, into: out, vectorized: true)
+    }
+
+    /// `sampleField` with the AVX2 kernels switched off (`vectorized: false`): the portable path, for tests.
+    public func sampleField(using rng: inout RandomStream, at points: Matrix, into out: UnsafeMutableBufferPointer<Double>,
+                            vectorized: Bool) {
+        let d = network.inputDimension, P = points.rows, N = network.width, stride = d + 2
         let sdW0 = density.sdW0, sdW1 = density.sdW1, sb = density.sigmaB
         let act = network.activation, table = erfEvaluator.table
-        // Neurons are processed four at a time in SIMD lanes (draws still neuron by neuron, in the
-        // density's order); the lanes are summed per point at the end, then the scalar remainder.
-        withUnsafeTemporaryAllocation(of: SIMD4<Double>.self, capacity: d + 2 * P) { v in
-            let w = UnsafeMutableBufferPointer(rebasing: v[0..<d])
-            let acc = UnsafeMutableBufferPointer(rebasing: v[d..<(d + P)])
-            let logNorm = UnsafeMutableBufferPointer(rebasing: v[(d + P)..<(d + 2 * P)])
-            points.data.withUnsafeBufferPointer { xs in
-                for p in 0..<P {
-                    logNorm[p] = SIMD4(repeating: network.gaussLogNormaliser(UnsafeBufferPointer(rebasing: xs[(p * d)..<((p + 1) * d)])))
-                    acc[p] = .zero
-                }
-                var i = 0
-                while i + 4 <= N {
-                    var b = SIMD4<Double>.zero, a = SIMD4<Double>.zero
-                    for lane in 0..<4 {
-                        for j in 0..<d { w[j][lane] = sdW0 * rng.normal() }
-                        b[lane] = sb * rng.normal()
-                        a[lane] = sdW1 * rng.normal()
-                    }
+        let lanesInC = vectorized && act == .erf && VectorUnit.avx2
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: N * stride + 1) { θ in
+            // θ[i·(d+2) + j] = W0_ij, θ[i·(d+2) + d] = b0_i, θ[i·(d+2) + d + 1] = W1_i, θ[N·(d+2)] = b1: standard
+            // normals, scaled here (or inside the kernel, by the same products) to the density's deviations.
+            rng.fillNormal(θ, vectorized: vectorized)
+            for i in (lanesInC ? 4 * (N / 4) : 0)..<N {
+                let row = i * stride
+                for j in 0..<d { θ[row + j] *= sdW0 }
+                θ[row + d] *= sb
+                θ[row + d + 1] *= sdW1
+            }
+            θ[N * stride] *= sb
+            let groups = N / 4
+            withUnsafeTemporaryAllocation(of: SIMD4<Double>.self, capacity: d + 2 * P) { v in
+                let w = UnsafeMutableBufferPointer(rebasing: v[0..<d])
+                let acc = UnsafeMutableBufferPointer(rebasing: v[d..<(d + P)])
+                let logNorm = UnsafeMutableBufferPointer(rebasing: v[(d + P)..<(d + 2 * P)])
+                points.data.withUnsafeBufferPointer { xs in
                     for p in 0..<P {
-                        var z = b
-                        for j in 0..<d { z += w[j] * xs[p * d + j] }
-                        let h: SIMD4<Double>
-                        switch act {
-                        case .erf: h = FastErf.erf(z, table: table)
-                        case .relu: h = z.replacing(with: 0, where: z .< 0)
-                        case .gauss:
-                            let e = z - logNorm[p]
-                            h = SIMD4(Foundation.exp(e[0]), Foundation.exp(e[1]), Foundation.exp(e[2]), Foundation.exp(e[3]))
+                        logNorm[p] = SIMD4(repeating: network.gaussLogNormaliser(UnsafeBufferPointer(rebasing: xs[(p * d)..<((p + 1) * d)])))
+                        acc[p] = .zero
+                    }
+                    if lanesInC, let base = θ.baseAddress, let x = xs.baseAddress,
+                       let lanes = UnsafeMutableRawPointer(acc.baseAddress)?.assumingMemoryBound(to: Double.self) {
+                        nnt_erf_lanes(base, groups, d, x, P, lanes, table, sdW0, sb, sdW1)
+                    } else {
+                        for g in 0..<groups {
+                            let row = 4 * g * stride
+                            @inline(__always) func lanes(_ k: Int) -> SIMD4<Double> {
+                                SIMD4(θ[row + k], θ[row + stride + k], θ[row + 2 * stride + k], θ[row + 3 * stride + k])
+                            }
+                            for j in 0..<d { w[j] = lanes(j) }
+                            let b = lanes(d), a = lanes(d + 1)
+                            for p in 0..<P {
+                                var z = b
+                                for j in 0..<d { z += w[j] * xs[p * d + j] }
+                                let h: SIMD4<Double>
+                                switch act {
+                                case .erf: h = FastErf.erf(z, table: table)
+                                case .relu: h = z.replacing(with: 0, where: z .< 0)
+                                case .gauss:
+                                    let e = z - logNorm[p]
+                                    h = SIMD4(Foundation.exp(e[0]), Foundation.exp(e[1]), Foundation.exp(e[2]), Foundation.exp(e[3]))
+                                }
+                                acc[p] += a * h
+                            }
                         }
-                        acc[p] += a * h
                     }
-                    i += 4
-                }
-                for p in 0..<P { out[p] = acc[p].sum() }
-                // Scalar remainder: the last N mod 4 neurons (lane 0 of `w` holds the weights).
-                while i < N {
-                    for j in 0..<d { w[j][0] = sdW0 * rng.normal() }
-                    let b = sb * rng.normal()
-                    let a = sdW1 * rng.normal()
-                    for p in 0..<P {
-                        var z = b
-                        for j in 0..<d { z += w[j][0] * xs[p * d + j] }
-                        out[p] += a * network.hidden(z, logNormaliser: logNorm[p][0])
+                    for p in 0..<P { out[p] = acc[p].sum() }
+                    // Scalar remainder: the last N mod 4 neurons.
+                    for i in (4 * groups)..<N {
+                        let row = i * stride
+                        let b = θ[row + d], a = θ[row + d + 1]
+                        for p in 0..<P {
+                            var z = b
+                            for j in 0..<d { z += θ[row + j] * xs[p * d + j] }
+                            out[p] += a * network.hidden(z, logNormaliser: logNorm[p][0])
+                        }
                     }
-                    i += 1
+                    let b1 = θ[N * stride]
+                    for p in 0..<P { out[p] += b1 }
                 }
-                let b1 = sb * rng.normal()
-                for p in 0..<P { out[p] += b1 }
             }
         }
     }

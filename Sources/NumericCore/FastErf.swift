@@ -60,7 +60,9 @@ public enum FastErf {
     /// The coefficient table in immortal storage: hot loops index it without reference counting (a shared
     /// array's retain/release would bounce its cache line between threads).
     @usableFromInline nonisolated(unsafe) static let coefficients: UnsafePointer<Double> = {
-        let p = UnsafeMutablePointer<Double>.allocate(capacity: coefficientArray.count)
+        // 64-byte aligned: each interval's eight coefficients are one cache line.
+        let p = UnsafeMutableRawPointer.allocate(byteCount: coefficientArray.count * 8, alignment: 64)
+            .bindMemory(to: Double.self, capacity: coefficientArray.count)
         p.initialize(from: coefficientArray, count: coefficientArray.count)
         return UnsafePointer(p)
     }()

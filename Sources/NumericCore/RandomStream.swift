@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 
 /// A reproducible stream of random numbers in which every draw is a pure function of
@@ -79,9 +80,15 @@ public struct RandomStream: @unchecked Sendable {
     @inlinable
     public mutating func normal(mean: Double, sd: Double) -> Double { mean + sd * normal() }
 
-    /// Fills `out` with standard normals.
-    @inlinable
-    public mutating func fillNormal(_ out: UnsafeMutableBufferPointer<Double>) {
+    /// Fills `out` with standard normals: exactly the values, and the stream position, of `out.count` calls of
+    /// `normal()`. From 64 draws on, on AVX2 CPUs (`VectorUnit`), Philox blocks eight at a time and the
+    /// ziggurat's common case four at a time; `vectorized: false` forces the one-by-one draws.
+    public mutating func fillNormal(_ out: UnsafeMutableBufferPointer<Double>, vectorized: Bool = true) {
+        if vectorized, out.count >= 64, VectorUnit.avx2, let base = out.baseAddress {
+            let end = nnt_fill_normals(seed, stream, position, base, out.count, zigguratTable)
+            self = RandomStream(seed: seed, stream: stream, position: end)
+            return
+        }
         for i in out.indices { out[i] = normal() }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where a result came from: what every `summary.json` records under `run` (`JSONOutput.writeSummary`) — the tool
 /// and its version, the git commit it was built from, the full command line, the seed and thread count asked for,
-/// when the run started and ended (UTC, ISO 8601), the host's CPU model and core count, and whether the run
+/// when the run started and ended (UTC, ISO 8601), the host's CPU model, core count and vector kernels, and whether the run
 /// finished (`complete`: false for the summary of a run stopped early — interrupted or broken down).
 ///
 /// The CLI sets `RunProvenance.current` once at start-up (`start(version:commit:)`); library callers get the defaults
@@ -22,12 +22,15 @@ public struct RunProvenance: Codable, Sendable, Equatable {
     public var finishedUTC: String?
     public var hostCPU: String
     public var cores: Int
+    /// The ensemble sampler's vector kernels on this host (`VectorUnit.name`: "avx512", "avx2" or "baseline"); every
+    /// choice gives the same bits. Optional so that summaries written before it existed still decode.
+    public var vectorUnit: String?
     /// Whether the run finished (nil until `finished`).
     public var complete: Bool?
 
     enum CodingKeys: String, CodingKey {
         case tool, version, commit, argv, seed, threads, cores, complete
-        case startedUTC = "started_utc", finishedUTC = "finished_utc", hostCPU = "host_cpu"
+        case startedUTC = "started_utc", finishedUTC = "finished_utc", hostCPU = "host_cpu", vectorUnit = "vector_unit"
     }
 
     /// The provenance of a run started now with command line `argv`: seed and threads read from it (`--seed V`,
@@ -47,6 +50,7 @@ public struct RunProvenance: Codable, Sendable, Equatable {
         startedUTC = Self.timestamp(started)
         finishedUTC = nil
         hostCPU = Self.cpuModel()
+        vectorUnit = VectorUnit.name
     }
 
     /// UTC time as ISO 8601 with seconds, e.g. 2026-12-03T15:04:05Z.

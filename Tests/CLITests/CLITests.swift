@@ -17,10 +17,12 @@ enum CLI {
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
-    static func run(_ args: [String]) throws -> Result {
+    /// Runs `nntheory args`; `environment` entries are added to (or replace) this process's environment.
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -369,6 +371,31 @@ enum CLI {
         let r = try CLI.run(args + ["--out", part, "--resume"])
         #expect(r.status == 0 && r.stderr.contains("warning: checkpoint") && r.stderr.contains("previous one (width-2.json.prev)"), "\(r.stderr)")
         #expect(g4(part) == g4(whole))
+    }
+
+    /// The vector kernels change no bit: correlators of the Erf- and ReLU-nets under NNTHEORY_VECTOR=baseline (the
+    /// portable Swift code), =avx2 and the host's best write identical arrays, and the summary names the path.
+    @Test func vectorKernelsGiveThePortableBits() throws {
+        for net in ["erf", "relu"] {
+            let args = ["correlators", "--net", net, "--widths", "8,1003", "--networks", "3000", "--x", "-1,-0.2,0.6", "--seed", "12"]
+            var files: [[String: Data]] = []
+            for level in ["baseline", "avx2", "best"] {
+                let dir = CLI.tempDir()
+                let r = try CLI.run(args + ["--out", dir], environment: level == "best" ? [:] : ["NNTHEORY_VECTOR": level])
+                #expect(r.status == 0, "\(r.stderr)")
+                var arrays: [String: Data] = [:]
+                for w in ["width_8", "width_1003"] {
+                    for f in ["G2.npy", "G4.npy", "G6.npy", "G2_err.npy"] { arrays[w + "/" + f] = FileManager.default.contents(atPath: "\(dir)/\(w)/\(f)") }
+                }
+                #expect(arrays.count == 8 && arrays.values.allSatisfy { $0.count > 128 })
+                let summary = try #require(FileManager.default.contents(atPath: dir + "/summary.json"))
+                let run = try #require((try JSONSerialization.jsonObject(with: summary) as? [String: Any])?["run"] as? [String: Any])
+                let unit = run["vector_unit"] as? String ?? ""
+                #expect(level == "best" ? ["avx512", "avx2", "baseline"].contains(unit) : (unit == level || unit == "baseline"), "\(unit)")
+                files.append(arrays)
+            }
+            #expect(files[0] == files[1] && files[0] == files[2], "\(net)")
+        }
     }
 }
 

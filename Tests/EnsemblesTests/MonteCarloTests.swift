@@ -107,6 +107,30 @@ import Testing
         }
         Self.checkFused(CosNetEnsemble(width: 9, dimension: 2, mass: 0.5, cutoff: 4), points: pts, stream: 12)
     }
+
+    /// The sampler on the vector kernels (VectorUnit) gives the portable path's bits and stream position, for every
+    /// activation, d_in = 1 (the kernel's register path) and 3, widths with AVX-512 pairs, an AVX2 group and a
+    /// scalar remainder.
+    @Test(.enabled(if: VectorUnit.avx2, "the CPU has no AVX2: only the portable path runs"))
+    func vectorSamplingIsThePortableSampling() {
+        for d in [1, 3] {
+            var s = RandomStream(seed: 4, stream: 0)
+            let pts = Matrix(rows: 6, cols: d, data: (0..<(6 * d)).map { _ in 2 * s.uniform() - 1 })
+            for a in SingleLayerNetKind.allCases {
+                for width in [8, 13, 1000] {
+                    let e = SingleLayerEnsemble(activation: a, width: width, inputDimension: d, sigmaW: 1.1, sigmaB: 0.9)
+                    for stream in [UInt64(0), 77] {
+                        var r1 = RandomStream(seed: 8, stream: stream), r2 = r1
+                        var f1 = [Double](repeating: 0, count: 6), f2 = f1
+                        f1.withUnsafeMutableBufferPointer { e.sampleField(using: &r1, at: pts, into: $0) }
+                        f2.withUnsafeMutableBufferPointer { e.sampleField(using: &r2, at: pts, into: $0, vectorized: false) }
+                        #expect(f1.map(\.bitPattern) == f2.map(\.bitPattern), "\(a) N = \(width) d = \(d)")
+                        #expect(r1.position == r2.position)
+                    }
+                }
+            }
+        }
+    }
 }
 
 @Suite struct DeterminismTests {
