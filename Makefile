@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps pydeps mpideps build mpi install uninstall demo test mpi-test python-test notebooks bench fuzz clean
+.PHONY: deps pydeps mpideps build mpi install uninstall demo test mpi-test python-test notebooks bench compare fuzz clean
 
 ## deps: install the system libraries the build links (OpenBLAS, LAPACKE, FFTW3, zlib) when missing.
 deps:
@@ -116,6 +116,11 @@ python-test: pydeps
 ## bench: ensemble throughput against the numpy reference (see BENCHMARKS.md).
 bench: build
 	bash Benchmarks/ensemble_throughput.sh
+
+## compare: every headline path side by side with its peer (numpy, neural-tangents, cyjax with CYJAX_SRC=checkout),
+## the peers installed into throw-away virtual environments; prints one Markdown table of ratios (BENCHMARKS.md).
+compare: build
+	bash Benchmarks/compare.sh
 
 ## fuzz: the whole command line under bad and extreme input (docs/errors.md): a table of outcome counts;
 ## fails on any crash, hang, silent NaN or multi-line error. RUNS=… TIMEOUT=… set the size.

@@ -32,6 +32,7 @@ done
 [ ${#SECTIONS[@]} -eq 0 ] && SECTIONS=(ensemble tanh cli empirical cy donaldson)
 want() { local s; for s in "${SECTIONS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
+[ -x /usr/bin/time ] || { echo "error: compare needs GNU time at /usr/bin/time for the peers' peak memory (Debian: apt-get install time)" >&2; exit 2; }
 BIN=${BIN:-$ROOT/.build/release/nntheory}
 [ -x "$BIN" ] || { echo "compare: building the release binary" >&2; swift build -c release --product nntheory >&2; }
 OUT=${OUT:-$(mktemp -d /tmp/compare-XXXXXX)}
@@ -154,13 +155,15 @@ if want donaldson; then
   NP=$(venv numpy numpy scipy)
   PTS=100000; KS="4 5 6"; [ "$QUICK" = 1 ] && { PTS=20000; KS=4; }
   cc -O2 -o "$W/blas_peak" "$ROOT/Benchmarks/cy/blas_peak.c" -lopenblas
-  $PEER_ENV "$NP" "$ROOT/Benchmarks/cy/donaldson_bench.py" --points "$PTS" --k $KS --repeat 3 --no-cyjax > "$W/donaldson_numpy.jsonl"
+  /usr/bin/time -f "%M" -o "$W/donaldson_rss" $PEER_ENV "$NP" "$ROOT/Benchmarks/cy/donaldson_bench.py" --points "$PTS" --k $KS \
+      --repeat 3 --no-cyjax > "$W/donaldson_numpy.jsonl"
+  NP_RSS=$(tail -1 "$W/donaldson_rss")
   for k in $KS; do
     me=$(ours_alone 2 "rm -rf $W/d; exec $BIN cy donaldson --variety fermat-quintic --k $k --points $PTS --max-iterations 3 --tolerance 1e-12 --eval-points 1000 --ricci-points 0 --out $W/d")
     step=$(python3 -c "import json; print(json.load(open('$W/d/summary.json'))['degrees'][0]['seconds_per_iteration'])")
     nk=$(python3 -c "import json; print([json.loads(l) for l in open('$W/donaldson_numpy.jsonl') if json.loads(l)['k']==$k][0]['sections'])")
     floor=$("$W/blas_peak" "$PTS" "$nk")
-    row "$(python3 -c "import json,sys; m=json.loads(sys.argv[1]); n=[json.loads(l) for l in open('$W/donaldson_numpy.jsonl') if json.loads(l)['k']==$k][0]; f=json.loads(sys.argv[2]); s=$step; print(json.dumps(dict(section='donaldson', case='Donaldson T-operator step, quintic k=$k (N_k=%d), $PTS points: vs numpy + OpenBLAS (%s kernels)' % (n['sections'], n['blas_core']), ours_s=s, ours_mib=m['a_peak_mib'], peer_s=n['seconds_per_step'], peer_mib=None, ratio=n['seconds_per_step']/s, note='ours / BLAS floor (ZTRMM + ZHERK, same shapes) = %.2f; DGEMM peak %.0f Gflop/s' % (s/f['blas_floor_s'], f['dgemm_gflops']))))" "$me" "$floor")"
+    row "$(python3 -c "import json,sys; m=json.loads(sys.argv[1]); n=[json.loads(l) for l in open('$W/donaldson_numpy.jsonl') if json.loads(l)['k']==$k][0]; f=json.loads(sys.argv[2]); s=$step; print(json.dumps(dict(section='donaldson', case='Donaldson T-operator step, quintic k=$k (N_k=%d), $PTS points: vs numpy + OpenBLAS (%s kernels)' % (n['sections'], n['blas_core']), ours_s=s, ours_mib=m['a_peak_mib'], peer_s=n['seconds_per_step'], peer_mib=$NP_RSS/1024, ratio=n['seconds_per_step']/s, note='peer peak: its process over all k; ours / BLAS floor (ZTRMM + ZHERK, same shapes) = %.2f; DGEMM peak %.0f Gflop/s' % (s/f['blas_floor_s'], f['dgemm_gflops']))))" "$me" "$floor")"
   done
 fi
 
