@@ -1,6 +1,6 @@
 // Standard normals of RandomStream (NumericCore/RandomStream.swift, Ziggurat.swift) with Philox4x32-10 on
-// eight counters per AVX2 register and the ziggurat's common case (|U| < x[i+1]/x[i], ≈ 99 % of draws) four
-// draws at a time. Bit-identical to the Swift code: the same words in the same order, the same operations
+// eight counters per AVX2 register (sixteen per AVX-512 register) and the ziggurat's common case
+// (|U| < x[i+1]/x[i], ≈ 99 % of draws) four (eight) draws at a time. Bit-identical to the Swift code: the same words in the same order, the same operations
 // (no contraction into fused multiply-adds), the rare wedge and tail cases by the same scalar code.
 #include "CVectorKernels.h"
 #include <math.h>
@@ -49,18 +49,6 @@ NNT_AVX2 static void philox8(uint64_t seed, uint64_t stream, uint64_t block, uin
     _mm256_storeu_si256((__m256i *)out + 1, _mm256_permute2x128_si256(u2, u3, 0x20));
     _mm256_storeu_si256((__m256i *)out + 2, _mm256_permute2x128_si256(u0, u1, 0x31));
     _mm256_storeu_si256((__m256i *)out + 3, _mm256_permute2x128_si256(u2, u3, 0x31));
-}
-
-NNT_AVX2 void nnt_philox_words(uint64_t seed, uint64_t stream, uint64_t position, uint64_t *out, size_t count) {
-    uint64_t buf[16];
-    uint64_t block = position / 2;
-    size_t skip = (size_t)(position % 2), done = 0;
-    while (done < count) {
-        philox8(seed, stream, block, buf);
-        block += 8;
-        for (size_t k = skip; k < 16 && done < count; k++) out[done++] = buf[k];
-        skip = 0;
-    }
 }
 
 // Sixteen blocks per register (AVX-512F): [block, block + 16) as 32 words at out; the same words as two philox8.
@@ -124,6 +112,14 @@ NNT_AVX2 static inline uint64_t window_next(WordWindow *w) {
     return w->words[w->cursor++];
 }
 
+NNT_AVX2 void nnt_philox_words(uint64_t seed, uint64_t stream, uint64_t position, uint64_t *out, size_t count) {
+    WordWindow w;
+    w.seed = seed; w.stream = stream;
+    window_fill(&w, position - position % 2);
+    w.cursor = (size_t)(position % 2);
+    for (size_t k = 0; k < count; k++) out[k] = window_next(&w);
+}
+
 // RandomStream.normal(), one draw, from the window's words (the rare branches included).
 NNT_AVX2 static double normal_scalar(WordWindow *w, const double *t) {
     for (;;) {
@@ -144,6 +140,28 @@ NNT_AVX2 static double normal_scalar(WordWindow *w, const double *t) {
         double f0 = exp(-0.5 * (xi * xi - z * z)), f1 = exp(-0.5 * (xn * xn - z * z));
         if (f1 + (double)(window_next(w) >> 11) * 0x1.0p-53 * (f0 - f1) < 1) return z;
     }
+}
+
+// The ziggurat's common case for four words (AVX2): candidates u·x[i] written to out, bit l of the result set
+// where |u| < ratio[i] (lane l accepted). Double(k) of the 53-bit k exactly: its high and low 32 bits through the
+// 2⁵² trick, then one exact sum (AVX2 has no 64-bit integer conversion).
+NNT_AVX2 static inline int zig4(const uint64_t *word, const double *table, double *out) {
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);      // 2⁵² as a double's bits
+    const __m256d two52 = _mm256_set1_pd(0x1.0p52);
+    __m256i k = _mm256_srli_epi64(_mm256_loadu_si256((const __m256i *)word), 11);
+    __m256d kHi = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(k, 32), magic)), two52);
+    __m256d kLo = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(k, _mm256_set1_epi64x(0xFFFFFFFFLL)), magic)), two52);
+    __m256d kd = _mm256_add_pd(_mm256_mul_pd(kHi, _mm256_set1_pd(0x1.0p32)), kLo);
+    __m256d u = _mm256_sub_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(2), _mm256_add_pd(kd, _mm256_set1_pd(0.5))),
+                                            _mm256_set1_pd(0x1.0p-53)), _mm256_set1_pd(1));
+    // The layers' table entries by scalar loads (cheaper than two gathers on current cores).
+    const double *ratios = table + LAYERS + 1;
+    size_t i0 = word[0] & 0xFF, i1 = word[1] & 0xFF, i2 = word[2] & 0xFF, i3 = word[3] & 0xFF;
+    __m256d ratio = _mm256_set_pd(ratios[i3], ratios[i2], ratios[i1], ratios[i0]);
+    __m256d xi = _mm256_set_pd(table[i3], table[i2], table[i1], table[i0]);
+    __m256d accept = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), u), ratio, _CMP_LT_OQ);
+    _mm256_storeu_pd(out, _mm256_mul_pd(u, xi));
+    return _mm256_movemask_pd(accept);
 }
 
 // The ziggurat's common case for eight words (AVX-512): candidates u·x[i] written to out, bit l of the result
@@ -169,51 +187,19 @@ NNT_AVX2 uint64_t nnt_fill_normals(uint64_t seed, uint64_t stream, uint64_t posi
     w.seed = seed; w.stream = stream;
     window_fill(&w, position - position % 2);
     w.cursor = (size_t)(position % 2);
-    const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFFLL);
-    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);      // 2⁵² as a double's bits
-    const __m256d two52 = _mm256_set1_pd(0x1.0p52), two32 = _mm256_set1_pd(0x1.0p32);
-    const __m256d half = _mm256_set1_pd(0.5), two = _mm256_set1_pd(2), scale = _mm256_set1_pd(0x1.0p-53);
-    const __m256d one = _mm256_set1_pd(1), signBit = _mm256_set1_pd(-0.0);
-    const double *ratios = table + LAYERS + 1;
+    const size_t width = nnt_vector_level() >= 3 ? 8 : 4;
+    const int all = (1 << width) - 1;
     size_t done = 0;
-    const int wide = nnt_vector_level() >= 3;
     while (done < count) {
-        if (wide && count - done >= 8 && w.cursor + 8 <= WINDOW) {
-            int mask = zig8(w.words + w.cursor, table, n + done);
-            if (mask == 0xFF) { done += 8; w.cursor += 8; continue; }
-            // n[done…] holds the eight candidates: keep those before the first rejection.
-            int j = 0;
+        if (count - done >= width && w.cursor + width <= WINDOW) {
+            // Candidates for `width` words at n[done…]: keep those before the first rejection (all, usually).
+            int mask = width == 8 ? zig8(w.words + w.cursor, table, n + done) : zig4(w.words + w.cursor, table, n + done);
+            if (mask == all) { done += width; w.cursor += width; continue; }
+            size_t j = 0;
             while (mask & (1 << j)) j++;
-            done += (size_t)j; w.cursor += (size_t)j;
-        } else if (count - done >= 4 && w.cursor + 4 <= WINDOW) {
-            __m256i bits = _mm256_loadu_si256((const __m256i *)(w.words + w.cursor));
-            __m256i k = _mm256_srli_epi64(bits, 11);
-            // Double(k) exactly (k < 2⁵³): its high and low 32 bits through the 2⁵² trick, then one exact sum.
-            __m256d kHi = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(k, 32), magic)), two52);
-            __m256d kLo = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(k, low32), magic)), two52);
-            __m256d kd = _mm256_add_pd(_mm256_mul_pd(kHi, two32), kLo);
-            __m256d u = _mm256_sub_pd(_mm256_mul_pd(_mm256_mul_pd(two, _mm256_add_pd(kd, half)), scale), one);
-            // The layers' table entries by scalar loads (cheaper than two gathers on current cores).
-            const uint64_t *word = w.words + w.cursor;
-            size_t i0 = (size_t)(word[0] & 0xFF), i1 = (size_t)(word[1] & 0xFF);
-            size_t i2 = (size_t)(word[2] & 0xFF), i3 = (size_t)(word[3] & 0xFF);
-            __m256d ratio = _mm256_set_pd(ratios[i3], ratios[i2], ratios[i1], ratios[i0]);
-            __m256d xi = _mm256_set_pd(table[i3], table[i2], table[i1], table[i0]);
-            __m256d accept = _mm256_cmp_pd(_mm256_andnot_pd(signBit, u), ratio, _CMP_LT_OQ);
-            int mask = _mm256_movemask_pd(accept);
-            __m256d z = _mm256_mul_pd(u, xi);
-            if (mask == 0xF) {
-                _mm256_storeu_pd(n + done, z);
-                done += 4; w.cursor += 4;
-                continue;
-            }
-            // Accept the lanes before the first rejection, then draw that one by the scalar code.
-            double lanes[4];
-            _mm256_storeu_pd(lanes, z);
-            int j = 0;
-            while (mask & (1 << j)) { n[done++] = lanes[j]; j++; }
-            w.cursor += (size_t)j;
+            done += j; w.cursor += j;
         }
+        // The rejected word (or a short tail, or the window's edge) by the scalar code, which may take more words.
         n[done++] = normal_scalar(&w, table);
     }
     return w.start + w.cursor;

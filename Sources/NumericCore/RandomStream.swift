@@ -81,8 +81,8 @@ public struct RandomStream: @unchecked Sendable {
     public mutating func normal(mean: Double, sd: Double) -> Double { mean + sd * normal() }
 
     /// Fills `out` with standard normals: exactly the values, and the stream position, of `out.count` calls of
-    /// `normal()`. From 64 draws on, on AVX2 CPUs (`VectorUnit`), Philox blocks eight at a time and the
-    /// ziggurat's common case four at a time; `vectorized: false` forces the one-by-one draws.
+    /// `normal()`. From 64 draws on, on AVX2 CPUs (`VectorUnit`), Philox blocks 8 (AVX-512: 16) at a time and the
+    /// ziggurat's common case 4 (8) at a time; `vectorized: false` forces the one-by-one draws.
     public mutating func fillNormal(_ out: UnsafeMutableBufferPointer<Double>, vectorized: Bool = true) {
         if vectorized, out.count >= 64, VectorUnit.avx2, let base = out.baseAddress {
             let end = nnt_fill_normals(seed, stream, position, base, out.count, zigguratTable)

@@ -2,8 +2,9 @@ import CVectorKernels
 
 /// The vector unit the ensemble sampler's hot loops run on, decided once per process.
 ///
-/// On x86-64 CPUs with AVX2 the loops run as C kernels (`CVectorKernels`: Philox4x32-10 on eight counters per
-/// register, the ziggurat's common case four draws at a time, FastErf's four lanes with gathered coefficients);
+/// On x86-64 CPUs with AVX2 the loops run as C kernels (`CVectorKernels`: Philox4x32-10 on 8 counters per AVX2
+/// register or 16 per AVX-512 register, the ziggurat's common case 4 or 8 draws at a time, FastErf's lanes with each
+/// lane's coefficient row loaded whole and transposed in registers);
 /// elsewhere, or with `NNTHEORY_VECTOR=baseline` in the environment, as the portable Swift code. The two paths
 /// give the same bits — the kernels perform the Swift code's operations in its order, without fused
 /// multiply-adds — so a result never depends on the CPU it was computed on (tested bit for bit).
@@ -11,6 +12,6 @@ public enum VectorUnit {
     /// True when the AVX2 kernels run: the CPU has AVX2 and `NNTHEORY_VECTOR` is not `baseline`.
     public static var avx2: Bool { nnt_vector_level() >= 2 }
 
-    /// The path in words, for run summaries ("avx2" or "baseline").
+    /// The path in words, for run summaries ("avx512", "avx2" or "baseline").
     public static var name: String { ["baseline", "baseline", "avx2", "avx512"][Int(nnt_vector_level())] }
 }

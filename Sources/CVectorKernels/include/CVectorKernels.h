@@ -18,7 +18,8 @@ uint64_t nnt_fill_normals(uint64_t seed, uint64_t stream, uint64_t position, dou
                           const double *table);
 
 /// The Philox4x32-10 64-bit words [position, position + count) of (seed, stream): word 2b is
-/// block b's (w0 | w1 << 32), word 2b + 1 its (w2 | w3 << 32). AVX2 only.
+/// block b's (w0 | w1 << 32), word 2b + 1 its (w2 | w3 << 32), through the same window of blocks as
+/// nnt_fill_normals (16 counters per register with AVX-512, else 8). AVX2 only.
 void nnt_philox_words(uint64_t seed, uint64_t stream, uint64_t position, uint64_t *out, size_t count);
 
 /// The Erf-net's hidden layer in groups of four neurons (one per lane): for g < groups and every point p,
