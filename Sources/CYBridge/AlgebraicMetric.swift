@@ -225,7 +225,7 @@ public struct AlgebraicMetric: Sendable {
         }
         let (g, g1, g2) = ambientMetricDerivatives(points: points)
         var out = [Double](repeating: .nan, count: pc)
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let threads = max(1, min(activeCores, 8))
         let chunk = (pc + threads - 1) / threads
         out.withUnsafeMutableBufferPointer { po in
             let ob = SendablePointer(po.baseAddress!)
@@ -399,7 +399,7 @@ public struct AlgebraicMetric: Sendable {
         var y = x
         var gram = [Complex<Double>](repeating: .zero, count: bs * r * r)
         var hd = h.data
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let threads = max(1, min(activeCores, 8))
         let basis = self.basis
         points.withUnsafeBufferPointer { pz in
             x.withUnsafeMutableBufferPointer { px in

@@ -155,7 +155,7 @@ public struct DonaldsonBalancing: Sendable {
         var s = [Complex<Double>](repeating: .zero, count: bs * n)
         var y = [Complex<Double>](repeating: .zero, count: bs * n)
         var psi = [Double](repeating: 0, count: bs)
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let threads = max(1, min(activeCores, 8))
         let basis = self.basis
         var hd = lower.data
         points.withUnsafeBufferPointer { pz in

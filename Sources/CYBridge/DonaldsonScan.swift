@@ -309,8 +309,10 @@ public struct DonaldsonScan: Sendable {
             if group.isRoot, let dir = checkpoints {
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
                 let (j, hu) = Self.checkpointURLs(dir, k)
-                try NPY.write(NDArray<Complex<Double>>(shape: [r.h.rows, r.h.cols], data: r.h.data), to: hu)
-                try JSONOutput.write(DegreeCheckpoint(fingerprint: fingerprint, result: results.last!), to: j)
+                try AtomicFile.durably {   // a checkpoint: on the disk before it is relied on
+                    try NPY.write(NDArray<Complex<Double>>(shape: [r.h.rows, r.h.cols], data: r.h.data), to: hu)
+                    try JSONOutput.write(DegreeCheckpoint(fingerprint: fingerprint, result: results.last!), to: j)
+                }
             }
             if k != degrees.last, let sig = group.anyStop(stop()) {
                 throw StopRequest.Interrupted(signal: sig, detail: "after k = \(k)" + (checkpoints.map { "; the finished degrees are in \($0.path): rerun with --resume to continue" } ?? ""))

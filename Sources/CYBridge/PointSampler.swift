@@ -154,7 +154,7 @@ public struct PointSampler: Sendable {
         }
         guard count >= 1 else { throw InputError("points: \(count), expected a positive number of points") }
         let v = variety
-        let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let workers = max(1, threads ?? activeCores)
         var results: [DrawBlock] = []
         var found = 0
         var nextDraw = 0
@@ -239,7 +239,9 @@ public struct PointSampler: Sendable {
                 // The blocks drawn since the last save as one block (concatenated in draw order), then the record
                 // naming it; at most every 10 s, so that the checkpoint does not double the run's I/O.
                 try FileManager.default.createDirectory(at: c, withIntermediateDirectories: true)
-                try DrawBlock(concatenating: Array(results[unsaved...])).write(to: c.appendingPathComponent("batch_\(saved.batches).npz"))
+                try AtomicFile.durably {   // a checkpoint: on the disk before the record names it
+                    try DrawBlock(concatenating: Array(results[unsaved...])).write(to: c.appendingPathComponent("batch_\(saved.batches).npz"))
+                }
                 saved.batches += 1; saved.nextDraw = nextDraw
                 try file.save(saved)
                 unsaved = results.count; lastSave = Date()
@@ -299,7 +301,7 @@ extension PointSampler {
             throw InputError("points: \(points.count) complex values, expected a non-empty multiple of D = \(d)")
         }
         let n = points.count / d
-        let chunks = max(1, min(n, 4 * max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)))
+        let chunks = max(1, min(n, 4 * max(1, threads ?? activeCores)))
         let out = UnsafeMutableBufferPointer<DrawBlock?>.allocate(capacity: chunks)
         out.initialize(repeating: nil)
         defer { out.deallocate() }

@@ -12,7 +12,7 @@ extension EnsembleRunner {
     /// `progress(done, total)` is called after each block, from worker threads, serialised.
     public static func accumulate(plan: EnsemblePlan, valueCount: Int, items: ArraySlice<EnsemblePlan.WorkItem>? = nil,
                                   into existing: BlockSumTree? = nil,
-                                  threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                  threads: Int = activeCores,
                                   progress: (@Sendable (Int, Int) -> Void)? = nil,
                                   blockSums: @Sendable (EnsemblePlan.WorkItem) -> [Double]) -> BlockSumTree {
         let work = Array(items ?? plan.workItems[...])

@@ -31,7 +31,7 @@ public struct CorrelatorExperiment: Sendable {
     /// Seed; width N's ensemble uses the key `seed(width: N)`, network m stream m.
     public var seed: UInt64 = 0
     /// Worker threads (results do not depend on it).
-    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var threads: Int = activeCores
     /// Networks per block of the fixed summation tree (results depend on it; part of the fingerprint).
     public var blockSize: Int = 256
     // cos-net

@@ -193,13 +193,16 @@ public struct CorrelatorRunner {
     }
 
     func saveCheckpoint(_ a: CorrelatorAccumulator, width: Int) throws {
-        try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: true)
-        let data = try JSONEncoder().encode(Checkpoint(fingerprint: experiment.fingerprint(width: width), accumulator: a))
-        // The generation before is kept as NAME.prev: a newest checkpoint damaged later (a full disk, a bad copy)
-        // falls back to it on --resume.
-        let url = checkpointURL(width: width)
-        AtomicFile.keepPreviousGeneration(of: url)
-        try AtomicFile.write(data, to: url)
+        // A checkpoint: flushed to the disk before it replaces the previous one.
+        try AtomicFile.durably {
+            try FileManager.default.createDirectory(at: checkpointDirectory, withIntermediateDirectories: true)
+            let data = try JSONEncoder().encode(Checkpoint(fingerprint: experiment.fingerprint(width: width), accumulator: a))
+            // The generation before is kept as NAME.prev: a newest checkpoint damaged later (a full disk, a bad copy)
+            // falls back to it on --resume.
+            let url = checkpointURL(width: width)
+            AtomicFile.keepPreviousGeneration(of: url)
+            try AtomicFile.write(data, to: url)
+        }
     }
 
     /// Monte Carlo sums of one width, resumed from checkpoints when asked, checkpointed as it goes; nil on ranks other

@@ -122,7 +122,7 @@ public enum EnsembleRunner {
     public static func accumulate<E: NetworkEnsemble>(
         _ ensemble: E, points: Matrix, maxOrder: Int, plan: EnsemblePlan,
         items: ArraySlice<EnsemblePlan.WorkItem>? = nil, into existing: CorrelatorAccumulator? = nil,
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        threads: Int = activeCores,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) -> CorrelatorAccumulator {
         let start = existing ?? CorrelatorAccumulator(pointCount: points.rows, maxOrder: maxOrder, chunkCount: plan.chunks)

@@ -96,14 +96,17 @@ public struct ChainCheckpoint: Sendable {
 
     /// Saves the state of chain `label` (records first, then the manifest that declares them).
     public func save(_ s: ChainState, label: String, pointCount P: Int) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let recorded = s.interactions.count
-        if recorded > 0 {
-            try NPY.write(NDArray(shape: [recorded, P], data: Array(s.fields[0..<(recorded * P)])), to: url(label, "_fields.npy"))
-            try NPY.write(NDArray(shape: [recorded], data: s.interactions), to: url(label, "_interactions.npy"))
+        // A checkpoint: flushed to the disk before it replaces the previous one.
+        try AtomicFile.durably {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let recorded = s.interactions.count
+            if recorded > 0 {
+                try NPY.write(NDArray(shape: [recorded, P], data: Array(s.fields[0..<(recorded * P)])), to: url(label, "_fields.npy"))
+                try NPY.write(NDArray(shape: [recorded], data: s.interactions), to: url(label, "_interactions.npy"))
+            }
+            try JSONOutput.write(Manifest(fingerprint: fingerprint, step: s.step, parameters: s.parameters, randomPosition: s.randomPosition,
+                                          accepted: s.accepted, proposed: s.proposed, recorded: recorded), to: url(label, ".json"))
         }
-        try JSONOutput.write(Manifest(fingerprint: fingerprint, step: s.step, parameters: s.parameters, randomPosition: s.randomPosition,
-                                      accepted: s.accepted, proposed: s.proposed, recorded: recorded), to: url(label, ".json"))
     }
 
     /// Removes every chain state in `directory` (at the start of a run without resume).

@@ -90,17 +90,20 @@ public struct SampleCheckpoint: Sendable {
     /// Saves the samples for `width` (arrays first, then the manifest that declares them), the files they replace
     /// kept as the previous generation.
     public func save(_ s: FreeFieldSamples, width N: Int, count done: Int) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var m = ((try? manifest()) ?? nil) ?? Manifest(fingerprint: fingerprint, done: [:])
-        for name in ["samples_N\(N)_fields.npy", "samples_N\(N)_interactions.npy", "checkpoint.json"] {
-            AtomicFile.keepPreviousGeneration(of: directory.appendingPathComponent(name))
+        // A checkpoint: flushed to the disk before it replaces the previous one.
+        try AtomicFile.durably {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var m = ((try? manifest()) ?? nil) ?? Manifest(fingerprint: fingerprint, done: [:])
+            for name in ["samples_N\(N)_fields.npy", "samples_N\(N)_interactions.npy", "checkpoint.json"] {
+                AtomicFile.keepPreviousGeneration(of: directory.appendingPathComponent(name))
+            }
+            try NPY.write(NDArray(shape: [done, s.pointCount], data: s.fields), to: directory.appendingPathComponent("samples_N\(N)_fields.npy"))
+            if !s.interactions.isEmpty {
+                try NPY.write(NDArray(shape: [done], data: s.interactions), to: directory.appendingPathComponent("samples_N\(N)_interactions.npy"))
+            }
+            m.done["\(N)"] = done
+            try JSONOutput.write(m, to: manifestURL)
         }
-        try NPY.write(NDArray(shape: [done, s.pointCount], data: s.fields), to: directory.appendingPathComponent("samples_N\(N)_fields.npy"))
-        if !s.interactions.isEmpty {
-            try NPY.write(NDArray(shape: [done], data: s.interactions), to: directory.appendingPathComponent("samples_N\(N)_interactions.npy"))
-        }
-        m.done["\(N)"] = done
-        try JSONOutput.write(m, to: manifestURL)
     }
 
     /// Removes the checkpoint, Markov-chain states in the same directory included (at the start of a run without

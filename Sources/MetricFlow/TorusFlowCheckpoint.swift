@@ -83,21 +83,24 @@ final class TorusFlowCheckpoint {
 
     /// Writes the new saved states of `key` (from `trajectory`), then flow.json.
     func write(_ key: String?, _ trajectory: FlowTrajectory?) throws {
-        if let key, let trajectory, let p = state.points[key] {
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent(key), withIntermediateDirectories: true)
-            let n = grid.dimension, M = grid.count
-            for i in (written[key] ?? 0)..<min(p.saved, trajectory.times.count) {
-                var z = NPZ()
-                z.add("time", NDArray(shape: [1], data: [trajectory.times[i]]))
-                z.add("metric", NDArray(shape: [M, n, n], data: trajectory.metrics[i].components))
-                z.add("velocity", NDArray(shape: [M, n, n], data: trajectory.velocities[i]))
-                if let u = trajectory.conformalFactors?[i] { z.add("u", NDArray(shape: [M], data: u)) }
-                try z.write(to: stateURL(key, i))
+        // A checkpoint: flushed to the disk before it replaces the previous one.
+        try AtomicFile.durably {
+            if let key, let trajectory, let p = state.points[key] {
+                try FileManager.default.createDirectory(at: directory.appendingPathComponent(key), withIntermediateDirectories: true)
+                let n = grid.dimension, M = grid.count
+                for i in (written[key] ?? 0)..<min(p.saved, trajectory.times.count) {
+                    var z = NPZ()
+                    z.add("time", NDArray(shape: [1], data: [trajectory.times[i]]))
+                    z.add("metric", NDArray(shape: [M, n, n], data: trajectory.metrics[i].components))
+                    z.add("velocity", NDArray(shape: [M, n, n], data: trajectory.velocities[i]))
+                    if let u = trajectory.conformalFactors?[i] { z.add("u", NDArray(shape: [M], data: u)) }
+                    try z.write(to: stateURL(key, i))
+                }
+                written[key] = p.saved
             }
-            written[key] = p.saved
+            try file.save(state)
+            lastSave = Date()
         }
-        try file.save(state)
-        lastSave = Date()
     }
 
     func stateURL(_ key: String, _ i: Int) -> URL { directory.appendingPathComponent(key).appendingPathComponent("state_\(i).npz") }

@@ -83,7 +83,7 @@ public struct MonteCarloKernel: Sendable {
 
     /// Adds the work items (all, or one shard's: `EnsemblePlan.workItems(shard:of:)`) not yet in `existing`.
     public func accumulate(items: ArraySlice<EnsemblePlan.WorkItem>? = nil, into existing: BlockSumTree? = nil,
-                           threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                           threads: Int = activeCores,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> BlockSumTree {
         EnsembleRunner.accumulate(plan: plan, valueCount: valueCount, items: items, into: existing, threads: threads,
                                   progress: progress) { blockSums($0) }
@@ -137,7 +137,7 @@ public struct MonteCarloKernelRun {
     public var resume = false
     /// 0-based shard index and count.
     public var shard: (index: Int, count: Int)? = nil
-    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var threads = activeCores
     public var checkpointInterval = 10.0
     public var progress: (String) -> Void = { _ in }
     /// Polled after every batch of blocks: a signal number saves the sums and throws `StopRequest.Interrupted`.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every file a run writes goes through here: the bytes go to a temporary beside the destination
 /// (`.NAME.partial-PID-N`), which is then renamed over it, so a reader sees either the old file or the new one,
@@ -21,26 +24,68 @@ public enum AtomicFile {
         set { lock.lock(); observerStorage = newValue; lock.unlock() }
     }
 
+    /// Whether writes in the current scope reach the disk before they are renamed into place (`fsync`): false for
+    /// outputs, which a crash would make incomplete anyway and whose completion the run's summary records last; true
+    /// inside `durably`, which the checkpoints a resumed run depends on use.
+    @TaskLocal public static var isDurable = false
+
+    /// Runs `body` with every write in it made durable: the temporary's bytes are flushed to the disk (`fsync`)
+    /// before the rename, so that after a crash the destination holds the old bytes or the new, never an empty file.
+    public static func durably<T>(_ body: () throws -> T) rethrows -> T {
+        try $isDurable.withValue(true) { try body() }
+    }
+
     /// Writes `data` to `url` atomically (temporary, then rename), creating no directories.
     public static func write(_ data: Data, to url: URL) throws {
         try writeUnobserved(data, to: url)
         observer?(url)
     }
 
+    /// Writes the concatenation of `parts` to `url` atomically, straight from the callers' buffers (no copy into one
+    /// `Data`): a header and an array's storage, say.
+    public static func write(parts: [UnsafeRawBufferPointer], to url: URL) throws {
+        try writeUnobserved(parts: parts, to: url)
+        observer?(url)
+    }
+
     /// `write` without telling `observer` (for the manifest that the observer itself keeps).
     public static func writeUnobserved(_ data: Data, to url: URL) throws {
+        try data.withUnsafeBytes { try writeUnobserved(parts: [$0], to: url) }
+    }
+
+    /// `write(parts:to:)` without telling `observer`.
+    public static func writeUnobserved(parts: [UnsafeRawBufferPointer], to url: URL) throws {
         let tmp = temporary(for: url)
         register(tmp)
         defer { unregister(tmp) }
+        func failure(_ code: Int32, _ path: String) -> NSError {
+            NSError(domain: NSPOSIXErrorDomain, code: Int(code), userInfo: [NSFilePathErrorKey: path])
+        }
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw failure(errno, url.path) }
+        var isOpen = true
         do {
-            try data.write(to: tmp)
-            guard rename(tmp.path, url.path) == 0 else {
-                let e = errno
-                throw NSError(domain: NSPOSIXErrorDomain, code: Int(e), userInfo: [NSFilePathErrorKey: url.path])
+            for part in parts {
+                var done = 0
+                while done < part.count {
+                    let n = Glibc.write(fd, part.baseAddress! + done, min(part.count - done, 1 << 30))
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw failure(n < 0 ? errno : EIO, url.path) }
+                    done += n
+                }
             }
+            if isDurable { guard fsync(fd) == 0 else { throw failure(errno, url.path) } }
+            isOpen = false
+            guard close(fd) == 0 else { throw failure(errno, url.path) }
         } catch {
+            if isOpen { close(fd) }
             unlink(tmp.path)
             throw error
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let e = errno
+            unlink(tmp.path)
+            throw failure(e, url.path)
         }
     }
 

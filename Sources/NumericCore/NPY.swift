@@ -35,38 +35,67 @@ public enum NPY {
 
     /// Encodes an array as `.npy` bytes.
     public static func encode<S: NPYScalar>(_ array: NDArray<S>) -> Data {
-        let shapeText: String
-        switch array.shape.count {
-        case 0: shapeText = "()"
-        case 1: shapeText = "(\(array.shape[0]),)"
-        default: shapeText = "(" + array.shape.map(String.init).joined(separator: ", ") + ")"
-        }
-        var header = "{'descr': '\(S.npyDescr)', 'fortran_order': False, 'shape': \(shapeText), }"
-        // magic(6) + version(2) + header length(2) + header + '\n', padded to a multiple of 64.
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var out = Data(magic)
-        out.append(contentsOf: [1, 0])
-        let hlen = UInt16(header.utf8.count)
-        out.append(contentsOf: [UInt8(hlen & 0xFF), UInt8(hlen >> 8)])
-        out.append(contentsOf: Array(header.utf8))
-        array.data.withUnsafeBufferPointer { out.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: $0.count * MemoryLayout<S>.stride)) }
+        var out = Data(header(S.self, shape: array.shape))
+        array.data.withUnsafeBytes { out.append(contentsOf: $0) }
         return out
+    }
+
+    /// The `.npy` 1.0 header of a C-order array of `shape`: magic, version, header length (little-endian UInt16),
+    /// then the dict text padded with spaces and ended by a newline so that the data starts at a multiple of 64.
+    static func header<S: NPYScalar>(_: S.Type, shape: [Int]) -> [UInt8] {
+        let shapeText: String
+        switch shape.count {
+        case 0: shapeText = "()"
+        case 1: shapeText = "(\(shape[0]),)"
+        default: shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        }
+        var text = "{'descr': '\(S.npyDescr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // magic(6) + version(2) + header length(2) + header + '\n', padded to a multiple of 64.
+        let unpadded = 10 + text.utf8.count + 1
+        text += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let length = UInt16(text.utf8.count)
+        return magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(text.utf8)
     }
 
     /// Writes `array` to `url` atomically (temporary file, then rename). Every entry must be finite unless
     /// `allowingNonFinite` (an array documented to carry NaN as "not available"): otherwise `NonFiniteOutput`
     /// names the file, the first offending index and how many there are, and nothing is written.
     public static func write<S: NPYScalar>(_ array: NDArray<S>, to url: URL, allowingNonFinite: Bool = false) throws {
-        if !allowingNonFinite, let first = S.firstNonFinite(in: array.data) {
-            throw NonFiniteOutput(file: url.lastPathComponent, shape: array.shape, offset: first,
-                                  value: "\(array.data[first])".replacingOccurrences(of: "-nan", with: "nan"), count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
-        }
+        if !allowingNonFinite { try checkFinite(array, url: url) }
         do {
-            try AtomicFile.write(encode(array), to: url)
+            // The header and the array's own storage, written as they are (no copy of the data).
+            let head = header(S.self, shape: array.shape)
+            try head.withUnsafeBytes { h in
+                try array.data.withUnsafeBytes { try AtomicFile.write(parts: [h, $0], to: url) }
+            }
         } catch {
             throw NPYError("cannot write \(url.path): \(fileErrorReason(error))")
         }
+    }
+
+    /// Writes several arrays as `write` writes each, the files at once (a thread each: a kernel's two 8-MB arrays
+    /// are written in the time of one). Every array is checked first, in order, so that a non-finite entry
+    /// (`NonFiniteOutput`, unless `allowingNonFinite`) writes nothing at all; of failed writes, the first in order is
+    /// thrown.
+    public static func write<S: NPYScalar>(_ files: [(array: NDArray<S>, url: URL)], allowingNonFinite: Bool = false) throws {
+        if !allowingNonFinite {
+            for f in files { try checkFinite(f.array, url: f.url) }
+        }
+        nonisolated(unsafe) var failures = [Error?](repeating: nil, count: files.count)
+        failures.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: files.count) { i in
+                do { try write(files[i].array, to: files[i].url, allowingNonFinite: true) } catch { out[i] = error }
+            }
+        }
+        if let e = failures.lazy.compactMap({ $0 }).first { throw e }
+    }
+
+    /// `NonFiniteOutput` for the first entry of `array` that is not finite (nothing when all are).
+    static func checkFinite<S: NPYScalar>(_ array: NDArray<S>, url: URL) throws {
+        guard let first = S.firstNonFinite(in: array.data) else { return }
+        throw NonFiniteOutput(file: url.lastPathComponent, shape: array.shape, offset: first,
+                              value: "\(array.data[first])".replacingOccurrences(of: "-nan", with: "nan"), count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
     }
 
     /// Writes a vector as a rank-1 float64 array (finite entries unless `allowingNonFinite`, as `write`).
@@ -165,22 +194,33 @@ public enum NPY {
             for b in 0..<4 { v |= UInt32(bytes[o + b]) << (8 * UInt32(b)) }
             return bigEndian ? v.byteSwapped : v
         }
+        // Little-endian data of a type with the file's layout (float64, complex128, int64 on this little-endian
+        // host): one copy of the bytes, not an element at a time.
+        func raw<T>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                bytes.withUnsafeBytes { src in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: src[body..<(body + count * MemoryLayout<T>.stride)]))
+                }
+                initialized = count
+            }
+        }
         let result: NPYArray
         switch kind {
         case "f8":
             try need(8)
-            result = .float64(NDArray(shape: shape, data: (0..<count).map { Double(bitPattern: word64($0)) }))
+            result = .float64(NDArray(shape: shape, data: bigEndian ? (0..<count).map { Double(bitPattern: word64($0)) } : raw(Double.self)))
         case "f4":
             try need(4)
             result = .float64(NDArray(shape: shape, data: (0..<count).map { Double(Float(bitPattern: word32($0))) }))
         case "c16":
             try need(16)
-            result = .complex128(NDArray(shape: shape, data: (0..<count).map {
+            result = .complex128(NDArray(shape: shape, data: bigEndian ? (0..<count).map {
                 Complex(Double(bitPattern: word64(2 * $0)), Double(bitPattern: word64(2 * $0 + 1)))
-            }))
+            } : raw(Complex<Double>.self)))
         case "i8":
             try need(8)
-            result = .int64(NDArray(shape: shape, data: (0..<count).map { Int64(bitPattern: word64($0)) }))
+            result = .int64(NDArray(shape: shape, data: bigEndian ? (0..<count).map { Int64(bitPattern: word64($0)) } : raw(Int64.self)))
         case "i4":
             try need(4)
             result = .int64(NDArray(shape: shape, data: (0..<count).map { Int64(Int32(bitPattern: word32($0))) }))

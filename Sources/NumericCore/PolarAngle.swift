@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// The polar angle atan2(y, x) ∈ [0, π] of a point (x, y) of the closed upper half-plane, without a library
 /// call, in three forms that give bit-identical results: scalar, SIMD lanes, and a bulk loop over buffers (for
 /// the hot loops of infinite-width kernel maps, where arccos ρ = atan2(√(1 − ρ²), ρ) is the well-conditioned
@@ -77,10 +79,19 @@ public enum PolarAngle {
         return real(bits(a) ^ (negative & signBit)) + real(bits(SIMD2(repeating: Double.pi)) & negative)
     }
 
-    /// out[i] = atan2(y[i], x[i]) for i < count (two independent pairs of lanes at a time, the rest by the
-    /// scalar form; every entry is bit-identical to `angle(y[i], x[i])`). `out` may alias `y` or `x`.
+    /// out[i] = atan2(y[i], x[i]) for i < count, every entry bit-identical to `angle(y[i], x[i])`; `out` may alias
+    /// `y` or `x`. Runs in eight lanes (AVX-512) or four (AVX2) where the CPU has them (`VectorUnit`, the C kernel
+    /// `nnt_polar_angles`: the same operations in the same order), else two independent pairs of SSE2 lanes at a
+    /// time and the rest by the scalar form.
     public static func angles(y: UnsafePointer<Double>, x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
                               count: Int) {
+        if count >= 8 && VectorUnit.avx2 { nnt_polar_angles(y, x, out, count); return }
+        portableAngles(y: y, x: x, into: out, count: count)
+    }
+
+    /// `angles` on SSE2 lanes whatever the CPU (the baseline path, and the reference of the vector kernels' tests).
+    public static func portableAngles(y: UnsafePointer<Double>, x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
+                                      count: Int) {
         var i = 0
         while i + 4 <= count {
             let a = angle(load2(y + i), load2(x + i)), b = angle(load2(y + i + 2), load2(x + i + 2))

@@ -46,8 +46,11 @@ public struct RunCheckpoint<State: Codable> {
 
     /// Writes `state` atomically (creating the directory), keeping the file it replaces as the previous generation.
     public func save(_ state: State) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        AtomicFile.keepPreviousGeneration(of: url)
-        try JSONOutput.write(Record(fingerprint: fingerprint, state: state), to: url)
+        // A checkpoint: flushed to the disk before it replaces the previous one.
+        try AtomicFile.durably {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            AtomicFile.keepPreviousGeneration(of: url)
+            try JSONOutput.write(Record(fingerprint: fingerprint, state: state), to: url)
+        }
     }
 }

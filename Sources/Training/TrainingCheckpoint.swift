@@ -40,28 +40,31 @@ public struct TrainingCheckpoint<State: CheckpointState>: Sendable {
 
     /// Writes the checkpoint under `root/checkpoints/`, keeping the newest `keep` checkpoints.
     public func write(root: URL, keep: Int = 3) throws {
-        let base = root.appendingPathComponent("checkpoints")
-        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-        let tmp = base.appendingPathComponent(".tmp-\(UUID().uuidString)")
-        AtomicFile.register(tmp)   // removed on any exit path before it is moved into place
-        defer { AtomicFile.unregister(tmp); try? FileManager.default.removeItem(at: tmp) }   // gone after the move
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        try NPY.write(parameters, to: tmp.appendingPathComponent("params.npy"))
-        if !optimizer.m.isEmpty { try NPY.write(optimizer.m, to: tmp.appendingPathComponent("opt_m.npy")) }
-        if !optimizer.v.isEmpty { try NPY.write(optimizer.v, to: tmp.appendingPathComponent("opt_v.npy")) }
-        if !optimizer.s.isEmpty {
-            let k = optimizer.s.count, N = parameters.count
-            try NPY.write(Matrix(rows: k, cols: N, data: optimizer.s.flatMap { $0 }), to: tmp.appendingPathComponent("lbfgs_s.npy"))
-            try NPY.write(Matrix(rows: k, cols: N, data: optimizer.y.flatMap { $0 }), to: tmp.appendingPathComponent("lbfgs_y.npy"))
+        // A checkpoint: flushed to the disk before it replaces the previous one.
+        try AtomicFile.durably {
+            let base = root.appendingPathComponent("checkpoints")
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+            let tmp = base.appendingPathComponent(".tmp-\(UUID().uuidString)")
+            AtomicFile.register(tmp)   // removed on any exit path before it is moved into place
+            defer { AtomicFile.unregister(tmp); try? FileManager.default.removeItem(at: tmp) }   // gone after the move
+            try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+            try NPY.write(parameters, to: tmp.appendingPathComponent("params.npy"))
+            if !optimizer.m.isEmpty { try NPY.write(optimizer.m, to: tmp.appendingPathComponent("opt_m.npy")) }
+            if !optimizer.v.isEmpty { try NPY.write(optimizer.v, to: tmp.appendingPathComponent("opt_v.npy")) }
+            if !optimizer.s.isEmpty {
+                let k = optimizer.s.count, N = parameters.count
+                try NPY.write(Matrix(rows: k, cols: N, data: optimizer.s.flatMap { $0 }), to: tmp.appendingPathComponent("lbfgs_s.npy"))
+                try NPY.write(Matrix(rows: k, cols: N, data: optimizer.y.flatMap { $0 }), to: tmp.appendingPathComponent("lbfgs_y.npy"))
+            }
+            try NPY.write(losses, to: tmp.appendingPathComponent("loss.npy"))
+            try NPY.write(initLosses, to: tmp.appendingPathComponent("init_loss.npy"))
+            try JSONOutput.write(state, to: tmp.appendingPathComponent("state.json"))
+            let dest = base.appendingPathComponent(Self.folderName(state.step))
+            if FileManager.default.fileExists(atPath: dest.path) { try FileManager.default.removeItem(at: dest) }
+            try FileManager.default.moveItem(at: tmp, to: dest)
+            let all = Self.steps(in: root)
+            for s in all.dropLast(keep) { try? FileManager.default.removeItem(at: base.appendingPathComponent(Self.folderName(s))) }
         }
-        try NPY.write(losses, to: tmp.appendingPathComponent("loss.npy"))
-        try NPY.write(initLosses, to: tmp.appendingPathComponent("init_loss.npy"))
-        try JSONOutput.write(state, to: tmp.appendingPathComponent("state.json"))
-        let dest = base.appendingPathComponent(Self.folderName(state.step))
-        if FileManager.default.fileExists(atPath: dest.path) { try FileManager.default.removeItem(at: dest) }
-        try FileManager.default.moveItem(at: tmp, to: dest)
-        let all = Self.steps(in: root)
-        for s in all.dropLast(keep) { try? FileManager.default.removeItem(at: base.appendingPathComponent(Self.folderName(s))) }
     }
 
     /// Steps of the complete checkpoints under `root/checkpoints/`, ascending.

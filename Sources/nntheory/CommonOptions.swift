@@ -67,7 +67,7 @@ struct ThreadOptions: ParsableArguments {
     /// The thread count: --threads, else all cores (under mpirun: divided among the ranks on this machine); a one-line
     /// error below 1.
     func count() throws -> Int {
-        guard let threads else { return max(1, ProcessInfo.processInfo.activeProcessorCount / ProcessGroups.ranksOnThisNode) }
+        guard let threads else { return max(1, activeCores / ProcessGroups.ranksOnThisNode) }
         guard threads >= 1 else { throw InputError("--threads \(threads), expected at least 1") }
         return threads
     }
@@ -132,17 +132,18 @@ func namingInputs<T>(_ sets: [String: Matrix], axes: [String?], _ body: () throw
 /// that the parser wraps cleanly; indented lines (examples, file lists, tables) and blank lines stay as written.
 enum HelpText {
     static func paragraphs(_ text: String) -> String {
-        var out: [String] = []
-        var joining = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            let prose = !line.isEmpty && !line.hasPrefix(" ")
-            if prose && joining, let last = out.popLast() {
-                out.append(last + " " + line)
-            } else {
-                out.append(line)
-            }
-            joining = prose
+        // One pass over the UTF-8 bytes (every command's discussion is built at each start-up, when the parser
+        // lists the commands): a newline before a line of prose that follows prose becomes a space.
+        var bytes = Array(text.utf8)
+        var lineStart = 0, previousIsProse = false
+        while lineStart <= bytes.count {
+            var end = lineStart
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let prose = end > lineStart && bytes[lineStart] != UInt8(ascii: " ")
+            if prose && previousIsProse { bytes[lineStart - 1] = UInt8(ascii: " ") }
+            previousIsProse = prose
+            lineStart = end + 1
         }
-        return out.joined(separator: "\n")
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

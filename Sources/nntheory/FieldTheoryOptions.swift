@@ -41,7 +41,7 @@ extension FieldTheoryOptions {
     /// interactions, `networks` × (P + 1) doubles; one cos-net per worker, `width` × (d + 2) doubles each; and
     /// `tensors` four-point tensors of P⁴ doubles (values and errors).
     func checkMemory(width: Int, networks: Int, points P: Int, tensors: Int) throws {
-        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        let cores = Double(activeCores)
         try MemoryBudget.check(Double(width) * Double(dimension + 2) * 8 * cores, for: "one network of width \(width) per worker",
                                option: "--width \(width)")
         try MemoryBudget.check(Double(networks) * Double(P + 1) * 8 + 16 * Double(tensors) * pow(Double(P), 4),

@@ -52,8 +52,8 @@ struct KernelCommand: ParsableCommand {
             let k = try serial.kernels(a, b, inputShape: inputShape, diagonalOnly: diagonal)
             let shape = diagonal ? [k.rows] : [k.rows, k.cols]
             try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {
-                try NPY.write(NDArray(shape: shape, data: k.nngp), to: dir.appendingPathComponent("nngp.npy"))
-                try NPY.write(NDArray(shape: shape, data: k.ntk), to: dir.appendingPathComponent("ntk.npy"))
+                try NPY.write([(NDArray(shape: shape, data: k.nngp), dir.appendingPathComponent("nngp.npy")),
+                               (NDArray(shape: shape, data: k.ntk), dir.appendingPathComponent("ntk.npy"))])
             }
             var summary = ArrayRunSummary(net: serial.description, shape: shape, files: ["nngp.npy", "ntk.npy"])
             if !noErrorEstimate, let e = try serial.quadratureErrorEstimate(a, b, inputShape: inputShape, diagonalOnly: diagonal, reference: k) {
@@ -61,8 +61,8 @@ struct KernelCommand: ParsableCommand {
                 summary.nngp_relative_error_estimate = Serial.largestRelativeError(e.nngp, of: k.nngp)
                 summary.ntk_relative_error_estimate = Serial.largestRelativeError(e.ntk, of: k.ntk)
                 summary.files += ["nngp_quadrature_error.npy", "ntk_quadrature_error.npy"]
-                try NPY.write(NDArray(shape: shape, data: e.nngp), to: dir.appendingPathComponent("nngp_quadrature_error.npy"))
-                try NPY.write(NDArray(shape: shape, data: e.ntk), to: dir.appendingPathComponent("ntk_quadrature_error.npy"))
+                try NPY.write([(NDArray(shape: shape, data: e.nngp), dir.appendingPathComponent("nngp_quadrature_error.npy")),
+                               (NDArray(shape: shape, data: e.ntk), dir.appendingPathComponent("ntk_quadrature_error.npy"))])
                 progress(String(format: "quadrature error estimate: max |ΔK| = %.2g (relative %.2g), max |ΔΘ| = %.2g (relative %.2g)",
                                 e.nngp.max() ?? 0, Serial.largestRelativeError(e.nngp, of: k.nngp),
                                 e.ntk.max() ?? 0, Serial.largestRelativeError(e.ntk, of: k.ntk)))

@@ -397,6 +397,27 @@ enum CLI {
             #expect(files[0] == files[1] && files[0] == files[2], "\(net)")
         }
     }
+
+    /// The same for the kernel maps' angles (`nnt_polar_angles`, eight or four lanes, masked or scalar tails): the
+    /// ReLU (arc-cosine) and Erf (arcsine) kernels of 37 points — repeated points (ρ = 1), antipodal ones (ρ = −1),
+    /// orthogonal ones and a spread — are the same bytes under baseline, avx2 and the host's best.
+    @Test func vectorAnglesGiveThePortableBits() throws {
+        var points: [[Double]] = [[1, 0, 0], [1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, 0, 2], [0.6, 0.8, 0], [-0.6, -0.8, 0]]
+        for k in points.count..<37 { points.append((1...3).map { j in sin(Double(k * j) * 1.7) * pow(10, cos(Double(k + j)) * 1.5) }) }
+        let x = points.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: ";")
+        for act in ["Relu", "Erf"] {
+            var files: [Data] = []
+            for level in ["baseline", "avx2", "best"] {
+                let dir = CLI.tempDir()
+                let r = try CLI.run(["kernel", "--net", "Dense(64, W_std=1.5, b_std=0.05) \(act) Dense(64, W_std=1.3, b_std=0.1) \(act) Dense(1)",
+                                     "--x", x, "--out", dir], environment: level == "best" ? [:] : ["NNTHEORY_VECTOR": level])
+                #expect(r.status == 0, "\(r.stderr)")
+                for f in ["nngp.npy", "ntk.npy"] { files.append(FileManager.default.contents(atPath: "\(dir)/\(f)") ?? Data()) }
+            }
+            #expect(files.allSatisfy { $0.count == 128 + 37 * 37 * 8 }, "\(act)")
+            #expect(files[0] == files[2] && files[1] == files[3] && files[0] == files[4] && files[1] == files[5], "\(act)")
+        }
+    }
 }
 
 @Suite struct KernelCLITests {

@@ -65,6 +65,8 @@ import TestSupport
         np.save(os.path.join(d, 'h.npy'), np.asfortranarray(np.arange(24, dtype=np.float64).reshape(2, 3, 4)))
         np.save(os.path.join(d, 'k.npy'), c.conj())
         np.save(os.path.join(d, 'j.npy'), np.arange(4, dtype=np.int32))
+        np.save(os.path.join(d, 'bf.npy'), f.astype('>f8')); np.save(os.path.join(d, 'bc.npy'), c.astype('>c16'))
+        np.save(os.path.join(d, 'bi.npy'), i.astype('>i8'))
         print('ok')
         """
         let (status, out) = try runPython(script)
@@ -77,6 +79,11 @@ import TestSupport
         #expect(k.data == c.data.map { $0.conjugate })
         let j = try NPY.readDoubles(dir.appendingPathComponent("j.npy"))
         #expect(j.data == [0, 1, 2, 3])
+        // Big-endian files (byte-swapped element by element) give the same values as the little-endian ones.
+        guard case .float64(let bf) = try NPY.read(dir.appendingPathComponent("bf.npy")),
+              case .complex128(let bc) = try NPY.read(dir.appendingPathComponent("bc.npy")),
+              case .int64(let bi) = try NPY.read(dir.appendingPathComponent("bi.npy")) else { Issue.record("big-endian dtypes"); return }
+        #expect(bf == f && bc == c && bi == i)
     }
 
     @Test func badFilesGiveOneLineErrors() throws {
@@ -107,6 +114,93 @@ import TestSupport
     /// A NaN or ±∞ in an array is refused before writing, naming the file, numpy's multi-index of the first one
     /// (C order: offset 5 in shape [2, 3] is [1, 2]) and the count; nothing is written. Arrays documented to carry
     /// NaN opt out.
+    /// The bulk scan (an integer OR of exponent fields over blocks of 4096) against `isFinite` entry by entry: NaN
+    /// (quiet, signalling, negative, with payloads), ±∞ at the first and last entry of a block, across block edges and
+    /// in a short tail; the largest finite values, subnormals and ±0 are finite.
+    @Test func nonFiniteScanFindsTheFirstEntryThatIsNotFinite() {
+        let specials: [Double] = [.nan, -.nan, .signalingNaN, Double(bitPattern: 0x7FF0_0000_0000_0001),
+                                  Double(bitPattern: 0xFFF8_0000_0000_1234), .infinity, -.infinity]
+        let finite: [Double] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude,
+                                -.leastNormalMagnitude, 0, -0.0, 1]
+        for count in [1, 7, 4095, 4096, 4097, 3 * 4096 + 5] {
+            var v = (0..<count).map { finite[$0 % finite.count] }
+            #expect(Double.firstNonFinite(in: v) == nil)
+            for at in Set([0, count / 2, count - 1, min(4095, count - 1), min(4096, count - 1)]) {
+                for x in specials {
+                    v[at] = x
+                    #expect(Double.firstNonFinite(in: v) == at, "count \(count), at \(at), \(x.bitPattern)")
+                    if at + 1 < count {   // a second one later does not move the first
+                        v[count - 1] = .nan
+                        #expect(Double.firstNonFinite(in: v) == at)
+                        v[count - 1] = finite[(count - 1) % finite.count]
+                    }
+                    v[at] = finite[at % finite.count]
+                }
+            }
+        }
+        #expect(Double.firstNonFinite(in: []) == nil)
+    }
+
+    /// `NPY.write` sends the header and the array's storage as they are: the file's bytes are `NPY.encode`'s (which
+    /// builds one buffer), numpy-compatible (the data starts at a multiple of 64), for every dtype and rank.
+    @Test func writtenFilesAreTheEncodedBytes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("npy-w-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("a.npy")
+        let real = NDArray<Double>(shape: [3, 5, 2], data: (0..<30).map { Double($0) / 7 })
+        try NPY.write(real, to: url)
+        #expect(try Data(contentsOf: url) == NPY.encode(real))
+        #expect((try Data(contentsOf: url).count - 30 * 8) % 64 == 0)
+        let complex = NDArray<Complex<Double>>(shape: [4], data: (0..<4).map { Complex(Double($0), -1) })
+        try NPY.write(complex, to: url)
+        #expect(try Data(contentsOf: url) == NPY.encode(complex))
+        let empty = NDArray<Int64>(shape: [0], data: [])
+        try NPY.write(empty, to: url)
+        #expect(try Data(contentsOf: url) == NPY.encode(empty))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.npy"])
+        // Several at once: every file as written alone; a non-finite entry in any array writes none of them.
+        let b = NDArray<Double>(shape: [2, 2], data: [1, 2, 3, 4]), bad = NDArray<Double>(shape: [3], data: [0, 1, .nan])
+        let (u1, u2, u3) = (dir.appendingPathComponent("b.npy"), dir.appendingPathComponent("c.npy"), dir.appendingPathComponent("d.npy"))
+        #expect {
+            try NPY.write([(real, u1), (b, u2), (bad, u3)])
+        } throws: { e in
+            (e as? NonFiniteOutput).map { $0.file == "d.npy" && $0.index == [2] } ?? false
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.npy"])
+        try NPY.write([(real, u1), (b, u2), (bad, u3)], allowingNonFinite: true)
+        #expect(try Data(contentsOf: u1) == NPY.encode(real) && Data(contentsOf: u2) == NPY.encode(b) && Data(contentsOf: u3) == NPY.encode(bad))
+        // A failed write among them is thrown (the first in order), the others written.
+        let missing = dir.appendingPathComponent("none/e.npy")
+        #expect(throws: NPYError.self) { try NPY.write([(b, dir.appendingPathComponent("f.npy")), (b, missing)]) }
+        #expect(try Data(contentsOf: dir.appendingPathComponent("f.npy")) == NPY.encode(b))
+    }
+
+    /// Writes are durable (fsync before the rename) inside `AtomicFile.durably` and only there, nested scopes
+    /// included; a write into a missing folder is an error naming the destination and its reason, leaving nothing.
+    @Test func durableScopesAndFailedWrites() throws {
+        #expect(!AtomicFile.isDurable)
+        AtomicFile.durably {
+            #expect(AtomicFile.isDurable)
+            AtomicFile.durably { #expect(AtomicFile.isDurable) }
+            #expect(AtomicFile.isDurable)
+        }
+        #expect(!AtomicFile.isDurable)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("npy-d-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("c.json")
+        try AtomicFile.durably { try AtomicFile.write(Data("{}".utf8), to: url) }
+        #expect(try Data(contentsOf: url) == Data("{}".utf8))
+        let missing = dir.appendingPathComponent("no/such/a.npy")
+        #expect {
+            try NPY.write(NDArray<Double>(shape: [1], data: [1]), to: missing)
+        } throws: { e in
+            "\(e)" == "cannot write \(missing.path): No such file or directory"
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["c.json"])
+    }
+
     @Test func nonFiniteEntriesAreRefused() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("npy-nf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

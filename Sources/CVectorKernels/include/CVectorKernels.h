@@ -1,6 +1,6 @@
 #ifndef NNTHEORY_CVECTORKERNELS_H
 #define NNTHEORY_CVECTORKERNELS_H
-// Vector (AVX2) kernels of the ensemble sampler, chosen at run time. Each kernel reproduces the bits of the
+// Vector (AVX2, AVX-512) kernels of the ensemble sampler and the kernel maps, chosen at run time. Each kernel reproduces the bits of the
 // portable Swift code it replaces (no fused multiply-add, the same order of operations), so a result does not
 // depend on the CPU it ran on; the Swift code stays the baseline path (NumericCore/VectorUnit.swift).
 #include <stddef.h>
@@ -33,5 +33,9 @@ void nnt_erf_lanes(const double *normals, size_t groups, size_t d, const double 
 /// erf of values[0..<count] into out by the widest kernel of this CPU (eight lanes with AVX-512, then four;
 /// count a multiple of 4), each lane as FastErf's four-lane evaluation. AVX2 only; for tests.
 void nnt_erf_values(const double *values, double *out, size_t count, const double *erfTable);
+
+/// out[i] = atan2(y[i], x[i]) for y[i] ≥ 0, i < count, as PolarAngle.angle (NumericCore/PolarAngle.swift) computes
+/// it: eight lanes with AVX-512, else four; `out` may alias y or x. AVX2 only.
+void nnt_polar_angles(const double *y, const double *x, double *out, size_t count);
 
 #endif

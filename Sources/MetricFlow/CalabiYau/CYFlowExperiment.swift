@@ -368,7 +368,7 @@ extension CYFlowExperiment {
             state = old
             result.resumedUnits = old.units.count + old.references.count
         }
-        func save() throws { if let root { try JSONOutput.write(state, to: CYFlowCheckpoint.url(in: root)) } }
+        func save() throws { try AtomicFile.durably { if let root { try JSONOutput.write(state, to: CYFlowCheckpoint.url(in: root)) } } }
         // Work ∝ width per arm (the linearised arm ≈ twice); the references a fixed share.
         let armCost: (CYFlowArm) -> Double = { $0 == .linearized ? 2 : 1 }
         let total = config.arms.reduce(0) { $0 + armCost($1) } * Double(config.widths.reduce(0, +)) * 1.2
