@@ -35,10 +35,12 @@ let package = Package(
         // AVX2 kernels of the ensemble sampler (Philox words, ziggurat normals, four-lane erf), chosen at run time;
         // bit-identical to the portable Swift code they stand in for.
         .target(name: "CVectorKernels"),
+        // OpenBLAS' thread-pool controls as weak references (bound whether OpenBLAS is linked shared or static).
+        .target(name: "COpenBLASPool"),
         // Shared numerical core: dense arrays, BLAS/LAPACK/FFTW bindings, counter-based RNG, .npy I/O, quadrature.
         .target(
             name: "NumericCore",
-            dependencies: ["CNumericLibs", "CVectorKernels", numerics]
+            dependencies: ["CNumericLibs", "CVectorKernels", "COpenBLASPool", numerics]
         ),
         // One network description for every module: activations (value, derivatives, kernel map), Dense layers,
         // `Serial` compositions with a flat parameter vector, the SPEC grammar, input jets and parameter gradients,

@@ -437,3 +437,11 @@ import TestSupport
         #expect(try LinearAlgebra.determinant(ComplexMatrix(rows: 0, cols: 0)) == .one)
     }
 }
+
+/// OpenBLAS' pool controls are bound through their weak references (COpenBLASPool): the build links OpenBLAS, so a
+/// null reference would silently leave its threads spinning for 0.1 s after every threaded call.
+@Suite struct OpenBLASPoolTests {
+    @Test func poolControlsAreBound() {
+        #expect(OpenBLASThreadTimeout.isAvailable)
+    }
+}
