@@ -45,7 +45,7 @@ let package = Package(
         // One network description for every module: activations (value, derivatives, kernel map), Dense layers,
         // `Serial` compositions with a flat parameter vector, the SPEC grammar, input jets and parameter gradients,
         // metric parametrisations and metric networks.
-        .target(name: "Networks", dependencies: ["NumericCore"]),
+        .target(name: "Networks", dependencies: ["NumericCore", "CVectorKernels"]),
         // Optimisers over a flat parameter vector (GD, momentum, Adam, L-BFGS) and learning-rate schedules.
         .target(name: "Optimization", dependencies: ["NumericCore"]),
         .target(name: "Ensembles", dependencies: ["NumericCore", "Networks", "CVectorKernels"]),

@@ -118,6 +118,7 @@ ours_alone() {  # ours_alone RUNS CMD → JSON of our whole process (paired agai
 }
 
 if want cli; then
+  cc -O2 -o "$W/cli_floor" "$ROOT/Benchmarks/compare/cli_floor.c"
   for act in relu erf; do
     [ -f "$W/spec_$act" ] || $PEER_ENV "$NTPY" "$NT" spec --act "$act" 2>/dev/null > "$W/spec_$act"
     for P in 1000 4000; do
@@ -126,6 +127,9 @@ if want cli; then
       nt=$(nt_call bench-analytic --act "$act" --P "$P")
       me=$(ours_alone $(( RUNS * 2 )) "rm -rf $W/k; exec $BIN kernel --net '$(cat "$W/spec_$act")' --x $W/x$P.npy --out $W/k")
       row "$(python3 -c "import json,sys; n=json.loads(sys.argv[1]); m=json.loads(sys.argv[2]); print(json.dumps(dict(section='cli', case='kernel $act depth 3, P=$P: our whole process vs nt jitted kernel_fn (warm call)', ours_s=m['a_wall_s'], ours_mib=m['a_peak_mib'], peer_s=n['best_s'], peer_mib=n['peak_mib'], ratio=n['best_s']/m['a_wall_s'], ratio_min=n['best_s']/m['a_wall_max_s'], ratio_max=n['best_s']/m['a_wall_min_s'], peer_first_call_s=n.get('first_call_s'))))" "$nt" "$me")"
+      # The floor of any command on this machine: a C process that only writes the two P×P arrays (cli_floor.c).
+      fl=$(ours_alone $(( RUNS * 2 )) "rm -rf $W/f; exec $W/cli_floor $P $W/f")
+      row "$(python3 -c "import json,sys; n=json.loads(sys.argv[1]); m=json.loads(sys.argv[2]); print(json.dumps(dict(section='cli', case='floor for $act, P=$P: a C process that only writes the two arrays (Benchmarks/compare/cli_floor.c) vs the same nt call', ours_s=m['a_wall_s'], ours_mib=m['a_peak_mib'], peer_s=n['best_s'], peer_mib=n['peak_mib'], ratio=n['best_s']/m['a_wall_s'], ratio_min=n['best_s']/m['a_wall_max_s'], ratio_max=n['best_s']/m['a_wall_min_s'], note='the most any CLI can reach here')))" "$nt" "$fl")"
     done
   done
 fi

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import NumericCore
 
@@ -580,12 +581,18 @@ extension Nonlinearity: EntrywiseKernelMap {
     }
 
     /// `kernel`'s map on a block of entries, in place, with the same arithmetic (bit-identical results). ABReLU and
-    /// Erf go row by row in three passes over the row, each a simple loop that vectorises: the arguments (y, x) of
-    /// the angle, the angles in bulk (`PolarAngle.angles`, eight lanes at a time), then T and Ṫ·Θ.
+    /// Erf go row by row: on CPUs with AVX2 in one pass of eight (AVX-512) or four lanes (`nnt_abrelu_kernel_rows`,
+    /// `nnt_erf_kernel_rows`, the same operations in the same order), else in three passes over the row, each a simple
+    /// loop that vectorises: the arguments (y, x) of the angle, the angles in bulk (`PolarAngle.angles`), then T and
+    /// Ṫ·Θ.
     func map(_ t: KernelTile) {
         switch activation {
         case .abRelu(let a, let b):
             let d = (a - b) * (a - b), half = (a * a + b * b) / 2, slope = d / (2 * Double.pi)
+            if VectorUnit.avx2 {
+                nnt_abrelu_kernel_rows(t.nngp, t.ntk, t.stride, t.rows, t.cols, t.diagonal1, t.diagonal2, d, half, slope)
+                return
+            }
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * t.cols) { buffer in
                 let s = buffer.baseAddress!, theta = s + t.cols
                 for r in 0..<t.rows {
@@ -625,6 +632,10 @@ extension Nonlinearity: EntrywiseKernelMap {
         case .erf(let a, let b, let cc):
             let b2 = b * b
             let tScale = a * a * 2 / Double.pi, dScale = a * a * 4 / Double.pi, c2 = cc * cc
+            if VectorUnit.avx2 {
+                nnt_erf_kernel_rows(t.nngp, t.ntk, t.stride, t.rows, t.cols, t.diagonal1, t.diagonal2, b, tScale, dScale, c2)
+                return
+            }
             withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * t.cols) { buffer in
                 let y = buffer.baseAddress!, x = y + t.cols, root = x + t.cols
                 for r in 0..<t.rows {

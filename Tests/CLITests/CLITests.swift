@@ -398,14 +398,15 @@ enum CLI {
         }
     }
 
-    /// The same for the kernel maps' angles (`nnt_polar_angles`, eight or four lanes, masked or scalar tails): the
-    /// ReLU (arc-cosine) and Erf (arcsine) kernels of 37 points — repeated points (ρ = 1), antipodal ones (ρ = −1),
-    /// orthogonal ones and a spread — are the same bytes under baseline, avx2 and the host's best.
+    /// The same for the kernel maps (`nnt_abrelu_kernel_rows`, `nnt_erf_kernel_rows` and their angles, eight or four
+    /// lanes, masked or scalar tails): the ReLU and ABReLU (arc-cosine) and Erf (arcsine, with a, b, c) kernels of 37
+    /// points — repeated points (ρ = 1), antipodal ones (ρ = −1), orthogonal ones and a spread — are the same bytes
+    /// under baseline, avx2 and the host's best.
     @Test func vectorAnglesGiveThePortableBits() throws {
         var points: [[Double]] = [[1, 0, 0], [1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, 0, 2], [0.6, 0.8, 0], [-0.6, -0.8, 0]]
         for k in points.count..<37 { points.append((1...3).map { j in sin(Double(k * j) * 1.7) * pow(10, cos(Double(k + j)) * 1.5) }) }
         let x = points.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: ";")
-        for act in ["Relu", "Erf"] {
+        for act in ["Relu", "Erf", "ABRelu(-0.4, 1.3)", "Erf(a=0.7, b=1.6, c=0.3)"] {
             var files: [Data] = []
             for level in ["baseline", "avx2", "best"] {
                 let dir = CLI.tempDir()

@@ -38,4 +38,17 @@ void nnt_erf_values(const double *values, double *out, size_t count, const doubl
 /// it: eight lanes with AVX-512, else four; `out` may alias y or x. AVX2 only.
 void nnt_polar_angles(const double *y, const double *x, double *out, size_t count);
 
+/// The Erf nonlinearity's kernel map (Nonlinearity.map, `.erf(a, b, c)`) on `rows` rows of `cols` entries of a tile
+/// whose rows are `stride` apart: with p₁₁ = b²·diag1[r], p₁₂ = b²K₁₂, p₂₂ = b²·diag2[c] and
+/// q = (1 + 2p₁₁)(1 + 2p₂₂) − 4p₁₂², K₁₂ ← tScale·asin(2p₁₂/√q…) + c2 (the angle of (|2p₁₂|, √max(0, q)), signed as
+/// K₁₂) and Θ ← dScale/√q·b·b·Θ, in place, as the Swift map computes them. AVX2 only.
+void nnt_erf_kernel_rows(double *k, double *th, size_t stride, size_t rows, size_t cols, const double *diag1,
+                         const double *diag2, double b, double tScale, double dScale, double c2);
+
+/// The ABReLU nonlinearity's kernel map (`.abRelu(a, b)`, d = (a − b)², half = (a² + b²)/2, slope = d/(2π)) on a tile
+/// as above: s = √max(0, K₁₁K₂₂ − K₁₂²), θ = atan2(s, K₁₂) (π/2 where s = K₁₂ = 0), Ṫ = half − dθ/(2π),
+/// K₁₂ ← slope·s + Ṫ·K₁₂, Θ ← Ṫ·Θ, in place, as the Swift map computes them. AVX2 only.
+void nnt_abrelu_kernel_rows(double *k, double *th, size_t stride, size_t rows, size_t cols, const double *diag1,
+                            const double *diag2, double d, double half, double slope);
+
 #endif
