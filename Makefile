@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libfftw3-dev zlib1g-dev
 OUT ?= results
 
-.PHONY: deps pydeps mpideps build static mpi install uninstall demo test mpi-test python-test notebooks bench compare fuzz clean
+.PHONY: deps pydeps mpideps buildinfo build static mpi install uninstall demo test mpi-test python-test notebooks bench compare fuzz clean
 
 ## deps: install the system libraries the build links (OpenBLAS, LAPACKE, FFTW3, zlib) when missing.
 deps:
@@ -36,6 +36,17 @@ pydeps:
 	fi
 	@python3 -c "import numpy" || { echo "error: the tests need numpy (python3 -m pip install numpy, or apt-get install python3-numpy)"; exit 1; }
 
+## buildinfo: (run by build, static, mpi) BuildInfoPlugin writes BuildInfo.swift — the git commit every summary records
+## — before each build, but an incremental build can compile the copy it finds first, naming the previous commit when
+## only the git state changed. Copies that name another commit than the checkout's are removed, so that the plugin
+## writes them afresh and the target recompiles (a fresh clone, as CI's, is not affected).
+buildinfo:
+	@c=$$(git rev-parse HEAD 2>/dev/null) || c=unknown; [ -n "$$c" ] || c=unknown; \
+	if [ "$$c" != unknown ] && [ -n "$$(git status --porcelain --untracked-files=no 2>/dev/null | head -c 1)" ]; then c="$$c-dirty"; fi; \
+	for f in $$(find .build .build-static .build-mpi -path '*BuildInfoPlugin*' -name BuildInfo.swift 2>/dev/null); do \
+	  grep -q "\"$$c\"" "$$f" || rm -f "$$f"; \
+	done
+
 ## mpideps: Open MPI (library, headers, mpirun) for the optional MPI build, when missing.
 MPI_PACKAGES := libopenmpi-dev openmpi-bin
 mpideps:
@@ -47,7 +58,7 @@ mpideps:
 
 ## mpi: the MPI build (SwiftPM trait MPI) in .build-mpi/release/nntheory: `mpirun -np K .build-mpi/release/nntheory
 ## correlators|cy sample|cy sigma|cy donaldson …` splits the work across K ranks (docs/cluster.md).
-mpi: deps mpideps
+mpi: deps mpideps buildinfo
 	swift build -c release --product nntheory --traits MPI --scratch-path .build-mpi
 
 ## mpi-test: the MPI build (debug) under mpirun -np 1…4 against its single-process run: the same bits for every K,
@@ -57,7 +68,7 @@ mpi-test: deps mpideps
 	Tests/mpi/run.sh .build-mpi/debug/nntheory
 
 ## build: release build of the nntheory command.
-build: deps
+build: deps buildinfo
 	swift build -c release --product nntheory
 
 ## static: the release build that `install` installs, in .build-static/release/nntheory: the Swift runtime linked in
@@ -65,7 +76,7 @@ build: deps
 ## too — no 36-MB shared library to map and relocate at every start (≈ 3.5 ms sooner; BENCHMARKS.md). Without the
 ## archives it links those three as shared libraries, as `build` does.
 STATIC_ARCHIVES := .build-static/archives
-static: deps
+static: deps buildinfo
 	@mkdir -p $(STATIC_ARCHIVES); rm -f $(STATIC_ARCHIVES)/*.a; found=""; \
 	for l in openblas lapacke fftw3; do \
 	  for d in /usr/lib/$$(uname -m)-linux-gnu /usr/lib64 /usr/lib; do \
