@@ -83,11 +83,10 @@ static: deps buildinfo
 	    if [ -f $$d/lib$$l.a ]; then ln -sf $$(readlink -f $$d/lib$$l.a) $(STATIC_ARCHIVES)/lib$$l.a; found="$$found $$l"; break; fi; \
 	  done; \
 	done; \
-	if [ "$$found" = " openblas lapacke fftw3" ]; then \
-	  swift build -c release --product nntheory --static-swift-stdlib --scratch-path .build-static \
-	    -Xlinker -L$(CURDIR)/$(STATIC_ARCHIVES) -Xlinker -lgfortran; \
+	if [ "$$found" = " openblas lapacke fftw3" ] && swift build -c release --product nntheory --static-swift-stdlib \
+	     --scratch-path .build-static -Xlinker -L$(CURDIR)/$(STATIC_ARCHIVES) -Xlinker -l:libgfortran.so.5; then :; \
 	else \
-	  echo "note: static archives of OpenBLAS, LAPACKE, FFTW not all found (found:$${found:- none}); linking them as shared libraries"; \
+	  echo "note: OpenBLAS, LAPACKE and FFTW not linked in (archives found:$${found:- none}); linking them as shared libraries"; \
 	  rm -f $(STATIC_ARCHIVES)/*.a; \
 	  swift build -c release --product nntheory --static-swift-stdlib --scratch-path .build-static; \
 	fi
