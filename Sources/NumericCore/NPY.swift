@@ -74,18 +74,27 @@ public enum NPY {
     }
 
     /// Writes several arrays as `write` writes each, the files at once (a thread each: a kernel's two 8-MB arrays
-    /// are written in the time of one). Every array is checked first, in order, so that a non-finite entry
-    /// (`NonFiniteOutput`, unless `allowingNonFinite`) writes nothing at all; of failed writes, the first in order is
-    /// thrown.
+    /// are written in the time of one). Every array is checked before anything is written, so that a non-finite
+    /// entry (`NonFiniteOutput` for the first such array in order, unless `allowingNonFinite`) writes nothing at all;
+    /// of failed writes, the first in order is thrown. Writes inside `AtomicFile.durably` stay durable.
     public static func write<S: NPYScalar>(_ files: [(array: NDArray<S>, url: URL)], allowingNonFinite: Bool = false) throws {
         if !allowingNonFinite {
-            for f in files { try checkFinite(f.array, url: f.url) }
+            // The scans at once too (each reads a whole array); the first offending array in order is reported.
+            nonisolated(unsafe) var offending = [Int?](repeating: nil, count: files.count)
+            offending.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: files.count) { i in out[i] = S.firstNonFinite(in: files[i].array.data) }
+            }
+            if let i = offending.firstIndex(where: { $0 != nil }) { try checkFinite(files[i].array, url: files[i].url) }
         }
         nonisolated(unsafe) var failures = [Error?](repeating: nil, count: files.count)
+        let durable = AtomicFile.isDurable   // the caller's scope, which the worker threads do not inherit
         failures.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: files.count) { i in
-                do { try write(files[i].array, to: files[i].url, allowingNonFinite: true) } catch { out[i] = error }
+                AtomicFile.$isDurable.withValue(durable) {
+                    do { try write(files[i].array, to: files[i].url, allowingNonFinite: true) } catch { out[i] = error }
+                }
             }
         }
         if let e = failures.lazy.compactMap({ $0 }).first { throw e }

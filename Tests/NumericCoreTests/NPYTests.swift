@@ -168,6 +168,13 @@ import TestSupport
             (e as? NonFiniteOutput).map { $0.file == "d.npy" && $0.index == [2] } ?? false
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.npy"])
+        let alsoBad = NDArray<Double>(shape: [2, 2], data: [1, -.infinity, 3, 4])   // two bad arrays: the first in order
+        #expect {
+            try NPY.write([(real, u1), (alsoBad, u2), (bad, u3)])
+        } throws: { e in
+            (e as? NonFiniteOutput).map { $0.file == "c.npy" && $0.index == [0, 1] } ?? false
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.npy"])
         try NPY.write([(real, u1), (b, u2), (bad, u3)], allowingNonFinite: true)
         #expect(try Data(contentsOf: u1) == NPY.encode(real) && Data(contentsOf: u2) == NPY.encode(b) && Data(contentsOf: u3) == NPY.encode(bad))
         // A failed write among them is thrown (the first in order), the others written.
