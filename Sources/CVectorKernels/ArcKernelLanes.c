@@ -1,7 +1,8 @@
 // The closed-form kernel maps of the arc-sine (Erf) and arc-cosine (ABReLU) nonlinearities on rows of a kernel tile
 // (Networks/Activation.swift, `Nonlinearity.map`), one pass per row in eight lanes (AVX-512) or four (AVX2): the
 // angle's arguments, the angle (PolarAngleLanes.h) and the new K and Θ without temporaries. Bit-identical to the Swift
-// map: the same operations in the same order, no fused multiply-adds.
+// map: the same operations in the same order, no fused multiply-adds. Row ends run in masked lanes (lanes past the
+// end compute on zeros and are not stored).
 #include "CVectorKernels.h"
 
 #pragma clang fp contract(off)
@@ -13,22 +14,11 @@ static const double TWO_PI = 6.283185307179586;   // 2·π, as Swift's 2 * Doubl
 
 // ---- Erf: p₁₂ = b²K₁₂, p₂₂ = b²K₂₂, q = (1 + 2p₁₁)(1 + 2p₂₂) − 4p₁₂², K ← tScale·asin + c², Θ ← dScale/√q·b·b·Θ.
 
-static inline void erf1(double *k, double *th, double d2, double p11, double b, double b2, double tScale, double dScale,
-                        double c2) {
-    double p12 = b2 * *k, p22 = b2 * d2;
-    double q = (1 + 2 * p11) * (1 + 2 * p22) - 4 * p12 * p12;
-    double rt = __builtin_sqrt(q);
-    double angle = angle1(__builtin_fabs(2 * p12), q < 0 ? 0 : rt);
-    double asinW = *k < 0 ? -angle : angle;
-    *k = tScale * asinW + c2;
-    *th = dScale / rt * b * b * *th;
-}
-
-NNT_AVX2 static inline void erf4(double *k, double *th, const double *d2, double p11, double b, double b2,
+NNT_AVX2 static inline void erf4(double *k, double *th, const double *d2, __m256i m, double p11, double b, double b2,
                                  double tScale, double dScale, double c2) {
     const __m256d zero = _mm256_setzero_pd(), sign = _mm256_set1_pd(-0.0), vb = _mm256_set1_pd(b), vb2 = _mm256_set1_pd(b2);
-    __m256d k12 = _mm256_loadu_pd(k);
-    __m256d p12 = _mm256_mul_pd(vb2, k12), p22 = _mm256_mul_pd(vb2, _mm256_loadu_pd(d2));
+    __m256d k12 = _mm256_maskload_pd(k, m);
+    __m256d p12 = _mm256_mul_pd(vb2, k12), p22 = _mm256_mul_pd(vb2, _mm256_maskload_pd(d2, m));
     __m256d q = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(1 + 2 * p11), _mm256_add_pd(_mm256_set1_pd(1.0), _mm256_mul_pd(_mm256_set1_pd(2.0), p22))),
                               _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(4.0), p12), p12));
     __m256d rt = _mm256_sqrt_pd(q);
@@ -37,9 +27,9 @@ NNT_AVX2 static inline void erf4(double *k, double *th, const double *d2, double
     __m256d y = _mm256_blendv_pd(y2, _mm256_xor_pd(y2, sign), _mm256_cmp_pd(y2, zero, _CMP_LT_OQ));
     __m256d angle = angle4(y, x);
     __m256d asinW = _mm256_blendv_pd(angle, _mm256_xor_pd(angle, sign), _mm256_cmp_pd(k12, zero, _CMP_LT_OQ));
-    _mm256_storeu_pd(k, _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(tScale), asinW), _mm256_set1_pd(c2)));
+    _mm256_maskstore_pd(k, m, _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(tScale), asinW), _mm256_set1_pd(c2)));
     __m256d t = _mm256_mul_pd(_mm256_mul_pd(_mm256_div_pd(_mm256_set1_pd(dScale), rt), vb), vb);
-    _mm256_storeu_pd(th, _mm256_mul_pd(t, _mm256_loadu_pd(th)));
+    _mm256_maskstore_pd(th, m, _mm256_mul_pd(t, _mm256_maskload_pd(th, m)));
 }
 
 NNT_AVX512 static inline void erf8(double *k, double *th, const double *d2, __mmask8 m, double p11, double b, double b2,
@@ -66,8 +56,7 @@ NNT_AVX512 static void erfRows512(double *k, double *th, size_t stride, size_t r
     for (size_t r = 0; r < rows; r++) {
         double *kr = k + r * stride, *tr = th + r * stride, p11 = b * b * diag1[r];
         for (size_t c = 0; c < cols; c += 8) {
-            __mmask8 m = (__mmask8)(cols - c >= 8 ? 0xFF : (1u << (cols - c)) - 1);
-            erf8(kr + c, tr + c, diag2 + c, m, p11, b, b2, tScale, dScale, c2);
+            erf8(kr + c, tr + c, diag2 + c, nnt_mask8(cols - c), p11, b, b2, tScale, dScale, c2);
         }
     }
 }
@@ -77,9 +66,7 @@ NNT_AVX2 static void erfRows256(double *k, double *th, size_t stride, size_t row
     double b2 = b * b;
     for (size_t r = 0; r < rows; r++) {
         double *kr = k + r * stride, *tr = th + r * stride, p11 = b * b * diag1[r];
-        size_t c = 0;
-        for (; c + 4 <= cols; c += 4) erf4(kr + c, tr + c, diag2 + c, p11, b, b2, tScale, dScale, c2);
-        for (; c < cols; c++) erf1(kr + c, tr + c, diag2[c], p11, b, b2, tScale, dScale, c2);
+        for (size_t c = 0; c < cols; c += 4) erf4(kr + c, tr + c, diag2 + c, nnt_mask4(cols - c), p11, b, b2, tScale, dScale, c2);
     }
 }
 
@@ -92,27 +79,18 @@ void nnt_erf_kernel_rows(double *k, double *th, size_t stride, size_t rows, size
 // ---- ABReLU: s = √max(0, K₁₁K₂₂ − K₁₂²), θ = atan2(s, K₁₂) (π/2 where s = K₁₂ = 0), Ṫ = half − dθ/(2π),
 //      K ← slope·s + Ṫ·K₁₂, Θ ← Ṫ·Θ.
 
-static inline void abrelu1(double *k, double *th, double d2, double k11, double d, double half, double slope) {
-    double v = k11 * d2 - *k * *k;
-    double s = __builtin_sqrt(v < 0 ? 0 : v);
-    double theta = angle1(s, *k);
-    if (s == 0 && *k == 0) theta = PI_2;
-    double tDot = half - d * theta / TWO_PI;
-    *k = slope * s + tDot * *k;
-    *th = tDot * *th;
-}
-
-NNT_AVX2 static inline void abrelu4(double *k, double *th, const double *d2, double k11, double d, double half, double slope) {
+NNT_AVX2 static inline void abrelu4(double *k, double *th, const double *d2, __m256i m, double k11, double d, double half,
+                                    double slope) {
     const __m256d zero = _mm256_setzero_pd();
-    __m256d k12 = _mm256_loadu_pd(k);
-    __m256d v = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(k11), _mm256_loadu_pd(d2)), _mm256_mul_pd(k12, k12));
+    __m256d k12 = _mm256_maskload_pd(k, m);
+    __m256d v = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(k11), _mm256_maskload_pd(d2, m)), _mm256_mul_pd(k12, k12));
     __m256d s = _mm256_sqrt_pd(_mm256_blendv_pd(v, zero, _mm256_cmp_pd(v, zero, _CMP_LT_OQ)));
     __m256d theta = angle4(s, k12);
     __m256d vanishing = _mm256_and_pd(_mm256_cmp_pd(s, zero, _CMP_EQ_OQ), _mm256_cmp_pd(k12, zero, _CMP_EQ_OQ));
     theta = _mm256_blendv_pd(theta, _mm256_set1_pd(PI_2), vanishing);
     __m256d tDot = _mm256_sub_pd(_mm256_set1_pd(half), _mm256_div_pd(_mm256_mul_pd(_mm256_set1_pd(d), theta), _mm256_set1_pd(TWO_PI)));
-    _mm256_storeu_pd(k, _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(slope), s), _mm256_mul_pd(tDot, k12)));
-    _mm256_storeu_pd(th, _mm256_mul_pd(tDot, _mm256_loadu_pd(th)));
+    _mm256_maskstore_pd(k, m, _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(slope), s), _mm256_mul_pd(tDot, k12)));
+    _mm256_maskstore_pd(th, m, _mm256_mul_pd(tDot, _mm256_maskload_pd(th, m)));
 }
 
 NNT_AVX512 static inline void abrelu8(double *k, double *th, const double *d2, __mmask8 m, double k11, double d,
@@ -134,8 +112,7 @@ NNT_AVX512 static void abreluRows512(double *k, double *th, size_t stride, size_
     for (size_t r = 0; r < rows; r++) {
         double *kr = k + r * stride, *tr = th + r * stride;
         for (size_t c = 0; c < cols; c += 8) {
-            __mmask8 m = (__mmask8)(cols - c >= 8 ? 0xFF : (1u << (cols - c)) - 1);
-            abrelu8(kr + c, tr + c, diag2 + c, m, diag1[r], d, half, slope);
+            abrelu8(kr + c, tr + c, diag2 + c, nnt_mask8(cols - c), diag1[r], d, half, slope);
         }
     }
 }
@@ -144,9 +121,7 @@ NNT_AVX2 static void abreluRows256(double *k, double *th, size_t stride, size_t 
                                    const double *diag2, double d, double half, double slope) {
     for (size_t r = 0; r < rows; r++) {
         double *kr = k + r * stride, *tr = th + r * stride;
-        size_t c = 0;
-        for (; c + 4 <= cols; c += 4) abrelu4(kr + c, tr + c, diag2 + c, diag1[r], d, half, slope);
-        for (; c < cols; c++) abrelu1(kr + c, tr + c, diag2[c], diag1[r], d, half, slope);
+        for (size_t c = 0; c < cols; c += 4) abrelu4(kr + c, tr + c, diag2 + c, nnt_mask4(cols - c), diag1[r], d, half, slope);
     }
 }
 

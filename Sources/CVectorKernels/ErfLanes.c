@@ -6,9 +6,8 @@
 #pragma clang fp contract(off)
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "VectorTargets.h"
 
-#define NNT_AVX2 __attribute__((target("avx2")))
 
 // erf(x)·√π/(2x) = Σ (−1)ⁿ x^{2n}/(n!(2n+1)) in powers of x², highest first (FastErf.seriesCoefficients).
 static const double SERIES[8] = {-1.0 / 75600, 1.0 / 9360, -1.0 / 1320, 1.0 / 216, -1.0 / 42, 1.0 / 10, -1.0 / 3, 1};
@@ -58,7 +57,6 @@ NNT_AVX2 static inline __m256d erf4(__m256d x, const double *tb) {
     return _mm256_blendv_pd(r, x, nan);
 }
 
-#define NNT_AVX512 __attribute__((target("avx2,avx512f,avx512dq,avx512vl")))
 
 // erf4's operations on eight lanes (AVX-512): the same bits lane by lane. Each lane's coefficient row is one
 // aligned 64-byte load; an 8 × 8 transpose turns the rows into c_0 … c_7 across the lanes.

@@ -8,9 +8,8 @@
 #pragma clang fp contract(off)
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "VectorTargets.h"
 
-#define NNT_AVX2 __attribute__((target("avx2")))
 
 enum { LAYERS = 256 };
 static const double ZIGGURAT_R = 3.6541528853610088;
@@ -52,7 +51,6 @@ NNT_AVX2 static void philox8(uint64_t seed, uint64_t stream, uint64_t block, uin
 }
 
 // Sixteen blocks per register (AVX-512F): [block, block + 16) as 32 words at out; the same words as two philox8.
-#define NNT_AVX512 __attribute__((target("avx2,avx512f,avx512dq,avx512vl")))
 
 NNT_AVX512 static inline void mulhilo16(__m512i a, __m512i m, __m512i *hi, __m512i *lo) {
     __m512i even = _mm512_mul_epu32(a, m);

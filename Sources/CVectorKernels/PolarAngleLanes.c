@@ -17,7 +17,7 @@ NNT_AVX512 static void angles512(const double *y, const double *x, double *out, 
         _mm512_storeu_pd(out + i + 8, b);
     }
     for (; i < count; i += 8) {   // the rest in masked lanes (lanes past the end compute on zeros and are not stored)
-        __mmask8 m = (__mmask8)(count - i >= 8 ? 0xFF : (1u << (count - i)) - 1);
+        __mmask8 m = nnt_mask8(count - i);
         _mm512_mask_storeu_pd(out + i, m, angle8(_mm512_maskz_loadu_pd(m, y + i), _mm512_maskz_loadu_pd(m, x + i)));
     }
 }
@@ -30,7 +30,10 @@ NNT_AVX2 static void angles256(const double *y, const double *x, double *out, si
         _mm256_storeu_pd(out + i, a);
         _mm256_storeu_pd(out + i + 4, b);
     }
-    for (; i < count; i++) out[i] = angle1(y[i], x[i]);
+    for (; i < count; i += 4) {   // the rest in masked lanes, as angles512
+        __m256i m = nnt_mask4(count - i);
+        _mm256_maskstore_pd(out + i, m, angle4(_mm256_maskload_pd(y + i, m), _mm256_maskload_pd(x + i, m)));
+    }
 }
 
 void nnt_polar_angles(const double *y, const double *x, double *out, size_t count) {

@@ -1,11 +1,11 @@
-// PolarAngle's atan2(y, x), y ≥ 0 (NumericCore/PolarAngle.swift), on one value, four lanes (AVX2) or eight (AVX-512):
+// PolarAngle's atan2(y, x), y ≥ 0 (NumericCore/PolarAngle.swift), on four lanes (AVX2) or eight (AVX-512):
 // the same coefficients and operations in the same order as the Swift forms, selects between a value and +0 as masks,
 // no fused multiply-adds (every file that includes this sets `fp contract(off)`). Shared by PolarAngleLanes.c and
 // ArcKernelLanes.c.
 #ifndef NNTHEORY_POLARANGLELANES_H
 #define NNTHEORY_POLARANGLELANES_H
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "VectorTargets.h"
 
 // R(z) = c0 + c1 z + … + c11 z¹¹ (PolarAngle.c0…c11), tan(π/8), and the constants added after the reduction.
 static const double C[12] = {-0.3333333333333333, 0.1999999999999981, -0.14285714285661172, 0.11111111105277102,
@@ -13,31 +13,6 @@ static const double C[12] = {-0.3333333333333333, 0.1999999999999981, -0.1428571
                              -0.05230650466327199, 0.04552443484766285, -0.0345913892781874, 0.01630779074543549};
 static const double TAN_PI_8 = 0.41421356237309503;
 static const double PI = 3.141592653589793, PI_2 = 1.5707963267948966, PI_4 = 0.7853981633974483;
-
-// One entry, as PolarAngle.angle(y, x): for the AVX2 kernel's tail.
-static inline double angle1(double y, double x) {
-    double ax = __builtin_fabs(x);
-    int yBelow = y < ax;
-    double lo = yBelow ? y : ax, hi = yBelow ? ax : y;
-    int reduced = lo > TAN_PI_8 * hi;
-    double num = lo - (reduced ? hi : 0.0);
-    double den = hi + (reduced ? lo : 0.0);
-    double u = num / (den == 0 ? 1.0 : den);
-    double z = u * u, z2 = z * z, z4 = z2 * z2;
-    double p0 = C[0] + C[1] * z, p1 = C[2] + C[3] * z, p2 = C[4] + C[5] * z, p3 = C[6] + C[7] * z;
-    double p4 = C[8] + C[9] * z, p5 = C[10] + C[11] * z;
-    double q0 = p0 + p1 * z2, q1 = p2 + p3 * z2, q2 = p4 + p5 * z2;
-    double r = q0 + z4 * (q1 + z4 * q2);
-    double a = u + u * (z * r);
-    a = a + (reduced ? PI_4 : 0.0);
-    int flip = y > ax;
-    a = (flip ? -a : a) + (flip ? PI_2 : 0.0);
-    int negative = x < 0;
-    return (negative ? -a : a) + (negative ? PI : 0.0);
-}
-
-#define NNT_AVX2 __attribute__((target("avx2")))
-#define NNT_AVX512 __attribute__((target("avx2,avx512f,avx512dq,avx512vl")))
 
 NNT_AVX2 static inline __m256d angle4(__m256d y, __m256d x) {
     const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();

@@ -43,11 +43,8 @@ public struct FlowCheckpointing {
 
     /// After a saved time: hands `point` to `save`, then stops there if a signal came and times remain.
     func saved(_ point: FlowResumePoint, of count: Int, _ trajectory: FlowTrajectory) throws {
-        // A checkpoint: flushed to the disk before it replaces the previous one.
-        try AtomicFile.durably {
-            try save(point, trajectory)
-            if point.saved < count, let sig = stop() { try stopping(sig, at: point, trajectory) }
-        }
+        try save(point, trajectory)
+        if point.saved < count, let sig = stop() { try stopping(sig, at: point, trajectory) }
     }
 
     /// Saves `point` and throws `StopRequest.Interrupted` for `signal`, naming the flow time reached.

@@ -137,7 +137,11 @@ public enum NPY {
 
     /// Decodes `.npy` bytes; `name` is used in error messages.
     public static func decode(_ data: Data, name: String = "<data>") throws -> NPYArray {
-        let bytes = [UInt8](data)
+        // Read in place (the data section is copied once, into the array).
+        try data.withUnsafeBytes { try decode(bytes: $0.bindMemory(to: UInt8.self), name: name) }
+    }
+
+    static func decode(bytes: UnsafeBufferPointer<UInt8>, name: String) throws -> NPYArray {
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw NPYError("\(name) is not a .npy file (missing \\x93NUMPY magic)")
         }
@@ -207,10 +211,8 @@ public enum NPY {
         // host): one copy of the bytes, not an element at a time.
         func raw<T>(_: T.Type) -> [T] {
             [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                bytes.withUnsafeBytes { src in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
-                        from: UnsafeRawBufferPointer(rebasing: src[body..<(body + count * MemoryLayout<T>.stride)]))
-                }
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[body..<(body + count * MemoryLayout<T>.stride)]))
                 initialized = count
             }
         }
