@@ -247,15 +247,25 @@ public struct DonaldsonBalancing: Sendable {
     }
 
     /// Inverse of a Hermitian positive-definite matrix by Cholesky (ZPOTRF + ZPOTRI), returned in full.
+    ///
+    /// The row-major upper triangle of A is, read column-major, the lower triangle of Aᵀ = conj(A), so LAPACK runs
+    /// column-major on 'L' in place (no transposed copy): it leaves conj(A)⁻¹ = conj(A⁻¹) in that lower triangle, whose
+    /// column-major entry (j, i) is A⁻¹(i, j) again in the row-major upper triangle. Not the 'U' triangle: OpenBLAS
+    /// 0.3.21's complex dot kernels (Haswell, SkylakeX, Cooperlake) read one element past the last one at non-unit
+    /// strides, and its ZLAUUM 'U' (inside ZPOTRI) dots along rows to the last column, past the end of the matrix —
+    /// a segmentation fault when the matrix ends a mapped page. The buffer also carries one spare column, so that a
+    /// one-stride over-read stays inside it on any triangle.
     public static func hermitianInverse(_ a: ComplexMatrix) throws -> ComplexMatrix {
         let n = a.rows
         guard a.cols == n else { throw InputError("Hermitian inverse: matrix is \(a.rows)×\(a.cols), expected square") }
-        var data = a.data
+        var data = [Complex<Double>](repeating: .zero, count: n * n + n + 1)
+        data.replaceSubrange(0..<(n * n), with: a.data)
         let info: Int32 = SingleThreadedLAPACK.run { data.withUnsafeMutableBufferPointer { p in
             UnsafeMutableRawPointer(p.baseAddress!).withMemoryRebound(to: nnt_complex_double.self, capacity: p.count) { q in
-                let i1 = LAPACKE_zpotrf(LAPACK_ROW_MAJOR, CChar(85) /* U */, Int32(n), q, Int32(n))
+                let lda = Int32(max(1, n))
+                let i1 = LAPACKE_zpotrf(LAPACK_COL_MAJOR, CChar(76) /* L */, Int32(n), q, lda)
                 if i1 != 0 { return i1 }
-                return LAPACKE_zpotri(LAPACK_ROW_MAJOR, CChar(85), Int32(n), q, Int32(n))
+                return LAPACKE_zpotri(LAPACK_COL_MAJOR, CChar(76), Int32(n), q, lda)
             }
         } }
         guard info == 0 else {
