@@ -60,15 +60,15 @@ venv() {  # venv NAME PACKAGES…: create $PEERS/NAME once, quietly
 
 ROWS=$OUT/rows.jsonl; : > "$ROWS"
 row() { echo "$1" >> "$ROWS"; }
-pair() {  # pair RUNS A B → JSON (A = ours, B = the peer)
-  $PAIR --runs "$1" --warmup 1 --a "$2" --b "$3"
+pair() {  # pair RUNS A B [BEFORE] → JSON (A = ours, B = the peer; BEFORE untimed before every run)
+  $PAIR --runs "$1" --warmup 1 --a "$2" --b "$3" ${4:+--before "$4"}
 }
 
 if want ensemble; then
   NP=$(venv numpy numpy scipy)
   M=1000000; MNP=100000; [ "$QUICK" = 1 ] && { M=100000; MNP=10000; }
-  j=$(pair "$RUNS" "rm -rf $W/ens; exec $BIN correlators --net erf --widths 1000 --networks $M --chunks 10 --x -1,-0.6,-0.2,0.2,0.6,1 --lambda-cutoffs 10 --out $W/ens" \
-           "exec $PEER_ENV $NP $ROOT/Benchmarks/numpy_reference.py --width 1000 --networks $MNP")
+  j=$(pair "$RUNS" "exec $BIN correlators --net erf --widths 1000 --networks $M --chunks 10 --x -1,-0.6,-0.2,0.2,0.6,1 --lambda-cutoffs 10 --out $W/ens" \
+           "exec $PEER_ENV $NP $ROOT/Benchmarks/numpy_reference.py --width 1000 --networks $MNP" "rm -rf $W/ens")
   unit=$(python3 -c "import json; print(json.load(open('$W/ens/summary.json'))['run'].get('vector_unit', '?'))")
   row "$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); s=$M/$MNP; print(json.dumps(dict(section='ensemble', case='Erf-net N=1000 P=6, ours M=$M (2 threads, $unit) vs numpy M=$MNP (1 thread)', ours_s=d['a_wall_s'], ours_mib=d['a_peak_mib'], peer_s=d['b_wall_s'], peer_mib=d['b_peak_mib'], ratio=s/d['ratio_wall_median'], ratio_min=s/d['ratio_wall_max'], ratio_max=s/d['ratio_wall_min'], note='throughput ratio; times are of different M')))" "$j")"
 fi
@@ -87,8 +87,8 @@ if want tanh; then
   for P in $SIZES; do
     python3 -c "import numpy as np; np.save('$W/t$P.npy', np.random.default_rng(0).standard_normal(($P, 10)))"
     n=$RUNS; [ "$P" -ge 1000 ] && n=$(( RUNS > 2 ? 2 : RUNS ))
-    j=$(pair "$n" "rm -rf $W/tanh; exec $BIN kernel --net '$S' --x $W/t$P.npy --out $W/tanh" \
-             "exec $PEER_ENV $NTPY $ROOT/Benchmarks/ntk/nt_tanh.py --x $W/t$P.npy --deg 25 --out $W/nttanh")
+    j=$(pair "$n" "exec $BIN kernel --net '$S' --x $W/t$P.npy --out $W/tanh" \
+             "exec $PEER_ENV $NTPY $ROOT/Benchmarks/ntk/nt_tanh.py --x $W/t$P.npy --deg 25 --out $W/nttanh" "rm -rf $W/tanh")
     err=$(python3 - "$W" <<'PY'
 import json, sys, numpy as np
 w = sys.argv[1]
@@ -113,8 +113,8 @@ nt_call() {  # nt_call SUBCOMMAND ARGS… → JSON line with best_s, first_call_
   rss=$(tail -1 "$W/ntrss")
   python3 -c "import json,sys; d=json.loads(sys.argv[1]); d['peak_mib']=int(sys.argv[2])/1024; print(json.dumps(d))" "$j" "$rss"
 }
-ours_alone() {  # ours_alone RUNS CMD → JSON of our whole process (paired against `true`, which costs nothing)
-  pair "$1" "$2" "true"
+ours_alone() {  # ours_alone RUNS CMD [BEFORE] → JSON of our whole process (paired against `true`, which costs nothing)
+  pair "$1" "$2" "true" "${3:-}"
 }
 
 if want cli; then
@@ -125,10 +125,10 @@ if want cli; then
       [ "$QUICK" = 1 ] && [ "$P" = 4000 ] && continue
       [ -f "$W/x$P.npy" ] || $PEER_ENV "$NTPY" "$NT" inputs --P "$P" --seed 0 --out "$W/x$P.npy" 2>/dev/null
       nt=$(nt_call bench-analytic --act "$act" --P "$P")
-      me=$(ours_alone $(( RUNS * 2 )) "rm -rf $W/k; exec $BIN kernel --net '$(cat "$W/spec_$act")' --x $W/x$P.npy --out $W/k")
+      me=$(ours_alone $(( RUNS * 2 )) "exec $BIN kernel --net '$(cat "$W/spec_$act")' --x $W/x$P.npy --out $W/k" "rm -rf $W/k")
       row "$(python3 -c "import json,sys; n=json.loads(sys.argv[1]); m=json.loads(sys.argv[2]); print(json.dumps(dict(section='cli', case='kernel $act depth 3, P=$P: our whole process vs nt jitted kernel_fn (warm call)', ours_s=m['a_wall_s'], ours_mib=m['a_peak_mib'], peer_s=n['best_s'], peer_mib=n['peak_mib'], ratio=n['best_s']/m['a_wall_s'], ratio_min=n['best_s']/m['a_wall_max_s'], ratio_max=n['best_s']/m['a_wall_min_s'], peer_first_call_s=n.get('first_call_s'))))" "$nt" "$me")"
       # The floor of any command on this machine: a C process that only writes the two P×P arrays (cli_floor.c).
-      fl=$(ours_alone $(( RUNS * 2 )) "rm -rf $W/f; exec $W/cli_floor $P $W/f")
+      fl=$(ours_alone $(( RUNS * 2 )) "exec $W/cli_floor $P $W/f" "rm -rf $W/f")
       row "$(python3 -c "import json,sys; n=json.loads(sys.argv[1]); m=json.loads(sys.argv[2]); print(json.dumps(dict(section='cli', case='floor for $act, P=$P: a C process that only writes the two arrays (Benchmarks/compare/cli_floor.c) vs the same nt call', ours_s=m['a_wall_s'], ours_mib=m['a_peak_mib'], peer_s=n['best_s'], peer_mib=n['peak_mib'], ratio=n['best_s']/m['a_wall_s'], ratio_min=n['best_s']/m['a_wall_max_s'], ratio_max=n['best_s']/m['a_wall_min_s'], note='the most any CLI can reach here')))" "$nt" "$fl")"
     done
   done
@@ -138,7 +138,7 @@ if want empirical; then
   for P in 500 2000; do
     [ -f "$W/x$P.npy" ] || $PEER_ENV "$NTPY" "$NT" inputs --P "$P" --seed 0 --out "$W/x$P.npy" 2>/dev/null
     nt=$(nt_call bench-empirical --P "$P" --implementation 3)
-    me=$(ours_alone $(( RUNS * 2 )) "rm -rf $W/e; exec $BIN ntk --net '$(cat "$W/spec_relu")' --params $W/params --x $W/x$P.npy --out $W/e")
+    me=$(ours_alone $(( RUNS * 2 )) "exec $BIN ntk --net '$(cat "$W/spec_relu")' --params $W/params --x $W/x$P.npy --out $W/e" "rm -rf $W/e")
     row "$(python3 -c "import json,sys; n=json.loads(sys.argv[1]); m=json.loads(sys.argv[2]); print(json.dumps(dict(section='empirical', case='ntk (empirical NTK) width 512 depth 3, P=$P: our whole process vs nt structured derivatives (warm call)', ours_s=m['a_wall_s'], ours_mib=m['a_peak_mib'], peer_s=n['best_s'], peer_mib=n['peak_mib'], ratio=n['best_s']/m['a_wall_s'], ratio_min=n['best_s']/m['a_wall_max_s'], ratio_max=n['best_s']/m['a_wall_min_s'], peer_first_call_s=n.get('first_call_s'))))" "$nt" "$me")"
   done
 fi
@@ -147,11 +147,11 @@ if want cy; then
   N=1000000; [ "$QUICK" = 1 ] && N=100000
   if [ -n "${CYJAX_SRC:-}" ]; then
     CJ=$(venv cyjax "jax[cpu]==0.4.30" "$CYJAX_SRC")
-    j=$(pair 3 "rm -rf $W/cy; exec $BIN cy sample --variety fermat-quintic --points $N --seed 1 --out $W/cy" \
-               "exec $PEER_ENV $CJ $ROOT/Benchmarks/cy/ref_cyjax_points.py --points $N --repeat 2")
+    j=$(pair 3 "exec $BIN cy sample --variety fermat-quintic --points $N --seed 1 --out $W/cy" \
+               "exec $PEER_ENV $CJ $ROOT/Benchmarks/cy/ref_cyjax_points.py --points $N --repeat 2" "rm -rf $W/cy")
     row "$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); c=json.loads(d['b_stdout']); print(json.dumps(dict(section='cy', case='cy sample, Fermat quintic, $N points with weights and FS pullbacks vs cyjax (whole processes)', ours_s=d['a_wall_s'], ours_mib=d['a_peak_mib'], peer_s=d['b_wall_s'], peer_mib=d['b_peak_mib'], ratio=1/d['ratio_wall_median'], ratio_min=1/d['ratio_wall_max'], ratio_max=1/d['ratio_wall_min'], peer_warm_s=c.get('best_s'), peer_first_call_s=c.get('first_call_with_compile_s'))))" "$j")"
   else
-    me=$(ours_alone 3 "rm -rf $W/cy; exec $BIN cy sample --variety fermat-quintic --points $N --seed 1 --out $W/cy")
+    me=$(ours_alone 3 "exec $BIN cy sample --variety fermat-quintic --points $N --seed 1 --out $W/cy" "rm -rf $W/cy")
     rate=$(python3 -c "import json; s=json.load(open('$W/cy/summary.json')); print($N/(s['seconds_sampling']+s['seconds_pullbacks']))")
     row "$(python3 -c "import json,sys; m=json.loads(sys.argv[1]); print(json.dumps(dict(section='cy', case='cy sample, Fermat quintic, $N points (no peer: set CYJAX_SRC to a cyjax checkout)', ours_s=m['a_wall_s'], ours_mib=m['a_peak_mib'], note='%.3g points/s sampling + pullbacks' % $rate)))" "$me")"
   fi
@@ -165,7 +165,7 @@ if want donaldson; then
       --repeat 3 --no-cyjax > "$W/donaldson_numpy.jsonl"
   NP_RSS=$(tail -1 "$W/donaldson_rss")
   for k in $KS; do
-    me=$(ours_alone 2 "rm -rf $W/d; exec $BIN cy donaldson --variety fermat-quintic --k $k --points $PTS --max-iterations 3 --tolerance 1e-12 --eval-points 1000 --ricci-points 0 --out $W/d")
+    me=$(ours_alone 2 "exec $BIN cy donaldson --variety fermat-quintic --k $k --points $PTS --max-iterations 3 --tolerance 1e-12 --eval-points 1000 --ricci-points 0 --out $W/d" "rm -rf $W/d")
     step=$(python3 -c "import json; print(json.load(open('$W/d/summary.json'))['degrees'][0]['seconds_per_iteration'])")
     nk=$(python3 -c "import json; print([json.loads(l) for l in open('$W/donaldson_numpy.jsonl') if json.loads(l)['k']==$k][0]['sections'])")
     floor=$("$W/blas_peak" "$PTS" "$nk")

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Times two whole commands in turn (A B A B …) and prints one JSON line of medians and pairwise ratios.
 
-    python3 paired_time.py --runs 5 --warmup 1 --a 'CMD_A' --b 'CMD_B'
+    python3 paired_time.py --runs 5 --warmup 1 --a 'CMD_A' --b 'CMD_B' [--before 'CMD']
 
-Each command is one shell string (run by /bin/sh), started `runs` times after `warmup` uncounted runs. Per run: wall
+Each command is one shell string (run by /bin/sh), started `runs` times after `warmup` uncounted runs. `--before`
+runs untimed before each run of either command (removing the previous run's outputs, say: a command that refuses an
+occupied output folder needs it, and the deletion is not the timed command's work). Per run: wall
 seconds (monotonic clock around start and reap), user + system CPU seconds and peak resident memory of the process
 tree's largest process (os.wait4's rusage of the child: ru_maxrss covers it and the descendants it waited for). Ratios A/B are taken pair by pair
 (pairing keeps them meaningful when the machine's speed drifts), then their median, min and max. The stdout of each
@@ -40,11 +42,15 @@ def main():
     ap.add_argument("--b", required=True)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--before", default=None)
     a = ap.parse_args()
     rows = {"a": [], "b": []}
     last = {}
     for i in range(a.warmup + a.runs):
         for side, cmd in (("a", a.a), ("b", a.b)):
+            if a.before is not None and subprocess.run(["/bin/sh", "-c", a.before]).returncode != 0:
+                print(f"error: the --before command failed: {a.before}", file=sys.stderr)
+                sys.exit(1)
             code, wall, cpu, rss, out, err = timed(cmd)
             if code != 0:
                 print(f"error: command {side.upper()} exited {code}: {cmd}\n{err[-2000:]}", file=sys.stderr)
