@@ -130,6 +130,12 @@ public struct EmpiricalNTK {
     /// once, only the entries with q ≥ p are computed (Θ[q, p, a, b] = Θ[p, q, b, a] fills the rest), and the
     /// Gram products of a block are BLAS products on row ranges of that pass (no copies).
     public func kernel(_ x1: Matrix, _ x2: Matrix? = nil, trace: Bool = false, blockSize: Int = 512) throws -> NDArray<Double> {
+        try kernelAndOutputs(x1, x2, trace: trace, blockSize: blockSize).ntk
+    }
+
+    /// Θ as `kernel`, and the outputs f(x₁) [P₁, O] of the forward passes Θ is built from (for a Dense chain: no
+    /// pass of its own; for x₁ against itself the one pass; otherwise the passes of x₁'s blocks, in order).
+    public func kernelAndOutputs(_ x1: Matrix, _ x2: Matrix? = nil, trace: Bool = false, blockSize: Int = 512) throws -> (ntk: NDArray<Double>, outputs: Matrix) {
         let y = x2 ?? x1
         guard x1.cols == inputWidth, y.cols == inputWidth else {
             throw InputError("points of dimension \(x1.cols) and \(y.cols), the network takes \(inputWidth)")
@@ -137,9 +143,10 @@ public struct EmpiricalNTK {
         let O = outputWidth, P1 = x1.rows, P2 = y.rows, same = x2 == nil
         let E = trace ? 1 : O * O
         guard network.architecture.isDenseChain && network.inputShape.spatial.isEmpty else {
-            return try kernelOfGraph(x1, x2, trace: trace)
+            return (try kernelOfGraph(x1, x2, trace: trace), outputs(x1))
         }
         let right = pass(y)
+        var f = same ? right.outputs : Matrix(rows: P1, cols: O)
         var out = [Double](repeating: 0, count: P1 * P2 * E)
         let B = max(1, blockSize)
         var start = 0
@@ -147,6 +154,7 @@ public struct EmpiricalNTK {
             let rows = min(B, P1 - start)
             // The block's rows: a row range of the same pass, or a pass of its own.
             let left = same ? right : pass(Matrix(rows: rows, cols: x1.cols, data: Array(x1.data[(start * x1.cols)..<((start + rows) * x1.cols)])))
+            if !same { f.data.replaceSubrange((start * O)..<((start + rows) * O), with: left.outputs.data) }
             let r0 = same ? start : 0          // first row of the block in `left`
             let c0 = same ? start : 0          // first column computed (q ≥ p for the same points)
             let cols = P2 - c0
@@ -235,7 +243,7 @@ public struct EmpiricalNTK {
                 }
             }
         }
-        return NDArray(shape: trace ? [P1, P2] : [P1, P2, O, O], data: out)
+        return (NDArray(shape: trace ? [P1, P2] : [P1, P2, O, O], data: out), f)
     }
 
     /// The Jacobian ∂f_a(x_p)/∂θ_I as [P·O, #params] (row p·O + a), parameters ordered layer by layer, W in

@@ -201,10 +201,9 @@ public struct NTKDrift: Sendable {
         let n = Double(P * O)
         var gd = MSEGradientDescent(try network.initializeMember(width: N, index: m, inputWidth: trainX.cols, seed: seed))
         let e0 = gd.ntk
-        let k0 = try e0.kernel(trainX)
+        let (k0, f0) = try e0.kernelAndOutputs(trainX)
         let norm0 = LinearizedTraining.flatten(k0).frobeniusNorm
         let lin = try LinearizedTraining(tensorKernel: k0)
-        let f0 = e0.outputs(trainX)
         let r0 = Matrix(rows: P, cols: O, data: zip(f0.data, trainY.data).map { $0 - $1 }).frobeniusNorm
         let kst = try testX.map { try e0.kernel($0, trainX) }
         let f0s = testX.map { e0.outputs($0) }
@@ -219,11 +218,11 @@ public struct NTKDrift: Sendable {
                 if k < steps, let sig = stop() { throw Stopped(signal: sig, step: k) }
             }
             let e = gd.ntk
-            let f = e.outputs(trainX)
+            let (kernel, f) = try e.kernelAndOutputs(trainX)
             guard f.data.allSatisfy(\.isFinite) else {
                 throw InputError("outputs became non-finite after step \(k) of \(steps) (width \(N), network \(m + 1)); lower the learning rate (\(η))")
             }
-            let kt = LinearizedTraining.flatten(try e.kernel(trainX))
+            let kt = LinearizedTraining.flatten(kernel)
             c.drift.append((kt - LinearizedTraining.flatten(k0)).frobeniusNorm / norm0)
             c.loss.append(zip(f.data, trainY.data).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / (2 * n))
             let fl = try lin.trainOutputs(.steps(k, learningRate: η), initial: f0, targets: trainY)

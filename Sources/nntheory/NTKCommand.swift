@@ -48,10 +48,10 @@ struct NTKComputeCommand: ParsableCommand {
         try output.run { dir in
             let (serial, a, b, shape) = try input.resolve()
             let e = EmpiricalNTK(try source.resolve(serial, inputShape: shape, saveTo: dir))
-            let k = try e.kernel(a, b, trace: trace)
+            let (k, f) = try e.kernelAndOutputs(a, b, trace: trace)
             try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {
-                try NPY.write(k, to: dir.appendingPathComponent("ntk.npy"))
-                try NPY.write(e.outputs(a), to: dir.appendingPathComponent("f_x1.npy"))
+                try NPY.write([(k, dir.appendingPathComponent("ntk.npy")),
+                               (NDArray(f), dir.appendingPathComponent("f_x1.npy"))])
             }
             try ArrayRunSummary(net: serial.description, shape: k.shape, files: ["ntk.npy", "f_x1.npy"]).write(to: dir)
             print("\(serial.description): empirical NTK \(k.shape.map(String.init).joined(separator: "×")) → \(output.out)")

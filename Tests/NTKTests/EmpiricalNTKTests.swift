@@ -70,6 +70,22 @@ import TestSupport
         #expect(try LinearAlgebra.symmetricEigen(m).values.first! > -1e-10 * scale)
     }
 
+    /// The outputs that come with Θ (from the passes Θ is built from) are the network's own forward map — against
+    /// `Network.outputs` (the jet forward, another route) to round-off, for x against itself (one pass) and against
+    /// other points in blocks of 3 of 4 points (two passes, concatenated in order); Θ is `kernel`'s.
+    @Test(arguments: specs) func outputsComeWithTheKernel(spec: String) throws {
+        let (e, x) = try Self.setup(spec)
+        var rng = RandomStream(seed: 9, stream: 1)
+        let y = rng.normalMatrix(5, 3)
+        let f = e.network.outputs(x)
+        for (x2, block) in [(nil, 512), (y, 3)] as [(Matrix?, Int)] {
+            let (k, g) = try e.kernelAndOutputs(x, x2, blockSize: block)
+            #expect(g.rows == x.rows && g.cols == e.outputWidth)
+            for i in f.data.indices { #expect(abs(g.data[i] - f.data[i]) <= 1e-13 * max(1, abs(f.data[i])), "output \(i)") }
+            #expect(k.data == (try e.kernel(x, x2, blockSize: block)).data)
+        }
+    }
+
     /// One hidden layer: E[Θ̂_ab(x, x')] = δ_ab Θ(x, x') at every width (2000 networks of width 4, 3 outputs),
     /// within 5 standard errors — the empirical kernel against the analytic one.
     @Test func expectationIsTheAnalyticNTK() throws {
