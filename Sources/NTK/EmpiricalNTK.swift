@@ -71,17 +71,8 @@ public struct EmpiricalNTK {
                 }
                 di -= 1
             } else if let nl = l as? Nonlinearity, let z = pre[k] {
-                let n = z.cols
-                let g = nl.derivatives(z.data)
-                delta.data.withUnsafeMutableBufferPointer { dp in
-                    g.withUnsafeBufferPointer { gp in
-                        for q in 0..<P {
-                            for a in 0..<O {
-                                let row = dp.baseAddress! + (q * O + a) * n, gq = gp.baseAddress! + q * n
-                                for j in 0..<n { row[j] *= gq[j] }
-                            }
-                        }
-                    }
+                z.data.withUnsafeBufferPointer { zb in
+                    delta.data.withUnsafeMutableBufferPointer { nl.multiplyByDerivative(at: zb, block: z.cols, rowsPerPoint: O, $0) }
                 }
             }
         }
@@ -147,8 +138,12 @@ public struct EmpiricalNTK {
         }
         let right = pass(y)
         var f = same ? right.outputs : Matrix(rows: P1, cols: O)
-        var out = [Double](repeating: 0, count: P1 * P2 * E)
+        var out = HugePages.zeroedArray(P1 * P2 * E)
         let B = max(1, blockSize)
+        // The Gram products of a block, written by BLAS (β = 0) where the block reads them: storage for the largest
+        // block, shared by the blocks and layers.
+        var g = HugePages.uninitializedArray(min(B, P1) * P2)
+        var d = HugePages.uninitializedArray(min(B, P1) * O * P2 * O)
         var start = 0
         while start < P1 {
             let rows = min(B, P1 - start)
@@ -158,8 +153,6 @@ public struct EmpiricalNTK {
             let r0 = same ? start : 0          // first row of the block in `left`
             let c0 = same ? start : 0          // first column computed (q ≥ p for the same points)
             let cols = P2 - c0
-            var g = [Double](repeating: 0, count: rows * cols)
-            var d = [Double](repeating: 0, count: rows * O * cols * O)
             for l in 0..<left.inputs.count {
                 let s = left.scales[l]
                 let hl = left.inputs[l], hr = right.inputs[l], dl = left.deltas[l], dr = right.deltas[l]

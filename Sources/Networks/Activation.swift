@@ -335,11 +335,35 @@ public struct Nonlinearity: Layer {
         return out
     }
 
-    /// φ'(z) for every entry of z (`derivative`'s arithmetic, the case decided once).
-    public func derivatives(_ z: [Double]) -> [Double] {
+    /// d ← d·φ'(h) entry by entry, without an array of φ'(h): h holds one block of `block` entries per point, d holds
+    /// `rowsPerPoint` consecutive blocks per point, each multiplied by its point's block of φ'(h) (`derivative`'s
+    /// arithmetic, the case decided once; for (a, b)-ReLU a branch-free select that vectorises).
+    public func multiplyByDerivative(at h: UnsafeBufferPointer<Double>, block: Int, rowsPerPoint O: Int,
+                                     _ d: UnsafeMutableBufferPointer<Double>) {
+        precondition(d.count == h.count * O, "Nonlinearity.multiplyByDerivative: \(d.count) cotangent entries for \(h.count) activations × \(O)")
+        guard let hp = h.baseAddress, let dp = d.baseAddress, block > 0 else { return }
+        let points = h.count / block
         switch activation {
-        case .abRelu(let lower, let upper): return z.map { $0 < 0 ? lower : ($0 > 0 ? upper : (lower + upper) / 2) }
-        default: return z.map { derivative($0) }
+        case .abRelu(let lower, let upper):
+            let middle = (lower + upper) / 2
+            for q in 0..<points {
+                let hq = hp + q * block
+                for a in 0..<O {
+                    let dq = dp + (q * O + a) * block
+                    for e in 0..<block {
+                        let x = hq[e]
+                        dq[e] *= x < 0 ? lower : (x > 0 ? upper : middle)
+                    }
+                }
+            }
+        default:
+            for q in 0..<points {
+                let hq = hp + q * block
+                for e in 0..<block {
+                    let g = derivative(hq[e])
+                    for a in 0..<O { dp[(q * O + a) * block + e] *= g }
+                }
+            }
         }
     }
 
@@ -349,13 +373,9 @@ public struct Nonlinearity: Layer {
     /// δ_h = δ·φ'(h) entry by entry (cotangent r at point r / O); no parameters.
     public func pullback(_ p: LayerParameters, input h: Activations, cotangent d: Matrix, rowsPerPoint O: Int,
                          gradient: JacobianRows?) -> Matrix {
-        let g = derivatives(h.values.data), block = h.shape.size
         var out = d
-        out.data.withUnsafeMutableBufferPointer { ob in
-            for r in 0..<(d.rows / h.shape.spatialSize) {
-                let q = (r / O) * block, o = r * block
-                for e in 0..<block { ob[o + e] *= g[q + e] }
-            }
+        h.values.data.withUnsafeBufferPointer { hb in
+            out.data.withUnsafeMutableBufferPointer { multiplyByDerivative(at: hb, block: h.shape.size, rowsPerPoint: O, $0) }
         }
         return out
     }

@@ -84,7 +84,7 @@ public struct Aggregate: Layer {
 
     func sandwich(_ v: [Double], blockRows: Int, blockCols: Int) -> [Double] {
         let S = pattern.rows, stride = blockCols * S
-        var out = KernelState.uninitializedArray(v.count)
+        var out = HugePages.uninitializedArray(v.count)
         pattern.data.withUnsafeBufferPointer { ab in v.withUnsafeBufferPointer { vb in out.withUnsafeMutableBufferPointer { ob in
             nonisolated(unsafe) let (ap, vp, op) = (ab.baseAddress!, vb.baseAddress!, ob.baseAddress!)
             // The blocks on all cores, each block's two products on one OpenBLAS thread (the same bits on any machine).

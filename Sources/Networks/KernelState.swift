@@ -44,7 +44,7 @@ public struct KernelState: Sendable {
     /// write copies 2 × 8·count bytes.
     static func takeBuffer(_ count: Int, from spares: inout [[Double]]) -> [Double] {
         if let i = spares.firstIndex(where: { $0.count == count }) { return spares.remove(at: i) }
-        return uninitializedArray(count)
+        return HugePages.uninitializedArray(count)
     }
 
     /// Which spatial covariances a state of a convolutional network carries (neural-tangents' `diagonal_spatial`):
@@ -99,29 +99,8 @@ public struct KernelState: Sendable {
         isGaussian = false
         diagonal1 = []
         diagonal2 = []
-        nngp = allocate ? Self.uninitializedArray(rows * cols) : []
-        ntk = allocate ? Self.uninitializedArray(rows * cols) : []
-    }
-
-    static func uninitializedArray(_ n: Int) -> [Double] {
-        [Double](unsafeUninitializedCapacity: n) { buffer, count in
-            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            count = n
-        }
-    }
-
-    /// Asks the kernel to back the 2 MiB-aligned interior of a large, not yet touched buffer with transparent
-    /// huge pages (Linux `madvise(MADV_HUGEPAGE)`; a no-op elsewhere or when THP is off). A [4000, 4000] Float64
-    /// kernel otherwise costs 31 250 page faults (4 KiB each) per matrix on first touch, more time than its
-    /// arithmetic; with huge pages it is 62.
-    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-        #if os(Linux)
-        let huge = 1 << 21
-        guard buffer.count >= 2 * huge, let base = buffer.baseAddress else { return }
-        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-        let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
-        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
-        #endif
+        nngp = allocate ? HugePages.uninitializedArray(rows * cols) : []
+        ntk = allocate ? HugePages.uninitializedArray(rows * cols) : []
     }
 
     /// The entries as `count` tiles of `rows` × `cols` (tile t at `t·rows·cols`), entry (r, c) of tile t pairing

@@ -128,7 +128,7 @@ extension SpatialWindow {
             return out.map { $0 * inv }
         }
         // One output position per task, each entry written once (fresh pages, huge where the kernel allows).
-        var out = KernelState.uninitializedArray(n * So)
+        var out = HugePages.uninitializedArray(n * So)
         let table = inputIndex
         v.withUnsafeBufferPointer { vb in out.withUnsafeMutableBufferPointer { ob in
             nonisolated(unsafe) let (vp, op) = (vb.baseAddress, ob.baseAddress)

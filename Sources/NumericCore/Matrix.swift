@@ -20,6 +20,15 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         self.data = [Double](repeating: value, count: rows * cols)
     }
 
+    /// A `rows × cols` matrix whose entries are unspecified until written (every one must be, before it is read):
+    /// fresh storage, advised for huge pages (`HugePages`), not cleared first — for the result of a product.
+    public init(uninitializedRows rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "Matrix: negative dimension \(rows)×\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.data = HugePages.uninitializedArray(rows * cols)
+    }
+
     /// A matrix over existing row-major storage; `data.count` must equal `rows * cols`.
     public init(rows: Int, cols: Int, data: [Double]) {
         precondition(data.count == rows * cols, "Matrix: \(data.count) values for a \(rows)×\(cols) matrix")
@@ -84,9 +93,9 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         let kb = transposeB ? b.cols : b.rows
         let n = transposeB ? b.rows : b.cols
         precondition(k == kb, "Matrix.multiply: inner dimensions \(k) and \(kb) differ")
-        var c = Matrix(rows: m, cols: n)
-        if m == 0 || n == 0 { return c }
-        if k == 0 { return c }
+        if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, cols: n) }
+        // β = 0: BLAS writes C without reading it.
+        var c = Matrix(uninitializedRows: m, cols: n)
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in

@@ -438,6 +438,33 @@ import TestSupport
     }
 }
 
+/// Products write into fresh storage that is not cleared first (β = 0): the result must not depend on what that storage
+/// held. A product whose result needs huge pages (≥ 4 MiB), computed after a freed buffer of the same size full of NaN,
+/// against the sums by hand in exact arithmetic (small integers); `HugePages.zeroedArray` is zero on both sides of
+/// the huge-page threshold.
+@Suite struct HugePagesTests {
+    @Test func productsIntoFreshStorageAreComplete() {
+        let m = 1100, k = 3, n = 600           // 1100 × 600 × 8 B > 4 MiB
+        do { let poison = [Double](repeating: .nan, count: m * n); #expect(poison.count == m * n) }
+        let a = Matrix(rows: m, cols: k, data: (0..<(m * k)).map { Double($0 % 5) })
+        let b = Matrix(rows: n, cols: k, data: (0..<(n * k)).map { Double($0 % 7) - 3 })
+        let c = Matrix.multiply(a, b, transposeB: true)
+        var worst = 0.0
+        for i in 0..<m { for j in 0..<n {
+            var s = 0.0
+            for l in 0..<k { s += a[i, l] * b[j, l] }
+            worst = max(worst, abs(c[i, j] - s))
+        } }
+        #expect(worst == 0)
+    }
+
+    @Test(arguments: [0, 1, 1000, (4 << 20) / 8 + 4097])
+    func zeroedArrayIsZero(count: Int) {
+        let z = HugePages.zeroedArray(count)
+        #expect(z.count == count && z.allSatisfy { $0 == 0 })
+    }
+}
+
 /// OpenBLAS' pool controls are bound through their weak references (COpenBLASPool): the build links OpenBLAS, so a
 /// null reference would silently leave its threads spinning for 0.1 s after every threaded call.
 @Suite struct OpenBLASPoolTests {
