@@ -135,7 +135,7 @@ if want cli; then
 fi
 
 if want empirical; then
-  for P in 500 2000; do
+  for P in 500 1000 2000; do
     [ -f "$W/x$P.npy" ] || $PEER_ENV "$NTPY" "$NT" inputs --P "$P" --seed 0 --out "$W/x$P.npy" 2>/dev/null
     nt=$(nt_call bench-empirical --P "$P" --implementation 3)
     me=$(ours_alone $(( RUNS * 2 )) "exec $BIN ntk --net '$(cat "$W/spec_relu")' --params $W/params --x $W/x$P.npy --out $W/e" "rm -rf $W/e")
