@@ -119,7 +119,9 @@ public enum NPY {
 
     /// Reads a `.npy` file.
     public static func read(_ url: URL) throws -> NPYArray {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        // Mapped where the file can be (the data is then copied once, from the page cache into the array, instead of
+        // first into fresh pages of a read buffer: `ntk --params` at P = 500 48.4 → 43.1 ms), read otherwise (a pipe).
+        guard let data = (try? Data(contentsOf: url, options: .alwaysMapped)) ?? FileManager.default.contents(atPath: url.path) else {
             if !FileManager.default.fileExists(atPath: url.path) { throw NPYError("no such file: \(url.path)") }
             throw NPYError("cannot read \(url.path)")
         }
