@@ -81,6 +81,7 @@ enum OutputDirectory {
         let state = State(dir: dir, created: created, lockFD: fd, manifest: Manifest(command: command, files: files),
                           resumed: resume == true, resumable: resume != nil)
         current = state
+        pendingLock = nil
         try writeManifest(state)
         AtomicFile.observer = { url in OutputDirectory.record(url) }
         atexit { OutputDirectory.finish() }
@@ -107,6 +108,10 @@ enum OutputDirectory {
     /// The directory this process created (removed again if the run ends with nothing in it).
     nonisolated(unsafe) static var createdPath: String? = nil
 
+    /// The lock `takeLock` took, until `prepare` hands it to the run's state: a refusal (a non-empty directory) or a
+    /// stop between the two still releases and removes it (`finish`).
+    nonisolated(unsafe) static var pendingLock: (path: String, fd: Int32)? = nil
+
     /// Takes the exclusive lock of `dir`, or throws naming the process that holds it.
     static func takeLock(_ dir: URL, path: String, option: String) throws -> Int32 {
         let lockPath = dir.appendingPathComponent(lockName).path
@@ -121,6 +126,7 @@ enum OutputDirectory {
             let pid = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             throw InputError("\(option): '\(path)' is in use by another nntheory run (pid \(pid)); expected a directory no other run is writing into")
         }
+        pendingLock = (lockPath, fd)
         let text = Array("\(getpid())\n".utf8)
         ftruncate(fd, 0)
         _ = pwrite(fd, text, text.count, 0)
@@ -148,6 +154,11 @@ enum OutputDirectory {
         AtomicFile.removeTemporaries()
         AtomicFile.observer = nil
         guard let s = current else {
+            if let l = pendingLock {
+                pendingLock = nil
+                unlink(l.path)
+                close(l.fd)
+            }
             removeIfEmpty(createdPath)
             return
         }

@@ -221,6 +221,13 @@ enum CLI {
         #expect(r.status == 2)
         #expect(r.stderr == "error: --out: '\(dir)' is not empty (it holds a `kernel` run); expected an empty or new directory, or --force to replace its files\n", "\(r.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/nngp.npy")) == before)
+        #expect(Self.entries(dir) == [".nntheory-run.json", "nngp.npy", "notes.txt", "ntk.npy", "summary.json"], "\(Self.entries(dir))")
+        // A directory nntheory never wrote into is left exactly as it was (no lock file, no manifest).
+        let foreign = CLI.tempDir()
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: foreign + "/notes.txt"))
+        #expect(try CLI.run(Self.kernelArgs + ["--out", foreign]).status == 2)
+        #expect(Self.entries(foreign) == ["notes.txt"], "\(Self.entries(foreign))")
         let f = try CLI.run(["ntk", "compute", "--net", "Dense(4) Erf Dense(1)", "--seed", "1", "--x", "1,0", "--out", dir, "--force"])
         #expect(f.status == 0, "\(f.stderr)")
         let e = Self.entries(dir)
