@@ -124,9 +124,11 @@ public struct EmpiricalNTK {
         try kernelAndOutputs(x1, x2, trace: trace, blockSize: blockSize).ntk
     }
 
-    /// Θ as `kernel`, and the outputs f(x₁) [P₁, O] of the forward passes Θ is built from (for a Dense chain: no
-    /// pass of its own; for x₁ against itself the one pass; otherwise the passes of x₁'s blocks, in order).
-    public func kernelAndOutputs(_ x1: Matrix, _ x2: Matrix? = nil, trace: Bool = false, blockSize: Int = 512) throws -> (ntk: NDArray<Double>, outputs: Matrix) {
+    /// Θ as `kernel`, and the outputs f(x₁) [P₁, O] and f(x₂) [P₂, O] (nil without x₂) of the forward passes Θ is
+    /// built from (for a Dense chain: no pass of their own; for x₁ against itself the one pass; otherwise x₂'s pass
+    /// and the passes of x₁'s blocks, in order).
+    public func kernelAndOutputs(_ x1: Matrix, _ x2: Matrix? = nil, trace: Bool = false, blockSize: Int = 512) throws
+        -> (ntk: NDArray<Double>, outputs: Matrix, outputs2: Matrix?) {
         let y = x2 ?? x1
         guard x1.cols == inputWidth, y.cols == inputWidth else {
             throw InputError("points of dimension \(x1.cols) and \(y.cols), the network takes \(inputWidth)")
@@ -134,7 +136,7 @@ public struct EmpiricalNTK {
         let O = outputWidth, P1 = x1.rows, P2 = y.rows, same = x2 == nil
         let E = trace ? 1 : O * O
         guard network.architecture.isDenseChain && network.inputShape.spatial.isEmpty else {
-            return (try kernelOfGraph(x1, x2, trace: trace), outputs(x1))
+            return (try kernelOfGraph(x1, x2, trace: trace), outputs(x1), x2.map(outputs))
         }
         let right = pass(y)
         var f = same ? right.outputs : Matrix(rows: P1, cols: O)
@@ -236,7 +238,7 @@ public struct EmpiricalNTK {
                 }
             }
         }
-        return (NDArray(shape: trace ? [P1, P2] : [P1, P2, O, O], data: out), f)
+        return (NDArray(shape: trace ? [P1, P2] : [P1, P2, O, O], data: out), f, same ? nil : right.outputs)
     }
 
     /// The Jacobian ∂f_a(x_p)/∂θ_I as [P·O, #params] (row p·O + a), parameters ordered layer by layer, W in

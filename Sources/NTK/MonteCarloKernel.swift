@@ -60,9 +60,8 @@ public struct MonteCarloKernel: Sendable {
     /// The traced empirical NNGP and NTK of network m, each [P₁·P₂] row-major.
     public func empiricalKernels(_ m: Int) throws -> (nngp: [Double], ntk: [Double]) {
         let e = EmpiricalNTK(try network(m))
-        let (ntk, f1) = try e.kernelAndOutputs(x1, x2, trace: true)
-        let f2 = x2.map { e.outputs($0) } ?? f1
-        let nngp = Matrix.multiply(f1, f2, transposeB: true, alpha: 1 / Double(f1.cols))
+        let (ntk, f1, f2) = try e.kernelAndOutputs(x1, x2, trace: true)
+        let nngp = Matrix.multiply(f1, f2 ?? f1, transposeB: true, alpha: 1 / Double(f1.cols))
         return (nngp.data, ntk.data)
     }
 

@@ -201,12 +201,12 @@ public struct NTKDrift: Sendable {
         let n = Double(P * O)
         var gd = MSEGradientDescent(try network.initializeMember(width: N, index: m, inputWidth: trainX.cols, seed: seed))
         let e0 = gd.ntk
-        let (k0, f0) = try e0.kernelAndOutputs(trainX)
+        let (k0, f0, _) = try e0.kernelAndOutputs(trainX)
         let norm0 = LinearizedTraining.flatten(k0).frobeniusNorm
         let lin = try LinearizedTraining(tensorKernel: k0)
         let r0 = Matrix(rows: P, cols: O, data: zip(f0.data, trainY.data).map { $0 - $1 }).frobeniusNorm
-        let kst = try testX.map { try e0.kernel($0, trainX) }
-        let f0s = testX.map { e0.outputs($0) }
+        let test = try testX.map { try e0.kernelAndOutputs($0, trainX) }
+        let kst = test?.ntk, f0s = test?.outputs
         var c = NetworkCurves()
         if testX != nil { c.testGap = [] }
         if m == 0 { c.outputs = []; c.linearOutputs = [] }
@@ -218,7 +218,7 @@ public struct NTKDrift: Sendable {
                 if k < steps, let sig = stop() { throw Stopped(signal: sig, step: k) }
             }
             let e = gd.ntk
-            let (kernel, f) = try e.kernelAndOutputs(trainX)
+            let (kernel, f, _) = try e.kernelAndOutputs(trainX)
             guard f.data.allSatisfy(\.isFinite) else {
                 throw InputError("outputs became non-finite after step \(k) of \(steps) (width \(N), network \(m + 1)); lower the learning rate (\(η))")
             }

@@ -48,7 +48,7 @@ struct NTKComputeCommand: ParsableCommand {
         try output.run { dir in
             let (serial, a, b, shape) = try input.resolve()
             let e = EmpiricalNTK(try source.resolve(serial, inputShape: shape, saveTo: dir))
-            let (k, f) = try e.kernelAndOutputs(a, b, trace: trace)
+            let (k, f, _) = try e.kernelAndOutputs(a, b, trace: trace)
             try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {
                 try NPY.write([(k, dir.appendingPathComponent("ntk.npy")),
                                (NDArray(f), dir.appendingPathComponent("f_x1.npy"))])

@@ -72,16 +72,21 @@ import TestSupport
 
     /// The outputs that come with Θ (from the passes Θ is built from) are the network's own forward map — against
     /// `Network.outputs` (the jet forward, another route) to round-off, for x against itself (one pass) and against
-    /// other points in blocks of 3 of 4 points (two passes, concatenated in order); Θ is `kernel`'s.
+    /// other points in blocks of 3 of 4 points (two passes, concatenated in order), and those other points' outputs
+    /// from their own pass; Θ is `kernel`'s.
     @Test(arguments: specs) func outputsComeWithTheKernel(spec: String) throws {
         let (e, x) = try Self.setup(spec)
         var rng = RandomStream(seed: 9, stream: 1)
         let y = rng.normalMatrix(5, 3)
-        let f = e.network.outputs(x)
+        let f = e.network.outputs(x), fy = e.network.outputs(y)
         for (x2, block) in [(nil, 512), (y, 3)] as [(Matrix?, Int)] {
-            let (k, g) = try e.kernelAndOutputs(x, x2, blockSize: block)
+            let (k, g, g2) = try e.kernelAndOutputs(x, x2, blockSize: block)
             #expect(g.rows == x.rows && g.cols == e.outputWidth)
             for i in f.data.indices { #expect(abs(g.data[i] - f.data[i]) <= 1e-13 * max(1, abs(f.data[i])), "output \(i)") }
+            #expect((g2 == nil) == (x2 == nil))
+            if let g2 {
+                for i in fy.data.indices { #expect(abs(g2.data[i] - fy.data[i]) <= 1e-13 * max(1, abs(fy.data[i])), "output of x₂ \(i)") }
+            }
             #expect(k.data == (try e.kernel(x, x2, blockSize: block)).data)
         }
     }
