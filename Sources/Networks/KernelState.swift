@@ -5,6 +5,11 @@ import NumericCore
 import Glibc
 #endif
 
+/// Receives rows of the NNGP and NTK as soon as they are final (`Serial.kernels(…, rowsReady:)`): `rows` of x₁,
+/// and their entries of K and Θ (`rows.count · cols` each, row after row, as `KernelState.nngp` lays them out). Called
+/// once for every row, from any thread, while the computation goes on; the buffers are valid during the call only.
+public typealias KernelRowsReady = @Sendable (_ rows: Range<Int>, _ nngp: UnsafeBufferPointer<Double>, _ ntk: UnsafeBufferPointer<Double>) -> Void
+
 /// The pair of infinite-width kernels carried through a network, neural-tangents style, for inputs
 /// x₁ (P₁ points) and x₂ (P₂ points):
 /// `nngp[i·P₂ + j]` = K(x₁ᵢ, x₂ⱼ), `ntk[i·P₂ + j]` = Θ(x₁ᵢ, x₂ⱼ), and the diagonals K(x₁ᵢ, x₁ᵢ), K(x₂ⱼ, x₂ⱼ)
@@ -273,4 +278,12 @@ protocol EntrywiseKernelMap: Sendable {
     /// Whether the map of entry (K₁₁, K₁₂, K₂₂) equals that of (K₂₂, K₁₂, K₁₁) bit for bit (closed forms), so
     /// that a kernel of x against itself may be mirrored.
     var isSymmetric: Bool { get }
+}
+
+extension KernelState {
+    /// Hands every row to `rowsReady` at once (the paths that finish the whole arrays together).
+    func deliverAllRows(to rowsReady: KernelRowsReady?) {
+        guard let rowsReady else { return }
+        nngp.withUnsafeBufferPointer { k in ntk.withUnsafeBufferPointer { t in rowsReady(0..<rows, k, t) } }
+    }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import CNumericLibs
 import NumericCore
 
@@ -132,16 +133,20 @@ public struct Serial: Sendable {
     /// with the same arithmetic as the layer-by-layer maps; for x₁ against itself with closed-form nonlinearities
     /// only the entries on and above the diagonal are computed (whole blocks above it, the upper part of blocks
     /// on it) and the others mirrored (K and Θ are symmetric).
-    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
-        try kernels(x1, x2, inputShape: .vector(x1.cols), diagonalOnly: diagonalOnly)
+    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false, rowsReady: KernelRowsReady? = nil) throws -> KernelState {
+        try kernels(x1, x2, inputShape: .vector(x1.cols), diagonalOnly: diagonalOnly, rowsReady: rowsReady)
     }
 
-    /// `kernels` of a network of entrywise maps on vectors (Dense, nonlinearities, LayerNorm): fused blocks.
-    func fusedKernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false) throws -> KernelState {
+    /// `kernels` of a network of entrywise maps on vectors (Dense, nonlinearities, LayerNorm): fused blocks. A row
+    /// panel (`fusedBlock` rows) is handed to `rowsReady` by the thread that completes it: for a mirrored kernel, its
+    /// own blocks on and right of the diagonal and the earlier panels' blocks above it, whose transposes fill its
+    /// left part (`fusedBlock` blocks in all either way); otherwise the blocks of its rows.
+    func fusedKernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false, rowsReady: KernelRowsReady? = nil) throws -> KernelState {
         var entrywise = layers.compactMap { $0 as? any EntrywiseKernelMap }
         guard !diagonalOnly, entrywise.count == layers.count, !layers.isEmpty else {
             var k = KernelState(x1: x1, x2: x2, diagonalOnly: diagonalOnly)
             for l in layers { k = try l.kernel(k) }
+            k.deliverAllRows(to: rowsReady)
             return k
         }
         // The diagonals entering each layer (and the errors of an invalid network), from the diagonal-only states.
@@ -180,6 +185,9 @@ public struct Serial: Sendable {
         let d1 = diagonals1.flatMap { $0 }, d2 = diagonals2.flatMap { $0 }
         let (tasks, layerWidths) = (blocks, widths)
         let invD = 1 / Double(d)
+        // Blocks each row panel still waits for (see above); the thread that takes a count to 0 hands the panel on.
+        nonisolated(unsafe) var waiting = [Int](repeating: mirror ? nb1 : nb2, count: nb1)
+        let waitingLock = NSLock()
         nngp.withUnsafeMutableBufferPointer { kb in
             ntk.withUnsafeMutableBufferPointer { tb in
                 d1.withUnsafeBufferPointer { d1b in
@@ -227,6 +235,19 @@ public struct Serial: Sendable {
                                                 dt[r] = tp[(r0 + r) * P2 + c0 + c]
                                             }
                                         }
+                                    }
+                                    guard let rowsReady else { return }
+                                    var complete: [Int] = []
+                                    waitingLock.lock()
+                                    for panel in (mirror && J != I ? [I, J] : [I]) {
+                                        waiting[panel] -= 1
+                                        if waiting[panel] == 0 { complete.append(panel) }
+                                    }
+                                    waitingLock.unlock()
+                                    for panel in complete {
+                                        let rows = (panel * T)..<min(P1, (panel + 1) * T)
+                                        rowsReady(rows, UnsafeBufferPointer(start: kp + rows.lowerBound * P2, count: rows.count * P2),
+                                                  UnsafeBufferPointer(start: tp + rows.lowerBound * P2, count: rows.count * P2))
                                     }
                                 }
                             }

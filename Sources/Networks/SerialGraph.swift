@@ -102,7 +102,12 @@ extension Serial {
     /// any other walks the graph layer by layer, carrying the spatial diagonal or, when a layer pools, the full
     /// spatial covariance (refused before allocating when it does not fit in memory). The network must end in one
     /// branch without spatial dimensions (Flatten or GlobalAvgPool before the readout).
-    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, inputShape: TensorShape, diagonalOnly: Bool = false) throws -> KernelState {
+    ///
+    /// `rowsReady` receives every row of the result once it is final: on the fused path panel by panel while the
+    /// others are computed (a caller writing them to a file overlaps writing and computing), otherwise all rows at
+    /// the end.
+    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, inputShape: TensorShape, diagonalOnly: Bool = false,
+                        rowsReady: KernelRowsReady? = nil) throws -> KernelState {
         guard x1.cols == inputShape.size, x2.map({ $0.cols == inputShape.size }) ?? true else {
             throw InputError("points of \(x1.cols) and \(x2?.cols ?? x1.cols) values, expected \(inputShape.size) for points of shape \(inputShape)")
         }
@@ -111,7 +116,7 @@ extension Serial {
             throw InputError("the network's outputs have spatial shape \(out.spatial), expected vectors (end with Flatten or GlobalAvgPool before the readout)")
         }
         if inputShape.spatial.isEmpty && layers.allSatisfy({ $0 is any EntrywiseKernelMap }) {
-            return try fusedKernels(x1, x2, diagonalOnly: diagonalOnly)
+            return try fusedKernels(x1, x2, diagonalOnly: diagonalOnly, rowsReady: rowsReady)
         }
         let covariance: KernelState.SpatialCovariance = inputShape.spatial.isEmpty ? .none : (mixesPositions ? .full : .diagonal)
         let S = Double(inputShape.spatialSize), P1 = Double(x1.rows), P2 = Double(diagonalOnly ? 1 : (x2 ?? x1).rows)
@@ -127,6 +132,7 @@ extension Serial {
         try walkKernels(&branches)
         var end = branches[0].pair
         end.spareBuffers = []
+        end.deliverAllRows(to: rowsReady)
         return end
     }
 

@@ -55,37 +55,87 @@ public enum AtomicFile {
 
     /// `write(parts:to:)` without telling `observer`.
     public static func writeUnobserved(parts: [UnsafeRawBufferPointer], to url: URL) throws {
-        let tmp = temporary(for: url)
-        register(tmp)
-        defer { unregister(tmp) }
-        func failure(_ code: Int32, _ path: String) -> NSError {
-            NSError(domain: NSPOSIXErrorDomain, code: Int(code), userInfo: [NSFilePathErrorKey: path])
-        }
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { throw failure(errno, url.path) }
-        var isOpen = true
+        let file = try Pending(url)
+        var offset = 0
         do {
-            for part in parts {
-                var done = 0
-                while done < part.count {
-                    let n = Glibc.write(fd, part.baseAddress! + done, min(part.count - done, 1 << 30))
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw failure(n < 0 ? errno : EIO, url.path) }
-                    done += n
-                }
-            }
-            if isDurable { guard fsync(fd) == 0 else { throw failure(errno, url.path) } }
-            isOpen = false
-            guard close(fd) == 0 else { throw failure(errno, url.path) }
+            for part in parts { try file.write(part, at: offset); offset += part.count }
         } catch {
-            if isOpen { close(fd) }
-            unlink(tmp.path)
+            file.discard()
             throw error
         }
-        guard rename(tmp.path, url.path) == 0 else {
-            let e = errno
-            unlink(tmp.path)
-            throw failure(e, url.path)
+        try file.commit(observed: false)
+    }
+
+    /// A file written at offsets — in any order, from any thread — into its temporary beside `url`, then put in place
+    /// by `commit` (rename; flushed to the disk first when created inside `durably`) or removed by `discard`. Until
+    /// then it is one of the registered temporaries that every exit path removes. For arrays whose parts are ready
+    /// before the whole is (`NPYRowWriter`).
+    public final class Pending: @unchecked Sendable {
+        /// The destination.
+        public let url: URL
+        let temporary: URL
+        let fd: Int32
+        /// `isDurable` where the file was created (worker threads do not inherit the task-local value).
+        let durable: Bool
+        private let lock = NSLock()
+        private var open = true
+
+        /// Creates the temporary (empty) for `url`; no directories are created.
+        public init(_ url: URL) throws {
+            self.url = url
+            temporary = AtomicFile.temporary(for: url)
+            durable = AtomicFile.isDurable
+            AtomicFile.register(temporary)
+            fd = Glibc.open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            guard fd >= 0 else {
+                let e = errno
+                AtomicFile.unregister(temporary)
+                throw Self.failure(e, url.path)
+            }
+        }
+
+        /// Writes `bytes` at byte `offset` of the file (all of them, or throws).
+        public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+            var done = 0
+            while done < bytes.count {
+                let n = pwrite(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30), off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw Self.failure(n < 0 ? errno : EIO, url.path) }
+                done += n
+            }
+        }
+
+        /// Puts the file in place: `fsync` when durable, close, rename over `url`; tells `observer` unless `observed`
+        /// is false. The temporary is removed when any step fails.
+        public func commit(observed: Bool = true) throws {
+            lock.lock(); defer { lock.unlock() }
+            precondition(open, "AtomicFile.Pending: \(url.path) committed or discarded already")
+            open = false
+            defer { AtomicFile.unregister(temporary) }
+            if durable && fsync(fd) != 0 {
+                let e = errno
+                close(fd); unlink(temporary.path)
+                throw Self.failure(e, url.path)
+            }
+            guard close(fd) == 0 else { let e = errno; unlink(temporary.path); throw Self.failure(e, url.path) }
+            guard rename(temporary.path, url.path) == 0 else { let e = errno; unlink(temporary.path); throw Self.failure(e, url.path) }
+            if observed { AtomicFile.observer?(url) }
+        }
+
+        /// Removes the temporary (nothing is put in place); no-op after `commit` or a first `discard`.
+        public func discard() {
+            lock.lock(); defer { lock.unlock() }
+            guard open else { return }
+            open = false
+            close(fd)
+            unlink(temporary.path)
+            AtomicFile.unregister(temporary)
+        }
+
+        deinit { discard() }
+
+        static func failure(_ code: Int32, _ path: String) -> NSError {
+            NSError(domain: NSPOSIXErrorDomain, code: Int(code), userInfo: [NSFilePathErrorKey: path])
         }
     }
 

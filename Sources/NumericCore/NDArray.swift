@@ -18,20 +18,23 @@ extension Double: NPYScalar {
     public static var npyDescr: String { "<f8" }
     public var isFiniteValue: Bool { isFinite }
     public static func firstNonFinite(in values: [Double]) -> Int? {
-        values.withUnsafeBufferPointer { p in
-            // A value is not finite when its 11 exponent bits are all ones: an integer OR over blocks of 4096 (which
-            // the compiler vectorises) finds the first bad block, and only that block is searched.
-            p.withMemoryRebound(to: UInt64.self) { bits in
-                var start = 0
-                while start < bits.count {
-                    let end = min(start + 4096, bits.count)
-                    var bad: UInt64 = 0
-                    for i in start..<end { bad |= ((bits[i] >> 52) & 0x7FF) &+ 1 }
-                    if bad & 0x800 != 0 { return (start..<end).first { !p[$0].isFinite } }
-                    start = end
-                }
-                return nil
+        values.withUnsafeBufferPointer { firstNonFinite(in: $0) }
+    }
+
+    /// `firstNonFinite(in:)` of values in place (a row range of an array being written, say).
+    public static func firstNonFinite(in p: UnsafeBufferPointer<Double>) -> Int? {
+        // A value is not finite when its 11 exponent bits are all ones: an integer OR over blocks of 4096 (which
+        // the compiler vectorises) finds the first bad block, and only that block is searched.
+        p.withMemoryRebound(to: UInt64.self) { bits in
+            var start = 0
+            while start < bits.count {
+                let end = min(start + 4096, bits.count)
+                var bad: UInt64 = 0
+                for i in start..<end { bad |= ((bits[i] >> 52) & 0x7FF) &+ 1 }
+                if bad & 0x800 != 0 { return (start..<end).first { !p[$0].isFinite } }
+                start = end
             }
+            return nil
         }
     }
 }

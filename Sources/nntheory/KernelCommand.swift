@@ -49,12 +49,20 @@ struct KernelCommand: ParsableCommand {
         try output.run { dir in
             let (serial, a, b, inputShape) = try input.resolve()
             if diagonal && b != nil { throw InputError("--diagonal takes one point set; drop --x2") }
-            let k = try serial.kernels(a, b, inputShape: inputShape, diagonalOnly: diagonal)
-            let shape = diagonal ? [k.rows] : [k.rows, k.cols]
-            try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) {
-                try NPY.write([(NDArray(shape: shape, data: k.nngp), dir.appendingPathComponent("nngp.npy")),
-                               (NDArray(shape: shape, data: k.ntk), dir.appendingPathComponent("ntk.npy"))])
+            let shape = diagonal ? [a.rows] : [a.rows, (b ?? a).rows]
+            // The two files are written panel by panel while the kernels are computed, and put in place together.
+            let files = try ["nngp.npy", "ntk.npy"].map { try NPYRowWriter(shape: shape, url: dir.appendingPathComponent($0)) }
+            let k: KernelState
+            do {
+                k = try serial.kernels(a, b, inputShape: inputShape, diagonalOnly: diagonal) { rows, nngp, ntk in
+                    files[0].write(rows: rows, from: nngp)
+                    files[1].write(rows: rows, from: ntk)
+                }
+            } catch {
+                files.forEach { $0.discard() }
+                throw error
             }
+            try namingInputs(["x": a, "x2": b ?? a], axes: ["x", b == nil ? "x" : "x2"]) { try NPYRowWriter.finish(files) }
             var summary = ArrayRunSummary(net: serial.description, shape: shape, files: ["nngp.npy", "ntk.npy"])
             if !noErrorEstimate, let e = try serial.quadratureErrorEstimate(a, b, inputShape: inputShape, diagonalOnly: diagonal, reference: k) {
                 summary.nngp_error_estimate = e.nngp.max(); summary.ntk_error_estimate = e.ntk.max()

@@ -262,6 +262,48 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
         }
     }
 
+    /// `rowsReady` hands on every row of K and Θ exactly once, with the bits `kernels` returns: on the fused path
+    /// (mirrored x₁ against itself, x₁ against x₂, a quadrature map that is not mirrored) one call per row panel of
+    /// `fusedBlock` rows, and all rows in one call on the diagonal-only and layer-by-layer graph paths.
+    @Test func rowsReadyDeliversEveryRowOnce() throws {
+        final class Rows: @unchecked Sendable {
+            let lock = NSLock(); var calls = 0; var seen: [Int] = []; var nngp: [Double] = []; var ntk: [Double] = []
+            init(count: Int) { seen = [Int](repeating: 0, count: count); nngp = [Double](repeating: .nan, count: count); ntk = nngp }
+        }
+        var r = RandomStream(seed: 8, stream: 0)
+        let x1 = r.normalMatrix(300, 6), x2 = r.normalMatrix(141, 6)
+        let T = Serial.fusedBlock
+        for spec in ["Dense(16, W_std=1.5, b_std=0.05) Erf Dense(16, W_std=1.5) Relu Dense(1, W_std=1.5)",
+                     "Dense(8, W_std=1.2, b_std=0.3) Tanh(deg=12) Dense(1)"] {
+            let net = try NetworkSpec.parse(spec)
+            for (other, diagonal) in [(nil, false), (x2, false), (nil, true)] as [(Matrix?, Bool)] {
+                let cols = diagonal ? 1 : (other ?? x1).rows
+                let got = Rows(count: 300 * cols)
+                let k = try net.kernels(x1, other, diagonalOnly: diagonal) { rows, nngp, ntk in
+                    got.lock.lock(); defer { got.lock.unlock() }
+                    got.calls += 1
+                    #expect(nngp.count == rows.count * cols && ntk.count == rows.count * cols)
+                    for (n, e) in (rows.lowerBound * cols..<rows.upperBound * cols).enumerated() {
+                        got.seen[e] += 1; got.nngp[e] = nngp[n]; got.ntk[e] = ntk[n]
+                    }
+                }
+                let what = "\(spec), x₂ \(other == nil ? "nil" : "given"), diagonal \(diagonal)"
+                #expect(got.seen.allSatisfy { $0 == 1 }, "\(what): rows not handed on exactly once")
+                #expect(got.nngp == k.nngp && got.ntk == k.ntk, "\(what): rows differ from the result")
+                #expect(got.calls == (diagonal ? 1 : (300 + T - 1) / T), "\(what): \(got.calls) calls")
+            }
+        }
+        let graph = try NetworkSpec.parse("Conv(3, 3, padding=SAME, W_std=1.4, b_std=0.1) Relu Flatten Dense(1)")
+        let images = r.normalMatrix(20, 7)
+        let got = Rows(count: 20 * 20)
+        let k = try graph.kernels(images, inputShape: TensorShape(spatial: [7], channels: 1)) { rows, nngp, ntk in
+            got.lock.lock(); defer { got.lock.unlock() }
+            got.calls += 1
+            for e in 0..<nngp.count { got.seen[rows.lowerBound * 20 + e] += 1; got.nngp[rows.lowerBound * 20 + e] = nngp[e]; got.ntk[rows.lowerBound * 20 + e] = ntk[e] }
+        }
+        #expect(got.calls == 1 && got.seen.allSatisfy { $0 == 1 } && got.nngp == k.nngp && got.ntk == k.ntk)
+    }
+
     /// ReLU on the diagonal of K(x, x): ρ = 1 exactly, so each ReLU layer maps (K, Θ) to (K/2, Θ/2) and each
     /// Dense layer (K, Θ) to (σ_w²K + σ_b², σ_w²K + σ_b² + σ_w²Θ): the fused route reproduces this recursion, done
     /// here by hand, to the last bit.
