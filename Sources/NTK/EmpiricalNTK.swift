@@ -174,7 +174,18 @@ public struct EmpiricalNTK {
                                     0, c.baseAddress! + (rowFrom * O) * (cols * O) + colFrom * O, Int32(cols * O))
                     } } }
                 }
-                if same {
+                if same && O == 1 {
+                    // The square on the diagonal: its upper triangle, one symmetric rank-k update each (dsyrk).
+                    hl.data.withUnsafeBufferPointer { a in g.withUnsafeMutableBufferPointer { c in
+                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(nIn), s.w * s.w,
+                                    a.baseAddress! + r0 * nIn, Int32(nIn), 0, c.baseAddress!, Int32(cols))
+                    } }
+                    dl.data.withUnsafeBufferPointer { a in d.withUnsafeMutableBufferPointer { c in
+                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(nOut), 1,
+                                    a.baseAddress! + r0 * nOut, Int32(nOut), 0, c.baseAddress!, Int32(cols))
+                    } }
+                    if cols > rows { products(0, rows, rows, cols - rows) }
+                } else if same {
                     let strip = 128
                     for i in stride(from: 0, to: rows, by: strip) { products(i, min(strip, rows - i), i, rows - i) }
                     if cols > rows { products(0, rows, rows, cols - rows) }

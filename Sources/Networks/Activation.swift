@@ -320,16 +320,19 @@ public struct Nonlinearity: Layer {
     /// φ'(x).
     public func derivative(_ x: Double) -> Double { activation.derivative(x) }
 
-    /// φ(h) entry by entry on the activations h [P, width] (`value`'s arithmetic).
+    /// φ(h) entry by entry on the activations h [P, width] (`value`'s arithmetic), written into fresh storage in one
+    /// pass (h stays the caller's: a copy of it mapped in place would touch every page twice).
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
-        var out = h
-        out.data.withUnsafeMutableBufferPointer { b in
-            switch activation {
-            case .abRelu(let lower, let upper):
-                // `value`'s arithmetic, the case decided once (a loop that vectorises).
-                for k in b.indices { let x = b[k]; b[k] = x < 0 ? lower * x : upper * x }
-            default:
-                for k in b.indices { b[k] = value(b[k]) }
+        var out = Matrix(uninitializedRows: h.rows, cols: h.cols)
+        h.data.withUnsafeBufferPointer { z in
+            out.data.withUnsafeMutableBufferPointer { b in
+                switch activation {
+                case .abRelu(let lower, let upper):
+                    // `value`'s arithmetic, the case decided once (a loop that vectorises).
+                    for k in b.indices { let x = z[k]; b[k] = x < 0 ? lower * x : upper * x }
+                default:
+                    for k in b.indices { b[k] = value(z[k]) }
+                }
             }
         }
         return out

@@ -72,7 +72,12 @@ public struct Dense: Layer {
         let (sw, sb) = scales(inputWidth: h.cols)
         var z = Matrix.multiply(h, p.weight!, alpha: sw)
         if let b = p.bias {
-            for i in 0..<z.rows { for j in 0..<z.cols { z.data[i * z.cols + j] += sb * b[j] } }
+            let n = z.cols
+            z.data.withUnsafeMutableBufferPointer { zb in
+                b.withUnsafeBufferPointer { bb in
+                    for i in 0..<z.rows { for j in 0..<n { zb[i * n + j] += sb * bb[j] } }
+                }
+            }
         }
         return z
     }
