@@ -30,7 +30,8 @@ public enum AtomicFile {
     @TaskLocal public static var isDurable = false
 
     /// Runs `body` with every write in it made durable: the temporary's bytes are flushed to the disk (`fsync`)
-    /// before the rename, so that after a crash the destination holds the old bytes or the new, never an empty file.
+    /// before the rename, so that after a crash the destination holds the old bytes or the new, never an empty file,
+    /// and the directory after it, so that the rename is not lost either.
     public static func durably<T>(_ body: () throws -> T) rethrows -> T {
         try $isDurable.withValue(true) { try body() }
     }
@@ -119,6 +120,11 @@ public enum AtomicFile {
             }
             guard close(fd) == 0 else { let e = errno; unlink(temporary.path); throw Self.failure(e, url.path) }
             guard rename(temporary.path, url.path) == 0 else { let e = errno; unlink(temporary.path); throw Self.failure(e, url.path) }
+            if durable {
+                // The rename itself reaches the disk only with the directory's own entry: flush the directory too.
+                let dir = Glibc.open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if dir >= 0 { defer { close(dir) }; guard fsync(dir) == 0 else { throw Self.failure(errno, url.path) } }
+            }
             if observed { AtomicFile.observer?(url) }
         }
 
