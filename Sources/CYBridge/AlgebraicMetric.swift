@@ -292,7 +292,7 @@ public struct AlgebraicMetric: Sendable {
                     }
                 }
             } }
-            guard let inv = try? DonaldsonBalancing.hermitianInverse(ComplexMatrix(rows: n, cols: n, data: G)) else { return .nan }
+            guard let inv = try? LinearAlgebra.hermitianInverse(ComplexMatrix(rows: n, cols: n, data: G)) else { return .nan }
             // (∂̄_e G)_cd̄ = conj((∂_e G)_dc̄)
             var ric = [Complex<Double>](repeating: .zero, count: nn)   // ∂_b∂̄_e log det G
             for b in 0..<n { for e in 0..<n {

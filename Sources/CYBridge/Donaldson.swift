@@ -100,7 +100,11 @@ public struct DonaldsonBalancing: Sendable {
     /// One Donaldson step: conj(T(h))⁻¹, rescaled to tr = N_k.
     public func step(_ h: ComplexMatrix) throws -> ComplexMatrix {
         let m = try conjugateT(h)
-        return DonaldsonBalancing.normalised(try DonaldsonBalancing.hermitianInverse(m))
+        do {
+            return DonaldsonBalancing.normalised(try LinearAlgebra.hermitianInverse(m))
+        } catch let e as LinearAlgebraError {
+            throw InputError("Donaldson: T-operator: \(e); expected more points than sections")
+        }
     }
 
     /// Iterates `step` from `initial` (default `initialForm`) until the relative change ‖h_{t+1} − h_t‖_F/‖h_t‖_F
@@ -242,42 +246,6 @@ public struct DonaldsonBalancing: Sendable {
                 out[b, a] = v.conjugate
             }
             out[a, a] = Complex(out[a, a].real, 0)
-        }
-        return out
-    }
-
-    /// Inverse of a Hermitian positive-definite matrix by Cholesky (ZPOTRF + ZPOTRI), returned in full.
-    ///
-    /// The row-major upper triangle of A is, read column-major, the lower triangle of Aᵀ = conj(A), so LAPACK runs
-    /// column-major on 'L' in place (no transposed copy): it leaves conj(A)⁻¹ = conj(A⁻¹) in that lower triangle, whose
-    /// column-major entry (j, i) is A⁻¹(i, j) again in the row-major upper triangle. Not the 'U' triangle: OpenBLAS
-    /// 0.3.21's complex dot kernels (Haswell, SkylakeX, Cooperlake) read one element past the last one at non-unit
-    /// strides, and its ZLAUUM 'U' (inside ZPOTRI) dots along rows to the last column, past the end of the matrix —
-    /// a segmentation fault when the matrix ends a mapped page. The buffer also carries one spare column, so that a
-    /// one-stride over-read stays inside it on any triangle.
-    public static func hermitianInverse(_ a: ComplexMatrix) throws -> ComplexMatrix {
-        let n = a.rows
-        guard a.cols == n else { throw InputError("Hermitian inverse: matrix is \(a.rows)×\(a.cols), expected square") }
-        var data = [Complex<Double>](repeating: .zero, count: n * n + n + 1)
-        data.replaceSubrange(0..<(n * n), with: a.data)
-        let info: Int32 = SingleThreadedLAPACK.run { data.withUnsafeMutableBufferPointer { p in
-            UnsafeMutableRawPointer(p.baseAddress!).withMemoryRebound(to: nnt_complex_double.self, capacity: p.count) { q in
-                let lda = Int32(max(1, n))
-                let i1 = LAPACKE_zpotrf(LAPACK_COL_MAJOR, CChar(76) /* L */, Int32(n), q, lda)
-                if i1 != 0 { return i1 }
-                return LAPACKE_zpotri(LAPACK_COL_MAJOR, CChar(76), Int32(n), q, lda)
-            }
-        } }
-        guard info == 0 else {
-            throw InputError("Donaldson: T-operator is not positive definite (LAPACK zpotrf/zpotri info = \(info)); expected more points than sections")
-        }
-        var out = ComplexMatrix(rows: n, cols: n)
-        for i in 0..<n {
-            for j in i..<n {
-                out[i, j] = data[i * n + j]
-                out[j, i] = data[i * n + j].conjugate
-            }
-            out[i, i] = Complex(data[i * n + i].real, 0)
         }
         return out
     }

@@ -191,6 +191,42 @@ public enum LinearAlgebra {
         return l
     }
 
+    /// Inverse of a complex Hermitian positive-definite matrix by Cholesky (LAPACK `zpotrf` + `zpotri`), returned
+    /// in full: exactly Hermitian, with a real diagonal. Only the upper triangle of `a` is referenced.
+    ///
+    /// The row-major upper triangle of A is, read column-major, the lower triangle of Aᵀ = conj(A), so LAPACK runs
+    /// column-major on 'L' in place (no transposed copy): it leaves conj(A)⁻¹ = conj(A⁻¹) in that lower triangle, whose
+    /// column-major entry (j, i) is A⁻¹(i, j) again in the row-major upper triangle. Not the 'U' triangle: OpenBLAS
+    /// 0.3.21's complex dot kernels (Haswell, SkylakeX, Cooperlake) read one element past the last one at non-unit
+    /// strides, and its ZLAUUM 'U' (inside ZPOTRI) dots along rows to the last column, past the end of the matrix —
+    /// a segmentation fault when the matrix ends a mapped page. The buffer also carries one spare column, so that a
+    /// one-stride over-read stays inside it on any triangle.
+    /// - Throws: `notSquare`, `nonFinite`, `notPositiveDefinite(minor: k)` when the leading k×k minor is not positive.
+    public static func hermitianInverse(_ a: ComplexMatrix) throws -> ComplexMatrix {
+        let n = try squareOrder(a.rows, a.cols)
+        try checkFinite(a, "matrix")
+        let m = a.rows
+        var data = [Complex<Double>](repeating: .zero, count: m * m + m + 1)
+        data.replaceSubrange(0..<(m * m), with: a.data)
+        let info: LapackInt = SingleThreadedLAPACK.run {
+            withLapackComplex(&data) { q in
+                let i1 = LAPACKE_zpotrf(LAPACK_COL_MAJOR, option("L"), n, q, max(1, n))
+                if i1 != 0 { return i1 }
+                return LAPACKE_zpotri(LAPACK_COL_MAJOR, option("L"), n, q, max(1, n))
+            }
+        }
+        try check(info, "zpotrf/zpotri") { .notPositiveDefinite(minor: $0) }
+        var out = ComplexMatrix(rows: m, cols: m)
+        for i in 0..<m {
+            for j in i..<m {
+                out[i, j] = data[i * m + j]
+                out[j, i] = data[i * m + j].conjugate
+            }
+            out[i, i] = Complex(data[i * m + i].real, 0)
+        }
+        return out
+    }
+
     // MARK: - Linear systems
 
     /// The solution X of A X = B for a square nonsingular A and any number of right-hand-side columns

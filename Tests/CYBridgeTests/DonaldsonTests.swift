@@ -310,32 +310,6 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
         #expect((tr - Complex(Double(n), 0)).length < 1e-10)
     }
 
-    /// The inverse by Cholesky: for A = B†B + n·1 with |B_ij|² ≤ 1/2 (eigenvalues in [n, n + ‖B‖²_F], so the
-    /// condition κ ≤ 1 + n/2), A·A⁻¹ = 1 to the backward-stable bound 4·n·ε·κ per entry; A⁻¹ is Hermitian with a real
-    /// diagonal. Sizes on both sides of OpenBLAS' blocking (the unblocked ZLAUU2 and the blocked ZLAUUM).
-    @Test(arguments: [1, 2, 7, 40, 97])
-    func hermitianInverseByCholesky(n: Int) throws {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(n)
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) / Double(1 << 53) - 0.5
-        }
-        var b = ComplexMatrix(rows: n, cols: n)
-        for i in b.data.indices { b.data[i] = Complex(uniform(), uniform()) }
-        var a = b.adjoint * b
-        for i in 0..<n { a[i, i] = a[i, i] + Complex(Double(n), 0) }
-        let inv = try DonaldsonBalancing.hermitianInverse(a)
-        let product = a * inv
-        let bound = 4 * Double(n) * Double.ulpOfOne * (1 + Double(n) / 2)
-        for i in 0..<n {
-            #expect(inv[i, i].imaginary == 0)
-            for j in 0..<n {
-                #expect((product[i, j] - (i == j ? .one : .zero)).length < bound, "n = \(n): (A·A⁻¹)[\(i), \(j)] = \(product[i, j])")
-                #expect(inv[i, j] == inv[j, i].conjugate)
-            }
-        }
-    }
-
     /// Balanced h is a fixed point: conj(T(h))⁻¹ ∝ h to the iteration tolerance; the iteration contracts.
     @Test func balancedFormIsFixedPoint() throws {
         let sample = try QuinticTestSample(lines: 2000, seed: 22)
@@ -344,7 +318,7 @@ func testSigma(det: [Double], omega2: [Double], weights: [Double]) -> (sigma: Do
         let result = try don.balance(tolerance: 1e-9, maxIterations: 100)
         #expect(result.converged)
         let h = result.h
-        let next = DonaldsonBalancing.normalised(try DonaldsonBalancing.hermitianInverse(try don.tOperator(h).conjugated()))
+        let next = DonaldsonBalancing.normalised(try LinearAlgebra.hermitianInverse(try don.tOperator(h).conjugated()))
         var diff = 0.0, norm = 0.0
         for i in h.data.indices { diff += (next.data[i] - h.data[i]).lengthSquared; norm += h.data[i].lengthSquared }
         #expect((diff / norm).squareRoot() < 1e-8)
@@ -472,7 +446,7 @@ extension DonaldsonTests {
                 return log(try! metric.pullbackDeterminants(points: z, jacobians: jac, dimension: 3)[0])
             }
             let g = try metric.pullbackMetric(points: z0, jacobians: Array(sample.jacobians[(p * 15)..<(p * 15 + 15)]), dimension: 3)
-            let inv = try DonaldsonBalancing.hermitianInverse(ComplexMatrix(rows: 3, cols: 3, data: g))
+            let inv = try LinearAlgebra.hermitianInverse(ComplexMatrix(rows: 3, cols: 3, data: g))
             var tr = Complex<Double>.zero
             for a in 0..<3 { for b in 0..<3 { tr = tr + inv[b, a] * hess[a, b] } }
             let fd = -tr.real
