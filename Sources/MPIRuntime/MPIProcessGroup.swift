@@ -20,9 +20,10 @@ public enum MPIRuntime {
     /// The number of ranks `mpirun` (Open MPI, MPICH, Slurm's PMI) says this process belongs to, nil when it was not
     /// started by one.
     static var launcherSize: Int? {
-        let env = ProcessInfo.processInfo.environment
+        // `getenv` per name: every command asks at its start, and `ProcessInfo.environment` builds a dictionary of
+        // the whole environment first (0.15 ms).
         for key in ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"] {
-            if let v = env[key], let n = Int(v) { return n }
+            if let v = getenv(key), let n = Int(String(cString: v)) { return n }
         }
         return nil
     }
