@@ -132,7 +132,8 @@ public struct Serial: Sendable {
     /// blocks of `fusedBlock`² on both cores, `fusedRows` rows at a time through all layers while they are in L1,
     /// with the same arithmetic as the layer-by-layer maps; for x₁ against itself with closed-form nonlinearities
     /// only the entries on and above the diagonal are computed (whole blocks above it, the upper part of blocks
-    /// on it) and the others mirrored (K and Θ are symmetric).
+    /// on it) and the others mirrored (K and Θ are symmetric). `rowsReady` receives each row panel as soon as it is
+    /// final (`kernels(_:_:inputShape:diagonalOnly:rowsReady:)`).
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false, rowsReady: KernelRowsReady? = nil) throws -> KernelState {
         try kernels(x1, x2, inputShape: .vector(x1.cols), diagonalOnly: diagonalOnly, rowsReady: rowsReady)
     }
@@ -140,7 +141,7 @@ public struct Serial: Sendable {
     /// `kernels` of a network of entrywise maps on vectors (Dense, nonlinearities, LayerNorm): fused blocks. A row
     /// panel (`fusedBlock` rows) is handed to `rowsReady` by the thread that completes it: for a mirrored kernel, its
     /// own blocks on and right of the diagonal and the earlier panels' blocks above it, whose transposes fill its
-    /// left part (`fusedBlock` blocks in all either way); otherwise the blocks of its rows.
+    /// left part (one block per block column either way); otherwise the blocks of its rows.
     func fusedKernels(_ x1: Matrix, _ x2: Matrix? = nil, diagonalOnly: Bool = false, rowsReady: KernelRowsReady? = nil) throws -> KernelState {
         var entrywise = layers.compactMap { $0 as? any EntrywiseKernelMap }
         guard !diagonalOnly, entrywise.count == layers.count, !layers.isEmpty else {
