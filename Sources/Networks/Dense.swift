@@ -44,10 +44,21 @@ public struct Dense: Layer {
     /// parameterisation). Under NTK parameterisation the raw N(0, 1) draws are stored.
     public func initialize(inputWidth: Int, using rng: inout RandomStream) -> LayerParameters {
         let (sw, sb) = parameterization == .ntk ? (1.0, 1.0) : (wStd / Double(inputWidth).squareRoot(), bStd ?? 0)
+        // W's entries, then b's, in row-major order: the values of one `normal()` call each, drawn in bulk.
         var w = Matrix(rows: inputWidth, cols: width)
-        for k in 0..<w.data.count { w.data[k] = sw * rng.normal() }
+        w.data.withUnsafeMutableBufferPointer { p in
+            rng.fillNormal(p)
+            for k in p.indices { p[k] = sw * p[k] }
+        }
         var b: [Double]? = nil
-        if bStd != nil { b = (0..<width).map { _ in sb * rng.normal() } }
+        if bStd != nil {
+            var v = [Double](repeating: 0, count: width)
+            v.withUnsafeMutableBufferPointer { p in
+                rng.fillNormal(p)
+                for k in p.indices { p[k] = sb * p[k] }
+            }
+            b = v
+        }
         return LayerParameters(weight: w, bias: b)
     }
 

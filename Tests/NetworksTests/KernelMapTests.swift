@@ -345,6 +345,23 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
 }
 
 @Suite struct FiniteNetworkTests {
+    /// `Dense.initialize` draws W then b in bulk (`fillNormal`): the same values as one `normal()` per entry in
+    /// row-major order, times the parameterisation's scale, and the stream left where the one-by-one draws leave it
+    /// (the next draw agrees) — widths below and above the bulk threshold, with and without a bias, both
+    /// parameterisations.
+    @Test func denseInitialisationIsTheOneByOneDraws() {
+        for (nIn, width, bStd, p) in [(3, 5, 0.4, Dense.Parameterization.ntk), (10, 512, 0.05, .standard), (512, 1, nil, .ntk), (7, 64, nil, .standard)] as [(Int, Int, Double?, Dense.Parameterization)] {
+            let layer = Dense(width, wStd: 1.3, bStd: bStd, parameterization: p)
+            var bulk = RandomStream(seed: 11, stream: 4), single = bulk
+            let got = layer.initialize(inputWidth: nIn, using: &bulk)
+            let (sw, sb) = p == .ntk ? (1.0, 1.0) : (1.3 / Double(nIn).squareRoot(), bStd ?? 0)
+            let w = (0..<(nIn * width)).map { _ in sw * single.normal() }
+            let b = bStd == nil ? nil : (0..<width).map { _ in sb * single.normal() }
+            #expect(got.weight?.data == w && got.bias == b, "n_in \(nIn), width \(width)")
+            #expect(bulk.normal() == single.normal())
+        }
+    }
+
     /// For one hidden layer, E[f(x)f(x')] = NNGP and E[Θ̂(x, x')] = NTK exactly at every width (the hidden
     /// pre-activations are exactly Gaussian): Monte Carlo over 20 000 networks of width 3, with the empirical NTK
     /// from a hand-written Jacobian, within 5 standard errors — for both parameterisations.
