@@ -292,6 +292,8 @@ public struct AlgebraicMetric: Sendable {
                     }
                 }
             } }
+            // Order n (3): LAPACK's unblocked path, no OpenBLAS threads — and no `SingleThreadedLAPACK` here, whose
+            // process-wide thread setting must not be changed from these worker threads.
             guard let inv = try? LinearAlgebra.hermitianInverse(ComplexMatrix(rows: n, cols: n, data: G)) else { return .nan }
             // (∂̄_e G)_cd̄ = conj((∂_e G)_dc̄)
             var ric = [Complex<Double>](repeating: .zero, count: nn)   // ∂_b∂̄_e log det G

@@ -101,7 +101,8 @@ public struct DonaldsonBalancing: Sendable {
     public func step(_ h: ComplexMatrix) throws -> ComplexMatrix {
         let m = try conjugateT(h)
         do {
-            return DonaldsonBalancing.normalised(try LinearAlgebra.hermitianInverse(m))
+            // One OpenBLAS thread: the inverse's bits (hence every later step's) the same on any core count.
+            return DonaldsonBalancing.normalised(try SingleThreadedLAPACK.run { try LinearAlgebra.hermitianInverse(m) })
         } catch let e as LinearAlgebraError {
             throw InputError("Donaldson: T-operator: \(e); expected more points than sections")
         }

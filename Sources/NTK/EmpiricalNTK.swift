@@ -159,38 +159,41 @@ public struct EmpiricalNTK {
                 let s = left.scales[l]
                 let hl = left.inputs[l], hr = right.inputs[l], dl = left.deltas[l], dr = right.deltas[l]
                 let nIn = hl.cols, nOut = dl.cols
-                // g = s_w² h(x₁ block)·h(x₂[c0...])ᵀ [rows, cols]; d = δ(x₁ block)·δ(x₂[c0...])ᵀ [rows·O, cols·O]; for the
-                // same points only q ≥ p is needed: the square on the diagonal goes in row strips of `strip` points,
-                // each from its own diagonal on, the rest in one product.
-                func products(_ rowFrom: Int, _ rowCount: Int, _ colFrom: Int, _ colCount: Int) {
+                // g = s_w² h(x₁ block)·h(x₂[c0...])ᵀ [rows, cols]; d = δ(x₁ block)·δ(x₂[c0...])ᵀ [rows·O, cols·O]. For the
+                // same points only q ≥ p is read: the square on the diagonal is the upper triangle of one symmetric
+                // rank-k update each (dsyrk), the rectangle right of it one product each.
+                func products(_ colFrom: Int, _ colCount: Int) {
                     hl.data.withUnsafeBufferPointer { a in hr.data.withUnsafeBufferPointer { b in g.withUnsafeMutableBufferPointer { c in
-                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount), Int32(colCount), Int32(nIn), s.w * s.w,
-                                    a.baseAddress! + (r0 + rowFrom) * nIn, Int32(nIn), b.baseAddress! + (c0 + colFrom) * nIn, Int32(nIn),
-                                    0, c.baseAddress! + rowFrom * cols + colFrom, Int32(cols))
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(colCount), Int32(nIn), s.w * s.w,
+                                    a.baseAddress! + r0 * nIn, Int32(nIn), b.baseAddress! + (c0 + colFrom) * nIn, Int32(nIn),
+                                    0, c.baseAddress! + colFrom, Int32(cols))
                     } } }
                     dl.data.withUnsafeBufferPointer { a in dr.data.withUnsafeBufferPointer { b in d.withUnsafeMutableBufferPointer { c in
-                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rowCount * O), Int32(colCount * O), Int32(nOut), 1,
-                                    a.baseAddress! + (r0 + rowFrom) * O * nOut, Int32(nOut), b.baseAddress! + (c0 + colFrom) * O * nOut, Int32(nOut),
-                                    0, c.baseAddress! + (rowFrom * O) * (cols * O) + colFrom * O, Int32(cols * O))
+                        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows * O), Int32(colCount * O), Int32(nOut), 1,
+                                    a.baseAddress! + r0 * O * nOut, Int32(nOut), b.baseAddress! + (c0 + colFrom) * O * nOut, Int32(nOut),
+                                    0, c.baseAddress! + colFrom * O, Int32(cols * O))
                     } } }
                 }
-                if same && O == 1 {
-                    // The square on the diagonal: its upper triangle, one symmetric rank-k update each (dsyrk).
+                if same {
                     hl.data.withUnsafeBufferPointer { a in g.withUnsafeMutableBufferPointer { c in
                         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(nIn), s.w * s.w,
                                     a.baseAddress! + r0 * nIn, Int32(nIn), 0, c.baseAddress!, Int32(cols))
                     } }
-                    dl.data.withUnsafeBufferPointer { a in d.withUnsafeMutableBufferPointer { c in
-                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(nOut), 1,
-                                    a.baseAddress! + r0 * nOut, Int32(nOut), 0, c.baseAddress!, Int32(cols))
-                    } }
-                    if cols > rows { products(0, rows, rows, cols - rows) }
-                } else if same {
-                    let strip = 128
-                    for i in stride(from: 0, to: rows, by: strip) { products(i, min(strip, rows - i), i, rows - i) }
-                    if cols > rows { products(0, rows, rows, cols - rows) }
+                    d.withUnsafeMutableBufferPointer { c in
+                        dl.data.withUnsafeBufferPointer { a in
+                            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows * O), Int32(nOut), 1,
+                                        a.baseAddress! + r0 * O * nOut, Int32(nOut), 0, c.baseAddress!, Int32(cols * O))
+                        }
+                        // The triangle holds (p, a) ≤ (q, b) in row order; the O × O block of a point with itself is
+                        // read whole, so its lower part (a > b) is filled from the upper (δδᵀ is symmetric).
+                        let ld = cols * O
+                        for p in 0..<rows { for a in 1..<max(1, O) { for b in 0..<a {
+                            c[(p * O + a) * ld + p * O + b] = c[(p * O + b) * ld + p * O + a]
+                        } } }
+                    }
+                    if cols > rows { products(rows, cols - rows) }
                 } else {
-                    products(0, rows, 0, cols)
+                    products(0, cols)
                 }
                 let bias = s.hasBias ? s.b * s.b : 0
                 g.withUnsafeBufferPointer { gb in d.withUnsafeBufferPointer { db in out.withUnsafeMutableBufferPointer { ob in

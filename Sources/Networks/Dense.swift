@@ -45,21 +45,15 @@ public struct Dense: Layer {
     public func initialize(inputWidth: Int, using rng: inout RandomStream) -> LayerParameters {
         let (sw, sb) = parameterization == .ntk ? (1.0, 1.0) : (wStd / Double(inputWidth).squareRoot(), bStd ?? 0)
         // W's entries, then b's, in row-major order: the values of one `normal()` call each, drawn in bulk.
-        var w = Matrix(rows: inputWidth, cols: width)
-        w.data.withUnsafeMutableBufferPointer { p in
-            rng.fillNormal(p)
-            for k in p.indices { p[k] = sw * p[k] }
-        }
-        var b: [Double]? = nil
-        if bStd != nil {
-            var v = [Double](repeating: 0, count: width)
-            v.withUnsafeMutableBufferPointer { p in
+        func normals(_ count: Int, times scale: Double) -> [Double] {
+            [Double](unsafeUninitializedCapacity: count) { p, initialized in
                 rng.fillNormal(p)
-                for k in p.indices { p[k] = sb * p[k] }
+                for k in p.indices { p[k] = scale * p[k] }
+                initialized = count
             }
-            b = v
         }
-        return LayerParameters(weight: w, bias: b)
+        let w = Matrix(rows: inputWidth, cols: width, data: normals(inputWidth * width, times: sw))
+        return LayerParameters(weight: w, bias: bStd == nil ? nil : normals(width, times: sb))
     }
 
     /// Multipliers of the stored W and b in the forward map.

@@ -200,7 +200,8 @@ public enum LinearAlgebra {
     /// 0.3.21's complex dot kernels (Haswell, SkylakeX, Cooperlake) read one element past the last one at non-unit
     /// strides, and its ZLAUUM 'U' (inside ZPOTRI) dots along rows to the last column, past the end of the matrix —
     /// a segmentation fault when the matrix ends a mapped page. The buffer also carries one spare column, so that a
-    /// one-stride over-read stays inside it on any triangle.
+    /// one-stride over-read stays inside it on any triangle. Like every routine here it runs on OpenBLAS's threads as
+    /// they are; a caller that needs the same bits on any machine wraps it in `SingleThreadedLAPACK.run`.
     /// - Throws: `notSquare`, `nonFinite`, `notPositiveDefinite(minor: k)` when the leading k×k minor is not positive.
     public static func hermitianInverse(_ a: ComplexMatrix) throws -> ComplexMatrix {
         let n = try squareOrder(a.rows, a.cols)
@@ -208,12 +209,10 @@ public enum LinearAlgebra {
         let m = a.rows
         var data = [Complex<Double>](repeating: .zero, count: m * m + m + 1)
         data.replaceSubrange(0..<(m * m), with: a.data)
-        let info: LapackInt = SingleThreadedLAPACK.run {
-            withLapackComplex(&data) { q in
-                let i1 = LAPACKE_zpotrf(LAPACK_COL_MAJOR, option("L"), n, q, max(1, n))
-                if i1 != 0 { return i1 }
-                return LAPACKE_zpotri(LAPACK_COL_MAJOR, option("L"), n, q, max(1, n))
-            }
+        let info = withLapackComplex(&data) { q in
+            let i1 = LAPACKE_zpotrf(LAPACK_COL_MAJOR, option("L"), n, q, max(1, n))
+            if i1 != 0 { return i1 }
+            return LAPACKE_zpotri(LAPACK_COL_MAJOR, option("L"), n, q, max(1, n))
         }
         try check(info, "zpotrf/zpotri") { .notPositiveDefinite(minor: $0) }
         var out = ComplexMatrix(rows: m, cols: m)

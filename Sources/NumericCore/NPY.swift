@@ -104,7 +104,7 @@ public enum NPY {
     static func checkFinite<S: NPYScalar>(_ array: NDArray<S>, url: URL) throws {
         guard let first = S.firstNonFinite(in: array.data) else { return }
         throw NonFiniteOutput(file: url.lastPathComponent, shape: array.shape, offset: first,
-                              value: "\(array.data[first])".replacingOccurrences(of: "-nan", with: "nan"), count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
+                              value: NonFiniteOutput.describing(array.data[first]), count: array.data.reduce(0) { $0 + ($1.isFiniteValue ? 0 : 1) })
     }
 
     /// Writes a vector as a rank-1 float64 array (finite entries unless `allowingNonFinite`, as `write`).
@@ -304,6 +304,9 @@ public struct NonFiniteOutput: Error, CustomStringConvertible, Sendable {
     public let count: Int
     /// The inputs the offending entry comes from, where the command knows them ("x row 0 = (1000, 0)").
     public var inputs: String? = nil
+
+    /// `value` as the message prints it: "nan" for a NaN of either sign (Swift prints a negative one as "-nan").
+    static func describing<T>(_ value: T) -> String { "\(value)".replacingOccurrences(of: "-nan", with: "nan") }
 
     /// The multi-index of `offset` in `shape`.
     public var index: [Int] {

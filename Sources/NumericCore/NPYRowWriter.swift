@@ -70,7 +70,7 @@ public final class NPYRowWriter: @unchecked Sendable {
         if let failure { return failure }
         if !allowingNonFinite, let (offset, value) = firstNonFinite {
             return NonFiniteOutput(file: url.lastPathComponent, shape: shape, offset: offset,
-                                   value: "\(value)".replacingOccurrences(of: "-nan", with: "nan"), count: nonFiniteCount)
+                                   value: NonFiniteOutput.describing(value), count: nonFiniteCount)
         }
         return nil
     }

@@ -44,8 +44,9 @@ import TestSupport
         #expect(col == J.cols)
     }
 
-    /// The per-layer Gram fast path and J Jᵀ agree to 10⁻¹⁰ (full [P1, P2, O, O] tensors, cross kernels,
-    /// small blocks), and the traced kernel is the mean of the output diagonal.
+    /// The per-layer Gram fast path and J Jᵀ agree to 10⁻¹⁰ (full [P1, P2, O, O] tensors, cross kernels and x against
+    /// itself — the upper-triangle Grams, mirrored — in one block and in blocks of 3 of 4 points), and the traced
+    /// kernel is the mean of the output diagonal.
     @Test(arguments: specs) func fastPathMatchesJacobianPath(spec: String) throws {
         let (e, x) = try Self.setup(spec)
         var rng = RandomStream(seed: 9, stream: 1)
@@ -61,6 +62,17 @@ import TestSupport
             let mean = (0..<O).reduce(0.0) { $0 + fast[[p, q, $1, $1]] } / Double(O)
             #expect(abs(traced[[p, q]] - mean) < 1e-12 * scale)
         } }
+        let slowSquare = e.kernelByJacobian(x)
+        for block in [512, 3] {
+            for trace in [false, true] {
+                let square = try e.kernel(x, trace: trace, blockSize: block)
+                for p in 0..<4 { for q in 0..<4 { for a in 0..<O { for b in 0..<O where !trace || a == b {
+                    let want = trace ? (0..<O).reduce(0.0) { $0 + slowSquare[[p, q, $1, $1]] } / Double(O) : slowSquare[[p, q, a, b]]
+                    let got = trace ? square[[p, q]] : square[[p, q, a, b]]
+                    #expect(abs(got - want) < 1e-10 * scale, "x against itself, block \(block), trace \(trace): [\(p), \(q), \(a), \(b)]")
+                } } } }
+            }
+        }
         // Symmetry Θ_ab(x, x') = Θ_ba(x', x) and PSD of the square kernel.
         let sq = try e.kernel(x)
         let n = 4 * O
