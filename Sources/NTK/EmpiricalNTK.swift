@@ -35,6 +35,8 @@ public struct EmpiricalNTK {
         var deltas: [Matrix] = []
         var scales: [(w: Double, b: Double, hasBias: Bool)] = []
         var outputs = Matrix(rows: 0, cols: 0)
+        /// The storage of the last pre-activation whose φ' was applied (dead: empty if none), for the Gram products.
+        var spare: [Double] = []
     }
 
     func pass(_ x: Matrix) -> Pass {
@@ -61,22 +63,28 @@ public struct EmpiricalNTK {
         for q in 0..<P { for a in 0..<O { delta[q * O + a, a] = 1 } }
         var deltas = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: p.inputs.count)
         var di = p.inputs.count - 1
+        // The storage of a pre-activation whose φ' has been applied: the next δ is written into it (no fresh pages).
+        var spare: [Double] = []
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
             let l = layers[k]
             if let d = l as? Dense {
                 deltas[di] = delta
                 if k > 0 {
                     // δ_h = s_w·δ_z·Wᵀ
-                    delta = Matrix.multiply(delta, parameters[k].weight!, transposeB: true, alpha: d.scales(inputWidth: p.inputs[di].cols).w)
+                    delta = Matrix.multiply(delta, parameters[k].weight!, transposeB: true,
+                                            alpha: d.scales(inputWidth: p.inputs[di].cols).w, reusing: &spare)
                 }
                 di -= 1
             } else if let nl = l as? Nonlinearity, let z = pre[k] {
                 z.data.withUnsafeBufferPointer { zb in
                     delta.data.withUnsafeMutableBufferPointer { nl.multiplyByDerivative(at: zb, block: z.cols, rowsPerPoint: O, $0) }
                 }
+                pre[k] = nil
+                spare = z.data
             }
         }
         p.deltas = deltas
+        p.spare = spare
         return p
     }
 
@@ -138,13 +146,16 @@ public struct EmpiricalNTK {
         guard network.architecture.isDenseChain && network.inputShape.spatial.isEmpty else {
             return (try kernelOfGraph(x1, x2, trace: trace), outputs(x1), x2.map(outputs))
         }
-        let right = pass(y)
+        var right = pass(y)
         var f = same ? right.outputs : Matrix(rows: P1, cols: O)
-        var out = HugePages.zeroedArray(P1 * P2 * E)
+        // Every entry that is read is written by the first layer (`=`) before the others add to it: for the same points
+        // the entries with q ≥ p, the rest by the mirror at the end.
+        // (A chain without Dense layers has no parameters: Θ = 0.)
+        var out = right.inputs.isEmpty ? HugePages.zeroedArray(P1 * P2 * E) : HugePages.uninitializedArray(P1 * P2 * E)
         let B = max(1, blockSize)
         // The Gram products of a block, written by BLAS (β = 0) where the block reads them: storage for the largest
         // block, shared by the blocks and layers.
-        var g = HugePages.uninitializedArray(min(B, P1) * P2)
+        var g = HugePages.uninitializedArray(min(B, P1) * P2, reusing: &right.spare)
         var d = HugePages.uninitializedArray(min(B, P1) * O * P2 * O)
         var start = 0
         while start < P1 {
@@ -195,19 +206,20 @@ public struct EmpiricalNTK {
                 } else {
                     products(0, cols)
                 }
-                let bias = s.hasBias ? s.b * s.b : 0
+                let bias = s.hasBias ? s.b * s.b : 0, first = l == 0
                 g.withUnsafeBufferPointer { gb in d.withUnsafeBufferPointer { db in out.withUnsafeMutableBufferPointer { ob in
                     nonisolated(unsafe) let (gp, dp, op) = (gb.baseAddress!, db.baseAddress!, ob.baseAddress!)
-                    let chunk = 16, first = start
+                    let chunk = 16, firstRow = start
                     DispatchQueue.concurrentPerform(iterations: (rows + chunk - 1) / chunk) { t in
                         for p in (t * chunk)..<min(rows, (t + 1) * chunk) {
                             let q0 = same ? p : 0          // the same points: q ≥ p only (the rest is mirrored)
                             let grow = gp + p * cols
-                            let orow = op + ((first + p) * P2 + c0) * E
+                            let orow = op + ((firstRow + p) * P2 + c0) * E
                             if O == 1 {
                                 let drow = dp + p * cols
-                                if trace {
-                                    for q in q0..<cols { orow[q] += (grow[q] + bias) * drow[q] / 1 }  // as (g + b)·Σ_a d_aa / O with O = 1
+                                // trace: (g + b)·Σ_a d_aa / O with O = 1, the same arithmetic.
+                                if first {
+                                    for q in q0..<cols { orow[q] = (grow[q] + bias) * drow[q] }
                                 } else {
                                     for q in q0..<cols { orow[q] += (grow[q] + bias) * drow[q] }
                                 }
@@ -217,12 +229,12 @@ public struct EmpiricalNTK {
                                     if trace {
                                         var t = 0.0
                                         for a in 0..<O { t += dp[(p * O + a) * cols * O + q * O + a] }
-                                        orow[q] += gpq * t / Double(O)
+                                        orow[q] = (first ? 0 : orow[q]) + gpq * t / Double(O)
                                     } else {
                                         for a in 0..<O {
                                             let drow = dp + (p * O + a) * cols * O + q * O
                                             let o = orow + (q * O + a) * O
-                                            for b in 0..<O { o[b] += gpq * drow[b] }
+                                            for b in 0..<O { o[b] = (first ? 0 : o[b]) + gpq * drow[b] }
                                         }
                                     }
                                 }

@@ -320,18 +320,28 @@ public struct Nonlinearity: Layer {
     /// φ'(x).
     public func derivative(_ x: Double) -> Double { activation.derivative(x) }
 
+    /// Entries per chunk of the elementwise maps (`apply`, `multiplyByDerivative`) when they run on all cores: below
+    /// 2 × this one thread does the whole map (a chunk is ≈ 30 µs of work; thread hand-off costs a few µs).
+    static let entriesPerChunk = 1 << 15
+
     /// φ(h) entry by entry on the activations h [P, width] (`value`'s arithmetic), written into fresh storage in one
     /// pass (h stays the caller's: a copy of it mapped in place would touch every page twice).
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
         var out = Matrix(uninitializedRows: h.rows, cols: h.cols)
-        h.data.withUnsafeBufferPointer { z in
-            out.data.withUnsafeMutableBufferPointer { b in
-                switch activation {
-                case .abRelu(let lower, let upper):
-                    // `value`'s arithmetic, the case decided once (a loop that vectorises).
-                    for k in b.indices { let x = z[k]; b[k] = x < 0 ? lower * x : upper * x }
-                default:
-                    for k in b.indices { b[k] = value(z[k]) }
+        h.data.withUnsafeBufferPointer { zb in
+            out.data.withUnsafeMutableBufferPointer { ob in
+                nonisolated(unsafe) let (z, b) = (zb.baseAddress, ob.baseAddress)
+                // Entry by entry, in chunks on all cores for large inputs (each entry's arithmetic is the same whatever
+                // the chunking; the fresh pages of the output are faulted in by the threads that write them).
+                parallelChunks(ob.count, minimum: Self.entriesPerChunk) { range in
+                    guard let z, let b else { return }
+                    switch activation {
+                    case .abRelu(let lower, let upper):
+                        // `value`'s arithmetic, the case decided once (a loop that vectorises).
+                        for k in range { let x = z[k]; b[k] = x < 0 ? lower * x : upper * x }
+                    default:
+                        for k in range { b[k] = value(z[k]) }
+                    }
                 }
             }
         }
@@ -345,11 +355,19 @@ public struct Nonlinearity: Layer {
                                      _ d: UnsafeMutableBufferPointer<Double>) {
         precondition(d.count == h.count * O, "Nonlinearity.multiplyByDerivative: \(d.count) cotangent entries for \(h.count) activations × \(O)")
         guard let hp = h.baseAddress, let dp = d.baseAddress, block > 0 else { return }
-        let points = h.count / block
+        nonisolated(unsafe) let (hq0, dq0) = (hp, dp)
+        parallelChunks(h.count / block, minimum: max(1, Self.entriesPerChunk / (block * max(1, O)))) { points in
+            multiplyByDerivative(points, at: hq0, block: block, rowsPerPoint: O, dq0)
+        }
+    }
+
+    /// The points `points` of `multiplyByDerivative(at:block:rowsPerPoint:_:)`.
+    private func multiplyByDerivative(_ points: Range<Int>, at hp: UnsafePointer<Double>, block: Int, rowsPerPoint O: Int,
+                                      _ dp: UnsafeMutablePointer<Double>) {
         switch activation {
         case .abRelu(let lower, let upper):
             let middle = (lower + upper) / 2
-            for q in 0..<points {
+            for q in points {
                 let hq = hp + q * block
                 for a in 0..<O {
                     let dq = dp + (q * O + a) * block
@@ -360,7 +378,7 @@ public struct Nonlinearity: Layer {
                 }
             }
         default:
-            for q in 0..<points {
+            for q in points {
                 let hq = hp + q * block
                 for e in 0..<block {
                     let g = derivative(hq[e])

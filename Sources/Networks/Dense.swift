@@ -76,11 +76,15 @@ public struct Dense: Layer {
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
         let (sw, sb) = scales(inputWidth: h.cols)
         var z = Matrix.multiply(h, p.weight!, alpha: sw)
-        if let b = p.bias {
+        if let b = p.bias, z.cols > 0 {
             let n = z.cols
             z.data.withUnsafeMutableBufferPointer { zb in
                 b.withUnsafeBufferPointer { bb in
-                    for i in 0..<z.rows { for j in 0..<n { zb[i * n + j] += sb * bb[j] } }
+                    nonisolated(unsafe) let (zp, bp) = (zb.baseAddress!, bb.baseAddress!)
+                    // Row by row, in chunks of rows on all cores for large outputs (the same sum per entry).
+                    parallelChunks(z.rows, minimum: max(1, (1 << 15) / n)) { rows in
+                        for i in rows { for j in 0..<n { zp[i * n + j] += sb * bp[j] } }
+                    }
                 }
             }
         }

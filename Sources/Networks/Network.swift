@@ -117,7 +117,10 @@ public struct Network: Sendable {
     /// Where each layer's W and b sit in `parameters`.
     public let layout: ParameterLayout
     /// θ, the stored parameters (raw N(0, 1) draws under NTK parameterisation, the weights under standard).
-    public var parameters: [Double]
+    public var parameters: [Double] { didSet { perLayer = nil } }
+    /// θ split per layer as the network was built from per-layer arrays (`init(_:inputShape:layerParameters:)`:
+    /// loaded or drawn), so that `layerParameters` need not copy θ again; nil once θ has been set.
+    private var perLayer: [LayerParameters]?
 
     /// Parameters drawn from `rng` (see the type's initialisation convention).
     public init(_ architecture: Serial, inputWidth: Int, using rng: inout RandomStream) throws {
@@ -186,6 +189,11 @@ public struct Network: Sendable {
         try Self.validate(architecture, inputShape: inputShape)
         let layout = try ParameterLayout(architecture, inputShape: inputShape)
         try self.init(architecture, inputShape: inputShape, parameters: layout.join(layerParameters))
+        // What `layout.split(parameters)` would return: the same values (join copies them), a bias only where the layout
+        // has one, nothing for layers without parameters.
+        perLayer = zip(layout.slices, layerParameters).map { s, p in
+            s.hasWeight ? LayerParameters(weight: p.weight, bias: s.biasOffset == nil ? nil : p.bias) : .none
+        }
     }
 
     /// The parameters are drawn per layer, then joined: about three copies of θ at once.
@@ -214,7 +222,7 @@ public struct Network: Sendable {
     }
 
     /// θ as per-layer parameters [W [fan_in, fan_out], b] (neural-tangents' layout).
-    public var layerParameters: [LayerParameters] { layout.split(parameters) }
+    public var layerParameters: [LayerParameters] { perLayer ?? layout.split(parameters) }
     /// Width O of the outputs f(x).
     public var outputWidth: Int { (try? architecture.outputShape(inputShape).channels) ?? 0 }
     /// Length of θ.

@@ -19,6 +19,20 @@ public enum HugePages {
         }
     }
 
+    /// An array of `count` Float64 whose contents are unspecified, in `storage` — an array no longer needed, taken
+    /// over and left empty — when its capacity holds `count` (its pages are mapped already: nothing to fault in),
+    /// else in fresh storage as `uninitializedArray(_:)`.
+    public static func uninitializedArray(_ count: Int, reusing storage: inout [Double]) -> [Double] {
+        guard storage.capacity >= count else { return uninitializedArray(count) }
+        var reused: [Double] = []
+        swap(&reused, &storage)
+        // Within the capacity neither shortening nor lengthening reallocates (the appended zeros are for the caller
+        // to overwrite).
+        if reused.count > count { reused.removeLast(reused.count - count) }
+        if reused.count < count { reused.append(contentsOf: repeatElement(0, count: count - reused.count)) }
+        return reused
+    }
+
     /// An array of `count` zeros, its storage advised for huge pages before it is cleared.
     public static func zeroedArray(_ count: Int) -> [Double] {
         [Double](unsafeUninitializedCapacity: count) { buffer, initialized in

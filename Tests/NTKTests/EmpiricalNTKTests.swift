@@ -124,6 +124,17 @@ import TestSupport
         } } } }
     }
 
+    /// A chain without Dense layers has no parameters: Θ = 0 on both paths (the fast path writes Θ with its first
+    /// Dense layer, so this case must clear it).
+    @Test func chainWithoutParametersHasZeroKernel() throws {
+        let network = try Network(NetworkSpec.parse("Relu"), inputWidth: 2, seed: 1)
+        let x = Matrix([[0.5, -1], [1.2, 0.3], [-0.7, 0.2]])
+        let e = EmpiricalNTK(network)
+        let theta = try e.kernel(x)
+        #expect(theta.shape == [3, 3, 2, 2] && theta.data.allSatisfy { $0 == 0 })
+        #expect(e.kernelByJacobian(x).data == theta.data)
+    }
+
     @Test func parametersRoundTripInNeuralTangentsLayout() throws {
         let (e, x) = try Self.setup(Self.specs[0])
         let dir = temporaryDirectoryURL(prefix: "nnt-params")

@@ -362,6 +362,55 @@ func polarExpectation(k11: Double, k12: Double, k22: Double, degree n: Double, _
         }
     }
 
+    /// The forward maps split large inputs into chunks on all cores (`Nonlinearity.apply`, `multiplyByDerivative`,
+    /// `Dense.apply`'s bias): every entry is its own formula — φ(z) by `value`, d·φ'(z) by `derivative` (for each of
+    /// O = 3 cotangent rows per point), s_w·(h·W) + s_b·b by the product and the bias alone — bit for bit, for
+    /// inputs of 2 to 10 chunks and one below the threshold, for (a, b)-ReLU's select and the generic path.
+    @Test func elementwiseMapsInChunksAreEntryByEntry() {
+        for (P, width) in [(3, 7), (130, 512), (401, 263)] {
+            let z = Matrix(rows: P, cols: width, data: (0..<(P * width)).map { sin(Double($0) * 0.37) * 3 })
+            for nl in [LeakyRelu(0.1), Erf(a: 1.2, b: 0.8, c: 0.1), Relu()] {
+                let h = nl.apply(.none, z)
+                #expect(h.data.map(\.bitPattern) == z.data.map { nl.value($0).bitPattern }, "\(nl.name) \(P)×\(width)")
+                let O = 3
+                var d = (0..<(P * O * width)).map { cos(Double($0) * 0.11) }
+                var expected = d
+                for q in 0..<P { for a in 0..<O { for e in 0..<width {
+                    expected[(q * O + a) * width + e] *= nl.derivative(z[q, e])
+                } } }
+                z.data.withUnsafeBufferPointer { zb in
+                    d.withUnsafeMutableBufferPointer { nl.multiplyByDerivative(at: zb, block: width, rowsPerPoint: O, $0) }
+                }
+                #expect(d.map(\.bitPattern) == expected.map(\.bitPattern), "φ' of \(nl.name) \(P)×\(width)")
+            }
+            let dense = Dense(19, wStd: 1.3, bStd: 0.4)
+            var rng = RandomStream(seed: 3, stream: 0)
+            let p = dense.initialize(inputWidth: width, using: &rng)
+            let (sw, sb) = dense.scales(inputWidth: width)
+            let product = Matrix.multiply(z, p.weight!, alpha: sw), out = dense.apply(p, z)
+            for i in 0..<P { for j in 0..<19 {
+                #expect(out[i, j].bitPattern == (product[i, j] + sb * p.bias![j]).bitPattern)
+            } }
+        }
+    }
+
+    /// `Network.layerParameters` is θ split per layer whether the network keeps the arrays it was built from or splits
+    /// θ: the same values, a bias only where the layout has one (one given for a layer without bias is not kept), and
+    /// θ's new values once it is set.
+    @Test func layerParametersAreThetaSplit() throws {
+        let net = try NetworkSpec.parse("Dense(6, W_std=1.5, b_std=0.1) Tanh Dense(2, W_std=1.2, b_std=None)")
+        let drawn = try Network(net, inputWidth: 3, seed: 7)
+        #expect(drawn.layerParameters == drawn.layout.split(drawn.parameters))
+        var given = drawn.layerParameters
+        given[2].bias = [1, 2]
+        var loaded = try Network(net, inputWidth: 3, layerParameters: given)
+        #expect(loaded.parameters == drawn.parameters)
+        #expect(loaded.layerParameters == drawn.layerParameters && loaded.layerParameters[2].bias == nil)
+        loaded.parameters[4] += 1
+        #expect(loaded.layerParameters == loaded.layout.split(loaded.parameters))
+        #expect(loaded.layerParameters[0].weight!.data[4] == drawn.layerParameters[0].weight!.data[4] + 1)
+    }
+
     /// For one hidden layer, E[f(x)f(x')] = NNGP and E[Θ̂(x, x')] = NTK exactly at every width (the hidden
     /// pre-activations are exactly Gaussian): Monte Carlo over 20 000 networks of width 3, with the empirical NTK
     /// from a hand-written Jacobian, within 5 standard errors — for both parameterisations.

@@ -495,6 +495,36 @@ import TestSupport
         #expect(worst == 0)
     }
 
+    /// Reused storage: the same buffer (base address) when its capacity holds the count, shortened or lengthened
+    /// within it, the donor left empty; fresh storage when it is too small.
+    @Test(arguments: [(1000, 1000), (1000, 600), (600, 1000), (10, 1000)])
+    func uninitializedArrayReusesStorage(capacity: Int, count: Int) {
+        var donor = [Double](repeating: 1, count: min(capacity, 700))
+        donor.reserveCapacity(capacity)
+        let before = donor.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let fits = donor.capacity >= count
+        let a = HugePages.uninitializedArray(count, reusing: &donor)
+        #expect(a.count == count)
+        #expect((a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == before) == fits)
+        #expect(donor.isEmpty == fits)
+        if !fits { #expect(donor.count == min(capacity, 700)) }
+    }
+
+    /// A product into reused storage (a dead buffer full of NaN, larger than the product) has the bits of the product
+    /// into fresh storage, and lives in the donor's buffer.
+    @Test func productIntoReusedStorageIsTheProduct() {
+        let m = 300, k = 17, n = 40
+        let a = Matrix(rows: m, cols: k, data: (0..<(m * k)).map { sin(Double($0)) })
+        let b = Matrix(rows: n, cols: k, data: (0..<(n * k)).map { cos(Double($0) * 0.7) })
+        var dead = [Double](repeating: .nan, count: m * n + 123)
+        let base = dead.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let reused = Matrix.multiply(a, b, transposeB: true, alpha: 0.3, reusing: &dead)
+        let fresh = Matrix.multiply(a, b, transposeB: true, alpha: 0.3)
+        #expect(reused.data.map(\.bitPattern) == fresh.data.map(\.bitPattern))
+        #expect(reused.data.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == base)
+        #expect(dead.isEmpty)
+    }
+
     @Test(arguments: [0, 1, 1000, (4 << 20) / 8 + 4097])
     func zeroedArrayIsZero(count: Int) {
         let z = HugePages.zeroedArray(count)
