@@ -525,6 +525,26 @@ import TestSupport
         #expect(dead.isEmpty)
     }
 
+    /// The capacity asked for a large array makes glibc's mapping a whole number of huge pages — 32 bytes of array
+    /// header, the entries and 64 bytes of chunk header and rounding fill k·2 MiB — where that adds at most an eighth
+    /// of the entries; under 2 MiB, or just above a whole number of huge pages, the count itself. The arrays have the
+    /// count asked for and at least that capacity.
+    @Test(arguments: [1000, (2 << 20) / 8 - 1, (2 << 20) / 8, 512_000, 1_000_000, (4 << 20) / 8, (4 << 20) / 8 + 1, 3_000_000])
+    func capacityFillsWholeHugePages(count: Int) {
+        let c = HugePages.capacity(for: count), huge = 2 << 20
+        #expect(c >= count)
+        if c > count {
+            #expect((32 + 8 * c + 64) % huge == 0)
+            #expect(c - count <= count / 8)
+            #expect((32 + 8 * count + 64) > (32 + 8 * c + 64) - huge)    // the fewest huge pages that hold the entries
+        } else {
+            #expect(count * 8 < huge || ((32 + 8 * count + 64 + huge - 1) / huge * huge - 96) / 8 - count > count / 8)
+        }
+        let a = HugePages.uninitializedArray(count), z = HugePages.zeroedArray(count)
+        #expect(a.count == count && a.capacity >= c && z.count == count && z.capacity >= c)
+        #expect(z.allSatisfy { $0 == 0 })
+    }
+
     @Test(arguments: [0, 1, 1000, (4 << 20) / 8 + 4097])
     func zeroedArrayIsZero(count: Int) {
         let z = HugePages.zeroedArray(count)
