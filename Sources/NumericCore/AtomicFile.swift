@@ -10,16 +10,17 @@ import Glibc
 /// (SIGKILL) is recognised by its name (`isTemporaryName`) and swept when the directory is next used.
 ///
 /// Written destinations are reported to `observer` (the command line's run manifest records them, so that `--force`
-/// can clear a run's own files and nothing else).
+/// can clear a run's own files and nothing else): one call per write, or one for several files put in place together
+/// (`NPY.write(_ files:)`, `NPYRowWriter.finish`), so that the manifest is rewritten once for them.
 public enum AtomicFile {
     nonisolated(unsafe) private static var inFlight: Set<String> = []
     nonisolated(unsafe) private static var counter = 0
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var observerStorage: (@Sendable (URL) -> Void)? = nil
+    nonisolated(unsafe) private static var observerStorage: (@Sendable ([URL]) -> Void)? = nil
 
-    /// Called with each destination after its rename (under no lock of ours; it may write files itself only through
-    /// `writeUnobserved`).
-    public static var observer: (@Sendable (URL) -> Void)? {
+    /// Called with the destinations after their renames — each write's alone, or those of files put in place together
+    /// (under no lock of ours; it may write files itself only through `writeUnobserved`).
+    public static var observer: (@Sendable ([URL]) -> Void)? {
         get { lock.lock(); defer { lock.unlock() }; return observerStorage }
         set { lock.lock(); observerStorage = newValue; lock.unlock() }
     }
@@ -39,14 +40,14 @@ public enum AtomicFile {
     /// Writes `data` to `url` atomically (temporary, then rename), creating no directories.
     public static func write(_ data: Data, to url: URL) throws {
         try writeUnobserved(data, to: url)
-        observer?(url)
+        observer?([url])
     }
 
     /// Writes the concatenation of `parts` to `url` atomically, straight from the callers' buffers (no copy into one
     /// `Data`): a header and an array's storage, say.
     public static func write(parts: [UnsafeRawBufferPointer], to url: URL) throws {
         try writeUnobserved(parts: parts, to: url)
-        observer?(url)
+        observer?([url])
     }
 
     /// `write` without telling `observer` (for the manifest that the observer itself keeps).
@@ -107,7 +108,8 @@ public enum AtomicFile {
         }
 
         /// Puts the file in place: `fsync` when durable, close, rename over `url`; tells `observer` unless `observed`
-        /// is false. The temporary is removed when any step fails.
+        /// is false (the caller reports it with the others it puts in place). The temporary is removed when any step
+        /// fails.
         public func commit(observed: Bool = true) throws {
             lock.lock(); defer { lock.unlock() }
             precondition(open, "AtomicFile.Pending: \(url.path) committed or discarded already")
@@ -125,7 +127,7 @@ public enum AtomicFile {
                 let dir = Glibc.open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 if dir >= 0 { defer { close(dir) }; guard fsync(dir) == 0 else { throw Self.failure(errno, url.path) } }
             }
-            if observed { AtomicFile.observer?(url) }
+            if observed { AtomicFile.observer?([url]) }
         }
 
         /// Removes the temporary (nothing is put in place); no-op after `commit` or a first `discard`.

@@ -62,11 +62,17 @@ public enum NPY {
     /// names the file, the first offending index and how many there are, and nothing is written.
     public static func write<S: NPYScalar>(_ array: NDArray<S>, to url: URL, allowingNonFinite: Bool = false) throws {
         if !allowingNonFinite { try checkFinite(array, url: url) }
+        try writeUnobserved(array, to: url)
+        AtomicFile.observer?([url])
+    }
+
+    /// `write` without the check and without telling `AtomicFile.observer` (the caller reports the file).
+    static func writeUnobserved<S: NPYScalar>(_ array: NDArray<S>, to url: URL) throws {
         do {
             // The header and the array's own storage, written as they are (no copy of the data).
             let head = header(S.self, shape: array.shape)
             try head.withUnsafeBytes { h in
-                try array.data.withUnsafeBytes { try AtomicFile.write(parts: [h, $0], to: url) }
+                try array.data.withUnsafeBytes { try AtomicFile.writeUnobserved(parts: [h, $0], to: url) }
             }
         } catch {
             throw NPYError("cannot write \(url.path): \(fileErrorReason(error))")
@@ -76,7 +82,8 @@ public enum NPY {
     /// Writes several arrays as `write` writes each, the files at once (a thread each: a kernel's two 8-MB arrays
     /// are written in the time of one). Every array is checked before anything is written, so that a non-finite
     /// entry (`NonFiniteOutput` for the first such array in order, unless `allowingNonFinite`) writes nothing at all;
-    /// of failed writes, the first in order is thrown. Writes inside `AtomicFile.durably` stay durable.
+    /// of failed writes, the first in order is thrown. Writes inside `AtomicFile.durably` stay durable. The files put in
+    /// place are reported to `AtomicFile.observer` together.
     public static func write<S: NPYScalar>(_ files: [(array: NDArray<S>, url: URL)], allowingNonFinite: Bool = false) throws {
         if !allowingNonFinite {
             // The scans at once too (each reads a whole array); the first offending array in order is reported.
@@ -93,10 +100,12 @@ public enum NPY {
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: files.count) { i in
                 AtomicFile.$isDurable.withValue(durable) {
-                    do { try write(files[i].array, to: files[i].url, allowingNonFinite: true) } catch { out[i] = error }
+                    do { try writeUnobserved(files[i].array, to: files[i].url) } catch { out[i] = error }
                 }
             }
         }
+        let written = zip(files, failures).filter { $1 == nil }.map { $0.0.url }
+        if !written.isEmpty { AtomicFile.observer?(written) }
         if let e = failures.lazy.compactMap({ $0 }).first { throw e }
     }
 

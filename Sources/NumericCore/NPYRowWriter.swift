@@ -91,9 +91,14 @@ public final class NPYRowWriter: @unchecked Sendable {
             writers.forEach { $0.discard() }
             throw e
         }
+        // Put in place one by one, reported together (the manifest is rewritten once); on a failure, those already in
+        // place are reported and the rest discarded.
+        var committed: [URL] = []
+        defer { if !committed.isEmpty { AtomicFile.observer?(committed) } }
         for (i, w) in writers.enumerated() {
             do {
-                try w.file.commit()
+                try w.file.commit(observed: false)
+                committed.append(w.url)
             } catch {
                 writers[(i + 1)...].forEach { $0.discard() }
                 throw NPYError("cannot write \(w.url.path): \(fileErrorReason(error))")

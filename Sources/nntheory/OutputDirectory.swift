@@ -83,7 +83,7 @@ enum OutputDirectory {
         current = state
         pendingLock = nil
         try writeManifest(state)
-        AtomicFile.observer = { url in OutputDirectory.record(url) }
+        AtomicFile.observer = { urls in OutputDirectory.record(urls) }
         atexit { OutputDirectory.finish() }
         return dir
     }
@@ -133,14 +133,19 @@ enum OutputDirectory {
         return fd
     }
 
-    /// Adds the top-level entry of a written file to the manifest (called by `AtomicFile` after each write).
-    static func record(_ url: URL) {
+    /// Adds the top-level entries of written files to the manifest, rewritten once if any is new (called by
+    /// `AtomicFile` after each write, or once for files put in place together).
+    static func record(_ urls: [URL]) {
         guard let s = current else { return }
-        let p = url.standardizedFileURL.path, root = s.dir.path + "/"
-        guard p.hasPrefix(root), let top = p.dropFirst(root.count).split(separator: "/").first.map(String.init) else { return }
+        let root = s.dir.path + "/"
+        let tops = urls.compactMap { url -> String? in
+            let p = url.standardizedFileURL.path
+            return p.hasPrefix(root) ? p.dropFirst(root.count).split(separator: "/").first.map(String.init) : nil
+        }
         s.lock.lock(); defer { s.lock.unlock() }
-        guard !s.manifest.files.contains(top) else { return }
-        s.manifest.files = (s.manifest.files + [top]).sorted()
+        let new = Set(tops).subtracting(s.manifest.files)
+        guard !new.isEmpty else { return }
+        s.manifest.files = (s.manifest.files + new).sorted()
         try? writeManifest(s)
     }
 

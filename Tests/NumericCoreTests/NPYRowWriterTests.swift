@@ -45,6 +45,36 @@ import TestSupport
         #expect(try Data(contentsOf: dir.appendingPathComponent("e.npy")) == NPY.encode(empty))
     }
 
+    /// Files put in place together are reported to `AtomicFile.observer` in one call (the run manifest is rewritten
+    /// once for them): `NPY.write` of two arrays, `NPYRowWriter.finish` of two writers; a single write in a call of its
+    /// own; a refused finish reports nothing. (Other tests may write files meanwhile: only this directory is counted.)
+    @Test func filesPutInPlaceTogetherAreReportedOnce() throws {
+        final class Calls: @unchecked Sendable {
+            let lock = NSLock(); var names: [[String]] = []
+            func add(_ n: [String]) { lock.lock(); names.append(n); lock.unlock() }
+            var all: [[String]] { lock.lock(); defer { lock.unlock() }; return names }
+        }
+        let dir = try makeTemporaryDirectory(prefix: "observed"), calls = Calls(), root = dir.standardizedFileURL.path + "/"
+        AtomicFile.observer = { urls in
+            let mine = urls.filter { $0.standardizedFileURL.path.hasPrefix(root) }.map(\.lastPathComponent)
+            if !mine.isEmpty { calls.add(mine) }
+        }
+        defer { AtomicFile.observer = nil; try? FileManager.default.removeItem(at: dir) }
+        let a = NDArray<Double>(shape: [3, 2], data: [1, 2, 3, 4, 5, 6])
+        try NPY.write([(a, dir.appendingPathComponent("x.npy")), (a, dir.appendingPathComponent("y.npy"))])
+        #expect(calls.all.map { $0.sorted() } == [["x.npy", "y.npy"]])
+        let writers = try ["p.npy", "q.npy"].map { try NPYRowWriter(shape: a.shape, url: dir.appendingPathComponent($0)) }
+        a.data.withUnsafeBufferPointer { p in writers.forEach { $0.write(rows: 0..<3, from: p) } }
+        try NPYRowWriter.finish(writers)
+        try NPY.write(a, to: dir.appendingPathComponent("z.npy"))
+        #expect(calls.all.map { $0.sorted() } == [["x.npy", "y.npy"], ["p.npy", "q.npy"], ["z.npy"]])
+        let bad = NDArray<Double>(shape: [3, 2], data: [1, 2, .nan, 4, 5, 6])
+        let refused = try NPYRowWriter(shape: bad.shape, url: dir.appendingPathComponent("r.npy"))
+        bad.data.withUnsafeBufferPointer { refused.write(rows: 0..<3, from: $0) }
+        #expect(throws: NonFiniteOutput.self) { try NPYRowWriter.finish([refused]) }
+        #expect(calls.all.count == 3)
+    }
+
     /// A non-finite entry: `finish` throws what `NPY.write` throws for the whole array (first entry in C order
     /// across ranges written in reverse, the count over all ranges) and puts neither of two arrays in place; with
     /// `allowingNonFinite` the bytes are written as they are. A discarded writer leaves nothing.

@@ -3,6 +3,18 @@ import Testing
 @testable import NumericCore
 
 @Suite struct RunProvenanceTests {
+    /// `start` reads the host's facts on another thread; `current` waits for them: the tool, version, commit and
+    /// command line as given, the core count of `activeCores`, the start time between the call and its return.
+    /// (`current` is process-wide: no other test sets it.)
+    @Test func startRecordsTheRunOnceTheHostFactsAreRead() {
+        let before = RunProvenance.timestamp(Date())
+        RunProvenance.start(tool: "nntheory-test", version: "9.9", commit: "abc", argv: ["x", "--threads", "3", "--seed=7"])
+        let p = RunProvenance.current, after = RunProvenance.timestamp(Date())
+        #expect(p.tool == "nntheory-test" && p.version == "9.9" && p.commit == "abc" && p.argv == ["x", "--threads", "3", "--seed=7"])
+        #expect(p.cores == activeCores && p.threads == 3 && p.seed == 7 && p.hostCPU == RunProvenance.cpuModel())
+        #expect(before <= p.startedUTC && p.startedUTC <= after && p.finishedUTC == nil)
+    }
+
     /// `timestamp` (gmtime_r, no formatter) against Python's `datetime.fromtimestamp(t, UTC)` for the epoch, a leap
     /// day, the example in its doc comment, the last second of 2099 and 1234567890 (fractions of a second dropped),
     /// and against Foundation's ISO8601DateFormatter (internet date-time, UTC) on a spread of instants.
