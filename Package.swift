@@ -37,10 +37,12 @@ let package = Package(
         .target(name: "CVectorKernels"),
         // OpenBLAS' thread-pool controls as weak references (bound whether OpenBLAS is linked shared or static).
         .target(name: "COpenBLASPool"),
+        // File calls Swift's Glibc module does not declare (fallocate: reserving an output's blocks before writing it).
+        .target(name: "CFileBlocks"),
         // Shared numerical core: dense arrays, BLAS/LAPACK/FFTW bindings, counter-based RNG, .npy I/O, quadrature.
         .target(
             name: "NumericCore",
-            dependencies: ["CNumericLibs", "CVectorKernels", "COpenBLASPool", numerics]
+            dependencies: ["CNumericLibs", "CVectorKernels", "COpenBLASPool", "CFileBlocks", numerics]
         ),
         // One network description for every module: activations (value, derivatives, kernel map), Dense layers,
         // `Serial` compositions with a flat parameter vector, the SPEC grammar, input jets and parameter gradients,
@@ -70,7 +72,7 @@ let package = Package(
         // Helpers shared by the test targets: random inputs, finite differences, error measures, Monte Carlo statistics,
         // temporary directories and the python3 runner.
         .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "CVectorKernels", "TestSupport"]),
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "CVectorKernels", "CFileBlocks", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "NumericCore", "TestSupport"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "NumericCore", "TestSupport"]),
         .testTarget(name: "EnsemblesTests", dependencies: ["Ensembles", "Networks", "NumericCore", "TestSupport"]),

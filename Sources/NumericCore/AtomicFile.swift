@@ -1,3 +1,4 @@
+import CFileBlocks
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -57,7 +58,7 @@ public enum AtomicFile {
 
     /// `write(parts:to:)` without telling `observer`.
     public static func writeUnobserved(parts: [UnsafeRawBufferPointer], to url: URL) throws {
-        let file = try Pending(url)
+        let file = try Pending(url, size: parts.reduce(0) { $0 + $1.count })
         var offset = 0
         do {
             for part in parts { try file.write(part, at: offset); offset += part.count }
@@ -82,8 +83,11 @@ public enum AtomicFile {
         private let lock = NSLock()
         private var open = true
 
-        /// Creates the temporary (empty) for `url`; no directories are created.
-        public init(_ url: URL) throws {
+        /// Creates the temporary (empty) for `url`; no directories are created. With `size` (the bytes the file will
+        /// hold), the disk blocks of a large file are reserved at once (`nnt_reserve_file_blocks`; its size stays 0
+        /// until written): the writes then allocate nothing block by block (ext4 here: 8 MB written in ≈ 1.35 ms
+        /// instead of ≈ 1.75). Where the file system cannot, the writes allocate as usual.
+        public init(_ url: URL, size: Int? = nil) throws {
             self.url = url
             temporary = AtomicFile.temporary(for: url)
             durable = AtomicFile.isDurable
@@ -94,6 +98,7 @@ public enum AtomicFile {
                 AtomicFile.unregister(temporary)
                 throw Self.failure(e, url.path)
             }
+            if let size, size >= 1 << 20 { _ = nnt_reserve_file_blocks(fd, Int64(size)) }
         }
 
         /// Writes `bytes` at byte `offset` of the file (all of them, or throws).

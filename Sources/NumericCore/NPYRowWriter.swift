@@ -30,8 +30,8 @@ public final class NPYRowWriter: @unchecked Sendable {
         self.shape = shape
         rowLength = shape.dropFirst().reduce(1, *)
         do {
-            file = try AtomicFile.Pending(url)
             let head = NPY.header(Double.self, shape: shape)
+            file = try AtomicFile.Pending(url, size: head.count + shape.reduce(1, *) * 8)
             dataOffset = head.count
             try head.withUnsafeBytes { try file.write($0, at: 0) }
         } catch let e as NSError {

@@ -1,3 +1,4 @@
+import CFileBlocks
 import Dispatch
 import Foundation
 import Testing
@@ -43,6 +44,31 @@ import TestSupport
         let empty = NDArray<Double>(shape: [0, 3], data: [])
         try NPYRowWriter(shape: [0, 3], url: dir.appendingPathComponent("e.npy")).finish()
         #expect(try Data(contentsOf: dir.appendingPathComponent("e.npy")) == NPY.encode(empty))
+    }
+
+    /// A pending file given its size reserves the blocks without changing the size: a file whose writes stop short of
+    /// the size given (here 3 MB reserved, 1.5 MB written, out of order) holds exactly what was written; one with no
+    /// size given likewise. The reservation itself leaves an empty file empty (or is not supported: EOPNOTSUPP).
+    @Test func reservedBlocksDoNotChangeWhatIsWritten() throws {
+        let dir = try makeTemporaryDirectory(prefix: "reserve")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bytes = (0..<(3 << 19)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        for size in [3 << 20, nil] as [Int?] {
+            let url = dir.appendingPathComponent("f\(size ?? 0).bin")
+            let f = try AtomicFile.Pending(url, size: size)
+            try bytes.withUnsafeBytes { b in
+                try f.write(UnsafeRawBufferPointer(rebasing: b[(1 << 19)...]), at: 1 << 19)
+                try f.write(UnsafeRawBufferPointer(rebasing: b[..<(1 << 19)]), at: 0)
+            }
+            try f.commit(observed: false)
+            #expect(try Data(contentsOf: url) == Data(bytes))
+        }
+        let path = dir.appendingPathComponent("empty").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { close(fd) }
+        let r = nnt_reserve_file_blocks(fd, 1 << 21)
+        #expect(r == 0 || errno == EOPNOTSUPP)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == 0)
     }
 
     /// Files put in place together are reported to `AtomicFile.observer` in one call (the run manifest is rewritten
