@@ -71,7 +71,9 @@ let package = Package(
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // Helpers shared by the test targets: random inputs, finite differences, error measures, Monte Carlo statistics,
         // temporary directories and the python3 runner.
-        .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
+        // The test process holds OpenBLAS at one thread (tests run concurrently; its thread count is process-wide).
+        .target(name: "CTestSupport", path: "Tests/CTestSupport"),
+        .target(name: "TestSupport", dependencies: ["NumericCore", "CTestSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "CVectorKernels", "CFileBlocks", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "NumericCore", "TestSupport"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "NumericCore", "TestSupport"]),

@@ -76,17 +76,20 @@ public struct ParameterLayout: Sendable, Equatable {
             throw InputError("parameters for \(parameters.count) layers, the network has \(slices.count)")
         }
         var theta = [Double](repeating: 0, count: count)
-        for (k, (s, p)) in zip(slices, parameters).enumerated() {
-            guard s.hasWeight else { continue }
-            guard let w = p.weight, w.rows == s.fanIn, w.cols == s.fanOut else {
-                throw InputError("layer \(k): weight of shape \(p.weight.map { "[\($0.rows), \($0.cols)]" } ?? "none"), expected [\(s.fanIn), \(s.fanOut)]")
-            }
-            for i in 0..<w.data.count { theta[s.weightOffset + i] = w.data[i] }
-            if let bo = s.biasOffset {
-                guard let b = p.bias, b.count == s.fanOut else {
-                    throw InputError("layer \(k): bias of length \(p.bias?.count ?? 0), expected \(s.fanOut)")
+        try theta.withUnsafeMutableBufferPointer { t in
+            for (k, (s, p)) in zip(slices, parameters).enumerated() {
+                guard s.hasWeight else { continue }
+                guard let w = p.weight, w.rows == s.fanIn, w.cols == s.fanOut else {
+                    throw InputError("layer \(k): weight of shape \(p.weight.map { "[\($0.rows), \($0.cols)]" } ?? "none"), expected [\(s.fanIn), \(s.fanOut)]")
                 }
-                for i in 0..<b.count { theta[bo + i] = b[i] }
+                // Each array copied whole into its slice (one memcpy, not an indexed loop).
+                _ = UnsafeMutableBufferPointer(rebasing: t[s.weightOffset..<(s.weightOffset + w.data.count)]).update(fromContentsOf: w.data)
+                if let bo = s.biasOffset {
+                    guard let b = p.bias, b.count == s.fanOut else {
+                        throw InputError("layer \(k): bias of length \(p.bias?.count ?? 0), expected \(s.fanOut)")
+                    }
+                    _ = UnsafeMutableBufferPointer(rebasing: t[bo..<(bo + b.count)]).update(fromContentsOf: b)
+                }
             }
         }
         return theta

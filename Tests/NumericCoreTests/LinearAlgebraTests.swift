@@ -558,4 +558,12 @@ import TestSupport
     @Test func poolControlsAreBound() {
         #expect(OpenBLASThreadTimeout.isAvailable)
     }
+
+    /// The test process runs OpenBLAS on one thread from its start (TestSupport's constructor), so that tests comparing
+    /// BLAS results bit for bit are not changed by others that set the process-wide thread count.
+    @Test func testProcessRunsOpenBLASOnOneThread() {
+        #expect(testProcessBLASThreads == 1)
+        SingleThreadedLAPACK.run { #expect(testProcessBLASThreads == 1) }
+        #expect(testProcessBLASThreads == 1)
+    }
 }
