@@ -122,7 +122,8 @@ public struct Network: Sendable {
     /// θ, the stored parameters (raw N(0, 1) draws under NTK parameterisation, the weights under standard).
     public var parameters: [Double] { didSet { perLayer = nil } }
     /// θ split per layer as the network was built from per-layer arrays (`init(_:inputShape:layerParameters:)`:
-    /// loaded or drawn), so that `layerParameters` need not copy θ again; nil once θ has been set.
+    /// loaded or drawn), so that `layerParameters` need not copy θ again; nil once θ has been set. Such a network
+    /// holds its parameters twice while θ is unchanged (as `init` did at its peak).
     private var perLayer: [LayerParameters]?
 
     /// Parameters drawn from `rng` (see the type's initialisation convention).

@@ -110,7 +110,8 @@ public struct RunProvenance: Codable, Sendable, Equatable {
         lock.lock(); starting = reading; lock.unlock()
         DispatchQueue.global().async {
             let p = RunProvenance(tool: tool, version: version, commit: commit, argv: argv, started: started)
-            lock.lock(); stored = p; lock.unlock()
+            // A later `start` supersedes this one (its reading sets `stored` instead).
+            lock.lock(); if starting === reading { stored = p }; lock.unlock()
             reading.leave()
         }
     }
