@@ -127,11 +127,8 @@ public enum AtomicFile {
             }
             guard close(fd) == 0 else { let e = errno; unlink(temporary.path); throw Self.failure(e, url.path) }
             guard rename(temporary.path, url.path) == 0 else { let e = errno; unlink(temporary.path); throw Self.failure(e, url.path) }
-            if durable {
-                // The rename itself reaches the disk only with the directory's own entry: flush the directory too.
-                let dir = Glibc.open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                if dir >= 0 { defer { close(dir) }; guard fsync(dir) == 0 else { throw Self.failure(errno, url.path) } }
-            }
+            // The rename itself reaches the disk only with the directory's own entry: flush the directory too.
+            if durable { try AtomicFile.flushDirectory(url.deletingLastPathComponent()) }
             if observed { AtomicFile.observer?([url]) }
         }
 
@@ -150,6 +147,15 @@ public enum AtomicFile {
         static func failure(_ code: Int32, _ path: String) -> NSError {
             NSError(domain: NSPOSIXErrorDomain, code: Int(code), userInfo: [NSFilePathErrorKey: path])
         }
+    }
+
+    /// Flushes `directory`'s own entries (names created, renamed or removed in it) to the disk: after a rename into it
+    /// that must survive a crash (`fsync` of the directory). A directory that cannot be opened is left as it is.
+    public static func flushDirectory(_ directory: URL) throws {
+        let dir = Glibc.open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { return }
+        defer { close(dir) }
+        guard fsync(dir) == 0 else { throw Pending.failure(errno, directory.path) }
     }
 
     /// The previous generation of a checkpoint file: `NAME.prev` beside it.

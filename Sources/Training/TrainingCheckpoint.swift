@@ -62,6 +62,8 @@ public struct TrainingCheckpoint<State: CheckpointState>: Sendable {
             let dest = base.appendingPathComponent(Self.folderName(state.step))
             if FileManager.default.fileExists(atPath: dest.path) { try FileManager.default.removeItem(at: dest) }
             try FileManager.default.moveItem(at: tmp, to: dest)
+            // The folder's rename is durable only with `checkpoints/`'s own entry (its files were flushed above).
+            try AtomicFile.flushDirectory(base)
             let all = Self.steps(in: root)
             for s in all.dropLast(keep) { try? FileManager.default.removeItem(at: base.appendingPathComponent(Self.folderName(s))) }
         }
