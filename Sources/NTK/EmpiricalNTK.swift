@@ -35,8 +35,8 @@ public struct EmpiricalNTK {
         var deltas: [Matrix] = []
         var scales: [(w: Double, b: Double, hasBias: Bool)] = []
         var outputs = Matrix(rows: 0, cols: 0)
-        /// The storage of the last pre-activation whose φ' was applied (dead: empty if none), for the Gram products.
-        var spare: [Double] = []
+        /// The storage of pre-activations whose φ' was applied and that no δ took (dead), for the Gram products.
+        var spares: [[Double]] = []
     }
 
     func pass(_ x: Matrix) -> Pass {
@@ -63,8 +63,8 @@ public struct EmpiricalNTK {
         for q in 0..<P { for a in 0..<O { delta[q * O + a, a] = 1 } }
         var deltas = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: p.inputs.count)
         var di = p.inputs.count - 1
-        // The storage of a pre-activation whose φ' has been applied: the next δ is written into it (no fresh pages).
-        var spare: [Double] = []
+        // The storage of pre-activations whose φ' has been applied: the next δ is written into one (no fresh pages).
+        var spares: [[Double]] = []
         for k in stride(from: layers.count - 1, through: 0, by: -1) {
             let l = layers[k]
             if let d = l as? Dense {
@@ -72,7 +72,7 @@ public struct EmpiricalNTK {
                 if k > 0 {
                     // δ_h = s_w·δ_z·Wᵀ
                     delta = Matrix.multiply(delta, parameters[k].weight!, transposeB: true,
-                                            alpha: d.scales(inputWidth: p.inputs[di].cols).w, reusing: &spare)
+                                            alpha: d.scales(inputWidth: p.inputs[di].cols).w, reusing: &spares)
                 }
                 di -= 1
             } else if let nl = l as? Nonlinearity, let z = pre[k] {
@@ -80,11 +80,11 @@ public struct EmpiricalNTK {
                     delta.data.withUnsafeMutableBufferPointer { nl.multiplyByDerivative(at: zb, block: z.cols, rowsPerPoint: O, $0) }
                 }
                 pre[k] = nil
-                spare = z.data
+                spares.append(z.data)
             }
         }
         p.deltas = deltas
-        p.spare = spare
+        p.spares = spares
         return p
     }
 
@@ -155,7 +155,7 @@ public struct EmpiricalNTK {
         let B = max(1, blockSize)
         // The Gram products of a block, written by BLAS (β = 0) where the block reads them: storage for the largest
         // block, shared by the blocks and layers.
-        var g = HugePages.uninitializedArray(min(B, P1) * P2, reusing: &right.spare)
+        var g = HugePages.uninitializedArray(min(B, P1) * P2, reusing: &right.spares)
         var d = HugePages.uninitializedArray(min(B, P1) * O * P2 * O)
         var start = 0
         while start < P1 {

@@ -320,10 +320,6 @@ public struct Nonlinearity: Layer {
     /// φ'(x).
     public func derivative(_ x: Double) -> Double { activation.derivative(x) }
 
-    /// Entries per chunk of the elementwise maps (`apply`, `multiplyByDerivative`) when they run on all cores: below
-    /// 2 × this one thread does the whole map (a chunk is ≈ 30 µs of work; thread hand-off costs a few µs).
-    static let entriesPerChunk = 1 << 15
-
     /// φ(h) entry by entry on the activations h [P, width] (`value`'s arithmetic), written into fresh storage in one
     /// pass (h stays the caller's: a copy of it mapped in place would touch every page twice).
     public func apply(_ p: LayerParameters, _ h: Matrix) -> Matrix {
@@ -333,7 +329,7 @@ public struct Nonlinearity: Layer {
                 nonisolated(unsafe) let (z, b) = (zb.baseAddress, ob.baseAddress)
                 // Entry by entry, in chunks on all cores for large inputs (each entry's arithmetic is the same whatever
                 // the chunking; the fresh pages of the output are faulted in by the threads that write them).
-                parallelChunks(ob.count, minimum: Self.entriesPerChunk) { range in
+                parallelChunks(ob.count, minimum: elementwiseEntriesPerChunk) { range in
                     guard let z, let b else { return }
                     switch activation {
                     case .abRelu(let lower, let upper):
@@ -356,7 +352,7 @@ public struct Nonlinearity: Layer {
         precondition(d.count == h.count * O, "Nonlinearity.multiplyByDerivative: \(d.count) cotangent entries for \(h.count) activations × \(O)")
         guard let hp = h.baseAddress, let dp = d.baseAddress, block > 0 else { return }
         nonisolated(unsafe) let (hq0, dq0) = (hp, dp)
-        parallelChunks(h.count / block, minimum: max(1, Self.entriesPerChunk / (block * max(1, O)))) { points in
+        parallelChunks(h.count / block, minimum: max(1, elementwiseEntriesPerChunk / (block * max(1, O)))) { points in
             multiplyByDerivative(points, at: hq0, block: block, rowsPerPoint: O, dq0)
         }
     }

@@ -89,7 +89,7 @@ public struct AvgPool: Layer {
             throw InputError("\(name) mixes spatial positions: the kernel needs the full spatial covariance (SpatialCovariance.full)")
         }
         let blockCols = k.diagonalOnly ? 1 : k.cols, count = k.rows * blockCols * w.outputSize * w.outputSize
-        var kOut = KernelState.takeBuffer(count, from: &spares), tOut = KernelState.takeBuffer(count, from: &spares)
+        var kOut = HugePages.uninitializedArray(count, reusing: &spares), tOut = HugePages.uninitializedArray(count, reusing: &spares)
         w.convolveFull(k.nngp, blockRows: k.rows, blockCols: blockCols, sameOffset: false, into: &kOut)
         w.convolveFull(k.ntk, blockRows: k.rows, blockCols: blockCols, sameOffset: false, into: &tOut)
         out.nngp = kOut; out.ntk = tOut

@@ -101,7 +101,7 @@ public struct Conv: Layer {
         case .diagonal:
             // Entries: window means and the affine map in one pass, into arrays the previous layer left.
             let tile = k.nngp.count / w.inputSize
-            var kOut = KernelState.takeBuffer(tile * w.outputSize, from: &spares), tOut = KernelState.takeBuffer(tile * w.outputSize, from: &spares)
+            var kOut = HugePages.uninitializedArray(tile * w.outputSize, reusing: &spares), tOut = HugePages.uninitializedArray(tile * w.outputSize, reusing: &spares)
             w.convolveDiagonal(k.nngp, k.ntk, count: tile, affine: affine, fanIn: w.windowSize * k.width, into: &kOut, &tOut)
             out.nngp = kOut; out.ntk = tOut
             out.spareBuffers = [k.nngp, k.ntk]
@@ -118,7 +118,7 @@ public struct Conv: Layer {
             return
         case .full:
             let blockCols = k.diagonalOnly ? 1 : k.cols, count = k.rows * blockCols * w.outputSize * w.outputSize
-            var kOut = KernelState.takeBuffer(count, from: &spares), tOut = KernelState.takeBuffer(count, from: &spares)
+            var kOut = HugePages.uninitializedArray(count, reusing: &spares), tOut = HugePages.uninitializedArray(count, reusing: &spares)
             w.convolveFull(k.nngp, blockRows: k.rows, blockCols: blockCols, sameOffset: true, into: &kOut)
             w.convolveFull(k.ntk, blockRows: k.rows, blockCols: blockCols, sameOffset: true, into: &tOut)
             out.nngp = kOut; out.ntk = tOut

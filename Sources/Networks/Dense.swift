@@ -82,7 +82,7 @@ public struct Dense: Layer {
                 b.withUnsafeBufferPointer { bb in
                     nonisolated(unsafe) let (zp, bp) = (zb.baseAddress!, bb.baseAddress!)
                     // Row by row, in chunks of rows on all cores for large outputs (the same sum per entry).
-                    parallelChunks(z.rows, minimum: max(1, (1 << 15) / n)) { rows in
+                    parallelChunks(z.rows, minimum: max(1, elementwiseEntriesPerChunk / n)) { rows in
                         for i in rows { for j in 0..<n { zp[i * n + j] += sb * bp[j] } }
                     }
                 }

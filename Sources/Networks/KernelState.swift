@@ -41,16 +41,9 @@ public struct KernelState: Sendable {
     /// How the covariance over spatial positions is carried (`none` for vectors).
     public var spatialCovariance: SpatialCovariance = .none
     /// Arrays a layer no longer needed, for the next layer to write into instead of fresh pages (a convolution of a
-    /// large state otherwise spends more time in the kernel's page clearing than in its arithmetic).
+    /// large state otherwise spends more time in the kernel's page clearing than in its arithmetic): taken with
+    /// `HugePages.uninitializedArray(_:reusing:)`, after taking them out of the state (`spareBuffers = []`).
     var spareBuffers: [[Double]] = []
-
-    /// A spare array of `count` entries (contents arbitrary) out of `spares`, or a new uninitialised one. Take the
-    /// spares out of the state (`spareBuffers = []`) before copying it, or the copy shares them and the first
-    /// write copies 2 × 8·count bytes.
-    static func takeBuffer(_ count: Int, from spares: inout [[Double]]) -> [Double] {
-        if let i = spares.firstIndex(where: { $0.count == count }) { return spares.remove(at: i) }
-        return HugePages.uninitializedArray(count)
-    }
 
     /// Which spatial covariances a state of a convolutional network carries (neural-tangents' `diagonal_spatial`):
     /// `diagonal`, K(x, x')[s, s] only — enough for convolutions, nonlinearities, LayerNorm and a `Flatten` readout;

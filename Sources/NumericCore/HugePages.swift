@@ -42,13 +42,14 @@ public enum HugePages {
         }
     }
 
-    /// An array of `count` Float64 whose contents are unspecified, in `storage` — an array no longer needed, taken
-    /// over and left empty — when its capacity holds `count` (its pages are mapped already: nothing to fault in),
-    /// else in fresh storage as `uninitializedArray(_:)`.
-    public static func uninitializedArray(_ count: Int, reusing storage: inout [Double]) -> [Double] {
-        guard storage.capacity >= count else { return uninitializedArray(count) }
-        var reused: [Double] = []
-        swap(&reused, &storage)
+    /// An array of `count` Float64 whose contents are unspecified, in one of `spares` — arrays no longer needed, whose
+    /// pages are mapped already (nothing to fault in) — taken out of the list: one of exactly `count` entries if there
+    /// is one, else the first whose capacity holds `count`; in fresh storage as `uninitializedArray(_:)` when none
+    /// does. Take spares out of a value before copying it, or the copy shares them and the first write copies them.
+    public static func uninitializedArray(_ count: Int, reusing spares: inout [[Double]]) -> [Double] {
+        guard let i = spares.firstIndex(where: { $0.count == count }) ?? spares.firstIndex(where: { $0.capacity >= count })
+        else { return uninitializedArray(count) }
+        var reused = spares.remove(at: i)
         // Within the capacity neither shortening nor lengthening reallocates (the appended zeros are for the caller
         // to overwrite).
         if reused.count > count { reused.removeLast(reused.count - count) }

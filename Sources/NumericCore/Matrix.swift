@@ -88,15 +88,14 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
     /// C = α·op(A)·op(B) with op = identity or transpose, through `cblas_dgemm`.
     public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
                                 alpha: Double = 1) -> Matrix {
-        var fresh: [Double] = []
-        return multiply(a, b, transposeA: transposeA, transposeB: transposeB, alpha: alpha, reusing: &fresh)
+        var none: [[Double]] = []
+        return multiply(a, b, transposeA: transposeA, transposeB: transposeB, alpha: alpha, reusing: &none)
     }
 
-    /// `multiply` with C written into `storage` — the entries of an array no longer needed, taken over and left empty —
-    /// when its capacity holds C (its pages are already mapped: no fresh memory to fault in), else into fresh storage.
-    /// The same arithmetic as `multiply`.
+    /// `multiply` with C written into one of `spares`, arrays no longer needed (`HugePages.uninitializedArray(_:reusing:)`:
+    /// their pages are already mapped, no fresh memory to fault in), else into fresh storage. The same arithmetic.
     public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false,
-                                alpha: Double = 1, reusing storage: inout [Double]) -> Matrix {
+                                alpha: Double = 1, reusing spares: inout [[Double]]) -> Matrix {
         let m = transposeA ? a.cols : a.rows
         let k = transposeA ? a.rows : a.cols
         let kb = transposeB ? b.cols : b.rows
@@ -104,7 +103,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         precondition(k == kb, "Matrix.multiply: inner dimensions \(k) and \(kb) differ")
         if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, cols: n) }
         // β = 0: BLAS writes C without reading it.
-        var c = Matrix(rows: m, cols: n, data: HugePages.uninitializedArray(m * n, reusing: &storage))
+        var c = Matrix(rows: m, cols: n, data: HugePages.uninitializedArray(m * n, reusing: &spares))
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in

@@ -6,6 +6,10 @@ import Foundation
 /// the `cores` of run summaries.
 public let activeCores = ProcessInfo.processInfo.activeProcessorCount
 
+/// Entries per chunk of an elementwise map over a large array run through `parallelChunks` (a nonlinearity, a bias):
+/// a chunk is ≈ 30 µs of work against a few µs of thread hand-off, so below 2 × this one thread does the whole map.
+public let elementwiseEntriesPerChunk = 1 << 15
+
 /// Splits 0..<count into contiguous chunks of at least `minimum` elements — at most `threads` of them when given
 /// (the caller's concurrency limit), else at most 4 per core — and runs `body` on them concurrently. The chunk
 /// boundaries depend only on `count`, `minimum`, `threads` and the core count; callers whose results must not

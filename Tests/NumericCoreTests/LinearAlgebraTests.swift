@@ -495,19 +495,34 @@ import TestSupport
         #expect(worst == 0)
     }
 
-    /// Reused storage: the same buffer (base address) when its capacity holds the count, shortened or lengthened
-    /// within it, the donor left empty; fresh storage when it is too small.
+    /// Reused storage: the same buffer (base address) when a spare's capacity holds the count, shortened or
+    /// lengthened within it and taken out of the list; fresh storage, the list untouched, when none does.
     @Test(arguments: [(1000, 1000), (1000, 600), (600, 1000), (10, 1000)])
     func uninitializedArrayReusesStorage(capacity: Int, count: Int) {
         var donor = [Double](repeating: 1, count: min(capacity, 700))
         donor.reserveCapacity(capacity)
         let before = donor.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
         let fits = donor.capacity >= count
-        let a = HugePages.uninitializedArray(count, reusing: &donor)
+        var spares = [donor]
+        donor = []
+        let a = HugePages.uninitializedArray(count, reusing: &spares)
         #expect(a.count == count)
         #expect((a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == before) == fits)
-        #expect(donor.isEmpty == fits)
-        if !fits { #expect(donor.count == min(capacity, 700)) }
+        #expect(spares.isEmpty == fits)
+        if !fits { #expect(spares.map(\.count) == [min(capacity, 700)]) }
+    }
+
+    /// Of several spares, one of exactly the count asked for is taken before a larger one that would also hold it
+    /// (the convolutions' buffers of equal size pair up as before); the others stay.
+    @Test func uninitializedArrayPrefersAnExactSpare() {
+        var large = [Double](repeating: 0, count: 50); large.reserveCapacity(500)
+        let exact = [Double](repeating: 2, count: 300)
+        let exactBase = exact.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        var spares = [large, exact]
+        large = []
+        let a = HugePages.uninitializedArray(300, reusing: &spares)
+        #expect(a.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == exactBase)
+        #expect(spares.count == 1 && spares[0].count == 50)
     }
 
     /// A product into reused storage (a dead buffer full of NaN, larger than the product) has the bits of the product
@@ -516,8 +531,8 @@ import TestSupport
         let m = 300, k = 17, n = 40
         let a = Matrix(rows: m, cols: k, data: (0..<(m * k)).map { sin(Double($0)) })
         let b = Matrix(rows: n, cols: k, data: (0..<(n * k)).map { cos(Double($0) * 0.7) })
-        var dead = [Double](repeating: .nan, count: m * n + 123)
-        let base = dead.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        var dead = [[Double](repeating: .nan, count: m * n + 123)]
+        let base = dead[0].withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
         let reused = Matrix.multiply(a, b, transposeB: true, alpha: 0.3, reusing: &dead)
         let fresh = Matrix.multiply(a, b, transposeB: true, alpha: 0.3)
         #expect(reused.data.map(\.bitPattern) == fresh.data.map(\.bitPattern))
